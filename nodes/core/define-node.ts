@@ -1,0 +1,133 @@
+/**
+ * The node declaration DSL: every node type is declared once with {@link defineNode} and read by
+ * both the editor (widgets, handles, connection checks) and the runtime (validation, scheduling,
+ * caching, the VRAM arbiter's estimate). Browser-safe: plain data and zod schemas only, no
+ * `node:` imports (tests/unit/nodes/browser-safe.test.ts enforces it).
+ *
+ * Shape follows design.md §4; the idea of one description object shared by UI and executor is
+ * n8n's `INodeTypeDescription`, the per-type version + migrations is InvokeAI's `version=`.
+ */
+import { z } from 'zod';
+
+/** The value kinds that travel along edges. A connection is legal only between equal port types. */
+export const PORT_TYPES = ['text', 'image', 'tags'] as const;
+export type PortType = (typeof PORT_TYPES)[number];
+
+/** A named input or output of a node. */
+export interface PortSpec {
+  type: PortType;
+  /** An optional input may stay unconnected; outputs ignore this. */
+  optional?: boolean;
+  /** Short user-facing label; defaults to the port name. */
+  label?: string;
+}
+
+/** Which worker process executes the node; `null` runs inside the runtime (e.g. save). */
+export type WorkerKind = 'sd' | 'llm' | null;
+
+/**
+ * How the scheduler may reuse a node's outputs.
+ * - `pure`: same cache key → same outputs (ComfyUI's default).
+ * - `never`: always executes (InvokeAI `use_cache=False`, ComfyUI `NOT_IDEMPOTENT`).
+ * - `fingerprint`: like pure, plus a fingerprint of external state (file size + mtime) that the
+ *   runtime computes for the params named in `fingerprintParams` (ComfyUI's `IS_CHANGED`).
+ */
+export type CachePolicy = 'pure' | 'never' | { fingerprint: string[] };
+
+/** Memory a node needs on its worker, in bytes; the arbiter adds weights and compute. */
+export interface MemoryEstimate {
+  /** Model weights resident on the worker (bytes). 0 when the node loads no model. */
+  weightsBytes: number;
+  /** Activations / KV cache / latents for this job (bytes). */
+  computeBytes: number;
+  /** The model the weights belong to (registry id or file name), if any. */
+  model?: string;
+}
+
+/** A param migration: receives the params of version `from` and returns those of `from + 1`. */
+export type ParamMigration = (params: Record<string, unknown>) => Record<string, unknown>;
+
+/** The full declaration of one node type. */
+export interface NodeSpec<P extends z.ZodObject = z.ZodObject> {
+  /** Stable type name stored in graphs, e.g. `txt2img`. Part of the graph format. */
+  type: string;
+  /** Declaration version (integer ≥ 1). Graph nodes store it; older versions are migrated. */
+  version: number;
+  title: string;
+  category: 'input' | 'text' | 'diffusion' | 'image' | 'output';
+  /** User-facing documentation shown in the palette and on hover. Required. */
+  description: string;
+  inputs: Record<string, PortSpec>;
+  outputs: Record<string, PortSpec>;
+  /** zod object of params; every field has a default so a freshly dropped node is valid. */
+  params: P;
+  worker: WorkerKind;
+  cache: CachePolicy;
+  /** Migrations keyed by the version they upgrade *from*: `{1: v1 => v2}`. */
+  migrate?: Record<number, ParamMigration>;
+  /** Memory estimate for the arbiter (design.md §6). Runtime adds file-size based weights. */
+  estimate?: (params: z.infer<P>) => MemoryEstimate;
+}
+
+/** Params type inferred from a spec. */
+export type ParamsOf<S extends NodeSpec> = z.infer<S['params']>;
+
+/**
+ * Declares a node type. Checks the declaration's own consistency at module load so a bad spec
+ * fails the first test that imports it rather than a user's run.
+ *
+ * @throws Error when the version is not a positive integer or a param has no default.
+ */
+export function defineNode<P extends z.ZodObject>(spec: NodeSpec<P>): NodeSpec<P> {
+  if (!Number.isInteger(spec.version) || spec.version < 1) {
+    throw new Error(`node ${spec.type}: version must be a positive integer`);
+  }
+  const defaults = spec.params.safeParse({});
+  if (!defaults.success) {
+    throw new Error(`node ${spec.type}: every param needs a default (${defaults.error.message})`);
+  }
+  return Object.freeze(spec) as NodeSpec<P>;
+}
+
+/** UI hints carried in each param's zod `.meta()` and so in the served JSON Schema. */
+export interface UiHints {
+  /** Widget the editor renders; inferred from the schema when absent. */
+  widget?: 'textarea' | 'slider' | 'number' | 'select' | 'seed' | 'model' | 'text' | 'toggle' | 'loras';
+  /** Slider/number step. */
+  step?: number;
+  /** Which registry kind a model picker lists. */
+  modelKind?: 'sd' | 'llm' | 'vae' | 'lora' | 'upscaler' | 'taesd';
+  /** Human labels for enum values. */
+  labels?: Record<string, string>;
+  label?: string;
+  description?: string;
+}
+
+/** Param helpers: zod schemas with defaults and UI hints, so declarations stay one-liners. */
+export const p = {
+  /** An integer with bounds (inclusive). */
+  int: (d: number, min: number, max: number, ui: UiHints = {}) =>
+    z.number().int().min(min).max(max).default(d).meta({ widget: 'number', step: 1, ...ui }),
+  /** A float with bounds (inclusive) and slider step. */
+  float: (d: number, min: number, max: number, step: number, ui: UiHints = {}) =>
+    z.number().min(min).max(max).default(d).meta({ widget: 'slider', step, ...ui }),
+  /** Free text; multi-line when `widget: 'textarea'`. */
+  text: (d: string, ui: UiHints = {}, maxLength = 20_000) =>
+    z.string().max(maxLength).default(d).meta({ widget: 'text', ...ui }),
+  /** One of a fixed set of strings. */
+  choice: <const T extends readonly [string, ...string[]]>(values: T, d: T[number], ui: UiHints = {}) =>
+    z.enum(values).default(d as never).meta({ widget: 'select', ...ui }),
+  /** A seed: a non-negative 32-bit integer, or `"random"` (resolved and recorded before hashing). */
+  seed: (ui: UiHints = {}) =>
+    z
+      .union([z.number().int().min(0).max(2 ** 32 - 1), z.literal('random')])
+      .default('random')
+      .meta({ widget: 'seed', ...ui }),
+  /** A model reference: registry id or file name relative to a model folder; empty = unset. */
+  model: (kind: NonNullable<UiHints['modelKind']>, ui: UiHints = {}) =>
+    z.string().max(1024).default('').meta({ widget: 'model', modelKind: kind, ...ui }),
+  bool: (d: boolean, ui: UiHints = {}) => z.boolean().default(d).meta({ widget: 'toggle', ...ui }),
+};
+
+/** Largest seed value sd.cpp and llama.cpp both accept as an unsigned 32-bit seed. */
+export const MAX_SEED = 2 ** 32 - 1;

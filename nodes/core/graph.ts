@@ -1,0 +1,62 @@
+/**
+ * The graph document (design.md §3): the one zod schema behind graphs/*.json, the HTTP API and
+ * the PNG `mysticanvas` chunk. `graphs/graph.schema.json` is generated from it
+ * (`npm run schema`; tests/unit/nodes/graph-schema.test.ts fails when it is stale).
+ * Node and edge shapes are @xyflow/react's so the editor needs no translation layer.
+ */
+import { z } from 'zod';
+
+/** The format version this code writes; older versions are migrated, newer refused. */
+export const GRAPH_FORMAT_VERSION = 1;
+
+const id = z.string().min(1).max(128);
+
+export const graphNodeSchema = z
+  .object({
+    id,
+    type: z.string().min(1).max(128),
+    /** Declaration version of the node type the params were written for; absent = 1. */
+    version: z.number().int().min(1).optional(),
+    position: z.object({ x: z.number(), y: z.number() }).default({ x: 0, y: 0 }),
+    params: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * Free-form data the runtime does not interpret: editor notes, group membership, and for a
+     * placeholder (a type this build does not know) the original imported node.
+     */
+    data: z.record(z.string(), z.unknown()).optional(),
+    width: z.number().optional(),
+    height: z.number().optional(),
+  })
+  .meta({ description: 'A node: an instance of a node type with its params.' });
+
+export const graphEdgeSchema = z
+  .object({
+    id,
+    source: id,
+    sourceHandle: z.string().min(1).max(128),
+    target: id,
+    targetHandle: z.string().min(1).max(128),
+  })
+  .meta({ description: 'A wire from an output port (sourceHandle) to an input port (targetHandle).' });
+
+export const graphSchema = z
+  .object({
+    format: z.literal('mysticanvas.graph'),
+    version: z.number().int().min(1),
+    id: z.string().max(128).optional(),
+    name: z.string().max(256).default('Untitled'),
+    nodes: z.array(graphNodeSchema).max(10_000),
+    edges: z.array(graphEdgeSchema).max(50_000).default([]),
+    /** Editor viewport and notes; kept, not interpreted. */
+    meta: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ title: 'MystiCanvas graph', description: 'A workflow graph (design.md §3).' });
+
+export type GraphNode = z.infer<typeof graphNodeSchema>;
+export type GraphEdge = z.infer<typeof graphEdgeSchema>;
+export type GraphDoc = z.infer<typeof graphSchema>;
+
+/** A blank graph document. */
+export function emptyGraph(name = 'Untitled'): GraphDoc {
+  return { format: 'mysticanvas.graph', version: GRAPH_FORMAT_VERSION, name, nodes: [], edges: [] };
+}

@@ -1,0 +1,47 @@
+/**
+ * Sampler and scheduler names exactly as stable-diffusion.cpp's `--sampling-method` and
+ * `--scheduler` accept them (shared/docs/sdcpp.md, table of generation flags). `default` leaves
+ * the choice to sd.cpp, which picks a model-specific one (euler_a for UNet, euler for Flux/SD3).
+ */
+import { z } from 'zod';
+import { p } from '../core/define-node';
+
+export const SAMPLERS = [
+  'default', 'euler', 'euler_a', 'heun', 'dpm2', 'dpm++2s_a', 'dpm++2m', 'dpm++2mv2', 'ipndm',
+  'ipndm_v', 'lcm', 'ddim_trailing', 'tcd', 'res_multistep', 'res_2s', 'er_sde', 'euler_cfg_pp',
+  'euler_a_cfg_pp', 'euler_ge', 'dpm++2m_sde', 'dpm++2m_sde_bt', 'lms',
+] as const;
+
+export const SCHEDULERS = [
+  'default', 'discrete', 'karras', 'exponential', 'ays', 'gits', 'sgm_uniform', 'simple',
+  'smoothstep', 'kl_optimal', 'lcm', 'bong_tangent', 'ltx2', 'logit_normal', 'flux2', 'flux',
+  'beta',
+] as const;
+
+/** One LoRA applied as `<lora:name:weight>` in the prompt (sdcpp.md §1.5). */
+export const loraSchema = z.object({
+  name: z.string().min(1).max(512),
+  weight: z.number().min(-10).max(10).default(1),
+});
+
+/** Params shared by txt2img and img2img (design.md §4 key params). */
+export const samplingParams = {
+  model: p.model('sd', { label: 'Model', description: 'Diffusion model (GGUF, safetensors, ckpt) or preset' }),
+  vae: p.model('vae', { label: 'VAE', description: 'Optional separate VAE; empty = the model’s own' }),
+  taesd: p.model('taesd', { label: 'TAESD', description: 'Optional tiny autoencoder for fast decoding' }),
+  width: p.int(512, 64, 4096, { widget: 'slider', step: 64, label: 'Width (px)', description: 'Rounded up to a multiple of 64' }),
+  height: p.int(512, 64, 4096, { widget: 'slider', step: 64, label: 'Height (px)', description: 'Rounded up to a multiple of 64' }),
+  steps: p.int(20, 1, 150, { widget: 'slider', label: 'Steps' }),
+  cfgScale: p.float(7, 0, 30, 0.5, { label: 'CFG scale' }),
+  sampler: p.choice(SAMPLERS, 'default', { label: 'Sampler' }),
+  scheduler: p.choice(SCHEDULERS, 'default', { label: 'Scheduler' }),
+  seed: p.seed({ label: 'Seed' }),
+  batchCount: p.int(1, 1, 8, { label: 'Batch count' }),
+  clipSkip: p.int(-1, -1, 12, { label: 'CLIP skip', description: '-1 = model default' }),
+  loras: z.array(loraSchema).max(16).default([]).meta({ widget: 'loras', label: 'LoRAs' }),
+};
+
+/** Rounds a dimension up to the next multiple of 64 px (sd.cpp aligns sizes; we make it visible). */
+export function alignTo64(px: number): number {
+  return Math.ceil(px / 64) * 64;
+}

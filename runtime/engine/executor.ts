@@ -44,6 +44,17 @@ export interface ExecContext {
   log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>): void;
   /** Runtime services executors may need (store access for save/load-image/tag). */
   services: Record<string, unknown>;
+  /**
+   * Memory mitigations the VRAM arbiter asked for (sd.cpp: VAE tiling, VAE/CLIP on CPU, offload);
+   * empty when none. Executors pass them on to their worker.
+   */
+  mitigations: Record<string, unknown>;
+  /**
+   * Registers a hook that runs inside the same SQLite transaction that records this node's
+   * artifacts, with the artifact id chosen for each output port — so rows that reference the
+   * artifact (a generation, its tags) are written all together or not at all.
+   */
+  onCommit(hook: (artifactIds: Record<string, string>) => void): void;
 }
 
 export type Executor<S extends NodeSpec = NodeSpec> = (
@@ -52,9 +63,22 @@ export type Executor<S extends NodeSpec = NodeSpec> = (
   params: z.infer<S['params']>,
 ) => Promise<Record<string, ExecutorOutput>>;
 
+/**
+ * External state a `fingerprint` cache policy depends on (e.g. an input file's size + mtime +
+ * sha256); part of the cache key so an edited file is re-read.
+ */
+export type Fingerprinter<S extends NodeSpec = NodeSpec> = (ctx: Pick<ExecContext, 'paths' | 'services'>, params: z.infer<S['params']>) => string;
+
+/** An executor bound to its spec (what nodes/run.ts lists). */
+export interface Implementation<S extends NodeSpec = NodeSpec> {
+  spec: S;
+  execute: Executor<S>;
+  fingerprint?: Fingerprinter<S>;
+}
+
 /** Binds an executor to its spec so the params type flows from the declaration. */
-export function implement<S extends NodeSpec>(spec: S, execute: Executor<S>): { spec: S; execute: Executor<S> } {
-  return { spec, execute };
+export function implement<S extends NodeSpec>(spec: S, execute: Executor<S>, fingerprint?: Fingerprinter<S>): Implementation<S> {
+  return fingerprint ? { spec, execute, fingerprint } : { spec, execute };
 }
 
 export type { WorkerClient };

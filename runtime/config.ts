@@ -1,0 +1,108 @@
+/**
+ * Configuration (design.md §10): `config.json` in the data directory, then environment variables,
+ * which always win. Validated with zod so a typo in config.json is a clear start-up error.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { UserError } from './errors';
+
+const configFileSchema = z
+  .object({
+    host: z.string().optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+    models: z.array(z.string()).optional(),
+    sdCppBin: z.string().optional(),
+    loraDir: z.string().optional(),
+    watchFolders: z.array(z.string()).optional(),
+    vram: z.object({ budgetMb: z.number().positive().optional(), reserveMb: z.number().min(0).optional() }).optional(),
+    threads: z.object({ llm: z.number().int().positive().optional(), sd: z.number().int().positive().optional() }).optional(),
+    /** LLM prompts and tag taxonomy (issue 3); merged over the built-in defaults. */
+    llm: z.record(z.string(), z.unknown()).optional(),
+    /** Largest accepted request body (bytes). */
+    maxBodyBytes: z.number().int().positive().optional(),
+    /** Node timeout (ms) after which a silent worker call is failed. */
+    nodeTimeoutMs: z.number().int().positive().optional(),
+  })
+  .passthrough();
+
+export interface Config {
+  home: string;
+  host: string;
+  port: number;
+  dbFile: string;
+  paths: { home: string; tmp: string; outputs: string; artifacts: string; thumbs: string };
+  modelFolders: string[];
+  sdCppBin: string | null;
+  loraDir: string | null;
+  watchFolders: string[];
+  vram: { budgetMb?: number; reserveMb?: number };
+  threads: { llm?: number; sd?: number };
+  llm: Record<string, unknown>;
+  maxBodyBytes: number;
+  nodeTimeoutMs: number;
+  /** The raw config.json (passthrough keys included), for executors. */
+  raw: Record<string, unknown>;
+}
+
+/**
+ * Reads `$MYSTI_HOME/config.json` (absent = defaults) and applies env overrides.
+ * @throws UserError CONFIG_INVALID when config.json is not valid JSON or has wrong types.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const home = path.resolve(cwd, env.MYSTI_HOME ?? 'data');
+  const file = path.join(home, 'config.json');
+  let raw: Record<string, unknown> = {};
+  if (fs.existsSync(file)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new UserError('CONFIG_INVALID', `${file} is not valid JSON: ${(err as Error).message}`);
+    }
+    const r = configFileSchema.safeParse(parsed);
+    if (!r.success) {
+      throw new UserError('CONFIG_INVALID', `${file}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    raw = r.data;
+  }
+  const c = raw as z.infer<typeof configFileSchema>;
+  const num = (v: string | undefined) => (v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
+  const modelFolders = (env.MYSTI_MODELS ? env.MYSTI_MODELS.split(':') : (c.models ?? [path.join(home, 'models')]))
+    .filter(Boolean)
+    .map((f) => path.resolve(home, f));
+  const vram = { ...(c.vram ?? {}) };
+  const envVram = num(env.MYSTI_VRAM_MB);
+  if (envVram !== undefined) vram.budgetMb = envVram;
+  const threads = { ...(c.threads ?? {}) };
+  if (num(env.MYSTI_LLM_THREADS) !== undefined) threads.llm = num(env.MYSTI_LLM_THREADS)!;
+  if (num(env.MYSTI_SD_THREADS) !== undefined) threads.sd = num(env.MYSTI_SD_THREADS)!;
+  return {
+    home,
+    host: env.MYSTI_HOST ?? c.host ?? '127.0.0.1',
+    port: num(env.MYSTI_PORT) ?? c.port ?? 1234,
+    dbFile: path.join(home, 'mysticanvas.db'),
+    paths: {
+      home,
+      tmp: path.join(home, 'tmp'),
+      outputs: path.join(home, 'outputs'),
+      artifacts: path.join(home, 'artifacts'),
+      thumbs: path.join(home, 'thumbs'),
+    },
+    modelFolders,
+    sdCppBin: env.SD_CPP_BIN || c.sdCppBin || null,
+    loraDir: c.loraDir ? path.resolve(home, c.loraDir) : null,
+    watchFolders: (c.watchFolders ?? []).map((f) => path.resolve(home, f)),
+    vram,
+    threads,
+    llm: c.llm ?? {},
+    maxBodyBytes: c.maxBodyBytes ?? 32 * 1024 * 1024,
+    nodeTimeoutMs: c.nodeTimeoutMs ?? 30 * 60 * 1000,
+    raw,
+  };
+}
+
+/** Creates the data directory layout. */
+export function ensureDirs(config: Config): void {
+  for (const d of Object.values(config.paths)) fs.mkdirSync(d, { recursive: true });
+}

@@ -1,0 +1,36 @@
+/**
+ * Output cache keys (design.md §5): sha256 over the node type and declaration version, its
+ * resolved params in canonical JSON, the identity of every model file it uses, an external
+ * fingerprint (file-reading nodes) and the cache keys of its upstream inputs — ComfyUI's
+ * input-signature scheme (comfy_execution/caching.py), so a change anywhere upstream changes every
+ * key downstream, and nothing else does.
+ */
+import { createHash } from 'node:crypto';
+
+/**
+ * Canonical JSON: object keys sorted, no whitespace, `undefined` dropped — the same value always
+ * serializes to the same string (RFC 8785's key ordering without its number rules, which our
+ * params do not need: they are JSON numbers produced by JSON.parse/zod).
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  const keys = Object.keys(value as object).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+}
+
+export interface CacheKeyInput {
+  type: string;
+  version: number;
+  params: Record<string, unknown>;
+  /** param name → model identity (sha256 or size:mtime). */
+  models: Record<string, string>;
+  /** input port → upstream node's cache key + output port. */
+  inputs: Record<string, string>;
+  fingerprint?: string;
+}
+
+/** Hex sha256 of the canonical form of the input. */
+export function cacheKey(k: CacheKeyInput): string {
+  return createHash('sha256').update(canonicalJson(k)).digest('hex');
+}

@@ -1,0 +1,47 @@
+/** What the engine needs from the rest of the runtime (assembled in runtime/main.ts). */
+import type { NodeSpec } from '../../nodes/core/define-node';
+import type { CallOptions, CallResult } from '../../workers/protocol/client';
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { Store } from '../store';
+import type { EventBus } from './events';
+import type { ExecContext, Implementation, ResolvedModel } from './executor';
+import type { ExecutorOutput } from './values';
+
+/** A node's request to the VRAM arbiter before dispatch. */
+export interface AdmissionRequest {
+  runId: string;
+  nodeId: string;
+  spec: NodeSpec;
+  params: Record<string, unknown>;
+  models: Record<string, ResolvedModel>;
+}
+
+/** The arbiter's grant: mitigations to apply, and how to give the memory back. */
+export interface Admission {
+  mitigations: Record<string, unknown>;
+  /** Called once with the result (success) or the error (failure/cancel). */
+  release(result?: Record<string, ExecutorOutput>, error?: unknown): void;
+  /** Wraps the execution with the one out-of-memory retry (issue 5); absent = no retry. */
+  withRetry?<T>(attempt: () => Promise<T>, ctx: ExecContext): Promise<T>;
+}
+
+export interface AdmissionControl {
+  admit(req: AdmissionRequest, signal: AbortSignal): Promise<Admission>;
+}
+
+export interface EngineDeps {
+  store: Store;
+  bus: EventBus;
+  config: Config;
+  logger: Logger;
+  catalog: ReadonlyMap<string, NodeSpec>;
+  executors: ReadonlyMap<string, Implementation>;
+  /** Worker call through the supervisor. */
+  call(worker: string, job: string, payload: Record<string, unknown>, opts: CallOptions): Promise<CallResult>;
+  resolveModel(ref: string, kind: string): ResolvedModel;
+  /** Turns a preview file path (in the temp area) into a URL the editor can load. */
+  previewUrl(path: string): string | undefined;
+  admission?: AdmissionControl;
+  services: Record<string, unknown>;
+}

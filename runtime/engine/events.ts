@@ -1,0 +1,87 @@
+/**
+ * The event bus (design.md §5). Every event gets a global, strictly increasing `seq` and, when it
+ * belongs to a run, a per-run `runSeq`. Events other than `node.progress` are persisted in
+ * event_log under their seq, so a client reconnecting with `?since=<seq>` — even after a runtime
+ * restart — gets what it missed; progress events are kept in a bounded in-memory ring only
+ * (they are superseded by the next one anyway).
+ */
+import type { EventStore } from '../store/events';
+
+export type EventType =
+  | 'run.queued' | 'run.started' | 'run.completed' | 'run.failed' | 'run.cancelled' | 'run.interrupted'
+  | 'node.started' | 'node.progress' | 'node.cached' | 'node.completed' | 'node.failed'
+  | 'arbiter.decision' | 'worker.status' | 'system.alert' | 'import.progress' | 'job.progress';
+
+export interface MystiEvent {
+  type: EventType;
+  seq: number;
+  ts: number;
+  runId?: string;
+  nodeId?: string;
+  runSeq?: number;
+  [k: string]: unknown;
+}
+
+type Listener = (e: MystiEvent) => void;
+
+/** Events that are not worth a disk write (high frequency, superseded by the next one). */
+const EPHEMERAL = new Set<EventType>(['node.progress', 'job.progress']);
+
+export class EventBus {
+  private seq: number;
+  private readonly runSeqs = new Map<string, number>();
+  private readonly ring: MystiEvent[] = [];
+  private readonly listeners = new Set<Listener>();
+
+  constructor(private readonly store: EventStore, private readonly ringSize = 5_000) {
+    this.seq = store.lastSeq();
+  }
+
+  /** Publishes an event to every listener; returns it with its seq. */
+  emit(type: EventType, payload: Record<string, unknown> & { runId?: string; nodeId?: string } = {}): MystiEvent {
+    const ts = Date.now();
+    const seq = ++this.seq;
+    const e: MystiEvent = { ...payload, type, seq, ts };
+    if (payload.runId) {
+      const rs = (this.runSeqs.get(payload.runId) ?? 0) + 1;
+      this.runSeqs.set(payload.runId, rs);
+      e.runSeq = rs;
+      if (type === 'run.completed' || type === 'run.failed' || type === 'run.cancelled' || type === 'run.interrupted') this.runSeqs.delete(payload.runId);
+    }
+    if (!EPHEMERAL.has(type)) this.store.append(type, payload.runId ?? null, { ...e }, ts, seq);
+    this.ring.push(e);
+    if (this.ring.length > this.ringSize) this.ring.splice(0, this.ring.length - this.ringSize);
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // A broken listener (closed socket) must not stop the run.
+      }
+    }
+    return e;
+  }
+
+  /** Subscribes; returns the unsubscribe function. */
+  on(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  /** Events after `since`, oldest first: from the in-memory ring, or from event_log when older. */
+  since(since: number, runId?: string): MystiEvent[] {
+    const first = this.ring[0];
+    let events: MystiEvent[];
+    if (first && first.seq <= since + 1) {
+      events = this.ring.filter((e) => e.seq > since);
+    } else {
+      const persisted = this.store.since(since).map((r) => ({ ...(r.payload as object), seq: r.seq, ts: r.ts, type: r.type }) as MystiEvent);
+      const lastPersisted = persisted.at(-1)?.seq ?? since;
+      events = [...persisted, ...this.ring.filter((e) => e.seq > lastPersisted)];
+    }
+    return runId ? events.filter((e) => e.runId === runId) : events;
+  }
+
+  lastSeq(): number {
+    return this.seq;
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * Executes one run: nodes in topological order (Kahn), independent branches concurrently when
+ * they use different workers (one job per worker at a time; runtime-side nodes unlimited), each
+ * node through the output cache first (design.md §5). Failure of one node stops the run (as in
+ * ComfyUI); cancel aborts every in-flight node through its AbortSignal down to the worker.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import type { NodeSpec } from '../../nodes/core/define-node';
+import type { GraphDoc, GraphNode } from '../../nodes/core/graph';
+import { loadGraph, validateGraph } from '../../nodes/core/validate';
+import { topoSort } from '../../nodes/core/topo';
+import { MystiError, OperationalError, UserError, toMystiError } from '../errors';
+import type { RunRow } from '../store/runs';
+import { cacheKey } from './cache-key';
+import type { ExecContext, Implementation, ResolvedModel } from './executor';
+import type { PortValue } from './values';
+import { loadCachedOutputs, persistOutputs } from './outputs';
+import type { EngineDeps } from './deps';
+
+export type RunOutcome = 'completed' | 'failed' | 'cancelled';
+
+interface NodeState {
+  node: GraphNode;
+  spec: NodeSpec;
+  impl: Implementation;
+  /** input port → {source node, output port} */
+  incoming: Map<string, { source: string; port: string }>;
+  key: string | null;
+  outputs: Map<string, { artifactId: string; value: PortValue }>;
+}
+
+/** Param names whose UI hint marks them as a given widget (`seed`, `model`). */
+export function paramsWithWidget(spec: NodeSpec, widget: string): { name: string; modelKind?: string }[] {
+  const out: { name: string; modelKind?: string }[] = [];
+  for (const [name, schema] of Object.entries(spec.params.shape)) {
+    const meta = (schema as { meta?: () => Record<string, unknown> | undefined }).meta?.();
+    if (meta?.widget === widget) out.push({ name, ...(typeof meta.modelKind === 'string' ? { modelKind: meta.modelKind } : {}) });
+  }
+  return out;
+}
+
+/**
+ * Runs `run` to the end. Never throws: every failure is recorded on the node and the run, and
+ * reported as events. Returns the final status.
+ */
+export async function executeRun(deps: EngineDeps, run: RunRow, signal: AbortSignal): Promise<RunOutcome> {
+  const { store, bus } = deps;
+  const log = deps.logger.child({ runId: run.id });
+  const loaded = loadGraph(run.graph, deps.catalog);
+  const issues = loaded.ok ? validateGraph(loaded.graph, deps.catalog) : loaded.issues;
+  if (!loaded.ok || issues.length) {
+    const error = { code: 'GRAPH_INVALID', message: issues.map((i) => i.message).join('; '), details: { issues } };
+    store.runs.markFinished(run.id, 'failed', error);
+    bus.emit('run.failed', { runId: run.id, error });
+    return 'failed';
+  }
+  const graph = loaded.graph;
+  const states = buildStates(deps, graph);
+  const order = topoSort(graph.nodes.map((n) => n.id), graph.edges).order;
+
+  store.runs.markStarted(run.id);
+  bus.emit('run.started', { runId: run.id, nodes: order });
+  log.info({ nodes: order.length }, 'run started');
+
+  const runAc = new AbortController();
+  const onCancel = () => runAc.abort(signal.reason);
+  signal.addEventListener('abort', onCancel, { once: true });
+  const done = new Set<string>();
+  const started = new Set<string>();
+  const busyWorkers = new Set<string>();
+  const inflight = new Map<string, Promise<void>>();
+  let failure: MystiError | null = null;
+  let failedNode: string | null = null;
+
+  const ready = (id: string) => {
+    const st = states.get(id)!;
+    for (const { source } of st.incoming.values()) if (!done.has(source)) return false;
+    return !(st.spec.worker && busyWorkers.has(st.spec.worker));
+  };
+
+  try {
+    while (done.size < order.length && !failure && !runAc.signal.aborted) {
+      for (const id of order) {
+        if (started.has(id) || !ready(id)) continue;
+        const st = states.get(id)!;
+        started.add(id);
+        if (st.spec.worker) busyWorkers.add(st.spec.worker);
+        const p = runNode(deps, run, graph, st, states, runAc.signal)
+          .then(() => {
+            done.add(id);
+          })
+          .catch((err: unknown) => {
+            const e = toMystiError(err);
+            if (!failure) {
+              failure = e;
+              failedNode = id;
+            }
+            runAc.abort(e); // stop the other branches: the run has failed
+          })
+          .finally(() => {
+            if (st.spec.worker) busyWorkers.delete(st.spec.worker);
+            inflight.delete(id);
+          });
+        inflight.set(id, p);
+      }
+      if (inflight.size === 0) break; // nothing runnable: should not happen on a validated DAG
+      await Promise.race(inflight.values());
+    }
+    await Promise.allSettled(inflight.values());
+  } finally {
+    signal.removeEventListener('abort', onCancel);
+  }
+
+  if (signal.aborted) {
+    store.runs.markFinished(run.id, 'cancelled', { code: 'CANCELLED', message: 'cancelled by the user' });
+    bus.emit('run.cancelled', { runId: run.id });
+    log.info('run cancelled');
+    return 'cancelled';
+  }
+  if (failure) {
+    const f = failure as MystiError;
+    const error = { code: f.code, message: f.message, details: { ...(f.details ?? {}), nodeId: failedNode } };
+    store.runs.markFinished(run.id, 'failed', error);
+    bus.emit('run.failed', { runId: run.id, nodeId: failedNode ?? undefined, error });
+    log.warn({ code: f.code, nodeId: failedNode }, 'run failed');
+    return 'failed';
+  }
+  store.runs.markFinished(run.id, 'completed');
+  bus.emit('run.completed', { runId: run.id, outputs: collectOutputs(states) });
+  log.info('run completed');
+  return 'completed';
+}
+
+function buildStates(deps: EngineDeps, graph: GraphDoc): Map<string, NodeState> {
+  const states = new Map<string, NodeState>();
+  for (const node of graph.nodes) {
+    const spec = deps.catalog.get(node.type)!;
+    const impl = deps.executors.get(node.type);
+    if (!impl) throw new OperationalError('NO_EXECUTOR', `node type ${node.type} has no executor in this build`);
+    states.set(node.id, { node, spec, impl, incoming: new Map(), key: null, outputs: new Map() });
+  }
+  for (const e of graph.edges) states.get(e.target)!.incoming.set(e.targetHandle, { source: e.source, port: e.sourceHandle });
+  return states;
+}
+
+/** Params with defaults applied and every `seed: "random"` made concrete (recorded, then hashed). */
+export function resolveParams(spec: NodeSpec, raw: Record<string, unknown>): Record<string, unknown> {
+  const params = spec.params.parse(raw) as Record<string, unknown>;
+  for (const { name } of paramsWithWidget(spec, 'seed')) {
+    if (params[name] === 'random') params[name] = randomInt(0, 2 ** 32 - 1);
+  }
+  return params;
+}
+
+async function runNode(
+  deps: EngineDeps,
+  run: RunRow,
+  graph: GraphDoc,
+  st: NodeState,
+  states: Map<string, NodeState>,
+  runSignal: AbortSignal,
+): Promise<void> {
+  const { store, bus } = deps;
+  const { node, spec, impl } = st;
+  const ids = { runId: run.id, nodeId: node.id };
+  let params: Record<string, unknown> | undefined;
+  try {
+    params = resolveParams(spec, node.params);
+    const models: Record<string, ResolvedModel> = {};
+    for (const { name, modelKind } of paramsWithWidget(spec, 'model')) {
+      const ref = params[name];
+      if (typeof ref === 'string' && ref) models[name] = deps.resolveModel(ref, modelKind ?? 'sd');
+    }
+    const inputs: Record<string, PortValue | undefined> = {};
+    const inputKeys: Record<string, string> = {};
+    const parents: { port: string; parentId: string }[] = [];
+    for (const [port, src] of st.incoming) {
+      const up = states.get(src.source)!;
+      const out = up.outputs.get(src.port);
+      if (!out) throw new UserError('INPUT_MISSING', `node ${node.id}: input ${port} got nothing from ${src.source}.${src.port}`);
+      inputs[port] = out.value;
+      inputKeys[port] = `${up.key ?? `uncached:${out.artifactId}`}#${src.port}`;
+      parents.push({ port, parentId: out.artifactId });
+    }
+    const fingerprint = impl.fingerprint?.({ paths: deps.config.paths, services: deps.services }, params as never);
+    const key =
+      spec.cache === 'never'
+        ? null
+        : cacheKey({
+            type: spec.type, version: spec.version, params,
+            models: Object.fromEntries(Object.entries(models).map(([k, m]) => [k, m.identity])),
+            inputs: inputKeys, ...(fingerprint ? { fingerprint } : {}),
+          });
+    st.key = key;
+
+    if (key) {
+      const cached = loadCachedOutputs(store, key, deps.config.paths.home);
+      if (cached) {
+        st.outputs = cached;
+        const outputs = Object.fromEntries([...cached].map(([p, o]) => [p, o.artifactId]));
+        store.runs.nodeFinished(run.id, node.id, { status: 'cached', cacheKey: key, params, outputs });
+        bus.emit('node.cached', { ...ids, outputs: describeOutputs(cached) });
+        return;
+      }
+    }
+
+    const started = Date.now();
+    store.runs.nodeStarted(run.id, node.id, key, params, started);
+    store.runs.setCurrentNode(run.id, node.id);
+    bus.emit('node.started', { ...ids, type: spec.type });
+
+    const admission = deps.admission
+      ? await deps.admission.admit({ runId: run.id, nodeId: node.id, spec, params, models }, runSignal)
+      : null;
+    let outputs: Awaited<ReturnType<typeof persistOutputs>>;
+    try {
+      const nodeAc = AbortSignal.any([runSignal, AbortSignal.timeout(deps.config.nodeTimeoutMs)]);
+      const hooks: ((ids: Record<string, string>) => void)[] = [];
+      const ctx = makeContext(deps, run, graph, node.id, nodeAc, admission?.mitigations ?? {}, hooks);
+      const attempt = () => impl.execute(ctx, inputs, params as never);
+      const result = admission?.withRetry ? await admission.withRetry(attempt, ctx) : await attempt();
+      if (runSignal.aborted) throw new OperationalError('CANCELLED', 'cancelled', undefined, 409);
+      outputs = persistOutputs(deps, { runId: run.id, nodeId: node.id, result, parents, hooks });
+      admission?.release(result);
+    } catch (err) {
+      admission?.release(undefined, err);
+      throw err;
+    }
+    st.outputs = outputs;
+    const outIds = Object.fromEntries([...outputs].map(([p, o]) => [p, o.artifactId]));
+    if (key) store.artifacts.cacheStore(key, spec.type, outIds);
+    store.runs.nodeFinished(run.id, node.id, { status: 'completed', outputs: outIds });
+    bus.emit('node.completed', { ...ids, ms: Date.now() - started, outputs: describeOutputs(outputs) });
+  } catch (err) {
+    let e = toMystiError(err);
+    if (runSignal.aborted && !(runSignal.reason instanceof MystiError)) {
+      e = new OperationalError('CANCELLED', 'cancelled', undefined, 409);
+    } else if (err instanceof Error && err.name === 'TimeoutError') {
+      e = new OperationalError('TIMEOUT', `node ${node.id} ran longer than ${deps.config.nodeTimeoutMs} ms`);
+    }
+    const error = e.toJSON().error;
+    const cancelledByFailure = runSignal.aborted && runSignal.reason instanceof MystiError && e.code === 'CANCELLED';
+    store.runs.nodeFinished(run.id, node.id, { status: e.code === 'CANCELLED' ? 'cancelled' : 'failed', params, error });
+    if (!cancelledByFailure) bus.emit('node.failed', { ...ids, error });
+    deps.logger.child(ids).warn({ code: e.code, kind: e.kind }, e.message);
+    throw e;
+  }
+}
+
+function makeContext(
+  deps: EngineDeps,
+  run: RunRow,
+  graph: GraphDoc,
+  nodeId: string,
+  signal: AbortSignal,
+  mitigations: Record<string, unknown>,
+  hooks: ((ids: Record<string, string>) => void)[],
+): ExecContext {
+  const log = deps.logger.child({ runId: run.id, nodeId });
+  const progress: ExecContext['progress'] = (p) => {
+    const preview = p.preview ? deps.previewUrl(p.preview) : undefined;
+    deps.bus.emit('node.progress', { runId: run.id, nodeId, ...p, ...(preview ? { preview } : {}) });
+  };
+  return {
+    runId: run.id,
+    nodeId,
+    signal,
+    progress,
+    call: (worker, job, payload, opts = {}) =>
+      deps.call(worker, job, payload, { ...opts, signal, onProgress: opts.onProgress ?? ((p) => progress(p)) }),
+    resolveModel: deps.resolveModel,
+    tempPath: (ext) => `${deps.config.paths.tmp}/${randomUUID()}${ext.startsWith('.') ? ext : `.${ext}`}`,
+    paths: deps.config.paths,
+    config: deps.config.raw,
+    graph,
+    log: (level, msg, extra) => log[level](extra ?? {}, msg),
+    services: deps.services,
+    mitigations,
+    onCommit: (hook) => hooks.push(hook),
+  };
+}
+
+function describeOutputs(outputs: Map<string, { artifactId: string; value: PortValue }>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [port, { artifactId, value }] of outputs) {
+    if (value.kind === 'image') out[port] = { kind: 'image', artifactId, url: `/api/artifacts/${artifactId}`, width: value.width, height: value.height, ...(value.info ? { info: value.info } : {}) };
+    else if (value.kind === 'text') out[port] = { kind: 'text', artifactId, text: value.text };
+    else out[port] = { kind: 'tags', artifactId, tags: value.tags };
+  }
+  return out;
+}
+
+function collectOutputs(states: Map<string, NodeState>): { nodeId: string; port: string; artifactId: string; kind: string }[] {
+  const out: { nodeId: string; port: string; artifactId: string; kind: string }[] = [];
+  for (const st of states.values()) for (const [port, o] of st.outputs) out.push({ nodeId: st.node.id, port, artifactId: o.artifactId, kind: o.value.kind });
+  return out;
+}

@@ -1,0 +1,42 @@
+/**
+ * The store facade: one object holding the database and one module per aggregate. The only place
+ * SQL lives is runtime/store/ (tests/unit/store/sql-only-in-store.test.ts enforces it).
+ */
+import { openDb, type Db } from './db';
+import { GraphStore } from './graphs';
+import { RunStore } from './runs';
+import { ArtifactStore } from './artifacts';
+import { EventStore } from './events';
+import { GenerationStore } from './generations';
+
+export class Store {
+  readonly graphs: GraphStore;
+  readonly runs: RunStore;
+  readonly artifacts: ArtifactStore;
+  readonly events: EventStore;
+  readonly generations: GenerationStore;
+
+  constructor(readonly db: Db) {
+    this.graphs = new GraphStore(db);
+    this.runs = new RunStore(db);
+    this.artifacts = new ArtifactStore(db);
+    this.events = new EventStore(db);
+    this.generations = new GenerationStore(db);
+  }
+
+  /** Opens `file` (migrating it) and builds the facade. */
+  static open(file: string): Store {
+    return new Store(openDb(file));
+  }
+
+  /** `PRAGMA integrity_check` → 'ok' or the first problem. */
+  integrityCheck(): string {
+    return String(this.db.pragma('integrity_check', { simple: true }));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export type { Db };

@@ -1,0 +1,152 @@
+/**
+ * Runs and their per-node state (`runs`, `run_nodes`). A run row is written before it is queued
+ * so a restart finds it (design.md §5: queued runs survive; running ones become `interrupted`).
+ */
+import type { Db } from './db';
+
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+export type NodeStatus = 'pending' | 'queued' | 'running' | 'cached' | 'completed' | 'failed' | 'cancelled' | 'skipped' | 'interrupted';
+
+export interface RunRow {
+  id: string;
+  seq: number;
+  graphId: string | null;
+  graph: unknown;
+  status: RunStatus;
+  error: { code: string; message: string; details?: unknown } | null;
+  rerunOf: string | null;
+  currentNode: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface RunNodeRow {
+  nodeId: string;
+  type: string;
+  status: NodeStatus;
+  cacheKey: string | null;
+  params: Record<string, unknown> | null;
+  outputs: Record<string, string> | null;
+  error: { code: string; message: string; details?: unknown } | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+interface RawRun { id: string; seq: number; graph_id: string | null; graph_json: string; status: RunStatus; error_json: string | null; rerun_of: string | null; current_node: string | null; created_at: number; started_at: number | null; finished_at: number | null }
+interface RawNode { node_id: string; type: string; status: NodeStatus; cache_key: string | null; params_json: string | null; outputs_json: string | null; error_json: string | null; started_at: number | null; finished_at: number | null }
+
+const parse = <T>(s: string | null): T | null => (s == null ? null : (JSON.parse(s) as T));
+
+const toRun = (r: RawRun): RunRow => ({
+  id: r.id, seq: r.seq, graphId: r.graph_id, graph: JSON.parse(r.graph_json), status: r.status,
+  error: parse(r.error_json), rerunOf: r.rerun_of, currentNode: r.current_node,
+  createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
+});
+
+const toNode = (r: RawNode): RunNodeRow => ({
+  nodeId: r.node_id, type: r.type, status: r.status, cacheKey: r.cache_key, params: parse(r.params_json),
+  outputs: parse(r.outputs_json), error: parse(r.error_json), startedAt: r.started_at, finishedAt: r.finished_at,
+});
+
+/** Run persistence. All writes are single statements or one transaction. */
+export class RunStore {
+  private readonly s;
+  constructor(private readonly db: Db) {
+    this.s = {
+      nextSeq: db.prepare<[], { n: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM runs'),
+      insert: db.prepare(`INSERT INTO runs (id, seq, graph_id, graph_json, status, rerun_of, created_at)
+        VALUES (@id, @seq, @graphId, @graph, 'queued', @rerunOf, @now)`),
+      insertNode: db.prepare(`INSERT INTO run_nodes (run_id, node_id, type, status) VALUES (?, ?, ?, 'pending')`),
+      get: db.prepare<[string], RawRun>('SELECT * FROM runs WHERE id = ?'),
+      nodes: db.prepare<[string], RawNode>('SELECT * FROM run_nodes WHERE run_id = ? ORDER BY rowid'),
+      start: db.prepare(`UPDATE runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`),
+      finish: db.prepare(`UPDATE runs SET status = ?, error_json = ?, finished_at = ? WHERE id = ?`),
+      current: db.prepare('UPDATE runs SET current_node = ? WHERE id = ?'),
+      nodeStart: db.prepare(`UPDATE run_nodes SET status = 'running', cache_key = ?, params_json = ?, started_at = ? WHERE run_id = ? AND node_id = ?`),
+      nodeFinish: db.prepare(`UPDATE run_nodes SET status = ?, cache_key = COALESCE(?, cache_key), params_json = COALESCE(?, params_json),
+        outputs_json = ?, error_json = ?, started_at = COALESCE(started_at, ?), finished_at = ? WHERE run_id = ? AND node_id = ?`),
+      nodeSkipRest: db.prepare(`UPDATE run_nodes SET status = ?, finished_at = ? WHERE run_id = ? AND status IN ('pending','queued')`),
+      byStatus: db.prepare<[string], RawRun>('SELECT * FROM runs WHERE status = ? ORDER BY seq'),
+      first: db.prepare<[number], RawRun>('SELECT * FROM runs ORDER BY seq DESC LIMIT ?'),
+      after: db.prepare<[number, number], RawRun>('SELECT * FROM runs WHERE seq < ? ORDER BY seq DESC LIMIT ?'),
+      interruptRunning: db.prepare(`UPDATE run_nodes SET status = 'interrupted', finished_at = ? WHERE run_id = ? AND status = 'running'`),
+    };
+  }
+
+  /** Creates a queued run with a pending row per node, in one transaction. */
+  create(input: { id: string; graph: { nodes: { id: string; type: string }[] }; graphId?: string | null; rerunOf?: string | null }, now = Date.now()): RunRow {
+    this.db.transaction(() => {
+      const seq = this.s.nextSeq.get()!.n;
+      this.s.insert.run({ id: input.id, seq, graphId: input.graphId ?? null, graph: JSON.stringify(input.graph), rerunOf: input.rerunOf ?? null, now });
+      for (const n of input.graph.nodes) this.s.insertNode.run(input.id, n.id, n.type);
+    })();
+    return this.get(input.id)!;
+  }
+
+  get(id: string): RunRow | undefined {
+    const r = this.s.get.get(id);
+    return r ? toRun(r) : undefined;
+  }
+
+  nodes(runId: string): RunNodeRow[] {
+    return this.s.nodes.all(runId).map(toNode);
+  }
+
+  /** queued → running; false when the run was no longer queued (e.g. cancelled meanwhile). */
+  markStarted(id: string, now = Date.now()): boolean {
+    return this.s.start.run(now, id).changes > 0;
+  }
+
+  markFinished(id: string, status: Exclude<RunStatus, 'queued' | 'running'>, error?: { code: string; message: string; details?: unknown } | null, now = Date.now()): void {
+    this.db.transaction(() => {
+      this.s.finish.run(status, error ? JSON.stringify(error) : null, now, id);
+      const rest = status === 'completed' ? 'skipped' : status === 'interrupted' ? 'interrupted' : status === 'failed' ? 'skipped' : 'cancelled';
+      this.s.nodeSkipRest.run(rest, now, id);
+    })();
+  }
+
+  setCurrentNode(runId: string, nodeId: string): void {
+    this.s.current.run(nodeId, runId);
+  }
+
+  nodeStarted(runId: string, nodeId: string, cacheKey: string | null, params: unknown, now = Date.now()): void {
+    this.s.nodeStart.run(cacheKey, params == null ? null : JSON.stringify(params), now, runId, nodeId);
+  }
+
+  nodeFinished(
+    runId: string,
+    nodeId: string,
+    r: { status: NodeStatus; cacheKey?: string | null; params?: unknown; outputs?: Record<string, string> | null; error?: unknown },
+    now = Date.now(),
+  ): void {
+    this.s.nodeFinish.run(
+      r.status, r.cacheKey ?? null, r.params == null ? null : JSON.stringify(r.params),
+      r.outputs ? JSON.stringify(r.outputs) : null, r.error ? JSON.stringify(r.error) : null,
+      now, now, runId, nodeId,
+    );
+  }
+
+  /** Runs in a status, oldest first (used at start-up: requeue `queued`, interrupt `running`). */
+  withStatus(status: RunStatus): RunRow[] {
+    return this.s.byStatus.all(status).map(toRun);
+  }
+
+  /**
+   * Marks a run that was executing when the runtime died as `interrupted`, keeping the node it
+   * was on (`current_node`) and marking that node interrupted too. One transaction.
+   */
+  markInterrupted(id: string, now = Date.now()): void {
+    this.db.transaction(() => {
+      this.s.interruptRunning.run(now, id);
+      const run = this.get(id);
+      const error = { code: 'INTERRUPTED', message: `the runtime stopped while this run was executing${run?.currentNode ? ` node ${run.currentNode}` : ''}`, details: { nodeId: run?.currentNode ?? null } };
+      this.markFinished(id, 'interrupted', error, now);
+    })();
+  }
+
+  /** Newest first, keyset on seq. */
+  list(limit: number, beforeSeq?: number): RunRow[] {
+    return (beforeSeq ? this.s.after.all(beforeSeq, limit) : this.s.first.all(limit)).map(toRun);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Executor of `llm-enhance`: rewrites the incoming prompt with the local LLM on the llm worker.
+ * Prompts come from config.json's `llm.enhance` (defaults in runtime/llm/defaults.ts); tokens
+ * stream to the editor as node.progress events carrying the partial text.
+ */
+import { implement } from '../../runtime/engine/executor';
+import { UserError } from '../../runtime/errors';
+import { fillTemplate } from '../../runtime/llm/defaults';
+import { llmEnhance } from './llm-enhance';
+import { concreteSeed, llmConfig, resolveLlm } from '../../runtime/llm/exec';
+
+export default implement(llmEnhance, async (ctx, inputs, params) => {
+  const input = inputs.prompt;
+  if (!input || input.kind !== 'text') throw new UserError('INPUT_MISSING', 'LLM enhance needs a text prompt on its "prompt" input');
+  const model = resolveLlm(ctx, params.model, 'LLM enhance');
+  const cfg = llmConfig(ctx);
+  const { output } = await ctx.call('llm', 'complete', {
+    modelPath: model.path,
+    modelId: model.id,
+    contextSize: cfg.contextSize,
+    system: cfg.enhance.system,
+    prompt: fillTemplate(cfg.enhance.template, input.text),
+    maxTokens: params.maxTokens,
+    temperature: params.temperature,
+    seed: concreteSeed(params.seed),
+  }, {
+    onProgress: (p) => ctx.progress({ phase: 'generating', ...(p.step !== undefined ? { step: p.step } : {}), ...(p.steps !== undefined ? { steps: p.steps } : {}), ...(p.text !== undefined ? { text: p.text } : {}) }),
+  });
+  const text = String(output.text ?? '').trim();
+  return { text: { kind: 'text', text } };
+});

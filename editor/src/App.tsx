@@ -1,0 +1,80 @@
+/** The editor shell: toolbar, palette, canvas, queue, overlays; boots catalog, session and events. */
+import { useEffect } from 'react';
+import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { Canvas } from './canvas/Canvas';
+import { Palette } from './panels/Palette';
+import { Toolbar } from './panels/Toolbar';
+import { QueuePanel } from './panels/QueuePanel';
+import { Toasts } from './panels/Toasts';
+import { HelpOverlay } from './panels/HelpOverlay';
+import { WorkflowsDialog } from './panels/WorkflowsDialog';
+import { AddNodeMenu } from './panels/AddNodeMenu';
+import { loadCatalog, loadModels, useCatalog } from './state/catalog';
+import { persistDrafts, restoreSession } from './graph/io';
+import { connectEvents, disconnectEvents } from './api/events';
+import { liveValidation } from './queue/run';
+import { installShortcuts } from './keyboard';
+import { api } from './api/client';
+import { seedRunNodes, seedRuns, useRuns } from './state/runs';
+import { useGraph } from './state/graph';
+
+async function boot(): Promise<void> {
+  await Promise.all([loadCatalog(), loadModels()]);
+  await restoreSession();
+  connectEvents();
+  try {
+    const runs = await api.listRuns();
+    seedRuns(runs);
+    // Show the results of the latest run on a reload (its node states come from the run record).
+    const latest = runs[0];
+    if (latest && !useRuns.getState().activeRunId) {
+      const detail = await api.getRun(latest.id);
+      if (detail.nodes && typeof detail.nodes === 'object') {
+        seedRunNodes(latest.id, detail.nodes as Record<string, { status?: string }>);
+        const ids = new Set(useGraph.getState().nodes.map((n) => n.id));
+        if (Object.keys(detail.nodes).some((id) => ids.has(id))) useRuns.setState({ activeRunId: latest.id });
+      }
+    }
+  } catch {
+    /* the queue starts empty; the WS stream fills it */
+  }
+}
+
+function Shell() {
+  const flow = useReactFlow();
+  const loaded = useCatalog((s) => s.loaded);
+  useEffect(() => installShortcuts(flow), [flow]);
+  useEffect(() => {
+    void boot();
+    const unDraft = persistDrafts();
+    const unValidate = liveValidation();
+    // No beforeunload prompt: unsaved work is kept as a local draft and restored on reload.
+    return () => {
+      unDraft();
+      unValidate();
+      disconnectEvents();
+    };
+  }, []);
+  return (
+    <div className="app" data-ready={loaded || undefined}>
+      <Toolbar />
+      <div className="main">
+        <Palette />
+        <Canvas />
+        <QueuePanel />
+      </div>
+      <AddNodeMenu />
+      <HelpOverlay />
+      <WorkflowsDialog />
+      <Toasts />
+    </div>
+  );
+}
+
+export function App() {
+  return (
+    <ReactFlowProvider>
+      <Shell />
+    </ReactFlowProvider>
+  );
+}

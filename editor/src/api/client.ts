@@ -1,0 +1,114 @@
+/**
+ * Typed fetch wrappers over the runtime's public HTTP API (design.md §8). Every failure becomes
+ * an {@link ApiError} carrying the server's stable `code` (runtime/errors.ts wire shape
+ * `{error:{code,message,details?}}`) or `NETWORK` / `BAD_RESPONSE` when the server never answered
+ * in that shape.
+ */
+import type { GraphDoc, GraphIssue, NodeSpecJson } from '../../../nodes/index';
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+  /** Validation issues from a 400 GRAPH_INVALID answer, else []. */
+  get issues(): GraphIssue[] {
+    const list = this.details?.issues;
+    return Array.isArray(list) ? (list as GraphIssue[]) : [];
+  }
+}
+
+async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch (e) {
+    throw new ApiError('NETWORK', `cannot reach the MystiCanvas runtime (${(e as Error).message})`, 0);
+  }
+  const text = await res.text();
+  let body: unknown = undefined;
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      if (!res.ok) throw new ApiError('BAD_RESPONSE', `${res.status} ${res.statusText}: ${text.slice(0, 200)}`, res.status);
+      throw new ApiError('BAD_RESPONSE', `${path} answered non-JSON`, res.status);
+    }
+  }
+  if (!res.ok) {
+    const err = (body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } })?.error;
+    throw new ApiError(err?.code ?? `HTTP_${res.status}`, err?.message ?? `${res.status} ${res.statusText}`, res.status, err?.details);
+  }
+  return body as T;
+}
+
+const json = (method: string, body: unknown): RequestInit => ({
+  method,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+/** A saved workflow as stored by the runtime. `updatedAt` is an ISO timestamp or epoch ms. */
+export interface SavedGraph {
+  id: string;
+  name: string;
+  graph: GraphDoc;
+  updatedAt?: string | number;
+}
+
+/** A model registry entry (GET /api/models). `bytes` is the file size. */
+export interface ModelEntry {
+  id: string;
+  kind: string;
+  name: string;
+  bytes?: number;
+}
+
+/** Summary of one run as GET /api/runs lists it. */
+export interface RunSummary {
+  id: string;
+  status: string;
+  createdAt?: string | number;
+  error?: { code: string; message: string } | string;
+  name?: string;
+}
+
+export const api = {
+  nodes: () => request<{ nodes: NodeSpecJson[] }>('/api/nodes').then((r) => r.nodes),
+  models: () => request<{ models: ModelEntry[] }>('/api/models').then((r) => r.models ?? []),
+  vram: () => request<Record<string, unknown>>('/api/vram'),
+  listGraphs: () =>
+    request<{ graphs?: SavedGraph[]; items?: SavedGraph[] } | SavedGraph[]>('/api/graphs').then((r) =>
+      Array.isArray(r) ? r : (r.graphs ?? r.items ?? []),
+    ),
+  getGraph: (id: string) => request<SavedGraph>(`/api/graphs/${encodeURIComponent(id)}`),
+  createGraph: (name: string, graph: GraphDoc) => request<SavedGraph>('/api/graphs', json('POST', { name, graph })),
+  updateGraph: (id: string, name: string, graph: GraphDoc) =>
+    request<SavedGraph>(`/api/graphs/${encodeURIComponent(id)}`, json('PUT', { name, graph })),
+  deleteGraph: (id: string) => request<unknown>(`/api/graphs/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  startRun: (graph: GraphDoc) => request<{ runId: string }>('/api/runs', json('POST', { graph })),
+  getRun: (id: string) => request<Record<string, unknown>>(`/api/runs/${encodeURIComponent(id)}`),
+  listRuns: () =>
+    request<{ runs?: RunSummary[]; items?: RunSummary[] } | RunSummary[]>('/api/runs').then((r) =>
+      Array.isArray(r) ? r : (r.runs ?? r.items ?? []),
+    ),
+  cancelRun: (id: string) => request<unknown>(`/api/runs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
+  /** Sends a dropped file (PNG with embedded workflow, or workflow JSON) as the raw body. */
+  fromImage: (file: Blob) =>
+    request<{ graph: GraphDoc; warnings?: string[]; source?: string }>('/api/workflows/from-image', {
+      method: 'POST',
+      headers: { 'content-type': file.type || 'application/octet-stream' },
+      body: file,
+    }),
+};
+
+/** The URL of an output artifact: the event's `url` when given, else /api/artifacts/:id. */
+export function artifactUrl(out: { url?: string; artifactId?: string }): string | undefined {
+  if (out.url) return out.url;
+  return out.artifactId ? `/api/artifacts/${encodeURIComponent(out.artifactId)}` : undefined;
+}

@@ -1,0 +1,146 @@
+/**
+ * The canvas: a controlled <ReactFlow> over the graph slice. Connections are checked by port type
+ * (isValidConnection) and a refused drop says why in a toast; a wire dropped on empty space opens
+ * the compatible-node search; palette entries and workflow files can be dropped on it.
+ */
+import { useCallback, useEffect, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react';
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  useReactFlow,
+  type Connection,
+  type Edge,
+  type FinalConnectionState,
+  type InternalNode,
+  type Node,
+} from '@xyflow/react';
+import { useGraph } from '../state/graph';
+import { portType, useCatalog } from '../state/catalog';
+import { useUi } from '../state/ui';
+import { toast } from '../state/toasts';
+import { addNode, connect, connectionProblem } from '../graph/ops';
+import { importFile } from '../graph/io';
+import { isAnnotation, type FlowNode } from '../graph/types';
+import { NODE_MIME } from '../panels/Palette';
+import { onEdgesChange, onNodesChange } from './changes';
+import { edgeTypes, nodeTypes } from './types';
+
+const isValidConnection = (c: Connection | Edge) => !connectionProblem(c as Connection);
+const onConnect = (c: Connection) => connect(c);
+const defaultEdgeOptions = { type: 'typed' };
+const proOptions = { hideAttribution: true };
+
+const CATEGORY_COLORS: Record<string, string> = { input: '#e8b04a', text: '#d98b4a', diffusion: '#5fb8f0', image: '#4ac0a0', output: '#8fd16a' };
+
+function minimapColor(n: Node): string {
+  if (isAnnotation(n.type)) return 'rgba(120,130,150,0.15)';
+  const cat = n.type ? useCatalog.getState().specs.get(n.type)?.category : undefined;
+  return (cat && CATEGORY_COLORS[cat]) || '#ff5a5a';
+}
+
+export function Canvas() {
+  const nodes = useGraph((s) => s.nodes);
+  const edges = useGraph((s) => s.edges);
+  const flow = useReactFlow();
+
+  useEffect(() => {
+    const fit = () => requestAnimationFrame(() => flow.fitView({ padding: 0.2, maxZoom: 1, duration: 0 }));
+    window.addEventListener('mysti:fit', fit);
+    return () => window.removeEventListener('mysti:fit', fit);
+  }, [flow]);
+
+  const onConnectEnd = useCallback(
+    (event: MouseEvent | TouchEvent, state: FinalConnectionState<InternalNode>) => {
+      if (!state.fromNode || !state.fromHandle?.id) return;
+      if (state.toHandle && state.isValid === false) {
+        const from = state.fromHandle;
+        const c = from.type === 'source'
+          ? { source: from.nodeId, sourceHandle: from.id, target: state.toHandle.nodeId, targetHandle: state.toHandle.id ?? null }
+          : { source: state.toHandle.nodeId, sourceHandle: state.toHandle.id ?? null, target: from.nodeId, targetHandle: from.id };
+        toast(`Cannot connect: ${connectionProblem(c as Connection) ?? 'incompatible ports'}`, 'warning');
+        return;
+      }
+      if (state.toHandle) return;
+      const target = event.target as Element | null;
+      if (!target?.classList.contains('react-flow__pane')) return;
+      const pt = 'changedTouches' in event ? event.changedTouches[0]! : event;
+      const side = state.fromHandle.type;
+      const t = portType(state.fromNode.type, side === 'source' ? 'outputs' : 'inputs', state.fromHandle.id);
+      if (!t) return;
+      useUi.setState({
+        addMenu: {
+          screen: { x: pt.clientX, y: pt.clientY },
+          flow: flow.screenToFlowPosition({ x: pt.clientX, y: pt.clientY }),
+          wire: { nodeId: state.fromNode.id, handleId: state.fromHandle.id, side, portType: t },
+        },
+      });
+    },
+    [flow],
+  );
+
+  const onDoubleClick = useCallback(
+    (e: ReactMouseEvent) => {
+      if (!(e.target as Element).classList.contains('react-flow__pane')) return;
+      useUi.setState({ addMenu: { screen: { x: e.clientX, y: e.clientY }, flow: flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }) } });
+    },
+    [flow],
+  );
+
+  const onDragOver = useCallback((e: DragEvent) => {
+    e.preventDefault();
+    e.dataTransfer.dropEffect = e.dataTransfer.types.includes('Files') ? 'copy' : 'move';
+  }, []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      e.preventDefault();
+      const type = e.dataTransfer.getData(NODE_MIME);
+      if (type) {
+        const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+        addNode(type, { x: p.x - 20, y: p.y - 20 });
+        return;
+      }
+      const file = e.dataTransfer.files[0];
+      if (file) {
+        if (useGraph.getState().dirty && useGraph.getState().nodes.length && !confirm('Replace the current graph? It has unsaved changes.')) return;
+        void importFile(file);
+      }
+    },
+    [flow],
+  );
+
+  return (
+    <div className="canvas" onDoubleClick={onDoubleClick} data-testid="canvas">
+      <ReactFlow<FlowNode>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        onDrop={onDrop}
+        onDragOver={onDragOver}
+        defaultEdgeOptions={defaultEdgeOptions}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
+        zoomOnDoubleClick={false}
+        minZoom={0.1}
+        maxZoom={2.5}
+        colorMode="dark"
+        proOptions={proOptions}
+        connectionRadius={24}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={24} size={1.2} color="#2c313c" />
+        <MiniMap pannable zoomable nodeColor={minimapColor} maskColor="rgba(10,12,16,0.7)" />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+    </div>
+  );
+}

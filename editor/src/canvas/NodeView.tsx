@@ -1,0 +1,130 @@
+/**
+ * THE node component: one memoized component renders every catalog node type from its served
+ * spec (ports → coloured handles, params JSON Schema → widgets) plus its run state and
+ * validation problems. Unknown types render as placeholders that keep their params and data.
+ * It subscribes to its own spec, run state and issues only, never to the nodes array.
+ */
+import { memo } from 'react';
+import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
+import type { NodeSpecJson } from '../../../nodes/index';
+import { portColor, useSpec } from '../state/catalog';
+import { useNodeRunState } from '../state/runs';
+import { useNodeIssues } from '../state/ui';
+import { useGraph } from '../state/graph';
+import type { ParamNodeData } from '../graph/types';
+import { ParamField } from '../widgets/ParamField';
+import { paramEntries } from '../widgets/schema';
+import { RunView } from './RunView';
+
+type Props = NodeProps<Node<ParamNodeData>>;
+
+const STATUS_LABEL: Record<string, string> = { queued: 'queued', running: 'running', cached: 'cached', done: 'done', failed: 'failed', cancelled: 'cancelled' };
+
+export const NodeView = memo(function NodeView({ id, type, data, selected }: Props) {
+  const spec = useSpec(type);
+  const run = useNodeRunState(id);
+  const issues = useNodeIssues(id);
+  if (!spec) return <Placeholder id={id} type={type} data={data} selected={selected} />;
+  const fieldIssue = (f: string) => issues.find((i) => i.field === f)?.message;
+  const status = run?.status;
+  return (
+    <div
+      className={`mnode cat-${spec.category}${selected ? ' selected' : ''}${issues.length ? ' has-issues' : ''}${status ? ` status-${status}` : ''}`}
+      data-testid={`node-${id}`}
+      data-type={type}
+      data-status={status}
+      title={spec.description}
+    >
+      <header className="mnode-head">
+        <span className="mnode-title">{spec.title}</span>
+        {status && <span className={`badge badge-${status}`}>{STATUS_LABEL[status]}</span>}
+      </header>
+      <Ports spec={spec} fieldIssue={fieldIssue} />
+      <div className="mnode-params">
+        {paramEntries(spec.params).map(([name, schema]) => (
+          <ParamField key={name} nodeId={id} name={name} schema={schema} value={data.params?.[name]} invalid={fieldIssue(name)} />
+        ))}
+      </div>
+      <RunView run={run} />
+      {issues.length > 0 && (
+        <ul className="issues" data-testid="node-issues">
+          {issues.map((i, k) => (
+            <li key={k}>{i.message}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+});
+
+function Ports({ spec, fieldIssue }: { spec: NodeSpecJson; fieldIssue: (f: string) => string | undefined }) {
+  const inputs = Object.entries(spec.inputs);
+  const outputs = Object.entries(spec.outputs);
+  const rows = Math.max(inputs.length, outputs.length);
+  return (
+    <div className="ports">
+      {Array.from({ length: rows }, (_, r) => {
+        const inp = inputs[r];
+        const out = outputs[r];
+        return (
+          <div className="port-row" key={r}>
+            {inp && (
+              <div className={`port port-in${fieldIssue(inp[0]) ? ' invalid' : ''}`} title={fieldIssue(inp[0]) ?? `${inp[1].type}${inp[1].optional ? ' (optional)' : ''}`}>
+                <Handle type="target" position={Position.Left} id={inp[0]} className={`h h-${inp[1].type}`} style={{ background: portColor(inp[1].type) }} data-port-type={inp[1].type} />
+                <span>
+                  {inp[1].label ?? inp[0]}
+                  {inp[1].optional ? '' : ' *'}
+                </span>
+              </div>
+            )}
+            {out && (
+              <div className="port port-out" title={out[1].type}>
+                <span>{out[1].label ?? out[0]}</span>
+                <Handle type="source" position={Position.Right} id={out[0]} className={`h h-${out[1].type}`} style={{ background: portColor(out[1].type) }} data-port-type={out[1].type} />
+              </div>
+            )}
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+/**
+ * A node whose type this build does not know (an imported workflow, a newer graph). Shown as
+ * such, with its params; its wires keep handles so nothing is dropped when the graph is saved.
+ */
+function Placeholder({ id, type, data, selected }: { id: string; type: string; data: ParamNodeData; selected: boolean }) {
+  // A joined string keeps the selector's result stable between unrelated edits.
+  const handles = useGraph((s) =>
+    s.edges
+      .flatMap((e) => (e.target === id ? [`in:${e.targetHandle}`] : e.source === id ? [`out:${e.sourceHandle}`] : []))
+      .filter((h, i, a) => a.indexOf(h) === i)
+      .join('|'),
+  );
+  const list = handles ? handles.split('|') : [];
+  return (
+    <div className={`mnode placeholder${selected ? ' selected' : ''}`} data-testid={`node-${id}`} data-type={type}>
+      <header className="mnode-head">
+        <span className="mnode-title">{type}</span>
+        <span className="badge badge-failed">unknown type</span>
+      </header>
+      <div className="ports">
+        {list.map((h) => {
+          const [side, name] = h.split(':') as [string, string];
+          return (
+            <div className="port-row" key={h}>
+              <div className={`port ${side === 'in' ? 'port-in' : 'port-out'}`}>
+                {side === 'in' && <Handle type="target" position={Position.Left} id={name} className="h" />}
+                <span>{name}</span>
+                {side === 'out' && <Handle type="source" position={Position.Right} id={name} className="h" />}
+              </div>
+            </div>
+          );
+        })}
+      </div>
+      <p className="placeholder-note">This node type is not available; it is kept with its settings and cannot run.</p>
+      <pre className="placeholder-params nowheel">{JSON.stringify(data.params ?? {}, null, 1)}</pre>
+    </div>
+  );
+}

@@ -1,0 +1,43 @@
+import { artifactUrl } from '../api/client';
+import type { NodeRunState } from '../state/runs';
+
+/**
+ * The run-time part of a node: progress bar with step/steps and phase, streamed LLM text, the
+ * latest preview or the output image(s), and the error of a failed node.
+ */
+export function RunView({ run }: { run: NodeRunState | undefined }) {
+  if (!run) return null;
+  const pct = run.steps ? Math.min(100, Math.round(((run.step ?? 0) / run.steps) * 100)) : undefined;
+  const images = Object.entries(run.outputs ?? {}).filter(([, o]) => o.kind === 'image');
+  const texts = Object.entries(run.outputs ?? {}).filter(([, o]) => o.kind === 'text' && o.text);
+  const streamed = run.text ?? texts[0]?.[1].text;
+  return (
+    <div className="run-view">
+      {run.status === 'running' && (
+        <div className="progress" data-testid="progress">
+          <div className="progress-bar" style={{ width: `${pct ?? 100}%` }} data-indeterminate={pct === undefined || undefined} />
+          <span className="progress-label">
+            {run.phase ?? 'running'}
+            {run.steps ? ` ${run.step ?? 0}/${run.steps}` : ''}
+            {run.rate ? ` · ${run.rate.toFixed(2)}/s` : ''}
+          </span>
+        </div>
+      )}
+      {streamed && (
+        <pre className="streamed nowheel nodrag" data-testid="node-text">
+          {streamed}
+        </pre>
+      )}
+      {run.status === 'running' && run.preview && <img className="preview" src={run.preview} alt="preview" />}
+      {images.map(([port, o]) => {
+        const src = artifactUrl(o);
+        return src ? <img key={port} className="output-image" src={src} alt={`${port} output`} data-testid="output-image" /> : null;
+      })}
+      {run.status === 'failed' && run.error && (
+        <div className="node-error" data-testid="node-error">
+          <b>{run.error.code}</b> {run.error.message}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,145 @@
+/**
+ * The edit vocabulary of the canvas: every user action that changes the document is one of these
+ * functions, and each is exactly one undo step (state/graph.ts `edit`).
+ */
+import type { Connection, XYPosition } from '@xyflow/react';
+import type { NodeSpecJson } from '../../../nodes/index';
+import { edit, freshId, useGraph } from '../state/graph';
+import { portType, useCatalog } from '../state/catalog';
+import { GROUP_TYPE, NOTE_TYPE, type FlowEdge, type FlowNode, type ParamNodeData } from './types';
+
+const takenIds = () => new Set(useGraph.getState().nodes.map((n) => n.id));
+
+/** A fresh node of `spec` at `position` (flow coordinates) with the spec's defaults. */
+export function makeNode(spec: NodeSpecJson, position: XYPosition, taken: ReadonlySet<string>): FlowNode {
+  return {
+    id: freshId(spec.type, taken),
+    type: spec.type,
+    position,
+    data: { params: structuredClone(spec.defaults), version: spec.version } satisfies ParamNodeData,
+  };
+}
+
+/** Adds a node of `type`; optionally wires it to an existing port in the same undo step. Returns its id. */
+export function addNode(type: string, position: XYPosition, wire?: { nodeId: string; handleId: string; side: 'source' | 'target' }): string | undefined {
+  const spec = useCatalog.getState().specs.get(type);
+  if (!spec) return undefined;
+  const node = makeNode(spec, position, takenIds());
+  let edge: FlowEdge | undefined;
+  if (wire) {
+    const from = useGraph.getState().nodes.find((n) => n.id === wire.nodeId);
+    if (wire.side === 'source') {
+      const t = portType(from?.type, 'outputs', wire.handleId);
+      const input = Object.entries(spec.inputs).find(([, p]) => p.type === t)?.[0];
+      if (input) edge = newEdge({ source: wire.nodeId, sourceHandle: wire.handleId, target: node.id, targetHandle: input });
+    } else {
+      const t = portType(from?.type, 'inputs', wire.handleId);
+      const output = Object.entries(spec.outputs).find(([, p]) => p.type === t)?.[0];
+      if (output) edge = newEdge({ source: node.id, sourceHandle: output, target: wire.nodeId, targetHandle: wire.handleId });
+    }
+  }
+  edit(`Add ${spec.title}`, (d) => {
+    for (const n of d.nodes) n.selected = false;
+    d.nodes.push({ ...node, selected: true } as never);
+    if (edge) {
+      d.edges = d.edges.filter((e) => !(e.target === edge!.target && e.targetHandle === edge!.targetHandle)) as never;
+      d.edges.push(edge as never);
+    }
+  });
+  return node.id;
+}
+
+function newEdge(c: { source: string; sourceHandle: string; target: string; targetHandle: string }): FlowEdge {
+  const src = useGraph.getState().nodes.find((n) => n.id === c.source);
+  return {
+    id: `e-${c.source}.${c.sourceHandle}-${c.target}.${c.targetHandle}`,
+    ...c,
+    type: 'typed',
+    data: { portType: portType(src?.type, 'outputs', c.sourceHandle) },
+  };
+}
+
+/** Why a connection is refused, or undefined when it is legal (same port type, no self loop). */
+export function connectionProblem(c: Connection | FlowEdge): string | undefined {
+  const nodes = useGraph.getState().nodes;
+  const src = nodes.find((n) => n.id === c.source);
+  const dst = nodes.find((n) => n.id === c.target);
+  if (!src || !dst) return 'unknown node';
+  if (c.source === c.target) return 'a node cannot feed itself';
+  const out = portType(src.type, 'outputs', c.sourceHandle);
+  const inp = portType(dst.type, 'inputs', c.targetHandle);
+  if (!out || !inp) return 'unknown port';
+  if (out !== inp) return `${out} output cannot feed a ${inp} input`;
+  return undefined;
+}
+
+/** Connects two ports; an input already wired is re-wired (ComfyUI behaviour). */
+export function connect(c: Connection): void {
+  if (!c.sourceHandle || !c.targetHandle || connectionProblem(c)) return;
+  const edge = newEdge({ source: c.source, sourceHandle: c.sourceHandle, target: c.target, targetHandle: c.targetHandle });
+  edit('Connect', (d) => {
+    d.edges = d.edges.filter((e) => !(e.target === edge.target && e.targetHandle === edge.targetHandle)) as never;
+    d.edges.push(edge as never);
+  });
+}
+
+/** Deletes the selected nodes and edges, plus edges left dangling, as one step. */
+export function deleteSelection(): void {
+  const s = useGraph.getState();
+  const gone = new Set(s.nodes.filter((n) => n.selected).map((n) => n.id));
+  const edgeGone = (e: FlowEdge) => e.selected || gone.has(e.source) || gone.has(e.target);
+  if (!gone.size && !s.edges.some(edgeGone)) return;
+  edit('Delete', (d) => {
+    d.nodes = d.nodes.filter((n) => !gone.has(n.id)) as never;
+    d.edges = d.edges.filter((e) => !edgeGone(e as FlowEdge)) as never;
+  });
+}
+
+/** Sets one param of one node; keystrokes in the same field merge into one undo step. */
+export function setParam(nodeId: string, key: string, value: unknown): void {
+  edit(`Set ${key}`, (d) => {
+    const n = d.nodes.find((x) => x.id === nodeId);
+    if (n) (n.data as ParamNodeData).params[key] = value as never;
+  }, `param:${nodeId}:${key}`);
+}
+
+/** Sets a field of an annotation's data (note text, group label). */
+export function setAnnotation(nodeId: string, key: string, value: string): void {
+  edit(`Edit ${key}`, (d) => {
+    const n = d.nodes.find((x) => x.id === nodeId);
+    if (n) (n.data as Record<string, unknown>)[key] = value;
+  }, `ann:${nodeId}:${key}`);
+}
+
+/** Adds a sticky note at `position`. */
+export function addNote(position: XYPosition): void {
+  const id = freshId('note', takenIds());
+  edit('Add note', (d) => {
+    d.nodes.push({ id, type: NOTE_TYPE, position, data: { text: '' }, width: 220, height: 120 } as never);
+  });
+}
+
+/** Frames the selected nodes (or an empty area at `fallback`) in a group. */
+export function addGroup(fallback: XYPosition): void {
+  const sel = useGraph.getState().nodes.filter((n) => n.selected && n.type !== GROUP_TYPE);
+  const pad = 40;
+  let box = { x: fallback.x, y: fallback.y, w: 400, h: 300 };
+  if (sel.length) {
+    const xs = sel.map((n) => n.position.x);
+    const ys = sel.map((n) => n.position.y);
+    const x2 = sel.map((n) => n.position.x + (n.measured?.width ?? 240));
+    const y2 = sel.map((n) => n.position.y + (n.measured?.height ?? 160));
+    box = { x: Math.min(...xs) - pad, y: Math.min(...ys) - pad - 20, w: Math.max(...x2) - Math.min(...xs) + 2 * pad, h: Math.max(...y2) - Math.min(...ys) + 2 * pad + 20 };
+  }
+  const id = freshId('group', takenIds());
+  edit('Add group', (d) => {
+    d.nodes.unshift({ id, type: GROUP_TYPE, position: { x: box.x, y: box.y }, data: { label: 'Group' }, width: box.w, height: box.h, zIndex: -1 } as never);
+  });
+}
+
+/** Renames the document (undoable). */
+export function rename(name: string): void {
+  edit('Rename', (d) => {
+    d.name = name;
+  }, 'rename');
+}

@@ -1,0 +1,130 @@
+/**
+ * Global shortcuts (listed in the help overlay from {@link SHORTCUTS}) and clipboard handling.
+ * Keys typed into a field stay with the field (its own undo, its own copy/paste). Copy/paste use
+ * the browser's copy/paste events, so the clipboard carries graph JSON across tabs without any
+ * clipboard permission prompt.
+ */
+import type { ReactFlowInstance } from '@xyflow/react';
+import { redo, undo, useGraph, setTransient } from './state/graph';
+import { useUi } from './state/ui';
+import { toast } from './state/toasts';
+import { deleteSelection, addNote, addGroup } from './graph/ops';
+import { duplicateSelection, parseClipboard, pasteDoc, selectionDoc } from './graph/clipboard';
+import { save } from './graph/io';
+import { runGraph } from './queue/run';
+import { arrangeWithToast } from './actions';
+
+export const SHORTCUTS: [string, string][] = [
+  ['Double-click canvas', 'Search and add a node'],
+  ['Drag a wire to empty space', 'Add a compatible node, wired'],
+  ['Shift + drag', 'Box select'],
+  ['Ctrl/Shift + click', 'Add to selection'],
+  ['Ctrl + A', 'Select all'],
+  ['Delete / Backspace', 'Delete selection'],
+  ['Ctrl + C / Ctrl + V', 'Copy / paste (graph JSON, works across tabs)'],
+  ['Ctrl + D', 'Duplicate selection'],
+  ['Ctrl + Z', 'Undo'],
+  ['Ctrl + Shift + Z / Ctrl + Y', 'Redo'],
+  ['Ctrl + Enter', 'Run'],
+  ['Ctrl + S', 'Save'],
+  ['Ctrl + O', 'Open a saved workflow'],
+  ['L', 'Auto-arrange (selection or all)'],
+  ['F', 'Fit view'],
+  ['N', 'Add a note'],
+  ['Ctrl + G', 'Group the selection'],
+  ['?', 'This help'],
+  ['Esc', 'Close dialogs, clear selection'],
+];
+
+const typing = (t: EventTarget | null) => {
+  const el = t as HTMLElement | null;
+  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+};
+
+let pointer = { x: 0, y: 0 };
+
+/** Installs the listeners; returns the uninstall function. */
+export function installShortcuts(flow: ReactFlowInstance): () => void {
+  const center = () => flow.screenToFlowPosition(pointer);
+  const onMove = (e: PointerEvent) => {
+    pointer = { x: e.clientX, y: e.clientY };
+  };
+  const onKey = (e: KeyboardEvent) => {
+    const mod = e.ctrlKey || e.metaKey;
+    const k = e.key.toLowerCase();
+    if (k === 'escape') {
+      useUi.setState({ addMenu: undefined, help: false, workflows: false });
+      return;
+    }
+    if (mod && k === 's') {
+      e.preventDefault();
+      void save();
+      return;
+    }
+    if (mod && k === 'enter') {
+      e.preventDefault();
+      void runGraph();
+      return;
+    }
+    if (typing(e.target) || useUi.getState().addMenu) return;
+    if (mod && k === 'z') {
+      e.preventDefault();
+      if (e.shiftKey) redo();
+      else undo();
+    } else if (mod && k === 'y') {
+      e.preventDefault();
+      redo();
+    } else if (mod && k === 'd') {
+      e.preventDefault();
+      duplicateSelection();
+    } else if (mod && k === 'a') {
+      e.preventDefault();
+      const s = useGraph.getState();
+      setTransient({ nodes: s.nodes.map((n) => (n.selected ? n : { ...n, selected: true })) });
+    } else if (mod && k === 'o') {
+      e.preventDefault();
+      useUi.setState({ workflows: true });
+    } else if (mod && k === 'g') {
+      e.preventDefault();
+      addGroup(center());
+    } else if (mod) {
+      return;
+    } else if (k === 'delete' || k === 'backspace') {
+      e.preventDefault();
+      deleteSelection();
+    } else if (k === 'l') {
+      void arrangeWithToast();
+    } else if (k === 'f') {
+      void flow.fitView({ padding: 0.2, duration: 200 });
+    } else if (k === 'n') {
+      addNote(center());
+    } else if (e.key === '?') {
+      useUi.setState((s) => ({ help: !s.help }));
+    }
+  };
+  const onCopy = (e: ClipboardEvent) => {
+    if (typing(e.target) || !e.clipboardData) return;
+    const doc = selectionDoc();
+    if (!doc) return;
+    e.clipboardData.setData('text/plain', JSON.stringify(doc));
+    e.preventDefault();
+    toast(`Copied ${doc.nodes.length + ((doc.meta?.annotations as unknown[]) ?? []).length} node(s)`, 'info', 1500);
+  };
+  const onPaste = (e: ClipboardEvent) => {
+    if (typing(e.target) || !e.clipboardData) return;
+    const doc = parseClipboard(e.clipboardData.getData('text/plain'));
+    if (!doc) return;
+    e.preventDefault();
+    pasteDoc(doc, center());
+  };
+  window.addEventListener('keydown', onKey);
+  window.addEventListener('pointermove', onMove);
+  document.addEventListener('copy', onCopy);
+  document.addEventListener('paste', onPaste);
+  return () => {
+    window.removeEventListener('keydown', onKey);
+    window.removeEventListener('pointermove', onMove);
+    document.removeEventListener('copy', onCopy);
+    document.removeEventListener('paste', onPaste);
+  };
+}

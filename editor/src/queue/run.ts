@@ -1,0 +1,75 @@
+/**
+ * Queueing a run: the graph is validated in the browser with the same `validateGraph` the runtime
+ * uses (nodes/core/validate.ts), problems are highlighted and nothing is sent; otherwise POST
+ * /api/runs, and a 400 GRAPH_INVALID answer is highlighted the same way.
+ */
+import { catalog, validateGraph } from '../../../nodes/index';
+import { api, ApiError } from '../api/client';
+import { currentDoc } from '../graph/io';
+import { runQueued } from '../state/runs';
+import { toast } from '../state/toasts';
+import { setIssues, useUi } from '../state/ui';
+import { useGraph } from '../state/graph';
+
+/** Validates and queues the current graph. Resolves to the run id, or undefined when refused. */
+export async function runGraph(): Promise<string | undefined> {
+  const doc = currentDoc();
+  if (!doc.nodes.length) {
+    toast('Add some nodes first (drag them from the palette or double-click the canvas).', 'warning');
+    return undefined;
+  }
+  const issues = validateGraph(doc, catalog);
+  useUi.setState({ liveValidation: true });
+  setIssues(issues);
+  if (issues.length) {
+    toast(`${issues.length} problem${issues.length > 1 ? 's' : ''} to fix before running: ${issues[0]!.message}`, 'error');
+    return undefined;
+  }
+  try {
+    const { runId } = await api.startRun(doc);
+    runQueued(runId, doc.nodes.map((n) => n.id), doc.name);
+    return runId;
+  } catch (e) {
+    if (e instanceof ApiError && e.issues.length) {
+      setIssues(e.issues);
+      toast(`The runtime refused the graph: ${e.issues[0]!.message}`, 'error');
+    } else {
+      toast(`Run failed to start: ${(e as Error).message}`, 'error');
+    }
+    return undefined;
+  }
+}
+
+/** Asks the runtime to cancel a run. */
+export async function cancelRun(runId: string): Promise<void> {
+  try {
+    await api.cancelRun(runId);
+  } catch (e) {
+    toast(`Cancel failed: ${(e as Error).message}`, 'error');
+  }
+}
+
+/**
+ * Once a run was attempted, re-validates on every edit (debounced 250 ms) so highlights clear as
+ * problems get fixed. Before that, problems are only counted, not painted, so a half-built graph
+ * is not a wall of red. Returns the unsubscribe function.
+ */
+export function liveValidation(): () => void {
+  let t: ReturnType<typeof setTimeout> | undefined;
+  const check = () => {
+    const issues = validateGraph(currentDoc(), catalog);
+    if (useUi.getState().liveValidation) setIssues(issues);
+    else useUi.setState({ issueCount: issues.length });
+  };
+  check();
+  return onGraphChange(() => {
+    clearTimeout(t);
+    t = setTimeout(check, 250);
+  });
+}
+
+function onGraphChange(fn: () => void): () => void {
+  return useGraph.subscribe((s, prev) => {
+    if (s.nodes !== prev.nodes || s.edges !== prev.edges) fn();
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * The node catalog as the server serves it (GET /api/nodes) plus the model registry
+ * (GET /api/models). Components select single entries (`useSpec(type)`), never the whole list
+ * in a hot path.
+ */
+import { create } from 'zustand';
+import type { NodeSpecJson, PortType } from '../../../nodes/index';
+import { api, type ModelEntry } from '../api/client';
+
+interface CatalogState {
+  specs: ReadonlyMap<string, NodeSpecJson>;
+  ordered: readonly NodeSpecJson[];
+  models: readonly ModelEntry[];
+  loaded: boolean;
+  error?: string;
+}
+
+export const useCatalog = create<CatalogState>(() => ({ specs: new Map(), ordered: [], models: [], loaded: false }));
+
+/** Loads the catalog; on failure the store carries `error` and the app shows it. */
+export async function loadCatalog(): Promise<void> {
+  try {
+    const nodes = await api.nodes();
+    useCatalog.setState({ specs: new Map(nodes.map((n) => [n.type, n])), ordered: nodes, loaded: true, error: undefined });
+  } catch (e) {
+    useCatalog.setState({ loaded: true, error: (e as Error).message });
+  }
+}
+
+/** Refreshes the model list; a failure leaves the previous list (the picker says "no models"). */
+export async function loadModels(): Promise<void> {
+  try {
+    useCatalog.setState({ models: await api.models() });
+  } catch {
+    /* the registry may be empty or the endpoint missing; pickers fall back to free text */
+  }
+}
+
+export const useSpec = (type: string | undefined) => useCatalog((s) => (type ? s.specs.get(type) : undefined));
+
+/** Port type of a node's port, from the served catalog; undefined for unknown types/ports. */
+export function portType(nodeType: string | undefined, side: 'inputs' | 'outputs', port: string | null | undefined): PortType | undefined {
+  if (!nodeType || !port) return undefined;
+  return useCatalog.getState().specs.get(nodeType)?.[side][port]?.type;
+}
+
+/** Colours per port type, shared by handles, edges and the minimap (ComfyUI-like palette). */
+export const PORT_COLORS: Record<string, string> = {
+  text: '#e8b04a',
+  image: '#5fb8f0',
+  tags: '#b07cf0',
+};
+export const portColor = (t: string | undefined) => (t && PORT_COLORS[t]) || '#8a8f98';

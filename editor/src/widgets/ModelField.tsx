@@ -1,0 +1,26 @@
+import { useCatalog } from '../state/catalog';
+import type { WidgetProps } from './props';
+
+/**
+ * A model picker fed by GET /api/models, filtered by the param's `modelKind`. A value the registry
+ * does not know (a graph from another machine) stays selected and is marked missing rather than
+ * silently replaced (ComfyUI_frontend #13051).
+ */
+export function ModelField({ schema, value, onChange }: WidgetProps) {
+  const kind = schema.modelKind;
+  const models = useCatalog((s) => s.models);
+  const list = models.filter((m) => !kind || m.kind === kind);
+  const v = typeof value === 'string' ? value : '';
+  const known = v === '' || list.some((m) => m.id === v || m.name === v);
+  return (
+    <select className="nodrag nowheel" value={v} onChange={(e) => onChange(e.target.value)} data-model-kind={kind}>
+      <option value="">{list.length ? '(none)' : `(no ${kind ?? ''} models found)`}</option>
+      {!known && <option value={v}>{`${v} (missing)`}</option>}
+      {list.map((m) => (
+        <option key={m.id} value={m.id}>
+          {m.name}
+        </option>
+      ))}
+    </select>
+  );
+}

@@ -1,0 +1,60 @@
+import { memo, useCallback } from 'react';
+import { setParam } from '../graph/ops';
+import { labelOf, widgetOf, type ParamSchema } from './schema';
+import { NumberField } from './NumberField';
+import { SelectField } from './SelectField';
+import { TextField } from './TextField';
+import { SeedField } from './SeedField';
+import { ModelField } from './ModelField';
+import { ToggleField } from './ToggleField';
+import { LorasField } from './LorasField';
+
+interface Props {
+  nodeId: string;
+  name: string;
+  schema: ParamSchema;
+  value: unknown;
+  invalid?: string;
+}
+
+/** One labelled param row; picks the widget from the schema's `widget` hint. */
+export const ParamField = memo(function ParamField({ nodeId, name, schema, value, invalid }: Props) {
+  const onChange = useCallback((v: unknown) => setParam(nodeId, name, v), [nodeId, name]);
+  const props = { name, schema, value, onChange };
+  const widget = widgetOf(schema);
+  let control;
+  switch (widget) {
+    case 'textarea':
+      control = <TextField {...props} multiline />;
+      break;
+    case 'slider':
+      control = <NumberField {...props} slider />;
+      break;
+    case 'number':
+      control = <NumberField {...props} />;
+      break;
+    case 'select':
+      control = <SelectField {...props} />;
+      break;
+    case 'seed':
+      control = <SeedField {...props} />;
+      break;
+    case 'model':
+      control = <ModelField {...props} />;
+      break;
+    case 'toggle':
+      control = <ToggleField {...props} />;
+      break;
+    case 'loras':
+      control = <LorasField {...props} />;
+      break;
+    default:
+      control = <TextField {...props} />;
+  }
+  return (
+    <div className={`param w-${widget}${invalid ? ' invalid' : ''}`} data-param={name} title={invalid ?? schema.description}>
+      <span className="param-label">{labelOf(name, schema)}</span>
+      {control}
+    </div>
+  );
+});

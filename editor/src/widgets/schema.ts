@@ -1,0 +1,44 @@
+/**
+ * The subset of a param's JSON Schema the widgets read: zod's `toJSONSchema` output with the UI
+ * hints of nodes/core/define-node.ts (`widget`, `step`, `modelKind`, `labels`, `label`) inlined.
+ */
+export interface ParamSchema {
+  type?: string | string[];
+  widget?: string;
+  step?: number;
+  modelKind?: string;
+  labels?: Record<string, string>;
+  label?: string;
+  description?: string;
+  minimum?: number;
+  maximum?: number;
+  maxLength?: number;
+  enum?: unknown[];
+  default?: unknown;
+  anyOf?: ParamSchema[];
+  items?: ParamSchema;
+}
+
+/** The params of a node spec's JSON Schema, in declaration order. */
+export function paramEntries(schema: Record<string, unknown> | undefined): [string, ParamSchema][] {
+  const props = (schema?.properties ?? {}) as Record<string, ParamSchema>;
+  return Object.entries(props);
+}
+
+/** Which widget renders a param: the explicit hint, else inferred from the schema. */
+export function widgetOf(s: ParamSchema): string {
+  if (s.widget) return s.widget;
+  if (s.enum) return 'select';
+  if (s.type === 'boolean') return 'toggle';
+  if (s.type === 'integer' || s.type === 'number') return 'number';
+  if (s.type === 'array') return 'json';
+  return 'text';
+}
+
+/** Bounds of a numeric param, also when it sits inside an anyOf (seed). */
+export function numericBounds(s: ParamSchema): { min?: number; max?: number; integer: boolean } {
+  const num = s.type === 'integer' || s.type === 'number' ? s : s.anyOf?.find((a) => a.type === 'integer' || a.type === 'number');
+  return { min: num?.minimum, max: num?.maximum, integer: num?.type === 'integer' };
+}
+
+export const labelOf = (name: string, s: ParamSchema) => s.label ?? name;

@@ -1,0 +1,16 @@
+/**
+ * Executor of `txt2img`: one sd.cpp run on the sd worker (workers/sd/jobs.ts). Progress (loading,
+ * encoding, sampling, decoding; previews) is forwarded to the node; the seed sd.cpp actually used
+ * (also for "random") is recorded in the image's info.
+ */
+import { implement } from '../../runtime/engine/executor';
+import { forwardProgress, genPayload, imageFromResult, textInput } from '../../workers/sd/node-payload';
+import { txt2img } from './txt2img';
+
+export default implement(txt2img, async (ctx, inputs, params) => {
+  const prompt = textInput(inputs.prompt, 'prompt', 'Text to image', true);
+  const negative = textInput(inputs.negative, 'negative', 'Text to image', false);
+  const payload = genPayload(ctx, 'txt2img', prompt, negative, params);
+  const { output } = await ctx.call('sd', 'txt2img', payload, { onProgress: forwardProgress(ctx) });
+  return { image: imageFromResult(output, { mode: 'txt2img', model: params.model, steps: params.steps, cfgScale: params.cfgScale, sampler: params.sampler, scheduler: params.scheduler }) };
+});

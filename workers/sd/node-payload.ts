@@ -1,0 +1,128 @@
+/**
+ * Runtime-side helpers shared by the diffusion executors (nodes/diffusion/*.run.ts): turn a node's
+ * inputs + params into the sd worker's job payload (workers/sd/payload.ts) and the worker's result
+ * into the node's image output. Kept beside the worker so the payload contract lives in one folder.
+ */
+import { basename, dirname, extname, join } from 'node:path';
+import type { ExecContext } from '../../runtime/engine/executor';
+import type { NewImage, PortValue } from '../../runtime/engine/values';
+import type { ProgressMsg } from '../protocol/messages';
+import { OperationalError, UserError } from '../../runtime/errors';
+import type { Mitigations } from './payload';
+
+/** The params txt2img and img2img share (nodes/diffusion/sampling.ts). */
+export interface SamplingParamsLike {
+  model: string;
+  vae: string;
+  taesd: string;
+  width: number;
+  height: number;
+  steps: number;
+  cfgScale: number;
+  sampler: string;
+  scheduler: string;
+  seed: number | 'random';
+  batchCount: number;
+  clipSkip: number;
+  loras: { name: string; weight: number }[];
+}
+
+/** Text of a text input, '' for an absent optional one. @throws UserError INPUT_MISSING when required and absent. */
+export function textInput(v: PortValue | undefined, port: string, node: string, required: boolean): string {
+  if (v && v.kind === 'text') return v.text;
+  if (required) throw new UserError('INPUT_MISSING', `${node} needs text on its "${port}" input`);
+  return '';
+}
+
+/** Path of an image input. @throws UserError INPUT_MISSING. */
+export function imageInput(v: PortValue | undefined, node: string): { path: string; width?: number; height?: number } {
+  if (v && v.kind === 'image') return { path: v.path, ...(v.width ? { width: v.width } : {}), ...(v.height ? { height: v.height } : {}) };
+  throw new UserError('INPUT_MISSING', `${node} needs an image on its "image" input`);
+}
+
+/** Forwards worker progress (minus the wire `type`) to the node's progress events. */
+export function forwardProgress(ctx: ExecContext) {
+  return ({ type: _type, ...p }: ProgressMsg) => ctx.progress(p);
+}
+
+/** The arbiter's mitigations, narrowed to the fields the sd worker understands. */
+export function sdMitigations(m: Record<string, unknown> | undefined): Mitigations | undefined {
+  if (!m) return undefined;
+  const out: Mitigations = {};
+  for (const k of ['vaeTiling', 'vaeOnCpu', 'clipOnCpu', 'offloadToCpu'] as const) if (m[k] === true) out[k] = true;
+  if (typeof m.maxVramMb === 'number' && m.maxVramMb > 0) out.maxVramMb = m.maxVramMb;
+  return Object.keys(out).length ? out : undefined;
+}
+
+/**
+ * Builds the txt2img/img2img payload: resolves the model, VAE, TAESD and LoRAs through the registry.
+ * LoRAs are passed as `<lora:name:weight>` tags looked up in one `--lora-model-dir` (the first
+ * LoRA's folder); a LoRA elsewhere is named by its absolute path stem, which sd.cpp uses as is.
+ * @throws UserError MODEL_NOT_CONFIGURED when no model is chosen; whatever ctx.resolveModel throws.
+ */
+export function genPayload(ctx: ExecContext, node: string, prompt: string, negative: string, params: SamplingParamsLike): Record<string, unknown> {
+  if (!params.model) {
+    throw new UserError('MODEL_NOT_CONFIGURED', `Choose a model in the ${node} node's "Model" param, or set MYSTI_MODELS to a folder with Stable Diffusion checkpoints (.safetensors, .gguf) and restart.`);
+  }
+  const model = ctx.resolveModel(params.model, 'sd');
+  const payload: Record<string, unknown> = {
+    prompt,
+    negativePrompt: negative,
+    modelPath: model.path,
+    width: params.width,
+    height: params.height,
+    steps: params.steps,
+    cfgScale: params.cfgScale,
+    sampler: params.sampler,
+    scheduler: params.scheduler,
+    seed: params.seed === 'random' ? -1 : params.seed,
+    batchCount: params.batchCount,
+    clipSkip: params.clipSkip,
+    loras: [],
+    outDir: ctx.paths.tmp,
+  };
+  if (params.vae) payload.vaePath = ctx.resolveModel(params.vae, 'vae').path;
+  if (params.taesd) payload.taesdPath = ctx.resolveModel(params.taesd, 'taesd').path;
+  if (params.loras.length) {
+    const files = params.loras.map((l) => ({ path: ctx.resolveModel(l.name, 'lora').path, weight: l.weight }));
+    const loraDir = dirname(files[0]!.path);
+    payload.loraDir = loraDir;
+    payload.loras = files.map((f) => {
+      const stem = basename(f.path, extname(f.path));
+      return { name: dirname(f.path) === loraDir ? stem : join(dirname(f.path), stem), weight: f.weight };
+    });
+  }
+  const m = sdMitigations(ctx.mitigations);
+  if (m) payload.mitigations = m;
+  return payload;
+}
+
+/** One image as the worker reports it. */
+interface WorkerImage {
+  path: string;
+  sha256: string;
+  width: number;
+  height: number;
+  seed?: number;
+}
+
+/**
+ * The node's `image` output from a worker result: the first image is the port value; the others
+ * of a batch go in `info.batch` (paths + seeds). `info` records the actual seed, sizes, engine
+ * version and argv for lineage.
+ */
+export function imageFromResult(output: Record<string, unknown>, extraInfo: Record<string, unknown>): NewImage {
+  const images = (output.images ?? []) as WorkerImage[];
+  const first = images[0];
+  if (!first) throw new OperationalError('ENGINE_FAILED', 'the sd worker returned no image');
+  const info: Record<string, unknown> = {
+    ...extraInfo,
+    ...(first.seed !== undefined ? { seed: first.seed } : {}),
+    sha256: first.sha256,
+    engine: output.engine,
+    argv: output.argv,
+  };
+  for (const k of ['requested', 'aligned', 'warnings', 'method', 'modelFactor', 'resizedTo']) if (output[k] !== undefined) info[k] = output[k];
+  if (images.length > 1) info.batch = images.slice(1).map((i) => ({ path: i.path, sha256: i.sha256, seed: i.seed, width: i.width, height: i.height }));
+  return { kind: 'image', tempPath: first.path, width: first.width, height: first.height, info };
+}

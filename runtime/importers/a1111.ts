@@ -1,0 +1,51 @@
+/**
+ * A1111 / Forge `parameters` infotext → graph (anchors-mission.md §2.3). Hires fix becomes an
+ * upscale + img2img pair; `Denoising strength` without hires means the image came from img2img.
+ */
+import { parseA1111Parameters, parseHashList, parseSize } from '../png/a1111';
+import { int, num, seedOf, type ImportResult } from './build';
+import { linearGraph } from './linear';
+import { mapA1111Sampler } from './samplers';
+
+/** Imports an A1111/Forge infotext. */
+export function importA1111(text: string): ImportResult {
+  const a = parseA1111Parameters(text);
+  const p = a.params;
+  const warnings: string[] = [];
+  if (!a.hasParamsLine) warnings.push('The parameters text has no settings line (Steps, Sampler, …); only the prompt was imported');
+  const sm = mapA1111Sampler(p.Sampler, p['Schedule type']);
+  if (sm.warning) warnings.push(sm.warning);
+  const size = parseSize(p.Size);
+  const hiresScale = num(p['Hires upscale']);
+  const denoise = num(p['Denoising strength']);
+  const loraHashes = parseHashList(p['Lora hashes']);
+  const clipSkip = int(p['Clip skip']);
+  const params: Record<string, unknown> = {
+    model: p.Model || undefined, width: size?.width, height: size?.height, steps: int(p.Steps),
+    cfgScale: num(p['CFG scale']), sampler: sm.sampler, scheduler: sm.scheduler,
+    seed: seedOf(p.Seed, (m) => warnings.push(m)), batchCount: undefined,
+    clipSkip: clipSkip !== undefined && clipSkip > 1 ? clipSkip : undefined,
+  };
+  const known = new Set(['Steps', 'Sampler', 'Schedule type', 'CFG scale', 'Seed', 'Size', 'Model', 'Model hash', 'Version',
+    'Hires upscale', 'Hires steps', 'Hires upscaler', 'Denoising strength', 'Lora hashes', 'TI hashes', 'Clip skip', 'Hashes']);
+  const unmapped = Object.keys(p).filter((k) => !known.has(k));
+  if (unmapped.length) warnings.push(`A1111 settings without a MystiCanvas equivalent were not applied: ${unmapped.join(', ')}`);
+  const isForge = /^f\d/.test(p.Version ?? '');
+  return linearGraph({
+    prompt: a.prompt, negativePrompt: a.negativePrompt, params, loraTags: true, warnings,
+    ...(hiresScale !== undefined
+      ? { hires: { scale: hiresScale, strength: denoise ?? 0.7, ...(int(p['Hires steps']) ? { steps: int(p['Hires steps']) } : {}), ...(p['Hires upscaler'] ? { upscaler: p['Hires upscaler'] } : {}) } }
+      : denoise !== undefined ? { img2imgStrength: denoise } : {}),
+    name: a.prompt.split('\n')[0]!.slice(0, 60) || (isForge ? 'Forge image' : 'A1111 image'),
+    data: {
+      source: isForge ? 'forge' : 'a1111',
+      imported: {
+        ...(p['Model hash'] ? { modelHash: p['Model hash'] } : {}),
+        ...(Object.keys(loraHashes).length ? { loraHashes } : {}),
+        ...(p['TI hashes'] ? { tiHashes: parseHashList(p['TI hashes']) } : {}),
+        ...(p.Version ? { version: p.Version } : {}),
+        ...(unmapped.length ? { unmapped: Object.fromEntries(unmapped.map((k) => [k, p[k]])) } : {}),
+      },
+    },
+  });
+}

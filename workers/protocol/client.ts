@@ -82,7 +82,8 @@ export class WorkerClient {
         }
       }
     } catch (err) {
-      if ((err as MystiError).code) throw err;
+      // An aborted fetch throws a DOMException whose numeric `code` is 20: only string codes are ours.
+      if (typeof (err as MystiError).code === 'string') throw err;
       throw this.transportError(err, opts.signal);
     }
     throw this.transportError(new Error('stream ended without a result'), opts.signal);

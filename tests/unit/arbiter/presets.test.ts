@@ -24,8 +24,10 @@ afterEach(() => {
 describe('migration 0010', () => {
   it('is applied by the runner on a real file and sets user_version ≥ 10', () => {
     expect(db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(10);
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r: any) => r.name);
+    const tables = (db.pragma('table_list') as { name: string }[]).map((r) => r.name);
     expect(tables).toEqual(expect.arrayContaining(['image_presets', 'llm_presets', 'model_vram_peaks']));
+    const cols = (db.pragma('table_info(image_presets)') as { name: string }[]).map((c) => c.name);
+    expect(cols).toEqual(expect.arrayContaining(['diffusion_model', 'vae', 'text_encoders_json', 'loras_json', 'params_json', 'measured_vram_bytes']));
   });
 });
 

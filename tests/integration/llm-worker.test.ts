@@ -99,7 +99,7 @@ describe('llm worker: chat', () => {
 describe('llm worker: health, insights, unload', () => {
   it('reports the loaded model with weights + KV bytes, and unloads soft then hard', async () => {
     await w.client.call('complete', { modelPath: STORIES_MODEL, modelId: 'stories', prompt: 'Hi', maxTokens: 4, contextSize: 512 });
-    const ins = (await w.client.call('insights', { modelPath: STORIES_MODEL, contextSize: 512 })).output as Record<string, number>;
+    const ins = (await w.client.call('insights', { modelPath: STORIES_MODEL, contextSize: 512 })).output as { weightsBytes: number; kvBytes: number };
     expect(ins.weightsBytes).toBeGreaterThan(1_000_000);
     expect(ins.kvBytes).toBeGreaterThan(0);
     let h = await w.client.health();

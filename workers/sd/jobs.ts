@@ -95,6 +95,8 @@ async function runInTemp(
         ctx.progress(p);
       },
       onStderr: forwardStderr(ctx),
+      // Relative defaults (output.png, preview.png, lora dir `.`) land in the temp folder, which is removed.
+      cwd: tmp,
     });
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });

@@ -384,7 +384,11 @@ function topoOrder(ir: IrGraph): IrNode[] {
   const users = new Map<string, string[]>();
   for (const n of ir.nodes.values()) {
     const d = new Set<string>();
-    for (const v of Object.values(n.inputs)) if (v instanceof Ref && ir.nodes.has(v.node)) d.add(v.node);
+    for (const v of Object.values(n.inputs)) {
+      if (!(v instanceof Ref) || !ir.nodes.has(v.node)) continue;
+      // A subgraph instance's output is its alias node, which the inner nodes feed.
+      d.add(ir.nodes.get(v.node)!.classType === '$subgraph' ? `${v.node}#out${v.slot}` : v.node);
+    }
     deps.set(n.id, d);
     for (const s of d) users.set(s, [...(users.get(s) ?? []), n.id]);
   }

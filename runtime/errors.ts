@@ -76,4 +76,5 @@ export function errorFromWire(e: { code: string; message: string; details?: Reco
 const USER_CODES = new Set([
   'BAD_REQUEST', 'BAD_PARAMS', 'GRAPH_INVALID', 'NOT_FOUND', 'MODEL_NOT_FOUND', 'MODEL_NOT_CONFIGURED',
   'MODEL_INVALID', 'ENGINE_NOT_CONFIGURED', 'PATH_OUTSIDE_ROOT', 'UNKNOWN_NODE_TYPE', 'INPUT_MISSING',
+  'PROMPT_TOO_LONG', 'MODEL_WRONG_KIND',
 ]);

@@ -1,12 +1,12 @@
 /**
- * Compute-memory estimate for one sd.cpp job, in bytes, excluding weights (the runtime adds
- * model file sizes). Latent activations scale with pixel count: a measured ~1.3 GiB for SD1.x at
- * 512×512 batch 1 on sd.cpp CPU/CUDA (anchors-performance.md §2), so we use
- * 5,200 bytes per output pixel plus a 256 MiB floor for the VAE decode and buffers.
+ * Coarse compute-memory floor for one sd.cpp job (bytes, excluding weights), used by the node
+ * declaration's `estimate` hook where no model file is known. The arbiter's real estimate is
+ * runtime/arbiter/estimate.ts (`estimateSd`: file sizes + a per-family table with its sources);
+ * this floor only scales with pixel count so the editor can show a rough figure: 256 MiB of fixed
+ * buffers + 5,200 bytes per output pixel (≈ 1.5 GiB at 512×512, the order of magnitude of SD1.x).
  */
 export function estimateSdCompute(width: number, height: number, batchCount: number): number {
-  const pixels = width * height;
-  // batch images run one after another in sd.cpp (-b), so memory does not multiply by batch.
+  // sd.cpp runs -b images one after another, so memory does not multiply by batch.
   void batchCount;
-  return 256 * 1024 * 1024 + pixels * 5_200;
+  return 256 * 1024 * 1024 + width * height * 5_200;
 }

@@ -6,7 +6,6 @@ import type { Logger } from '../log';
 import type { Store } from '../store';
 import type { EventBus } from './events';
 import type { ExecContext, Implementation, ResolvedModel } from './executor';
-import type { ExecutorOutput } from './values';
 
 /** A node's request to the VRAM arbiter before dispatch. */
 export interface AdmissionRequest {
@@ -20,8 +19,8 @@ export interface AdmissionRequest {
 /** The arbiter's grant: mitigations to apply, and how to give the memory back. */
 export interface Admission {
   mitigations: Record<string, unknown>;
-  /** Called once with the result (success) or the error (failure/cancel). */
-  release(result?: Record<string, ExecutorOutput>, error?: unknown): void;
+  /** Called once when the node ends (any outcome), with the worker's measured peak if reported. */
+  release(actual?: { peakBytes: number }): void;
   /** Wraps the execution with the one out-of-memory retry (issue 5); absent = no retry. */
   withRetry?<T>(attempt: () => Promise<T>, ctx: ExecContext): Promise<T>;
 }

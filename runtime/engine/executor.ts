@@ -24,6 +24,8 @@ export interface ResolvedModel {
 export interface ExecContext {
   runId: string;
   nodeId: string;
+  /** Artifact id of the value on each connected input port (for lineage lookups). */
+  inputArtifacts: Record<string, string>;
   /** Fires on cancel; pass it to every worker call and long await. */
   signal: AbortSignal;
   /** Emits a `node.progress` event (rate-limited by the hub for previews). */

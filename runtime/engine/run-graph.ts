@@ -4,6 +4,7 @@
  * node through the output cache first (design.md §5). Failure of one node stops the run (as in
  * ComfyUI); cancel aborts every in-flight node through its AbortSignal down to the worker.
  */
+import fs from 'node:fs';
 import { randomInt, randomUUID } from 'node:crypto';
 import type { NodeSpec } from '../../nodes/core/define-node';
 import type { GraphDoc, GraphNode } from '../../nodes/core/graph';
@@ -143,6 +144,20 @@ function buildStates(deps: EngineDeps, graph: GraphDoc): Map<string, NodeState> 
   return states;
 }
 
+/**
+ * A model file's identity for cache keys: registry id + size + mtime. Deliberately not the sha256
+ * the registry computes in the background — a key must not change when hashing finishes, or the
+ * first rerun after a restart would miss the cache.
+ */
+function fileIdentity(m: ResolvedModel): string {
+  try {
+    const st = fs.statSync(m.path);
+    return `${m.id}:${st.size}:${Math.trunc(st.mtimeMs)}`;
+  } catch {
+    return `${m.id}:${m.identity}`;
+  }
+}
+
 /** Params with defaults applied and every `seed: "random"` made concrete (recorded, then hashed). */
 export function resolveParams(spec: NodeSpec, raw: Record<string, unknown>): Record<string, unknown> {
   const params = spec.params.parse(raw) as Record<string, unknown>;
@@ -188,7 +203,7 @@ async function runNode(
         ? null
         : cacheKey({
             type: spec.type, version: spec.version, params,
-            models: Object.fromEntries(Object.entries(models).map(([k, m]) => [k, m.identity])),
+            models: Object.fromEntries(Object.entries(models).map(([k, m]) => [k, fileIdentity(m)])),
             inputs: inputKeys, ...(fingerprint ? { fingerprint } : {}),
           });
     st.key = key;
@@ -213,17 +228,19 @@ async function runNode(
       ? await deps.admission.admit({ runId: run.id, nodeId: node.id, spec, params, models }, runSignal)
       : null;
     let outputs: Awaited<ReturnType<typeof persistOutputs>>;
+    const memory = { peakBytes: 0 };
     try {
       const nodeAc = AbortSignal.any([runSignal, AbortSignal.timeout(deps.config.nodeTimeoutMs)]);
       const hooks: ((ids: Record<string, string>) => void)[] = [];
-      const ctx = makeContext(deps, run, graph, node.id, nodeAc, admission?.mitigations ?? {}, hooks);
+      const inputArtifacts = Object.fromEntries(parents.map((x) => [x.port, x.parentId]));
+      const ctx = makeContext(deps, run, graph, node.id, nodeAc, admission?.mitigations ?? {}, hooks, inputArtifacts, memory);
       const attempt = () => impl.execute(ctx, inputs, params as never);
       const result = admission?.withRetry ? await admission.withRetry(attempt, ctx) : await attempt();
       if (runSignal.aborted) throw new OperationalError('CANCELLED', 'cancelled', undefined, 409);
       outputs = persistOutputs(deps, { runId: run.id, nodeId: node.id, result, parents, hooks });
-      admission?.release(result);
+      admission?.release(memory.peakBytes ? memory : undefined);
     } catch (err) {
-      admission?.release(undefined, err);
+      admission?.release(memory.peakBytes ? memory : undefined);
       throw err;
     }
     st.outputs = outputs;
@@ -255,6 +272,8 @@ function makeContext(
   signal: AbortSignal,
   mitigations: Record<string, unknown>,
   hooks: ((ids: Record<string, string>) => void)[],
+  inputArtifacts: Record<string, string>,
+  memory: { peakBytes: number },
 ): ExecContext {
   const log = deps.logger.child({ runId: run.id, nodeId });
   const progress: ExecContext['progress'] = (p) => {
@@ -264,10 +283,15 @@ function makeContext(
   return {
     runId: run.id,
     nodeId,
+    inputArtifacts,
     signal,
     progress,
-    call: (worker, job, payload, opts = {}) =>
-      deps.call(worker, job, payload, { ...opts, signal, onProgress: opts.onProgress ?? ((p) => progress(p)) }),
+    call: async (worker, job, payload, opts = {}) => {
+      const r = await deps.call(worker, job, payload, { ...opts, signal, onProgress: opts.onProgress ?? ((p) => progress(p)) });
+      const peak = Math.max(r.memory?.deviceBytes ?? 0, r.memory?.peakRssBytes ?? 0);
+      if (peak > memory.peakBytes) memory.peakBytes = peak;
+      return r;
+    },
     resolveModel: deps.resolveModel,
     tempPath: (ext) => `${deps.config.paths.tmp}/${randomUUID()}${ext.startsWith('.') ? ext : `.${ext}`}`,
     paths: deps.config.paths,

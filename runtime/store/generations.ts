@@ -84,6 +84,7 @@ export class GenerationStore {
           @sampler, @scheduler, @modelId, @modelName, @params, @workflow, @source, @runId, @nodeId)`),
       file: db.prepare('INSERT OR REPLACE INTO generation_files (generation_id, role, path, bytes) VALUES (?, ?, ?, ?)'),
       byUuid: db.prepare<[string], Raw>('SELECT * FROM generations WHERE uuid = ?'),
+      byArtifact: db.prepare<[string], Raw>('SELECT * FROM generations WHERE artifact_id = ?'),
       byRun: db.prepare<[string], Raw>('SELECT * FROM generations WHERE run_id = ? ORDER BY id'),
       files: db.prepare<[number], { role: string; path: string; bytes: number | null }>('SELECT role, path, bytes FROM generation_files WHERE generation_id = ?'),
       allFilePaths: db.prepare<[], { path: string }>('SELECT path FROM generation_files'),
@@ -114,6 +115,11 @@ export class GenerationStore {
 
   byUuid(uuid: string): GenerationRow | undefined {
     const r = this.s.byUuid.get(uuid);
+    return r ? toGeneration(r) : undefined;
+  }
+
+  byArtifact(artifactId: string): GenerationRow | undefined {
+    const r = this.s.byArtifact.get(artifactId);
     return r ? toGeneration(r) : undefined;
   }
 

@@ -59,7 +59,8 @@ export class RunStore {
         VALUES (@id, @seq, @graphId, @graph, 'queued', @rerunOf, @now)`),
       insertNode: db.prepare(`INSERT INTO run_nodes (run_id, node_id, type, status) VALUES (?, ?, ?, 'pending')`),
       get: db.prepare<[string], RawRun>('SELECT * FROM runs WHERE id = ?'),
-      nodes: db.prepare<[string], RawNode>('SELECT * FROM run_nodes WHERE run_id = ? ORDER BY rowid'),
+      nodes: db.prepare<[string], RawNode>('SELECT * FROM run_nodes WHERE run_id = ?'),
+      node: db.prepare<[string, string], RawNode>('SELECT * FROM run_nodes WHERE run_id = ? AND node_id = ?'),
       start: db.prepare(`UPDATE runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`),
       finish: db.prepare(`UPDATE runs SET status = ?, error_json = ?, finished_at = ? WHERE id = ?`),
       current: db.prepare('UPDATE runs SET current_node = ? WHERE id = ?'),
@@ -91,6 +92,11 @@ export class RunStore {
 
   nodes(runId: string): RunNodeRow[] {
     return this.s.nodes.all(runId).map(toNode);
+  }
+
+  node(runId: string, nodeId: string): RunNodeRow | undefined {
+    const r = this.s.node.get(runId, nodeId);
+    return r ? toNode(r) : undefined;
   }
 
   /** queued → running; false when the run was no longer queued (e.g. cancelled meanwhile). */

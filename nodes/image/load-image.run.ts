@@ -1,0 +1,54 @@
+/**
+ * Executor of the load-image node: a generation uuid from the library, or a path inside the data
+ * directory resolved through the one safe-path function (no `..`, no absolute paths, no symlink
+ * escapes). Its cache fingerprint is the file's size and mtime, so an edited file is re-read.
+ */
+import fs from 'node:fs';
+import sharp from 'sharp';
+import { implement } from '../../runtime/engine/executor';
+import { loadImage } from './load-image';
+import { UserError } from '../../runtime/errors';
+import { safePath } from '../../runtime/fs/safe-path';
+import { sha256File } from '../../runtime/fs/atomic';
+import { absPath } from '../../runtime/engine/outputs';
+import type { Store } from '../../runtime/store';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Absolute path of the image `source` names. @throws UserError NOT_FOUND / PATH_OUTSIDE_ROOT / BAD_PARAMS */
+export function resolveSource(source: string, home: string, store: Store): string {
+  if (!source) throw new UserError('BAD_PARAMS', 'load image: set "source" to a generation id or a path inside the data folder');
+  if (UUID.test(source)) {
+    const g = store.generations.byUuid(source);
+    if (!g) throw new UserError('NOT_FOUND', `load image: no generation ${source} in the library`, undefined, 404);
+    const p = absPath(home, g.filePath);
+    if (!fs.existsSync(p)) throw new UserError('NOT_FOUND', `load image: the file of generation ${source} is missing (${g.filePath})`, undefined, 404);
+    return p;
+  }
+  return safePath(source, home);
+}
+
+export default implement(
+  loadImage,
+  async (ctx, _inputs, params) => {
+    const file = resolveSource(params.source, ctx.paths.home, ctx.services.store as Store);
+    let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
+    try {
+      meta = await sharp(file).metadata();
+    } catch {
+      throw new UserError('BAD_PARAMS', `load image: ${params.source} is not an image sharp can read`);
+    }
+    return {
+      image: { kind: 'image', path: file, sha256: sha256File(file), ...(meta.width ? { width: meta.width } : {}), ...(meta.height ? { height: meta.height } : {}) },
+    };
+  },
+  (ctx, params) => {
+    try {
+      const file = resolveSource(params.source, ctx.paths.home, ctx.services.store as Store);
+      const st = fs.statSync(file);
+      return `${file}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return `unresolved:${params.source}`; // execute() reports the real error
+    }
+  },
+);

@@ -1,0 +1,18 @@
+/**
+ * Executors of the core node types — runtime only (they import node:fs, sharp, worker clients).
+ * The editor imports nodes/index.ts, never this file.
+ */
+import type { Implementation } from '../runtime/engine/executor';
+import prompt from './text/prompt.run';
+import llmEnhance from './text/llm-enhance.run';
+import tag from './text/tag.run';
+import txt2img from './diffusion/txt2img.run';
+import img2img from './diffusion/img2img.run';
+import upscale from './diffusion/upscale.run';
+import save from './image/save.run';
+import loadImage from './image/load-image.run';
+
+const all = [prompt, llmEnhance, tag, txt2img, img2img, upscale, save, loadImage] as unknown as Implementation[];
+
+/** type → implementation. */
+export const executors: ReadonlyMap<string, Implementation> = new Map(all.map((i) => [i.spec.type, i]));

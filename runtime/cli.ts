@@ -1,0 +1,109 @@
+#!/usr/bin/env -S node --import tsx
+/**
+ * The `mysti` command (design.md §8): `serve` starts the studio; `run <graph.json>` runs a graph
+ * headless with `--set node.param=value` overrides, printing progress and output paths and
+ * exiting non-zero with every validation problem on a bad graph.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { startStudio } from './main';
+import { loadConfig } from './config';
+import { createLogger } from './log';
+import { MystiError } from './errors';
+import { prepareGraph } from './server/graph-input';
+import { catalog } from '../nodes/index';
+import { runView } from './server/routes/runs';
+import { APP_VERSION } from './version';
+
+const program = new Command('mysti').description('MystiCanvas: a local, private AI creative studio').version(APP_VERSION);
+
+program
+  .command('serve')
+  .description('serve the studio (editor + HTTP API + WebSocket) on 127.0.0.1')
+  .option('-p, --port <port>', 'port (default 1234 or MYSTI_PORT)')
+  .option('--host <host>', 'address to bind (default 127.0.0.1)')
+  .action(async (o: { port?: string; host?: string }) => {
+    const config = loadConfig({ ...process.env, ...(o.port ? { MYSTI_PORT: o.port } : {}), ...(o.host ? { MYSTI_HOST: o.host } : {}) });
+    const studio = await startStudio({ config });
+    console.error(`MystiCanvas ${APP_VERSION} — open http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${studio.port}/  (data: ${config.home})`);
+    const shutdown = async () => {
+      await studio.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+
+/** Parses `--set g1.steps=30` values as JSON when they look like JSON, else as strings. */
+export function parseSet(items: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new Error(`--set expects node.param=value, got "${item}"`);
+    const raw = item.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // plain text (prompts, model names)
+    }
+    out[item.slice(0, eq)] = value;
+  }
+  return out;
+}
+
+program
+  .command('run <graph>')
+  .description('run a graph JSON file headless and print its outputs')
+  .option('-s, --set <node.param=value...>', 'override a param (repeatable)', [])
+  .option('--json', 'print the final run as JSON')
+  .action(async (file: string, o: { set: string[]; json?: boolean }) => {
+    const config = loadConfig();
+    const log = createLogger(process.env.MYSTI_LOG_LEVEL ?? 'warn');
+    let graph;
+    try {
+      const input = JSON.parse(fs.readFileSync(path.resolve(file), 'utf8'));
+      graph = prepareGraph(input, catalog, parseSet(o.set));
+    } catch (err) {
+      printError(err, file);
+      process.exit(2);
+    }
+    const studio = await startStudio({ config, logger: log, listen: false });
+    const run = studio.queue.submit(graph);
+    console.error(`run ${run.id} queued (${graph.nodes.length} nodes)`);
+    const off = studio.bus.on((e) => {
+      if (e.runId !== run.id) return;
+      if (e.type === 'node.started') console.error(`  ▶ ${e.nodeId} (${e.type === 'node.started' ? String(e['type']) : ''})`.replace(' (node.started)', ''));
+      else if (e.type === 'node.progress' && e.step !== undefined) process.stderr.write(`\r    ${e.nodeId} ${e.phase ?? ''} ${e.step}/${e.steps ?? '?'}   `);
+      else if (e.type === 'node.cached') console.error(`  ✓ ${e.nodeId} (cached)`);
+      else if (e.type === 'node.completed') console.error(`\r  ✓ ${e.nodeId} ${e.ms} ms          `);
+      else if (e.type === 'node.failed') console.error(`\r  ✗ ${e.nodeId}: ${(e.error as { code: string; message: string }).code}: ${(e.error as { message: string }).message}`);
+    });
+    await studio.queue.idle();
+    off();
+    const view = runView(studio, run.id);
+    if (o.json) console.log(JSON.stringify(view, null, 2));
+    else {
+      for (const out of view.outputs) {
+        if (out.kind === 'image' && out.path) console.log(`${out.nodeId}.${out.port}: ${path.resolve(config.home, out.path)}`);
+        else if (out.kind === 'text') console.log(`${out.nodeId}.${out.port}: ${JSON.stringify(out.text)}`);
+      }
+      const saved = studio.store.generations.byRun(run.id);
+      for (const g of saved) console.log(`saved: ${path.resolve(config.home, g.filePath)}`);
+      console.error(`run ${run.id}: ${view.status}${view.error ? ` — ${view.error.code}: ${view.error.message}` : ''}`);
+    }
+    const status = view.status;
+    await studio.close();
+    process.exit(status === 'completed' ? 0 : 1);
+  });
+
+function printError(err: unknown, file: string): void {
+  if (err instanceof MystiError) {
+    console.error(`${file}: ${err.code}: ${err.message}`);
+    const issues = (err.details?.issues ?? []) as { code: string; message: string }[];
+    for (const i of issues) console.error(`  - [${i.code}] ${i.message}`);
+  } else console.error(`${file}: ${(err as Error).message}`);
+}
+
+await program.parseAsync(process.argv);

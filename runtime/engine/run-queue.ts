@@ -1,0 +1,136 @@
+/**
+ * The durable run queue (design.md §5, issue 2 §6). A run is a row before it is anything else, so
+ * a restart finds every queued run and resumes them in order; a run that was executing when the
+ * runtime died is marked `interrupted` with the node it was on. Runs execute one at a time by
+ * default (like ComfyUI's queue); within a run, branches on different workers run concurrently.
+ */
+import { randomUUID } from 'node:crypto';
+import type { GraphDoc } from '../../nodes/core/graph';
+import { UserError } from '../errors';
+import type { RunRow } from '../store/runs';
+import type { EngineDeps } from './deps';
+import { executeRun } from './run-graph';
+
+export class RunQueue {
+  private readonly pending: string[] = [];
+  private readonly active = new Map<string, AbortController>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(private readonly deps: EngineDeps, private readonly maxConcurrent = 1) {}
+
+  /**
+   * Start-up recovery: `running` runs become `interrupted` (the node they were on is kept),
+   * `queued` runs are queued again in their original order. Returns what it did.
+   */
+  recover(): { interrupted: string[]; requeued: string[] } {
+    const { store, bus } = this.deps;
+    const interrupted = store.runs.withStatus('running').map((r) => r.id);
+    for (const id of interrupted) {
+      store.runs.markInterrupted(id);
+      const run = store.runs.get(id)!;
+      bus.emit('run.interrupted', { runId: id, nodeId: run.currentNode ?? undefined, error: run.error });
+    }
+    const requeued = store.runs.withStatus('queued').map((r) => r.id);
+    this.pending.push(...requeued);
+    this.pump();
+    return { interrupted, requeued };
+  }
+
+  /** Persists a new queued run and schedules it; returns the run row. */
+  submit(graph: GraphDoc, opts: { graphId?: string | null; rerunOf?: string | null } = {}): RunRow {
+    if (this.stopped) throw new UserError('SHUTTING_DOWN', 'the runtime is shutting down', undefined, 503);
+    const run = this.deps.store.runs.create({ id: randomUUID(), graph, graphId: opts.graphId ?? null, rerunOf: opts.rerunOf ?? null });
+    this.deps.bus.emit('run.queued', { runId: run.id, position: this.pending.length + this.active.size });
+    this.pending.push(run.id);
+    this.pump();
+    return run;
+  }
+
+  /**
+   * Reruns a past run with the params it actually used (random seeds as resolved), so unchanged
+   * nodes come straight from the output cache.
+   * @throws UserError NOT_FOUND (404) for an unknown run.
+   */
+  rerun(runId: string): RunRow {
+    const old = this.deps.store.runs.get(runId);
+    if (!old) throw new UserError('NOT_FOUND', `no run ${runId}`, undefined, 404);
+    const resolved = new Map(this.deps.store.runs.nodes(runId).map((n) => [n.nodeId, n.params]));
+    const graph = structuredClone(old.graph) as GraphDoc;
+    for (const n of graph.nodes) {
+      const p = resolved.get(n.id);
+      if (p) n.params = p;
+    }
+    return this.submit(graph, { graphId: old.graphId, rerunOf: old.id });
+  }
+
+  /**
+   * Cancels a queued or running run. Returns false when it had already finished.
+   * @throws UserError NOT_FOUND (404) for an unknown run.
+   */
+  cancel(runId: string): boolean {
+    const run = this.deps.store.runs.get(runId);
+    if (!run) throw new UserError('NOT_FOUND', `no run ${runId}`, undefined, 404);
+    const ac = this.active.get(runId);
+    if (ac) {
+      ac.abort(new Error('cancelled by the user'));
+      return true;
+    }
+    const i = this.pending.indexOf(runId);
+    if (i >= 0 && run.status === 'queued') {
+      this.pending.splice(i, 1);
+      this.deps.store.runs.markFinished(runId, 'cancelled', { code: 'CANCELLED', message: 'cancelled before it started' });
+      this.deps.bus.emit('run.cancelled', { runId });
+      this.settleIdle();
+      return true;
+    }
+    return false;
+  }
+
+  /** Ids of queued (in order) and running runs. */
+  snapshot(): { running: string[]; queued: string[] } {
+    return { running: [...this.active.keys()], queued: [...this.pending] };
+  }
+
+  /** Resolves when nothing is queued or running (tests, graceful shutdown). */
+  idle(): Promise<void> {
+    if (!this.pending.length && !this.active.size) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** Stops taking runs; cancels running ones when `cancelRunning`. */
+  async stop(cancelRunning = false): Promise<void> {
+    this.stopped = true;
+    this.pending.length = 0;
+    if (cancelRunning) for (const ac of this.active.values()) ac.abort(new Error('shutdown'));
+    if (this.active.size) await new Promise<void>((r) => this.idleWaiters.push(r));
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.active.size < this.maxConcurrent && this.pending.length) {
+      const id = this.pending.shift()!;
+      const run = this.deps.store.runs.get(id);
+      if (!run || run.status !== 'queued') continue;
+      const ac = new AbortController();
+      this.active.set(id, ac);
+      void executeRun(this.deps, run, ac.signal)
+        .catch((err: unknown) => {
+          // executeRun records its own failures; reaching here is a bug — still close the run.
+          this.deps.logger.error({ runId: id, err: String(err) }, 'run crashed the executor');
+          this.deps.store.runs.markFinished(id, 'failed', { code: 'INTERNAL', message: String(err) });
+          this.deps.bus.emit('run.failed', { runId: id, error: { code: 'INTERNAL', message: String(err) } });
+        })
+        .finally(() => {
+          this.active.delete(id);
+          this.pump();
+          this.settleIdle();
+        });
+    }
+    this.settleIdle();
+  }
+
+  private settleIdle(): void {
+    if (this.pending.length || this.active.size) return;
+    for (const r of this.idleWaiters.splice(0)) r();
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The composition root: opens the store, recovers interrupted and queued runs, sweeps orphan
+ * files, starts the supervisor (workers start on first use), and serves HTTP + WebSocket on one
+ * port. Everything a part needs is passed to it here; nothing reaches for globals.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { catalog } from '../nodes/index';
+import { executors } from '../nodes/run';
+import { loadConfig, ensureDirs, type Config } from './config';
+import { createLogger, type Logger } from './log';
+import { Store } from './store';
+import { EventBus } from './engine/events';
+import { RunQueue } from './engine/run-queue';
+import { WorkerSupervisor, type WorkerSpec } from './workers/supervisor';
+import { createApp, type RouteMount } from './server/app';
+import { attachWsHub } from './ws/hub';
+import { ModelRegistry } from './models/registry';
+import { attachTags, seedDefaultAliases } from './store/tags';
+import { openaiRoutes } from './server/routes/openai';
+import { sweepOrphans } from './library/sweep';
+import type { Studio } from './studio';
+import type { EngineDeps } from './engine/deps';
+import { TMP_PREFIX } from './fs/atomic';
+import { createAdmission } from './arbiter/admission';
+import { workflowRoutes } from './server/routes/workflows';
+
+export interface StartOptions {
+  config?: Config;
+  logger?: Logger;
+  /** Override worker entries (tests map `sd` to the fake worker). */
+  workers?: Record<string, WorkerSpec>;
+  /** Listen (default true); false builds the studio for in-process `app.request()` tests. */
+  listen?: boolean;
+  supervisor?: { healthIntervalMs?: number; backoffMs?: number; maxCrashes?: number };
+}
+
+export interface RunningStudio extends Studio {
+  app: ReturnType<typeof createApp>;
+  server: Server | null;
+  /** Actual port (useful with port 0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Default worker processes (design.md §2). */
+export function defaultWorkers(config: Config): Record<string, WorkerSpec> {
+  const env = (o: Record<string, string | number | null | undefined>) =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]));
+  return {
+    sd: { entry: 'workers/sd/main.ts', env: env({ MYSTI_HOME: config.home, SD_CPP_BIN: config.sdCppBin, MYSTI_SD_THREADS: config.threads.sd }) },
+    llm: { entry: 'workers/llm/main.ts', env: env({ MYSTI_HOME: config.home, MYSTI_LLM_THREADS: config.threads.llm }) },
+  };
+}
+
+/** Builds and (by default) starts a studio. */
+export async function startStudio(opts: StartOptions = {}): Promise<RunningStudio> {
+  const config = opts.config ?? loadConfig();
+  const logger = opts.logger ?? createLogger();
+  ensureDirs(config);
+  const store = Store.open(config.dbFile);
+  seedDefaultAliases(store.db);
+  const bus = new EventBus(store.events);
+  const registry = new ModelRegistry(store.db, config.modelFolders);
+  const supervisor = new WorkerSupervisor({
+    workers: opts.workers ?? defaultWorkers(config),
+    logger,
+    onStatus: (e) => bus.emit('worker.status', e),
+    onAlert: (e) => bus.emit('system.alert', { ...e, level: 'error' }),
+    ...opts.supervisor,
+  });
+  const admission = createAdmission({ config, supervisor, bus, logger, modelMeta: (m) => registry.get(m.id)?.metadata ?? null });
+  const services: Record<string, unknown> = {
+    store,
+    db: store.db,
+    registry,
+    attachTags: (generationId: number, tags: { name: string; category?: string; confidence?: number }[], source: 'user' | 'llm_auto' | 'import') =>
+      attachTags(store.db, generationId, tags, source),
+  };
+  const deps: EngineDeps = {
+    store, bus, config, logger, catalog, executors, services,
+    call: (worker, job, payload, o) => supervisor.call(worker, job, payload, o),
+    resolveModel: (ref, kind) => registry.resolve(ref, kind as never),
+    previewUrl: (p) => {
+      const rel = path.relative(path.join(config.paths.tmp, 'previews'), p);
+      return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? `/api/previews/${encodeURIComponent(rel)}` : undefined;
+    },
+    admission: admission.control,
+  };
+  const queue = new RunQueue(deps);
+
+  // Start-up recovery before anything new can run: interrupted runs, then orphan files.
+  const recovered = queue.recover();
+  const swept = sweepOrphans(store, config, recovered.interrupted, TMP_PREFIX);
+  if (recovered.interrupted.length || recovered.requeued.length || swept.removed) {
+    logger.info({ ...recovered, swept }, 'recovered runs from the previous session');
+  }
+  await registry.scan().catch((err: unknown) => logger.warn({ err: String(err) }, 'model scan failed'));
+  void registry.startHashing().catch(() => {});
+
+  const studio: Studio = {
+    config, logger, store, bus, queue, supervisor, catalog, startedAt: Date.now(),
+    models: {
+      list: (kind) => registry.list(kind as never).map((m) => ({ id: m.id, kind: m.kind, name: m.name, path: m.path, bytes: m.bytes, sha256: m.sha256, family: m.family, metadata: m.metadata })),
+      scan: () => registry.scan(),
+      resolve: (ref, kind) => registry.resolve(ref, kind as never),
+    },
+    vram: () => admission.snapshot(),
+    services,
+  };
+  const extra: RouteMount[] = [
+    { prefix: '/api/workflows', app: workflowRoutes(studio) },
+    {
+      prefix: '/',
+      app: openaiRoutes({
+        call: (job, payload, o) => supervisor.call('llm', job, payload, o),
+        resolveModel: (ref) => registry.resolve(ref, 'llm'),
+        listModels: () => registry.list('llm').map((m) => ({ id: m.id })),
+        reserve: admission.reserveLlm,
+      }),
+    },
+  ];
+  const app = createApp(studio, extra);
+
+  let server: Server | null = null;
+  let port = config.port;
+  let hub: ReturnType<typeof attachWsHub> | null = null;
+  if (opts.listen !== false) {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server)) as Server;
+      s.once('error', reject);
+    });
+    port = (server.address() as AddressInfo).port;
+    hub = attachWsHub(server, bus, logger);
+    logger.info({ url: `http://${config.host}:${port}`, home: config.home }, 'MystiCanvas is running');
+  }
+
+  let closed = false;
+  return {
+    ...studio,
+    app,
+    server,
+    port,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await queue.stop(true);
+      hub?.close();
+      if (server) await new Promise<void>((r) => server!.close(() => r()));
+      registry.stopHashing();
+      await supervisor.close();
+      admission.close();
+      store.close();
+      // Leftover temp files of this session are garbage now.
+      for (const f of fs.existsSync(config.paths.tmp) ? fs.readdirSync(config.paths.tmp) : []) {
+        if (f.startsWith(TMP_PREFIX)) fs.rmSync(path.join(config.paths.tmp, f), { force: true });
+      }
+    },
+  };
+}

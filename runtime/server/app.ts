@@ -1,0 +1,61 @@
+/**
+ * The public HTTP app (hono): security middleware first, then the routes of design.md §8, then
+ * the editor's static files. Built as a plain Hono app so tests drive it with `app.request()`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { UserError } from '../errors';
+import type { Studio } from '../studio';
+import { originGuard } from './middleware/origin-guard';
+import { errorHandler } from './middleware/errors';
+import { systemRoutes } from './routes/system';
+import { graphRoutes } from './routes/graphs';
+import { runRoutes } from './routes/runs';
+import { fileRoutes } from './routes/files';
+import { REPO_ROOT } from '../workers/supervisor';
+
+/** Extra route groups other modules contribute (workflows import, gallery, OpenAI). */
+export type RouteMount = { prefix: string; app: Hono };
+
+export function createApp(s: Studio, extra: RouteMount[] = []): Hono {
+  const app = new Hono();
+  app.onError(errorHandler(s.logger));
+  app.notFound((c) => c.json(new UserError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, undefined, 404).toJSON(), 404));
+  app.use('*', async (c, next) => {
+    const reqId = c.req.header('x-request-id')?.slice(0, 64) || randomUUID();
+    c.set('reqId' as never, reqId as never);
+    const t0 = performance.now();
+    await next();
+    c.header('x-request-id', reqId);
+    if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/v1/')) {
+      s.logger.debug({ reqId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - t0) }, 'request');
+    }
+  });
+  app.use('*', originGuard());
+  app.use('*', bodyLimit({
+    maxSize: s.config.maxBodyBytes,
+    onError: (c) => c.json(new UserError('PAYLOAD_TOO_LARGE', `the request body is over ${s.config.maxBodyBytes} bytes`, undefined, 413).toJSON(), 413),
+  }));
+  app.route('/api', systemRoutes(s));
+  app.route('/api/graphs', graphRoutes(s));
+  app.route('/api/runs', runRoutes(s));
+  app.route('/api', fileRoutes(s));
+  for (const m of extra) app.route(m.prefix, m.app);
+
+  const dist = path.join(REPO_ROOT, 'editor', 'dist');
+  if (fs.existsSync(path.join(dist, 'index.html'))) {
+    const root = path.relative(process.cwd(), dist) || '.';
+    app.use('/*', serveStatic({ root }));
+    app.get('*', (c) => {
+      if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/v1/')) throw new UserError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, undefined, 404);
+      return c.html(fs.readFileSync(path.join(dist, 'index.html'), 'utf8'));
+    });
+  } else {
+    app.get('/', (c) => c.text('MystiCanvas runtime is up. The editor is not built: run `npm run build` (npm start does it for you).'));
+  }
+  return app;
+}

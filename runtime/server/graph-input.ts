@@ -1,0 +1,54 @@
+/**
+ * Turning a request's graph into a runnable GraphDoc: parse, migrate, apply overrides, validate —
+ * one 400 listing *every* problem (design.md §3), never a partial write.
+ */
+import type { NodeSpec } from '../../nodes/core/define-node';
+import type { GraphDoc } from '../../nodes/core/graph';
+import { loadGraph, validateGraph, type GraphIssue } from '../../nodes/core/validate';
+import { UserError } from '../errors';
+
+/** `{ "g1.steps": 30 }` or `{ g1: { steps: 30 } }`, the CLI's `--set g1.steps=30`. */
+export type Overrides = Record<string, unknown>;
+
+/** Applies param overrides to a copy of the graph. @throws UserError BAD_OVERRIDE naming the key. */
+export function applyOverrides(graph: GraphDoc, overrides: Overrides | undefined): GraphDoc {
+  if (!overrides || !Object.keys(overrides).length) return graph;
+  const g = structuredClone(graph);
+  const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  const set = (nodeId: string, param: string, value: unknown, key: string) => {
+    const node = byId.get(nodeId);
+    if (!node || !param) throw new UserError('BAD_OVERRIDE', `override "${key}" names no node param (use <nodeId>.<param>)`);
+    node.params = { ...node.params, [param]: value };
+  };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (byId.has(key) && value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [param, v] of Object.entries(value)) set(key, param, v, `${key}.${param}`);
+    } else {
+      const dot = key.indexOf('.');
+      set(dot > 0 ? key.slice(0, dot) : key, dot > 0 ? key.slice(dot + 1) : '', value, key);
+    }
+  }
+  return g;
+}
+
+/** Loads + validates; returns the graph or throws UserError GRAPH_INVALID with `details.issues`. */
+export function prepareGraph(input: unknown, catalog: ReadonlyMap<string, NodeSpec>, overrides?: Overrides): GraphDoc {
+  const loaded = loadGraph(input, catalog);
+  if (!loaded.ok) throw invalid(loaded.issues);
+  const graph = applyOverrides(loaded.graph, overrides);
+  const issues = validateGraph(graph, catalog);
+  if (issues.length) throw invalid(issues);
+  return graph;
+}
+
+/** Loads without the run-time checks (saving a work-in-progress graph is allowed). */
+export function loadOrThrow(input: unknown, catalog: ReadonlyMap<string, NodeSpec>): GraphDoc {
+  const loaded = loadGraph(input, catalog);
+  if (!loaded.ok) throw invalid(loaded.issues);
+  return loaded.graph;
+}
+
+function invalid(issues: GraphIssue[]): UserError {
+  const head = issues.slice(0, 3).map((i) => i.message).join('; ');
+  return new UserError('GRAPH_INVALID', `the graph has ${issues.length} problem${issues.length === 1 ? '' : 's'}: ${head}${issues.length > 3 ? '; …' : ''}`, { issues });
+}

@@ -1,0 +1,28 @@
+/**
+ * Maps anything thrown in a route to design.md's error shape with a fitting status. User input
+ * never produces a 500: zod failures and malformed JSON become 400s with what was wrong.
+ */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { ZodError } from 'zod';
+import { MystiError, UserError } from '../../errors';
+import type { Logger } from '../../log';
+
+export function errorHandler(logger: Logger) {
+  return (err: Error, c: Context) => {
+    let e: MystiError;
+    if (err instanceof MystiError) e = err;
+    else if (err instanceof ZodError) {
+      e = new UserError('BAD_REQUEST', err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '), { issues: err.issues });
+    } else if (err instanceof SyntaxError) e = new UserError('INVALID_JSON', `the request body is not valid JSON: ${err.message}`);
+    else if (err instanceof HTTPException) {
+      e = err.status === 413
+        ? new UserError('PAYLOAD_TOO_LARGE', 'the request body is too large', undefined, 413)
+        : new UserError('BAD_REQUEST', err.message || 'bad request', undefined, err.status);
+    } else e = new (class extends MystiError { readonly kind = 'unexpected' as const })('INTERNAL', 'internal error', undefined, 500);
+    const reqId = c.get('reqId' as never) as string | undefined;
+    if (e.status >= 500) logger.error({ reqId, err: err.stack ?? String(err), code: e.code }, 'request failed');
+    else logger.info({ reqId, code: e.code, status: e.status }, e.message);
+    return c.json(e.toJSON(), e.status as 400);
+  };
+}

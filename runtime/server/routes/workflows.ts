@@ -1,0 +1,33 @@
+/**
+ * POST /api/workflows/from-image (design.md §8–9): a PNG or a workflow JSON as multipart field
+ * `file`, or as the raw body with its content type → `{graph, warnings, source}`. Nothing is
+ * written: the editor decides what to do with the graph.
+ */
+import { Hono } from 'hono';
+import { UserError } from '../../errors';
+import { importWorkflow } from '../../importers';
+import type { Studio } from '../../studio';
+
+export function workflowRoutes(_s: Studio): Hono {
+  const app = new Hono();
+  app.post('/from-image', async (c) => {
+    const type = c.req.header('content-type') ?? '';
+    let bytes: Uint8Array;
+    let filename: string | undefined;
+    let contentType: string | undefined = type;
+    if (type.startsWith('multipart/form-data')) {
+      const form = await c.req.formData();
+      const file = form.get('file');
+      if (!file || typeof file === 'string') throw new UserError('BAD_REQUEST', 'send the image or workflow as the multipart field "file"');
+      bytes = new Uint8Array(await file.arrayBuffer());
+      filename = file.name;
+      contentType = file.type;
+    } else {
+      bytes = new Uint8Array(await c.req.arrayBuffer());
+    }
+    if (!bytes.byteLength) throw new UserError('BAD_REQUEST', 'the upload is empty');
+    const r = importWorkflow({ bytes, ...(contentType ? { contentType } : {}), ...(filename ? { filename } : {}) });
+    return c.json({ graph: r.graph, warnings: r.warnings, source: r.source, ...(r.run ? { run: r.run } : {}) });
+  });
+  return app;
+}

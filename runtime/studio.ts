@@ -1,0 +1,41 @@
+/** The services one running studio holds; routes and the CLI receive this, never globals. */
+import type { NodeSpec } from '../nodes/core/define-node';
+import type { Config } from './config';
+import type { Logger } from './log';
+import type { Store } from './store';
+import type { EventBus } from './engine/events';
+import type { RunQueue } from './engine/run-queue';
+import type { WorkerSupervisor } from './workers/supervisor';
+import type { ResolvedModel } from './engine/executor';
+
+/** Model listing as served by GET /api/models. */
+export interface ModelInfo {
+  id: string;
+  kind: string;
+  name: string;
+  path: string;
+  bytes: number;
+  sha256?: string | null;
+  family?: string | null;
+  metadata?: unknown;
+}
+
+export interface Studio {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  bus: EventBus;
+  queue: RunQueue;
+  supervisor: WorkerSupervisor;
+  catalog: ReadonlyMap<string, NodeSpec>;
+  startedAt: number;
+  models: {
+    list(kind?: string): ModelInfo[];
+    scan(): Promise<unknown>;
+    resolve(ref: string, kind: string): ResolvedModel;
+  };
+  /** GET /api/vram body. */
+  vram(): unknown;
+  /** Extra services routes may use (importers, OpenAI pass-through, gallery). */
+  services: Record<string, unknown>;
+}

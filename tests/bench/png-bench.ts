@@ -1,0 +1,65 @@
+/**
+ * PNG metadata benchmarks (anchors-performance.md §9): header-only text read per file from disk
+ * (target ≤ 100 µs; the anchor's chunk walker measured 48 µs) and full importWorkflow per fixture
+ * (bytes already in memory: chunk walk + JSON parse + mapping + loadGraph).
+ * Run alone: `npx tsx tests/bench/png-bench.ts`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readPngTextFile } from '../../runtime/png/read';
+import { importWorkflow } from '../../runtime/importers/index';
+
+export interface BenchRow {
+  op: string;
+  n: number;
+  p50Us: number;
+  p95Us: number;
+  target?: string;
+}
+
+const FIXTURES = '/work/shared/fixtures';
+
+function measure(op: string, n: number, fn: () => void, target?: string): BenchRow {
+  for (let i = 0; i < Math.min(50, n); i++) fn(); // warm-up: JIT and page cache
+  const t = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    t[i] = Number(process.hrtime.bigint() - t0) / 1000;
+  }
+  t.sort();
+  const q = (p: number) => Math.round(t[Math.min(n - 1, Math.floor(p * n))]! * 10) / 10;
+  return { op, n, p50Us: q(0.5), p95Us: q(0.95), ...(target ? { target } : {}) };
+}
+
+/** Runs the PNG benchmarks; one row per op. */
+export async function benchPng(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const pngDir = join(FIXTURES, 'png');
+  const pngs = readdirSync(pngDir).filter((f) => f.endsWith('.png')).sort();
+  const paths = pngs.map((f) => join(pngDir, f));
+  let i = 0;
+  rows.push(measure('png.readHeader (per file, all fixtures)', 4000, () => {
+    readPngTextFile(paths[i++ % paths.length]!, { mode: 'header' });
+  }, '≤ 100 µs'));
+  for (const f of pngs) {
+    rows.push(measure(`png.readHeader ${f}`, 500, () => readPngTextFile(join(pngDir, f), { mode: 'header' })));
+  }
+  const files = [...pngs.map((f) => join(pngDir, f)), ...readdirSync(join(FIXTURES, 'json')).map((f) => join(FIXTURES, 'json', f))];
+  for (const path of files) {
+    const bytes = readFileSync(path);
+    const name = path.slice(FIXTURES.length + 1);
+    rows.push(measure(`importWorkflow ${name}`, 300, () => {
+      try {
+        importWorkflow({ bytes });
+      } catch {
+        // no_metadata_pose_input.png throws NO_METADATA by design; that path is timed too.
+      }
+    }));
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.table(await benchPng());
+}

@@ -48,6 +48,36 @@ export function loadOrThrow(input: unknown, catalog: ReadonlyMap<string, NodeSpe
   return loaded.graph;
 }
 
+/**
+ * Checks that every non-empty model param names a model file that exists (design.md §8: a
+ * reference to a missing file is a 4xx before anything is written, not a run that fails later).
+ * `resolve` is the model registry's; its UserErrors (MODEL_NOT_FOUND, MODEL_WRONG_KIND) become
+ * issues, all reported at once. @throws UserError GRAPH_INVALID with `details.issues`.
+ */
+export function checkModelRefs(
+  graph: GraphDoc,
+  catalog: ReadonlyMap<string, NodeSpec>,
+  resolve: (ref: string, kind: string) => unknown,
+): void {
+  const issues: { code: string; nodeId: string; field: string; message: string }[] = [];
+  for (const node of graph.nodes) {
+    const spec = catalog.get(node.type);
+    if (!spec) continue;
+    for (const [name, schema] of Object.entries(spec.params.shape)) {
+      const meta = (schema as { meta?: () => Record<string, unknown> | undefined }).meta?.();
+      const ref = node.params[name];
+      if (meta?.widget !== 'model' || typeof ref !== 'string' || !ref.trim()) continue;
+      try {
+        resolve(ref, typeof meta.modelKind === 'string' ? meta.modelKind : 'sd');
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        issues.push({ code: err.code, nodeId: node.id, field: name, message: `node ${node.id}: ${err.message}` });
+      }
+    }
+  }
+  if (issues.length) throw invalid(issues as unknown as GraphIssue[]);
+}
+
 function invalid(issues: GraphIssue[]): UserError {
   const head = issues.slice(0, 3).map((i) => i.message).join('; ');
   return new UserError('GRAPH_INVALID', `the graph has ${issues.length} problem${issues.length === 1 ? '' : 's'}: ${head}${issues.length > 3 ? '; …' : ''}`, { issues });

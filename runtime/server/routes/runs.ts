@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { UserError } from '../../errors';
 import type { Studio } from '../../studio';
-import { prepareGraph } from '../graph-input';
+import { checkModelRefs, prepareGraph } from '../graph-input';
 
 const submitBody = z
   .object({ graph: z.unknown().optional(), graphId: z.string().optional(), overrides: z.record(z.string(), z.unknown()).optional() })
@@ -52,6 +52,7 @@ export function runRoutes(s: Studio): Hono {
       input = saved.graph;
     }
     const graph = prepareGraph(input, s.catalog, b.overrides);
+    checkModelRefs(graph, s.catalog, s.models.resolve);
     const run = s.queue.submit(graph, { graphId: b.graphId ?? null });
     return c.json({ runId: run.id, status: run.status }, 202);
   });

@@ -5,7 +5,7 @@
  * input-signature scheme (comfy_execution/caching.py), so a change anywhere upstream changes every
  * key downstream, and nothing else does.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Canonical JSON: object keys sorted, no whitespace, `undefined` dropped — the same value always
@@ -14,9 +14,19 @@ import { createHash } from 'node:crypto';
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const keys = Object.keys(value as object).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + (value[i] === undefined ? 'null' : canonicalJson(value[i]));
+    return `${out}]`;
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).sort();
+  let out = '{';
+  for (const k of keys) {
+    if (obj[k] === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${canonicalJson(obj[k])}`;
+  }
+  return `${out}}`;
 }
 
 export interface CacheKeyInput {
@@ -32,5 +42,6 @@ export interface CacheKeyInput {
 
 /** Hex sha256 of the canonical form of the input. */
 export function cacheKey(k: CacheKeyInput): string {
-  return createHash('sha256').update(canonicalJson(k)).digest('hex');
+  // crypto.hash: one-shot, ~3× cheaper than createHash for short inputs (Node ≥ 20.12).
+  return hash('sha256', canonicalJson(k), 'hex');
 }

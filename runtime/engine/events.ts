@@ -50,7 +50,8 @@ export class EventBus {
     }
     if (!EPHEMERAL.has(type)) this.store.append(type, payload.runId ?? null, { ...e }, ts, seq);
     this.ring.push(e);
-    if (this.ring.length > this.ringSize) this.ring.splice(0, this.ring.length - this.ringSize);
+    // Trim in halves so a full ring costs O(1) amortized per event, not an O(n) shift each time.
+    if (this.ring.length >= this.ringSize * 2) this.ring.splice(0, this.ring.length - this.ringSize);
     for (const l of this.listeners) {
       try {
         l(e);

@@ -28,11 +28,22 @@ interface NodeState {
   incoming: Map<string, { source: string; port: string }>;
   key: string | null;
   outputs: Map<string, { artifactId: string; value: PortValue }>;
+  /** Set by the cache pre-pass so params (random seeds) are resolved once. */
+  prepared?: Prepared;
+  /** Served from the cache in this run. */
+  hit?: boolean;
 }
 
-/** Param names whose UI hint marks them as a given widget (`seed`, `model`). */
+const widgetCache = new WeakMap<NodeSpec, Map<string, { name: string; modelKind?: string }[]>>();
+
+/** Param names whose UI hint marks them as a given widget (`seed`, `model`); memoized per spec. */
 export function paramsWithWidget(spec: NodeSpec, widget: string): { name: string; modelKind?: string }[] {
+  let bySpec = widgetCache.get(spec);
+  if (!bySpec) widgetCache.set(spec, (bySpec = new Map()));
+  const hit = bySpec.get(widget);
+  if (hit) return hit;
   const out: { name: string; modelKind?: string }[] = [];
+  bySpec.set(widget, out);
   for (const [name, schema] of Object.entries(spec.params.shape)) {
     const meta = (schema as { meta?: () => Record<string, unknown> | undefined }).meta?.();
     if (meta?.widget === widget) out.push({ name, ...(typeof meta.modelKind === 'string' ? { modelKind: meta.modelKind } : {}) });
@@ -80,6 +91,7 @@ export async function executeRun(deps: EngineDeps, run: RunRow, signal: AbortSig
   };
 
   try {
+    settleCachedPrefix(deps, run, order, states, done, started);
     while (done.size < order.length && !failure && !runAc.signal.aborted) {
       for (const id of order) {
         if (started.has(id) || !ready(id)) continue;
@@ -110,6 +122,7 @@ export async function executeRun(deps: EngineDeps, run: RunRow, signal: AbortSig
     await Promise.allSettled(inflight.values());
   } finally {
     signal.removeEventListener('abort', onCancel);
+    store.artifacts.cacheTouch([...states.values()].filter((s) => s.hit && s.key).map((s) => s.key!));
   }
 
   if (signal.aborted) {
@@ -167,6 +180,90 @@ export function resolveParams(spec: NodeSpec, raw: Record<string, unknown>): Rec
   return params;
 }
 
+interface Prepared {
+  params: Record<string, unknown>;
+  models: Record<string, ResolvedModel>;
+  inputs: Record<string, PortValue | undefined>;
+  parents: { port: string; parentId: string }[];
+  key: string | null;
+}
+
+/**
+ * Synchronous part of a node's dispatch: params resolved (random seeds made concrete once),
+ * models resolved, inputs gathered from upstream outputs, cache key computed.
+ * @throws MystiError (MODEL_NOT_FOUND, INPUT_MISSING, …)
+ */
+function prepareNode(deps: EngineDeps, st: NodeState, states: Map<string, NodeState>): Prepared {
+  const { node, spec, impl } = st;
+  const params = resolveParams(spec, node.params);
+  const models: Record<string, ResolvedModel> = {};
+  for (const { name, modelKind } of paramsWithWidget(spec, 'model')) {
+    const ref = params[name];
+    if (typeof ref === 'string' && ref) models[name] = deps.resolveModel(ref, modelKind ?? 'sd');
+  }
+  const inputs: Record<string, PortValue | undefined> = {};
+  const inputKeys: Record<string, string> = {};
+  const parents: { port: string; parentId: string }[] = [];
+  for (const [port, src] of st.incoming) {
+    const up = states.get(src.source)!;
+    const out = up.outputs.get(src.port);
+    if (!out) throw new UserError('INPUT_MISSING', `node ${node.id}: input ${port} got nothing from ${src.source}.${src.port}`);
+    inputs[port] = out.value;
+    inputKeys[port] = `${up.key ?? `uncached:${out.artifactId}`}#${src.port}`;
+    parents.push({ port, parentId: out.artifactId });
+  }
+  const fingerprint = impl.fingerprint?.({ paths: deps.config.paths, services: deps.services }, params as never);
+  const key =
+    spec.cache === 'never'
+      ? null
+      : cacheKey({
+          type: spec.type, version: spec.version, params,
+          models: Object.fromEntries(Object.entries(models).map(([k, m]) => [k, fileIdentity(m)])),
+          inputs: inputKeys, ...(fingerprint ? { fingerprint } : {}),
+        });
+  st.key = key;
+  return { params, models, inputs, parents, key };
+}
+
+/** Serves the node from the output cache when possible (recorded + `node.cached`); true on a hit. */
+function fromCache(deps: EngineDeps, run: RunRow, st: NodeState, prep: Prepared): boolean {
+  if (!prep.key) return false;
+  const cached = loadCachedOutputs(deps.store, prep.key, deps.config.paths.home);
+  if (!cached) return false;
+  st.outputs = cached;
+  const outputs = Object.fromEntries([...cached].map(([p, o]) => [p, o.artifactId]));
+  deps.store.runs.nodeFinished(run.id, st.node.id, { status: 'cached', cacheKey: prep.key, params: prep.params, outputs });
+  st.hit = true;
+  deps.bus.emit('node.cached', { runId: run.id, nodeId: st.node.id, outputs: describeOutputs(cached) });
+  return true;
+}
+
+/**
+ * Serves every node it can from the cache before anything runs, walking the topological order
+ * inside ONE transaction — an unchanged rerun of a 500-node graph costs one commit, not 1,500
+ * (ComfyUI likewise settles cache hits before executing). Nodes that miss, or whose preparation
+ * throws, are left to the normal dispatch loop, which reports their errors.
+ */
+function settleCachedPrefix(deps: EngineDeps, run: RunRow, order: string[], states: Map<string, NodeState>, done: Set<string>, started: Set<string>): void {
+  deps.store.db.transaction(() => {
+    for (const id of order) {
+      const st = states.get(id)!;
+      let ready = true;
+      for (const { source } of st.incoming.values()) if (!done.has(source)) ready = false;
+      if (!ready) continue;
+      try {
+        st.prepared = prepareNode(deps, st, states);
+      } catch {
+        continue;
+      }
+      if (fromCache(deps, run, st, st.prepared)) {
+        done.add(id);
+        started.add(id);
+      }
+    }
+  })();
+}
+
 async function runNode(
   deps: EngineDeps,
   run: RunRow,
@@ -180,44 +277,11 @@ async function runNode(
   const ids = { runId: run.id, nodeId: node.id };
   let params: Record<string, unknown> | undefined;
   try {
-    params = resolveParams(spec, node.params);
-    const models: Record<string, ResolvedModel> = {};
-    for (const { name, modelKind } of paramsWithWidget(spec, 'model')) {
-      const ref = params[name];
-      if (typeof ref === 'string' && ref) models[name] = deps.resolveModel(ref, modelKind ?? 'sd');
-    }
-    const inputs: Record<string, PortValue | undefined> = {};
-    const inputKeys: Record<string, string> = {};
-    const parents: { port: string; parentId: string }[] = [];
-    for (const [port, src] of st.incoming) {
-      const up = states.get(src.source)!;
-      const out = up.outputs.get(src.port);
-      if (!out) throw new UserError('INPUT_MISSING', `node ${node.id}: input ${port} got nothing from ${src.source}.${src.port}`);
-      inputs[port] = out.value;
-      inputKeys[port] = `${up.key ?? `uncached:${out.artifactId}`}#${src.port}`;
-      parents.push({ port, parentId: out.artifactId });
-    }
-    const fingerprint = impl.fingerprint?.({ paths: deps.config.paths, services: deps.services }, params as never);
-    const key =
-      spec.cache === 'never'
-        ? null
-        : cacheKey({
-            type: spec.type, version: spec.version, params,
-            models: Object.fromEntries(Object.entries(models).map(([k, m]) => [k, fileIdentity(m)])),
-            inputs: inputKeys, ...(fingerprint ? { fingerprint } : {}),
-          });
-    st.key = key;
-
-    if (key) {
-      const cached = loadCachedOutputs(store, key, deps.config.paths.home);
-      if (cached) {
-        st.outputs = cached;
-        const outputs = Object.fromEntries([...cached].map(([p, o]) => [p, o.artifactId]));
-        store.runs.nodeFinished(run.id, node.id, { status: 'cached', cacheKey: key, params, outputs });
-        bus.emit('node.cached', { ...ids, outputs: describeOutputs(cached) });
-        return;
-      }
-    }
+    const prep = st.prepared ?? prepareNode(deps, st, states);
+    st.prepared = undefined;
+    params = prep.params;
+    const { models, inputs, parents, key } = prep;
+    if (fromCache(deps, run, st, prep)) return;
 
     const started = Date.now();
     store.runs.nodeStarted(run.id, node.id, key, params, started);

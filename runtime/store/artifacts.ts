@@ -86,12 +86,21 @@ export class ArtifactStore {
     return r ? toRow(r) : undefined;
   }
 
-  /** Cached outputs for a key ({port: artifactId}), counting the hit; undefined on a miss. */
-  cacheLookup(key: string, now = Date.now()): Record<string, string> | undefined {
+  /**
+   * Cached outputs for a key ({port: artifactId}); undefined on a miss. Read-only: hits are
+   * counted in bulk by {@link cacheTouch} once per run, so a 500-node cached rerun is not 500 writes.
+   */
+  cacheLookup(key: string): Record<string, string> | undefined {
     const r = this.s.cacheGet.get(key);
-    if (!r) return undefined;
-    this.s.cacheHit.run(now, key);
-    return JSON.parse(r.outputs_json) as Record<string, string>;
+    return r ? (JSON.parse(r.outputs_json) as Record<string, string>) : undefined;
+  }
+
+  /** Counts one hit for each key and stamps last_hit_at (for LRU eviction of the cache). */
+  cacheTouch(keys: readonly string[], now = Date.now()): void {
+    if (!keys.length) return;
+    this.db.transaction(() => {
+      for (const k of keys) this.s.cacheHit.run(now, k);
+    })();
   }
 
   cacheStore(key: string, type: string, outputs: Record<string, string>, now = Date.now()): void {

@@ -30,7 +30,7 @@ async function boot(): Promise<void> {
     if (latest && !useRuns.getState().activeRunId) {
       const detail = await api.getRun(latest.id);
       if (detail.nodes && typeof detail.nodes === 'object') {
-        seedRunNodes(latest.id, detail.nodes as Record<string, { status?: string }>);
+        seedRunNodes(latest.id, detail.nodes as Record<string, { status?: string }>, (detail.outputs ?? []) as Parameters<typeof seedRunNodes>[2]);
         const ids = new Set(useGraph.getState().nodes.map((n) => n.id));
         if (Object.keys(detail.nodes).some((id) => ids.has(id))) useRuns.setState({ activeRunId: latest.id });
       }

@@ -75,7 +75,7 @@ export interface RunSummary {
   status: string;
   createdAt?: string | number;
   error?: { code: string; message: string } | string;
-  name?: string;
+  name?: string | null;
 }
 
 export const api = {

@@ -52,7 +52,7 @@ export function disconnectEvents(): void {
   socket?.close();
 }
 
-/** Test hook: drop the socket as a network hiccup would; the client reconnects with ?since=. */
+/** Drops the socket as a network hiccup would; the client reconnects with ?since=. Exposed as `window.mysti.dropEvents` for e2e tests. */
 export function dropConnection(): void {
   socket?.close();
 }

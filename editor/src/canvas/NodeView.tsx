@@ -45,7 +45,8 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
           <ParamField key={name} nodeId={id} name={name} schema={schema} value={data.params?.[name]} invalid={fieldIssue(name)} />
         ))}
       </div>
-      <RunView run={run} />
+      {/* An input node's text output is what the user typed: not worth echoing. */}
+      <RunView run={run} showText={spec.category !== 'input'} />
       {issues.length > 0 && (
         <ul className="issues" data-testid="node-issues">
           {issues.map((i, k) => (

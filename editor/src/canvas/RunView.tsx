@@ -5,12 +5,12 @@ import type { NodeRunState } from '../state/runs';
  * The run-time part of a node: progress bar with step/steps and phase, streamed LLM text, the
  * latest preview or the output image(s), and the error of a failed node.
  */
-export function RunView({ run }: { run: NodeRunState | undefined }) {
+export function RunView({ run, showText = true }: { run: NodeRunState | undefined; showText?: boolean }) {
   if (!run) return null;
   const pct = run.steps ? Math.min(100, Math.round(((run.step ?? 0) / run.steps) * 100)) : undefined;
   const images = Object.entries(run.outputs ?? {}).filter(([, o]) => o.kind === 'image');
   const texts = Object.entries(run.outputs ?? {}).filter(([, o]) => o.kind === 'text' && o.text);
-  const streamed = run.text ?? texts[0]?.[1].text;
+  const streamed = showText ? (run.text ?? texts[0]?.[1].text) : undefined;
   return (
     <div className="run-view">
       {run.status === 'running' && (
@@ -33,6 +33,17 @@ export function RunView({ run }: { run: NodeRunState | undefined }) {
         const src = artifactUrl(o);
         return src ? <img key={port} className="output-image" src={src} alt={`${port} output`} data-testid="output-image" /> : null;
       })}
+      {Object.entries(run.outputs ?? {})
+        .filter(([, o]) => o.kind === 'tags' && Array.isArray(o.tags))
+        .map(([port, o]) => (
+          <div key={port} className="tags" data-testid="node-tags">
+            {o.tags!.map((t, i) => (
+              <span key={i} className="tag" title={t.category}>
+                {t.name}
+              </span>
+            ))}
+          </div>
+        ))}
       {run.status === 'failed' && run.error && (
         <div className="node-error" data-testid="node-error">
           <b>{run.error.code}</b> {run.error.message}

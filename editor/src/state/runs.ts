@@ -13,6 +13,7 @@ export interface PortOutput {
   artifactId?: string;
   url?: string;
   text?: string;
+  tags?: { name: string; category?: string; confidence?: number }[];
 }
 
 export interface NodeRunState {
@@ -99,12 +100,12 @@ export function runQueued(runId: string, nodeIds: string[], name?: string): void
 }
 
 /** Seeds the queue from GET /api/runs (after a reload). */
-export function seedRuns(list: { id: string; status: string; createdAt?: string | number; name?: string }[]): void {
+export function seedRuns(list: { id: string; status: string; createdAt?: string | number; name?: string | null }[]): void {
   useRuns.setState((s) => {
     let acc: Pick<RunsState, 'runs' | 'order'> = { runs: s.runs, order: s.order };
     for (const r of [...list].reverse()) {
       const createdAt = typeof r.createdAt === 'string' ? Date.parse(r.createdAt) : r.createdAt;
-      acc = upsertRun({ ...s, ...acc }, r.id, { status: r.status, createdAt, name: r.name });
+      acc = upsertRun({ ...s, ...acc }, r.id, { status: r.status, createdAt, name: r.name ?? undefined });
     }
     return acc;
   });
@@ -141,8 +142,9 @@ export function applyEvent(ev: RunEvent): void {
       case 'run.failed':
         run('failed', { error: errorText(ev.error) });
         break;
+      case 'run.interrupted':
       case 'run.cancelled': {
-        run('cancelled');
+        run(ev.type === 'run.cancelled' ? 'cancelled' : 'interrupted');
         const states = { ...s.nodes[runId] };
         for (const [id, st] of Object.entries(states)) {
           if (st.status === 'queued' || st.status === 'running') states[id] = { ...st, status: 'cancelled' };
@@ -200,12 +202,23 @@ export function setConnected(connected: boolean): void {
   if (useRuns.getState().connected !== connected) useRuns.setState({ connected });
 }
 
-/** Loads a run's recorded node states (GET /api/runs/:id) so a reload shows the last results. */
-export function seedRunNodes(runId: string, nodes: Record<string, { status?: string; error?: unknown; outputs?: unknown; cached?: boolean }>): void {
+/**
+ * Loads a run's recorded state (GET /api/runs/:id: `nodes` by id with status/error, and the flat
+ * `outputs` list) so a reload shows the last results on the nodes.
+ */
+export function seedRunNodes(
+  runId: string,
+  nodes: Record<string, { status?: string; error?: unknown; cached?: boolean }>,
+  outputs: { nodeId: string; port: string; artifactId: string; kind: string; url?: string; text?: string }[] = [],
+): void {
   const map: Record<string, NodeRunState> = {};
   for (const [id, n] of Object.entries(nodes)) {
-    const status: NodeStatus = n.cached ? 'cached' : n.status === 'completed' ? 'done' : ((n.status as NodeStatus) ?? 'queued');
-    map[id] = { status, ...(n.error ? { error: errorObj(n.error) } : {}), ...(n.outputs ? { outputs: n.outputs as NodeRunState['outputs'] } : {}) };
+    const status: NodeStatus = n.cached || n.status === 'cached' ? 'cached' : n.status === 'completed' ? 'done' : ((n.status as NodeStatus) ?? 'queued');
+    map[id] = { status, ...(n.error ? { error: errorObj(n.error) } : {}) };
+  }
+  for (const o of outputs) {
+    const st = (map[o.nodeId] ??= { status: 'done' });
+    st.outputs = { ...st.outputs, [o.port]: { kind: o.kind, artifactId: o.artifactId, url: o.url, text: o.text } };
   }
   useRuns.setState((s) => ({ nodes: { ...s.nodes, [runId]: { ...map, ...s.nodes[runId] } } }));
 }

@@ -52,7 +52,7 @@ export const ParamField = memo(function ParamField({ nodeId, name, schema, value
       control = <TextField {...props} />;
   }
   return (
-    <div className={`param w-${widget}${invalid ? ' invalid' : ''}`} data-param={name} title={invalid ?? schema.description}>
+    <div className={`param pw-${widget}${invalid ? ' invalid' : ''}`} data-param={name} title={invalid ?? schema.description}>
       <span className="param-label">{labelOf(name, schema)}</span>
       {control}
     </div>

@@ -1,0 +1,100 @@
+/**
+ * Shared e2e helpers: a `test` whose page fails the test on any console error or uncaught
+ * exception, and user-level actions on the editor (drag from the palette, drag a wire between
+ * two handles, read the canvas back from the DOM).
+ */
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+/** Base URL of the runtime started by global-setup.ts. */
+export const appUrl = (path = '/') => {
+  const u = process.env.MYSTI_E2E_URL;
+  if (!u) throw new Error('MYSTI_E2E_URL is not set: run through tests/e2e/playwright.config.ts');
+  return u + path;
+};
+
+export const test = base.extend<{ consoleErrors: string[] }>({
+  consoleErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+      await use(errors);
+      expect(errors, 'no console errors').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
+
+/** Opens the editor on an empty graph and waits until the catalog is in the palette. */
+export async function openEditor(page: Page, path = '/'): Promise<void> {
+  await page.goto(appUrl(path));
+  await expect(page.locator('.app[data-ready]')).toBeVisible();
+  await expect(page.getByTestId('palette-prompt')).toBeVisible();
+}
+
+/** Opens a fresh, empty editor (clears the local draft of a previous test). */
+export async function freshEditor(page: Page): Promise<void> {
+  await openEditor(page);
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await expect(page.locator('.react-flow__node')).toHaveCount(0);
+}
+
+export const node = (page: Page, id: string): Locator => page.locator(`.react-flow__node[data-id="${id}"]`);
+export const nodes = (page: Page): Locator => page.locator('.react-flow__node');
+export const edges = (page: Page): Locator => page.locator('.react-flow__edge');
+
+export function handle(page: Page, nodeId: string, handleId: string, kind: 'source' | 'target'): Locator {
+  return page.locator(`.react-flow__handle.${kind}[data-nodeid="${nodeId}"][data-handleid="${handleId}"]`);
+}
+
+/** Drags a palette entry onto the canvas at (x, y) relative to the pane. */
+export async function dragFromPalette(page: Page, type: string, x: number, y: number): Promise<void> {
+  await page.getByTestId(`palette-${type}`).dragTo(page.locator('.react-flow__pane'), { targetPosition: { x, y } });
+}
+
+/** Presses the mouse on one handle and releases it on another, moving in steps like a user. */
+export async function dragWire(page: Page, from: Locator, to: Locator | { x: number; y: number }): Promise<void> {
+  const a = (await from.boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  let tx: number;
+  let ty: number;
+  if ('boundingBox' in to) {
+    const b = (await to.boundingBox())!;
+    tx = b.x + b.width / 2;
+    ty = b.y + b.height / 2;
+  } else {
+    tx = to.x;
+    ty = to.y;
+  }
+  await page.mouse.move((a.x + tx) / 2, (a.y + ty) / 2, { steps: 8 });
+  await page.mouse.move(tx, ty, { steps: 8 });
+  await page.mouse.up();
+}
+
+/** The translate() of a node, in flow px. */
+export async function nodePosition(page: Page, id: string): Promise<{ x: number; y: number }> {
+  const t = await node(page, id).evaluate((el) => (el as HTMLElement).style.transform);
+  const m = /translate\(([-\d.]+)px,\s*([-\d.]+)px\)/.exec(t);
+  if (!m) throw new Error(`no transform on node ${id}: ${t}`);
+  return { x: Number(m[1]), y: Number(m[2]) };
+}
+
+/** Saves a screenshot under tests/e2e/artifacts/<name>.png. */
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+/** A param's control inside a node. */
+export function param(page: Page, nodeId: string, name: string, selector = 'input, select, textarea'): Locator {
+  return node(page, nodeId).locator(`[data-param="${name}"]`).locator(selector).first();
+}

@@ -1,0 +1,309 @@
+/**
+ * Gallery listing (issue 8, design.md §7–8): filtered, newest-first pages with keyset (cursor)
+ * pagination — never OFFSET (anchors-performance.md §5: OFFSET costs ~50 µs per 1 000 skipped
+ * rows; a seek is O(log n) at any depth).
+ *
+ * Each list is driven by exactly one index walked backwards from the cursor, chosen from the most
+ * selective filter present; the other filters become per-row predicates on the generation (a
+ * primary-key lookup):
+ *
+ * | filter present      | driving index                                   | order               |
+ * |---------------------|-------------------------------------------------|---------------------|
+ * | `q` (text)          | generations_fts (FTS5 rowid)                    | id DESC (added)     |
+ * | `collection`        | collection_items_order                          | created_at, id DESC |
+ * | `tag`               | gallery_tag_index                               | created_at, id DESC |
+ * | `model`             | gen_model_created                               | created_at, id DESC |
+ * | `favorite`          | gen_fav_created                                 | created_at, id DESC |
+ * | `trash`             | gen_trash_created                               | created_at, id DESC |
+ * | (none)              | gen_live_created                                | created_at, id DESC |
+ *
+ * Text search orders by FTS rowid (= generation id, i.e. the order images were added), which
+ * keeps "newest first" sub-millisecond at 1 M rows (anchors-performance.md §6); bm25 ranking
+ * over many hits would not be.
+ */
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './db';
+import { normalizeTagName } from '../llm/tags';
+import { resolveAlias, type TagSource } from './tags';
+import { UserError } from '../errors';
+
+/** Filters of GET /api/generations. Times are ms since epoch; sizes are px. */
+export interface GalleryFilter {
+  /** Free text over prompt, negative prompt and tag names (every word must match; the last is a prefix). */
+  q?: string;
+  /** A tag name (normalized and alias-mapped here). */
+  tag?: string;
+  /** Only tags from this source (with `tag`: that tag from that source; alone: any tag from it). */
+  tagSource?: TagSource;
+  /** Exact `model_id` (the registry id the image was made with). */
+  model?: string;
+  /** created_at ≥ from (inclusive). */
+  from?: number;
+  /** created_at ≤ to (inclusive). */
+  to?: number;
+  favorite?: boolean;
+  minWidth?: number;
+  minHeight?: number;
+  maxWidth?: number;
+  maxHeight?: number;
+  /** A collection id: manual = its items; smart = its saved query merged under these filters. */
+  collection?: number;
+  /** true = the trash only; default = everything not trashed. */
+  trash?: boolean;
+  /** Only images whose file is missing (integrity rescan). */
+  missing?: boolean;
+}
+
+/** One gallery tile. */
+export interface GalleryItem {
+  id: number;
+  uuid: string;
+  createdAt: number;
+  prompt: string | null;
+  negativePrompt: string | null;
+  width: number | null;
+  height: number | null;
+  seed: number | null;
+  steps: number | null;
+  cfgScale: number | null;
+  sampler: string | null;
+  modelId: string | null;
+  modelName: string | null;
+  isFavorite: boolean;
+  deletedAt: number | null;
+  missing: boolean;
+  hasThumb: boolean;
+}
+
+export interface GalleryPage {
+  items: GalleryItem[];
+  /** Opaque; pass back as `cursor` for the next page; null at the end. */
+  nextCursor: string | null;
+}
+
+interface Cursor {
+  t: number;
+  i: number;
+}
+
+// Past any ms timestamp or rowid we will ever store, so the first page is the same seek as later ones.
+const TOP: Cursor = { t: Number.MAX_SAFE_INTEGER, i: Number.MAX_SAFE_INTEGER };
+export const MAX_PAGE = 500;
+
+/** Encodes a keyset position as an opaque URL-safe string. */
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(`${c.t}:${c.i}`).toString('base64url');
+}
+
+/**
+ * Decodes a cursor from {@link encodeCursor}.
+ * @throws UserError BAD_CURSOR (400) when it is not one of ours
+ */
+export function decodeCursor(s: string): Cursor {
+  const m = /^(-?\d{1,16}):(\d{1,16})$/.exec(Buffer.from(s, 'base64url').toString());
+  if (!m) throw new UserError('BAD_CURSOR', 'the cursor is not one this server gave out');
+  return { t: Number(m[1]), i: Number(m[2]) };
+}
+
+const ITEM_COLUMNS = `g.id, g.uuid, g.created_at, g.prompt, g.negative_prompt, g.width, g.height, g.seed, g.steps, g.cfg_scale,
+  g.sampler, g.model_id, g.model_name, g.is_favorite, g.deleted_at, g.missing,
+  EXISTS (SELECT 1 FROM generation_files tf WHERE tf.generation_id = g.id AND tf.role = 'thumb') AS has_thumb`;
+
+interface RawItem {
+  id: number; uuid: string; created_at: number; prompt: string | null; negative_prompt: string | null; width: number | null;
+  height: number | null; seed: number | null; steps: number | null; cfg_scale: number | null; sampler: string | null;
+  model_id: string | null; model_name: string | null; is_favorite: number; deleted_at: number | null; missing: number; has_thumb: number;
+}
+
+const toItem = (r: RawItem): GalleryItem => ({
+  id: r.id, uuid: r.uuid, createdAt: r.created_at, prompt: r.prompt, negativePrompt: r.negative_prompt, width: r.width,
+  height: r.height, seed: r.seed, steps: r.steps, cfgScale: r.cfg_scale, sampler: r.sampler, modelId: r.model_id,
+  modelName: r.model_name, isFavorite: r.is_favorite === 1, deletedAt: r.deleted_at, missing: r.missing === 1, hasThumb: r.has_thumb === 1,
+});
+
+/**
+ * Turns what a user typed into a safe FTS5 query: each word quoted (so `(masterpiece:1.2)` or
+ * `ver1.1` cannot become an operator or a slow phrase — anchors-performance.md §6), all words
+ * required, the last one a prefix (search as you type). Returns null when nothing searchable is left.
+ */
+export function ftsQuery(text: string): string | null {
+  const words = text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu)?.slice(0, 16) ?? [];
+  if (!words.length) return null;
+  return words.map((w, k) => (k === words.length - 1 ? `"${w}"*` : `"${w}"`)).join(' ');
+}
+
+/** The SQL a filter set runs (exposed so tests can EXPLAIN QUERY PLAN it) and its parameters. */
+export interface BuiltQuery {
+  sql: string;
+  params: Record<string, unknown>;
+  /** 'id' when the order is the FTS rowid; 'created' when (created_at, id). */
+  order: 'id' | 'created';
+}
+
+/**
+ * Builds the page query for `f` (a smart collection must already be merged in) from a cursor.
+ * Returns null when the filters cannot match anything (an unknown tag, an empty search).
+ */
+export function buildListQuery(db: Db, f: GalleryFilter, cursor: Cursor | null, limit: number): BuiltQuery | null {
+  const params: Record<string, unknown> = { limit };
+  const preds: string[] = [];
+  const c = cursor ?? { t: f.to ?? TOP.t, i: TOP.i };
+  params.ct = c.t;
+  params.ci = c.i;
+
+  let tagId: number | null = null;
+  if (f.tag !== undefined) {
+    tagId = tagIdFor(db, f.tag);
+    if (tagId === null) return null;
+    params.tagId = tagId;
+  }
+  if (f.tagSource) params.tagSource = f.tagSource;
+
+  // Predicates every driver needs unless its index already implies them.
+  const pred = {
+    trash: () => preds.push(f.trash ? 'g.deleted_at IS NOT NULL' : 'g.deleted_at IS NULL'),
+    favorite: () => f.favorite !== undefined && preds.push(`g.is_favorite = ${f.favorite ? 1 : 0}`),
+    model: () => f.model !== undefined && (preds.push('g.model_id = @model'), (params.model = f.model)),
+    tag: () =>
+      tagId !== null
+        ? preds.push(`EXISTS (SELECT 1 FROM image_tags it WHERE it.generation_id = g.id AND it.tag_id = @tagId${f.tagSource ? ' AND it.source = @tagSource' : ''})`)
+        : f.tagSource && preds.push('EXISTS (SELECT 1 FROM image_tags it WHERE it.generation_id = g.id AND it.source = @tagSource)'),
+    created: (col: string) => {
+      if (f.from !== undefined) (preds.push(`${col} >= @from`), (params.from = f.from));
+      if (f.to !== undefined && col !== 'g.created_at') (preds.push(`${col} <= @to`), (params.to = f.to));
+    },
+  };
+  if (f.minWidth !== undefined) (preds.push('g.width >= @minWidth'), (params.minWidth = f.minWidth));
+  if (f.minHeight !== undefined) (preds.push('g.height >= @minHeight'), (params.minHeight = f.minHeight));
+  if (f.maxWidth !== undefined) (preds.push('g.width <= @maxWidth'), (params.maxWidth = f.maxWidth));
+  if (f.maxHeight !== undefined) (preds.push('g.height <= @maxHeight'), (params.maxHeight = f.maxHeight));
+  if (f.missing) preds.push('g.missing = 1');
+
+  const where = () => (preds.length ? ` AND ${preds.join(' AND ')}` : '');
+
+  if (f.q !== undefined) {
+    const q = ftsQuery(f.q);
+    if (q === null) return null;
+    params.q = q;
+    pred.trash(); pred.favorite(); pred.model(); pred.tag();
+    if (f.collection !== undefined) (preds.push('EXISTS (SELECT 1 FROM collection_items ci WHERE ci.collection_id = @collection AND ci.generation_id = g.id)'), (params.collection = f.collection));
+    if (f.from !== undefined) (preds.push('g.created_at >= @from'), (params.from = f.from));
+    if (f.to !== undefined) (preds.push('g.created_at <= @to'), (params.to = f.to));
+    params.ci = cursor ? cursor.i : TOP.i;
+    delete params.ct;
+    return {
+      order: 'id',
+      params,
+      sql: `SELECT ${ITEM_COLUMNS} FROM generations_fts f JOIN generations g ON g.id = f.rowid
+        WHERE generations_fts MATCH @q AND f.rowid < @ci${where()} ORDER BY f.rowid DESC LIMIT @limit`,
+    };
+  }
+
+  if (f.collection !== undefined) {
+    params.collection = f.collection;
+    pred.trash(); pred.favorite(); pred.model(); pred.tag(); pred.created('ci.created_at');
+    return {
+      order: 'created',
+      params,
+      sql: `SELECT ${ITEM_COLUMNS} FROM collection_items ci JOIN generations g ON g.id = ci.generation_id
+        WHERE ci.collection_id = @collection AND (ci.created_at, ci.generation_id) < (@ct, @ci)${where()}
+        ORDER BY ci.created_at DESC, ci.generation_id DESC LIMIT @limit`,
+    };
+  }
+
+  if (tagId !== null) {
+    pred.trash(); pred.favorite(); pred.model(); pred.created('x.created_at');
+    if (f.tagSource) preds.push('x.source = @tagSource');
+    return {
+      order: 'created',
+      params,
+      sql: `SELECT ${ITEM_COLUMNS} FROM gallery_tag_index x JOIN generations g ON g.id = x.generation_id
+        WHERE x.tag_id = @tagId AND (x.created_at, x.generation_id) < (@ct, @ci)${where()}
+        ORDER BY x.created_at DESC, x.generation_id DESC LIMIT @limit`,
+    };
+  }
+
+  let index: string;
+  if (f.model !== undefined && !f.trash) {
+    index = 'gen_model_created';
+    params.model = f.model;
+    preds.push('g.model_id = @model', 'g.deleted_at IS NULL');
+    pred.favorite();
+  } else if (f.favorite === true && !f.trash) {
+    index = 'gen_fav_created';
+    preds.push('g.is_favorite = 1', 'g.deleted_at IS NULL');
+  } else {
+    index = f.trash ? 'gen_trash_created' : 'gen_live_created';
+    pred.trash(); pred.favorite(); pred.model();
+  }
+  pred.tag();
+  pred.created('g.created_at');
+  return {
+    order: 'created',
+    params,
+    // INDEXED BY makes a plan change an error instead of a silent full scan.
+    sql: `SELECT ${ITEM_COLUMNS} FROM generations g INDEXED BY ${index}
+      WHERE (g.created_at, g.id) < (@ct, @ci)${where()} ORDER BY g.created_at DESC, g.id DESC LIMIT @limit`,
+  };
+}
+
+/** The tag id for a user-typed name (normalized, alias-mapped), or null when no such tag exists. */
+export function tagIdFor(db: Db, name: string): number | null {
+  const norm = normalizeTagName(name);
+  if (!norm) return null;
+  const aliased = resolveAlias(db, norm);
+  if (aliased) return aliased.id;
+  const r = db.prepare<[string], { id: number }>('SELECT id FROM tags WHERE normalized_name = ?').get(norm);
+  return r?.id ?? null;
+}
+
+/** Lists gallery pages; statements are prepared once per query shape. */
+export class GalleryQueries {
+  private readonly cache = new Map<string, Statement>();
+  private readonly smart;
+
+  constructor(private readonly db: Db) {
+    this.smart = db.prepare<[number], { kind: string; query_json: string | null }>('SELECT kind, query_json FROM collections WHERE id = ?');
+  }
+
+  /**
+   * One page of the gallery, newest first.
+   * @param opts.limit items per page, 1..500 (default 50)
+   * @throws UserError BAD_CURSOR on a cursor this server did not issue; NOT_FOUND (404) for an unknown collection
+   */
+  list(filter: GalleryFilter, opts: { cursor?: string | null; limit?: number } = {}): GalleryPage {
+    const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(opts.limit ?? 50)));
+    const f = this.expandSmart(filter);
+    const built = buildListQuery(this.db, f, opts.cursor ? decodeCursor(opts.cursor) : null, limit);
+    if (!built) return { items: [], nextCursor: null };
+    let st = this.cache.get(built.sql);
+    if (!st) {
+      st = this.db.prepare(built.sql);
+      this.cache.set(built.sql, st);
+    }
+    const items = (st.all(built.params) as RawItem[]).map(toItem);
+    const last = items.at(-1);
+    const nextCursor = items.length === limit && last ? encodeCursor({ t: built.order === 'id' ? 0 : last.createdAt, i: last.id }) : null;
+    return { items, nextCursor };
+  }
+
+  /** The query plan rows (`detail` column) for a filter set, for tests and diagnostics. */
+  explain(filter: GalleryFilter, cursor: string | null = null, limit = 50): string[] {
+    const built = buildListQuery(this.db, this.expandSmart(filter), cursor ? decodeCursor(cursor) : null, limit);
+    if (!built) return [];
+    return (this.db.prepare(`EXPLAIN QUERY PLAN ${built.sql}`).all(built.params) as { detail: string }[]).map((r) => r.detail);
+  }
+
+  /** A smart collection's saved query, with the request's own filters winning. */
+  private expandSmart(f: GalleryFilter, depth = 0): GalleryFilter {
+    if (f.collection === undefined) return f;
+    const c = this.smart.get(f.collection);
+    if (!c) throw new UserError('NOT_FOUND', `no collection ${f.collection}`, undefined, 404);
+    if (c.kind !== 'smart') return f;
+    const saved = JSON.parse(c.query_json ?? '{}') as GalleryFilter;
+    const { collection: _drop, ...rest } = f;
+    const merged = { ...saved, ...rest };
+    // A smart collection may name another collection; two levels is plenty and stops cycles.
+    return merged.collection !== undefined && depth < 2 ? this.expandSmart(merged, depth + 1) : { ...merged, ...(depth >= 2 ? { collection: undefined } : {}) };
+  }
+}

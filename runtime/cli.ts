@@ -15,6 +15,7 @@ import { prepareGraph } from './server/graph-input';
 import { catalog } from '../nodes/index';
 import { runView } from './server/routes/runs';
 import { APP_VERSION } from './version';
+import { runImportCommand } from './library/import-cli';
 
 const program = new Command('mysti').description('MystiCanvas: a local, private AI creative studio').version(APP_VERSION);
 
@@ -96,6 +97,25 @@ program
     const status = view.status;
     await studio.close();
     process.exit(status === 'completed' ? 0 : 1);
+  });
+
+program
+  .command('import <dir>')
+  .description('import a folder of existing images (ours, ComfyUI, A1111/Forge, sd.cpp, InvokeAI, SwarmUI) into the library, in place')
+  .option('--dry-run', 'report what would be imported, relinked or marked missing; write nothing')
+  .option('--json', 'print the summary as JSON')
+  .action(async (dir: string, o: { dryRun?: boolean; json?: boolean }) => {
+    const ac = new AbortController();
+    // Ctrl-C stops after the batch in flight; committed batches stay.
+    process.once('SIGINT', () => ac.abort());
+    let config;
+    try {
+      config = loadConfig();
+    } catch (err) {
+      printError(err, 'config');
+      process.exit(2);
+    }
+    process.exit(await runImportCommand(path.resolve(dir), o, config, { out: process.stdout, err: process.stderr }, ac.signal));
   });
 
 function printError(err: unknown, file: string): void {

@@ -27,6 +27,7 @@ import type { EngineDeps } from './engine/deps';
 import { TMP_PREFIX } from './fs/atomic';
 import { createAdmission } from './arbiter/admission';
 import { workflowRoutes } from './server/routes/workflows';
+import { startBackgroundImport, type BackgroundImport } from './library/import-background';
 
 export interface StartOptions {
   config?: Config;
@@ -36,6 +37,8 @@ export interface StartOptions {
   /** Listen (default true); false builds the studio for in-process `app.request()` tests. */
   listen?: boolean;
   supervisor?: { healthIntervalMs?: number; backoffMs?: number; maxCrashes?: number };
+  /** Import outputs/ and config.watchFolders in the background at start (default true). */
+  backgroundImport?: boolean;
 }
 
 export interface RunningStudio extends Studio {
@@ -98,6 +101,12 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   if (recovered.interrupted.length || recovered.requeued.length || swept.removed) {
     logger.info({ ...recovered, swept }, 'recovered runs from the previous session');
   }
+  // Auto-archiving (issue 7): files in outputs/ and watch folders that the library does not know yet.
+  const libraryImport: BackgroundImport | null = opts.backgroundImport === false ? null : startBackgroundImport({
+    store, bus, logger, home: config.home, folders: [config.paths.outputs, ...config.watchFolders],
+    isBusy: () => queue.snapshot().running.length > 0,
+  });
+  services.libraryImport = libraryImport;
   await registry.scan().catch((err: unknown) => logger.warn({ err: String(err) }, 'model scan failed'));
   void registry.startHashing().catch(() => {});
 
@@ -151,6 +160,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       hub?.close();
       if (server) await new Promise<void>((r) => server!.close(() => r()));
       registry.stopHashing();
+      await libraryImport?.stop();
       await supervisor.close();
       admission.close();
       store.close();

@@ -2,29 +2,9 @@
  * Dropping a PNG with an embedded ComfyUI workflow onto the canvas loads it through
  * POST /api/workflows/from-image; what could not be mapped is reported, never silently dropped.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
-import { test, expect, freshEditor, nodes, edges, shot } from './helpers/app';
+import { test, expect, freshEditor, nodes, edges, shot, dropFile } from './helpers/app';
 import { SHARED } from './helpers/global-setup';
-
-async function dropFile(page: Page, path: string, type: string) {
-  const b64 = readFileSync(path).toString('base64');
-  const name = path.split('/').pop()!;
-  await page.evaluate(
-    ({ b64, name, type }) => {
-      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const dt = new DataTransfer();
-      dt.items.add(new File([bytes], name, { type }));
-      const pane = document.querySelector('.react-flow__pane')!;
-      const r = pane.getBoundingClientRect();
-      const at = { clientX: r.left + 300, clientY: r.top + 200, bubbles: true, cancelable: true, dataTransfer: dt };
-      pane.dispatchEvent(new DragEvent('dragover', at));
-      pane.dispatchEvent(new DragEvent('drop', at));
-    },
-    { b64, name, type },
-  );
-}
 
 test('drop a ComfyUI PNG and get its workflow as a graph', async ({ page }) => {
   await freshEditor(page);

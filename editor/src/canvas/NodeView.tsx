@@ -18,7 +18,7 @@ import { RunView } from './RunView';
 
 type Props = NodeProps<Node<ParamNodeData>>;
 
-const STATUS_LABEL: Record<string, string> = { queued: 'queued', running: 'running', cached: 'cached', done: 'done', failed: 'failed', cancelled: 'cancelled' };
+const STATUS_LABEL: Record<string, string> = { queued: 'queued', running: 'running', cached: 'cached', done: 'done', failed: 'failed', cancelled: 'not run' };
 
 export const NodeView = memo(function NodeView({ id, type, data, selected }: Props) {
   const spec = useSpec(type);

@@ -139,9 +139,16 @@ export function applyEvent(ev: RunEvent): void {
       case 'run.completed':
         run('completed');
         break;
-      case 'run.failed':
+      case 'run.failed': {
         run('failed', { error: errorText(ev.error) });
+        // Nodes that never got to run stop looking queued.
+        const states = { ...s.nodes[runId] };
+        for (const [id, st] of Object.entries(states)) {
+          if (st.status === 'queued' || st.status === 'running') states[id] = { ...st, status: 'cancelled' };
+        }
+        next.nodes = { ...s.nodes, [runId]: states };
         break;
+      }
       case 'run.interrupted':
       case 'run.cancelled': {
         run(ev.type === 'run.cancelled' ? 'cancelled' : 'interrupted');

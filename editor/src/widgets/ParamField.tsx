@@ -20,7 +20,8 @@ interface Props {
 /** One labelled param row; picks the widget from the schema's `widget` hint. */
 export const ParamField = memo(function ParamField({ nodeId, name, schema, value, invalid }: Props) {
   const onChange = useCallback((v: unknown) => setParam(nodeId, name, v), [nodeId, name]);
-  const props = { name, schema, value, onChange };
+  // A param absent from the document runs with its default (the runtime parses with defaults): show that.
+  const props = { name, schema, value: value === undefined ? schema.default : value, onChange };
   const widget = widgetOf(schema);
   let control;
   switch (widget) {

@@ -4,7 +4,7 @@
  * two handles, read the canvas back from the DOM).
  */
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -97,4 +97,41 @@ export async function shot(page: Page, name: string): Promise<void> {
 /** A param's control inside a node. */
 export function param(page: Page, nodeId: string, name: string, selector = 'input, select, textarea'): Locator {
   return node(page, nodeId).locator(`[data-param="${name}"]`).locator(selector).first();
+}
+
+/** Drops a file on the canvas as a user dragging it from the file manager would (a real DataTransfer). */
+export async function dropFile(page: Page, file: string | { name: string; content: string }, type: string): Promise<void> {
+  const b64 = typeof file === 'string' ? readFileSync(file).toString('base64') : Buffer.from(file.content).toString('base64');
+  const name = typeof file === 'string' ? file.split('/').pop()! : file.name;
+  await page.evaluate(
+    ({ b64, name, type }) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], name, { type }));
+      const pane = document.querySelector('.react-flow__pane')!;
+      const r = pane.getBoundingClientRect();
+      const at = { clientX: r.left + 300, clientY: r.top + 200, bubbles: true, cancelable: true, dataTransfer: dt };
+      pane.dispatchEvent(new DragEvent('dragover', at));
+      pane.dispatchEvent(new DragEvent('drop', at));
+    },
+    { b64, name, type },
+  );
+}
+
+/** A prompt → txt2img → save graph document (design.md §3) using the e2e dummy SD model. */
+export function txt2imgGraph(opts: { model?: string; steps?: number; name?: string } = {}): string {
+  return JSON.stringify({
+    format: 'mysticanvas.graph',
+    version: 1,
+    name: opts.name ?? 'e2e txt2img',
+    nodes: [
+      { id: 'p1', type: 'prompt', position: { x: 0, y: 0 }, params: { text: 'a red fox' } },
+      { id: 'g1', type: 'txt2img', position: { x: 320, y: 0 }, params: { model: opts.model ?? 'checkpoints/dummy-sd15.safetensors', width: 128, height: 128, steps: opts.steps ?? 8, seed: 7 } },
+      { id: 's1', type: 'save', position: { x: 640, y: 0 }, params: {} },
+    ],
+    edges: [
+      { id: 'e1', source: 'p1', sourceHandle: 'text', target: 'g1', targetHandle: 'prompt' },
+      { id: 'e2', source: 'g1', sourceHandle: 'image', target: 's1', targetHandle: 'image' },
+    ],
+  });
 }

@@ -68,6 +68,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   mkdirSync(join(models, 'checkpoints'), { recursive: true });
   mkdirSync(join(models, 'llm'), { recursive: true });
   dummySafetensors(join(models, 'checkpoints', 'dummy-sd15.safetensors'));
+  // Not a model container: the engine refuses it at load time (a node failure, not a 400).
+  writeFileSync(join(models, 'checkpoints', 'broken-sd.safetensors'), 'this is not a model file\n'.repeat(4));
   const llm = join(SHARED, 'models', 'stories260K.gguf');
   try {
     symlinkSync(llm, join(models, 'llm', 'stories260K.gguf'));

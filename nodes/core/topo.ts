@@ -31,15 +31,20 @@ export function topoSort(nodeIds: readonly string[], edges: readonly TopoEdge[])
     out.get(e.source)!.push(e.target);
     indegree.set(e.target, indegree.get(e.target)! + 1);
   }
-  const queue: string[] = nodeIds.filter((id) => indegree.get(id) === 0);
+  // Ready nodes wait in a min-heap of document positions, so among nodes ready at the same time
+  // the one listed first always goes first (a FIFO queue would follow edge order instead).
+  const index = new Map<string, number>();
+  nodeIds.forEach((id, i) => index.set(id, i));
+  const ready = new MinHeap();
+  nodeIds.forEach((id, i) => indegree.get(id) === 0 && ready.push(i));
   const order: string[] = [];
-  for (let head = 0; head < queue.length; head++) {
-    const id = queue[head]!;
+  while (ready.size) {
+    const id = nodeIds[ready.pop()]!;
     order.push(id);
     for (const next of out.get(id)!) {
       const d = indegree.get(next)! - 1;
       indegree.set(next, d);
-      if (d === 0) queue.push(next);
+      if (d === 0) ready.push(index.get(next)!);
     }
   }
   if (order.length === nodeIds.length) return { order, blocked: [], cycle: [] };
@@ -66,4 +71,41 @@ function findCycle(blocked: string[], out: Map<string, string[]>): string[] {
     cur = pred.get(cur)!;
   }
   return path.slice(seen.get(cur)!).reverse();
+}
+
+/** A binary min-heap of non-negative integers (document positions). */
+class MinHeap {
+  private readonly a: number[] = [];
+  get size(): number {
+    return this.a.length;
+  }
+  push(v: number): void {
+    const a = this.a;
+    let i = a.push(v) - 1;
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (a[up]! <= v) break;
+      a[i] = a[up]!;
+      i = up;
+    }
+    a[i] = v;
+  }
+  pop(): number {
+    const a = this.a;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const c = l + 1 < a.length && a[l + 1]! < a[l]! ? l + 1 : l;
+        if (a[c]! >= last) break;
+        a[i] = a[c]!;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
 }

@@ -23,6 +23,8 @@ const configFileSchema = z
     maxBodyBytes: z.number().int().positive().optional(),
     /** Node timeout (ms) after which a silent worker call is failed. */
     nodeTimeoutMs: z.number().int().positive().optional(),
+    /** Runs executed at the same time (the arbiter keeps them within the memory budget). */
+    maxConcurrentRuns: z.number().int().min(1).max(16).optional(),
   })
   .passthrough();
 
@@ -41,6 +43,7 @@ export interface Config {
   llm: Record<string, unknown>;
   maxBodyBytes: number;
   nodeTimeoutMs: number;
+  maxConcurrentRuns: number;
   /** The raw config.json (passthrough keys included), for executors. */
   raw: Record<string, unknown>;
 }
@@ -98,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     llm: c.llm ?? {},
     maxBodyBytes: c.maxBodyBytes ?? 32 * 1024 * 1024,
     nodeTimeoutMs: c.nodeTimeoutMs ?? 30 * 60 * 1000,
+    maxConcurrentRuns: num(env.MYSTI_MAX_CONCURRENT_RUNS) ?? c.maxConcurrentRuns ?? 1,
     raw,
   };
 }

@@ -27,6 +27,9 @@ import type { EngineDeps } from './engine/deps';
 import { TMP_PREFIX } from './fs/atomic';
 import { createAdmission } from './arbiter/admission';
 import { workflowRoutes } from './server/routes/workflows';
+import { generationRoutes } from './server/routes/generations';
+import { collectionRoutes, promptTemplateRoutes } from './server/routes/library';
+import { startGalleryJobs } from './jobs';
 import { startBackgroundImport, type BackgroundImport } from './library/import-background';
 
 export interface StartOptions {
@@ -93,7 +96,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     },
     admission: admission.control,
   };
-  const queue = new RunQueue(deps);
+  const queue = new RunQueue(deps, config.maxConcurrentRuns);
 
   // Start-up recovery before anything new can run: interrupted runs, then orphan files.
   const recovered = queue.recover();
@@ -120,8 +123,25 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     vram: () => admission.snapshot(),
     services,
   };
+  // Gallery background jobs (thumbnails, rescans, auto-tagging) wait while any run is queued or executing.
+  const galleryJobs = startGalleryJobs({
+    store, bus, config, logger,
+    busy: () => {
+      const q = queue.snapshot();
+      return q.running.length > 0 || q.queued.length > 0;
+    },
+    llm: {
+      resolve: (ref) => registry.resolve(ref, 'llm'),
+      reserve: admission.reserveLlm,
+      call: (job, payload, o) => supervisor.call('llm', job, payload, o),
+    },
+  });
+  services.galleryJobs = galleryJobs;
   const extra: RouteMount[] = [
     { prefix: '/api/workflows', app: workflowRoutes(studio) },
+    { prefix: '/api/generations', app: generationRoutes(studio) },
+    { prefix: '/api/collections', app: collectionRoutes(studio) },
+    { prefix: '/api/prompt-templates', app: promptTemplateRoutes(studio) },
     {
       prefix: '/',
       app: openaiRoutes({
@@ -157,6 +177,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       if (closed) return;
       closed = true;
       await queue.stop(true);
+      await galleryJobs.stop();
       hub?.close();
       if (server) await new Promise<void>((r) => server!.close(() => r()));
       registry.stopHashing();

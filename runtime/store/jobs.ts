@@ -61,6 +61,7 @@ export class JobStore {
       done: db.prepare('DELETE FROM jobs WHERE id = ?'),
       retry: db.prepare("UPDATE jobs SET status = 'queued', run_after = ?, error_json = ?, updated_at = ? WHERE id = ?"),
       failed: db.prepare("UPDATE jobs SET status = 'failed', error_json = ?, updated_at = ? WHERE id = ?"),
+      again: db.prepare("UPDATE jobs SET status = 'queued', payload_json = ?, attempts = 0, run_after = ?, updated_at = ? WHERE id = ?"),
       recover: db.prepare("UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'"),
       get: db.prepare<[number], Raw>('SELECT * FROM jobs WHERE id = ?'),
       byKey: db.prepare<[string], Raw>('SELECT * FROM jobs WHERE dedupe_key = ?'),
@@ -93,6 +94,11 @@ export class JobStore {
 
   complete(id: number): void {
     this.s.done.run(id);
+  }
+
+  /** Queues a running job again with a new payload (a long job continuing in slices). */
+  again(id: number, payload: Record<string, unknown>, now = Date.now()): void {
+    this.s.again.run(JSON.stringify(payload), now, now, id);
   }
 
   /**

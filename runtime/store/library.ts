@@ -67,6 +67,7 @@ export class LibraryStore {
         )
         SELECT ${LINEAGE_COLUMNS}, MIN(down.depth) AS depth FROM down JOIN generations g ON g.artifact_id = down.aid
         GROUP BY g.id ORDER BY depth, g.id DESC`),
+      workflow: db.prepare<[number], { workflow_json: string | null }>('SELECT workflow_json FROM generations WHERE id = ?'),
       artifactOf: db.prepare<[number], { artifact_id: string | null }>('SELECT artifact_id FROM generations WHERE id = ?'),
       facetModels: db.prepare<[], { modelId: string; count: number }>(
         'SELECT model_id AS modelId, count(*) AS count FROM generations INDEXED BY gen_model_created WHERE deleted_at IS NULL AND model_id IS NOT NULL GROUP BY model_id ORDER BY count DESC LIMIT 200',
@@ -152,6 +153,12 @@ export class LibraryStore {
   descendants(id: number, maxDepth = 64): LineageEntry[] {
     const a = this.s.artifactOf.get(id)?.artifact_id;
     return a ? this.s.descendants.all(a, maxDepth) : [];
+  }
+
+  /** The workflow (graph JSON) the image was made with, or null (imports without one). */
+  workflow(id: number): unknown {
+    const w = this.s.workflow.get(id)?.workflow_json;
+    return w ? JSON.parse(w) : null;
   }
 
   /** Models, top tags and counts for the filter panel. */

@@ -1,0 +1,9 @@
+/**
+ * The job kinds the gallery queues, with their priorities (higher first) and dedupe keys:
+ * thumbnails first (the user is looking at the grid), then tags, then rescans.
+ */
+import type { NewJob } from '../store/jobs';
+
+export const THUMB_JOB = (generationId: number): NewJob => ({ kind: 'thumb', payload: { generationId }, dedupeKey: `thumb:${generationId}`, priority: 10, maxAttempts: 3 });
+export const AUTOTAG_JOB = (generationId: number): NewJob => ({ kind: 'autotag', payload: { generationId }, dedupeKey: `autotag:${generationId}`, priority: 5, maxAttempts: 4 });
+export const RESCAN_JOB = (batch = 500): NewJob => ({ kind: 'rescan', payload: { afterId: 0, batch }, dedupeKey: 'rescan', priority: 0, maxAttempts: 3 });

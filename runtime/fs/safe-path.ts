@@ -47,7 +47,8 @@ export function safePath(
 /** True when `p` is `root` itself or below it (both already absolute and normalized). */
 export function isInside(p: string, root: string): boolean {
   const rel = path.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  // `..` as a whole segment, not a prefix: a file named `..draft.png` inside the root is fine.
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 function nearestExisting(p: string): string {

@@ -209,6 +209,11 @@ export function extractGenerationInfo(chunks: readonly PngTextChunk[]): Generati
   } catch {
     return null;
   }
+  return generationInfoOf(r);
+}
+
+/** {@link extractGenerationInfo} for an import already made (the library importer needs both). */
+export function generationInfoOf(r: WorkflowImport): GenerationInfo {
   const { nodes, edges } = r.graph;
   const gens = nodes.filter((n) => n.type === 'txt2img' || n.type === 'img2img');
   const saved = new Set(edges.filter((e) => nodes.find((n) => n.id === e.target)?.type === 'save').map((e) => e.source));

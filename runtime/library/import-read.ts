@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { MystiError } from '../errors';
 import { readPngText } from '../png/read';
 import { isPng, type PngWarning } from '../png/types';
-import { extractGenerationInfo, importFromChunks, type ImportSource, type WorkflowImport } from '../importers';
+import { generationInfoOf, importFromChunks, type ImportSource, type WorkflowImport } from '../importers';
 import type { GraphDoc } from '../../nodes/core/graph';
 
 /** Where the library says an image came from (generations.source). */
@@ -138,20 +138,20 @@ function describePng(bytes: Uint8Array, base: ImageRecord): ImageRecord | ReadFa
     if (!(err instanceof MystiError) || err.code !== 'NO_METADATA') rec.warnings.push(`metadata not imported: ${(err as Error).message}`);
     return rec;
   }
-  const info = extractGenerationInfo(read.chunks);
+  const info = generationInfoOf(wf);
   const run = wf.run ?? {};
   const gen = wf.graph.nodes.find((n) => n.type === 'txt2img' || n.type === 'img2img');
   return {
     ...rec,
     source: librarySource(wf.source),
-    prompt: info?.prompt ?? null,
-    negativePrompt: info?.negativePrompt ?? null,
-    seed: info?.seed ?? null,
-    steps: info?.steps ?? null,
-    cfgScale: info?.cfgScale ?? null,
-    sampler: info?.sampler ?? null,
-    scheduler: info?.scheduler ?? null,
-    model: info?.model ?? null,
+    prompt: info.prompt,
+    negativePrompt: info.negativePrompt,
+    seed: info.seed,
+    steps: info.steps,
+    cfgScale: info.cfgScale,
+    sampler: info.sampler,
+    scheduler: info.scheduler,
+    model: info.model,
     workflow: wf.graph,
     params: isObj(run.params) ? run.params : gen ? { ...gen.params } : {},
     tags: chunkTags(run.tags),

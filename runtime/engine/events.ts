@@ -27,14 +27,24 @@ type Listener = (e: MystiEvent) => void;
 /** Events that are not worth a disk write (high frequency, superseded by the next one). */
 const EPHEMERAL = new Set<EventType>(['node.progress', 'job.progress']);
 
+/**
+ * At most this many events in a row go unpersisted: every EPHEMERAL_RUN-th ephemeral event in a
+ * row is written anyway. A restart can then skip that many seqs and be sure it never hands out
+ * a seq a client already saw before a crash (a client resuming with `?since=` — and the editor,
+ * which drops seq ≤ its last — would otherwise lose the first events after the restart).
+ */
+const EPHEMERAL_RUN = 64;
+
 export class EventBus {
   private seq: number;
   private readonly runSeqs = new Map<string, number>();
   private readonly ring: MystiEvent[] = [];
   private readonly listeners = new Set<Listener>();
 
+  private unpersisted = 0;
+
   constructor(private readonly store: EventStore, private readonly ringSize = 5_000) {
-    this.seq = store.lastSeq();
+    this.seq = store.lastSeq() + EPHEMERAL_RUN - 1;
   }
 
   /** Publishes an event to every listener; returns it with its seq. */
@@ -48,7 +58,10 @@ export class EventBus {
       e.runSeq = rs;
       if (type === 'run.completed' || type === 'run.failed' || type === 'run.cancelled' || type === 'run.interrupted') this.runSeqs.delete(payload.runId);
     }
-    if (!EPHEMERAL.has(type)) this.store.append(type, payload.runId ?? null, { ...e }, ts, seq);
+    if (!EPHEMERAL.has(type) || ++this.unpersisted >= EPHEMERAL_RUN) {
+      this.store.append(type, payload.runId ?? null, { ...e }, ts, seq);
+      this.unpersisted = 0;
+    }
     this.ring.push(e);
     // Trim in halves so a full ring costs O(1) amortized per event, not an O(n) shift each time.
     if (this.ring.length >= this.ringSize * 2) this.ring.splice(0, this.ring.length - this.ringSize);

@@ -49,13 +49,13 @@ const mime = (f: string) => (f.endsWith('.png') ? 'image/png' : 'application/jso
 
 async function multipart(name: string, bytes: Uint8Array, type: string) {
   const form = new FormData();
-  form.append('file', new Blob([bytes], { type }), name);
+  form.append('file', new Blob([Buffer.from(bytes)], { type }), name);
   const r = await fetch(url, { method: 'POST', body: form });
   return { status: r.status, body: (await r.json()) as Record<string, any> };
 }
 
 async function raw(bytes: Uint8Array | string, type: string) {
-  const r = await fetch(url, { method: 'POST', body: bytes, headers: { 'content-type': type } });
+  const r = await fetch(url, { method: 'POST', body: typeof bytes === 'string' ? bytes : Buffer.from(bytes), headers: { 'content-type': type } });
   return { status: r.status, body: (await r.json()) as Record<string, any> };
 }
 

@@ -84,7 +84,7 @@ describe('damaged and other files', () => {
 
   it('a PNG with a broken header CRC is PNG_INVALID; garbage is UNSUPPORTED_FORMAT', async () => {
     const bad = Buffer.from(fs.readFileSync(path.join(FIX, 'a1111_tiny_text.png')));
-    bad[20] ^= 0xff; // inside IHDR data
+    bad[20] = bad[20]! ^ 0xff; // inside IHDR data
     const r = await describeImage(bad);
     expect(isFailure(r) && r.code).toBe('PNG_INVALID');
     const g = await describeImage(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'));
@@ -94,7 +94,7 @@ describe('damaged and other files', () => {
   it('a bad CRC on one text chunk only loses that chunk: the image is imported', async () => {
     const png = Buffer.from(fs.readFileSync(path.join(FIX, 'a1111_tiny_text.png')));
     const at = png.indexOf('parameters');
-    png[at + 20] ^= 0x01; // inside the tEXt data: its CRC no longer matches
+    png[at + 20] = png[at + 20]! ^ 0x01; // inside the tEXt data: its CRC no longer matches
     const r = await describeImage(png);
     expect(isFailure(r)).toBe(false);
     expect(r).toMatchObject({ source: 'unknown', width: 1, height: 1, workflow: null });

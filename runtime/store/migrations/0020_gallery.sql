@@ -54,7 +54,10 @@ CREATE VIEW generations_fts_content AS
 CREATE VIRTUAL TABLE generations_fts USING fts5(
   prompt, negative_prompt, tags,
   content = 'generations_fts_content', content_rowid = 'id',
-  tokenize = 'unicode61 remove_diacritics 2'
+  tokenize = 'unicode61 remove_diacritics 2',
+  -- Prefix indexes: the last word typed is a prefix query; without these "w1*" merges every
+  -- term starting with w1 (measured 27 ms p50 at 100 k rows).
+  prefix = '2 3'
 );
 
 CREATE TRIGGER generations_ai_fts AFTER INSERT ON generations BEGIN

@@ -180,5 +180,8 @@ describe('EXPLAIN QUERY PLAN', () => {
         expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
       }
     }
+    const lineage = g.library.explainLineage();
+    expect(lineage.join('\n')).toMatch(/SEARCH g USING INDEX gen_artifact \(artifact_id=\?\)/);
+    expect(lineage.filter((d) => /^SCAN (g|generations)\b/.test(d))).toEqual([]);
   });
 });

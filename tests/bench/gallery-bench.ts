@@ -1,0 +1,243 @@
+/**
+ * Gallery benchmarks (issue 8; targets from anchors-performance.md §12 items 9–11 and 15):
+ * `rows` synthetic generations (100 k; 1 M with `npm run bench -- --long`) in a real on-disk
+ * SQLite database migrated by the runtime, queried through the runtime's own GalleryQueries /
+ * LibraryStore, and real sharp thumbnails.
+ *
+ * - keyset page (50) at any depth p95 ≤ 2 ms; last-page / first-page p50 ratio ≤ 1.5, with the
+ *   OFFSET equivalent printed beside it for contrast (never used by the gallery);
+ * - FTS newest-first top 50 ≤ 5 ms p95;
+ * - full ancestry (≈ 490 ancestors, 49 levels) ≤ 15 ms p95;
+ * - thumbnails (256 px WebP from 1024² PNG, 2 in parallel) ≥ 40 per second.
+ *
+ * Run alone: `npx tsx tests/bench/gallery-bench.ts [--rows=N]`.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import sharp from 'sharp';
+import { openDb, type Db } from '../../runtime/store/db';
+import { galleryStores } from '../../runtime/store/gallery-stores';
+import { renderThumbnail } from '../../runtime/jobs/thumbs';
+import type { GalleryFilter } from '../../runtime/store/gallery';
+
+export interface GalleryBenchRow {
+  op: string;
+  n: number;
+  p50Ms: number;
+  p95Ms: number;
+  target?: string;
+  ok?: boolean;
+  note?: string;
+}
+
+/** Deterministic PRNG (mulberry32) so every run builds the same library. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SUBJECTS = ['cat', 'dog', 'castle', 'lighthouse', 'forest', 'city', 'robot', 'dragon', 'portrait', 'ship', 'mountain', 'garden'];
+const STYLES = ['oil painting', 'watercolor', 'neon', 'cyberpunk', 'photorealistic', 'ink sketch', 'pixel art', 'baroque', 'anime', 'low poly'];
+const EXTRA = Array.from({ length: 2000 }, (_, k) => `w${k.toString(36)}`);
+const TAGS = Array.from({ length: 200 }, (_, k) => (k < SUBJECTS.length ? SUBJECTS[k]! : `tag ${k}`));
+
+/** Zipf-ish pick: low indexes much more often (prompt vocabularies are like that). */
+const zipf = (r: () => number, n: number) => Math.min(n - 1, Math.floor(n ** r() - 1));
+
+/**
+ * Fills `db` with `rows` generations: prompts from a skewed vocabulary, 1–3 tags each, 5 models,
+ * 5 % favorites, 1 % trashed, and lineage in families of 500 (50 layers × 10; each image has two
+ * parents in the layer before), so the last layer's images have ≈ 490 ancestors.
+ */
+function populate(db: Db, rows: number): { leafIds: number[] } {
+  const r = rng(42);
+  const t0 = Date.UTC(2024, 0, 1);
+  const insGen = db.prepare(`INSERT INTO generations (uuid, artifact_id, file_path, created_at, prompt, negative_prompt, seed, width, height, steps,
+    cfg_scale, sampler, model_id, model_name, is_favorite, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 20, 7, 'euler_a', ?, ?, ?, ?)`);
+  const insArt = db.prepare("INSERT INTO artifacts (id, kind, path, created_at) VALUES (?, 'image', ?, ?)");
+  const insEdge = db.prepare("INSERT OR IGNORE INTO artifact_parents (artifact_id, parent_id, port) VALUES (?, ?, 'image')");
+  const tagIds = TAGS.map((name) => {
+    db.prepare('INSERT OR IGNORE INTO tags (name, normalized_name) VALUES (?, ?)').run(name, name);
+    return (db.prepare('SELECT id FROM tags WHERE normalized_name = ?').get(name) as { id: number }).id;
+  });
+  const insTag = db.prepare('INSERT OR IGNORE INTO image_tags (generation_id, tag_id, source, confidence) VALUES (?, ?, ?, ?)');
+  const leafIds: number[] = [];
+  let family: string[] = [];
+  const BATCH = 20_000;
+  for (let start = 0; start < rows; start += BATCH) {
+    db.transaction(() => {
+      for (let i = start; i < Math.min(rows, start + BATCH); i++) {
+        const words = [SUBJECTS[zipf(r, SUBJECTS.length)], STYLES[zipf(r, STYLES.length)], ...Array.from({ length: 12 }, () => EXTRA[zipf(r, EXTRA.length)])];
+        const art = randomUUID();
+        const file = `outputs/bench/${i}.png`;
+        // Mostly increasing time with jitter, and some equal timestamps (batch saves).
+        const created = t0 + i * 1000 - Math.floor(r() * 3) * 1000;
+        insArt.run(art, file, created);
+        const k = i % 500;
+        if (k === 0) family = [];
+        const layer = Math.floor(k / 10);
+        if (layer > 0) {
+          const prev = family.slice((layer - 1) * 10, layer * 10);
+          insEdge.run(art, prev[Math.floor(r() * prev.length)]);
+          insEdge.run(art, prev[Math.floor(r() * prev.length)]);
+        }
+        family.push(art);
+        const id = Number(
+          insGen.run(randomUUID(), art, file, created, words.join(', '), r() < 0.3 ? 'blurry, lowres' : null, Math.floor(r() * 2 ** 31), 512 + 512 * (i % 2), 512, `model-${zipf(r, 5)}`, 'm', r() < 0.05 ? 1 : 0, r() < 0.01 ? created + 1 : null).lastInsertRowid,
+        );
+        if (k === 499) leafIds.push(id);
+        for (let n = 1 + Math.floor(r() * 3); n > 0; n--) insTag.run(id, tagIds[zipf(r, tagIds.length)], r() < 0.5 ? 'user' : 'llm_auto', 0.9);
+      }
+    })();
+  }
+  db.exec('ANALYZE');
+  return { leafIds };
+}
+
+function measure(n: number, fn: (k: number) => void): { p50: number; p95: number } {
+  for (let k = 0; k < Math.min(20, n); k++) fn(k);
+  const t = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const a = performance.now();
+    fn(k);
+    t[k] = performance.now() - a;
+  }
+  t.sort();
+  const q = (p: number) => Math.round(t[Math.min(n - 1, Math.floor(p * n))]! * 1000) / 1000;
+  return { p50: q(0.5), p95: q(0.95) };
+}
+
+/** A smooth 1024² image with mild noise: compresses and decodes like a typical generated picture. */
+async function samplePng(file: string, seed: number): Promise<void> {
+  const w = 1024;
+  const r = rng(seed);
+  const px = Buffer.alloc(w * w * 3);
+  for (let y = 0; y < w; y++) {
+    for (let x = 0; x < w; x++) {
+      const o = (y * w + x) * 3;
+      const n = (r() - 0.5) * 10;
+      px[o] = 128 + 100 * Math.sin((x + seed * 37) / 97) + n;
+      px[o + 1] = 128 + 100 * Math.sin((y + x / 3) / 71) + n;
+      px[o + 2] = 128 + 100 * Math.cos((x - y) / 53) + n;
+    }
+  }
+  await sharp(px, { raw: { width: w, height: w, channels: 3 } }).png().toFile(file);
+}
+
+async function benchThumbs(dir: string, count: number): Promise<GalleryBenchRow> {
+  const files: string[] = [];
+  for (let k = 0; k < 8; k++) {
+    const f = path.join(dir, `src${k}.png`);
+    await samplePng(f, k);
+    files.push(f);
+  }
+  await renderThumbnail(files[0]!); // warm-up: libvips start-up
+  const per: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  const lane = async () => {
+    while (next < count) {
+      const k = next++;
+      const a = performance.now();
+      await renderThumbnail(files[k % files.length]!);
+      per.push(performance.now() - a);
+    }
+  };
+  await Promise.all([lane(), lane()]);
+  const wall = performance.now() - t0;
+  const perSecond = (count / wall) * 1000;
+  per.sort((a, b) => a - b);
+  return {
+    op: 'thumbnail 256px WebP from 1024² PNG, 2 parallel (ms per image, one lane)',
+    n: count,
+    p50Ms: Math.round(per[Math.floor(per.length / 2)]! * 10) / 10,
+    p95Ms: Math.round(per[Math.floor(per.length * 0.95)]! * 10) / 10,
+    target: '≥ 40 images/s',
+    ok: perSecond >= 40,
+    note: `${perSecond.toFixed(1)} images/s wall`,
+  };
+}
+
+/** Runs the gallery benchmarks on `opts.rows` synthetic generations; one row per operation. */
+export async function benchGallery(opts: { rows: number }): Promise<GalleryBenchRow[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mysti-gallery-bench-'));
+  const db = openDb(path.join(dir, 'bench.db'));
+  const out: GalleryBenchRow[] = [];
+  try {
+    const tBuild = performance.now();
+    const { leafIds } = populate(db, opts.rows);
+    const buildS = (performance.now() - tBuild) / 1000;
+    const g = galleryStores(db);
+
+    // Every page's cursor, by walking the whole gallery once (this is also what a user scrolling does).
+    const cursors: (string | null)[] = [null];
+    for (let c: string | null = null; ; ) {
+      const p = g.queries.list({}, { cursor: c, limit: 50 });
+      if (!p.nextCursor) break;
+      cursors.push((c = p.nextCursor));
+    }
+    const pages = cursors.length;
+    const r = rng(7);
+    const first = measure(300, () => g.queries.list({}, { cursor: null, limit: 50 }));
+    const last = measure(300, () => g.queries.list({}, { cursor: cursors[pages - 1]!, limit: 50 }));
+    const any = measure(1000, () => g.queries.list({}, { cursor: cursors[Math.floor(r() * pages)]!, limit: 50 }));
+    out.push({ op: `keyset page of 50, random depth (${pages} pages; built in ${buildS.toFixed(1)} s)`, n: 1000, p50Ms: any.p50, p95Ms: any.p95, target: 'p95 ≤ 2 ms', ok: any.p95 <= 2 });
+    out.push({ op: 'keyset first page', n: 300, p50Ms: first.p50, p95Ms: first.p95 });
+    out.push({ op: 'keyset last page', n: 300, p50Ms: last.p50, p95Ms: last.p95, target: 'p95 ≤ 2 ms', ok: last.p95 <= 2 });
+    const ratio = last.p50 / Math.max(first.p50, 1e-6);
+    // Contrast only: the same page by OFFSET (the gallery never does this).
+    const offsetSql = db.prepare(`SELECT id FROM generations INDEXED BY gen_live_created WHERE deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET ?`);
+    const offFirst = measure(50, () => offsetSql.all(0));
+    const offLast = measure(50, () => offsetSql.all((pages - 1) * 50));
+    out.push({
+      op: 'last/first page ratio (keyset)', n: 300, p50Ms: Math.round(ratio * 100) / 100, p95Ms: Math.round((last.p95 / Math.max(first.p95, 1e-6)) * 100) / 100,
+      target: 'p50 ratio ≤ 1.5', ok: ratio <= 1.5, note: `OFFSET for contrast: first ${offFirst.p50} ms, last ${offLast.p50} ms (ratio ${(offLast.p50 / Math.max(offFirst.p50, 1e-6)).toFixed(0)}x)`,
+    });
+    out.push({ op: 'OFFSET last page (contrast, not used)', n: 50, p50Ms: offLast.p50, p95Ms: offLast.p95 });
+
+    const filtered: [string, GalleryFilter][] = [
+      ['tag filter page', { tag: TAGS[3]! }],
+      ['model filter page', { model: 'model-2' }],
+      ['favorites page', { favorite: true }],
+      ['tag + favorite page', { tag: TAGS[0]!, favorite: true }],
+    ];
+    for (const [op, f] of filtered) {
+      const m = measure(300, () => g.queries.list(f, { limit: 50 }));
+      out.push({ op, n: 300, p50Ms: m.p50, p95Ms: m.p95, target: 'p95 ≤ 2 ms', ok: m.p95 <= 2 });
+    }
+
+    const searches = ['cat', 'lighthouse', 'neon cat', 'w1', 'castle w2', 'baroque dragon', 'w9x', 'nosuchword'];
+    for (const q of searches) {
+      const hits = g.queries.list({ q }, { limit: 50 }).items.length;
+      const m = measure(200, () => g.queries.list({ q }, { limit: 50 }));
+      out.push({ op: `FTS newest-first "${q}" (${hits} on page 1)`, n: 200, p50Ms: m.p50, p95Ms: m.p95, target: 'p95 ≤ 5 ms', ok: m.p95 <= 5 });
+    }
+
+    let ancestors = 0;
+    const anc = measure(Math.min(300, leafIds.length * 3), (k) => {
+      ancestors = g.library.ancestors(leafIds[k % leafIds.length]!).length;
+    });
+    out.push({ op: `full ancestry (${ancestors} ancestors, 49 levels)`, n: Math.min(300, leafIds.length * 3), p50Ms: anc.p50, p95Ms: anc.p95, target: 'p95 ≤ 15 ms', ok: anc.p95 <= 15 });
+    const rootish = measure(300, (k) => g.library.descendants(leafIds[k % leafIds.length]! - 499));
+    out.push({ op: 'full descendants of a family root', n: 300, p50Ms: rootish.p50, p95Ms: rootish.p95, target: 'p95 ≤ 15 ms', ok: rootish.p95 <= 15 });
+
+    out.push(await benchThumbs(dir, 80));
+  } finally {
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = Number(process.argv.find((a) => a.startsWith('--rows='))?.slice(7) ?? 100_000);
+  console.table(await benchGallery({ rows }));
+}

@@ -50,7 +50,8 @@ export function makeTempHome(opts: { gguf?: boolean; prefix?: string } = {}): Te
   return {
     home,
     models,
-    env: { MYSTI_HOME: home, MYSTI_MODELS: models, SD_CPP_BIN: SD_STANDIN, MYSTI_PORT: '0', MYSTI_LOG_LEVEL: 'warn' },
+    // One run at a time (the default, pinned): queue tests rely on a second run waiting.
+    env: { MYSTI_HOME: home, MYSTI_MODELS: models, SD_CPP_BIN: SD_STANDIN, MYSTI_PORT: '0', MYSTI_LOG_LEVEL: 'warn', MYSTI_MAX_CONCURRENT_RUNS: '1' },
     cleanup: () => fs.rmSync(home, { recursive: true, force: true }),
   };
 }

@@ -26,6 +26,9 @@ import type { Studio } from './studio';
 import type { EngineDeps } from './engine/deps';
 import { TMP_PREFIX } from './fs/atomic';
 import { createAdmission } from './arbiter/admission';
+import { PresetStore } from './store/presets';
+import { VramPeakStore } from './store/arbiter';
+import { presetRoutes } from './server/routes/presets';
 import { workflowRoutes } from './server/routes/workflows';
 import { generationRoutes } from './server/routes/generations';
 import { collectionRoutes, promptTemplateRoutes } from './server/routes/library';
@@ -78,11 +81,18 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     onAlert: (e) => bus.emit('system.alert', { ...e, level: 'error' }),
     ...opts.supervisor,
   });
-  const admission = createAdmission({ config, supervisor, bus, logger, modelMeta: (m) => registry.get(m.id)?.metadata ?? null });
+  const presets = new PresetStore(store.db);
+  const admission = createAdmission({
+    config, supervisor, bus, logger, presets, peaks: new VramPeakStore(store.db),
+    modelMeta: (m) => registry.get(m.id)?.metadata ?? null,
+    modelFamily: (m) => registry.get(m.id)?.family ?? null,
+    resolveModel: (ref, kind) => registry.resolve(ref, kind as never),
+  });
   const services: Record<string, unknown> = {
     store,
     db: store.db,
     registry,
+    presets,
     attachTags: (generationId: number, tags: { name: string; category?: string; confidence?: number }[], source: 'user' | 'llm_auto' | 'import') =>
       attachTags(store.db, generationId, tags, source),
   };
@@ -142,6 +152,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     { prefix: '/api/generations', app: generationRoutes(studio) },
     { prefix: '/api/collections', app: collectionRoutes(studio) },
     { prefix: '/api/prompt-templates', app: promptTemplateRoutes(studio) },
+    { prefix: '/api/presets', app: presetRoutes(studio, presets) },
     {
       prefix: '/',
       app: openaiRoutes({

@@ -24,8 +24,21 @@ export const loraSchema = z.object({
   weight: z.number().min(-10).max(10).default(1),
 });
 
+/**
+ * A model preset reference (issue 5 §6): id or name of an image/LLM preset (`/api/presets/<kind>`);
+ * '' = none. The editor lists the presets for `presetKind`.
+ */
+export const presetParam = (kind: 'image' | 'llm') =>
+  z.string().max(200).default('').meta({
+    widget: 'preset', presetKind: kind, label: 'Preset',
+    description: kind === 'image'
+      ? 'Optional image preset: its model, VAE and LoRAs replace the fields below; its defaults fill the params left at their default'
+      : 'Optional LLM preset: its model and context size replace the Model field; its defaults fill the params left at their default',
+  });
+
 /** Params shared by txt2img and img2img (design.md §4 key params). */
 export const samplingParams = {
+  preset: presetParam('image'),
   model: p.model('sd', { label: 'Model', description: 'Diffusion model (GGUF, safetensors, ckpt) or preset' }),
   vae: p.model('vae', { label: 'VAE', description: 'Optional separate VAE; empty = the model’s own' }),
   taesd: p.model('taesd', { label: 'TAESD', description: 'Optional tiny autoencoder for fast decoding' }),

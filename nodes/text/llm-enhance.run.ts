@@ -8,8 +8,11 @@ import { UserError } from '../../runtime/errors';
 import { fillTemplate } from '../../runtime/llm/defaults';
 import { llmEnhance } from './llm-enhance';
 import { concreteSeed, llmConfig, resolveLlm } from '../../runtime/llm/exec';
+import { presetFingerprint, presetStoreOf, withLlmPreset } from '../../runtime/arbiter/presets';
 
-export default implement(llmEnhance, async (ctx, inputs, params) => {
+export default implement(llmEnhance, async (ctx, inputs, raw) => {
+  // An LLM preset (runtime/arbiter/presets.ts) supplies the model, the context size and defaults.
+  const { params, contextSize } = withLlmPreset(llmEnhance, raw, presetStoreOf(ctx.services));
   const input = inputs.prompt;
   if (!input || input.kind !== 'text') throw new UserError('INPUT_MISSING', 'LLM enhance needs a text prompt on its "prompt" input');
   const model = resolveLlm(ctx, params.model, 'LLM enhance');
@@ -17,7 +20,8 @@ export default implement(llmEnhance, async (ctx, inputs, params) => {
   const { output } = await ctx.call('llm', 'complete', {
     modelPath: model.path,
     modelId: model.id,
-    contextSize: cfg.contextSize,
+    // The arbiter's out-of-memory retry asks for a smaller context (runtime/arbiter/oom.ts).
+    contextSize: typeof ctx.mitigations.contextSize === 'number' ? ctx.mitigations.contextSize : (contextSize ?? cfg.contextSize),
     system: cfg.enhance.system,
     prompt: fillTemplate(cfg.enhance.template, input.text),
     maxTokens: params.maxTokens,
@@ -28,4 +32,4 @@ export default implement(llmEnhance, async (ctx, inputs, params) => {
   });
   const text = String(output.text ?? '').trim();
   return { text: { kind: 'text', text } };
-});
+}, (ctx, params) => presetFingerprint(ctx.services, 'llm', params.preset) ?? '');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode, p } from '../core/define-node';
+import { presetParam } from '../diffusion/sampling';
 
 /** Rewrites a prompt with the local LLM; the system prompt and template come from config.json. */
 export const llmEnhance = defineNode({
@@ -12,6 +13,7 @@ export const llmEnhance = defineNode({
   inputs: { prompt: { type: 'text' } },
   outputs: { text: { type: 'text' } },
   params: z.object({
+    preset: presetParam('llm'),
     model: p.model('llm', { label: 'Model', description: 'GGUF language model or LLM preset' }),
     maxTokens: p.int(200, 1, 4096, { label: 'Max tokens' }),
     temperature: p.float(0.7, 0, 2, 0.05, { label: 'Temperature' }),

@@ -11,6 +11,7 @@ import { normalizeTags, type RawTag } from '../../runtime/llm/tags';
 import { resolveAlias } from '../../runtime/store/tags';
 import { tag } from './tag';
 import { llmConfig, resolveLlm, serviceDb } from '../../runtime/llm/exec';
+import { presetFingerprint, presetStoreOf, withLlmPreset } from '../../runtime/arbiter/presets';
 
 /** Text describing an image from its generation info (prompt and the main settings). */
 function describeImage(info: Record<string, unknown> | undefined): string {
@@ -20,7 +21,9 @@ function describeImage(info: Record<string, unknown> | undefined): string {
   return parts.join('\n');
 }
 
-export default implement(tag, async (ctx, inputs, params) => {
+export default implement(tag, async (ctx, inputs, raw) => {
+  // An LLM preset (runtime/arbiter/presets.ts) supplies the model, the context size and defaults.
+  const { params, contextSize } = withLlmPreset(tag, raw, presetStoreOf(ctx.services));
   const pieces: string[] = [];
   if (inputs.text?.kind === 'text' && inputs.text.text.trim()) pieces.push(inputs.text.text.trim());
   if (inputs.image?.kind === 'image') {
@@ -35,7 +38,8 @@ export default implement(tag, async (ctx, inputs, params) => {
   const { output } = await ctx.call('llm', 'tag', {
     modelPath: model.path,
     modelId: model.id,
-    contextSize: cfg.contextSize,
+    // The arbiter's out-of-memory retry asks for a smaller context (runtime/arbiter/oom.ts).
+    contextSize: typeof ctx.mitigations.contextSize === 'number' ? ctx.mitigations.contextSize : (contextSize ?? cfg.contextSize),
     system: cfg.tagging.system,
     text: pieces.join('\n\n'),
     maxTags: params.maxTags,
@@ -51,4 +55,4 @@ export default implement(tag, async (ctx, inputs, params) => {
     ...(db ? { alias: (n: string) => resolveAlias(db, n)?.normalizedName } : {}),
   });
   return { tags: { kind: 'tags', tags } };
-});
+}, (ctx, params) => presetFingerprint(ctx.services, 'llm', params.preset) ?? '');

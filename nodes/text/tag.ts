@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode, p } from '../core/define-node';
+import { presetParam } from '../diffusion/sampling';
 
 /** Auto-tagging with the local LLM, constrained to `{tags:[{name, category, confidence}]}`. */
 export const tag = defineNode({
@@ -12,6 +13,7 @@ export const tag = defineNode({
   inputs: { text: { type: 'text', optional: true }, image: { type: 'image', optional: true } },
   outputs: { tags: { type: 'tags' } },
   params: z.object({
+    preset: presetParam('llm'),
     model: p.model('llm', { label: 'Model', description: 'GGUF language model or LLM preset' }),
     maxTags: p.int(12, 1, 64, { label: 'Max tags' }),
   }),

@@ -1,129 +1,196 @@
 /**
  * Wires the VRAM arbiter into the runtime (design.md §6): before a worker node is dispatched the
  * engine asks {@link AdmissionControl.admit}; the estimate comes from the model files in the
- * registry (SD: file sizes + resolution table; LLM: GGUF header → weights + KV cache), the
- * arbiter decides (proceed / evict / mitigate / wait / refuse) and every decision is broadcast as
- * `arbiter.decision` and persisted in event_log. After the job the worker's measured peak
- * corrects later estimates; an engine out-of-memory error gets one retry with conservative
- * settings.
+ * registry or the node's preset (node-estimate.ts), the arbiter decides (proceed / evict /
+ * mitigate / wait / refuse) and every decision is broadcast as `arbiter.decision` — and so
+ * persisted in event_log — with its sentence for the UI. After the job:
+ * - the worker's measured peak (result `memory`) corrects later estimates for the model
+ *   (projected vs actual, persisted in `model_vram_peaks` when a VramPeakStore is given) and
+ *   becomes the preset's measured footprint;
+ * - an LLM job leaves its model and context resident: the ledger is re-read from the worker's
+ *   health before the lease is given back (ledger-sync.ts);
+ * - an engine out-of-memory error gets one retry with conservative settings, announced as
+ *   `arbiter.decision` events `oom-retry` and `oom-retry-outcome`.
+ * A crashed or stopped worker's leases and resident entries leave the ledger (worker.status).
  */
 import os from 'node:os';
-import { Arbiter } from './leases';
+import { Arbiter, type DecisionEvent } from './leases';
+import { Corrections, type CorrectionsPersistence } from './corrections';
 import { resolveBudget, defaultReserveBytes, mitigationsFor } from './budget';
-import { estimateSd, estimateLlm } from './estimate';
+import { estimateNode, type ModelFacts, type NodeEstimate } from './node-estimate';
 import { withOomRetry } from './oom';
-import type { WorkerKind } from './types';
+import { evictOnWorker, syncLlmLedger } from './ledger-sync';
+import { vramView } from './vram-view';
+import { formatBytes } from './format';
+import { estimateLlm } from './estimate';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { EventBus } from '../engine/events';
 import type { WorkerSupervisor } from '../workers/supervisor';
-import type { AdmissionControl, AdmissionRequest } from '../engine/deps';
+import type { Admission, AdmissionControl } from '../engine/deps';
 import type { ResolvedModel } from '../engine/executor';
+import type { PresetStore } from '../store/presets';
 
 const MIB = 1024 * 1024;
 
 export interface AdmissionDeps {
-  /** GGUF/registry metadata of a resolved model (architecture, block count, …), null if unknown. */
+  /** GGUF/registry metadata of a resolved model (blockCount, embeddingLength, …), null if unknown. */
   modelMeta: (m: ResolvedModel) => Record<string, unknown> | null;
+  /** Registry family of a model ("sdxl", "llama", …); picks the SD compute table row. */
+  modelFamily?: (m: ResolvedModel) => string | null;
+  /** Registry lookup for preset files. */
+  resolveModel?: (ref: string, kind: string) => ResolvedModel;
+  /** Presets: their files and measured footprints; updated with each measured peak. */
+  presets?: PresetStore;
+  /** Persistence of projected vs actual (runtime/store/arbiter.ts VramPeakStore). */
+  peaks?: CorrectionsPersistence;
   config: Config;
   supervisor: WorkerSupervisor;
   bus: EventBus;
   logger: Logger;
 }
 
-/** Estimate for one node: weights of the models it names + compute for this job. */
-export function estimateNode(req: Pick<AdmissionRequest, 'spec' | 'params' | 'models'>, modelMeta: (m: ResolvedModel) => Record<string, unknown> | null) {
-  const worker = req.spec.worker as WorkerKind;
-  const main = req.models.model;
-  const p = req.params as Record<string, number | string | undefined>;
-  if (worker === 'llm') {
-    const meta = main ? modelMeta(main) : null;
-    const ctx = 2048;
-    if (main && meta && typeof meta.blockCount === 'number' && typeof meta.embeddingLength === 'number' && typeof meta.headCount === 'number') {
-      const e = estimateLlm({
-        fileBytes: main.bytes, nLayers: meta.blockCount, contextSize: Math.min(ctx, Number(meta.contextLength ?? ctx)),
-        nEmbd: meta.embeddingLength, nHead: meta.headCount, ...(typeof meta.headCountKv === 'number' ? { nHeadKv: meta.headCountKv } : {}),
-      });
-      return { weightsBytes: e.weightsBytes, computeBytes: e.computeBytes };
-    }
-    const fallback = req.spec.estimate?.(req.params as never);
-    return { weightsBytes: main?.bytes ?? 0, computeBytes: fallback?.computeBytes ?? 64 * MIB };
-  }
-  const files = [
-    ...(main ? [{ role: 'diffusion' as const, bytes: main.bytes }] : []),
-    ...(req.models.vae ? [{ role: 'vae' as const, bytes: req.models.vae.bytes }] : []),
-  ];
-  if (typeof p.width === 'number' && typeof p.height === 'number') {
-    const meta = main ? modelMeta(main) : null;
-    const e = estimateSd(files, { family: (meta?.architecture as string | undefined) ?? null, width: p.width, height: p.height, batchCount: Number(p.batchCount ?? 1), cfgScale: Number(p.cfgScale ?? 7) });
-    return { weightsBytes: e.weightsBytes, computeBytes: e.computeBytes, sd: e.breakdown };
-  }
-  const fallback = req.spec.estimate?.(req.params as never);
-  return { weightsBytes: files.reduce((a, f) => a + f.bytes, 0), computeBytes: fallback?.computeBytes ?? 256 * MIB };
+/** `run:<runId>/node:<nodeId>` → ids for the event, so decisions show up in the run's events. */
+function holderIds(holder: string): { runId?: string; nodeId?: string } {
+  const m = /^run:([^/]+)\/node:(.+)$/.exec(holder);
+  return m ? { runId: m[1], nodeId: m[2] } : {};
+}
+
+/** The flat `arbiter.decision` event payload for one decision. */
+export function decisionPayload(e: DecisionEvent): Record<string, unknown> {
+  const { decision: d } = e;
+  return {
+    ...holderIds(e.holder), holder: e.holder, worker: e.worker, model: e.model, at: e.at,
+    action: d.action, message: d.message, projectedBytes: d.projectedBytes,
+    ...('evictions' in d && d.evictions.length ? { evictions: d.evictions } : {}),
+    ...('mitigations' in d ? { mitigations: d.mitigations } : {}),
+    ...('reason' in d ? { reason: d.reason } : {}),
+    ...('blockers' in d ? { blockers: d.blockers } : {}),
+  };
 }
 
 /** Builds the admission control, the LLM pass-through hook and the /api/vram snapshot. */
 export function createAdmission(deps: AdmissionDeps) {
   const { config, supervisor, bus, logger } = deps;
-  // Start on the RAM budget synchronously; nvidia-smi (if any) refines it a moment later.
-  const ramBudget = config.vram.budgetMb ? config.vram.budgetMb * MIB : os.totalmem();
+  // Start on the configured or RAM budget synchronously; nvidia-smi (if any) refines it a moment later.
+  const configured = config.vram.budgetMb ? Math.round(config.vram.budgetMb * MIB) : undefined;
+  const startBudget = configured ?? os.totalmem();
+  let budgetSource = configured ? 'config' : 'system-ram';
+  let device = configured ? 'configured budget' : 'system RAM';
+  const reserveFor = (budget: number, source: 'config' | 'system-ram') => Math.min(
+    config.vram.reserveMb !== undefined ? Math.round(config.vram.reserveMb * MIB) : defaultReserveBytes(budget, source),
+    Math.floor(budget / 2),
+  );
+  const labels = new Map<string, string>();
+
   const arbiter = new Arbiter({
-    budgetBytes: ramBudget,
-    reserveBytes: config.vram.reserveMb !== undefined ? config.vram.reserveMb * MIB : defaultReserveBytes(ramBudget, config.vram.budgetMb ? 'config' : 'system-ram'),
+    budgetBytes: startBudget,
+    reserveBytes: reserveFor(startBudget, configured ? 'config' : 'system-ram'),
     mitigationsAvailable: mitigationsFor(false),
     transientWorkers: ['sd'],
-    evict: async (worker, _model, mode) => {
-      if (mode === 'hard') await supervisor.stop(worker);
-      else await supervisor.unload(worker, 'soft');
+    corrections: new Corrections(deps.peaks),
+    evict: async (worker, model, mode) => {
+      await evictOnWorker(supervisor, worker, model, mode);
+      if (worker === 'llm') await syncLlmLedger(arbiter, supervisor, labels);
     },
     onDecision: (e) => {
-      bus.emit('arbiter.decision', { ...(e as unknown as Record<string, unknown>) });
-      logger.info({ arbiter: e }, String((e as { message?: string }).message ?? 'arbiter decision'));
+      const payload = decisionPayload(e);
+      bus.emit('arbiter.decision', payload);
+      if (e.decision.action === 'proceed') logger.debug({ arbiter: payload }, e.decision.message);
+      else logger.info({ arbiter: payload }, e.decision.message);
     },
   });
-  let budgetSource = config.vram.budgetMb ? 'config' : 'system-ram';
-  void resolveBudget({ config: config.vram, preferEnv: true }).then((b) => {
+  // config.vram already has MYSTI_VRAM_MB merged (runtime/config.ts): no second env lookup.
+  void resolveBudget({ config: config.vram, env: {} }).then((b) => {
     arbiter.setBudget(b.budgetBytes, b.reserveBytes);
+    arbiter.setMitigationsAvailable(mitigationsFor(b.gpu !== null));
     budgetSource = b.source;
-  }).catch(() => {});
+    device = b.gpu ? `${b.gpu.name ?? 'GPU'} (${formatBytes(b.gpu.totalMb * MIB)})` : device;
+  }).catch((err: unknown) => logger.warn({ err: String(err) }, 'VRAM budget detection failed; keeping the start-up budget'));
 
   const off = bus.on((e) => {
-    // A crashed or stopped worker holds nothing any more.
-    if (e.type === 'worker.status' && (e.state === 'crashed' || e.state === 'stopped' || e.state === 'broken')) arbiter.releaseWorker(e.worker as WorkerKind);
+    // A crashed or stopped worker holds nothing any more (its leases end, its models are gone).
+    if (e.type === 'worker.status' && (e.state === 'crashed' || e.state === 'stopped' || e.state === 'broken')) {
+      arbiter.releaseWorker(e.worker as 'sd' | 'llm');
+    }
   });
 
+  const facts = (m: ResolvedModel): ModelFacts => ({ metadata: deps.modelMeta(m), family: deps.modelFamily?.(m) ?? null });
+
+  /** Records a measured peak: projected vs actual per model, and the preset's measured footprint. */
+  const noteMeasured = (est: NodeEstimate, peakBytes: number) => {
+    if (est.model) arbiter.noteActual(est.model, peakBytes, est.weightsBytes + est.computeBytes);
+    if (est.preset?.kind === 'image') deps.presets?.setImageMeasured(est.preset.value.id, peakBytes);
+    if (est.preset?.kind === 'llm') deps.presets?.setLlmMeasured(est.preset.value.id, peakBytes);
+  };
+
+  /**
+   * Gives a lease back. LLM: first re-read what the worker keeps resident (weights + context),
+   * so the ledger never shows the memory as free while the worker still holds it.
+   */
+  const finish = (est: NodeEstimate, release: () => void, peakBytes: number | undefined) => {
+    if (peakBytes) noteMeasured(est, peakBytes);
+    if (est.worker !== 'llm') return release();
+    void syncLlmLedger(arbiter, supervisor, labels).then((loaded) => {
+      // The worker's own figure for what it holds is the LLM preset's footprint when no peak was reported.
+      if (!peakBytes && loaded && loaded.modelId === est.model && est.preset?.kind === 'llm') {
+        deps.presets?.setLlmMeasured(est.preset.value.id, loaded.bytes);
+      }
+    }).catch((err: unknown) => logger.warn({ err: String(err) }, 'could not read the llm worker\'s resident memory'))
+      .finally(release);
+  };
+
   const control: AdmissionControl = {
-    async admit(req, signal) {
-      const worker = req.spec.worker as WorkerKind;
-      const est = estimateNode(req, deps.modelMeta);
-      const model = req.models.model?.id ?? '';
+    async admit(req, signal): Promise<Admission> {
+      const est = estimateNode(req, { facts, presets: deps.presets, rawConfig: config.raw, ...(deps.resolveModel ? { resolveModel: deps.resolveModel } : {}) });
+      if (est.model) labels.set(est.model, est.label);
       const lease = await arbiter.reserve(
-        { holder: `run:${req.runId}/node:${req.nodeId}`, worker, model, label: model || req.spec.title, weightsBytes: est.weightsBytes, computeBytes: est.computeBytes, ...(est.sd ? { sd: est.sd } : {}) },
+        {
+          holder: `run:${req.runId}/node:${req.nodeId}`, worker: est.worker, model: est.model, label: est.label,
+          weightsBytes: est.weightsBytes, computeBytes: est.computeBytes,
+          ...(est.sd ? { sd: est.sd } : {}), ...(est.measuredBytes ? { measuredBytes: est.measuredBytes } : {}),
+        },
         { signal },
       );
+      let done = false;
       return {
         mitigations: { ...lease.mitigations },
         release(actual) {
-          lease.release();
-          // The worker's measured peak corrects the next estimate for this model (projected vs actual).
-          if (model && actual?.peakBytes) arbiter.noteActual(model, actual.peakBytes, est.weightsBytes + est.computeBytes);
+          if (done) return;
+          done = true;
+          finish(est, () => lease.release(), actual?.peakBytes);
         },
         withRetry: (attempt, ctx) =>
           withOomRetry(
             (settings) => {
               if (settings?.sd) Object.assign(ctx.mitigations, settings.sd);
+              if (settings?.llm) ctx.mitigations.contextSize = settings.llm.contextSize;
               return attempt();
             },
             {
-              worker,
+              worker: est.worker,
               signal,
-              onRetry: ({ settings }) => {
-                const message = `Out of memory on ${req.spec.title}: retrying once with conservative settings`;
-                bus.emit('arbiter.decision', { action: 'oom-retry', message, runId: req.runId, nodeId: req.nodeId, settings });
-                logger.warn({ runId: req.runId, nodeId: req.nodeId, settings }, message);
+              ...(est.contextSize ? { current: { contextSize: est.contextSize } } : {}),
+              onRetry: ({ error, settings }) => {
+                const code = (error as { code?: string }).code;
+                const message = `${est.label} ran out of memory; retrying once with conservative settings`
+                  + (settings.sd ? ' (VAE tiling, VAE and text encoders on the CPU, weights offloaded)' : settings.llm ? ` (a ${settings.llm.contextSize}-token context)` : '');
+                bus.emit('arbiter.decision', {
+                  action: 'oom-retry', attempt: 2, message, runId: req.runId, nodeId: req.nodeId, worker: est.worker, model: est.model, settings,
+                  error: { code, message: error instanceof Error ? error.message : String(error), details: (error as { details?: unknown }).details },
+                });
+                logger.warn({ runId: req.runId, nodeId: req.nodeId, settings, code }, message);
               },
               onOutcome: (r) => {
-                if (r.attempt === 2) bus.emit('arbiter.decision', { action: 'oom-retry-outcome', outcome: r.outcome, message: `The retry with conservative settings ${r.outcome === 'ok' ? 'succeeded' : 'failed too'}`, runId: req.runId, nodeId: req.nodeId });
+                if (r.attempt !== 2) return;
+                const message = r.outcome === 'ok'
+                  ? `The retry of ${est.label} with conservative settings succeeded`
+                  : `The retry of ${est.label} with conservative settings failed too`;
+                bus.emit('arbiter.decision', {
+                  action: 'oom-retry-outcome', attempt: 2, outcome: r.outcome, message, runId: req.runId, nodeId: req.nodeId, worker: est.worker, model: est.model,
+                  ...(r.error ? { error: { code: (r.error as { code?: string }).code, message: r.error instanceof Error ? r.error.message : String(r.error) } } : {}),
+                });
+                logger[r.outcome === 'ok' ? 'info' : 'warn']({ runId: req.runId, nodeId: req.nodeId, outcome: r.outcome }, message);
               },
             },
           ),
@@ -134,12 +201,30 @@ export function createAdmission(deps: AdmissionDeps) {
   return {
     control,
     arbiter,
-    /** For the OpenAI pass-through: reserve like a node would. */
+    /**
+     * For the OpenAI pass-through and gallery auto-tagging: reserve like an LLM node would;
+     * the returned function gives the lease back (after re-reading what the worker keeps).
+     */
     reserveLlm: async (r: { model: ResolvedModel; contextSize: number }, signal: AbortSignal) => {
-      const lease = await arbiter.reserve({ holder: `openai:${Date.now()}`, worker: 'llm', model: r.model.id, weightsBytes: r.model.bytes, computeBytes: 64 * MIB }, { signal });
-      return () => lease.release();
+      const meta = deps.modelMeta(r.model);
+      const num = (k: string) => (meta && typeof meta[k] === 'number' ? (meta[k] as number) : undefined);
+      const blocks = num('blockCount'), embd = num('embeddingLength'), heads = num('headCount'), kvHeads = num('headCountKv');
+      const contextSize = Math.min(r.contextSize, num('contextLength') ?? r.contextSize);
+      const e = blocks !== undefined && embd !== undefined && heads !== undefined
+        ? estimateLlm({ fileBytes: r.model.bytes, nLayers: blocks, contextSize, nEmbd: embd, nHead: heads, ...(kvHeads !== undefined ? { nHeadKv: kvHeads } : {}) })
+        : { weightsBytes: r.model.bytes, computeBytes: 64 * MIB };
+      const label = r.model.id.split('/').pop() ?? r.model.id;
+      const lease = await arbiter.reserve({ holder: `openai:${Date.now()}`, worker: 'llm', model: r.model.id, label, weightsBytes: e.weightsBytes, computeBytes: e.computeBytes }, { signal });
+      const est: NodeEstimate = { worker: 'llm', model: r.model.id, label, weightsBytes: e.weightsBytes, computeBytes: e.computeBytes, contextSize };
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        finish(est, () => lease.release(), undefined);
+      };
     },
-    snapshot: () => ({ ...arbiter.snapshot(), budgetSource, workers: supervisor.status() }),
+    /** The `GET /api/vram` body (vram-view.ts). */
+    snapshot: () => vramView(arbiter.snapshot(), { budgetSource, device, workers: supervisor.status() }),
     close: () => off(),
   };
 }

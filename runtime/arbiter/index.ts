@@ -23,7 +23,7 @@ export type { SdFamily, SdFamilyRow, WeightFile, WeightFormat, SdJobShape, SdEst
 export { Corrections, MIN_RATIO, MAX_RATIO } from './corrections';
 export type { CorrectionRecord, CorrectionsPersistence } from './corrections';
 export { Arbiter } from './leases';
-export type { ArbiterOptions, ArbiterSnapshot, DecisionEvent, Lease, ReserveRequest } from './leases';
+export type { ArbiterOptions, ArbiterSnapshot, DecisionEvent, Lease, LeaseLogEntry, ReserveRequest } from './leases';
 export { resolveBudget, queryNvidiaSmi, defaultReserveBytes, mitigationsFor } from './budget';
 export type { Budget, BudgetOptions, BudgetSource } from './budget';
 export { withOomRetry, conservativeSettings, isOomError, OOM_CODES, MIN_RETRY_CONTEXT } from './oom';

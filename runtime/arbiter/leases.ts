@@ -87,6 +87,30 @@ export interface ArbiterSnapshot {
   /** Projected vs actual per model. */
   models: (CorrectionRecord | { model: string; projectedBytes: number; actualBytes: null; ratio: 1; samples: 0; updatedAt: number })[];
   decisions: DecisionEvent[];
+  /** Recent leases with their grant/release order (oldest first), for overlap checks and the UI. */
+  leaseLog: LeaseLogEntry[];
+}
+
+/**
+ * One lease's life. `grantedSeq`/`releasedSeq` come from one counter shared by every grant and
+ * release, so two leases overlapped iff each was granted before the other was released.
+ */
+export interface LeaseLogEntry {
+  id: number;
+  holder: string;
+  worker: WorkerKind;
+  model: string;
+  /** Compute bytes of the lease + weights it booked (bytes). */
+  bytes: number;
+  weightsBytes: number;
+  grantedAt: number;
+  grantedSeq: number;
+  /** Σ leases + Σ resident right after the grant (bytes). */
+  usedAfterGrant: number;
+  releasedAt?: number;
+  releasedSeq?: number;
+  /** `released` by the holder, or `worker-gone` (crash/stop of its worker). */
+  end?: 'released' | 'worker-gone';
 }
 
 interface LeaseState {
@@ -125,6 +149,9 @@ export class Arbiter {
   private readonly corrections: Corrections;
   private readonly now: () => number;
   private nextId = 1;
+  private ledgerSeq = 0;
+  private readonly leaseLog: LeaseLogEntry[] = [];
+  private readonly leaseLogById = new Map<number, LeaseLogEntry>();
   private pumping = false;
   private dirty = false;
   private idleWaiters: (() => void)[] = [];
@@ -201,6 +228,7 @@ export class Arbiter {
       if (s.lease.worker === worker) {
         (s.lease as { released: boolean }).released = true;
         this.leases.delete(id);
+        this.logRelease(id, 'worker-gone');
       }
     }
     this.noteUnloaded(worker);
@@ -215,6 +243,12 @@ export class Arbiter {
     const projected = projectedBytes ?? this.lastProjected.get(model)?.bytes;
     if (projected === undefined) return undefined;
     return this.corrections.record(model, projected, peakBytes, this.now());
+  }
+
+  /** Replaces which sd.cpp mitigations the machine offers (e.g. once a GPU was detected). */
+  setMitigationsAvailable(m: MitigationsAvailable): void {
+    this.opts.mitigationsAvailable = { ...m };
+    void this.pump();
   }
 
   /** Changes the budget (another application took memory, config reload). New grants respect it. */
@@ -259,7 +293,16 @@ export class Arbiter {
       queue: this.queue.filter((w) => !w.done).map((w) => ({ holder: w.req.holder, worker: w.req.worker, model: w.req.model, since: w.since, ...(w.reason ? { reason: w.reason } : {}) })),
       models,
       decisions: [...this.history],
+      leaseLog: this.leaseLog.map((e) => ({ ...e })),
     };
+  }
+
+  private logRelease(id: number, end: 'released' | 'worker-gone'): void {
+    const e = this.leaseLogById.get(id);
+    if (!e || e.releasedSeq !== undefined) return;
+    e.releasedAt = this.now();
+    e.releasedSeq = ++this.ledgerSeq;
+    e.end = end;
   }
 
   private removeWaiter(w: Waiter): void {
@@ -402,6 +445,14 @@ export class Arbiter {
       release: () => this.release(id),
     };
     this.leases.set(id, { lease, since: this.now() });
+    const entry: LeaseLogEntry = {
+      id, holder: req.holder, worker: req.worker, model: req.model, bytes, weightsBytes,
+      grantedAt: this.now(), grantedSeq: ++this.ledgerSeq, usedAfterGrant: this.usedBytes(),
+    };
+    this.leaseLog.push(entry);
+    this.leaseLogById.set(id, entry);
+    const max = (this.opts.historySize ?? 50) * 4;
+    while (this.leaseLog.length > max) this.leaseLogById.delete(this.leaseLog.shift()!.id);
     w.resolve(lease);
   }
 
@@ -410,6 +461,7 @@ export class Arbiter {
     if (!s) return;
     this.leases.delete(id);
     (s.lease as { released: boolean }).released = true;
+    this.logRelease(id, 'released');
     const { worker, model } = s.lease;
     for (const kind of ['weights', 'kv'] as const) {
       const e = this.resident.get(key(worker, model, kind));

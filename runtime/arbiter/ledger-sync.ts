@@ -1,0 +1,74 @@
+/**
+ * Keeps the arbiter's ledger true to the LLM worker, which keeps its model and context resident
+ * between jobs (workers/llm/engine.ts: one model, one context). The worker's health `loaded`
+ * field carries the sizes node-llama-cpp's GgufInsights computed for what it actually loaded
+ * (`weightsBytes`, `kvBytes`, `contextSize`; kvBytes 0 after a soft unload), so the ledger books
+ * those rather than the arbiter's own guess. The sd worker runs sd-cli per job and keeps nothing.
+ */
+import type { WorkerSupervisor } from '../workers/supervisor';
+import type { Arbiter } from './leases';
+
+/** The LLM worker's `loaded` health field (workers/llm/engine.ts LoadedInfo). */
+export interface LlmLoaded {
+  modelId: string;
+  path: string;
+  /** weights + kv (bytes). */
+  bytes: number;
+  weightsBytes?: number;
+  kvBytes?: number;
+  contextSize?: number;
+}
+
+/**
+ * Reads the LLM worker's health and books exactly what it holds: its model's weights and context
+ * (KV cache) as resident entries; any other LLM model in the ledger is gone (the worker holds one).
+ * A worker that is not running holds nothing.
+ * @param labels display names by model id (preset names), kept on the entries.
+ * @returns what the worker reported, or null when nothing is loaded or the worker is not ready.
+ * Never throws: a health failure leaves the ledger unchanged (the next sync or a crash event
+ * corrects it) and returns undefined.
+ */
+export async function syncLlmLedger(arbiter: Arbiter, supervisor: WorkerSupervisor, labels: ReadonlyMap<string, string>): Promise<LlmLoaded | null | undefined> {
+  const st = supervisor.status().llm;
+  if (!st || st.state !== 'ready') {
+    arbiter.noteUnloaded('llm');
+    return null;
+  }
+  let loaded: LlmLoaded | null;
+  try {
+    const client = await supervisor.client('llm');
+    loaded = ((await client.health()).loaded ?? null) as LlmLoaded | null;
+  } catch {
+    return undefined;
+  }
+  if (!loaded) {
+    arbiter.noteUnloaded('llm');
+    return null;
+  }
+  for (const e of arbiter.snapshot().resident.llm) if (e.model !== loaded.modelId) arbiter.noteUnloaded('llm', e.model);
+  const weights = loaded.weightsBytes ?? loaded.bytes;
+  const kv = loaded.kvBytes ?? Math.max(0, loaded.bytes - weights);
+  const label = labels.get(loaded.modelId) ?? loaded.modelId.split('/').pop();
+  arbiter.noteResident('llm', loaded.modelId, weights, 'weights', label);
+  if (kv > 0) arbiter.noteResident('llm', loaded.modelId, kv, 'kv', label);
+  else arbiter.noteUnloaded('llm', loaded.modelId, 'kv');
+  return loaded;
+}
+
+/**
+ * Executes one eviction the arbiter decided on `worker`: `soft` drops the LLM context (KV cache),
+ * `hard` unloads the model. Unloading goes through the worker (`POST /internal/unload`), which
+ * serializes it after any running job — never a process kill, which would also kill a job of
+ * another model the worker may be running. When the worker meanwhile holds another model than
+ * the one to evict, the evicted one is already gone and nothing is unloaded.
+ * @throws what WorkerClient.unload throws (WORKER_UNLOAD_FAILED, network errors): the arbiter
+ *   then fails the waiting request with VRAM_EVICT_FAILED.
+ */
+export async function evictOnWorker(supervisor: WorkerSupervisor, worker: string, model: string, mode: 'soft' | 'hard'): Promise<void> {
+  const st = supervisor.status()[worker];
+  if (!st || st.state !== 'ready') return; // a stopped worker holds nothing
+  const client = await supervisor.client(worker);
+  const loaded = (await client.health().catch(() => null))?.loaded as LlmLoaded | null | undefined;
+  if (loaded && model && loaded.modelId !== model) return;
+  await supervisor.unload(worker, mode);
+}

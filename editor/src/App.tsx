@@ -17,6 +17,7 @@ import { installShortcuts } from './keyboard';
 import { api } from './api/client';
 import { seedRunNodes, seedRuns, useRuns } from './state/runs';
 import { useGraph } from './state/graph';
+import { GalleryTab } from './gallery/GalleryTab';
 
 async function boot(): Promise<void> {
   await Promise.all([loadCatalog(), loadModels()]);
@@ -66,6 +67,7 @@ function Shell() {
       <AddNodeMenu />
       <HelpOverlay />
       <WorkflowsDialog />
+      <GalleryTab />
       <Toasts />
     </div>
   );

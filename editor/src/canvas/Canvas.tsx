@@ -8,6 +8,7 @@ import {
   Background,
   BackgroundVariant,
   Controls,
+  getViewportForBounds,
   MiniMap,
   ReactFlow,
   useReactFlow,
@@ -41,13 +42,36 @@ function minimapColor(n: Node): string {
   return (cat && CATEGORY_COLORS[cat]) || '#ff5a5a';
 }
 
+const MIN_ZOOM = 0.1;
+
+/** Bounds of `nodes` in flow px, using measured sizes or a typical node size (270 × 240). */
+function estimatedBounds(nodes: readonly FlowNode[]): { x: number; y: number; width: number; height: number } | undefined {
+  if (!nodes.length) return undefined;
+  let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+  for (const n of nodes) {
+    x1 = Math.min(x1, n.position.x);
+    y1 = Math.min(y1, n.position.y);
+    x2 = Math.max(x2, n.position.x + (n.measured?.width ?? n.width ?? 270));
+    y2 = Math.max(y2, n.position.y + (n.measured?.height ?? n.height ?? 240));
+  }
+  return { x: x1, y: y1, width: x2 - x1, height: y2 - y1 };
+}
+
 export function Canvas() {
   const nodes = useGraph((s) => s.nodes);
   const edges = useGraph((s) => s.edges);
   const flow = useReactFlow();
 
   useEffect(() => {
-    const fit = () => requestAnimationFrame(() => flow.fitView({ padding: 0.2, maxZoom: 1, duration: 0 }));
+    const fit = () => {
+      // Nodes of a just-loaded graph are not measured yet: aim at estimated bounds right away so
+      // the first render already happens at the final zoom (a big graph mounts in low detail),
+      // then fit exactly once they are measured.
+      const el = document.querySelector('.react-flow');
+      const b = estimatedBounds(useGraph.getState().nodes);
+      if (el && b) flow.setViewport(getViewportForBounds(b, el.clientWidth, el.clientHeight, MIN_ZOOM, 1, 0.2));
+      requestAnimationFrame(() => flow.fitView({ padding: 0.2, maxZoom: 1, duration: 0 }));
+    };
     window.addEventListener('mysti:fit', fit);
     return () => window.removeEventListener('mysti:fit', fit);
   }, [flow]);
@@ -131,7 +155,7 @@ export function Canvas() {
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
         zoomOnDoubleClick={false}
-        minZoom={0.1}
+        minZoom={MIN_ZOOM}
         maxZoom={2.5}
         colorMode="dark"
         proOptions={proOptions}

@@ -5,7 +5,7 @@
  * It subscribes to its own spec, run state and issues only, never to the nodes array.
  */
 import { memo } from 'react';
-import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useStore, type Node, type NodeProps, type ReactFlowState } from '@xyflow/react';
 import type { NodeSpecJson } from '../../../nodes/index';
 import { portColor, useSpec } from '../state/catalog';
 import { useNodeRunState } from '../state/runs';
@@ -15,21 +15,34 @@ import type { ParamNodeData } from '../graph/types';
 import { ParamField } from '../widgets/ParamField';
 import { paramEntries } from '../widgets/schema';
 import { RunView } from './RunView';
+import { countRender, PROFILING } from '../dev/profile';
 
 type Props = NodeProps<Node<ParamNodeData>>;
+
+/**
+ * Below this zoom a node drops its widgets and shows only its title, ports and run state (what
+ * ComfyUI calls low-quality rendering; its default threshold is 0.6). Text is unreadable there
+ * anyway, and a 500-node graph fitted to the screen then has ~5x fewer DOM elements to mount,
+ * lay out and composite (tests/bench/editor-bench.ts).
+ */
+export const LOW_DETAIL_ZOOM = 0.45;
+// A boolean selector: nodes re-render only when the zoom crosses the threshold.
+const lowDetail = (s: ReactFlowState) => s.transform[2] < LOW_DETAIL_ZOOM;
 
 const STATUS_LABEL: Record<string, string> = { queued: 'queued', running: 'running', cached: 'cached', done: 'done', failed: 'failed', cancelled: 'not run' };
 
 export const NodeView = memo(function NodeView({ id, type, data, selected }: Props) {
+  if (PROFILING) countRender('node', id);
   const spec = useSpec(type);
   const run = useNodeRunState(id);
   const issues = useNodeIssues(id);
+  const compact = useStore(lowDetail);
   if (!spec) return <Placeholder id={id} type={type} data={data} selected={selected} />;
   const fieldIssue = (f: string) => issues.find((i) => i.field === f)?.message;
   const status = run?.status;
   return (
     <div
-      className={`mnode cat-${spec.category}${selected ? ' selected' : ''}${issues.length ? ' has-issues' : ''}${status ? ` status-${status}` : ''}`}
+      className={`mnode cat-${spec.category}${compact ? ' compact' : ''}${selected ? ' selected' : ''}${issues.length ? ' has-issues' : ''}${status ? ` status-${status}` : ''}`}
       data-testid={`node-${id}`}
       data-type={type}
       data-status={status}
@@ -40,14 +53,16 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
         {status && <span className={`badge badge-${status}`}>{STATUS_LABEL[status]}</span>}
       </header>
       <Ports spec={spec} fieldIssue={fieldIssue} />
-      <div className="mnode-params">
-        {paramEntries(spec.params).map(([name, schema]) => (
-          <ParamField key={name} nodeId={id} name={name} schema={schema} value={data.params?.[name]} invalid={fieldIssue(name)} />
-        ))}
-      </div>
+      {!compact && (
+        <div className="mnode-params">
+          {paramEntries(spec.params).map(([name, schema]) => (
+            <ParamField key={name} nodeId={id} name={name} schema={schema} value={data.params?.[name]} invalid={fieldIssue(name)} />
+          ))}
+        </div>
+      )}
       {/* An input node's text output is what the user typed: not worth echoing. */}
-      <RunView run={run} showText={spec.category !== 'input'} />
-      {issues.length > 0 && (
+      <RunView run={run} showText={!compact && spec.category !== 'input'} />
+      {issues.length > 0 && !compact && (
         <ul className="issues" data-testid="node-issues">
           {issues.map((i, k) => (
             <li key={k}>{i.message}</li>

@@ -3,8 +3,10 @@ import { memo } from 'react';
 import { BaseEdge, getBezierPath, type Edge, type EdgeProps } from '@xyflow/react';
 import { portColor } from '../state/catalog';
 import { useEdgeIssues } from '../state/ui';
+import { countRender, PROFILING } from '../dev/profile';
 
 export const TypedEdge = memo(function TypedEdge(props: EdgeProps<Edge<{ portType?: string }>>) {
+  if (PROFILING) countRender('edge', props.id);
   const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected } = props;
   const issues = useEdgeIssues(id);
   const [path] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });

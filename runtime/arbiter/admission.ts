@@ -19,7 +19,7 @@ import { Corrections, type CorrectionsPersistence } from './corrections';
 import { resolveBudget, defaultReserveBytes, mitigationsFor } from './budget';
 import { estimateNode, type ModelFacts, type NodeEstimate } from './node-estimate';
 import { withOomRetry } from './oom';
-import { evictOnWorker, syncLlmLedger } from './ledger-sync';
+import { LlmFootprints, evictOnWorker, syncLlmLedger } from './ledger-sync';
 import { vramView } from './vram-view';
 import { formatBytes } from './format';
 import { estimateLlm } from './estimate';
@@ -82,6 +82,7 @@ export function createAdmission(deps: AdmissionDeps) {
     Math.floor(budget / 2),
   );
   const labels = new Map<string, string>();
+  const footprints = new LlmFootprints();
 
   const arbiter = new Arbiter({
     budgetBytes: startBudget,
@@ -91,7 +92,7 @@ export function createAdmission(deps: AdmissionDeps) {
     corrections: new Corrections(deps.peaks),
     evict: async (worker, model, mode) => {
       await evictOnWorker(supervisor, worker, model, mode);
-      if (worker === 'llm') await syncLlmLedger(arbiter, supervisor, labels);
+      if (worker === 'llm') await syncLlmLedger(arbiter, supervisor, labels, footprints);
     },
     onDecision: (e) => {
       const payload = decisionPayload(e);
@@ -125,13 +126,22 @@ export function createAdmission(deps: AdmissionDeps) {
   };
 
   /**
-   * Gives a lease back. LLM: first re-read what the worker keeps resident (weights + context),
-   * so the ledger never shows the memory as free while the worker still holds it.
+   * Gives a lease back. LLM: the worker keeps the model and its context resident, so the ledger
+   * books them before the lease goes — at once when the worker already reported this model at
+   * this context size, else after re-reading its health — and the memory never shows as free
+   * while the worker still holds it. The health read then confirms (or corrects) the booking.
    */
   const finish = (est: NodeEstimate, release: () => void, peakBytes: number | undefined) => {
     if (peakBytes) noteMeasured(est, peakBytes);
     if (est.worker !== 'llm') return release();
-    void syncLlmLedger(arbiter, supervisor, labels).then((loaded) => {
+    const known = est.model && est.contextSize ? footprints.get(est.model, est.contextSize) : undefined;
+    if (known) {
+      arbiter.noteResident('llm', est.model, known.weightsBytes, 'weights', est.label);
+      arbiter.noteResident('llm', est.model, known.kvBytes, 'kv', est.label);
+      release();
+      release = () => undefined;
+    }
+    void syncLlmLedger(arbiter, supervisor, labels, footprints).then((loaded) => {
       // The worker's own figure for what it holds is the LLM preset's footprint when no peak was reported.
       if (!peakBytes && loaded && loaded.modelId === est.model && est.preset?.kind === 'llm') {
         deps.presets?.setLlmMeasured(est.preset.value.id, loaded.bytes);
@@ -142,6 +152,8 @@ export function createAdmission(deps: AdmissionDeps) {
 
   const control: AdmissionControl = {
     async admit(req, signal): Promise<Admission> {
+      // Runtime-side nodes (prompt, save, upscale with Lanczos, …) use no worker memory.
+      if (!req.spec.worker) return { mitigations: {}, release: () => undefined };
       const est = estimateNode(req, { facts, presets: deps.presets, rawConfig: config.raw, ...(deps.resolveModel ? { resolveModel: deps.resolveModel } : {}) });
       if (est.model) labels.set(est.model, est.label);
       const lease = await arbiter.reserve(

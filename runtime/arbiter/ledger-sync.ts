@@ -28,7 +28,7 @@ export interface LlmLoaded {
  * Never throws: a health failure leaves the ledger unchanged (the next sync or a crash event
  * corrects it) and returns undefined.
  */
-export async function syncLlmLedger(arbiter: Arbiter, supervisor: WorkerSupervisor, labels: ReadonlyMap<string, string>): Promise<LlmLoaded | null | undefined> {
+export async function syncLlmLedger(arbiter: Arbiter, supervisor: WorkerSupervisor, labels: ReadonlyMap<string, string>, memo?: LlmFootprints): Promise<LlmLoaded | null | undefined> {
   const st = supervisor.status().llm;
   if (!st || st.state !== 'ready') {
     arbiter.noteUnloaded('llm');
@@ -49,6 +49,7 @@ export async function syncLlmLedger(arbiter: Arbiter, supervisor: WorkerSupervis
   const weights = loaded.weightsBytes ?? loaded.bytes;
   const kv = loaded.kvBytes ?? Math.max(0, loaded.bytes - weights);
   const label = labels.get(loaded.modelId) ?? loaded.modelId.split('/').pop();
+  memo?.remember(loaded);
   arbiter.noteResident('llm', loaded.modelId, weights, 'weights', label);
   if (kv > 0) arbiter.noteResident('llm', loaded.modelId, kv, 'kv', label);
   else arbiter.noteUnloaded('llm', loaded.modelId, 'kv');
@@ -71,4 +72,23 @@ export async function evictOnWorker(supervisor: WorkerSupervisor, worker: string
   const loaded = (await client.health().catch(() => null))?.loaded as LlmLoaded | null | undefined;
   if (loaded && model && loaded.modelId !== model) return;
   await supervisor.unload(worker, mode);
+}
+
+/**
+ * What the LLM worker reported keeping for a model at a context size (bytes), so that when a job
+ * ends the ledger can book the model + context at once — the lease is given back without waiting
+ * for a health round trip, and a waiting SD job sees the context as resident (to evict it) rather
+ * than as a running lease (to wait for or mitigate around). Unknown pairs wait for the worker's report.
+ */
+export class LlmFootprints {
+  private readonly byKey = new Map<string, { weightsBytes: number; kvBytes: number }>();
+
+  remember(l: LlmLoaded): void {
+    if (!l.contextSize || !l.kvBytes) return;
+    this.byKey.set(`${l.modelId}\u0000${l.contextSize}`, { weightsBytes: l.weightsBytes ?? l.bytes - l.kvBytes, kvBytes: l.kvBytes });
+  }
+
+  get(model: string, contextSize: number): { weightsBytes: number; kvBytes: number } | undefined {
+    return this.byKey.get(`${model}\u0000${contextSize}`);
+  }
 }

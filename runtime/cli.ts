@@ -15,6 +15,9 @@ import { prepareGraph } from './server/graph-input';
 import { catalog } from '../nodes/index';
 import { runView } from './server/routes/runs';
 import { APP_VERSION } from './version';
+import { readLock } from './fs/home-lock';
+import { runRemote } from './cli-remote';
+import { printEvent } from './cli-print';
 import { runImportCommand } from './library/import-cli';
 
 const program = new Command('mysti').description('MystiCanvas: a local, private AI creative studio').version(APP_VERSION);
@@ -70,16 +73,17 @@ program
       printError(err, file);
       process.exit(2);
     }
-    const studio = await startStudio({ config, logger: log, listen: false });
+    // A studio already serving this data directory runs it; never open its database behind its back.
+    const owner = readLock(config.home);
+    if (owner?.port) {
+      const host = owner.host && owner.host !== '0.0.0.0' ? owner.host : '127.0.0.1';
+      process.exit(await runRemote(`http://${host.includes(':') ? `[${host}]` : host}:${owner.port}`, graph, config.home, Boolean(o.json)));
+    }
+    const studio = await startStudio({ config, logger: log, listen: false, backgroundImport: false });
     const run = studio.queue.submit(graph);
     console.error(`run ${run.id} queued (${graph.nodes.length} nodes)`);
     const off = studio.bus.on((e) => {
-      if (e.runId !== run.id) return;
-      if (e.type === 'node.started') console.error(`  ▶ ${e.nodeId} (${e.type === 'node.started' ? String(e['type']) : ''})`.replace(' (node.started)', ''));
-      else if (e.type === 'node.progress' && e.step !== undefined) process.stderr.write(`\r    ${e.nodeId} ${e.phase ?? ''} ${e.step}/${e.steps ?? '?'}   `);
-      else if (e.type === 'node.cached') console.error(`  ✓ ${e.nodeId} (cached)`);
-      else if (e.type === 'node.completed') console.error(`\r  ✓ ${e.nodeId} ${e.ms} ms          `);
-      else if (e.type === 'node.failed') console.error(`\r  ✗ ${e.nodeId}: ${(e.error as { code: string; message: string }).code}: ${(e.error as { message: string }).message}`);
+      if (e.runId === run.id) printEvent(e);
     });
     await studio.queue.idle();
     off();
@@ -126,4 +130,13 @@ function printError(err: unknown, file: string): void {
   } else console.error(`${file}: ${(err as Error).message}`);
 }
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Expected failures (data folder in use, port taken, bad config) get one clear line, not a stack.
+  const e = err as NodeJS.ErrnoException;
+  if (err instanceof MystiError) console.error(`mysti: ${err.code}: ${err.message}`);
+  else if (e.code === 'EADDRINUSE') console.error(`mysti: port in use: ${e.message}. Set MYSTI_PORT or --port.`);
+  else throw err;
+  process.exit(1);
+}

@@ -25,6 +25,7 @@ import { sweepOrphans } from './library/sweep';
 import type { Studio } from './studio';
 import type { EngineDeps } from './engine/deps';
 import { TMP_PREFIX } from './fs/atomic';
+import { acquireLock } from './fs/home-lock';
 import { createAdmission } from './arbiter/admission';
 import { PresetStore } from './store/presets';
 import { VramPeakStore } from './store/arbiter';
@@ -70,6 +71,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   const config = opts.config ?? loadConfig();
   const logger = opts.logger ?? createLogger();
   ensureDirs(config);
+  const lock = acquireLock(config.home);
   const store = Store.open(config.dbFile);
   seedDefaultAliases(store.db);
   const bus = new EventBus(store.events);
@@ -175,6 +177,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     });
     port = (server.address() as AddressInfo).port;
     hub = attachWsHub(server, bus, logger);
+    lock.update({ port, host: config.host });
     logger.info({ url: `http://${config.host}:${port}`, home: config.home }, 'MystiCanvas is running');
   }
 
@@ -196,6 +199,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       await supervisor.close();
       admission.close();
       store.close();
+      lock.release();
       // Leftover temp files of this session are garbage now.
       for (const f of fs.existsSync(config.paths.tmp) ? fs.readdirSync(config.paths.tmp) : []) {
         if (f.startsWith(TMP_PREFIX)) fs.rmSync(path.join(config.paths.tmp, f), { force: true });

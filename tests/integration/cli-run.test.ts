@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngTextFile } from '../../runtime/png';
 import { GraphBuilder, txt2imgChain } from '../helpers/graph-builder';
 import { makeTempHome, REPO_ROOT, type TempHome } from '../helpers/temp-home';
+import { startTestStudio } from '../helpers/studio';
 
 interface CliResult {
   code: number | null;
@@ -93,5 +94,22 @@ describe('mysti run', () => {
     expect(params).toMatch(/^a cat on a windowsill\n/);
     expect(params).toMatch(/Steps: 4,/);
     expect(params).toMatch(/Seed: 1234/);
+  });
+
+  it('with a studio serving the same data folder, submits to it over HTTP instead of opening the database', async () => {
+    const served = await startTestStudio({ home, stepMs: 2 });
+    try {
+      const before = served.studio.store.runs.list(100).length;
+      const r = await mysti(home, ['run', write('remote.json', txt2imgChain({ text: 'remote fox' }).finalize()), '--set', 'gen.steps=3']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`queued on the studio at http://127.0.0.1:${served.port}`);
+      expect(r.stderr).toMatch(/completed/);
+      const runs = served.studio.store.runs.list(100);
+      expect(runs.length).toBe(before + 1);
+      expect(runs[0]!.status).toBe('completed');
+      expect(r.stdout).toMatch(/^prompt\.text: "remote fox"$/m);
+    } finally {
+      await served.close();
+    }
   });
 });

@@ -53,7 +53,15 @@ export function installShortcuts(flow: ReactFlowInstance): () => void {
     const mod = e.ctrlKey || e.metaKey;
     const k = e.key.toLowerCase();
     if (k === 'escape') {
+      const ui = useUi.getState();
+      const dialog = ui.addMenu || ui.help || ui.workflows;
       useUi.setState({ addMenu: undefined, help: false, workflows: false });
+      if (!dialog && !typing(e.target)) {
+        const s = useGraph.getState();
+        if (s.nodes.some((n) => n.selected) || s.edges.some((x) => x.selected)) {
+          setTransient({ nodes: s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), edges: s.edges.map((x) => (x.selected ? { ...x, selected: false } : x)) });
+        }
+      }
       return;
     }
     if (mod && k === 's') {

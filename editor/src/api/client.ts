@@ -67,6 +67,16 @@ export interface ModelEntry {
   kind: string;
   name: string;
   bytes?: number;
+  /** Recognized model family (sd1, sdxl, flux…) or null when the header did not say. */
+  family?: string | null;
+  /** The file is gone from disk (kept in the registry for old graphs). */
+  missing?: boolean;
+}
+
+/** A model preset (GET /api/presets/image|llm); nodes refer to it by name. */
+export interface PresetEntry {
+  id: string;
+  name: string;
 }
 
 /** Summary of one run as GET /api/runs lists it. */
@@ -81,6 +91,11 @@ export interface RunSummary {
 export const api = {
   nodes: () => request<{ nodes: NodeSpecJson[] }>('/api/nodes').then((r) => r.nodes),
   models: () => request<{ models: ModelEntry[] }>('/api/models').then((r) => r.models ?? []),
+  /** Where the runtime looks for model files (MYSTI_MODELS or ~/.mysticanvas/models). */
+  health: () => request<{ status: string; modelFolders?: string[]; sdCppConfigured?: boolean }>('/api/health'),
+  /** Rescans the model folders (POST /api/models/scan). */
+  scanModels: () => request<unknown>('/api/models/scan', { method: 'POST' }),
+  presets: (kind: 'image' | 'llm') => request<{ presets: PresetEntry[] }>(`/api/presets/${kind}`).then((r) => r.presets ?? []),
   vram: () => request<Record<string, unknown>>('/api/vram'),
   listGraphs: () =>
     request<{ graphs?: SavedGraph[]; items?: SavedGraph[] } | SavedGraph[]>('/api/graphs').then((r) =>

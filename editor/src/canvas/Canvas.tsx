@@ -28,6 +28,7 @@ import { isAnnotation, type FlowNode } from '../graph/types';
 import { NODE_MIME } from '../panels/Palette';
 import { onEdgesChange, onNodesChange } from './changes';
 import { edgeTypes, nodeTypes } from './types';
+import { CanvasHints } from './CanvasHints';
 
 const isValidConnection = (c: Connection | Edge) => !connectionProblem(c as Connection);
 const onConnect = (c: Connection) => connect(c);
@@ -165,6 +166,7 @@ export function Canvas() {
         <MiniMap pannable zoomable nodeColor={minimapColor} maskColor="rgba(10,12,16,0.7)" />
         <Controls showInteractive={false} />
       </ReactFlow>
+      <CanvasHints />
     </div>
   );
 }

@@ -49,7 +49,7 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
       title={spec.description}
     >
       <header className="mnode-head">
-        <span className="mnode-title">{spec.title}</span>
+        <span className="mnode-title">{typeof data.extra?.title === 'string' && data.extra.title ? data.extra.title : spec.title}</span>
         {status && <span className={`badge badge-${status}`}>{STATUS_LABEL[status]}</span>}
       </header>
       <Ports spec={spec} fieldIssue={fieldIssue} />

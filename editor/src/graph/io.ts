@@ -10,6 +10,8 @@ import { loadFlow, markSaved, useGraph } from '../state/graph';
 import { toast } from '../state/toasts';
 import { setIssues } from '../state/ui';
 import { docToFlow, flowToDoc } from './convert';
+import { defaultWorkflow } from './default-workflow';
+import { useCatalog } from '../state/catalog';
 
 const HASH_PREFIX = '#g=';
 const DRAFT_KEY = 'mysti.draft';
@@ -114,7 +116,11 @@ export async function importFile(file: File): Promise<boolean> {
   }
 }
 
-/** Reopens what the URL names, else the unsaved draft of the last session. */
+/**
+ * Reopens what the URL names, else the unsaved draft of the last session, else (first open, or
+ * after a saved workflow was closed with New and never edited) the default workflow. Call after
+ * the catalog and models are loaded: the default preselects a model.
+ */
 export async function restoreSession(): Promise<void> {
   if (location.hash.startsWith(HASH_PREFIX)) {
     if (await openSaved(decodeURIComponent(location.hash.slice(HASH_PREFIX.length)))) return;
@@ -123,11 +129,19 @@ export async function restoreSession(): Promise<void> {
   if (draft) {
     try {
       const d = JSON.parse(draft) as { doc: GraphDoc; id?: string; dirty?: boolean };
-      openDoc(d.doc, { id: d.id, name: d.doc.name }, d.dirty ?? true);
+      if (openDoc(d.doc, { id: d.id, name: d.doc.name }, d.dirty ?? true)) return;
     } catch {
-      localStorage.removeItem(DRAFT_KEY);
+      /* unreadable draft: fall through to the default */
     }
+    localStorage.removeItem(DRAFT_KEY);
   }
+  openDefault();
+}
+
+/** Puts the default workflow (prompt + negative → Text to image → Save image) on the canvas, unsaved and not dirty. */
+export function openDefault(): void {
+  const doc = defaultWorkflow(useCatalog.getState().models);
+  openDoc(doc, { name: doc.name });
 }
 
 /** Keeps a local draft of unsaved work so a reload or crash loses nothing (debounced 400 ms). */

@@ -5,17 +5,30 @@
  */
 import { create } from 'zustand';
 import type { NodeSpecJson, PortType } from '../../../nodes/index';
-import { api, type ModelEntry } from '../api/client';
+import { api, type ModelEntry, type PresetEntry } from '../api/client';
 
 interface CatalogState {
   specs: ReadonlyMap<string, NodeSpecJson>;
   ordered: readonly NodeSpecJson[];
   models: readonly ModelEntry[];
+  /** Model presets by kind (GET /api/presets/image|llm). */
+  presets: { image: readonly PresetEntry[]; llm: readonly PresetEntry[] };
+  /** Folders the runtime scans for models (GET /api/health), for the "no models" hint. */
+  modelFolders?: readonly string[];
+  /** True once the model list was fetched (an empty list then really means no models). */
+  modelsLoaded: boolean;
   loaded: boolean;
   error?: string;
 }
 
-export const useCatalog = create<CatalogState>(() => ({ specs: new Map(), ordered: [], models: [], loaded: false }));
+export const useCatalog = create<CatalogState>(() => ({
+  specs: new Map(),
+  ordered: [],
+  models: [],
+  presets: { image: [], llm: [] },
+  modelsLoaded: false,
+  loaded: false,
+}));
 
 /** Loads the catalog; on failure the store carries `error` and the app shows it. */
 export async function loadCatalog(): Promise<void> {
@@ -27,13 +40,21 @@ export async function loadCatalog(): Promise<void> {
   }
 }
 
-/** Refreshes the model list; a failure leaves the previous list (the picker says "no models"). */
+/**
+ * Refreshes the model list, the presets and the model folders; each failure leaves the previous
+ * value (the pickers then say "no models"), so one missing endpoint never blocks the others.
+ */
 export async function loadModels(): Promise<void> {
-  try {
-    useCatalog.setState({ models: await api.models() });
-  } catch {
-    /* the registry may be empty or the endpoint missing; pickers fall back to free text */
-  }
+  const [models, image, llm, health] = await Promise.allSettled([api.models(), api.presets('image'), api.presets('llm'), api.health()]);
+  const s = useCatalog.getState();
+  useCatalog.setState({
+    ...(models.status === 'fulfilled' ? { models: models.value, modelsLoaded: true } : {}),
+    presets: {
+      image: image.status === 'fulfilled' ? image.value : s.presets.image,
+      llm: llm.status === 'fulfilled' ? llm.value : s.presets.llm,
+    },
+    ...(health.status === 'fulfilled' && health.value.modelFolders ? { modelFolders: health.value.modelFolders } : {}),
+  });
 }
 
 export const useSpec = (type: string | undefined) => useCatalog((s) => (type ? s.specs.get(type) : undefined));

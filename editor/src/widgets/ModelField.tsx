@@ -13,7 +13,7 @@ export function ModelField({ schema, value, onChange }: WidgetProps) {
   const v = typeof value === 'string' ? value : '';
   const known = v === '' || list.some((m) => m.id === v || m.name === v);
   return (
-    <select className="nodrag nowheel" value={v} onChange={(e) => onChange(e.target.value)} data-model-kind={kind}>
+    <select className={`nodrag nowheel${known ? '' : ' missing'}`} value={v} onChange={(e) => onChange(e.target.value)} data-model-kind={kind}>
       <option value="">{list.length ? '(none)' : `(no ${kind ?? ''} models found)`}</option>
       {!known && <option value={v}>{`${v} (missing)`}</option>}
       {list.map((m) => (

@@ -8,6 +8,7 @@ import { SeedField } from './SeedField';
 import { ModelField } from './ModelField';
 import { ToggleField } from './ToggleField';
 import { LorasField } from './LorasField';
+import { PresetField } from './PresetField';
 
 interface Props {
   nodeId: string;
@@ -42,6 +43,9 @@ export const ParamField = memo(function ParamField({ nodeId, name, schema, value
       break;
     case 'model':
       control = <ModelField {...props} />;
+      break;
+    case 'preset':
+      control = <PresetField {...props} />;
       break;
     case 'toggle':
       control = <ToggleField {...props} />;

@@ -7,6 +7,7 @@ export interface ParamSchema {
   widget?: string;
   step?: number;
   modelKind?: string;
+  presetKind?: string;
   labels?: Record<string, string>;
   label?: string;
   description?: string;

@@ -75,7 +75,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   const store = Store.open(config.dbFile);
   seedDefaultAliases(store.db);
   const bus = new EventBus(store.events);
-  const registry = new ModelRegistry(store.db, config.modelFolders);
+  const registry = new ModelRegistry(store.db, config.modelFolders, { allowUnsafeModels: config.raw.allowUnsafeModels === true });
   const supervisor = new WorkerSupervisor({
     workers: opts.workers ?? defaultWorkers(config),
     logger,

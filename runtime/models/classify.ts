@@ -1,14 +1,15 @@
 /**
  * Decides a model file's registry kind from (1) the folder names on its path, as laid out by
- * ComfyUI's `models/` tree (checkpoints/, loras/, vae/, upscale_models/, text_encoders/, …),
- * (2) for GGUF files, the header's `general.architecture`, (3) the file extension.
+ * ComfyUI's `models/` tree (checkpoints/, loras/, vae/, upscale_models/, text_encoders/,
+ * embeddings/, …), (2) for GGUF files, the header's `general.architecture`, (3) what the tensor
+ * names say (family.ts), (4) the file extension.
  */
 import type { ModelKind } from '../store/models';
 
 /** Extensions the registry considers model files (lower case, with dot). */
 export const MODEL_EXTENSIONS = new Set(['.gguf', '.safetensors', '.sft', '.ckpt', '.pt', '.pth', '.bin']);
 
-/** Pickle-based formats: sd.cpp parses them natively; the UI should flag them. */
+/** Pickle-based formats: unpickling can run arbitrary code, so they are flagged `unsafe` and only loaded with consent. */
 export const PICKLE_EXTENSIONS = new Set(['.ckpt', '.pt', '.pth', '.bin']);
 
 /** ComfyUI folder names (folder_paths.py) and a few common variants → kind. */
@@ -20,6 +21,7 @@ const FOLDER_KIND: Record<string, ModelKind> = {
   upscale_models: 'upscaler', esrgan: 'upscaler', upscalers: 'upscaler',
   text_encoders: 'text_encoder', clip: 'text_encoder', t5: 'text_encoder',
   llm: 'llm', llms: 'llm', 'language_models': 'llm', gguf_llm: 'llm',
+  embeddings: 'embedding', embedding: 'embedding', textual_inversion: 'embedding',
 };
 
 /** llama.cpp language-model architectures (llama-arch.cpp `LLM_ARCH_NAMES`, the common ones). */
@@ -40,13 +42,16 @@ export const DIFFUSION_ARCHITECTURES = new Set([
  * @param relDir directory of the file relative to its model folder, `/`-separated ('' at the root)
  * @param ext lower-case extension with dot
  * @param ggufArch `general.architecture` when the file is a valid GGUF, else null
+ * @param contentKind what the tensor names say (family.ts), when known; it overrides a generic
+ *   `checkpoints/` placement (a LoRA dropped there is still a LoRA) but not a specific folder
  */
-export function classifyModel(relDir: string, ext: string, ggufArch: string | null): ModelKind {
+export function classifyModel(relDir: string, ext: string, ggufArch: string | null, contentKind: ModelKind | null = null): ModelKind {
   const parts = relDir.split('/').filter(Boolean).map((p) => p.toLowerCase());
   // The innermost known folder wins (e.g. checkpoints/loras-test/ is unusual, loras/sdxl/ common).
   let folderKind: ModelKind | null = null;
   for (const p of parts) if (FOLDER_KIND[p]) folderKind = FOLDER_KIND[p];
   if (folderKind && folderKind !== 'sd' && folderKind !== 'llm') return folderKind;
+  if (contentKind && contentKind !== 'unknown' && !(ggufArch && LLM_ARCHITECTURES.has(ggufArch))) return contentKind;
   if (ext === '.gguf') {
     if (ggufArch && LLM_ARCHITECTURES.has(ggufArch)) return folderKind === 'sd' ? 'sd' : 'llm';
     if (ggufArch && DIFFUSION_ARCHITECTURES.has(ggufArch)) return 'sd';

@@ -80,6 +80,8 @@ export interface GgufHeader {
   hasChatTemplate: boolean;
   /** ggml type id → tensor count, for the "quantization" shown in the UI. */
   tensorTypes: Record<number, number>;
+  /** Tensor infos (names + ggml-order dims), for family detection of diffusion files. */
+  tensors: GgufTensor[];
 }
 
 /** ggml type → [block size in elements, bytes per block] (ggml.c `type_traits`). Unknown types skip the size check. */
@@ -295,6 +297,7 @@ export async function readGgufHeader(file: string): Promise<GgufHeader> {
       headCountKv: a('attention.head_count_kv'),
       hasChatTemplate: typeof metadata['tokenizer.chat_template'] === 'string' && (metadata['tokenizer.chat_template'] as string).length > 0,
       tensorTypes,
+      tensors,
     };
   } finally {
     await fh.close();

@@ -1,8 +1,9 @@
 /**
  * The model registry: scans the configured model folders (MYSTI_MODELS, design.md §10),
- * classifies files (classify.ts), validates GGUF headers with our bounded reader (gguf.ts) so a
- * bad file is flagged before any native load, persists rows (store/models.ts), hashes files in
- * the background, and resolves a node's `model` param to a file.
+ * describes files from header-only reads (describe.ts: bounded GGUF and safetensors readers,
+ * family detection, pickle files flagged unsafe) so a bad or unsafe file is refused before any
+ * native load, persists rows (store/models.ts), hashes files in the background (sha256; the
+ * AutoV2 hash is its first 10 hex digits), and resolves a node's `model` param to a file.
  *
  * Ids are paths relative to their model folder with `/` separators (e.g. `llm/stories260K.gguf`);
  * when two folders hold the same relative path, the later one gets `<folderIndex>:<rel>`.
@@ -11,10 +12,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import { UserError, MystiError } from '../errors';
+import { UserError } from '../errors';
 import { ModelStore, type ModelKind, type ModelRow } from '../store/models';
-import { classifyModel, MODEL_EXTENSIONS, PICKLE_EXTENSIONS } from './classify';
-import { readGgufHeader, summarizeGguf } from './gguf';
+import { MODEL_EXTENSIONS, PICKLE_EXTENSIONS } from './classify';
+import { describeModel as describe, type FoundFile } from './describe';
 import type { ResolvedModel } from '../engine/executor';
 
 export interface ScanResult {
@@ -24,7 +25,7 @@ export interface ScanResult {
   updated: number;
   /** Rows newly marked missing. */
   missing: number;
-  /** GGUF files rejected by the header reader (kept as kind `unknown` with the reason). */
+  /** Files rejected by a header reader (kept with `metadata.invalid` = the reason). */
   invalid: number;
 }
 
@@ -39,9 +40,21 @@ function isInside(root: string, p: string): boolean {
   return rel === '' ? false : !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
+/** Registry options (config.json). */
+export interface RegistryOptions {
+  /** `allowUnsafeModels`: load pickle files (.ckpt/.pth/.pt/.bin) without per-file consent. */
+  allowUnsafeModels?: boolean;
+}
+
+/** AutoV2 model hash (A1111 ≥ 1.0 "Model hash", Civitai): the first 10 hex digits of the file's sha256. */
+export function autoV2(sha256: string | null): string | null {
+  return sha256 ? sha256.slice(0, 10) : null;
+}
+
 export class ModelRegistry {
   readonly store: ModelStore;
   readonly folders: readonly string[];
+  readonly allowUnsafeModels: boolean;
   private hashing: Promise<void> | null = null;
   private stopped = false;
   private currentHash: fs.ReadStream | null = null;
@@ -50,9 +63,10 @@ export class ModelRegistry {
    * @param db an open, migrated better-sqlite3 database
    * @param folders model folders (absolute or relative to cwd); missing folders are allowed
    */
-  constructor(db: Database, folders: string[]) {
+  constructor(db: Database, folders: string[], opts: RegistryOptions = {}) {
     this.store = new ModelStore(db);
     this.folders = folders.map((f) => path.resolve(f));
+    this.allowUnsafeModels = opts.allowUnsafeModels === true;
   }
 
   /**
@@ -102,7 +116,8 @@ export class ModelRegistry {
    * leave every folder are refused.
    *
    * @throws UserError MODEL_NOT_CONFIGURED (empty ref), PATH_OUTSIDE_ROOT, MODEL_NOT_FOUND
-   *   (names the folders searched), MODEL_INVALID (a GGUF the scan rejected), MODEL_WRONG_KIND.
+   *   (names the folders searched), MODEL_INVALID (a header the scan rejected), MODEL_UNSAFE (a
+   *   pickle file without consent: see {@link allowUnsafe}), MODEL_WRONG_KIND.
    */
   resolve(ref: string, kind: ModelKind): ResolvedModel {
     const clean = ref.trim();
@@ -135,6 +150,17 @@ export class ModelRegistry {
     if (row?.metadata?.invalid) {
       throw new UserError('MODEL_INVALID', String(row.metadata.invalid), { ref, path: abs });
     }
+    const unsafe = row?.metadata?.unsafe === true || PICKLE_EXTENSIONS.has(path.extname(abs).toLowerCase());
+    if (unsafe && !this.allowUnsafeModels && !(row?.allowUnsafe && row.bytes === st.size && row.mtimeMs === Math.trunc(st.mtimeMs))) {
+      const id = row?.id ?? clean;
+      throw new UserError(
+        'MODEL_UNSAFE',
+        `"${ref}" is a pickle file (${path.extname(abs)}), which can run arbitrary code when it is loaded, so it is not passed to the engine without your consent: ` +
+          `convert it to .safetensors, or allow this file (POST /api/models/${encodeURIComponent(id)}/allow-unsafe) or all pickle files ("allowUnsafeModels": true in config.json)`,
+        { ref, id, path: abs },
+        403,
+      );
+    }
     if (row && row.kind !== kind && row.kind !== 'unknown') {
       throw new UserError('MODEL_WRONG_KIND', `"${ref}" is a ${row.kind} model, this node needs a ${kind} model`, { ref, kind: row.kind, wanted: kind });
     }
@@ -145,6 +171,19 @@ export class ModelRegistry {
       bytes: st.size,
       identity: fresh && row?.sha256 ? `sha256:${row.sha256}` : `${st.size}:${Math.trunc(st.mtimeMs)}`,
     };
+  }
+
+  /**
+   * Records the user's consent to load one pickle file (or withdraws it). The consent is tied to
+   * the file as scanned: a changed size or mtime clears it on the next scan.
+   * @throws UserError NOT_FOUND (no such id), MODEL_NOT_UNSAFE (the file is not a pickle file)
+   */
+  allowUnsafe(id: string, allow: boolean): ModelRow {
+    const row = this.store.get(id);
+    if (!row || row.missing) throw new UserError('NOT_FOUND', `no model with id "${id}"`, { id }, 404);
+    if (row.metadata?.unsafe !== true) throw new UserError('MODEL_NOT_UNSAFE', `"${id}" is not a pickle file; it needs no consent`, { id });
+    this.store.setAllowUnsafe(id, allow);
+    return this.store.get(id)!;
   }
 
   /**
@@ -203,14 +242,6 @@ export class ModelRegistry {
   }
 }
 
-interface FoundFile {
-  abs: string;
-  /** Relative to the model folder, `/`-separated. */
-  rel: string;
-  size: number;
-  mtimeMs: number;
-}
-
 function statFile(p: string): fs.Stats | undefined {
   try {
     const st = fs.statSync(p);
@@ -250,22 +281,4 @@ async function* walk(root: string, visited: Set<string>, dir = root): AsyncGener
       yield { abs, rel: path.relative(root, abs).split(path.sep).join('/'), size: st.size, mtimeMs: Math.trunc(st.mtimeMs) };
     }
   }
-}
-
-/** Builds the row fields for one file (reads the GGUF header when it is one). */
-async function describe(f: FoundFile): Promise<Omit<ModelRow, 'id' | 'sha256' | 'missing' | 'addedAt' | 'updatedAt'>> {
-  const ext = path.extname(f.abs).toLowerCase();
-  const relDir = path.posix.dirname(f.rel) === '.' ? '' : path.posix.dirname(f.rel);
-  const base = { name: path.basename(f.abs), path: f.abs, bytes: f.size, mtimeMs: f.mtimeMs };
-  if (ext === '.gguf') {
-    try {
-      const h = await readGgufHeader(f.abs);
-      return { ...base, kind: classifyModel(relDir, ext, h.architecture), family: h.architecture, metadata: summarizeGguf(h) };
-    } catch (err) {
-      const message = err instanceof MystiError ? err.message : `cannot read GGUF header: ${(err as Error).message}`;
-      return { ...base, kind: 'unknown', family: null, metadata: { format: 'gguf', invalid: message } };
-    }
-  }
-  const format = PICKLE_EXTENSIONS.has(ext) ? 'pickle' : 'safetensors';
-  return { ...base, kind: classifyModel(relDir, ext, null), family: null, metadata: { format } };
 }

@@ -1,6 +1,12 @@
-/** GET /api/health, /api/nodes, /api/specs/hash, /api/models, POST /api/models/scan, GET /api/vram. */
+/**
+ * GET /api/health, /api/nodes, /api/specs/hash, /api/models, POST /api/models/scan,
+ * POST /api/models/:id/allow-unsafe, GET /api/vram.
+ */
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
+import { z } from 'zod';
+import { autoV2, ModelRegistry } from '../../models/registry';
+import { UserError } from '../../errors';
 import { specToJson } from '../../../nodes/core/catalog-json';
 import { APP_VERSION } from '../../version';
 import type { Studio } from '../../studio';
@@ -25,7 +31,37 @@ export function systemRoutes(s: Studio): Hono {
   );
   app.get('/nodes', (c) => c.json({ nodes: catalogJson, specsHash }));
   app.get('/specs/hash', (c) => c.json({ specsHash }));
-  app.get('/models', (c) => c.json({ models: s.models.list(c.req.query('kind') || undefined), folders: s.config.modelFolders }));
+  // Registry rows add the AutoV2 hash and the pickle consent state to the listing when the
+  // registry is wired in (services.registry); each row: {id, kind, name, path, bytes, sha256,
+  // autoV2, family, unsafe, allowUnsafe, hashing, metadata}.
+  const registry = s.services.registry instanceof ModelRegistry ? s.services.registry : null;
+  app.get('/models', (c) => {
+    const models = s.models.list(c.req.query('kind') || undefined).map((m) => {
+      const row = registry?.get(m.id);
+      const unsafe = (m.metadata as { unsafe?: boolean } | null)?.unsafe === true;
+      return {
+        ...m, autoV2: autoV2(m.sha256 ?? null), unsafe,
+        allowUnsafe: unsafe && (registry?.allowUnsafeModels === true || row?.allowUnsafe === true),
+        hashing: !m.sha256,
+      };
+    });
+    return c.json({ models, folders: s.config.modelFolders });
+  });
+  const allowBody = z.object({ allow: z.boolean().default(true) });
+  // Ids contain `/` (paths relative to a model folder): clients send them URL-encoded.
+  app.post('/models/:id/allow-unsafe', async (c) => {
+    if (!registry) throw new UserError('NOT_AVAILABLE', 'the model registry is not available', undefined, 503);
+    const text = await c.req.text();
+    let raw: unknown = {};
+    try {
+      if (text.trim()) raw = JSON.parse(text);
+    } catch {
+      throw new UserError('BAD_REQUEST', 'the body is not JSON; send {"allow": true} or {"allow": false}');
+    }
+    const body = allowBody.parse(raw);
+    const row = registry.allowUnsafe(c.req.param('id'), body.allow);
+    return c.json({ id: row.id, unsafe: true, allowUnsafe: row.allowUnsafe });
+  });
   app.post('/models/scan', async (c) => c.json(await s.models.scan()));
   app.get('/vram', (c) => c.json(s.vram()));
   return app;

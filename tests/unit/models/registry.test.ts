@@ -7,6 +7,9 @@ import { openDb } from '../../../runtime/store/db';
 import { ModelRegistry, modelFoldersFromEnv } from '../../../runtime/models/registry';
 import { classifyModel } from '../../../runtime/models/classify';
 import type { Db } from '../../../runtime/store/db';
+import { FAMILY_FILES, safetensorsBytes } from './craft';
+
+const sd1 = () => safetensorsBytes(FAMILY_FILES.sd1!.tensors);
 
 const REAL = '/work/shared/models/stories260K.gguf';
 const REAL_SHA = '270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d';
@@ -50,9 +53,9 @@ describe('ModelRegistry', () => {
   it('scans a ComfyUI-style tree recursively and persists rows', async () => {
     fs.mkdirSync(path.join(root, 'llm'));
     fs.copyFileSync(REAL, path.join(root, 'llm', 'stories260K.gguf'));
-    put('checkpoints/sd15.safetensors', 'x'.repeat(100));
-    put('loras/style.safetensors', 'l');
-    put('vae/ae.safetensors', 'v');
+    put('checkpoints/sd15.safetensors', sd1());
+    put('loras/style.safetensors', safetensorsBytes(FAMILY_FILES.lora_sd1!.tensors));
+    put('vae/ae.safetensors', safetensorsBytes(FAMILY_FILES.vae!.tensors));
     put('upscale_models/4x.pth', 'u');
     put('checkpoints/readme.txt', 'not a model');
     put('.hidden/secret.gguf', 'h');
@@ -102,7 +105,7 @@ describe('ModelRegistry', () => {
   it('resolves ids, relative paths and bare names; refuses escapes; names the folders when missing', async () => {
     fs.mkdirSync(path.join(root, 'llm'));
     fs.copyFileSync(REAL, path.join(root, 'llm', 'stories260K.gguf'));
-    put('checkpoints/sd.safetensors', 's');
+    put('checkpoints/sd.safetensors', sd1());
     const other = fs.mkdtempSync(path.join(os.tmpdir(), 'models2-'));
     try {
       const reg = new ModelRegistry(db, [root, other]);

@@ -15,29 +15,38 @@ import { VramPeakStore } from '../../runtime/store/arbiter';
 import { Corrections, MIN_RATIO } from '../../runtime/arbiter/corrections';
 import { estimateSd } from '../../runtime/arbiter/estimate';
 import { requestNeed } from '../../runtime/arbiter/decide';
+import { ModelRegistry } from '../../runtime/models/registry';
 import { SD_MODEL, makeTempHome, type TempHome } from '../helpers/temp-home';
 
 export const MIB = 1024 * 1024;
 
 /** Bytes the arbiter projects for one stand-in txt2img at `size`² (cfg 7) once the ratio is seeded. */
-export function seededSdNeed(home: TempHome, size: number): number {
+export function seededSdNeed(home: ArbiterHome, size: number): number {
   const bytes = fs.statSync(path.join(home.models, SD_MODEL)).size;
-  // The registry has no family for a bare safetensors file: the estimate uses the conservative row.
-  const e = estimateSd([{ role: 'diffusion', bytes }], { family: null, width: size, height: size, cfgScale: 7 });
+  // The family the registry gives the file picks the compute table row, as in the runtime.
+  const e = estimateSd([{ role: 'diffusion', bytes }], { family: home.sdFamily, width: size, height: size, cfgScale: 7 });
   const c = new Corrections();
   c.record(SD_MODEL, 1000, 1);
   const corrected = c.correct(SD_MODEL, e.weightsBytes, e.computeBytes);
   return requestNeed({ holder: 'x', worker: 'sd', model: SD_MODEL, weightsBytes: e.weightsBytes, computeBytes: corrected.computeBytes, sd: e.breakdown, alreadyResidentOnWorker: false }, {});
 }
 
+export interface ArbiterHome extends TempHome {
+  /** The family the model registry gives the stand-in model (null when it cannot tell). */
+  sdFamily: string | null;
+}
+
 /** A temp home whose config.json sets `budgetBytes` exactly, no reserve, and `extra` keys. */
-export function arbiterHome(opts: { budgetBytes?: number; extra?: Record<string, unknown> } = {}): TempHome {
+export async function arbiterHome(opts: { budgetBytes?: number; extra?: Record<string, unknown> } = {}): Promise<ArbiterHome> {
   const home = makeTempHome({ gguf: true, prefix: 'mysti-arbiter-' });
   writeBudget(home, opts.budgetBytes ?? 100_000 * MIB, opts.extra);
   const store = Store.open(path.join(home.home, 'mysticanvas.db'));
   new VramPeakStore(store.db).save({ model: SD_MODEL, projectedBytes: 2 * MIB, actualBytes: MIB, ratio: MIN_RATIO, samples: 1, updatedAt: Date.now() });
+  const registry = new ModelRegistry(store.db, [home.models]);
+  await registry.scan();
+  const sdFamily = registry.get(SD_MODEL)?.family ?? null;
   store.close();
-  return home;
+  return { ...home, sdFamily };
 }
 
 export function writeBudget(home: TempHome, budgetBytes: number, extra: Record<string, unknown> = {}): void {

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStudio, type TestStudio } from '../helpers/studio';
 import { GraphBuilder } from '../helpers/graph-builder';
 import { SD_MODEL, type TempHome } from '../helpers/temp-home';
-import { arbiterHome, decisions, seededSdNeed, writeBudget } from './arbiter-calibrate';
+import { type ArbiterHome, arbiterHome, decisions, seededSdNeed, writeBudget } from './arbiter-calibrate';
 
 const SIZE = 256;
-let home: TempHome;
+let home: ArbiterHome;
 let ts: TestStudio;
 let sdNeed: number;
 let budget: number;
@@ -20,7 +20,7 @@ let budget: number;
 interface LogEntry { holder: string; worker: string; bytes: number; grantedSeq: number; releasedSeq?: number; usedAfterGrant: number }
 
 beforeAll(async () => {
-  home = arbiterHome();
+  home = await arbiterHome();
   sdNeed = seededSdNeed(home, SIZE);
   budget = Math.ceil(sdNeed / 0.7);
   writeBudget(home, budget);

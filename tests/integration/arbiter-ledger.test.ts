@@ -13,19 +13,19 @@ import { startTestStudio, type TestStudio } from '../helpers/studio';
 import { GraphBuilder } from '../helpers/graph-builder';
 import { SD_MODEL, type TempHome } from '../helpers/temp-home';
 import { readVram } from '../../editor/src/panels/VramIndicator';
-import { MIB, arbiterHome, decisions, seededSdNeed, writeBudget } from './arbiter-calibrate';
+import { MIB, type ArbiterHome, arbiterHome, decisions, seededSdNeed, writeBudget } from './arbiter-calibrate';
 
 const LLM = 'stories260K.gguf';
 const SIZE = 512;
 /** Budget headroom beyond the SD need: less than what the LLM keeps resident (~6 MB), more than its weights. */
 const HEADROOM = 3 * MIB;
 
-let home: TempHome;
+let home: ArbiterHome;
 let ts: TestStudio;
 let sdNeed: number;
 
 beforeAll(async () => {
-  home = arbiterHome();
+  home = await arbiterHome();
   sdNeed = seededSdNeed(home, SIZE);
   writeBudget(home, sdNeed + HEADROOM);
   ts = await startTestStudio({ home, env: { MYSTI_LLM_THREADS: '1' } });

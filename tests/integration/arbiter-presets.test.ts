@@ -9,14 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStudio, type TestStudio } from '../helpers/studio';
 import { GraphBuilder } from '../helpers/graph-builder';
 import { SD_MODEL, type TempHome } from '../helpers/temp-home';
-import { arbiterHome, decisions } from './arbiter-calibrate';
+import { type ArbiterHome, arbiterHome, decisions } from './arbiter-calibrate';
 
 const LLM = 'stories260K.gguf';
-let home: TempHome;
+let home: ArbiterHome;
 let ts: TestStudio;
 
 beforeAll(async () => {
-  home = arbiterHome();
+  home = await arbiterHome();
   ts = await startTestStudio({ home, env: { MYSTI_LLM_THREADS: '1' } });
 }, 60_000);
 afterAll(async () => {

@@ -3,7 +3,7 @@
  * ticks (sdcpp.md §1.3), which is what the node's progress shows. A `preset` param supplies the
  * model files and default params (runtime/arbiter/presets.ts).
  */
-import { implement } from '../../runtime/engine/executor';
+import { implement, type ResolvedModel } from '../../runtime/engine/executor';
 import { presetFingerprint, presetStoreOf, withImagePreset } from '../../runtime/arbiter/presets';
 import { forwardProgress, genPayload, imageFromResult, imageInput, textInput } from '../../workers/sd/node-payload';
 import { img2img } from './img2img';
@@ -13,7 +13,8 @@ export default implement(img2img, async (ctx, inputs, raw) => {
   const image = imageInput(inputs.image, 'Image to image');
   const prompt = textInput(inputs.prompt, 'prompt', 'Image to image', true);
   const negative = textInput(inputs.negative, 'negative', 'Image to image', false);
-  const payload = { ...genPayload(ctx, 'img2img', prompt, negative, params), initImagePath: image.path, strength: params.strength };
+  const used: Record<string, ResolvedModel> = {};
+  const payload = { ...genPayload(ctx, 'img2img', prompt, negative, params, used), initImagePath: image.path, strength: params.strength };
   const { output } = await ctx.call('sd', 'img2img', payload, { onProgress: forwardProgress(ctx) });
-  return { image: imageFromResult(output, { mode: 'img2img', model: params.model, ...(preset ? { preset: preset.name } : {}), steps: params.steps, cfgScale: params.cfgScale, sampler: params.sampler, scheduler: params.scheduler, strength: params.strength }) };
+  return { image: imageFromResult(output, { mode: 'img2img', model: params.model, ...(preset ? { preset: preset.name } : {}), steps: params.steps, cfgScale: params.cfgScale, sampler: params.sampler, scheduler: params.scheduler, strength: params.strength }, { ctx, models: used }) };
 }, (ctx, params) => presetFingerprint(ctx.services, 'image', params.preset) ?? '');

@@ -4,7 +4,7 @@
  * (also for "random") is recorded in the image's info. A `preset` param supplies the model files
  * and default params (runtime/arbiter/presets.ts).
  */
-import { implement } from '../../runtime/engine/executor';
+import { implement, type ResolvedModel } from '../../runtime/engine/executor';
 import { presetFingerprint, presetStoreOf, withImagePreset } from '../../runtime/arbiter/presets';
 import { forwardProgress, genPayload, imageFromResult, textInput } from '../../workers/sd/node-payload';
 import { txt2img } from './txt2img';
@@ -13,7 +13,8 @@ export default implement(txt2img, async (ctx, inputs, raw) => {
   const { params, preset } = withImagePreset(txt2img, raw, presetStoreOf(ctx.services));
   const prompt = textInput(inputs.prompt, 'prompt', 'Text to image', true);
   const negative = textInput(inputs.negative, 'negative', 'Text to image', false);
-  const payload = genPayload(ctx, 'txt2img', prompt, negative, params);
+  const used: Record<string, ResolvedModel> = {};
+  const payload = genPayload(ctx, 'txt2img', prompt, negative, params, used);
   const { output } = await ctx.call('sd', 'txt2img', payload, { onProgress: forwardProgress(ctx) });
-  return { image: imageFromResult(output, { mode: 'txt2img', model: params.model, ...(preset ? { preset: preset.name } : {}), steps: params.steps, cfgScale: params.cfgScale, sampler: params.sampler, scheduler: params.scheduler }) };
+  return { image: imageFromResult(output, { mode: 'txt2img', model: params.model, ...(preset ? { preset: preset.name } : {}), steps: params.steps, cfgScale: params.cfgScale, sampler: params.sampler, scheduler: params.scheduler }, { ctx, models: used }) };
 }, (ctx, params) => presetFingerprint(ctx.services, 'image', params.preset) ?? '');

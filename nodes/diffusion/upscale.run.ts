@@ -2,15 +2,18 @@
  * Executor of `upscale`. With an ESRGAN model and method `esrgan`: sd.cpp `-M upscale` on the sd
  * worker (then resized to the asked scale if the model's own factor differs). With method
  * `lanczos`, or no upscaler model: a Lanczos3 resize with sharp right here, and the output says so
- * in `info.method` — never a silent fallback.
+ * in `info.method` — never a silent fallback. The source image's seed is carried into the
+ * output's info (`seed`), so an upscaled image still names the seed that made it.
  */
 import sharp from 'sharp';
-import { implement } from '../../runtime/engine/executor';
+import { implement, type ResolvedModel } from '../../runtime/engine/executor';
 import { forwardProgress, imageFromResult, imageInput, sdMitigations } from '../../workers/sd/node-payload';
 import { upscale } from './upscale';
 
 export default implement(upscale, async (ctx, inputs, params) => {
   const image = imageInput(inputs.image, 'Upscale');
+  const src = inputs.image?.kind === 'image' ? inputs.image.info : undefined;
+  const carried = typeof src?.seed === 'number' ? { seed: src.seed } : {};
   if (params.method === 'lanczos' || !params.model) {
     const meta = await sharp(image.path).metadata();
     const width = Math.round(meta.width! * params.scale);
@@ -21,12 +24,14 @@ export default implement(upscale, async (ctx, inputs, params) => {
     ctx.progress({ phase: 'upscaling', step: 1, steps: 1 });
     const method = params.method === 'lanczos' ? 'lanczos' : 'lanczos (no upscaler model)';
     if (params.method !== 'lanczos') ctx.log('warn', 'upscale: no upscaler model chosen, used a Lanczos resize');
-    return { image: { kind: 'image', tempPath, width, height, info: { mode: 'upscale', method, scale: params.scale } } };
+    const engine = { name: 'sharp', version: `sharp ${sharp.versions.sharp ?? '?'}, libvips ${sharp.versions.vips}` };
+    return { image: { kind: 'image', tempPath, width, height, info: { mode: 'upscale', method, scale: params.scale, engine, argv: [], models: {}, ...carried } } };
   }
   const model = ctx.resolveModel(params.model, 'upscaler');
+  const used: Record<string, ResolvedModel> = { upscaler: model };
   const payload: Record<string, unknown> = { initImagePath: image.path, upscaleModelPath: model.path, scale: params.scale, outDir: ctx.paths.tmp };
   const m = sdMitigations(ctx.mitigations);
   if (m) payload.mitigations = m;
   const { output } = await ctx.call('sd', 'upscale', payload, { onProgress: forwardProgress(ctx) });
-  return { image: imageFromResult(output, { mode: 'upscale', scale: params.scale, model: params.model }) };
+  return { image: imageFromResult(output, { mode: 'upscale', scale: params.scale, model: params.model, ...carried }, { ctx, models: used }) };
 });

@@ -4,11 +4,12 @@
  * into the node's image output. Kept beside the worker so the payload contract lives in one folder.
  */
 import { basename, dirname, extname, join } from 'node:path';
-import type { ExecContext } from '../../runtime/engine/executor';
+import type { ExecContext, ResolvedModel } from '../../runtime/engine/executor';
 import type { NewImage, PortValue } from '../../runtime/engine/values';
 import type { ProgressMsg } from '../protocol/messages';
 import { OperationalError, UserError } from '../../runtime/errors';
 import type { Mitigations } from './payload';
+import { lineageModels, modelFolders, portableArgv } from './lineage';
 
 /** The params txt2img and img2img share (nodes/diffusion/sampling.ts). */
 export interface SamplingParamsLike {
@@ -58,13 +59,17 @@ export function sdMitigations(m: Record<string, unknown> | undefined): Mitigatio
  * Builds the txt2img/img2img payload: resolves the model, VAE, TAESD and LoRAs through the registry.
  * LoRAs are passed as `<lora:name:weight>` tags looked up in one `--lora-model-dir` (the first
  * LoRA's folder); a LoRA elsewhere is named by its absolute path stem, which sd.cpp uses as is.
- * @throws UserError MODEL_NOT_CONFIGURED when no model is chosen; whatever ctx.resolveModel throws.
+ * When `used` is given, every resolved file is recorded there by role (`model`, `vae`, `taesd`,
+ * `lora:<ref>`) for lineage.
+ * @throws UserError MODEL_NOT_CONFIGURED when no model is chosen; whatever ctx.resolveModel throws
+ *   (MODEL_NOT_FOUND, MODEL_INVALID, MODEL_UNSAFE for a pickle file without consent, …).
  */
-export function genPayload(ctx: ExecContext, node: string, prompt: string, negative: string, params: SamplingParamsLike): Record<string, unknown> {
+export function genPayload(ctx: ExecContext, node: string, prompt: string, negative: string, params: SamplingParamsLike, used: Record<string, ResolvedModel> = {}): Record<string, unknown> {
   if (!params.model) {
     throw new UserError('MODEL_NOT_CONFIGURED', `Choose a model in the ${node} node's "Model" param, or set MYSTI_MODELS to a folder with Stable Diffusion checkpoints (.safetensors, .gguf) and restart.`);
   }
   const model = ctx.resolveModel(params.model, 'sd');
+  used.model = model;
   const payload: Record<string, unknown> = {
     prompt,
     negativePrompt: negative,
@@ -81,10 +86,10 @@ export function genPayload(ctx: ExecContext, node: string, prompt: string, negat
     loras: [],
     outDir: ctx.paths.tmp,
   };
-  if (params.vae) payload.vaePath = ctx.resolveModel(params.vae, 'vae').path;
-  if (params.taesd) payload.taesdPath = ctx.resolveModel(params.taesd, 'taesd').path;
+  if (params.vae) payload.vaePath = (used.vae = ctx.resolveModel(params.vae, 'vae')).path;
+  if (params.taesd) payload.taesdPath = (used.taesd = ctx.resolveModel(params.taesd, 'taesd')).path;
   if (params.loras.length) {
-    const files = params.loras.map((l) => ({ path: ctx.resolveModel(l.name, 'lora').path, weight: l.weight }));
+    const files = params.loras.map((l) => ({ path: (used[`lora:${l.name}`] = ctx.resolveModel(l.name, 'lora')).path, weight: l.weight }));
     const loraDir = dirname(files[0]!.path);
     payload.loraDir = loraDir;
     payload.loras = files.map((f) => {
@@ -108,19 +113,29 @@ interface WorkerImage {
 
 /**
  * The node's `image` output from a worker result: the first image is the port value; the others
- * of a batch go in `info.batch` (paths + seeds). `info` records the actual seed, sizes, engine
- * version and argv for lineage.
+ * of a batch go in `info.batch` (paths + seeds). `info` records the lineage (workers/sd/lineage.ts):
+ * the actual seed, sizes, `engine: {name, version}`, `argv` with portable paths (`<models>/…`,
+ * data-folder-relative) and `models` (role → {id, file, sha256, autoV2, identity}) when `lineage`
+ * gives the context and the models used.
  */
-export function imageFromResult(output: Record<string, unknown>, extraInfo: Record<string, unknown>): NewImage {
+export function imageFromResult(
+  output: Record<string, unknown>,
+  extraInfo: Record<string, unknown>,
+  lineage?: { ctx: Pick<ExecContext, 'services' | 'paths'>; models: Record<string, ResolvedModel> },
+): NewImage {
   const images = (output.images ?? []) as WorkerImage[];
   const first = images[0];
   if (!first) throw new OperationalError('ENGINE_FAILED', 'the sd worker returned no image');
+  const engine = output.engine as { name?: string; version?: string } | undefined;
+  const argv = Array.isArray(output.argv) ? (output.argv as string[]) : [];
   const info: Record<string, unknown> = {
     ...extraInfo,
     ...(first.seed !== undefined ? { seed: first.seed } : {}),
     sha256: first.sha256,
-    engine: output.engine,
-    argv: output.argv,
+    // The binary's absolute path stays out of lineage: name + version identify the engine.
+    engine: engine ? { name: engine.name, version: engine.version } : undefined,
+    argv: lineage ? portableArgv(argv, lineage.ctx.paths.home, modelFolders(lineage.ctx)) : argv,
+    ...(lineage ? { models: lineageModels(lineage.ctx, lineage.models) } : {}),
   };
   for (const k of ['requested', 'aligned', 'warnings', 'method', 'modelFactor', 'resizedTo']) if (output[k] !== undefined) info[k] = output[k];
   if (images.length > 1) info.batch = images.slice(1).map((i) => ({ path: i.path, sha256: i.sha256, seed: i.seed, width: i.width, height: i.height }));

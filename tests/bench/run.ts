@@ -56,6 +56,18 @@ await section('editor', async () => {
   for (const r of await m.benchEditor()) add('editor', { ...r, unit: r.unit ?? 'ms', p50: r.p50Ms, p95: r.p95Ms });
 });
 
+await section('sd', async () => {
+  const m = await import('./sd-bench' as string).catch(() => null);
+  if (!m) return;
+  for (const r of await m.benchSd()) add('sd', { ...r, unit: r.unit ?? 'ms', p50: r.p50Ms, p95: r.p95Ms });
+});
+
+await section('llm', async () => {
+  const m = await import('./llm-bench' as string).catch(() => null);
+  if (!m) return;
+  for (const r of await m.benchLlm()) add('llm', { ...r, unit: r.unit ?? 'ms', p50: r.p50Ms, p95: r.p95Ms });
+});
+
 const cols: (keyof Row)[] = ['group', 'op', 'n', 'p50', 'p95', 'target', 'ok', 'note'];
 const width = Object.fromEntries(cols.map((c) => [c, Math.max(c.length, ...rows.map((r) => String(r[c]).length))])) as Record<keyof Row, number>;
 const line = (r: Record<keyof Row, unknown>) => `| ${cols.map((c) => String(r[c]).padEnd(width[c])).join(' | ')} |`;

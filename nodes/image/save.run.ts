@@ -43,7 +43,8 @@ export default implement(save, async (ctx, inputs, params) => {
   if (modelRef) {
     try {
       const m = ctx.resolveModel(modelRef, 'sd');
-      modelSha = /^[0-9a-f]{64}$/.test(m.identity) ? m.identity : undefined;
+      const sha = /^sha256:([0-9a-f]{64})$/.exec(m.identity)?.[1];
+      modelSha = sha ?? (image.info?.models as { model?: { sha256?: string } } | undefined)?.model?.sha256;
     } catch {
       // The model may have been moved since; the image is still worth saving.
     }

@@ -15,15 +15,17 @@ test('the first open shows the default workflow, ready to run', async ({ page })
   await expect(param(page, 'txt2img-1', 'model')).toHaveValue(/^checkpoints\//);
   await expect(page.getByTestId('dirty')).toHaveText('');
   await expect(page.getByTestId('no-models-hint')).toHaveCount(0);
-  // Every node is inside the viewport after the initial fit.
-  const pane = (await page.locator('.react-flow__pane').boundingBox())!;
-  for (const id of ['prompt-1', 'prompt-2', 'txt2img-1', 'save-1']) {
-    const b = (await node(page, id).boundingBox())!;
-    expect(b.x).toBeGreaterThanOrEqual(pane.x);
-    expect(b.y).toBeGreaterThanOrEqual(pane.y);
-    expect(b.x + b.width).toBeLessThanOrEqual(pane.x + pane.width);
-    expect(b.y + b.height).toBeLessThanOrEqual(pane.y + pane.height);
-  }
+  // Every node is inside the viewport once the initial fit ran (after the nodes were measured).
+  await expect(async () => {
+    const pane = (await page.locator('.react-flow__pane').boundingBox())!;
+    for (const id of ['prompt-1', 'prompt-2', 'txt2img-1', 'save-1']) {
+      const b = (await node(page, id).boundingBox())!;
+      expect(b.x).toBeGreaterThanOrEqual(pane.x);
+      expect(b.y).toBeGreaterThanOrEqual(pane.y);
+      expect(b.x + b.width).toBeLessThanOrEqual(pane.x + pane.width);
+      expect(b.y + b.height).toBeLessThanOrEqual(pane.y + pane.height);
+    }
+  }).toPass({ timeout: 5000 });
   await shot(page, '00-default-workflow');
 
   // An edit makes it a draft that survives a reload (instead of the default coming back).

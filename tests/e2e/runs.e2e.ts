@@ -71,6 +71,10 @@ test('a run is cancelled from the queue panel', async ({ page }) => {
   await expect(node(page, 'g1')).toBeVisible();
   await page.getByTestId('run').click();
   await expect(status(page, 'g1')).toHaveAttribute('data-status', 'running', { timeout: 30_000 });
+  // 150 steps at 120 ms: the progress bar is on screen long enough to look at.
+  await expect(node(page, 'g1').locator('.progress-label')).toContainText(/\d+\/150/);
+  await expect(node(page, 's1').locator('.badge')).toHaveText('queued');
+  await shot(page, '34-progress');
   await page.getByTestId('cancel-run').first().click();
   await expect(page.getByTestId('run-item').first()).toHaveAttribute('data-status', 'cancelled', { timeout: 30_000 });
   await expect(status(page, 'g1')).not.toHaveAttribute('data-status', 'running');

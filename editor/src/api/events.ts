@@ -61,7 +61,9 @@ function notify(ev: RunEvent): void {
   const msg = typeof ev.message === 'string' ? ev.message : undefined;
   switch (ev.type) {
     case 'arbiter.decision':
-      if (msg) toast(msg, 'info');
+      // "fits, proceed" happens for every node that loads a model: only what the user should
+      // know about (evictions, waits, mitigations, refusals) becomes a toast.
+      if (msg && ev.action !== 'proceed') toast(msg, ev.action === 'refuse' ? 'warning' : 'info', 6000);
       break;
     case 'system.alert':
       toast(msg ?? 'system alert', 'warning', 6000);

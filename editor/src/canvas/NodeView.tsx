@@ -106,6 +106,8 @@ function Ports({ spec, fieldIssue }: { spec: NodeSpecJson; fieldIssue: (f: strin
   );
 }
 
+const SOURCE_LABEL: Record<string, string> = { comfyui: 'ComfyUI', invokeai: 'InvokeAI', a1111: 'A1111', swarmui: 'SwarmUI' };
+
 /**
  * A node whose type this build does not know (an imported workflow, a newer graph). Shown as
  * such, with its params; its wires keep handles so nothing is dropped when the graph is saved.
@@ -119,11 +121,16 @@ function Placeholder({ id, type, data, selected }: { id: string; type: string; d
       .join('|'),
   );
   const list = handles ? handles.split('|') : [];
+  // Importers name foreign types `<source>:<type>` (comfyui:ImageSharpen); show the source apart.
+  const colon = type.indexOf(':');
+  const source = colon > 0 ? SOURCE_LABEL[type.slice(0, colon)] ?? type.slice(0, colon) : undefined;
+  const name = colon > 0 ? type.slice(colon + 1) : type;
+  const params = Object.entries(data.params ?? {});
   return (
-    <div className={`mnode placeholder${selected ? ' selected' : ''}`} data-testid={`node-${id}`} data-type={type}>
+    <div className={`mnode placeholder${selected ? ' selected' : ''}`} data-testid={`node-${id}`} data-type={type} title={type}>
       <header className="mnode-head">
-        <span className="mnode-title">{type}</span>
-        <span className="badge badge-failed">unknown type</span>
+        <span className="mnode-title">{name}</span>
+        <span className="badge badge-failed">not available</span>
       </header>
       <div className="ports">
         {list.map((h) => {
@@ -139,8 +146,20 @@ function Placeholder({ id, type, data, selected }: { id: string; type: string; d
           );
         })}
       </div>
-      <p className="placeholder-note">This node type is not available; it is kept with its settings and cannot run.</p>
-      <pre className="placeholder-params nowheel">{JSON.stringify(data.params ?? {}, null, 1)}</pre>
+      <p className="placeholder-note">
+        {source ? `${source} node with no MystiCanvas equivalent.` : 'This node type is not available here.'} It is kept with its settings and
+        wires, and cannot run.
+      </p>
+      {params.length > 0 && (
+        <dl className="placeholder-params nowheel">
+          {params.map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{typeof v === 'string' ? v : JSON.stringify(v)}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
     </div>
   );
 }

@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import { artifactUrl } from '../api/client';
 import type { NodeRunState } from '../state/runs';
 
@@ -28,7 +29,7 @@ export function RunView({ run, showText = true }: { run: NodeRunState | undefine
           {streamed}
         </pre>
       )}
-      {run.status === 'running' && run.preview && <img className="preview" src={run.preview} alt="preview" />}
+      {run.status === 'running' && run.preview && <LivePreview src={run.preview} />}
       {images.map(([port, o]) => {
         const src = artifactUrl(o);
         return src ? <img key={port} className="output-image" src={src} alt={`${port} output`} data-testid="output-image" /> : null;
@@ -51,4 +52,24 @@ export function RunView({ run, showText = true }: { run: NodeRunState | undefine
       )}
     </div>
   );
+}
+
+/**
+ * The sampler's live preview. Preview files are short-lived (the worker deletes them when the job
+ * ends, and a newer one may replace them), so each new one is decoded off-screen first and only
+ * swapped in once it loaded: no broken-image icon, no flicker; a preview that fails to load is
+ * skipped and the last good one stays.
+ */
+function LivePreview({ src }: { src: string }) {
+  const [shown, setShown] = useState<string | undefined>();
+  useEffect(() => {
+    let live = true;
+    const img = new Image();
+    img.onload = () => live && setShown(src);
+    img.src = src;
+    return () => {
+      live = false;
+    };
+  }, [src]);
+  return shown ? <img className="preview" src={shown} alt="live preview" data-testid="preview" /> : null;
 }

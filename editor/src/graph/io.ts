@@ -122,6 +122,15 @@ export async function importFile(file: File): Promise<boolean> {
  * the catalog and models are loaded: the default preselects a model.
  */
 export async function restoreSession(): Promise<void> {
+  try {
+    await restore();
+  } finally {
+    // Tests (and anything scripted) wait for this before acting on the canvas.
+    document.documentElement.dataset.restored = '';
+  }
+}
+
+async function restore(): Promise<void> {
   if (location.hash.startsWith(HASH_PREFIX)) {
     if (await openSaved(decodeURIComponent(location.hash.slice(HASH_PREFIX.length)))) return;
   }

@@ -34,11 +34,13 @@ export const test = base.extend<{ consoleErrors: string[] }>({
 });
 export { expect };
 
-/** Opens the editor on an empty graph and waits until the catalog is in the palette. */
+/** Opens the editor and waits until the catalog is in the palette and the session is restored. */
 export async function openEditor(page: Page, path = '/'): Promise<void> {
   await page.goto(appUrl(path));
   await expect(page.locator('.app[data-ready]')).toBeVisible();
   await expect(page.getByTestId('palette-prompt')).toBeVisible();
+  // The saved workflow, the draft or the default workflow is on the canvas (graph/io.ts restoreSession).
+  await expect(page.locator('html[data-restored]')).toHaveCount(1);
 }
 
 /** Opens a fresh, empty editor (clears the local draft of a previous test). */

@@ -33,8 +33,8 @@ function freePort(): Promise<number> {
 }
 
 /** A minimal safetensors file: u64 LE header length, then a JSON header, no tensors. */
-function dummySafetensors(path: string): void {
-  const header = Buffer.from(JSON.stringify({ __metadata__: { format: 'pt', note: 'e2e dummy model' } }));
+function dummySafetensors(path: string, note = 'e2e dummy model'): void {
+  const header = Buffer.from(JSON.stringify({ __metadata__: { format: 'pt', note } }));
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(header.length));
   writeFileSync(path, Buffer.concat([len, header]));
@@ -68,8 +68,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   mkdirSync(join(models, 'checkpoints'), { recursive: true });
   mkdirSync(join(models, 'llm'), { recursive: true });
   dummySafetensors(join(models, 'checkpoints', 'dummy-sd15.safetensors'));
-  // Not a model container: the engine refuses it at load time (a node failure, not a 400).
-  writeFileSync(join(models, 'checkpoints', 'broken-sd.safetensors'), 'this is not a model file\n'.repeat(4));
+  // A well-formed container (so the runtime accepts it at submit) that the engine fails to load
+  // (the stand-in's `missing-tensor` fault, tests/helpers/sd-standin/README.md): a node failure at run time.
+  // The trailing space ends the marker word before the JSON string's closing quote.
+  dummySafetensors(join(models, 'checkpoints', 'broken-sd.safetensors'), 'sdcpp-standin: missing-tensor ');
   const llm = join(SHARED, 'models', 'stories260K.gguf');
   try {
     symlinkSync(llm, join(models, 'llm', 'stories260K.gguf'));

@@ -26,12 +26,12 @@ export const absPath = (home: string, p: string): string => (path.isAbsolute(p) 
  * (then the entry is forgotten so the node recomputes).
  */
 export function loadCachedOutputs(store: Store, key: string, home: string): NodeOutputs | undefined {
-  const ids = store.artifacts.cacheLookup(key);
-  if (!ids) return undefined;
+  const entry = store.artifacts.cacheEntry(key);
+  if (!entry) return undefined;
   const out: NodeOutputs = new Map();
-  for (const [port, artifactId] of Object.entries(ids)) {
-    const a = store.artifacts.get(artifactId);
+  for (const { port, artifact: a } of entry) {
     if (!a) return forget(store, key);
+    const artifactId = a.id;
     if (a.kind === 'image') {
       if (!a.path || !fs.existsSync(absPath(home, a.path))) return forget(store, key);
       const info = (a.value ?? {}) as { width?: number; height?: number; info?: Record<string, unknown> };

@@ -232,7 +232,7 @@ function fromCache(deps: EngineDeps, run: RunRow, st: NodeState, prep: Prepared)
   if (!cached) return false;
   st.outputs = cached;
   const outputs = Object.fromEntries([...cached].map(([p, o]) => [p, o.artifactId]));
-  deps.store.runs.nodeFinished(run.id, st.node.id, { status: 'cached', cacheKey: prep.key, params: prep.params, outputs });
+  deps.store.runs.nodeFinished(run.id, st.node.id, { status: 'cached', type: st.spec.type, cacheKey: prep.key, params: prep.params, outputs });
   st.hit = true;
   deps.bus.emit('node.cached', { runId: run.id, nodeId: st.node.id, outputs: describeOutputs(cached) });
   return true;
@@ -284,7 +284,7 @@ async function runNode(
     if (fromCache(deps, run, st, prep)) return;
 
     const started = Date.now();
-    store.runs.nodeStarted(run.id, node.id, key, params, started);
+    store.runs.nodeStarted(run.id, node.id, spec.type, key, params, started);
     store.runs.setCurrentNode(run.id, node.id);
     bus.emit('node.started', { ...ids, type: spec.type });
 
@@ -310,7 +310,7 @@ async function runNode(
     st.outputs = outputs;
     const outIds = Object.fromEntries([...outputs].map(([p, o]) => [p, o.artifactId]));
     if (key) store.artifacts.cacheStore(key, spec.type, outIds);
-    store.runs.nodeFinished(run.id, node.id, { status: 'completed', outputs: outIds });
+    store.runs.nodeFinished(run.id, node.id, { status: 'completed', type: spec.type, outputs: outIds });
     bus.emit('node.completed', { ...ids, ms: Date.now() - started, outputs: describeOutputs(outputs) });
   } catch (err) {
     let e = toMystiError(err);
@@ -321,7 +321,7 @@ async function runNode(
     }
     const error = e.toJSON().error;
     const cancelledByFailure = runSignal.aborted && runSignal.reason instanceof MystiError && e.code === 'CANCELLED';
-    store.runs.nodeFinished(run.id, node.id, { status: e.code === 'CANCELLED' ? 'cancelled' : 'failed', params, error });
+    store.runs.nodeFinished(run.id, node.id, { status: e.code === 'CANCELLED' ? 'cancelled' : 'failed', type: spec.type, params, error });
     if (!cancelledByFailure) bus.emit('node.failed', { ...ids, error });
     deps.logger.child(ids).warn({ code: e.code, kind: e.kind }, e.message);
     throw e;

@@ -49,6 +49,9 @@ export class ArtifactStore {
       parent: db.prepare('INSERT OR IGNORE INTO artifact_parents (artifact_id, parent_id, port) VALUES (?, ?, ?)'),
       get: db.prepare<[string], Raw>('SELECT * FROM artifacts WHERE id = ?'),
       cacheGet: db.prepare<[string], { outputs_json: string }>('SELECT outputs_json FROM node_cache WHERE cache_key = ?'),
+      cacheJoin: db.prepare<[string], Raw & { cache_port: string }>(`
+        SELECT j.key AS cache_port, a.* FROM node_cache c, json_each(c.outputs_json) j
+        LEFT JOIN artifacts a ON a.id = j.value WHERE c.cache_key = ?`),
       cacheHit: db.prepare('UPDATE node_cache SET hits = hits + 1, last_hit_at = ? WHERE cache_key = ?'),
       cachePut: db.prepare(`INSERT INTO node_cache (cache_key, type, outputs_json, created_at, last_hit_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT(cache_key) DO UPDATE SET outputs_json = excluded.outputs_json, last_hit_at = excluded.last_hit_at`),
@@ -93,6 +96,16 @@ export class ArtifactStore {
   cacheLookup(key: string): Record<string, string> | undefined {
     const r = this.s.cacheGet.get(key);
     return r ? (JSON.parse(r.outputs_json) as Record<string, string>) : undefined;
+  }
+
+  /**
+   * A cache entry with its artifact rows in one query: `[{port, artifact}]` (artifact undefined
+   * when its row is gone), or undefined on a miss.
+   */
+  cacheEntry(key: string): { port: string; artifact: ArtifactRow | undefined }[] | undefined {
+    const rows = this.s.cacheJoin.all(key);
+    if (!rows.length) return undefined;
+    return rows.map((r) => ({ port: r.cache_port, artifact: r.id ? toRow(r) : undefined }));
   }
 
   /** Counts one hit for each key and stamps last_hit_at (for LRU eviction of the cache). */

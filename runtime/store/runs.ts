@@ -36,6 +36,11 @@ export interface RunNodeRow {
 interface RawRun { id: string; seq: number; graph_id: string | null; graph_json: string; status: RunStatus; error_json: string | null; rerun_of: string | null; current_node: string | null; created_at: number; started_at: number | null; finished_at: number | null }
 interface RawNode { node_id: string; type: string; status: NodeStatus; cache_key: string | null; params_json: string | null; outputs_json: string | null; error_json: string | null; started_at: number | null; finished_at: number | null }
 
+/** Status of a node that never started, by the run's status. */
+const NOT_STARTED: Record<RunStatus, NodeStatus> = {
+  queued: 'pending', running: 'pending', completed: 'skipped', failed: 'skipped', cancelled: 'cancelled', interrupted: 'interrupted',
+};
+
 const parse = <T>(s: string | null): T | null => (s == null ? null : (JSON.parse(s) as T));
 
 const toRun = (r: RawRun): RunRow => ({
@@ -57,16 +62,21 @@ export class RunStore {
       nextSeq: db.prepare<[], { n: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM runs'),
       insert: db.prepare(`INSERT INTO runs (id, seq, graph_id, graph_json, status, rerun_of, created_at)
         VALUES (@id, @seq, @graphId, @graph, 'queued', @rerunOf, @now)`),
-      insertNode: db.prepare(`INSERT INTO run_nodes (run_id, node_id, type, status) VALUES (?, ?, ?, 'pending')`),
       get: db.prepare<[string], RawRun>('SELECT * FROM runs WHERE id = ?'),
       nodes: db.prepare<[string], RawNode>('SELECT * FROM run_nodes WHERE run_id = ?'),
       node: db.prepare<[string, string], RawNode>('SELECT * FROM run_nodes WHERE run_id = ? AND node_id = ?'),
       start: db.prepare(`UPDATE runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`),
       finish: db.prepare(`UPDATE runs SET status = ?, error_json = ?, finished_at = ? WHERE id = ?`),
       current: db.prepare('UPDATE runs SET current_node = ? WHERE id = ?'),
-      nodeStart: db.prepare(`UPDATE run_nodes SET status = 'running', cache_key = ?, params_json = ?, started_at = ? WHERE run_id = ? AND node_id = ?`),
-      nodeFinish: db.prepare(`UPDATE run_nodes SET status = ?, cache_key = COALESCE(?, cache_key), params_json = COALESCE(?, params_json),
-        outputs_json = ?, error_json = ?, started_at = COALESCE(started_at, ?), finished_at = ? WHERE run_id = ? AND node_id = ?`),
+      nodeStart: db.prepare(`INSERT INTO run_nodes (run_id, node_id, type, status, cache_key, params_json, started_at)
+        VALUES (@runId, @nodeId, @type, 'running', @cacheKey, @params, @now)
+        ON CONFLICT(run_id, node_id) DO UPDATE SET status = 'running', cache_key = excluded.cache_key,
+          params_json = excluded.params_json, started_at = excluded.started_at`),
+      nodeFinish: db.prepare(`INSERT INTO run_nodes (run_id, node_id, type, status, cache_key, params_json, outputs_json, error_json, started_at, finished_at)
+        VALUES (@runId, @nodeId, @type, @status, @cacheKey, @params, @outputs, @error, @now, @now)
+        ON CONFLICT(run_id, node_id) DO UPDATE SET status = excluded.status, cache_key = COALESCE(excluded.cache_key, cache_key),
+          params_json = COALESCE(excluded.params_json, params_json), outputs_json = excluded.outputs_json,
+          error_json = excluded.error_json, finished_at = excluded.finished_at`),
       nodeSkipRest: db.prepare(`UPDATE run_nodes SET status = ?, finished_at = ? WHERE run_id = ? AND status IN ('pending','queued')`),
       byStatus: db.prepare<[string], RawRun>('SELECT * FROM runs WHERE status = ? ORDER BY seq'),
       first: db.prepare<[number], RawRun>('SELECT * FROM runs ORDER BY seq DESC LIMIT ?'),
@@ -75,12 +85,14 @@ export class RunStore {
     };
   }
 
-  /** Creates a queued run with a pending row per node, in one transaction. */
+  /**
+   * Creates a queued run. Node rows are written when a node starts or settles (not 500 pending
+   * rows up front); {@link nodes} reports the others from the run's graph.
+   */
   create(input: { id: string; graph: { nodes: { id: string; type: string }[] }; graphId?: string | null; rerunOf?: string | null }, now = Date.now()): RunRow {
     this.db.transaction(() => {
       const seq = this.s.nextSeq.get()!.n;
       this.s.insert.run({ id: input.id, seq, graphId: input.graphId ?? null, graph: JSON.stringify(input.graph), rerunOf: input.rerunOf ?? null, now });
-      for (const n of input.graph.nodes) this.s.insertNode.run(input.id, n.id, n.type);
     })();
     return this.get(input.id)!;
   }
@@ -90,8 +102,20 @@ export class RunStore {
     return r ? toRun(r) : undefined;
   }
 
+  /**
+   * Every node of the run in graph order: recorded rows, plus the nodes that never started with
+   * the status the run's outcome implies (pending while it is queued or running; skipped,
+   * cancelled or interrupted afterwards).
+   */
   nodes(runId: string): RunNodeRow[] {
-    return this.s.nodes.all(runId).map(toNode);
+    const recorded = new Map(this.s.nodes.all(runId).map((r) => [r.node_id, toNode(r)]));
+    const run = this.get(runId);
+    if (!run) return [...recorded.values()];
+    const rest: NodeStatus = NOT_STARTED[run.status];
+    const graphNodes = ((run.graph as { nodes?: { id: string; type: string }[] }).nodes ?? []);
+    const out = graphNodes.map((n) => recorded.get(n.id) ?? { nodeId: n.id, type: n.type, status: rest, cacheKey: null, params: null, outputs: null, error: null, startedAt: null, finishedAt: null });
+    for (const [id, r] of recorded) if (!graphNodes.some((n) => n.id === id)) out.push(r);
+    return out;
   }
 
   node(runId: string, nodeId: string): RunNodeRow | undefined {
@@ -107,8 +131,7 @@ export class RunStore {
   markFinished(id: string, status: Exclude<RunStatus, 'queued' | 'running'>, error?: { code: string; message: string; details?: unknown } | null, now = Date.now()): void {
     this.db.transaction(() => {
       this.s.finish.run(status, error ? JSON.stringify(error) : null, now, id);
-      const rest = status === 'completed' ? 'skipped' : status === 'interrupted' ? 'interrupted' : status === 'failed' ? 'skipped' : 'cancelled';
-      this.s.nodeSkipRest.run(rest, now, id);
+      this.s.nodeSkipRest.run(NOT_STARTED[status], now, id);
     })();
   }
 
@@ -116,21 +139,21 @@ export class RunStore {
     this.s.current.run(nodeId, runId);
   }
 
-  nodeStarted(runId: string, nodeId: string, cacheKey: string | null, params: unknown, now = Date.now()): void {
-    this.s.nodeStart.run(cacheKey, params == null ? null : JSON.stringify(params), now, runId, nodeId);
+  nodeStarted(runId: string, nodeId: string, type: string, cacheKey: string | null, params: unknown, now = Date.now()): void {
+    this.s.nodeStart.run({ runId, nodeId, type, cacheKey, params: params == null ? null : JSON.stringify(params), now });
   }
 
   nodeFinished(
     runId: string,
     nodeId: string,
-    r: { status: NodeStatus; cacheKey?: string | null; params?: unknown; outputs?: Record<string, string> | null; error?: unknown },
+    r: { status: NodeStatus; type: string; cacheKey?: string | null; params?: unknown; outputs?: Record<string, string> | null; error?: unknown },
     now = Date.now(),
   ): void {
-    this.s.nodeFinish.run(
-      r.status, r.cacheKey ?? null, r.params == null ? null : JSON.stringify(r.params),
-      r.outputs ? JSON.stringify(r.outputs) : null, r.error ? JSON.stringify(r.error) : null,
-      now, now, runId, nodeId,
-    );
+    this.s.nodeFinish.run({
+      runId, nodeId, type: r.type, status: r.status, cacheKey: r.cacheKey ?? null,
+      params: r.params == null ? null : JSON.stringify(r.params), outputs: r.outputs ? JSON.stringify(r.outputs) : null,
+      error: r.error ? JSON.stringify(r.error) : null, now,
+    });
   }
 
   /** Runs in a status, oldest first (used at start-up: requeue `queued`, interrupt `running`). */

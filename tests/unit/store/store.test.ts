@@ -80,7 +80,7 @@ describe('openDb and migrations', () => {
 });
 
 describe('RunStore', () => {
-  it('creates a queued run with a pending row per node, and walks it through its states', () => {
+  it('creates a queued run whose nodes read as pending, and walks it through its states', () => {
     const store = track(Store.open(path.join(dir, 'db.sqlite')));
     const graph = { nodes: [{ id: 'p', type: 'prompt' }, { id: 'g', type: 'txt2img' }, { id: 's', type: 'save' }] };
     const run = store.runs.create({ id: 'r1', graph, graphId: null });
@@ -90,8 +90,8 @@ describe('RunStore', () => {
 
     expect(store.runs.markStarted('r1', 1000)).toBe(true);
     expect(store.runs.markStarted('r1', 1001)).toBe(false); // only from queued
-    store.runs.nodeFinished('r1', 'p', { status: 'cached', cacheKey: 'k1', params: { text: 'x' }, outputs: { text: 'a1' } }, 1002);
-    store.runs.nodeStarted('r1', 'g', 'k2', { seed: 42 }, 1003);
+    store.runs.nodeFinished('r1', 'p', { status: 'cached', type: 'prompt', cacheKey: 'k1', params: { text: 'x' }, outputs: { text: 'a1' } }, 1002);
+    store.runs.nodeStarted('r1', 'g', 'txt2img', 'k2', { seed: 42 }, 1003);
     store.runs.setCurrentNode('r1', 'g');
     expect(store.runs.node('r1', 'g')).toMatchObject({ status: 'running', cacheKey: 'k2', params: { seed: 42 }, startedAt: 1003 });
     expect(store.runs.withStatus('running').map((r) => r.id)).toEqual(['r1']);

@@ -12,11 +12,10 @@ import { AddNodeMenu } from './panels/AddNodeMenu';
 import { loadCatalog, loadModels, useCatalog } from './state/catalog';
 import { persistDrafts, restoreSession } from './graph/io';
 import { connectEvents, disconnectEvents } from './api/events';
-import { liveValidation } from './queue/run';
+import { liveValidation, runMatchesCanvas } from './queue/run';
 import { installShortcuts } from './keyboard';
 import { api } from './api/client';
 import { seedRunNodes, seedRuns, useRuns } from './state/runs';
-import { useGraph } from './state/graph';
 import { GalleryTab } from './gallery/GalleryTab';
 
 async function boot(): Promise<void> {
@@ -32,8 +31,7 @@ async function boot(): Promise<void> {
       const detail = await api.getRun(latest.id);
       if (detail.nodes && typeof detail.nodes === 'object') {
         seedRunNodes(latest.id, detail.nodes as Record<string, { status?: string }>, (detail.outputs ?? []) as Parameters<typeof seedRunNodes>[2]);
-        const ids = new Set(useGraph.getState().nodes.map((n) => n.id));
-        if (Object.keys(detail.nodes).some((id) => ids.has(id))) useRuns.setState({ activeRunId: latest.id });
+        if (runMatchesCanvas(detail.graph)) useRuns.setState({ activeRunId: latest.id });
       }
     }
   } catch {

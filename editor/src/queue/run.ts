@@ -40,6 +40,19 @@ export async function runGraph(): Promise<string | undefined> {
   }
 }
 
+/**
+ * True when a recorded run (GET /api/runs/:id `graph`) was a run of what is on the canvas now:
+ * the same node ids with the same types (params may have changed since). Used after a reload to
+ * decide whether the latest run's results belong on these nodes; a run of another graph that
+ * happens to share an id such as `txt2img-1` must not paint its images here.
+ */
+export function runMatchesCanvas(runGraph: unknown): boolean {
+  const nodes = (runGraph as { nodes?: { id?: unknown; type?: unknown }[] } | undefined)?.nodes;
+  if (!Array.isArray(nodes) || !nodes.length) return false;
+  const canvas = new Map(currentDoc().nodes.map((n) => [n.id, n.type]));
+  return nodes.length === canvas.size && nodes.every((n) => typeof n.id === 'string' && canvas.get(n.id) === n.type);
+}
+
 /** Asks the runtime to cancel a run. */
 export async function cancelRun(runId: string): Promise<void> {
   try {

@@ -27,9 +27,9 @@ export function SeedField({ schema, value, onChange }: WidgetProps) {
           if (e.target.value !== '' && Number.isFinite(n) && n >= 0 && n <= (max ?? MAX_SEED)) onChange(n);
         }}
       />
-      <label className="w-seed-toggle nodrag" title="Draw a new seed on every run">
-        <input type="checkbox" checked={random} onChange={(e) => onChange(e.target.checked ? 'random' : randomSeed())} />
-        random
+      {/* The word "random" shows in the disabled number box; the checkbox itself stays compact. */}
+      <label className="w-seed-toggle nodrag" title="Random: draw a new seed on every run (the seed used is recorded with the image)">
+        <input type="checkbox" aria-label="random seed" checked={random} onChange={(e) => onChange(e.target.checked ? 'random' : randomSeed())} />
       </label>
       <button type="button" className="nodrag icon" title="New fixed seed" onClick={() => onChange(randomSeed())}>
         ⚄

@@ -10,7 +10,7 @@ export function TextField({ name, schema, value, onChange, multiline }: WidgetPr
         rows={4}
         value={v}
         maxLength={schema.maxLength}
-        placeholder={schema.description ?? name}
+        placeholder={schema.description ?? (name === 'text' ? 'Write your prompt here…' : name)}
         spellCheck={false}
         onChange={(e) => onChange(e.target.value)}
       />

@@ -1,6 +1,9 @@
 import { useCatalog } from '../state/catalog';
 import type { WidgetProps } from './props';
 
+/** Registry kinds (runtime/store/models.ts ModelKind) in the words the picker shows. */
+const KIND_WORD: Record<string, string> = { sd: 'image', llm: 'language', text_encoder: 'text encoder', vae: 'VAE', taesd: 'TAESD', lora: 'LoRA' };
+
 /**
  * A model picker fed by GET /api/models, filtered by the param's `modelKind`. A value the registry
  * does not know (a graph from another machine) stays selected and is marked missing rather than
@@ -14,7 +17,7 @@ export function ModelField({ schema, value, onChange }: WidgetProps) {
   const known = v === '' || list.some((m) => m.id === v || m.name === v);
   return (
     <select className={`nodrag nowheel${known ? '' : ' missing'}`} value={v} onChange={(e) => onChange(e.target.value)} data-model-kind={kind}>
-      <option value="">{list.length ? '(none)' : `(no ${kind ?? ''} models found)`}</option>
+      <option value="">{list.length ? '(none)' : `(no ${KIND_WORD[kind ?? ''] ?? kind ?? ''} models found)`}</option>
       {!known && <option value={v}>{`${v} (missing)`}</option>}
       {list.map((m) => (
         <option key={m.id} value={m.id}>

@@ -104,3 +104,14 @@ export function persistOutputs(
   })();
   return out;
 }
+
+/** Outputs as events and the API describe them: images by URL, text and tags inline. */
+export function describeOutputs(outputs: Map<string, { artifactId: string; value: PortValue }>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [port, { artifactId, value }] of outputs) {
+    if (value.kind === 'image') out[port] = { kind: 'image', artifactId, url: `/api/artifacts/${artifactId}`, width: value.width, height: value.height, ...(value.info ? { info: value.info } : {}) };
+    else if (value.kind === 'text') out[port] = { kind: 'text', artifactId, text: value.text };
+    else out[port] = { kind: 'tags', artifactId, tags: value.tags };
+  }
+  return out;
+}

@@ -4,8 +4,6 @@
  * node through the output cache first (design.md §5). Failure of one node stops the run (as in
  * ComfyUI); cancel aborts every in-flight node through its AbortSignal down to the worker.
  */
-import fs from 'node:fs';
-import { randomInt, randomUUID } from 'node:crypto';
 import type { NodeSpec } from '../../nodes/core/define-node';
 import type { GraphDoc, GraphNode } from '../../nodes/core/graph';
 import { loadGraph, validateGraph } from '../../nodes/core/validate';
@@ -13,9 +11,11 @@ import { topoSort } from '../../nodes/core/topo';
 import { MystiError, OperationalError, UserError, toMystiError } from '../errors';
 import type { RunRow } from '../store/runs';
 import { cacheKey } from './cache-key';
-import type { ExecContext, Implementation, ResolvedModel } from './executor';
+import type { Implementation, ResolvedModel } from './executor';
 import type { PortValue } from './values';
-import { loadCachedOutputs, persistOutputs } from './outputs';
+import { loadCachedOutputs, persistOutputs, describeOutputs } from './outputs';
+import { makeContext } from './context';
+import { paramsWithWidget, resolveParams, fileIdentity } from './params';
 import type { EngineDeps } from './deps';
 
 export type RunOutcome = 'completed' | 'failed' | 'cancelled';
@@ -32,23 +32,6 @@ interface NodeState {
   prepared?: Prepared;
   /** Served from the cache in this run. */
   hit?: boolean;
-}
-
-const widgetCache = new WeakMap<NodeSpec, Map<string, { name: string; modelKind?: string }[]>>();
-
-/** Param names whose UI hint marks them as a given widget (`seed`, `model`); memoized per spec. */
-export function paramsWithWidget(spec: NodeSpec, widget: string): { name: string; modelKind?: string }[] {
-  let bySpec = widgetCache.get(spec);
-  if (!bySpec) widgetCache.set(spec, (bySpec = new Map()));
-  const hit = bySpec.get(widget);
-  if (hit) return hit;
-  const out: { name: string; modelKind?: string }[] = [];
-  bySpec.set(widget, out);
-  for (const [name, schema] of Object.entries(spec.params.shape)) {
-    const meta = (schema as { meta?: () => Record<string, unknown> | undefined }).meta?.();
-    if (meta?.widget === widget) out.push({ name, ...(typeof meta.modelKind === 'string' ? { modelKind: meta.modelKind } : {}) });
-  }
-  return out;
 }
 
 /**
@@ -155,29 +138,6 @@ function buildStates(deps: EngineDeps, graph: GraphDoc): Map<string, NodeState> 
   }
   for (const e of graph.edges) states.get(e.target)!.incoming.set(e.targetHandle, { source: e.source, port: e.sourceHandle });
   return states;
-}
-
-/**
- * A model file's identity for cache keys: registry id + size + mtime. Deliberately not the sha256
- * the registry computes in the background — a key must not change when hashing finishes, or the
- * first rerun after a restart would miss the cache.
- */
-function fileIdentity(m: ResolvedModel): string {
-  try {
-    const st = fs.statSync(m.path);
-    return `${m.id}:${st.size}:${Math.trunc(st.mtimeMs)}`;
-  } catch {
-    return `${m.id}:${m.identity}`;
-  }
-}
-
-/** Params with defaults applied and every `seed: "random"` made concrete (recorded, then hashed). */
-export function resolveParams(spec: NodeSpec, raw: Record<string, unknown>): Record<string, unknown> {
-  const params = spec.params.parse(raw) as Record<string, unknown>;
-  for (const { name } of paramsWithWidget(spec, 'seed')) {
-    if (params[name] === 'random') params[name] = randomInt(0, 2 ** 32 - 1);
-  }
-  return params;
 }
 
 interface Prepared {
@@ -326,56 +286,6 @@ async function runNode(
     deps.logger.child(ids).warn({ code: e.code, kind: e.kind }, e.message);
     throw e;
   }
-}
-
-function makeContext(
-  deps: EngineDeps,
-  run: RunRow,
-  graph: GraphDoc,
-  nodeId: string,
-  signal: AbortSignal,
-  mitigations: Record<string, unknown>,
-  hooks: ((ids: Record<string, string>) => void)[],
-  inputArtifacts: Record<string, string>,
-  memory: { peakBytes: number },
-): ExecContext {
-  const log = deps.logger.child({ runId: run.id, nodeId });
-  const progress: ExecContext['progress'] = (p) => {
-    const preview = p.preview ? deps.previewUrl(p.preview) : undefined;
-    deps.bus.emit('node.progress', { runId: run.id, nodeId, ...p, ...(preview ? { preview } : {}) });
-  };
-  return {
-    runId: run.id,
-    nodeId,
-    inputArtifacts,
-    signal,
-    progress,
-    call: async (worker, job, payload, opts = {}) => {
-      const r = await deps.call(worker, job, payload, { ...opts, signal, onProgress: opts.onProgress ?? ((p) => progress(p)) });
-      const peak = Math.max(r.memory?.deviceBytes ?? 0, r.memory?.peakRssBytes ?? 0);
-      if (peak > memory.peakBytes) memory.peakBytes = peak;
-      return r;
-    },
-    resolveModel: deps.resolveModel,
-    tempPath: (ext) => `${deps.config.paths.tmp}/${randomUUID()}${ext.startsWith('.') ? ext : `.${ext}`}`,
-    paths: deps.config.paths,
-    config: deps.config.raw,
-    graph,
-    log: (level, msg, extra) => log[level](extra ?? {}, msg),
-    services: deps.services,
-    mitigations,
-    onCommit: (hook) => hooks.push(hook),
-  };
-}
-
-function describeOutputs(outputs: Map<string, { artifactId: string; value: PortValue }>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [port, { artifactId, value }] of outputs) {
-    if (value.kind === 'image') out[port] = { kind: 'image', artifactId, url: `/api/artifacts/${artifactId}`, width: value.width, height: value.height, ...(value.info ? { info: value.info } : {}) };
-    else if (value.kind === 'text') out[port] = { kind: 'text', artifactId, text: value.text };
-    else out[port] = { kind: 'tags', artifactId, tags: value.tags };
-  }
-  return out;
 }
 
 function collectOutputs(states: Map<string, NodeState>): { nodeId: string; port: string; artifactId: string; kind: string }[] {

@@ -13,8 +13,9 @@
  * the tensor data. Every declared length is checked against a hard limit *and* against the
  * bytes left in the file before anything is allocated.
  */
-import fs from 'node:fs/promises';
+import type fs from 'node:fs/promises';
 import { UserError } from '../errors';
+import { openModelFile } from './open-file';
 
 /** Hard limits; an absurd header is rejected before allocation. */
 export const GGUF_LIMITS = {
@@ -211,14 +212,7 @@ function num(v: GgufValue | undefined): number | null {
  *   file, or any declared length/count over {@link GGUF_LIMITS}; `MODEL_NOT_FOUND` when missing.
  */
 export async function readGgufHeader(file: string): Promise<GgufHeader> {
-  let fh: fs.FileHandle;
-  try {
-    fh = await fs.open(file, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError('MODEL_NOT_FOUND', `model file ${file} does not exist`, { path: file }, 404);
-    throw invalid(file, `cannot open (${code ?? (err as Error).message})`);
-  }
+  const fh = await openModelFile(file, (why) => invalid(file, why));
   try {
     const { size } = await fh.stat();
     const r = new ChunkReader(fh, size, file);

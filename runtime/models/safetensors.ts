@@ -10,8 +10,8 @@
  * implementation (safetensors/src/tensor.rs) refuses headers over 100,000,000 bytes
  * (`MAX_HEADER_SIZE`); so do we.
  */
-import fs from 'node:fs/promises';
 import { UserError } from '../errors';
+import { openModelFile } from './open-file';
 
 /** Largest header accepted (bytes): safetensors' own `MAX_HEADER_SIZE`. */
 export const SAFETENSORS_MAX_HEADER = 100_000_000;
@@ -62,14 +62,7 @@ function invalid(file: string, why: string, details: Record<string, unknown> = {
  *   the end of the file (a truncated download).
  */
 export async function readSafetensorsHeader(file: string): Promise<SafetensorsHeader> {
-  let fh: fs.FileHandle;
-  try {
-    fh = await fs.open(file, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError('MODEL_NOT_FOUND', `model file ${file} does not exist`, { path: file }, 404);
-    throw invalid(file, `cannot open (${code ?? (err as Error).message})`);
-  }
+  const fh = await openModelFile(file, (why) => invalid(file, why));
   try {
     const { size } = await fh.stat();
     if (size < 8) throw invalid(file, `file too short (${size} bytes)`);

@@ -23,27 +23,10 @@ import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { startTestStudio } from '../helpers/studio';
 import { REPO_ROOT } from '../../runtime/workers/supervisor';
-
-export interface EditorBenchRow {
-  op: string;
-  n: number;
-  p50Ms: number;
-  p95Ms: number;
-  target?: string;
-  ok?: boolean;
-  note?: string;
-  /** Unit of p50Ms/p95Ms when it is not ms ('renders' for the render-count rows). */
-  unit?: string;
-}
+import { p50p95, percentile, type BenchRow } from './stats';
 
 /** The launch flags of tests/e2e/playwright.config.ts (Debian chromium, no GPU, no sandbox). */
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
-};
-const round = (v: number) => Math.round(v * 100) / 100;
 
 /**
  * A graph document of `n` real catalog nodes in chains of six: prompt and negative prompt →
@@ -176,12 +159,12 @@ async function timeArrange(page: Page): Promise<{ ms: number; longestTask: numbe
  *
  * @throws Error when the build fails, the studio does not start, or the page misbehaves.
  */
-export async function benchEditor(): Promise<EditorBenchRow[]> {
+export async function benchEditor(): Promise<BenchRow[]> {
   const build = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/build-if-stale.mjs')], { cwd: REPO_ROOT, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('editor build failed');
   const ts = await startTestStudio();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
-  const rows: EditorBenchRow[] = [];
+  const rows: BenchRow[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     // tsx (esbuild keepNames) wraps named functions in `__name(...)`; the page scripts below are
@@ -202,18 +185,18 @@ export async function benchEditor(): Promise<EditorBenchRow[]> {
       opens.push(await timeOpen(page, big, 500));
     }
     const samples = opens.slice(1); // the first one also pays for code warm-up
-    rows.push({ op: 'render 500-node graph (first frame)', n: samples.length, p50Ms: round(pct(samples, 50)), p95Ms: round(pct(samples, 95)), target: '≤ 1000 ms', ok: pct(samples, 95) <= 1000, note: `${big.edges.length} edges; first ${Math.round(opens[0]!)} ms` });
+    rows.push({ op: 'render 500-node graph (first frame)', n: samples.length, ...p50p95(samples, 2), unit: 'ms', target: '≤ 1000 ms', ok: percentile(samples, 95) <= 1000, note: `${big.edges.length} edges; first ${Math.round(opens[0]!)} ms` });
 
     // Drag one node of the 500 for 2 s.
     const drag = await scriptedDrag(page, 'n200', 2000);
     if (!drag.moved) throw new Error('the scripted drag did not move the node');
     const longAt = drag.frames.flatMap((f, i) => (f > 50 ? [`#${i}: ${Math.round(f)} ms`] : []));
     const long = longAt.length;
-    rows.push({ op: 'drag one node of 500: frame interval', n: drag.frames.length, p50Ms: round(pct(drag.frames, 50)), p95Ms: round(pct(drag.frames, 95)), target: 'no frame > 50 ms', ok: long === 0, note: long ? `long frames ${longAt.join(', ')}` : 'no long frame' });
+    rows.push({ op: 'drag one node of 500: frame interval', n: drag.frames.length, ...p50p95(drag.frames, 2), unit: 'ms', target: 'no frame > 50 ms', ok: long === 0, note: long ? `long frames ${longAt.join(', ')}` : 'no long frame' });
     const steps = drag.nodeRenders.length;
     const nodeTotal = drag.nodeRenders.reduce((a, b) => a + b, 0);
-    rows.push({ op: 'drag one node: node renders per step', unit: 'renders', n: steps, p50Ms: pct(drag.nodeRenders, 50), p95Ms: pct(drag.nodeRenders, 95), target: '1', ok: pct(drag.nodeRenders, 95) <= 1 && drag.otherNodes === 0, note: `${nodeTotal} renders in ${steps} steps; other nodes rendered: ${drag.otherNodes}` });
-    rows.push({ op: 'drag one node: edge renders per step', unit: 'renders', n: steps, p50Ms: pct(drag.edgeRenders, 50), p95Ms: pct(drag.edgeRenders, 95), target: '≤ 4', ok: pct(drag.edgeRenders, 95) <= 4 });
+    rows.push({ op: 'drag one node: node renders per step', unit: 'renders', n: steps, p50: percentile(drag.nodeRenders, 50), p95: percentile(drag.nodeRenders, 95), target: '1', ok: percentile(drag.nodeRenders, 95) <= 1 && drag.otherNodes === 0, note: `${nodeTotal} renders in ${steps} steps; other nodes rendered: ${drag.otherNodes}` });
+    rows.push({ op: 'drag one node: edge renders per step', unit: 'renders', n: steps, p50: percentile(drag.edgeRenders, 50), p95: percentile(drag.edgeRenders, 95), target: '≤ 4', ok: percentile(drag.edgeRenders, 95) <= 4 });
 
     // Auto-arrange in the elk worker: a warm-up (worker start, JIT), then samples per size.
     await timeOpen(page, small, 6);
@@ -227,7 +210,7 @@ export async function benchEditor(): Promise<EditorBenchRow[]> {
         times.push(r.ms);
         longest = Math.max(longest, r.longestTask);
       }
-      rows.push({ op: `auto-arrange ${n} nodes (elk worker)`, n: runs, p50Ms: round(pct(times, 50)), p95Ms: round(pct(times, 95)), target: `≤ ${target} ms`, ok: pct(times, 50) <= target, note: `longest main-thread task ${Math.round(longest)} ms` });
+      rows.push({ op: `auto-arrange ${n} nodes (elk worker)`, n: runs, ...p50p95(times, 2), unit: 'ms', target: `≤ ${target} ms`, ok: percentile(times, 50) <= target, note: `longest main-thread task ${Math.round(longest)} ms` });
     }
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
   } finally {

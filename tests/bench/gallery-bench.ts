@@ -21,28 +21,8 @@ import { openDb, type Db } from '../../runtime/store/db';
 import { galleryStores } from '../../runtime/store/gallery-stores';
 import { renderThumbnail } from '../../runtime/jobs/thumbs';
 import type { GalleryFilter } from '../../runtime/store/gallery';
-
-export interface GalleryBenchRow {
-  op: string;
-  n: number;
-  p50Ms: number;
-  p95Ms: number;
-  target?: string;
-  ok?: boolean;
-  note?: string;
-}
-
-/** Deterministic PRNG (mulberry32) so every run builds the same library. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng';
+import { p50p95, round, sampleSync, type BenchRow } from './stats';
 
 const SUBJECTS = ['cat', 'dog', 'castle', 'lighthouse', 'forest', 'city', 'robot', 'dragon', 'portrait', 'ship', 'mountain', 'garden'];
 const STYLES = ['oil painting', 'watercolor', 'neon', 'cyberpunk', 'photorealistic', 'ink sketch', 'pixel art', 'baroque', 'anime', 'low poly'];
@@ -102,17 +82,9 @@ function populate(db: Db, rows: number): { leafIds: number[] } {
   return { leafIds };
 }
 
+/** `n` timed calls `fn(k)` after up to 20 untimed ones; ms to 0.001. */
 function measure(n: number, fn: (k: number) => void): { p50: number; p95: number } {
-  for (let k = 0; k < Math.min(20, n); k++) fn(k);
-  const t = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const a = performance.now();
-    fn(k);
-    t[k] = performance.now() - a;
-  }
-  t.sort();
-  const q = (p: number) => Math.round(t[Math.min(n - 1, Math.floor(p * n))]! * 1000) / 1000;
-  return { p50: q(0.5), p95: q(0.95) };
+  return p50p95(sampleSync(n, fn, { warmup: 20, unit: 'ms' }), 3);
 }
 
 /** A smooth 1024² image with mild noise: compresses and decodes like a typical generated picture. */
@@ -132,7 +104,7 @@ async function samplePng(file: string, seed: number): Promise<void> {
   await sharp(px, { raw: { width: w, height: w, channels: 3 } }).png().toFile(file);
 }
 
-async function benchThumbs(dir: string, count: number): Promise<GalleryBenchRow> {
+async function benchThumbs(dir: string, count: number): Promise<BenchRow> {
   const files: string[] = [];
   for (let k = 0; k < 8; k++) {
     const f = path.join(dir, `src${k}.png`);
@@ -154,12 +126,11 @@ async function benchThumbs(dir: string, count: number): Promise<GalleryBenchRow>
   await Promise.all([lane(), lane()]);
   const wall = performance.now() - t0;
   const perSecond = (count / wall) * 1000;
-  per.sort((a, b) => a - b);
   return {
     op: 'thumbnail 256px WebP from 1024² PNG, 2 parallel (ms per image, one lane)',
     n: count,
-    p50Ms: Math.round(per[Math.floor(per.length / 2)]! * 10) / 10,
-    p95Ms: Math.round(per[Math.floor(per.length * 0.95)]! * 10) / 10,
+    ...p50p95(per, 1),
+    unit: 'ms',
     target: '≥ 40 images/s',
     ok: perSecond >= 40,
     note: `${perSecond.toFixed(1)} images/s wall`,
@@ -167,10 +138,10 @@ async function benchThumbs(dir: string, count: number): Promise<GalleryBenchRow>
 }
 
 /** Runs the gallery benchmarks on `opts.rows` synthetic generations; one row per operation. */
-export async function benchGallery(opts: { rows: number }): Promise<GalleryBenchRow[]> {
+export async function benchGallery(opts: { rows: number }): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mysti-gallery-bench-'));
   const db = openDb(path.join(dir, 'bench.db'));
-  const out: GalleryBenchRow[] = [];
+  const out: BenchRow[] = [];
   try {
     const tBuild = performance.now();
     const { leafIds } = populate(db, opts.rows);
@@ -189,19 +160,19 @@ export async function benchGallery(opts: { rows: number }): Promise<GalleryBench
     const first = measure(300, () => g.queries.list({}, { cursor: null, limit: 50 }));
     const last = measure(300, () => g.queries.list({}, { cursor: cursors[pages - 1]!, limit: 50 }));
     const any = measure(1000, () => g.queries.list({}, { cursor: cursors[Math.floor(r() * pages)]!, limit: 50 }));
-    out.push({ op: `keyset page of 50, random depth (${pages} pages; built in ${buildS.toFixed(1)} s)`, n: 1000, p50Ms: any.p50, p95Ms: any.p95, target: 'p95 ≤ 2 ms', ok: any.p95 <= 2 });
-    out.push({ op: 'keyset first page', n: 300, p50Ms: first.p50, p95Ms: first.p95 });
-    out.push({ op: 'keyset last page', n: 300, p50Ms: last.p50, p95Ms: last.p95, target: 'p95 ≤ 2 ms', ok: last.p95 <= 2 });
+    out.push({ op: `keyset page of 50, random depth (${pages} pages; built in ${buildS.toFixed(1)} s)`, n: 1000, ...any, unit: 'ms', target: 'p95 ≤ 2 ms', ok: any.p95 <= 2 });
+    out.push({ op: 'keyset first page', n: 300, ...first, unit: 'ms' });
+    out.push({ op: 'keyset last page', n: 300, ...last, unit: 'ms', target: 'p95 ≤ 2 ms', ok: last.p95 <= 2 });
     const ratio = last.p50 / Math.max(first.p50, 1e-6);
     // Contrast only: the same page by OFFSET (the gallery never does this).
     const offsetSql = db.prepare(`SELECT id FROM generations INDEXED BY gen_live_created WHERE deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET ?`);
     const offFirst = measure(50, () => offsetSql.all(0));
     const offLast = measure(50, () => offsetSql.all((pages - 1) * 50));
     out.push({
-      op: 'last/first page ratio (keyset)', n: 300, p50Ms: Math.round(ratio * 100) / 100, p95Ms: Math.round((last.p95 / Math.max(first.p95, 1e-6)) * 100) / 100,
+      op: 'last/first page ratio (keyset)', n: 300, p50: round(ratio, 2), p95: round(last.p95 / Math.max(first.p95, 1e-6), 2), unit: '×',
       target: 'p50 ratio ≤ 1.5', ok: ratio <= 1.5, note: `OFFSET for contrast: first ${offFirst.p50} ms, last ${offLast.p50} ms (ratio ${(offLast.p50 / Math.max(offFirst.p50, 1e-6)).toFixed(0)}x)`,
     });
-    out.push({ op: 'OFFSET last page (contrast, not used)', n: 50, p50Ms: offLast.p50, p95Ms: offLast.p95 });
+    out.push({ op: 'OFFSET last page (contrast, not used)', n: 50, ...offLast, unit: 'ms' });
 
     const filtered: [string, GalleryFilter][] = [
       ['tag filter page', { tag: TAGS[3]! }],
@@ -211,23 +182,23 @@ export async function benchGallery(opts: { rows: number }): Promise<GalleryBench
     ];
     for (const [op, f] of filtered) {
       const m = measure(300, () => g.queries.list(f, { limit: 50 }));
-      out.push({ op, n: 300, p50Ms: m.p50, p95Ms: m.p95, target: 'p95 ≤ 2 ms', ok: m.p95 <= 2 });
+      out.push({ op, n: 300, ...m, unit: 'ms', target: 'p95 ≤ 2 ms', ok: m.p95 <= 2 });
     }
 
     const searches = ['cat', 'lighthouse', 'neon cat', 'w1', 'castle w2', 'baroque dragon', 'w9x', 'nosuchword'];
     for (const q of searches) {
       const hits = g.queries.list({ q }, { limit: 50 }).items.length;
       const m = measure(200, () => g.queries.list({ q }, { limit: 50 }));
-      out.push({ op: `FTS newest-first "${q}" (${hits} on page 1)`, n: 200, p50Ms: m.p50, p95Ms: m.p95, target: 'p95 ≤ 5 ms', ok: m.p95 <= 5 });
+      out.push({ op: `FTS newest-first "${q}" (${hits} on page 1)`, n: 200, ...m, unit: 'ms', target: 'p95 ≤ 5 ms', ok: m.p95 <= 5 });
     }
 
     let ancestors = 0;
     const anc = measure(Math.min(300, leafIds.length * 3), (k) => {
       ancestors = g.library.ancestors(leafIds[k % leafIds.length]!).length;
     });
-    out.push({ op: `full ancestry (${ancestors} ancestors, 49 levels)`, n: Math.min(300, leafIds.length * 3), p50Ms: anc.p50, p95Ms: anc.p95, target: 'p95 ≤ 15 ms', ok: anc.p95 <= 15 });
+    out.push({ op: `full ancestry (${ancestors} ancestors, 49 levels)`, n: Math.min(300, leafIds.length * 3), ...anc, unit: 'ms', target: 'p95 ≤ 15 ms', ok: anc.p95 <= 15 });
     const rootish = measure(300, (k) => g.library.descendants(leafIds[k % leafIds.length]! - 499));
-    out.push({ op: 'full descendants of a family root', n: 300, p50Ms: rootish.p50, p95Ms: rootish.p95, target: 'p95 ≤ 15 ms', ok: rootish.p95 <= 15 });
+    out.push({ op: 'full descendants of a family root', n: 300, ...rootish, unit: 'ms', target: 'p95 ≤ 15 ms', ok: rootish.p95 <= 15 });
 
     out.push(await benchThumbs(dir, 80));
   } finally {

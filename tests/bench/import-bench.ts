@@ -17,15 +17,7 @@ import { importFolder } from '../../runtime/library/import';
 import { readImageFile } from '../../runtime/library/import-read';
 import { readPngTextFile } from '../../runtime/png/read';
 import { insertTextChunks } from '../../runtime/png/write';
-
-export interface ImportBenchRow {
-  op: string;
-  n: number;
-  p50Us?: number;
-  p95Us?: number;
-  perSecond?: number;
-  target?: string;
-}
+import { p50p95, sampleAsync, since, type BenchRow } from './stats';
 
 const SAMPLERS = ['Euler a', 'DPM++ 2M', 'UniPC', 'DDIM'];
 
@@ -48,31 +40,25 @@ async function makeFiles(dir: string, n: number): Promise<string[]> {
   return files;
 }
 
-async function perFile(op: string, files: string[], fn: (f: string) => unknown, target?: string): Promise<ImportBenchRow> {
-  for (const f of files.slice(0, 50)) await fn(f); // warm-up: JIT, page cache
-  const t = new Float64Array(files.length);
-  for (let i = 0; i < files.length; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn(files[i]!);
-    t[i] = Number(process.hrtime.bigint() - t0) / 1000;
-  }
-  t.sort();
-  const q = (p: number) => Math.round(t[Math.min(t.length - 1, Math.floor(p * t.length))]! * 10) / 10;
-  return { op, n: files.length, p50Us: q(0.5), p95Us: q(0.95), ...(target ? { target } : {}) };
+/** `fn` timed once per file (µs to 0.1), after untimed calls on the first 50 (JIT, page cache). */
+async function perFile(op: string, files: string[], fn: (f: string) => unknown, target?: string): Promise<BenchRow> {
+  const t = await sampleAsync(files.length, (i) => fn(files[i]!), { warmup: 50, unit: 'µs' });
+  return { op, n: files.length, ...p50p95(t, 1), unit: 'µs', ...(target ? { target } : {}) };
 }
 
-async function timed(op: string, n: number, fn: () => Promise<unknown>, target?: string): Promise<ImportBenchRow> {
+/** One timed call of `fn` that handles `n` files; reported as files per second (p50 = p95). */
+async function timed(op: string, n: number, fn: () => Promise<unknown>, target?: string): Promise<BenchRow> {
   const t0 = process.hrtime.bigint();
   await fn();
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { op, n, perSecond: Math.round(n / s), ...(target ? { target } : {}) };
+  const perSecond = Math.round(n / (since(t0, 'ms') / 1000));
+  return { op, n, p50: perSecond, p95: perSecond, unit: '/s', ...(target ? { target } : {}) };
 }
 
 /** Runs the import benchmarks on `files` generated PNGs; one row per op. */
-export async function benchImport(opts: { files: number }): Promise<ImportBenchRow[]> {
+export async function benchImport(opts: { files: number }): Promise<BenchRow[]> {
   const n = Math.max(100, opts.files);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mysti-import-bench-'));
-  const rows: ImportBenchRow[] = [];
+  const rows: BenchRow[] = [];
   try {
     const dir = path.join(tmp, 'images');
     const files = await makeFiles(dir, n);

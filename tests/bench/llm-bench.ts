@@ -9,28 +9,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getLlama, LlamaCompletion, LlamaLogLevel } from 'node-llama-cpp';
 import { spawnLlmWorker } from '../integration/llm-worker-helper';
-
-export interface LlmBenchRow {
-  op: string;
-  n: number;
-  p50Ms: number;
-  p95Ms: number;
-  unit?: string;
-  target?: string;
-  ok?: boolean;
-  note?: string;
-}
+import { percentile, type BenchRow } from './stats';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MODEL = path.resolve(REPO, '../shared/models/stories260K.gguf');
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-
 /** @param o.n timed repetitions per side after one warm-up; o.maxTokens per generation */
-export async function benchLlm(o: { n?: number; maxTokens?: number } = {}): Promise<LlmBenchRow[]> {
+export async function benchLlm(o: { n?: number; maxTokens?: number } = {}): Promise<BenchRow[]> {
   const n = o.n ?? 9;
   const maxTokens = o.maxTokens ?? 512;
   const settings = { prompt: 'Once upon a time, there was a little girl named Lily. She', maxTokens, temperature: 0, seed: 7 };
@@ -75,12 +60,12 @@ export async function benchLlm(o: { n?: number; maxTokens?: number } = {}): Prom
       ip.push((b.tokens / b.ms) * 1000);
       counts.add(`${a.tokens}/${b.tokens}`);
     }
-    const ratio = pct(w, 50) / pct(ip, 50);
+    const ratio = percentile(w, 50) / percentile(ip, 50);
     const note = `stories260K, 1 thread, ${maxTokens} max tokens; tokens worker/in-process: ${[...counts].join(', ')}`;
     return [
-      { op: 'tokens/s via LLM worker (complete job)', n, p50Ms: pct(w, 50), p95Ms: pct(w, 5), unit: 'tok/s', note: `p95 column = 5th percentile (slowest); ${note}` },
-      { op: 'tokens/s node-llama-cpp in-process', n, p50Ms: pct(ip, 50), p95Ms: pct(ip, 5), unit: 'tok/s', note: 'p95 column = 5th percentile (slowest)' },
-      { op: 'worker / in-process', n, p50Ms: ratio, p95Ms: pct(w, 5) / pct(ip, 5), unit: '×', target: '≥ 0.95 (p50)', ok: ratio >= 0.95 },
+      { op: 'tokens/s via LLM worker (complete job)', n, p50: percentile(w, 50), p95: percentile(w, 5), unit: 'tok/s', note: `p95 column = 5th percentile (slowest); ${note}` },
+      { op: 'tokens/s node-llama-cpp in-process', n, p50: percentile(ip, 50), p95: percentile(ip, 5), unit: 'tok/s', note: 'p95 column = 5th percentile (slowest)' },
+      { op: 'worker / in-process', n, p50: ratio, p95: percentile(w, 5) / percentile(ip, 5), unit: '×', target: '≥ 0.95 (p50)', ok: ratio >= 0.95 },
     ];
   } finally {
     await context.dispose();

@@ -8,28 +8,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPngTextFile } from '../../runtime/png/read';
 import { importWorkflow } from '../../runtime/importers/index';
-
-export interface BenchRow {
-  op: string;
-  n: number;
-  p50Us: number;
-  p95Us: number;
-  target?: string;
-}
+import { p50p95, sampleSync, type BenchRow } from './stats';
 
 const FIXTURES = '/work/shared/fixtures';
 
+/** `n` timed calls of `fn` after up to 50 untimed ones (JIT and page cache); µs to 0.1. */
 function measure(op: string, n: number, fn: () => void, target?: string): BenchRow {
-  for (let i = 0; i < Math.min(50, n); i++) fn(); // warm-up: JIT and page cache
-  const t = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    t[i] = Number(process.hrtime.bigint() - t0) / 1000;
-  }
-  t.sort();
-  const q = (p: number) => Math.round(t[Math.min(n - 1, Math.floor(p * n))]! * 10) / 10;
-  return { op, n, p50Us: q(0.5), p95Us: q(0.95), ...(target ? { target } : {}) };
+  const t = sampleSync(n, fn, { warmup: 50, unit: 'µs' });
+  return { op, n, ...p50p95(t, 1), unit: 'µs', ...(target ? { target } : {}) };
 }
 
 /** Runs the PNG benchmarks; one row per op. */

@@ -4,7 +4,8 @@
  * (1,000,000 gallery rows). Exit code is 0 even when a target is missed: targets are reported,
  * not enforced here (timed assertions do not belong in tests on a shared 2-core machine).
  */
-import { benchRuntime, type BenchRow } from './runtime-bench';
+import { benchRuntime } from './runtime-bench';
+import type { BenchRow } from './stats';
 
 const long = process.argv.includes('--long');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
@@ -26,47 +27,22 @@ async function section(name: string, f: () => Promise<void>) {
   console.error(`  ${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-await section('runtime', async () => {
-  for (const r of await benchRuntime()) add('runtime', r);
-});
-
-await section('png', async () => {
-  const m = await import('./png-bench').catch(() => null);
-  if (!m) return;
-  for (const r of await m.benchPng()) add('png', { op: r.op, n: r.n, p50: r.p50Us, p95: r.p95Us, unit: 'µs', ...(r.target ? { target: r.target } : {}) });
-});
-
-await section('gallery', async () => {
-  const m = await import('./gallery-bench' as string).catch(() => null);
-  if (!m) return;
-  for (const r of await m.benchGallery({ rows: long ? 1_000_000 : 100_000 })) add('gallery', { unit: 'ms', ...r, p50: r.p50Ms, p95: r.p95Ms });
-});
-
-await section('import', async () => {
-  const m = await import('./import-bench' as string).catch(() => null);
-  if (!m) return;
-  for (const r of await m.benchImport({ files: long ? 10_000 : 2_000 })) {
-    add('import', { op: r.op, n: r.n, p50: r.p50Us ?? r.perSecond, p95: r.p95Us ?? r.perSecond, unit: r.p50Us !== undefined ? 'µs' : ('/s' as never), ...(r.target ? { target: r.target } : {}) });
-  }
-});
-
-await section('editor', async () => {
-  const m = await import('./editor-bench' as string).catch(() => null);
-  if (!m) return;
-  for (const r of await m.benchEditor()) add('editor', { ...r, unit: r.unit ?? 'ms', p50: r.p50Ms, p95: r.p95Ms });
-});
-
-await section('sd', async () => {
-  const m = await import('./sd-bench' as string).catch(() => null);
-  if (!m) return;
-  for (const r of await m.benchSd()) add('sd', { ...r, unit: r.unit ?? 'ms', p50: r.p50Ms, p95: r.p95Ms });
-});
-
-await section('llm', async () => {
-  const m = await import('./llm-bench' as string).catch(() => null);
-  if (!m) return;
-  for (const r of await m.benchLlm()) add('llm', { ...r, unit: r.unit ?? 'ms', p50: r.p50Ms, p95: r.p95Ms });
-});
+// Each bench module is loaded only when its section runs: the editor bench pulls in Playwright,
+// the LLM bench node-llama-cpp. A module that fails to load shows as a failed row.
+const benches: [name: string, run: () => Promise<BenchRow[]>][] = [
+  ['runtime', () => benchRuntime()],
+  ['png', async () => (await import('./png-bench')).benchPng()],
+  ['gallery', async () => (await import('./gallery-bench')).benchGallery({ rows: long ? 1_000_000 : 100_000 })],
+  ['import', async () => (await import('./import-bench')).benchImport({ files: long ? 10_000 : 2_000 })],
+  ['editor', async () => (await import('./editor-bench')).benchEditor()],
+  ['sd', async () => (await import('./sd-bench')).benchSd()],
+  ['llm', async () => (await import('./llm-bench')).benchLlm()],
+];
+for (const [name, run] of benches) {
+  await section(name, async () => {
+    for (const r of await run()) add(name, r);
+  });
+}
 
 const cols: (keyof Row)[] = ['group', 'op', 'n', 'p50', 'p95', 'target', 'ok', 'note'];
 const width = Object.fromEntries(cols.map((c) => [c, Math.max(c.length, ...rows.map((r) => String(r[c]).length))])) as Record<keyof Row, number>;

@@ -25,22 +25,7 @@ import { createLogger } from '../../runtime/log';
 import { WorkerClient } from '../../workers/protocol/client';
 import { READY_PREFIX, TOKEN_ENV } from '../../workers/protocol/messages';
 import { REPO_ROOT } from '../../runtime/workers/supervisor';
-
-export interface BenchRow {
-  op: string;
-  n: number;
-  p50: number;
-  p95: number;
-  unit: 'µs' | 'ms';
-  target?: string;
-  ok?: boolean;
-  note?: string;
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
+import { percentile, sampleAsync, sampleSync, since, type BenchRow } from './stats';
 
 const noop = defineNode({
   type: 'noop', version: 1, title: 'No-op', category: 'text', description: 'Passes text through (benchmark only).',
@@ -50,7 +35,7 @@ const noop = defineNode({
 });
 
 /** A layered DAG of `n` nodes: each node reads one or two nodes of the previous layer. */
-export function makeGraph(n: number, width = 10): GraphDoc {
+function makeGraph(n: number, width = 10): GraphDoc {
   const nodes = Array.from({ length: n }, (_, i) => ({ id: `n${i}`, type: 'noop', position: { x: 0, y: 0 }, params: { k: i } }));
   const edges: GraphDoc['edges'] = [];
   for (let i = width; i < n; i++) {
@@ -63,22 +48,15 @@ export function makeGraph(n: number, width = 10): GraphDoc {
 async function benchPlanning(n: number): Promise<BenchRow> {
   const catalog = new Map<string, NodeSpec>([['noop', noop]]);
   const raw = JSON.parse(JSON.stringify(makeGraph(n)));
-  const samples: number[] = [];
-  for (let i = 0; i < 200; i++) {
-    const t0 = performance.now();
+  // 20 untimed rounds first: the JIT settles before anything counts.
+  const samples = sampleSync(180, () => {
     const g = loadGraph(raw, catalog);
     if (!g.ok) throw new Error('bench graph invalid');
     if (validateGraph(g.graph, catalog).length) throw new Error('bench graph has issues');
     topoSort(g.graph.nodes.map((x) => x.id), g.graph.edges);
-    samples.push(((performance.now() - t0) * 1000) / n);
-  }
-  const p50 = pct(samples.slice(20), 50);
-  return { op: `plan ${n}-node graph (per node)`, n: samples.length, p50, p95: pct(samples.slice(20), 95), unit: 'µs', target: '≤ 10 µs', ok: p50 <= 10 };
-}
-
-/** Profiling helper: `reruns` unchanged reruns. */
-export async function benchRerunOnly(n: number, reruns: number): Promise<BenchRow[]> {
-  return benchRerun(n, reruns);
+  }, { warmup: 20, unit: 'µs' }).map((us) => us / n);
+  const p50 = percentile(samples, 50);
+  return { op: `plan ${n}-node graph (per node)`, n: samples.length, p50, p95: percentile(samples, 95), unit: 'µs', target: '≤ 10 µs', ok: p50 <= 10 };
 }
 
 async function benchRerun(n: number, rerunCount = 10): Promise<BenchRow[]> {
@@ -105,10 +83,10 @@ async function benchRerun(n: number, rerunCount = 10): Promise<BenchRow[]> {
     return { store, queue };
   };
   const time = async (queue: RunQueue) => {
-    const t0 = performance.now();
+    const t0 = process.hrtime.bigint();
     queue.submit(makeGraph(n));
     await queue.idle();
-    return performance.now() - t0;
+    return since(t0, 'ms');
   };
   let { store, queue } = open();
   const first = await time(queue);
@@ -116,8 +94,8 @@ async function benchRerun(n: number, rerunCount = 10): Promise<BenchRow[]> {
   const reruns: number[] = [];
   executed = 0;
   for (let i = 0; i < rerunCount; i++) reruns.push(await time(queue));
-  const p50 = pct(reruns, 50);
-  rows.push({ op: `unchanged rerun ${n} nodes`, n: reruns.length, p50, p95: pct(reruns, 95), unit: 'ms', target: '≤ 25 ms, 0 run', ok: p50 <= 25 && executed === 0, note: `${executed} executed` });
+  const p50 = percentile(reruns, 50);
+  rows.push({ op: `unchanged rerun ${n} nodes`, n: reruns.length, p50, p95: percentile(reruns, 95), unit: 'ms', target: '≤ 25 ms, 0 run', ok: p50 <= 25 && executed === 0, note: `${executed} executed` });
   // After a restart: a fresh store on the same file still hits the persistent cache.
   store.close();
   ({ store, queue } = open());
@@ -140,16 +118,11 @@ async function benchDispatch(): Promise<BenchRow> {
     child.once('exit', () => reject(new Error('fake worker exited')));
   });
   const client = new WorkerClient('fake', `http://127.0.0.1:${port}`, token);
-  const samples: number[] = [];
-  for (let i = 0; i < 600; i++) {
-    const t0 = performance.now();
-    await client.call('run', { mode: 'succeed' });
-    samples.push(performance.now() - t0);
-  }
+  // 100 untimed round trips first: connection set-up and JIT.
+  const s = await sampleAsync(500, () => client.call('run', { mode: 'succeed' }), { warmup: 100, unit: 'ms' });
   child.kill('SIGKILL');
-  const s = samples.slice(100);
-  const p50 = pct(s, 50);
-  return { op: 'dispatch to a fake worker (round trip)', n: s.length, p50, p95: pct(s, 95), unit: 'ms', target: '≤ 1 ms p50', ok: p50 <= 1 };
+  const p50 = percentile(s, 50);
+  return { op: 'dispatch to a fake worker (round trip)', n: s.length, p50, p95: percentile(s, 95), unit: 'ms', target: '≤ 1 ms p50', ok: p50 <= 1 };
 }
 
 /** All foundation rows. */

@@ -16,22 +16,7 @@ import { GraphBuilder } from '../helpers/graph-builder';
 import { buildGenArgv, sdThreads } from '../../workers/sd/argv';
 import { genPayloadSchema } from '../../workers/sd/payload';
 import { FAMILY_FILES, writeSafetensors } from '../unit/models/craft';
-
-export interface SdBenchRow {
-  op: string;
-  n: number;
-  p50Ms: number;
-  p95Ms: number;
-  unit?: string;
-  target?: string;
-  ok?: boolean;
-  note?: string;
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
+import { percentile, type BenchRow } from './stats';
 
 /** Runs the sd.cpp command directly, like a user at a shell would (no shell, same env). */
 function runDirect(bin: string, argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
@@ -44,7 +29,7 @@ function runDirect(bin: string, argv: string[], env: NodeJS.ProcessEnv, cwd: str
 }
 
 /** @param o.n timed repetitions per side (after one warm-up each); default 7 */
-export async function benchSd(o: { n?: number } = {}): Promise<SdBenchRow[]> {
+export async function benchSd(o: { n?: number } = {}): Promise<BenchRow[]> {
   const n = o.n ?? 7;
   const realBin = process.env.SD_CPP_BIN;
   const realModel = process.env.SD_TEST_MODEL;
@@ -103,12 +88,12 @@ export async function benchSd(o: { n?: number } = {}): Promise<SdBenchRow[]> {
         api.push(await viaApi(100 + i));
       }
     }
-    const ratio50 = pct(api, 50) / pct(cli, 50);
+    const ratio50 = percentile(api, 50) / percentile(cli, 50);
     const note = real ? `real sd.cpp (${path.basename(bin)}) + ${path.basename(realModel!)}` : 'stand-in sd-cli (20 ms/step): measures our overhead around a fake engine';
     return [
-      { op: 'txt2img 128x128 4 steps via POST /api/runs', n, p50Ms: pct(api, 50), p95Ms: pct(api, 95), note },
-      { op: 'same sd-cli command run directly', n, p50Ms: pct(cli, 50), p95Ms: pct(cli, 95), note },
-      { op: 'API / direct', n, p50Ms: ratio50, p95Ms: pct(api, 95) / pct(cli, 95), unit: '×', target: '≤ 1.05 (p50)', ok: ratio50 <= 1.05, note: `overhead ${(pct(api, 50) - pct(cli, 50)).toFixed(0)} ms at p50` },
+      { op: 'txt2img 128x128 4 steps via POST /api/runs', n, p50: percentile(api, 50), p95: percentile(api, 95), unit: 'ms', note },
+      { op: 'same sd-cli command run directly', n, p50: percentile(cli, 50), p95: percentile(cli, 95), unit: 'ms', note },
+      { op: 'API / direct', n, p50: ratio50, p95: percentile(api, 95) / percentile(cli, 95), unit: '×', target: '≤ 1.05 (p50)', ok: ratio50 <= 1.05, note: `overhead ${(percentile(api, 50) - percentile(cli, 50)).toFixed(0)} ms at p50` },
     ];
   } finally {
     await t.close();

@@ -7,7 +7,7 @@ import { implement } from '../../runtime/engine/executor';
 import { UserError } from '../../runtime/errors';
 import { fillTemplate } from '../../runtime/llm/defaults';
 import { llmEnhance } from './llm-enhance';
-import { concreteSeed, llmConfig, resolveLlm } from '../../runtime/llm/exec';
+import { concreteSeed, forwardLlmProgress, llmConfig, llmContextSize, resolveLlm } from '../../runtime/llm/exec';
 import { presetFingerprint, presetStoreOf, withLlmPreset } from '../../runtime/arbiter/presets';
 
 export default implement(llmEnhance, async (ctx, inputs, raw) => {
@@ -20,15 +20,14 @@ export default implement(llmEnhance, async (ctx, inputs, raw) => {
   const { output } = await ctx.call('llm', 'complete', {
     modelPath: model.path,
     modelId: model.id,
-    // The arbiter's out-of-memory retry asks for a smaller context (runtime/arbiter/oom.ts).
-    contextSize: typeof ctx.mitigations.contextSize === 'number' ? ctx.mitigations.contextSize : (contextSize ?? cfg.contextSize),
+    contextSize: llmContextSize(ctx, contextSize, cfg),
     system: cfg.enhance.system,
     prompt: fillTemplate(cfg.enhance.template, input.text),
     maxTokens: params.maxTokens,
     temperature: params.temperature,
     seed: concreteSeed(params.seed),
   }, {
-    onProgress: (p) => ctx.progress({ phase: 'generating', ...(p.step !== undefined ? { step: p.step } : {}), ...(p.steps !== undefined ? { steps: p.steps } : {}), ...(p.text !== undefined ? { text: p.text } : {}) }),
+    onProgress: forwardLlmProgress(ctx, { withText: true }),
   });
   const text = String(output.text ?? '').trim();
   return { text: { kind: 'text', text } };

@@ -10,10 +10,10 @@ import { UserError } from '../../runtime/errors';
 import { normalizeTags, type RawTag } from '../../runtime/llm/tags';
 import { resolveAlias } from '../../runtime/store/tags';
 import { tag } from './tag';
-import { llmConfig, resolveLlm, serviceDb } from '../../runtime/llm/exec';
+import { forwardLlmProgress, llmConfig, llmContextSize, resolveLlm, serviceDb } from '../../runtime/llm/exec';
 import { presetFingerprint, presetStoreOf, withLlmPreset } from '../../runtime/arbiter/presets';
 
-/** Text describing an image from its generation info (prompt and the main settings). */
+/** Text describing an image from its generation info: its prompt, caption, description and title, one per line. */
 function describeImage(info: Record<string, unknown> | undefined): string {
   if (!info) return '';
   const parts: string[] = [];
@@ -38,14 +38,13 @@ export default implement(tag, async (ctx, inputs, raw) => {
   const { output } = await ctx.call('llm', 'tag', {
     modelPath: model.path,
     modelId: model.id,
-    // The arbiter's out-of-memory retry asks for a smaller context (runtime/arbiter/oom.ts).
-    contextSize: typeof ctx.mitigations.contextSize === 'number' ? ctx.mitigations.contextSize : (contextSize ?? cfg.contextSize),
+    contextSize: llmContextSize(ctx, contextSize, cfg),
     system: cfg.tagging.system,
     text: pieces.join('\n\n'),
     maxTags: params.maxTags,
     categories: cfg.taxonomy,
   }, {
-    onProgress: (p) => ctx.progress({ phase: 'generating', ...(p.step !== undefined ? { step: p.step } : {}), ...(p.steps !== undefined ? { steps: p.steps } : {}) }),
+    onProgress: forwardLlmProgress(ctx, { withText: false }),
   });
   const db = serviceDb(ctx);
   if (!db) ctx.log('warn', 'no database service: tag aliases not applied');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode, p } from '../core/define-node';
 import { samplingParams } from './sampling';
-import { estimateSdCompute } from './estimate';
+import { estimateSampling } from './estimate';
 
 /** Image to image: re-noises the input image by the denoising strength, then samples (design.md §4). */
 export const img2img = defineNode({
@@ -23,9 +23,5 @@ export const img2img = defineNode({
   }),
   worker: 'sd',
   cache: 'pure',
-  estimate: (params) => ({
-    weightsBytes: 0,
-    computeBytes: estimateSdCompute(params.width, params.height, params.batchCount),
-    model: params.model,
-  }),
+  estimate: estimateSampling,
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../core/define-node';
 import { samplingParams } from './sampling';
-import { estimateSdCompute } from './estimate';
+import { estimateSampling } from './estimate';
 
 /** Text to image with stable-diffusion.cpp (design.md §4). */
 export const txt2img = defineNode({
@@ -16,9 +16,5 @@ export const txt2img = defineNode({
   params: z.object(samplingParams),
   worker: 'sd',
   cache: 'pure',
-  estimate: (params) => ({
-    weightsBytes: 0,
-    computeBytes: estimateSdCompute(params.width, params.height, params.batchCount),
-    model: params.model,
-  }),
+  estimate: estimateSampling,
 });

@@ -5,14 +5,12 @@
  * completion mode — stories260K has no chat template, so the worker completes too — same prompt,
  * max tokens, temperature 0 and seed). Target (issue 3): worker / in-process ≥ 0.95 at p50.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { getLlama, LlamaCompletion, LlamaLogLevel } from 'node-llama-cpp';
 import { spawnLlmWorker } from '../integration/llm-worker-helper';
+import { TINY_GGUF } from '../helpers/temp-home';
 import { percentile, type BenchRow } from './stats';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const MODEL = path.resolve(REPO, '../shared/models/stories260K.gguf');
+const MODEL = TINY_GGUF;
 
 /** @param o.n timed repetitions per side after one warm-up; o.maxTokens per generation */
 export async function benchLlm(o: { n?: number; maxTokens?: number } = {}): Promise<BenchRow[]> {

@@ -8,9 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPngTextFile } from '../../runtime/png/read';
 import { importWorkflow } from '../../runtime/importers/index';
+import { FIXTURES_DIR } from '../helpers/temp-home';
 import { p50p95, sampleSync, type BenchRow } from './stats';
-
-const FIXTURES = '/work/shared/fixtures';
 
 /** `n` timed calls of `fn` after up to 50 untimed ones (JIT and page cache); µs to 0.1. */
 function measure(op: string, n: number, fn: () => void, target?: string): BenchRow {
@@ -21,7 +20,7 @@ function measure(op: string, n: number, fn: () => void, target?: string): BenchR
 /** Runs the PNG benchmarks; one row per op. */
 export async function benchPng(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const pngDir = join(FIXTURES, 'png');
+  const pngDir = join(FIXTURES_DIR, 'png');
   const pngs = readdirSync(pngDir).filter((f) => f.endsWith('.png')).sort();
   const paths = pngs.map((f) => join(pngDir, f));
   let i = 0;
@@ -31,10 +30,10 @@ export async function benchPng(): Promise<BenchRow[]> {
   for (const f of pngs) {
     rows.push(measure(`png.readHeader ${f}`, 500, () => readPngTextFile(join(pngDir, f), { mode: 'header' })));
   }
-  const files = [...pngs.map((f) => join(pngDir, f)), ...readdirSync(join(FIXTURES, 'json')).map((f) => join(FIXTURES, 'json', f))];
+  const files = [...pngs.map((f) => join(pngDir, f)), ...readdirSync(join(FIXTURES_DIR, 'json')).map((f) => join(FIXTURES_DIR, 'json', f))];
   for (const path of files) {
     const bytes = readFileSync(path);
-    const name = path.slice(FIXTURES.length + 1);
+    const name = path.slice(FIXTURES_DIR.length + 1);
     rows.push(measure(`importWorkflow ${name}`, 300, () => {
       try {
         importWorkflow({ bytes });

@@ -14,6 +14,8 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const SD_STANDIN = path.join(REPO_ROOT, 'tests/helpers/sd-standin/sd-cli');
 /** The shared tiny LLM (a sibling of the repository in CI's fresh clone). */
 export const TINY_GGUF = path.resolve(REPO_ROOT, '../shared/models/stories260K.gguf');
+/** The shared fixtures (png/, json/ and their README; a sibling of the repository like the models). */
+export const FIXTURES_DIR = path.resolve(REPO_ROOT, '../shared/fixtures');
 /** File name of the fake SD model every temp home gets. */
 export const SD_MODEL = 'tiny-sd.safetensors';
 

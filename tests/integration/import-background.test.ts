@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStudio } from '../../runtime/main';
@@ -17,9 +16,9 @@ import { EventBus } from '../../runtime/engine/events';
 import { ImportStore } from '../../runtime/store/imports';
 import { startBackgroundImport, type BackgroundImport } from '../../runtime/library/import-background';
 import { insertTextChunks } from '../../runtime/png/write';
+import { FIXTURES_DIR } from '../helpers/temp-home';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const FIX = path.resolve(REPO_ROOT, '../shared/fixtures/png');
+const FIX = path.join(FIXTURES_DIR, 'png');
 const logger = createLogger('silent');
 const dirs: string[] = [];
 afterEach(() => {

@@ -3,13 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../runtime/store';
 import { ImportStore } from '../../runtime/store/imports';
+import { FIXTURES_DIR, REPO_ROOT } from '../helpers/temp-home';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const FIX = path.resolve(REPO_ROOT, '../shared/fixtures/png');
+const FIX = path.join(FIXTURES_DIR, 'png');
 const FIXTURES = fs.readdirSync(FIX).filter((f) => f.endsWith('.png')).sort();
 
 let tmp: string;

@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../runtime/store';
@@ -14,9 +13,9 @@ import { ImportStore } from '../../runtime/store/imports';
 import { tagsForGeneration } from '../../runtime/store/tags';
 import { importFolder, type ImportProgress } from '../../runtime/library/import';
 import { insertTextChunks } from '../../runtime/png/write';
+import { FIXTURES_DIR, REPO_ROOT } from '../helpers/temp-home';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const FIX = path.resolve(REPO_ROOT, '../shared/fixtures/png');
+const FIX = path.join(FIXTURES_DIR, 'png');
 const FIXTURES = fs.readdirSync(FIX).filter((f) => f.endsWith('.png')).sort();
 
 let tmp: string;

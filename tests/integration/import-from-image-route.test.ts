@@ -5,16 +5,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStudio, type RunningStudio } from '../../runtime/main';
 import { loadConfig } from '../../runtime/config';
 import { createLogger } from '../../runtime/log';
 import { loadGraph } from '../../nodes/core/validate';
 import { catalog } from '../../nodes/index';
+import { FIXTURES_DIR } from '../helpers/temp-home';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const FIXTURES = path.resolve(REPO_ROOT, '../shared/fixtures');
 
 /** Fixture → the importer dialect it must be recognised as. */
 const EXPECTED: Record<string, string> = {
@@ -61,13 +59,13 @@ async function raw(bytes: Uint8Array | string, type: string) {
 
 describe('POST /api/workflows/from-image', () => {
   it('lists every fixture file of ../shared/fixtures', () => {
-    const present = ['png', 'json'].flatMap((d) => fs.readdirSync(path.join(FIXTURES, d)).map((f) => `${d}/${f}`));
+    const present = ['png', 'json'].flatMap((d) => fs.readdirSync(path.join(FIXTURES_DIR, d)).map((f) => `${d}/${f}`));
     expect(present.filter((f) => f !== 'png/no_metadata_pose_input.png').sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 
   for (const [file, source] of Object.entries(EXPECTED)) {
     it(`${file} → ${source} (multipart and raw body agree)`, async () => {
-      const bytes = fs.readFileSync(path.join(FIXTURES, file));
+      const bytes = fs.readFileSync(path.join(FIXTURES_DIR, file));
       const m = await multipart(path.basename(file), bytes, mime(file));
       expect(m.status, JSON.stringify(m.body)).toBe(200);
       expect(m.body.source).toBe(source);
@@ -82,7 +80,7 @@ describe('POST /api/workflows/from-image', () => {
   }
 
   it('a PNG without metadata is 400 NO_METADATA (multipart and raw)', async () => {
-    const bytes = fs.readFileSync(path.join(FIXTURES, 'png/no_metadata_pose_input.png'));
+    const bytes = fs.readFileSync(path.join(FIXTURES_DIR, 'png/no_metadata_pose_input.png'));
     for (const r of [await multipart('pose.png', bytes, 'image/png'), await raw(bytes, 'image/png')]) {
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe('NO_METADATA');
@@ -96,7 +94,7 @@ describe('POST /api/workflows/from-image', () => {
       ['html', '<!doctype html><html><body>hi</body></html>', 'text/html'],
       ['json', '{"hello": "world"}', 'application/json'],
       ['broken json', '{"nodes": [', 'application/json'],
-      ['truncated png', fs.readFileSync(path.join(FIXTURES, 'png/a1111_tiny_text.png')).subarray(0, 20), 'image/png'],
+      ['truncated png', fs.readFileSync(path.join(FIXTURES_DIR, 'png/a1111_tiny_text.png')).subarray(0, 20), 'image/png'],
       ['empty', '', 'image/png'],
     ];
     for (const [name, body, type] of cases) {

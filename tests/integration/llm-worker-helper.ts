@@ -5,12 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WorkerClient } from '../../workers/protocol/client';
 import { READY_PREFIX, TOKEN_ENV } from '../../workers/protocol/messages';
+import { REPO_ROOT, TINY_GGUF } from '../helpers/temp-home';
 
-export const STORIES_MODEL = path.resolve('/work/shared/models/stories260K.gguf');
+export const STORIES_MODEL = TINY_GGUF;
 
 export interface SpawnedWorker {
   client: WorkerClient;
@@ -22,7 +21,7 @@ export interface SpawnedWorker {
 export async function spawnLlmWorker(env: Record<string, string> = {}): Promise<SpawnedWorker> {
   const token = randomBytes(32).toString('hex');
   const proc = spawn(process.execPath, ['--import', 'tsx', 'workers/llm/main.ts'], {
-    cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'),
+    cwd: REPO_ROOT,
     env: { ...process.env, [TOKEN_ENV]: token, MYSTI_LLM_THREADS: '1', MYSTI_LLM_GPU: 'false', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

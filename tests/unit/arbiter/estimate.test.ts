@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Corrections } from '../../../runtime/arbiter/corrections';
 import { estimateLlm, estimateSd, SD_FAMILY_TABLE, sdFamilyOf } from '../../../runtime/arbiter/estimate';
+import { TINY_GGUF } from '../../helpers/temp-home';
 
 const MIB = 1024 * 1024;
 
@@ -42,7 +43,7 @@ describe('estimateSd', () => {
 
 describe('estimateLlm', () => {
   it('KV = n_layers × n_ctx × (n_embd_k_gqa + n_embd_v_gqa) × 2 (stories260K numbers)', () => {
-    // /work/shared/models/README.md: 5 blocks, embedding 64, 8 heads, 4 KV heads.
+    // shared/models/README.md: 5 blocks, embedding 64, 8 heads, 4 KV heads.
     const fileBytes = 1_185_376;
     const e = estimateLlm({ fileBytes, nLayers: 5, contextSize: 512, nEmbd: 64, nHead: 8, nHeadKv: 4 });
     // head dim 8, GQA width 32 for K and for V
@@ -59,7 +60,7 @@ describe('estimateLlm', () => {
     expect(e.weightsBytes).toBe(500);
   });
   it('the real test model file exists with the size the README gives', () => {
-    expect(statSync('/work/shared/models/stories260K.gguf').size).toBe(1_185_376);
+    expect(statSync(TINY_GGUF).size).toBe(1_185_376);
   });
 });
 

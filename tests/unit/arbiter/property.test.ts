@@ -8,20 +8,12 @@
 import { describe, expect, it } from 'vitest';
 import { Arbiter, type Lease } from '../../../runtime/arbiter/leases';
 import type { WorkerKind } from '../../../runtime/arbiter/types';
-
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../helpers/rng';
 
 const MODELS: Record<WorkerKind, string[]> = { sd: ['sd15', 'sdxl', 'flux'], llm: ['tiny', 'llama'] };
 
 async function runSequence(seed: number): Promise<void> {
-  const rnd = mulberry32(seed);
+  const rnd = rng(seed);
   const pick = <T,>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const budget = 1000 + Math.floor(rnd() * 3000);
   const reserve = Math.floor(rnd() * 200);

@@ -5,8 +5,9 @@ import { extractGenerationInfo, importWorkflow, type WorkflowImport } from '../.
 import { readPngText } from '../../../runtime/png';
 import { catalog, validateGraph } from '../../../nodes/index';
 import type { GraphNode } from '../../../nodes/core/graph';
+import { FIXTURES_DIR } from '../../helpers/temp-home';
 
-const load = (f: string) => importWorkflow({ bytes: readFileSync(`/work/shared/fixtures/${f}`), filename: f });
+const load = (f: string) => importWorkflow({ bytes: readFileSync(`${FIXTURES_DIR}/${f}`), filename: f });
 const byType = (r: WorkflowImport, t: string) => r.graph.nodes.filter((n) => n.type === t);
 const one = (r: WorkflowImport, t: string): GraphNode => {
   const ns = byType(r, t);
@@ -140,7 +141,7 @@ describe('fixture imports', () => {
 
 describe('extractGenerationInfo', () => {
   it('gives the gallery fields for each dialect and null without metadata', () => {
-    const info = (f: string) => extractGenerationInfo(readPngText(readFileSync(`/work/shared/fixtures/png/${f}`)).chunks);
+    const info = (f: string) => extractGenerationInfo(readPngText(readFileSync(`${FIXTURES_DIR}/png/${f}`)).chunks);
     expect(info('a1111_tiny_text.png')).toEqual({
       prompt: 'photo of a duck', negativePrompt: 'monochrome', seed: 235284042, width: 512, height: 400, steps: 15, cfgScale: 5,
       sampler: 'default', scheduler: 'default', model: 'realistic_realisticVisionV20_v20', source: 'a1111',

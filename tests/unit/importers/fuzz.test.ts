@@ -7,26 +7,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { importWorkflow } from '../../../runtime/importers';
 import { UserError } from '../../../runtime/errors';
+import { FIXTURES_DIR } from '../../helpers/temp-home';
+import { rng } from '../../helpers/rng';
 
 const N = Number(process.env.MYSTI_FUZZ_N ?? 10_000);
-const dirs = ['/work/shared/fixtures/png', '/work/shared/fixtures/json'];
+const dirs = [`${FIXTURES_DIR}/png`, `${FIXTURES_DIR}/json`];
 // Small files mutate into more interesting cases per ms; the big PNGs are cut to their text part + tail.
 const corpus = dirs.flatMap((d) => readdirSync(d).map((f) => {
   const b = readFileSync(`${d}/${f}`);
   return b.length > 64 * 1024 ? Buffer.concat([b.subarray(0, 16 * 1024), b.subarray(b.length - 4096)]) : b;
 }));
-
-/** mulberry32: a tiny seeded PRNG so failures reproduce. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(src: Buffer, r: () => number): Buffer {
   const b = Buffer.from(src);

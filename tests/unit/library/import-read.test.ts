@@ -6,14 +6,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeImage, isFailure, librarySource, readImageFile, type ImageRecord } from '../../../runtime/library/import-read';
 import { insertTextChunks } from '../../../runtime/png/write';
+import { FIXTURES_DIR } from '../../helpers/temp-home';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const FIX = path.resolve(REPO_ROOT, '../shared/fixtures/png');
+const FIX = path.join(FIXTURES_DIR, 'png');
 
 async function rec(file: string): Promise<ImageRecord> {
   const r = await readImageFile(path.join(FIX, file));

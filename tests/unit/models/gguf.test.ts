@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { readGgufHeader, summarizeGguf, GGUF_LIMITS } from '../../../runtime/models/gguf';
 import { UserError } from '../../../runtime/errors';
+import { TINY_GGUF } from '../../helpers/temp-home';
 
-const REAL = '/work/shared/models/stories260K.gguf';
+const REAL = TINY_GGUF;
 let dir: string;
 
 /** Builds GGUF bytes: header fields then raw tail parts. */

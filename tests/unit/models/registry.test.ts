@@ -8,10 +8,11 @@ import { ModelRegistry, modelFoldersFromEnv } from '../../../runtime/models/regi
 import { classifyModel } from '../../../runtime/models/classify';
 import type { Db } from '../../../runtime/store/db';
 import { FAMILY_FILES, safetensorsBytes } from './craft';
+import { TINY_GGUF } from '../../helpers/temp-home';
 
 const sd1 = () => safetensorsBytes(FAMILY_FILES.sd1!.tensors);
 
-const REAL = '/work/shared/models/stories260K.gguf';
+const REAL = TINY_GGUF;
 const REAL_SHA = '270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d';
 
 let root: string;

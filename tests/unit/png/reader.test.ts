@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { __tableCrc32, crc32 } from '../../../runtime/png/crc';
 import { encodeChunk, readPngText, readPngTextFile, type PngTextRead } from '../../../runtime/png';
 import { UserError } from '../../../runtime/errors';
+import { FIXTURES_DIR } from '../../helpers/temp-home';
 
-const FIX = '/work/shared/fixtures/png/';
-const fixture = (f: string) => readFileSync(FIX + f);
+const FIX = path.join(FIXTURES_DIR, 'png');
+const fixture = (f: string) => readFileSync(path.join(FIX, f));
 const enc = new TextEncoder();
 const cat = (...p: Uint8Array[]) => Buffer.concat(p.map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength)));
 
@@ -44,7 +46,7 @@ describe('readPngText on the real fixtures', () => {
       expect(r.reachedIend).toBe(true);
       expect(r.warnings).toEqual([]);
       // The file reader (seeking over IDAT) sees exactly the same chunks.
-      const f = readPngTextFile(FIX + file, { mode: 'full' });
+      const f = readPngTextFile(path.join(FIX, file), { mode: 'full' });
       expect(f.chunks).toEqual(r.chunks);
     });
   }
@@ -56,7 +58,7 @@ describe('readPngText on the real fixtures', () => {
   });
 
   it('header mode stops at the first IDAT', () => {
-    const r = readPngTextFile(FIX + 'comfyui_lora.png', { mode: 'header' });
+    const r = readPngTextFile(path.join(FIX, 'comfyui_lora.png'), { mode: 'header' });
     expect(r.stoppedAtIdat).toBe(true);
     expect(r.reachedIend).toBe(false);
     expect(r.chunks).toHaveLength(2);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256File } from '../../runtime/fs/atomic';
 import { client } from '../helpers/http';
-import { processesMatching, waitFor, killMatching } from '../helpers/procs';
+import { processesMatching, sdStandins, waitFor, killMatching } from '../helpers/procs';
 import { startTestStudio, type TestStudio } from '../helpers/studio';
 import { txt2imgChain } from '../helpers/graph-builder';
 import { makeTempHome, REPO_ROOT, type TempHome } from '../helpers/temp-home';
@@ -66,7 +66,7 @@ describe('runtime killed with SIGKILL mid-run', () => {
       runningId = (await http.post('/api/runs', { graph: txt2imgChain({ text: 'killed mid-run', steps: 80 }).finalize() })).json.runId;
       queuedId = (await http.post('/api/runs', { graph: txt2imgChain({ text: 'queued at the crash', steps: 2 }).finalize() })).json.runId;
       await waitFor(async () => (await http.get(`/api/runs/${runningId}`)).json.nodes.gen?.status === 'running', 15_000, 'the sd node to run');
-      await waitFor(() => processesMatching(home.home).some((p) => p.cmd.includes('sd-cli')), 10_000, 'sd.cpp to sample');
+      await waitFor(() => sdStandins(home.home).length > 0, 10_000, 'sd.cpp to sample');
       await new Promise((r) => setTimeout(r, 300));
       expect((await http.get(`/api/runs/${queuedId}`)).json.status).toBe('queued');
     } finally {

@@ -7,11 +7,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStudio, type TestStudio } from '../helpers/studio';
 import { txt2imgChain } from '../helpers/graph-builder';
-import { isAlive, processesMatching, waitFor } from '../helpers/procs';
+import { isAlive, sdStandins, waitFor } from '../helpers/procs';
 
 describe('worker killed mid-node', () => {
   let s: TestStudio;
-  const standins = () => processesMatching(s.home.home).filter((p) => p.cmd.includes('sd-cli'));
+  const standins = () => sdStandins(s.home.home);
 
   beforeAll(async () => {
     s = await startTestStudio({ stepMs: 100 });

@@ -21,6 +21,11 @@ export function processesMatching(needle: string): { pid: number; cmd: string }[
   return out;
 }
 
+/** The sd.cpp stand-in processes (tests/helpers/sd-standin/sd-cli) working in data directory `home` (their argv names files in it). */
+export function sdStandins(home: string): { pid: number; cmd: string }[] {
+  return processesMatching(home).filter((p) => p.cmd.includes('sd-cli'));
+}
+
 /** True when `pid` exists and is not a zombie. */
 export function isAlive(pid: number): boolean {
   try {

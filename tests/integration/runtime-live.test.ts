@@ -6,13 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStudio, type TestStudio } from '../helpers/studio';
 import { txt2imgChain } from '../helpers/graph-builder';
-import { processesMatching, waitFor } from '../helpers/procs';
+import { sdStandins, waitFor } from '../helpers/procs';
 import { connectWs } from '../helpers/ws';
 
 describe('live runs (slow stand-in)', () => {
   let s: TestStudio;
-  /** sd.cpp stand-in processes of this studio (their argv names files in its home). */
-  const standins = () => processesMatching(s.home.home).filter((p) => p.cmd.includes('sd-cli'));
+  const standins = () => sdStandins(s.home.home);
 
   beforeAll(async () => {
     s = await startTestStudio({ stepMs: 100 });

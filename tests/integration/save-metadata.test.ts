@@ -10,21 +10,20 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStudio, type TestStudio } from '../helpers/studio';
 import { txt2imgChain } from '../helpers/graph-builder';
-import { makeTempHome, SD_MODEL, type TempHome } from '../helpers/temp-home';
+import { SD_MODEL, type TempHome } from '../helpers/temp-home';
 import { waitFor } from '../helpers/procs';
 import { readPngTextFile } from '../../runtime/png';
 
 describe('saved PNG metadata', () => {
-  let home: TempHome;
   let s: TestStudio;
+  let home: TempHome;
 
   beforeAll(async () => {
-    home = makeTempHome();
-    s = await startTestStudio({ home });
+    s = await startTestStudio();
+    home = s.home;
   });
   afterAll(async () => {
     await s?.close();
-    home?.cleanup();
   });
 
   it('carries the workflow, the resolved seed and the AutoV2 model hash, and reloads as the same graph', async () => {

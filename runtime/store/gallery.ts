@@ -24,56 +24,11 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db';
 import { normalizeTagName } from '../llm/tags';
-import { resolveAlias, type TagSource } from './tags';
+import { resolveAlias } from './tags';
+import type { GalleryFilter, GalleryItem } from '../../wire/gallery';
 import { UserError } from '../errors';
 
-/** Filters of GET /api/generations. Times are ms since epoch; sizes are px. */
-export interface GalleryFilter {
-  /** Free text over prompt, negative prompt and tag names (every word must match; the last is a prefix). */
-  q?: string;
-  /** A tag name (normalized and alias-mapped here). */
-  tag?: string;
-  /** Only tags from this source (with `tag`: that tag from that source; alone: any tag from it). */
-  tagSource?: TagSource;
-  /** Exact `model_id` (the registry id the image was made with). */
-  model?: string;
-  /** created_at ≥ from (inclusive). */
-  from?: number;
-  /** created_at ≤ to (inclusive). */
-  to?: number;
-  favorite?: boolean;
-  minWidth?: number;
-  minHeight?: number;
-  maxWidth?: number;
-  maxHeight?: number;
-  /** A collection id: manual = its items; smart = its saved query merged under these filters. */
-  collection?: number;
-  /** true = the trash only; default = everything not trashed. */
-  trash?: boolean;
-  /** Only images whose file is missing (integrity rescan). */
-  missing?: boolean;
-}
-
-/** One gallery tile. */
-export interface GalleryItem {
-  id: number;
-  uuid: string;
-  createdAt: number;
-  prompt: string | null;
-  negativePrompt: string | null;
-  width: number | null;
-  height: number | null;
-  seed: number | null;
-  steps: number | null;
-  cfgScale: number | null;
-  sampler: string | null;
-  modelId: string | null;
-  modelName: string | null;
-  isFavorite: boolean;
-  deletedAt: number | null;
-  missing: boolean;
-  hasThumb: boolean;
-}
+export type { GalleryFilter, GalleryItem } from '../../wire/gallery';
 
 export interface GalleryPage {
   items: GalleryItem[];

@@ -7,6 +7,7 @@
 import type { Db } from './db';
 import { attachTags, tagsForGeneration, type ImageTagRow } from './tags';
 import { tagIdFor } from './gallery';
+import type { Facets } from '../../wire/gallery';
 
 /** A generation reached through lineage; `depth` = hops in the artifact graph (1 = direct input). */
 export interface LineageEntry {
@@ -20,11 +21,7 @@ export interface LineageEntry {
   deletedAt: number | null;
 }
 
-export interface Facets {
-  models: { modelId: string; count: number }[];
-  tags: { name: string; count: number }[];
-  counts: { live: number; favorites: number; trash: number; missing: number };
-}
+export type { Facets } from '../../wire/gallery';
 
 /** Trashed generation rows removed by {@link LibraryStore.purge}, with their file paths. */
 export interface PurgedGeneration {

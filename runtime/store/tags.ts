@@ -7,7 +7,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { normalizeTagName } from '../llm/tags';
 
-export type TagSource = 'user' | 'llm_auto' | 'import';
+import type { TagSource } from '../../wire/gallery';
+
+export type { TagSource } from '../../wire/gallery';
 
 export interface TagRow {
   id: number;

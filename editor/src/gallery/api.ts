@@ -4,44 +4,13 @@
  */
 import { ApiError } from '../api/client';
 import type { GraphDoc } from '../../../nodes/index';
+import type { Facets, GalleryFilter, GalleryItem, TagSource } from '../../../wire/gallery';
 
-export type TagSource = 'user' | 'llm_auto' | 'import';
-
+export type { Facets, TagSource } from '../../../wire/gallery';
 /** The filters of GET /api/generations (times in ms since epoch, sizes in px). */
-export interface Filters {
-  q?: string;
-  tag?: string;
-  tagSource?: TagSource;
-  model?: string;
-  from?: number;
-  to?: number;
-  favorite?: boolean;
-  minWidth?: number;
-  minHeight?: number;
-  collection?: number;
-  trash?: boolean;
-  missing?: boolean;
-}
-
-export interface Item {
-  id: number;
-  uuid: string;
-  createdAt: number;
-  prompt: string | null;
-  negativePrompt: string | null;
-  width: number | null;
-  height: number | null;
-  seed: number | null;
-  steps: number | null;
-  cfgScale: number | null;
-  sampler: string | null;
-  modelId: string | null;
-  modelName: string | null;
-  isFavorite: boolean;
-  deletedAt: number | null;
-  missing: boolean;
-  hasThumb: boolean;
-}
+export type Filters = GalleryFilter;
+/** One gallery tile. */
+export type Item = GalleryItem;
 
 export interface LineageEntry { uuid: string; createdAt: number; prompt: string | null; width: number | null; height: number | null; depth: number; deletedAt: number | null }
 
@@ -57,12 +26,6 @@ export interface Detail extends Item {
   collections: { id: number; name: string }[];
   hasWorkflow: boolean;
   lineage: { ancestors: LineageEntry[]; descendants: LineageEntry[] };
-}
-
-export interface Facets {
-  models: { modelId: string; count: number }[];
-  tags: { name: string; count: number }[];
-  counts: { live: number; favorites: number; trash: number; missing: number };
 }
 
 export interface Collection { id: number; name: string; kind: 'manual' | 'smart'; query: Filters | null; items: number | null }

@@ -59,4 +59,11 @@ describe('node declarations are browser-safe', () => {
     }
     expect(problems).toEqual([]);
   });
+
+  it('wire/ (API shapes shared with the editor) imports nothing at all', () => {
+    const dir = path.join(REPO_ROOT, 'wire');
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(importsOf(fs.readFileSync(path.join(dir, f), 'utf8')), `wire/${f}`).toEqual([]);
+  });
 });

@@ -23,7 +23,13 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(path: string, init?: RequestInit): Promise<T> {
+/**
+ * `fetch(path, init)` and the parsed JSON body as T (undefined for an empty body).
+ * @throws ApiError `NETWORK` (status 0) when the runtime cannot be reached; `BAD_RESPONSE` for a
+ *   body that is not JSON; the server's `{error:{code,message,details}}` (else `HTTP_<status>`)
+ *   for any non-2xx answer.
+ */
+export async function request<T>(path: string, init?: RequestInit): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, init);
@@ -47,7 +53,8 @@ async function request<T>(path: string, init?: RequestInit): Promise<T> {
   return body as T;
 }
 
-const json = (method: string, body: unknown): RequestInit => ({
+/** RequestInit for a JSON body sent with `method`. */
+export const json = (method: string, body?: unknown): RequestInit => ({
   method,
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify(body),
@@ -79,6 +86,25 @@ export interface PresetEntry {
   name: string;
 }
 
+/** A prompt template / style (GET /api/prompt-templates); `{prompt}` in `prompt` stands for the user's text. */
+export interface PromptTemplate {
+  id: number;
+  name: string;
+  category: string | null;
+  prompt: string;
+  negativePrompt: string | null;
+}
+
+/** A library image as GET /api/generations lists it (the fields the image picker shows; sizes in px). */
+export interface GalleryImage {
+  uuid: string;
+  prompt: string | null;
+  width: number | null;
+  height: number | null;
+  createdAt: number;
+  hasThumb?: boolean;
+}
+
 /** Summary of one run as GET /api/runs lists it. */
 export interface RunSummary {
   id: string;
@@ -96,6 +122,17 @@ export const api = {
   /** Rescans the model folders (POST /api/models/scan). */
   scanModels: () => request<unknown>('/api/models/scan', { method: 'POST' }),
   presets: (kind: 'image' | 'llm') => request<{ presets: PresetEntry[] }>(`/api/presets/${kind}`).then((r) => r.presets ?? []),
+  /** Prompt templates / styles, sorted by category then name. */
+  promptTemplates: () => request<{ templates: PromptTemplate[] }>('/api/prompt-templates').then((r) => r.templates ?? []),
+  /** Fills template `id` with the prompt (and negative) text: `{prompt, negativePrompt}` (runtime/store/prompt-templates.ts applyTemplate). */
+  applyTemplate: (id: number, text: string, negative: string) =>
+    request<{ prompt: string; negativePrompt: string }>(`/api/prompt-templates/${id}/apply`, json('POST', { text, negative })),
+  /** The newest library images, optionally full-text filtered by `q` (at most `limit`, 1–500). */
+  recentImages: (q: string, limit = 60) => {
+    const p = new URLSearchParams({ limit: String(limit) });
+    if (q.trim()) p.set('q', q.trim());
+    return request<{ items: GalleryImage[] }>(`/api/generations?${p}`).then((r) => r.items ?? []);
+  },
   vram: () => request<Record<string, unknown>>('/api/vram'),
   listGraphs: () =>
     request<{ graphs?: SavedGraph[]; items?: SavedGraph[] } | SavedGraph[]>('/api/graphs').then((r) =>
@@ -121,6 +158,9 @@ export const api = {
       body: file,
     }),
 };
+
+/** The thumbnail of a library image (a small WebP/PNG served by the runtime). */
+export const generationThumbUrl = (uuid: string) => `/api/generations/${encodeURIComponent(uuid)}/thumb`;
 
 /** The URL of an output artifact: the event's `url` when given, else /api/artifacts/:id. */
 export function artifactUrl(out: { url?: string; artifactId?: string }): string | undefined {

@@ -55,9 +55,7 @@ export async function rerun(uuid: string, runId: string | null): Promise<void> {
   try {
     let id: string;
     if (runId) {
-      const r = await fetch(`/api/runs/${encodeURIComponent(runId)}/rerun`, { method: 'POST' });
-      if (!r.ok) throw new Error(`rerun refused (${r.status})`);
-      id = ((await r.json()) as { runId: string }).runId;
+      id = (await galleryApi.rerunRun(runId)).runId;
     } else {
       id = (await galleryApi.rerun((await galleryApi.workflow(uuid)).graph)).runId;
     }

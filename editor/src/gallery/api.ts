@@ -2,7 +2,7 @@
  * Typed calls to the gallery API (/api/generations, /api/collections; runtime/server/routes/
  * generations.ts). Errors surface as the editor's ApiError with the server's stable code.
  */
-import { ApiError } from '../api/client';
+import { json, request } from '../api/client';
 import type { GraphDoc } from '../../../nodes/index';
 import type { Facets, GalleryFilter, GalleryItem, TagSource } from '../../../wire/gallery';
 
@@ -32,19 +32,6 @@ export interface Collection { id: number; name: string; kind: 'manual' | 'smart'
 
 export type BatchAction = 'favorite' | 'unfavorite' | 'trash' | 'restore' | 'addTags' | 'removeTags' | 'addToCollection' | 'removeFromCollection';
 
-async function call<T>(path: string, init?: RequestInit): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(path, init);
-  } catch (e) {
-    throw new ApiError('NETWORK', `cannot reach the MystiCanvas runtime (${(e as Error).message})`, 0);
-  }
-  const body = (await res.json().catch(() => undefined)) as { error?: { code: string; message: string } } | undefined;
-  if (!res.ok) throw new ApiError(body?.error?.code ?? `HTTP_${res.status}`, body?.error?.message ?? res.statusText, res.status);
-  return body as T;
-}
-const send = (method: string, body?: unknown): RequestInit => ({ method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-
 /** The query string for `f` (absent / empty values left out). */
 export function filterQuery(f: Filters): URLSearchParams {
   const p = new URLSearchParams();
@@ -60,21 +47,23 @@ export const galleryApi = {
     const p = filterQuery(f);
     p.set('limit', String(limit));
     if (cursor) p.set('cursor', cursor);
-    return call<{ items: Item[]; nextCursor: string | null }>(`/api/generations?${p}`);
+    return request<{ items: Item[]; nextCursor: string | null }>(`/api/generations?${p}`);
   },
-  detail: (uuid: string) => call<Detail>(`/api/generations/${uuid}`),
-  workflow: (uuid: string) => call<{ graph: GraphDoc }>(`/api/generations/${uuid}/workflow`),
+  detail: (uuid: string) => request<Detail>(`/api/generations/${uuid}`),
+  workflow: (uuid: string) => request<{ graph: GraphDoc }>(`/api/generations/${uuid}/workflow`),
   patch: (uuid: string, body: { favorite?: boolean; addTags?: string[]; removeTags?: string[]; addToCollections?: number[]; removeFromCollections?: number[] }) =>
-    call<Detail>(`/api/generations/${uuid}`, send('PATCH', body)),
-  trash: (uuid: string) => call<unknown>(`/api/generations/${uuid}`, send('DELETE')),
-  restore: (uuid: string) => call<unknown>(`/api/generations/${uuid}/restore`, send('POST')),
+    request<Detail>(`/api/generations/${uuid}`, json('PATCH', body)),
+  trash: (uuid: string) => request<unknown>(`/api/generations/${uuid}`, json('DELETE')),
+  restore: (uuid: string) => request<unknown>(`/api/generations/${uuid}/restore`, json('POST')),
   batch: (uuids: string[], action: BatchAction, extra: { tags?: string[]; collectionId?: number } = {}) =>
-    call<{ matched: number; changed: number }>('/api/generations/batch', send('POST', { uuids, action, ...extra })),
-  emptyTrash: () => call<{ removed: number; filesRemoved: number }>('/api/generations/trash', send('DELETE')),
-  facets: () => call<Facets>('/api/generations/facets'),
-  collections: () => call<{ collections: Collection[] }>('/api/collections').then((r) => r.collections),
-  createCollection: (name: string, kind: 'manual' | 'smart', query?: Filters) => call<Collection>('/api/collections', send('POST', { name, kind, ...(query ? { query } : {}) })),
-  rerun: (graph: GraphDoc) => call<{ runId: string }>('/api/runs', send('POST', { graph })),
+    request<{ matched: number; changed: number }>('/api/generations/batch', json('POST', { uuids, action, ...extra })),
+  emptyTrash: () => request<{ removed: number; filesRemoved: number }>('/api/generations/trash', json('DELETE')),
+  facets: () => request<Facets>('/api/generations/facets'),
+  collections: () => request<{ collections: Collection[] }>('/api/collections').then((r) => r.collections),
+  createCollection: (name: string, kind: 'manual' | 'smart', query?: Filters) => request<Collection>('/api/collections', json('POST', { name, kind, ...(query ? { query } : {}) })),
+  rerun: (graph: GraphDoc) => request<{ runId: string }>('/api/runs', json('POST', { graph })),
+  /** Queues recorded run `runId` again with its resolved params (POST /api/runs/:id/rerun). */
+  rerunRun: (runId: string) => request<{ runId: string }>(`/api/runs/${encodeURIComponent(runId)}/rerun`, { method: 'POST' }),
 };
 
 export const imageUrl = (uuid: string) => `/api/generations/${uuid}/image`;

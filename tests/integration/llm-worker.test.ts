@@ -130,7 +130,7 @@ describe('llm worker: cancel and bad models', () => {
         }
       },
     });
-    await expect(call).rejects.toBeTruthy();
+    await expect(call).rejects.toMatchObject({ code: 'CANCELLED' });
     const deadline = Date.now() + 1000;
     let h = await w.client.health();
     while ((h.busy ?? 0) > 0 && Date.now() < deadline) {

@@ -96,6 +96,8 @@ describe('defaultWorkflow', () => {
 
   it('nodes do not overlap (270 px wide nodes, left to right)', () => {
     const ns = defaultWorkflow([]).nodes;
-    for (const a of ns) for (const b of ns) if (a !== b && a.position.y === b.position.y) expect(Math.abs(a.position.x - b.position.x)).toBeGreaterThanOrEqual(300);
+    const sameRow = ns.flatMap((a) => ns.filter((b) => a !== b && a.position.y === b.position.y).map((b) => [a, b] as const));
+    expect(sameRow.length).toBeGreaterThan(0);
+    for (const [a, b] of sameRow) expect(Math.abs(a.position.x - b.position.x), `${a.id} / ${b.id}`).toBeGreaterThanOrEqual(300);
   });
 });

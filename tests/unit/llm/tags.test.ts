@@ -129,7 +129,10 @@ describe('LLM config defaults', () => {
     expect(c.taxonomy).toEqual(['subject', 'era']);
     expect(c.contextSize).toBe(2048);
     expect(mergeLlmConfig(undefined)).toEqual(DEFAULT_LLM_CONFIG);
-    expect(DEFAULT_LLM_CONFIG.taxonomy).toEqual(['subject', 'style', 'medium', 'lighting', 'colour', 'composition', 'mood']);
+    // The default taxonomy is already in the form config.json values are brought to (trimmed, unique).
+    const d = DEFAULT_LLM_CONFIG.taxonomy;
+    expect(d.length).toBeGreaterThan(0);
+    expect(mergeLlmConfig({ taxonomy: [...d, ...d].map((t) => ` ${t} `) }).taxonomy).toEqual(d);
   });
 
   it('fills the {{prompt}} placeholder', () => {

@@ -32,6 +32,7 @@ describe('graphs/graph.schema.json', () => {
     for (const f of files) {
       const r = loadGraph(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')), catalog);
       expect(r.issues, f).toEqual([]);
+      expect(r.ok, f).toBe(true);
       if (r.ok) expect(validateGraph(r.graph, catalog), f).toEqual([]);
     }
   });

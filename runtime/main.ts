@@ -28,6 +28,8 @@ import { TMP_PREFIX } from './fs/atomic';
 import { acquireLock } from './fs/home-lock';
 import { createAdmission } from './arbiter/admission';
 import { PresetStore } from './store/presets';
+import { isModelKind, type ModelKind } from './store/models';
+import { UnexpectedError } from './errors';
 import { VramPeakStore } from './store/arbiter';
 import { presetRoutes } from './server/routes/presets';
 import { workflowRoutes } from './server/routes/workflows';
@@ -35,6 +37,16 @@ import { generationRoutes } from './server/routes/generations';
 import { collectionRoutes, promptTemplateRoutes } from './server/routes/library';
 import { startGalleryJobs } from './jobs';
 import { startBackgroundImport, type BackgroundImport } from './library/import-background';
+
+/**
+ * The registry kind of a kind string from the engine (`ctx.resolveModel`), the arbiter or a route.
+ * Node declarations only name registry kinds, so anything else is a bug in the caller.
+ * @throws UnexpectedError for a string that is not a {@link ModelKind}
+ */
+function modelKind(kind: string): ModelKind {
+  if (!isModelKind(kind)) throw new UnexpectedError(`unknown model kind "${kind}"`, { kind });
+  return kind;
+}
 
 export interface StartOptions {
   config?: Config;
@@ -88,7 +100,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     config, supervisor, bus, logger, presets, peaks: new VramPeakStore(store.db),
     modelMeta: (m) => registry.get(m.id)?.metadata ?? null,
     modelFamily: (m) => registry.get(m.id)?.family ?? null,
-    resolveModel: (ref, kind) => registry.resolve(ref, kind as never),
+    resolveModel: (ref, kind) => registry.resolve(ref, modelKind(kind)),
   });
   const services: Record<string, unknown> = {
     store,
@@ -101,7 +113,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   const deps: EngineDeps = {
     store, bus, config, logger, catalog, executors, services,
     call: (worker, job, payload, o) => supervisor.call(worker, job, payload, o),
-    resolveModel: (ref, kind) => registry.resolve(ref, kind as never),
+    resolveModel: (ref, kind) => registry.resolve(ref, modelKind(kind)),
     previewUrl: (p) => {
       const rel = path.relative(path.join(config.paths.tmp, 'previews'), p);
       return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? `/api/previews/${encodeURIComponent(rel)}` : undefined;
@@ -128,9 +140,9 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   const studio: Studio = {
     config, logger, store, bus, queue, supervisor, catalog, startedAt: Date.now(),
     models: {
-      list: (kind) => registry.list(kind as never).map((m) => ({ id: m.id, kind: m.kind, name: m.name, path: m.path, bytes: m.bytes, sha256: m.sha256, family: m.family, metadata: m.metadata })),
+      list: (kind) => (kind === undefined || isModelKind(kind) ? registry.list(kind) : []).map((m) => ({ id: m.id, kind: m.kind, name: m.name, path: m.path, bytes: m.bytes, sha256: m.sha256, family: m.family, metadata: m.metadata })),
       scan: () => registry.scan(),
-      resolve: (ref, kind) => registry.resolve(ref, kind as never),
+      resolve: (ref, kind) => registry.resolve(ref, modelKind(kind)),
     },
     vram: () => admission.snapshot(),
     services,

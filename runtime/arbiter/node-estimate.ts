@@ -106,7 +106,7 @@ export function estimateNode(
       const e = estimateLlm({ fileBytes: main.bytes, nLayers: blocks, contextSize, nEmbd: embd, nHead: heads, ...(kvHeads !== undefined ? { nHeadKv: kvHeads } : {}) });
       return { ...base, weightsBytes: e.weightsBytes, computeBytes: e.computeBytes, contextSize };
     }
-    const fallback = req.spec.estimate?.(req.params as never);
+    const fallback = req.spec.estimate?.(req.params);
     return { ...base, weightsBytes: main?.bytes ?? 0, computeBytes: fallback?.computeBytes ?? 64 * MIB, contextSize };
   }
 
@@ -126,6 +126,6 @@ export function estimateNode(
     const e = estimateSd(files, { family, width, height, batchCount: Number(params.batchCount ?? 1), cfgScale: Number(params.cfgScale ?? 7) });
     return { ...base, weightsBytes: e.weightsBytes, computeBytes: e.computeBytes, sd: e.breakdown };
   }
-  const fallback = req.spec.estimate?.(req.params as never);
+  const fallback = req.spec.estimate?.(req.params);
   return { ...base, weightsBytes: files.reduce((a, f) => a + f.bytes, 0), computeBytes: fallback?.computeBytes ?? 256 * MIB };
 }

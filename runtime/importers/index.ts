@@ -99,7 +99,7 @@ export function importJson(json: unknown): WorkflowImport {
 
 function ours(payload: unknown): WorkflowImport {
   const r = importMysticanvasChunk(payload);
-  return { graph: r.graph, warnings: r.warnings, source: 'mysticanvas', run: r.meta as unknown as Record<string, unknown> };
+  return { graph: r.graph, warnings: r.warnings, source: 'mysticanvas', run: r.meta };
 }
 
 /** undefined = the chunk is not in that dialect (warned if nothing else takes it); null = silently not applicable. */

@@ -27,13 +27,15 @@ export function importOurGraph(v: unknown): ImportResult {
 }
 
 /**
- * Imports the `mysticanvas` chunk payload. The graph is returned as written; `meta` carries the
- * run record (runId, nodeId, params, lineage, versions, model hashes) for an exact rerun.
+ * Imports the `mysticanvas` chunk payload. The graph is returned as written; `meta` is the rest of
+ * the payload: what {@link MysticanvasMeta} writes besides the graph (runId, nodeId, params,
+ * lineage, versions, model hashes), unchecked — the file may come from anywhere, so readers test
+ * each field before use.
  * @throws UserError WORKFLOW_INVALID when the payload has no valid graph
  */
-export function importMysticanvasChunk(payload: unknown): ImportResult & { meta: Omit<MysticanvasMeta, 'graph'> } {
+export function importMysticanvasChunk(payload: unknown): ImportResult & { meta: Record<string, unknown> } {
   if (!isObj(payload) || !isObj(payload.graph)) throw new UserError('WORKFLOW_INVALID', 'The mysticanvas chunk holds no graph');
   const { graph, ...meta } = payload;
   const r = importOurGraph(graph);
-  return { ...r, meta: meta as Omit<MysticanvasMeta, 'graph'> };
+  return { ...r, meta };
 }

@@ -18,6 +18,14 @@ import { runRoutes } from './routes/runs';
 import { fileRoutes } from './routes/files';
 import { REPO_ROOT } from '../workers/supervisor';
 
+declare module 'hono' {
+  /** Per-request values set by the middleware below (typed `c.get` / `c.set` everywhere). */
+  interface ContextVariableMap {
+    /** The request id: the client's `x-request-id` (≤ 64 chars) or a fresh UUID; echoed back and logged. */
+    reqId: string;
+  }
+}
+
 /** Extra route groups other modules contribute (workflows import, gallery, OpenAI). */
 export type RouteMount = { prefix: string; app: Hono };
 
@@ -27,7 +35,7 @@ export function createApp(s: Studio, extra: RouteMount[] = []): Hono {
   app.notFound((c) => c.json(new UserError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, undefined, 404).toJSON(), 404));
   app.use('*', async (c, next) => {
     const reqId = c.req.header('x-request-id')?.slice(0, 64) || randomUUID();
-    c.set('reqId' as never, reqId as never);
+    c.set('reqId', reqId);
     const t0 = performance.now();
     await next();
     c.header('x-request-id', reqId);

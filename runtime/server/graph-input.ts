@@ -59,7 +59,7 @@ export function checkModelRefs(
   catalog: ReadonlyMap<string, NodeSpec>,
   resolve: (ref: string, kind: string) => unknown,
 ): void {
-  const issues: { code: string; nodeId: string; field: string; message: string }[] = [];
+  const issues: ReportedIssue[] = [];
   for (const node of graph.nodes) {
     const spec = catalog.get(node.type);
     if (!spec) continue;
@@ -75,10 +75,13 @@ export function checkModelRefs(
       }
     }
   }
-  if (issues.length) throw invalid(issues as unknown as GraphIssue[]);
+  if (issues.length) throw invalid(issues);
 }
 
-function invalid(issues: GraphIssue[]): UserError {
+/** A graph issue as reported in `details.issues`: validation's own codes or a model registry error code. */
+type ReportedIssue = Omit<GraphIssue, 'code'> & { code: string };
+
+function invalid(issues: readonly ReportedIssue[]): UserError {
   const head = issues.slice(0, 3).map((i) => i.message).join('; ');
   return new UserError('GRAPH_INVALID', `the graph has ${issues.length} problem${issues.length === 1 ? '' : 's'}: ${head}${issues.length > 3 ? '; …' : ''}`, { issues });
 }

@@ -160,8 +160,8 @@ export class LibraryStore {
 
   /** Query plans of the lineage statements (tests prove they seek, never scan generations). */
   explainLineage(): string[] {
-    return ['ancestors', 'descendants'].flatMap((k) =>
-      (this.db.prepare(`EXPLAIN QUERY PLAN ${(this.s[k as 'ancestors'] as unknown as { source: string }).source}`).all('x', 64) as { detail: string }[]).map((r) => r.detail),
+    return [this.s.ancestors, this.s.descendants].flatMap((st) =>
+      this.db.prepare<[string, number], { detail: string }>(`EXPLAIN QUERY PLAN ${st.source}`).all('x', 64).map((r) => r.detail),
     );
   }
 

@@ -6,7 +6,13 @@
 import type { Database } from 'better-sqlite3';
 
 /** Registry kinds; `unknown` covers files we could not classify or that failed validation. */
-export type ModelKind = 'sd' | 'llm' | 'vae' | 'lora' | 'upscaler' | 'taesd' | 'text_encoder' | 'embedding' | 'unknown';
+export const MODEL_KINDS = ['sd', 'llm', 'vae', 'lora', 'upscaler', 'taesd', 'text_encoder', 'embedding', 'unknown'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+/** True when `s` is one of {@link MODEL_KINDS} (kind strings from the engine or a query string). */
+export function isModelKind(s: string): s is ModelKind {
+  return (MODEL_KINDS as readonly string[]).includes(s);
+}
 
 export interface ModelRow {
   id: string;

@@ -20,7 +20,8 @@ export function errorHandler(logger: Logger) {
         ? new UserError('PAYLOAD_TOO_LARGE', 'the request body is too large', undefined, 413)
         : new UserError('BAD_REQUEST', err.message || 'bad request', undefined, err.status);
     } else e = new (class extends MystiError { readonly kind = 'unexpected' as const })('INTERNAL', 'internal error', undefined, 500);
-    const reqId = c.get('reqId' as never) as string | undefined;
+    // Unset when the failure happened before the request-id middleware ran.
+    const reqId: string | undefined = c.get('reqId');
     if (e.status >= 500) logger.error({ reqId, err: err.stack ?? String(err), code: e.code }, 'request failed');
     else logger.info({ reqId, code: e.code, status: e.status }, e.message);
     return c.json(e.toJSON(), e.status as 400);

@@ -122,4 +122,3 @@ export type Decision =
   | (DecisionBase & { action: 'wait'; reason: string; blockers: string[] })
   | (DecisionBase & { action: 'refuse'; reason: string });
 
-export type DecisionAction = Decision['action'];

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStudio, type TestStudio } from '../helpers/studio';
 import { GraphBuilder } from '../helpers/graph-builder';
-import { SD_MODEL, type TempHome } from '../helpers/temp-home';
+import { SD_MODEL } from '../helpers/temp-home';
 import { readVram } from '../../editor/src/panels/VramIndicator';
 import { MIB, type ArbiterHome, arbiterHome, decisions, seededSdNeed, writeBudget } from './arbiter-calibrate';
 

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStudio, type TestStudio } from '../helpers/studio';
 import { GraphBuilder } from '../helpers/graph-builder';
-import { SD_MODEL, type TempHome } from '../helpers/temp-home';
+import { SD_MODEL } from '../helpers/temp-home';
 import { type ArbiterHome, arbiterHome, decisions } from './arbiter-calibrate';
 
 const LLM = 'stories260K.gguf';

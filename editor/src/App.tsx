@@ -9,7 +9,8 @@ import { Toasts } from './panels/Toasts';
 import { HelpOverlay } from './panels/HelpOverlay';
 import { WorkflowsDialog } from './panels/WorkflowsDialog';
 import { AddNodeMenu } from './panels/AddNodeMenu';
-import { loadCatalog, loadModels, useCatalog } from './state/catalog';
+import { ImagePicker } from './panels/ImagePicker';
+import { loadCatalog, loadModels, loadTemplates, useCatalog } from './state/catalog';
 import { persistDrafts, restoreSession } from './graph/io';
 import { connectEvents, disconnectEvents } from './api/events';
 import { liveValidation, runMatchesCanvas } from './queue/run';
@@ -19,7 +20,7 @@ import { seedRunNodes, seedRuns, useRuns } from './state/runs';
 import { GalleryTab } from './gallery/GalleryTab';
 
 async function boot(): Promise<void> {
-  await Promise.all([loadCatalog(), loadModels()]);
+  await Promise.all([loadCatalog(), loadModels(), loadTemplates()]);
   await restoreSession();
   connectEvents();
   try {
@@ -47,10 +48,14 @@ function Shell() {
     void boot();
     const unDraft = persistDrafts();
     const unValidate = liveValidation();
+    // Styles may be added elsewhere (another tab, the API) meanwhile; the prompt picker hides when there are none.
+    const onFocus = () => void loadTemplates();
+    window.addEventListener('focus', onFocus);
     // No beforeunload prompt: unsaved work is kept as a local draft and restored on reload.
     return () => {
       unDraft();
       unValidate();
+      window.removeEventListener('focus', onFocus);
       disconnectEvents();
     };
   }, []);
@@ -63,6 +68,7 @@ function Shell() {
         <QueuePanel />
       </div>
       <AddNodeMenu />
+      <ImagePicker />
       <HelpOverlay />
       <WorkflowsDialog />
       <GalleryTab />

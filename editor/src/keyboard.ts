@@ -54,8 +54,8 @@ export function installShortcuts(flow: ReactFlowInstance): () => void {
     const k = e.key.toLowerCase();
     if (k === 'escape') {
       const ui = useUi.getState();
-      const dialog = ui.addMenu || ui.help || ui.workflows;
-      useUi.setState({ addMenu: undefined, help: false, workflows: false });
+      const dialog = ui.addMenu || ui.help || ui.workflows || ui.imagePicker;
+      useUi.setState({ addMenu: undefined, help: false, workflows: false, imagePicker: undefined });
       if (!dialog && !typing(e.target)) {
         const s = useGraph.getState();
         if (s.nodes.some((n) => n.selected) || s.edges.some((x) => x.selected)) {

@@ -1,7 +1,7 @@
 /**
  * The canvas: a controlled <ReactFlow> over the graph slice. Connections are checked by port type
  * (isValidConnection) and a refused drop says why in a toast; a wire dropped on empty space opens
- * the compatible-node search; palette entries and workflow files can be dropped on it.
+ * the compatible-node search; palette entries, workflow files and gallery images can be dropped on it.
  */
 import { useCallback, useEffect, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react';
 import {
@@ -24,6 +24,7 @@ import { useUi } from '../state/ui';
 import { toast } from '../state/toasts';
 import { addNode, connect, connectionProblem } from '../graph/ops';
 import { importFile } from '../graph/io';
+import { generationFromTransfer } from '../graph/image-source';
 import { isAnnotation, type FlowNode } from '../graph/types';
 import { NODE_MIME } from '../panels/Palette';
 import { onEdgesChange, onNodesChange } from './changes';
@@ -126,6 +127,14 @@ export function Canvas() {
       if (type) {
         const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
         addNode(type, { x: p.x - 20, y: p.y - 20 });
+        return;
+      }
+      // A gallery image (its URL, e.g. dragged from the gallery in another tab) becomes a Load
+      // image node; checked before files because Chromium also attaches the image file itself.
+      const uuid = generationFromTransfer(e.dataTransfer);
+      if (uuid) {
+        const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+        addNode('load-image', { x: p.x - 20, y: p.y - 20 }, undefined, { source: uuid });
         return;
       }
       const file = e.dataTransfer.files[0];

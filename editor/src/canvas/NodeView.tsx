@@ -4,16 +4,18 @@
  * validation problems. Unknown types render as placeholders that keep their params and data.
  * It subscribes to its own spec, run state and issues only, never to the nodes array.
  */
-import { memo } from 'react';
+import { memo, useRef, useState } from 'react';
 import { Handle, Position, useStore, type Node, type NodeProps, type ReactFlowState } from '@xyflow/react';
 import type { NodeSpecJson } from '../../../nodes/index';
 import { portColor, useSpec } from '../state/catalog';
 import { useNodeRunState } from '../state/runs';
-import { useNodeIssues } from '../state/ui';
+import { useNodeChecks, useNodeIssues } from '../state/ui';
 import { useGraph } from '../state/graph';
 import type { ParamNodeData } from '../graph/types';
 import { ParamField } from '../widgets/ParamField';
-import { paramEntries } from '../widgets/schema';
+import { paramEntries, widgetFor } from '../widgets/schema';
+import { TemplatePicker } from '../widgets/TemplatePicker';
+import { setNodeTitle } from '../graph/ops';
 import { RunView } from './RunView';
 import { countRender, PROFILING } from '../dev/profile';
 
@@ -36,32 +38,59 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
   const spec = useSpec(type);
   const run = useNodeRunState(id);
   const issues = useNodeIssues(id);
+  const checks = useNodeChecks(id);
   const compact = useStore(lowDetail);
   if (!spec) return <Placeholder id={id} type={type} data={data} selected={selected} />;
   const fieldIssue = (f: string) => issues.find((i) => i.field === f)?.message;
+  const fieldCheck = (f: string) => checks.find((i) => i.field === f)?.message;
   const status = run?.status;
+  const custom = typeof data.extra?.title === 'string' && data.extra.title ? data.extra.title : undefined;
   return (
     <div
-      className={`mnode cat-${spec.category}${compact ? ' compact' : ''}${selected ? ' selected' : ''}${issues.length ? ' has-issues' : ''}${status ? ` status-${status}` : ''}`}
+      className={`mnode cat-${spec.category}${compact ? ' compact' : ''}${selected ? ' selected' : ''}${issues.length ? ' has-issues' : ''}${checks.length ? ' has-checks' : ''}${status ? ` status-${status}` : ''}`}
       data-testid={`node-${id}`}
       data-type={type}
       data-status={status}
       title={spec.description}
     >
       <header className="mnode-head">
-        <span className="mnode-title">{typeof data.extra?.title === 'string' && data.extra.title ? data.extra.title : spec.title}</span>
+        <NodeTitle id={id} title={custom ?? spec.title} typeTitle={spec.title} renamed={!!custom && custom !== spec.title} />
+        {checks.length > 0 && !status && (
+          <span className="badge badge-check" title={checks.map((c) => c.message).join('\n')}>
+            ⚠ setup
+          </span>
+        )}
         {status && <span className={`badge badge-${status}`}>{STATUS_LABEL[status]}</span>}
       </header>
       <Ports spec={spec} fieldIssue={fieldIssue} />
       {!compact && (
         <div className="mnode-params">
           {paramEntries(spec.params).map(([name, schema]) => (
-            <ParamField key={name} nodeId={id} name={name} schema={schema} value={data.params?.[name]} invalid={fieldIssue(name)} />
+            <ParamField
+              key={name}
+              nodeId={id}
+              name={name}
+              schema={schema}
+              value={data.params?.[name]}
+              invalid={fieldIssue(name)}
+              warn={fieldCheck(name)}
+              widget={widgetFor(type, name, schema)}
+            />
           ))}
+          {type === 'prompt' && <TemplatePicker nodeId={id} />}
         </div>
       )}
-      {/* An input node's text output is what the user typed: not worth echoing. */}
-      <RunView run={run} showText={!compact && spec.category !== 'input'} />
+      {checks.length > 0 && !compact && (
+        <ul className="checks" data-testid="node-checks">
+          {checks.map((c) => (
+            <li key={c.code} data-code={c.code}>
+              {c.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {/* An input node's output is what the user typed or chose (and already shows): not worth echoing. */}
+      <RunView run={run} showText={!compact && spec.category !== 'input'} showImages={spec.category !== 'input'} />
       {issues.length > 0 && !compact && (
         <ul className="issues" data-testid="node-issues">
           {issues.map((i, k) => (
@@ -72,6 +101,58 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
     </div>
   );
 });
+
+/**
+ * The node's title; double-click to rename it in place (Enter or leaving the field keeps it, Esc
+ * cancels). An emptied title falls back to the type's title. The type's title stays visible
+ * as a tooltip (and as a subtitle when renamed) so a renamed node still says what it is.
+ */
+function NodeTitle({ id, title, typeTitle, renamed }: { id: string; title: string; typeTitle: string; renamed: boolean }) {
+  const [editing, setEditing] = useState(false);
+  // Chromium blurs an input as it is removed: the flag keeps an Esc from turning into a commit.
+  const settled = useRef(false);
+  if (editing) {
+    const done = (el: HTMLInputElement, keep: boolean) => {
+      if (settled.current) return;
+      settled.current = true;
+      if (keep) setNodeTitle(id, el.value, typeTitle);
+      setEditing(false);
+    };
+    return (
+      <input
+        className="mnode-title-edit nodrag"
+        defaultValue={title}
+        autoFocus
+        onFocus={(e) => e.currentTarget.select()}
+        maxLength={200}
+        aria-label="Node title"
+        data-testid="node-title-input"
+        onBlur={(e) => done(e.currentTarget, true)}
+        onKeyDown={(e) => {
+          e.stopPropagation();
+          if (e.key === 'Enter') done(e.currentTarget, true);
+          else if (e.key === 'Escape') done(e.currentTarget, false);
+        }}
+      />
+    );
+  }
+  const start = () => {
+    settled.current = false;
+    setEditing(true);
+  };
+  return (
+    <>
+      <span className="mnode-title" onDoubleClick={start} title="Double-click to rename" data-testid="node-title">
+        {title}
+      </span>
+      {renamed && (
+        <span className="mnode-type" title={`A ${typeTitle} node`}>
+          {typeTitle}
+        </span>
+      )}
+    </>
+  );
+}
 
 function Ports({ spec, fieldIssue }: { spec: NodeSpecJson; fieldIssue: (f: string) => string | undefined }) {
   const inputs = Object.entries(spec.inputs);

@@ -6,10 +6,10 @@ import type { NodeRunState } from '../state/runs';
  * The run-time part of a node: progress bar with step/steps and phase, streamed LLM text, the
  * latest preview or the output image(s), and the error of a failed node.
  */
-export function RunView({ run, showText = true }: { run: NodeRunState | undefined; showText?: boolean }) {
+export function RunView({ run, showText = true, showImages = true }: { run: NodeRunState | undefined; showText?: boolean; showImages?: boolean }) {
   if (!run) return null;
   const pct = run.steps ? Math.min(100, Math.round(((run.step ?? 0) / run.steps) * 100)) : undefined;
-  const images = Object.entries(run.outputs ?? {}).filter(([, o]) => o.kind === 'image');
+  const images = showImages ? Object.entries(run.outputs ?? {}).filter(([, o]) => o.kind === 'image') : [];
   const texts = Object.entries(run.outputs ?? {}).filter(([, o]) => o.kind === 'text' && o.text);
   const streamed = showText ? (run.text ?? texts[0]?.[1].text) : undefined;
   return (

@@ -20,11 +20,21 @@ export function makeNode(spec: NodeSpecJson, position: XYPosition, taken: Readon
   };
 }
 
-/** Adds a node of `type`; optionally wires it to an existing port in the same undo step. Returns its id. */
-export function addNode(type: string, position: XYPosition, wire?: { nodeId: string; handleId: string; side: 'source' | 'target' }): string | undefined {
+/**
+ * Adds a node of `type`; optionally wires it to an existing port in the same undo step, and
+ * `params` override the spec's defaults (a dropped gallery image becomes a Load image with its
+ * source set). Returns its id.
+ */
+export function addNode(
+  type: string,
+  position: XYPosition,
+  wire?: { nodeId: string; handleId: string; side: 'source' | 'target' },
+  params?: Record<string, unknown>,
+): string | undefined {
   const spec = useCatalog.getState().specs.get(type);
   if (!spec) return undefined;
   const node = makeNode(spec, position, takenIds());
+  if (params) Object.assign((node.data as ParamNodeData).params, params);
   let edge: FlowEdge | undefined;
   if (wire) {
     const from = useGraph.getState().nodes.find((n) => n.id === wire.nodeId);
@@ -101,6 +111,58 @@ export function setParam(nodeId: string, key: string, value: unknown): void {
     const n = d.nodes.find((x) => x.id === nodeId);
     if (n) (n.data as ParamNodeData).params[key] = value as never;
   }, `param:${nodeId}:${key}`);
+}
+
+/**
+ * Renames a node: the display title lives in the graph node's free-form `data.title` (editor
+ * `data.extra.title`), where ComfyUI-style titles of imported and default workflows already are.
+ * An empty title, or the type's own title, removes it so the node shows its type's title again.
+ * One undo step ("Rename node").
+ */
+export function setNodeTitle(nodeId: string, title: string, typeTitle?: string): void {
+  const t = title.trim().slice(0, 200);
+  edit('Rename node', (d) => {
+    const n = d.nodes.find((x) => x.id === nodeId);
+    if (!n) return;
+    const data = n.data as ParamNodeData;
+    if (!t || t === typeTitle) {
+      if (data.extra && 'title' in data.extra) {
+        delete data.extra.title;
+        if (!Object.keys(data.extra).length) delete data.extra;
+      }
+    } else if (data.extra?.title !== t) {
+      data.extra = { ...(data.extra ?? {}), title: t };
+    }
+  });
+}
+
+/**
+ * The prompt node wired into the same node's `negative` input as `promptNodeId` feeds a `prompt`
+ * input (the negative prompt a style's negative part belongs to), or undefined.
+ */
+export function negativePartner(promptNodeId: string): string | undefined {
+  const { nodes, edges } = useGraph.getState();
+  const typeOf = new Map(nodes.map((n) => [n.id, n.type]));
+  for (const e of edges) {
+    if (e.source !== promptNodeId || e.targetHandle !== 'prompt') continue;
+    const neg = edges.find((x) => x.target === e.target && x.targetHandle === 'negative');
+    if (neg && neg.source !== promptNodeId && typeOf.get(neg.source) === 'prompt') return neg.source;
+  }
+  return undefined;
+}
+
+/**
+ * Writes an applied prompt template (POST /api/prompt-templates/:id/apply): the prompt into
+ * `nodeId`'s text and, when there is one, the negative part into `negativeNodeId`'s text, as ONE
+ * undo step named after the template.
+ */
+export function applyPromptTemplate(nodeId: string, name: string, result: { prompt: string; negativePrompt: string }, negativeNodeId?: string): void {
+  edit(`Apply style ${name}`, (d) => {
+    const n = d.nodes.find((x) => x.id === nodeId);
+    if (n) (n.data as ParamNodeData).params.text = result.prompt;
+    const neg = negativeNodeId ? d.nodes.find((x) => x.id === negativeNodeId) : undefined;
+    if (neg) (neg.data as ParamNodeData).params.text = result.negativePrompt;
+  });
 }
 
 /** Sets a field of an annotation's data (note text, group label). */

@@ -1,15 +1,34 @@
 /**
  * Queueing a run: the graph is validated in the browser with the same `validateGraph` the runtime
- * uses (nodes/core/validate.ts), problems are highlighted and nothing is sent; otherwise POST
- * /api/runs, and a 400 GRAPH_INVALID answer is highlighted the same way.
+ * uses (nodes/core/validate.ts) and the pre-run checks (queue/preflight.ts: empty required model,
+ * sd.cpp not configured, no image source); problems are highlighted and nothing is sent; otherwise
+ * POST /api/runs, and a 400 GRAPH_INVALID answer is highlighted the same way.
  */
 import { catalog, validateGraph } from '../../../nodes/index';
 import { api, ApiError } from '../api/client';
 import { currentDoc } from '../graph/io';
 import { runQueued } from '../state/runs';
 import { toast } from '../state/toasts';
-import { setIssues, useUi } from '../state/ui';
+import { setChecks, setIssues, useUi } from '../state/ui';
 import { useGraph } from '../state/graph';
+import { useCatalog } from '../state/catalog';
+import type { GraphDoc } from '../../../nodes/index';
+import { preflight, refusalText, type PreflightIssue } from './preflight';
+import type { ParamNodeData } from '../graph/types';
+
+/** The pre-run checks of `doc` against the served catalog and what GET /api/health said. */
+export function checkDoc(doc: Pick<GraphDoc, 'nodes'>): PreflightIssue[] {
+  const c = useCatalog.getState();
+  return preflight(doc, c.specs, { sdCppConfigured: c.sdCppConfigured });
+}
+
+/** The title a node shows (its own title, else its type's). */
+function titleOf(nodeId: string): string {
+  const n = useGraph.getState().nodes.find((x) => x.id === nodeId);
+  const own = (n?.data as ParamNodeData | undefined)?.extra?.title;
+  if (typeof own === 'string' && own) return own;
+  return (n?.type && useCatalog.getState().specs.get(n.type)?.title) || nodeId;
+}
 
 /** Validates and queues the current graph. Resolves to the run id, or undefined when refused. */
 export async function runGraph(): Promise<string | undefined> {
@@ -23,6 +42,12 @@ export async function runGraph(): Promise<string | undefined> {
   setIssues(issues);
   if (issues.length) {
     toast(`${issues.length} problem${issues.length > 1 ? 's' : ''} to fix before running: ${issues[0]!.message}`, 'error');
+    return undefined;
+  }
+  const checks = checkDoc(doc);
+  setChecks(checks);
+  if (checks.length) {
+    toast(refusalText(checks, titleOf), 'error', 8000);
     return undefined;
   }
   try {
@@ -70,19 +95,37 @@ export async function cancelRun(runId: string): Promise<void> {
 export function liveValidation(): () => void {
   let t: ReturnType<typeof setTimeout> | undefined;
   const check = () => {
-    const issues = validateGraph(currentDoc(), catalog);
+    const doc = currentDoc();
+    const issues = validateGraph(doc, catalog);
     if (useUi.getState().liveValidation) setIssues(issues);
     else useUi.setState({ issueCount: issues.length });
+    setChecks(checkDoc(doc));
   };
   check();
-  return onGraphChange(() => {
+  const later = () => {
     clearTimeout(t);
     t = setTimeout(check, 250);
+  };
+  const unGraph = onGraphChange(later);
+  // The checks read the served catalog and GET /api/health, which arrive after the first check.
+  const unCatalog = useCatalog.subscribe((s, prev) => {
+    if (s.specs !== prev.specs || s.sdCppConfigured !== prev.sdCppConfigured) later();
+  });
+  return () => {
+    clearTimeout(t);
+    unGraph();
+    unCatalog();
+  };
+}
+
+/** Calls `fn` when a node's params/type/data or an edge changed (not on drags, selection or measuring). */
+function onGraphChange(fn: () => void): () => void {
+  return useGraph.subscribe((s, prev) => {
+    if (s.edges !== prev.edges || (s.nodes !== prev.nodes && !sameContent(s.nodes, prev.nodes))) fn();
   });
 }
 
-function onGraphChange(fn: () => void): () => void {
-  return useGraph.subscribe((s, prev) => {
-    if (s.nodes !== prev.nodes || s.edges !== prev.edges) fn();
-  });
+/** True when two node lists differ only in positions, sizes or selection (xyflow view changes). */
+function sameContent(a: readonly { id: string; type?: string; data: unknown }[], b: readonly { id: string; type?: string; data: unknown }[]): boolean {
+  return a.length === b.length && a.every((n, i) => n.id === b[i]!.id && n.type === b[i]!.type && n.data === b[i]!.data);
 }

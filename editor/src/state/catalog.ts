@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import type { NodeSpecJson, PortType } from '../../../nodes/index';
-import { api, type ModelEntry, type PresetEntry } from '../api/client';
+import { api, type ModelEntry, type PresetEntry, type PromptTemplate } from '../api/client';
 
 interface CatalogState {
   specs: ReadonlyMap<string, NodeSpecJson>;
@@ -15,6 +15,10 @@ interface CatalogState {
   presets: { image: readonly PresetEntry[]; llm: readonly PresetEntry[] };
   /** Folders the runtime scans for models (GET /api/health), for the "no models" hint. */
   modelFolders?: readonly string[];
+  /** GET /api/health `sdCppConfigured`; undefined until known (the pre-run check then assumes yes). */
+  sdCppConfigured?: boolean;
+  /** Prompt templates / styles (GET /api/prompt-templates) for the prompt node's picker. */
+  templates: readonly PromptTemplate[];
   /** True once the model list was fetched (an empty list then really means no models). */
   modelsLoaded: boolean;
   loaded: boolean;
@@ -26,6 +30,7 @@ export const useCatalog = create<CatalogState>(() => ({
   ordered: [],
   models: [],
   presets: { image: [], llm: [] },
+  templates: [],
   modelsLoaded: false,
   loaded: false,
 }));
@@ -54,7 +59,17 @@ export async function loadModels(): Promise<void> {
       llm: llm.status === 'fulfilled' ? llm.value : s.presets.llm,
     },
     ...(health.status === 'fulfilled' && health.value.modelFolders ? { modelFolders: health.value.modelFolders } : {}),
+    ...(health.status === 'fulfilled' && typeof health.value.sdCppConfigured === 'boolean' ? { sdCppConfigured: health.value.sdCppConfigured } : {}),
   });
+}
+
+/** Refreshes the prompt templates; a failure keeps the previous list (the picker then says so). */
+export async function loadTemplates(): Promise<void> {
+  try {
+    useCatalog.setState({ templates: await api.promptTemplates() });
+  } catch {
+    /* keep what we had */
+  }
 }
 
 export const useSpec = (type: string | undefined) => useCatalog((s) => (type ? s.specs.get(type) : undefined));

@@ -1,6 +1,7 @@
 import { memo, useCallback } from 'react';
 import { setParam } from '../graph/ops';
 import { labelOf, widgetOf, type ParamSchema } from './schema';
+import { ImageSourceField } from './ImageSourceField';
 import { NumberField } from './NumberField';
 import { SelectField } from './SelectField';
 import { TextField } from './TextField';
@@ -16,14 +17,18 @@ interface Props {
   schema: ParamSchema;
   value: unknown;
   invalid?: string;
+  /** A pre-run check on this param (queue/preflight.ts): painted amber, not red. */
+  warn?: string;
+  /** The widget to use (widgets/schema.ts widgetFor); default: from the schema's hint. */
+  widget?: string;
 }
 
 /** One labelled param row; picks the widget from the schema's `widget` hint. */
-export const ParamField = memo(function ParamField({ nodeId, name, schema, value, invalid }: Props) {
+export const ParamField = memo(function ParamField({ nodeId, name, schema, value, invalid, warn, widget: chosen }: Props) {
   const onChange = useCallback((v: unknown) => setParam(nodeId, name, v), [nodeId, name]);
   // A param absent from the document runs with its default (the runtime parses with defaults): show that.
   const props = { name, schema, value: value === undefined ? schema.default : value, onChange };
-  const widget = widgetOf(schema);
+  const widget = chosen ?? widgetOf(schema);
   let control;
   switch (widget) {
     case 'textarea':
@@ -53,11 +58,14 @@ export const ParamField = memo(function ParamField({ nodeId, name, schema, value
     case 'loras':
       control = <LorasField {...props} />;
       break;
+    case 'image-source':
+      control = <ImageSourceField {...props} nodeId={nodeId} />;
+      break;
     default:
       control = <TextField {...props} />;
   }
   return (
-    <div className={`param pw-${widget}${invalid ? ' invalid' : ''}`} data-param={name} title={invalid ?? schema.description}>
+    <div className={`param pw-${widget}${invalid ? ' invalid' : warn ? ' warn' : ''}`} data-param={name} title={invalid ?? warn ?? schema.description}>
       <span className="param-label">{labelOf(name, schema)}</span>
       {control}
     </div>

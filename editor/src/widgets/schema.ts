@@ -36,6 +36,18 @@ export function widgetOf(s: ParamSchema): string {
   return 'text';
 }
 
+/**
+ * Widgets the editor picks for a param of one node type where the declaration's hint is a plain
+ * field: Load image's `source` (a generation id or a path, declared as text) gets the gallery
+ * picker, which keeps the text field as its advanced fallback.
+ */
+const TYPE_WIDGETS: Record<string, Record<string, string>> = { 'load-image': { source: 'image-source' } };
+
+/** The widget of param `name` of a node of `nodeType`. */
+export function widgetFor(nodeType: string, name: string, s: ParamSchema): string {
+  return TYPE_WIDGETS[nodeType]?.[name] ?? widgetOf(s);
+}
+
 /** Bounds of a numeric param, also when it sits inside an anyOf (seed). */
 export function numericBounds(s: ParamSchema): { min?: number; max?: number; integer: boolean } {
   const num = s.type === 'integer' || s.type === 'number' ? s : s.anyOf?.find((a) => a.type === 'integer' || a.type === 'number');

@@ -1,0 +1,102 @@
+/**
+ * Pre-run checks: what the runtime would refuse at run time although the graph itself is valid,
+ * found in the browser so the node says it before Run instead of failing mid-run:
+ *
+ * - a required model left empty (txt2img/img2img `model` of kind `sd`, llm-enhance/tag `model` of
+ *   kind `llm`) while no preset supplies one → `MODEL_NOT_CONFIGURED`;
+ * - a node that needs stable-diffusion.cpp while GET /api/health says `sdCppConfigured: false`
+ *   → `ENGINE_NOT_CONFIGURED`;
+ * - a Load image node with no source → `BAD_PARAMS`.
+ *
+ * The sentences are the runtime's own (workers/sd/node-payload.ts genPayload, runtime/llm/exec.ts
+ * resolveLlm, workers/sd/engine.ts HOW_TO_CONFIGURE, nodes/image/load-image.run.ts resolveSource);
+ * tests/unit/editor/preflight.test.ts fails when either side changes its wording alone.
+ * Pure: no store, no DOM.
+ */
+import type { GraphDoc, NodeSpecJson } from '../../../nodes/index';
+import type { ParamSchema } from '../widgets/schema';
+
+export type PreflightCode = 'MODEL_NOT_CONFIGURED' | 'ENGINE_NOT_CONFIGURED' | 'BAD_PARAMS';
+
+/** One pre-run problem on one node; `field` is the param to highlight, when there is one. */
+export interface PreflightIssue {
+  code: PreflightCode;
+  nodeId: string;
+  field?: string;
+  message: string;
+}
+
+/** What the runtime told us about itself (GET /api/health); unknown = assume configured. */
+export interface PreflightEnv {
+  sdCppConfigured?: boolean;
+}
+
+/** Model kinds a node cannot run without (vae, taesd, upscaler, … are optional). */
+const REQUIRED_MODEL_KINDS = new Set(['sd', 'llm']);
+
+/** The name each executor passes into its "choose a model" sentence (see the module comment). */
+const RUNTIME_NODE_NAME: Record<string, string> = { txt2img: 'txt2img', img2img: 'img2img', 'llm-enhance': 'LLM enhance', tag: 'Tag' };
+
+/** workers/sd/engine.ts HOW_TO_CONFIGURE. */
+export const SD_CPP_HOW_TO =
+  'Set SD_CPP_BIN to the path of stable-diffusion.cpp\'s sd-cli executable (or `sd` for builds before 2025-12), ' +
+  'e.g. SD_CPP_BIN=/opt/stable-diffusion.cpp/build/bin/sd-cli, then restart MystiCanvas. ' +
+  'Build it from https://github.com/leejet/stable-diffusion.cpp or use a release binary.';
+
+/** The sd worker's ENGINE_NOT_CONFIGURED message when SD_CPP_BIN is unset. */
+export const ENGINE_MESSAGE = `stable-diffusion.cpp is not configured. ${SD_CPP_HOW_TO}`;
+
+/** load-image's message for an empty source. */
+export const SOURCE_MESSAGE = 'load image: set "source" to a generation id or a path inside the data folder';
+
+/** The runtime's MODEL_NOT_CONFIGURED sentence for a node of `type` (kind `sd` or `llm`). */
+export function modelMessage(type: string, kind: string): string {
+  const name = RUNTIME_NODE_NAME[type] ?? type;
+  if (kind === 'llm') {
+    return `${name} needs a language model: pick a GGUF file in the node's Model field. Models are listed from the folders in MYSTI_MODELS (default: <data>/models); put a .gguf file there and rescan.`;
+  }
+  return `Choose a model in the ${name} node's "Model" param, or set MYSTI_MODELS to a folder with Stable Diffusion checkpoints (.safetensors, .gguf) and restart.`;
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+
+/**
+ * True when running this node starts sd.cpp. Upscale runs a Lanczos resize in the runtime
+ * instead when its method is `lanczos` or no upscaler model is set (nodes/diffusion/upscale.run.ts).
+ */
+export function needsSdCpp(spec: NodeSpecJson, params: Record<string, unknown>): boolean {
+  if (spec.worker !== 'sd') return false;
+  if (spec.type === 'upscale') return params.method !== 'lanczos' && str(params.model) !== '';
+  return true;
+}
+
+/** Every pre-run problem of `doc`, in node order; unknown node types are validateGraph's business. */
+export function preflight(doc: Pick<GraphDoc, 'nodes'>, specs: ReadonlyMap<string, NodeSpecJson>, env: PreflightEnv): PreflightIssue[] {
+  const out: PreflightIssue[] = [];
+  for (const n of doc.nodes) {
+    const spec = specs.get(n.type);
+    if (!spec) continue;
+    const params = { ...spec.defaults, ...n.params };
+    const props = ((spec.params as { properties?: Record<string, ParamSchema> }).properties ?? {});
+    const model = props.model;
+    // A preset brings its own model (runtime/arbiter/presets.ts withImagePreset / the LLM preset).
+    if (model?.widget === 'model' && model.modelKind && REQUIRED_MODEL_KINDS.has(model.modelKind) && !str(params.model) && !str(params.preset)) {
+      out.push({ code: 'MODEL_NOT_CONFIGURED', nodeId: n.id, field: 'model', message: modelMessage(spec.type, model.modelKind) });
+    }
+    if (env.sdCppConfigured === false && needsSdCpp(spec, params)) {
+      out.push({ code: 'ENGINE_NOT_CONFIGURED', nodeId: n.id, message: ENGINE_MESSAGE });
+    }
+    if (spec.type === 'load-image' && !str(params.source)) {
+      out.push({ code: 'BAD_PARAMS', nodeId: n.id, field: 'source', message: SOURCE_MESSAGE });
+    }
+  }
+  return out;
+}
+
+/** The Run refusal sentence: which nodes, and the first reason in the runtime's words. */
+export function refusalText(issues: readonly PreflightIssue[], titleOf: (nodeId: string) => string): string {
+  const first = issues[0]!;
+  const nodes = new Set(issues.map((i) => i.nodeId));
+  const lead = nodes.size > 1 ? `Cannot run yet: ${nodes.size} nodes need attention. ` : 'Cannot run yet. ';
+  return `${lead}${titleOf(first.nodeId)}: ${first.message}`;
+}

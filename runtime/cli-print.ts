@@ -1,6 +1,7 @@
 /** Progress lines the CLI prints for run events (stderr; stdout is kept for output paths). */
 import type { MystiEvent } from './engine/events';
 
+/** Prints one line to stderr for a node start, a step of progress, a node or run end (error code and message on failure); other events print nothing. */
 export function printEvent(e: MystiEvent): void {
   const err = e.error as { code?: string; message?: string } | undefined;
   switch (e.type) {

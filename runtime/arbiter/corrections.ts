@@ -65,10 +65,12 @@ export class Corrections {
     return { weightsBytes, computeBytes: Math.max(0, Math.round(total - weightsBytes)) };
   }
 
+  /** The projected-vs-actual record of `model`, if it ever ran. */
   get(model: string): CorrectionRecord | undefined {
     return this.byModel.get(model);
   }
 
+  /** Every model's record (GET /api/vram shows them). */
   all(): CorrectionRecord[] {
     return [...this.byModel.values()];
   }

@@ -83,11 +83,13 @@ export async function evictOnWorker(supervisor: WorkerSupervisor, worker: string
 export class LlmFootprints {
   private readonly byKey = new Map<string, { weightsBytes: number; kvBytes: number }>();
 
+  /** Keeps a loaded model's weights and KV bytes for its context size (ignored when the report lacks them). */
   remember(l: LlmLoaded): void {
     if (!l.contextSize || !l.kvBytes) return;
     this.byKey.set(`${l.modelId}\u0000${l.contextSize}`, { weightsBytes: l.weightsBytes ?? l.bytes - l.kvBytes, kvBytes: l.kvBytes });
   }
 
+  /** Bytes last reported for `model` at `contextSize` tokens, if any. */
   get(model: string, contextSize: number): { weightsBytes: number; kvBytes: number } | undefined {
     return this.byKey.get(`${model}\u0000${contextSize}`);
   }

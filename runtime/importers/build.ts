@@ -20,6 +20,10 @@ export type Position = { x: number; y: number };
 
 const MAX_SEED = 2 ** 32 - 1;
 
+/**
+ * Accumulates one imported graph: nodes with unique ids and schema-checked params, deduplicated
+ * edges, and warnings (each sentence once). `finish` lays it out and validates it.
+ */
 export class GraphBuilder {
   readonly nodes: GraphNode[] = [];
   readonly edges: GraphEdge[] = [];
@@ -29,6 +33,7 @@ export class GraphBuilder {
 
   constructor(private name: string) {}
 
+  /** Records a warning sentence once; undefined / empty is ignored (so callers can pass optional notes). */
   warn(msg: string | undefined): void {
     if (msg && !this.warnings.includes(msg)) this.warnings.push(msg);
   }
@@ -85,6 +90,7 @@ export class GraphBuilder {
     return id;
   }
 
+  /** Whether a node with this id was added. */
   has(id: string): boolean {
     return this.ids.has(id);
   }
@@ -140,11 +146,13 @@ export function num(v: unknown): number | undefined {
   return undefined;
 }
 
+/** A finite number or numeric string rounded to an integer; anything else undefined. */
 export function int(v: unknown): number | undefined {
   const n = num(v);
   return n === undefined ? undefined : Math.round(n);
 }
 
+/** `v` when it is a string, else undefined. */
 export function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }

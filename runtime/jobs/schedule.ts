@@ -4,6 +4,9 @@
  */
 import type { NewJob } from '../store/jobs';
 
+/** Thumbnail of one generation (priority 10, 3 attempts; one queued per generation). */
 export const THUMB_JOB = (generationId: number): NewJob => ({ kind: 'thumb', payload: { generationId }, dedupeKey: `thumb:${generationId}`, priority: 10, maxAttempts: 3 });
+/** LLM auto-tagging of one generation (priority 5, 4 attempts; one queued per generation). */
 export const AUTOTAG_JOB = (generationId: number): NewJob => ({ kind: 'autotag', payload: { generationId }, dedupeKey: `autotag:${generationId}`, priority: 5, maxAttempts: 4 });
+/** Integrity rescan of the whole library from the first id, `batch` generations per step (priority 0; one at a time). */
 export const RESCAN_JOB = (batch = 500): NewJob => ({ kind: 'rescan', payload: { afterId: 0, batch }, dedupeKey: 'rescan', priority: 0, maxAttempts: 3 });

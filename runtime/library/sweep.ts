@@ -10,6 +10,12 @@ import path from 'node:path';
 import type { Config } from '../config';
 import type { Store } from '../store';
 
+/**
+ * Runs the sweep described above once, at start-up before any run.
+ * @param interruptedRuns ids of runs the recovery marked interrupted (their saved files carry `_<id[0..8]>_`)
+ * @param tmpPrefix prefix of partial writes (runtime/fs/atomic.ts `TMP_PREFIX`)
+ * @returns how many files/directories were removed
+ */
 export function sweepOrphans(store: Store, config: Config, interruptedRuns: string[], tmpPrefix: string): { removed: number } {
   let removed = 0;
   const rm = (p: string) => {

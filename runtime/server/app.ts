@@ -29,6 +29,11 @@ declare module 'hono' {
 /** Extra route groups other modules contribute (workflows import, gallery, OpenAI). */
 export type RouteMount = { prefix: string; app: Hono };
 
+/**
+ * The studio's Hono app: request ids, the Host/Origin guard, the body limit (config
+ * `maxBodyBytes`), the core /api routes, `extra` route groups, and the built editor at `/`.
+ * Errors leave as design.md's `{error:{code,message,details?}}` (middleware/errors.ts).
+ */
 export function createApp(s: Studio, extra: RouteMount[] = []): Hono {
   const app = new Hono();
   app.onError(errorHandler(s.logger));

@@ -116,6 +116,7 @@ export class ArtifactStore {
     })();
   }
 
+  /** Records (or replaces) the output-cache entry `key` → {port: artifactId} for a node of `type`; `now` ms since epoch. */
   cacheStore(key: string, type: string, outputs: Record<string, string>, now = Date.now()): void {
     this.s.cachePut.run(key, type, JSON.stringify(outputs), now, now);
   }
@@ -135,10 +136,12 @@ export class ArtifactStore {
     return this.s.ancestors.all(id, maxDepth).map((r) => ({ ...toRow(r), depth: r.depth }));
   }
 
+  /** Artifacts made from `id`, transitively up to `maxDepth` hops, each with its smallest depth (1 = direct). */
   descendants(id: string, maxDepth = 64): (ArtifactRow & { depth: number })[] {
     return this.s.descendants.all(id, maxDepth).map((r) => ({ ...toRow(r), depth: r.depth }));
   }
 
+  /** The direct inputs of artifact `id` and the port each came in on. */
   parentsOf(id: string): { parentId: string; port: string }[] {
     return this.s.parentsOf.all(id).map((r) => ({ parentId: r.parent_id, port: r.port }));
   }

@@ -41,6 +41,7 @@ export class EventStore {
     return this.s.forRun.all(runId).map((r) => ({ seq: r.id, type: r.type, runId: r.run_id, payload: JSON.parse(r.payload), ts: r.created_at }));
   }
 
+  /** The highest persisted event sequence number (0 for an empty log). */
   lastSeq(): number {
     return this.s.max.get()?.m ?? 0;
   }

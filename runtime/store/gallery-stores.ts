@@ -21,6 +21,7 @@ export interface GalleryStores {
 
 const cache = new WeakMap<Db, GalleryStores>();
 
+/** The gallery stores of `db`, created on first use and cached per connection (WeakMap). */
 export function galleryStores(db: Db): GalleryStores {
   let s = cache.get(db);
   if (!s) {

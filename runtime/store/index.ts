@@ -34,6 +34,7 @@ export class Store {
     return String(this.db.pragma('integrity_check', { simple: true }));
   }
 
+  /** Closes the database (idempotent). */
   close(): void {
     if (this.db.open) this.db.close();
   }

@@ -92,6 +92,7 @@ export class JobStore {
     return this.s.nextAt.get()!.t;
   }
 
+  /** A finished job: deleted (its effect is in the data). */
   complete(id: number): void {
     this.s.done.run(id);
   }

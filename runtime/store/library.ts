@@ -95,6 +95,7 @@ export class LibraryStore {
     return this.many(ids, (id) => this.s.trash.run(now, id).changes);
   }
 
+  /** Takes generations out of the trash; returns how many were trashed. */
   restore(ids: readonly number[]): number {
     return this.many(ids, (id) => this.s.restore.run(id).changes);
   }
@@ -110,6 +111,7 @@ export class LibraryStore {
     return this.many(ids, (id) => tagIds.reduce((n, t) => n + this.s.untag.run(id, t).changes, 0));
   }
 
+  /** The generation's tags with their source and confidence. */
   tags(id: number): ImageTagRow[] {
     return tagsForGeneration(this.db, id);
   }

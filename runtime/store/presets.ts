@@ -130,6 +130,7 @@ export class PresetStore {
     return this.s.imgMeasured.run(Math.round(bytes), now, id).changes > 0;
   }
 
+  /** Creates (new id unless given) or replaces an LLM preset; `createdAt` survives updates. */
   saveLlm(p: LlmPresetInput, now = Date.now()): LlmPreset {
     const id = p.id ?? newId();
     this.s.llmUpsert.run({
@@ -154,10 +155,12 @@ export class PresetStore {
     return this.s.llmList.all().map(toLlm);
   }
 
+  /** Returns whether a row existed. */
   deleteLlm(id: string): boolean {
     return this.s.llmDel.run(id).changes > 0;
   }
 
+  /** Stores the measured peak (bytes) after a run; returns whether the preset exists. */
   setLlmMeasured(id: string, bytes: number, now = Date.now()): boolean {
     return this.s.llmMeasured.run(Math.round(bytes), now, id).changes > 0;
   }

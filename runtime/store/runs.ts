@@ -128,6 +128,11 @@ export class RunStore {
     return this.s.start.run(now, id).changes > 0;
   }
 
+  /**
+   * Ends run `id` with a final status (and its error, stored as JSON), and in the same transaction
+   * settles the nodes that never started: skipped after completed/failed, else cancelled/interrupted.
+   * @param now ms since epoch
+   */
   markFinished(id: string, status: Exclude<RunStatus, 'queued' | 'running'>, error?: { code: string; message: string; details?: unknown } | null, now = Date.now()): void {
     this.db.transaction(() => {
       this.s.finish.run(status, error ? JSON.stringify(error) : null, now, id);
@@ -135,14 +140,17 @@ export class RunStore {
     })();
   }
 
+  /** Records the node the run is executing now (shown in run lists). */
   setCurrentNode(runId: string, nodeId: string): void {
     this.s.current.run(nodeId, runId);
   }
 
+  /** Writes the node's row as running (its cache key and resolved params as JSON); `now` in ms since epoch. */
   nodeStarted(runId: string, nodeId: string, type: string, cacheKey: string | null, params: unknown, now = Date.now()): void {
     this.s.nodeStart.run({ runId, nodeId, type, cacheKey, params: params == null ? null : JSON.stringify(params), now });
   }
 
+  /** Upserts the node's final row (status, outputs port → artifact id, error as JSON); a node that never started gets started_at = finished_at = `now`. */
   nodeFinished(
     runId: string,
     nodeId: string,

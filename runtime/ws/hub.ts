@@ -13,6 +13,10 @@ import type { Logger } from '../log';
 
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Attaches the hub to `server`'s upgrade event (only the /ws path; others are destroyed).
+ * @returns `close()` (terminates every client, closes the WebSocket server; the HTTP server stays up) and `clients()` (connected count)
+ */
 export function attachWsHub(server: Server, bus: EventBus, logger: Logger): { close(): void; clients(): number } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

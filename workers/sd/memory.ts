@@ -63,6 +63,7 @@ export class PeakMemorySampler {
     if (b !== undefined && b > this.peakRss) this.peakRss = b;
   }
 
+  /** Stops sampling; returns the peaks seen (RSS and device memory in bytes; a field is absent when never measured). */
   stop(): MemoryReport {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];

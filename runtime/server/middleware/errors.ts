@@ -8,6 +8,11 @@ import { ZodError } from 'zod';
 import { MystiError, UserError } from '../../errors';
 import type { Logger } from '../../log';
 
+/**
+ * Hono `onError` handler: MystiErrors keep their code and status; ZodError → 400 BAD_REQUEST (with
+ * the issues), SyntaxError → 400 INVALID_JSON, HTTPException 413 → PAYLOAD_TOO_LARGE; anything
+ * else → 500 INTERNAL, logged with its stack (4xx are logged at info).
+ */
 export function errorHandler(logger: Logger) {
   return (err: Error, c: Context) => {
     let e: MystiError;

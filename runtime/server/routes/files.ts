@@ -27,6 +27,7 @@ export function sendFile(file: string, immutable: boolean): Response {
   });
 }
 
+/** `GET /artifacts/:id` (content-addressed, cached for a year) and `GET /previews/:name` (no-store); mounted under /api. 404 for unknown ids, PATH_OUTSIDE_ROOT for escapes. */
 export function fileRoutes(s: Studio): Hono {
   const app = new Hono();
   const home = s.config.paths.home;

@@ -92,6 +92,7 @@ const batchBody = z.object({
 /** Drops undefined keys so a smart query's saved values are not overwritten by "absent". */
 const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
+/** The gallery routes listed above, mounted at /api/generations. */
 export function generationRoutes(s: Studio): Hono {
   const app = new Hono();
   const g: GalleryStores = galleryStores(s.store.db);

@@ -8,6 +8,7 @@ import { loadOrThrow } from '../graph-input';
 
 const body = z.object({ name: z.string().min(1).max(256).optional(), graph: z.unknown() });
 
+/** The saved-workflow routes above, mounted at /api/graphs; bodies are `{name?, graph}`, graphs are loaded (not run-checked) before saving. */
 export function graphRoutes(s: Studio): Hono {
   const app = new Hono();
   app.get('/', (c) => {

@@ -31,6 +31,7 @@ const templateBody = z.object({
   negativePrompt: z.string().max(20_000).nullable().optional(),
 }).strict();
 
+/** The `/api/collections` routes listed above. */
 export function collectionRoutes(s: Studio): Hono {
   const app = new Hono();
   const g = galleryStores(s.store.db);
@@ -57,6 +58,7 @@ export function collectionRoutes(s: Studio): Hono {
   return app;
 }
 
+/** The `/api/prompt-templates` routes listed above. */
 export function promptTemplateRoutes(s: Studio): Hono {
   const app = new Hono();
   const t = galleryStores(s.store.db).templates;

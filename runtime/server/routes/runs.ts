@@ -41,6 +41,7 @@ export function runView(s: Studio, id: string) {
   };
 }
 
+/** The run routes above, mounted at /api/runs. A submit answers 202 `{runId, status}` once the graph passed validation and model checks (400 GRAPH_INVALID otherwise). */
 export function runRoutes(s: Studio): Hono {
   const app = new Hono();
   app.post('/', async (c) => {

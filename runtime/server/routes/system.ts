@@ -11,6 +11,7 @@ import { specToJson } from '../../../nodes/core/catalog-json';
 import { APP_VERSION } from '../../version';
 import type { Studio } from '../../studio';
 
+/** The routes above, mounted at /api. */
 export function systemRoutes(s: Studio): Hono {
   const app = new Hono();
   const catalogJson = [...s.catalog.values()].map(specToJson);

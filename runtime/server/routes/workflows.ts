@@ -8,6 +8,7 @@ import { UserError } from '../../errors';
 import { importWorkflow } from '../../importers';
 import type { Studio } from '../../studio';
 
+/** The from-image route above, mounted at /api/workflows (the studio is unused: importing reads nothing else). */
 export function workflowRoutes(_s: Studio): Hono {
   const app = new Hono();
   app.post('/from-image', async (c) => {

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { openDb, type Db } from '../../../runtime/store/db';
 import { autoV2, ModelRegistry } from '../../../runtime/models/registry';
 import { FAMILY_FILES, safetensorsBytes } from './craft';
+import { thrown } from '../../helpers/errors';
 
 let root: string;
 let db: Db;
@@ -24,15 +25,6 @@ const put = (rel: string, bytes: Buffer | string) => {
 const st = (key: string) => safetensorsBytes(FAMILY_FILES[key]!.tensors, FAMILY_FILES[key]!.metadata);
 /** A torch zip checkpoint's first bytes (never parsed: the content does not matter). */
 const PICKLE = Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.from('archive/data.pkl'), Buffer.alloc(64)]);
-
-function thrown(f: () => unknown): { code: string; message: string; status?: number } {
-  try {
-    f();
-  } catch (e) {
-    return e as { code: string; message: string; status?: number };
-  }
-  throw new Error('expected a throw');
-}
 
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'models-sd-'));

@@ -9,6 +9,7 @@ import { classifyModel } from '../../../runtime/models/classify';
 import type { Db } from '../../../runtime/store/db';
 import { FAMILY_FILES, safetensorsBytes } from './craft';
 import { TINY_GGUF } from '../../helpers/temp-home';
+import { thrown } from '../../helpers/errors';
 
 const sd1 = () => safetensorsBytes(FAMILY_FILES.sd1!.tensors);
 
@@ -118,25 +119,17 @@ describe('ModelRegistry', () => {
       fs.copyFileSync(REAL, path.join(other, 'fresh.gguf'));
       expect(reg.resolve('fresh.gguf', 'llm').path).toBe(path.join(other, 'fresh.gguf'));
 
-      const code = (f: () => unknown) => {
-        try {
-          f();
-        } catch (e) {
-          return e as { code: string; message: string };
-        }
-        throw new Error('expected a throw');
-      };
-      expect(code(() => reg.resolve('../../etc/passwd', 'llm')).code).toBe('PATH_OUTSIDE_ROOT');
-      expect(code(() => reg.resolve('/etc/passwd', 'llm')).code).toBe('PATH_OUTSIDE_ROOT');
-      const missing = code(() => reg.resolve('nothing.gguf', 'llm'));
+      expect(thrown(() => reg.resolve('../../etc/passwd', 'llm')).code).toBe('PATH_OUTSIDE_ROOT');
+      expect(thrown(() => reg.resolve('/etc/passwd', 'llm')).code).toBe('PATH_OUTSIDE_ROOT');
+      const missing = thrown(() => reg.resolve('nothing.gguf', 'llm'));
       expect(missing.code).toBe('MODEL_NOT_FOUND');
       expect(missing.message).toContain(root);
       expect(missing.message).toContain(other);
-      expect(code(() => reg.resolve('', 'llm')).code).toBe('MODEL_NOT_CONFIGURED');
-      expect(code(() => reg.resolve('checkpoints/sd.safetensors', 'llm')).code).toBe('MODEL_WRONG_KIND');
+      expect(thrown(() => reg.resolve('', 'llm')).code).toBe('MODEL_NOT_CONFIGURED');
+      expect(thrown(() => reg.resolve('checkpoints/sd.safetensors', 'llm')).code).toBe('MODEL_WRONG_KIND');
       put('bad.gguf', 'GGUF but not really');
       await reg.scan();
-      expect(code(() => reg.resolve('bad.gguf', 'llm')).code).toBe('MODEL_INVALID');
+      expect(thrown(() => reg.resolve('bad.gguf', 'llm')).code).toBe('MODEL_INVALID');
     } finally {
       fs.rmSync(other, { recursive: true, force: true });
     }

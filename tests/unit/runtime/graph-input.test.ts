@@ -4,15 +4,7 @@ import { catalog } from '../../../nodes/index';
 import { applyOverrides, checkModelRefs, prepareGraph } from '../../../runtime/server/graph-input';
 import { UserError } from '../../../runtime/errors';
 import { txt2imgChain } from '../../helpers/graph-builder';
-
-function thrown(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (err) {
-    return err as UserError;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from '../../helpers/errors';
 
 describe('applyOverrides', () => {
   const g = txt2imgChain({ text: 'orig' }).finalize();

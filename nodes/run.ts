@@ -12,6 +12,8 @@ import upscale from './diffusion/upscale.run';
 import save from './image/save.run';
 import loadImage from './image/load-image.run';
 
+// Each Implementation<S> takes its own spec's params, so it does not widen to Implementation<NodeSpec>;
+// the engine pairs an implementation with params of its own spec.type, which keeps the cast sound.
 const all = [prompt, llmEnhance, tag, txt2img, img2img, upscale, save, loadImage] as unknown as Implementation[];
 
 /** type → implementation. */

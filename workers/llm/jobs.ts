@@ -143,6 +143,7 @@ export function llmJobs(engine: LlmEngine): Record<string, JobHandler> {
       const p = parse(tagPayload, payload);
       return engine.exclusive(async () => {
         const s = await engine.session(p.modelPath, p.modelId, p.contextSize);
+        // The schema is built at run time (categories from config), so it cannot match node-llama-cpp's literal GbnfJsonSchema type.
         const grammar = await s.llama.createGrammarForJsonSchema(tagSchema(p.categories, p.maxTags) as never);
         const user = `Text:\n${p.text}\n\nAnswer with JSON {"tags":[{"name","category","confidence"}]}. Categories: ${p.categories.join(', ')}.`;
         const messages = [...(p.system ? [{ role: 'system' as const, content: p.system }] : []), { role: 'user' as const, content: user }];

@@ -67,6 +67,7 @@ export class WorkerClient {
     const decoder = new TextDecoder();
     let buf = '';
     try {
+      // Node's web ReadableStream is async-iterable; lib.dom only types that with DOM.AsyncIterable, not in our lib.
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         buf += decoder.decode(chunk, { stream: true });
         let nl: number;

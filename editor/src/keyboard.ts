@@ -17,6 +17,7 @@ import { arrangeWithToast } from './actions';
 export const SHORTCUTS: [string, string][] = [
   ['Double-click canvas', 'Search and add a node'],
   ['Drag a wire to empty space', 'Add a compatible node, wired'],
+  ['Double-click a node title', 'Rename the node (Enter keeps, Esc cancels)'],
   ['Shift + drag', 'Box select'],
   ['Ctrl/Shift + click', 'Add to selection'],
   ['Ctrl + A', 'Select all'],

@@ -40,7 +40,7 @@ test('the runtime refusing a graph (unknown model) is shown on the node', async 
 
 test('a node failing at run time shows its error on the node', async ({ page }) => {
   await freshEditor(page);
-  await dropFile(page, { name: 'broken.json', content: txt2imgGraph({ model: 'checkpoints/broken-sd.safetensors' }) }, 'application/json');
+  await dropFile(page, { name: 'broken.json', content: txt2imgGraph({ model: 'checkpoints/zz-broken-sd.safetensors' }) }, 'application/json');
   await expect(node(page, 'g1')).toBeVisible();
   await page.getByTestId('run').click();
   await expect(status(page, 'g1')).toHaveAttribute('data-status', 'failed', { timeout: 30_000 });

@@ -12,7 +12,7 @@ import { toast } from '../state/toasts';
 import { setChecks, setIssues, useUi } from '../state/ui';
 import { useGraph } from '../state/graph';
 import { useCatalog } from '../state/catalog';
-import type { GraphDoc } from '../../../nodes/index';
+import type { GraphDoc, GraphIssue } from '../../../nodes/index';
 import { preflight, refusalText, type PreflightIssue } from './preflight';
 import type { ParamNodeData } from '../graph/types';
 
@@ -29,6 +29,13 @@ function titleOf(nodeId: string): string {
   if (typeof own === 'string' && own) return own;
   return (n?.type && useCatalog.getState().specs.get(n.type)?.title) || nodeId;
 }
+
+/**
+ * The runtime's last GRAPH_INVALID answer and the node/edge arrays it was about: kept on the
+ * canvas until the graph's content changes, so a re-validation scheduled by an earlier edit
+ * (which cannot know about an unknown model file) does not wipe it.
+ */
+let refused: { nodes: unknown[]; edges: unknown[]; issues: GraphIssue[] } | undefined;
 
 /** Validates and queues the current graph. Resolves to the run id, or undefined when refused. */
 export async function runGraph(): Promise<string | undefined> {
@@ -56,6 +63,8 @@ export async function runGraph(): Promise<string | undefined> {
     return runId;
   } catch (e) {
     if (e instanceof ApiError && e.issues.length) {
+      const { nodes, edges } = useGraph.getState();
+      refused = { nodes, edges, issues: e.issues };
       setIssues(e.issues);
       toast(`The runtime refused the graph: ${e.issues[0]!.message}`, 'error');
     } else {
@@ -96,7 +105,14 @@ export function liveValidation(): () => void {
   let t: ReturnType<typeof setTimeout> | undefined;
   const check = () => {
     const doc = currentDoc();
-    const issues = validateGraph(doc, catalog);
+    let issues = validateGraph(doc, catalog);
+    const { nodes, edges } = useGraph.getState();
+    if (refused && refused.edges === edges && sameContent(refused.nodes as typeof nodes, nodes)) {
+      const seen = new Set(issues.map((i) => `${i.code}|${i.nodeId}|${i.edgeId}|${i.field}`));
+      issues = [...issues, ...refused.issues.filter((i) => !seen.has(`${i.code}|${i.nodeId}|${i.edgeId}|${i.field}`))];
+    } else {
+      refused = undefined;
+    }
     if (useUi.getState().liveValidation) setIssues(issues);
     else useUi.setState({ issueCount: issues.length });
     setChecks(checkDoc(doc));

@@ -17,7 +17,7 @@ export function ModelField({ schema, value, onChange }: WidgetProps) {
   const known = v === '' || list.some((m) => m.id === v || m.name === v);
   return (
     <select className={`nodrag nowheel${known ? '' : ' missing'}`} value={v} onChange={(e) => onChange(e.target.value)} data-model-kind={kind}>
-      <option value="">{list.length ? '(none)' : `(no ${KIND_WORD[kind ?? ''] ?? kind ?? ''} models found)`}</option>
+      <option value="">{list.length ? '(none)' : `(no ${KIND_WORD[kind ?? ''] ?? kind ?? ''} models)`}</option>
       {!known && <option value={v}>{`${v} (missing)`}</option>}
       {list.map((m) => (
         <option key={m.id} value={m.id}>

@@ -70,8 +70,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   dummySafetensors(join(models, 'checkpoints', 'dummy-sd15.safetensors'));
   // A well-formed container (so the runtime accepts it at submit) that the engine fails to load
   // (the stand-in's `missing-tensor` fault, tests/helpers/sd-standin/README.md): a node failure at run time.
-  // The trailing space ends the marker word before the JSON string's closing quote.
-  dummySafetensors(join(models, 'checkpoints', 'broken-sd.safetensors'), 'sdcpp-standin: missing-tensor ');
+  // The trailing space ends the marker word before the JSON string's closing quote. Named to sort
+  // after the working one: the default workflow preselects the first model by name.
+  dummySafetensors(join(models, 'checkpoints', 'zz-broken-sd.safetensors'), 'sdcpp-standin: missing-tensor ');
   const llm = join(SHARED, 'models', 'stories260K.gguf');
   try {
     symlinkSync(llm, join(models, 'llm', 'stories260K.gguf'));

@@ -11,19 +11,13 @@ import { resolveLlm } from '../../../runtime/llm/exec';
 import { resolveSource } from '../../../nodes/image/load-image.run';
 import type { ExecContext } from '../../../runtime/engine/executor';
 import type { Store } from '../../../runtime/store';
+import { thrown } from '../../helpers/errors';
 
 const catalog: ReadonlyMap<string, NodeSpecJson> = new Map(specs.map((s) => [s.type, specToJson(s)]));
 const node = (id: string, type: string, params: Record<string, unknown> = {}) => ({ id, type, position: { x: 0, y: 0 }, params });
 
 /** The message a runtime function throws. */
-function thrown(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected a throw');
-}
+const message = (fn: () => unknown) => thrown<Error>(fn).message;
 // The executors fail before touching the context when the model is empty.
 const noCtx = {} as ExecContext;
 
@@ -40,10 +34,10 @@ describe('preflight', () => {
       ['l', 'MODEL_NOT_CONFIGURED', 'model'],
       ['t', 'MODEL_NOT_CONFIGURED', 'model'],
     ]);
-    expect(issues[0]!.message).toBe(thrown(() => genPayload(noCtx, 'txt2img', 'a', '', { model: '' } as never)));
-    expect(issues[1]!.message).toBe(thrown(() => genPayload(noCtx, 'img2img', 'a', '', { model: '' } as never)));
-    expect(issues[2]!.message).toBe(thrown(() => resolveLlm(noCtx, '', 'LLM enhance')));
-    expect(issues[3]!.message).toBe(thrown(() => resolveLlm(noCtx, '   ', 'Tag')));
+    expect(issues[0]!.message).toBe(message(() => genPayload(noCtx, 'txt2img', 'a', '', { model: '' } as never)));
+    expect(issues[1]!.message).toBe(message(() => genPayload(noCtx, 'img2img', 'a', '', { model: '' } as never)));
+    expect(issues[2]!.message).toBe(message(() => resolveLlm(noCtx, '', 'LLM enhance')));
+    expect(issues[3]!.message).toBe(message(() => resolveLlm(noCtx, '   ', 'Tag')));
     expect(issues[0]!.message).toMatch(/^Choose a model/);
   });
 
@@ -68,7 +62,7 @@ describe('preflight', () => {
     };
     const off = preflight(doc, catalog, { sdCppConfigured: false });
     expect(off.map((i) => [i.nodeId, i.code])).toEqual([['g', 'ENGINE_NOT_CONFIGURED'], ['u1', 'ENGINE_NOT_CONFIGURED']]);
-    expect(off[0]!.message).toBe(thrown(() => resolveBinary({})));
+    expect(off[0]!.message).toBe(message(() => resolveBinary({})));
     expect(off[0]!.message).toContain('Set SD_CPP_BIN to');
     expect(ENGINE_MESSAGE).toBe(off[0]!.message);
     // Unknown (health not answered yet) is not "off".
@@ -78,7 +72,7 @@ describe('preflight', () => {
   it('flags a Load image without a source, as the executor would', () => {
     const issues = preflight({ nodes: [node('a', 'load-image'), node('b', 'load-image', { source: 'inputs/x.png' })] }, catalog, {});
     expect(issues).toEqual([{ code: 'BAD_PARAMS', nodeId: 'a', field: 'source', message: SOURCE_MESSAGE }]);
-    expect(SOURCE_MESSAGE).toBe(thrown(() => resolveSource('', '/nonexistent', {} as Store)));
+    expect(SOURCE_MESSAGE).toBe(message(() => resolveSource('', '/nonexistent', {} as Store)));
   });
 
   it('skips unknown types (validateGraph reports those) and explains a refusal by title', () => {

@@ -122,7 +122,14 @@ export function liveValidation(): () => void {
     clearTimeout(t);
     t = setTimeout(check, 250);
   };
-  const unGraph = onGraphChange(later);
+  const unGraph = onGraphChange((discrete) => {
+    // Nodes added, removed or a whole graph loaded: check now, so the nodes' first render already
+    // carries their warnings (a 500-node graph is not painted twice). Typing stays debounced.
+    if (discrete) {
+      clearTimeout(t);
+      check();
+    } else later();
+  });
   // The checks read the served catalog and GET /api/health, which arrive after the first check.
   const unCatalog = useCatalog.subscribe((s, prev) => {
     if (s.specs !== prev.specs || s.sdCppConfigured !== prev.sdCppConfigured) later();
@@ -134,10 +141,14 @@ export function liveValidation(): () => void {
   };
 }
 
-/** Calls `fn` when a node's params/type/data or an edge changed (not on drags, selection or measuring). */
-function onGraphChange(fn: () => void): () => void {
+/**
+ * Calls `fn` when a node's params/type/data or an edge changed (not on drags, selection or
+ * measuring); `discrete` is true when the set of nodes changed (add, delete, load).
+ */
+function onGraphChange(fn: (discrete: boolean) => void): () => void {
   return useGraph.subscribe((s, prev) => {
-    if (s.edges !== prev.edges || (s.nodes !== prev.nodes && !sameContent(s.nodes, prev.nodes))) fn();
+    if (s.nodes !== prev.nodes && s.nodes.length !== prev.nodes.length) fn(true);
+    else if (s.edges !== prev.edges || (s.nodes !== prev.nodes && !sameContent(s.nodes, prev.nodes))) fn(false);
   });
 }
 

@@ -11,6 +11,7 @@
  * |---------------------|-------------------------------------------------|---------------------|
  * | `q` (text)          | generations_fts (FTS5 rowid)                    | id DESC (added)     |
  * | `collection`        | collection_items_order                          | created_at, id DESC |
+ * | `tag` + `favorite`  | gallery_tag_fav (partial: live favorites only)  | created_at, id DESC |
  * | `tag`               | gallery_tag_index                               | created_at, id DESC |
  * | `model`             | gen_model_created                               | created_at, id DESC |
  * | `favorite`          | gen_fav_created                                 | created_at, id DESC |
@@ -169,10 +170,14 @@ export function buildListQuery(db: Db, f: GalleryFilter, cursor: Cursor | null, 
   if (tagId !== null) {
     pred.trash(); pred.favorite(); pred.model(); pred.created('x.created_at');
     if (f.tagSource) preds.push('x.source = @tagSource');
+    // Favorites with a tag: the partial index holds only live favorites (0021), so the page is a
+    // seek instead of a walk over every row of the tag.
+    const fav = f.favorite === true && !f.trash;
+    if (fav) preds.push('x.live_favorite = 1');
     return {
       order: 'created',
       params,
-      sql: `SELECT ${ITEM_COLUMNS} FROM gallery_tag_index x JOIN generations g ON g.id = x.generation_id
+      sql: `SELECT ${ITEM_COLUMNS} FROM gallery_tag_index x${fav ? ' INDEXED BY gallery_tag_fav' : ''} JOIN generations g ON g.id = x.generation_id
         WHERE x.tag_id = @tagId AND (x.created_at, x.generation_id) < (@ct, @ci)${where()}
         ORDER BY x.created_at DESC, x.generation_id DESC LIMIT @limit`,
     };

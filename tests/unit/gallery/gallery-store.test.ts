@@ -1,13 +1,19 @@
 /**
  * Gallery store over real SQLite: keyset pages (ties, depth, every filter), the FTS5 index kept
  * in sync by triggers (checked with FTS5's own integrity-check against the content view), trash,
- * collections, lineage, and EXPLAIN QUERY PLAN proving no list query scans `generations`.
+ * collections, lineage, the tag index's live-favorite mirror (and its 0021 upgrade of an existing
+ * library), and EXPLAIN QUERY PLAN proving no list query scans `generations` or sorts in a temp b-tree.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it, beforeEach } from 'vitest';
+import { listMigrations, migrate } from '../../../runtime/store/db';
+import { Store } from '../../../runtime/store';
 import { memStore, addGen } from './helpers';
 import { galleryStores, type GalleryStores } from '../../../runtime/store/gallery-stores';
 import { ftsQuery, decodeCursor, type GalleryFilter } from '../../../runtime/store/gallery';
-import type { Store } from '../../../runtime/store';
 
 let store: Store;
 let g: GalleryStores;
@@ -122,6 +128,51 @@ describe('FTS5 external content stays in sync (triggers)', () => {
   });
 });
 
+describe('tag + favorite (gallery_tag_index.live_favorite, 0021)', () => {
+  it('follows favoriting, trashing, restoring and tagging in any order', () => {
+    const a = addGen(store, { createdAt: 1, tags: [{ name: 'cat' }] });
+    const b = addGen(store, { createdAt: 2, tags: [{ name: 'cat' }, { name: 'sofa' }] });
+    const c = addGen(store, { createdAt: 3 });
+    expect(all({ tag: 'cat', favorite: true })).toEqual([]);
+    g.library.setFavorite([a.id, b.id, c.id], true);
+    expect(all({ tag: 'cat', favorite: true })).toEqual([b.id, a.id]);
+    g.library.addTags([c.id], ['cat']); // tagged after it became a favorite
+    expect(all({ tag: 'cat', favorite: true }, 1)).toEqual([c.id, b.id, a.id]);
+    g.library.trash([b.id]);
+    expect(all({ tag: 'cat', favorite: true })).toEqual([c.id, a.id]);
+    expect(all({ tag: 'cat', favorite: true, trash: true })).toEqual([b.id]);
+    g.library.restore([b.id]);
+    g.library.setFavorite([a.id], false);
+    expect(all({ tag: 'cat', favorite: true })).toEqual([c.id, b.id]);
+    expect(all({ tag: 'cat', favorite: false })).toEqual([a.id]);
+    expect(all({ tag: 'sofa', favorite: true })).toEqual([b.id]);
+    g.library.removeTags([b.id], ['cat']);
+    expect(all({ tag: 'cat', favorite: true })).toEqual([c.id]);
+    // The mirror column agrees with the generations it mirrors, row for row.
+    const drift = store.db.prepare(`SELECT count(*) AS n FROM gallery_tag_index x JOIN generations g ON g.id = x.generation_id
+      WHERE x.live_favorite IS NOT (g.is_favorite = 1 AND g.deleted_at IS NULL)`).get() as { n: number };
+    expect(drift.n).toBe(0);
+  });
+
+  it('an existing 0020 library is backfilled when 0021 runs, and its FTS index is rebuilt', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mysti-0021-'));
+    for (const m of listMigrations().filter((x) => x.version <= 20)) fs.writeFileSync(path.join(dir, m.name), m.sql);
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, dir);
+    const old = new Store(db);
+    const a = addGen(old, { createdAt: 1, prompt: 'a wooden ship', tags: [{ name: 'ship' }] });
+    const b = addGen(old, { createdAt: 2, prompt: 'a white whale', tags: [{ name: 'ship' }] });
+    db.prepare('UPDATE generations SET is_favorite = 1 WHERE id IN (?, ?)').run(a.id, b.id);
+    db.prepare('UPDATE generations SET deleted_at = 5 WHERE id = ?').run(b.id);
+    expect(migrate(db)).toContain('0021_gallery_speed.sql');
+    const q = galleryStores(db).queries;
+    expect(q.list({ tag: 'ship', favorite: true }).items.map((i) => i.id)).toEqual([a.id]);
+    expect(q.list({ q: 'w' }).items.map((i) => i.id)).toEqual([a.id]); // one-letter prefix: "wooden" (b is trashed)
+    db.prepare("INSERT INTO generations_fts (generations_fts, rank) VALUES ('integrity-check', 1)").run();
+  });
+});
+
 describe('trash', () => {
   it('restores, and purge returns the files no other row uses', () => {
     const a = addGen(store, { createdAt: 1, filePath: 'outputs/a.png' });
@@ -166,7 +217,9 @@ describe('EXPLAIN QUERY PLAN', () => {
       [{ model: 'm' }, /SEARCH g USING INDEX gen_model_created \(model_id=\?/],
       [{ model: 'm', favorite: true, minWidth: 10 }, /SEARCH g USING INDEX gen_model_created/],
       [{ tag: 'cat' }, /SEARCH x USING PRIMARY KEY \(tag_id=\?/],
-      [{ tag: 'cat', tagSource: 'user', favorite: true }, /SEARCH x USING PRIMARY KEY \(tag_id=\?/],
+      [{ tag: 'cat', tagSource: 'user', favorite: false }, /SEARCH x USING PRIMARY KEY \(tag_id=\?/],
+      [{ tag: 'cat', favorite: true }, /SEARCH x USING (COVERING )?INDEX gallery_tag_fav \(tag_id=\?/],
+      [{ tag: 'cat', tagSource: 'user', favorite: true, model: 'm' }, /SEARCH x USING (COVERING )?INDEX gallery_tag_fav \(tag_id=\?/],
       [{ collection: coll.id }, /SEARCH ci USING COVERING INDEX collection_items_order/],
       [{ from: 0, to: 5 }, /SEARCH g USING INDEX gen_live_created \(created_at>\? AND created_at<\?\)/],
       [{ q: 'cat' }, /VIRTUAL TABLE INDEX/],

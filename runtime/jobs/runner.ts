@@ -47,7 +47,7 @@ export class JobRunner {
     return recovered;
   }
 
-  /** Stops taking jobs, aborts running ones and waits for them to settle. */
+  /** Stops taking jobs, aborts running ones (they go back to the queue unchanged) and waits for them to settle. */
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
@@ -120,8 +120,13 @@ export class JobRunner {
         this.o.onFinished?.(job, outcome ? 'queued' : 'done');
       })
       .catch((err: unknown) => {
+        // Aborted by stop(): not a failure of the job; it waits in the queue for the next start.
+        if (!this.running) {
+          this.o.jobs.release(job.id);
+          return;
+        }
         const e = toMystiErrorSafe(err);
-        const retryable = e.retryable && this.running;
+        const retryable = e.retryable;
         const status = this.o.jobs.fail(job, { code: e.code, message: e.message }, retryable, Date.now(), this.o.backoffBaseMs);
         if (status === 'failed') this.o.logger.warn({ jobId: job.id, kind: job.kind, code: e.code, err: e.message }, 'background job failed');
         this.o.onFinished?.(job, status === 'failed' ? 'failed' : 'queued', { code: e.code, message: e.message });

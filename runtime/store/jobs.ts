@@ -63,6 +63,7 @@ export class JobStore {
       failed: db.prepare("UPDATE jobs SET status = 'failed', error_json = ?, updated_at = ? WHERE id = ?"),
       again: db.prepare("UPDATE jobs SET status = 'queued', payload_json = ?, attempts = 0, run_after = ?, updated_at = ? WHERE id = ?"),
       recover: db.prepare("UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'"),
+      release: db.prepare("UPDATE jobs SET status = 'queued', attempts = max(0, attempts - 1), updated_at = ? WHERE id = ? AND status = 'running'"),
       get: db.prepare<[number], Raw>('SELECT * FROM jobs WHERE id = ?'),
       byKey: db.prepare<[string], Raw>('SELECT * FROM jobs WHERE dedupe_key = ?'),
       counts: db.prepare<[], { kind: string; status: JobStatus; n: number }>('SELECT kind, status, count(*) AS n FROM jobs GROUP BY kind, status'),
@@ -114,6 +115,14 @@ export class JobStore {
     }
     this.s.failed.run(e, now, job.id);
     return 'failed';
+  }
+
+  /**
+   * A running job interrupted by shutdown goes back to the queue as it was (the attempt is not
+   * counted: the job did not fail). Returns false when it was not running.
+   */
+  release(id: number, now = Date.now()): boolean {
+    return this.s.release.run(now, id).changes > 0;
   }
 
   /** After a crash: running jobs go back to the queue. Returns how many. */

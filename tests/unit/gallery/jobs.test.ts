@@ -1,7 +1,8 @@
 /**
  * The job queue and runner over real SQLite and real sharp: priorities, dedupe, backoff retries,
  * permanent failures, pausing while interactive work runs, resuming after a crash (a `running`
- * row left behind), sliced rescans that flag missing files, and a real WebP thumbnail.
+ * row left behind) or a shutdown (a job aborted by stop() is queued again), sliced rescans that
+ * flag missing files, and a real WebP thumbnail.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -97,6 +98,23 @@ describe('JobRunner', () => {
     await r.idle();
     expect(ran).toBe(1);
     expect(jobs.byKey('w')).toBeUndefined();
+  });
+
+  it('puts a job interrupted by stop() back in the queue without counting the attempt', async () => {
+    const { db } = memStore();
+    const { jobs } = galleryStores(db);
+    let started = false;
+    const slow: JobHandler = (_job, signal) => new Promise((_resolve, reject) => {
+      started = true;
+      signal.addEventListener('abort', () => reject(new Error('aborted')));
+    });
+    const r = new JobRunner({ jobs, handlers: { slow }, logger, pollMs: 5 });
+    jobs.enqueue({ kind: 'slow', payload: {}, dedupeKey: 's', maxAttempts: 1 });
+    r.start();
+    for (let k = 0; k < 100 && !started; k++) await new Promise((x) => setTimeout(x, 5));
+    expect(jobs.byKey('s')).toMatchObject({ status: 'running', attempts: 1 });
+    await r.stop();
+    expect(jobs.byKey('s')).toMatchObject({ status: 'queued', attempts: 0, error: null });
   });
 });
 

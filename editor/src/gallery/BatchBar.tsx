@@ -2,6 +2,7 @@
 import { useGallery, reload } from './state';
 import { galleryApi, type BatchAction, type Collection } from './api';
 import { toast } from '../state/toasts';
+import { InlineInput } from './InlineInput';
 
 export function BatchBar({ collections, onChanged }: { collections: Collection[]; onChanged: () => void }) {
   const selected = useGallery((s) => s.selected);
@@ -24,14 +25,12 @@ export function BatchBar({ collections, onChanged }: { collections: Collection[]
       <button onClick={() => void run('favorite')}>★ Favorite</button>
       <button onClick={() => void run('unfavorite')}>☆ Unfavorite</button>
       <button onClick={() => void run(inTrash ? 'restore' : 'trash')} data-testid="batch-trash">{inTrash ? 'Restore' : 'Trash'}</button>
-      <button
-        onClick={() => {
-          const t = window.prompt('Add tags (comma-separated):');
-          if (t) void run('addTags', { tags: t.split(',').map((x) => x.trim()).filter(Boolean) });
-        }}
-      >
-        Tag…
-      </button>
+      <InlineInput
+        label="Tag…"
+        placeholder="tags, comma-separated"
+        testId="batch-tag"
+        onSubmit={(t) => void run('addTags', { tags: t.split(',').map((x) => x.trim()).filter(Boolean) })}
+      />
       <select
         value=""
         onChange={(e) => e.target.value && void run('addToCollection', { collectionId: Number(e.target.value) })}
@@ -40,14 +39,17 @@ export function BatchBar({ collections, onChanged }: { collections: Collection[]
         <option value="">Add to collection…</option>
         {collections.filter((c) => c.kind === 'manual').map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
       </select>
-      <button
-        onClick={() => {
-          const name = window.prompt('New collection name:');
-          if (name) void galleryApi.createCollection(name, 'manual').then((c) => run('addToCollection', { collectionId: c.id }));
-        }}
-      >
-        New collection…
-      </button>
+      <InlineInput
+        label="New collection…"
+        placeholder="collection name"
+        testId="batch-new-collection"
+        onSubmit={(name) =>
+          void galleryApi.createCollection(name, 'manual').then(
+            (c) => run('addToCollection', { collectionId: c.id }),
+            (e: Error) => toast(`New collection: ${e.message}`, 'error'),
+          )
+        }
+      />
       <button disabled={selected.size !== 2} onClick={() => useGallery.setState({ compare: [uuids[0]!, uuids[1]!] })} data-testid="batch-compare">
         Compare
       </button>

@@ -24,16 +24,18 @@ export function Compare({ pair }: { pair: [string, string] }) {
         <span className="grow" />
         <button onClick={() => useGallery.setState({ compare: null })} aria-label="Close">✕</button>
       </div>
+      {/* The pictures sit over their table columns (same grid widths), so A and B line up. */}
       <div className="gal-cmp-images">
-        <img src={imageUrl(pair[0])} alt="A" />
-        <img src={imageUrl(pair[1])} alt="B" />
+        <span />
+        <figure><img src={imageUrl(pair[0])} alt="A" /><figcaption>A</figcaption></figure>
+        <figure><img src={imageUrl(pair[1])} alt="B" /><figcaption>B</figcaption></figure>
       </div>
       <table className="gal-params gal-cmp-table">
-        <thead><tr><th /><th>A</th><th>B</th></tr></thead>
+        <colgroup><col className="k" /><col /><col /></colgroup>
         <tbody>
           {keys.map((k) => (
             <tr key={k} className={ra.get(k) !== rb.get(k) ? 'diff' : ''} data-testid={ra.get(k) !== rb.get(k) ? 'compare-diff' : undefined}>
-              <th>{k}</th><td>{ra.get(k) ?? '—'}</td><td>{rb.get(k) ?? '—'}</td>
+              <th>{k}</th><td>{ra.get(k) || '—'}</td><td>{rb.get(k) || '—'}</td>
             </tr>
           ))}
         </tbody>

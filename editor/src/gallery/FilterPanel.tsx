@@ -6,6 +6,8 @@
 import { useEffect, useState } from 'react';
 import { useGallery, setFilters } from './state';
 import { galleryApi, type Collection, type Facets, type Filters, type TagSource } from './api';
+import { InlineInput } from './InlineInput';
+import { toast } from '../state/toasts';
 
 const day = (ms?: number) => (ms === undefined ? '' : new Date(ms).toISOString().slice(0, 10));
 const parseDay = (v: string, end: boolean) => (v ? Date.parse(`${v}T${end ? '23:59:59.999' : '00:00:00.000'}Z`) : undefined);
@@ -71,15 +73,22 @@ export function FilterPanel({ facets, collections }: { facets: Facets | null; co
       <label className="check">
         <input type="checkbox" checked={!!filters.trash} onChange={(e) => set({ trash: e.target.checked || undefined })} data-testid="gallery-trash" /> Trash
       </label>
-      <button
+      <InlineInput
         className="small"
-        onClick={() => {
-          const name = prompt('Save these filters as a smart collection named:');
-          if (name) void galleryApi.createCollection(name, 'smart', { ...useGallery.getState().filters }).then(() => window.dispatchEvent(new Event('mysti:gallery-meta')));
-        }}
-      >
-        Save as smart collection
-      </button>
+        label="Save as smart collection"
+        placeholder="smart collection name"
+        title="Save these filters as a smart collection"
+        testId="save-smart"
+        onSubmit={(name) =>
+          void galleryApi.createCollection(name, 'smart', { ...useGallery.getState().filters }).then(
+            () => {
+              toast(`Saved smart collection "${name}"`, 'success', 2000);
+              window.dispatchEvent(new Event('mysti:gallery-meta'));
+            },
+            (e: Error) => toast(`Smart collection: ${e.message}`, 'error'),
+          )
+        }
+      />
       {facets && (
         <div className="muted gal-counts">
           {facets.counts.live} images · {facets.counts.favorites} ★ · {facets.counts.trash} in trash{facets.counts.missing ? ` · ${facets.counts.missing} missing` : ''}

@@ -11,10 +11,13 @@ import './gallery.css';
 
 export function GalleryTab() {
   const open = useGallery((s) => s.open);
+  // The lightbox and the comparison fill the window; the tab switch (bottom centre) would sit on
+  // the picture, and switching to the editor from there is not what those views are for.
+  const overlay = useGallery((s) => s.open && (s.lightbox !== null || s.compare !== null));
   useEffect(() => installGalleryKeys(), []);
   return (
     <>
-      <div className="gal-tabs" role="tablist">
+      <div className="gal-tabs" role="tablist" hidden={overlay}>
         <button role="tab" aria-selected={!open} className={!open ? 'active' : ''} onClick={() => useGallery.setState({ open: false })} data-testid="tab-editor">
           Editor
         </button>

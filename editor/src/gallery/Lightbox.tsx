@@ -1,6 +1,6 @@
 /**
  * The lightbox: the full image, ←/→ to move through the loaded list (loading more at the end),
- * Esc to close, i to toggle the metadata panel, f to favorite; buttons for favorite, trash /
+ * Esc to close (the comparison too), i to toggle the metadata panel, f to favorite; buttons for favorite, trash /
  * restore, open workflow, rerun and "compare with…" (pick a second image).
  */
 import { useEffect, useState } from 'react';
@@ -105,7 +105,8 @@ export function installGalleryKeys(): () => void {
       } else return;
       e.preventDefault();
     } else if (e.key === 'Escape') {
-      if (s.selected.size) useGallery.setState({ selected: new Set() });
+      if (s.compare) useGallery.setState({ compare: null });
+      else if (s.selected.size) useGallery.setState({ selected: new Set() });
       else useGallery.setState({ open: false });
     }
   };

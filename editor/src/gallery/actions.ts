@@ -8,12 +8,15 @@ import { openDoc } from '../graph/io';
 import { toast } from '../state/toasts';
 
 const fail = (what: string) => (e: unknown) => void toast(`${what}: ${(e as Error).message}`, 'error');
+/** The filter panel's counts (★, trash) follow single-image edits too (GalleryView listens). */
+const countsChanged = () => window.dispatchEvent(new Event('mysti:gallery-meta'));
 
 export async function setFavorite(uuid: string, on: boolean): Promise<void> {
   await galleryApi.patch(uuid, { favorite: on }).then(() => {
     patchItem(uuid, { isFavorite: on });
     // In the favorites view an unfavorited image leaves the list.
     if (!on && useGallery.getState().filters.favorite) removeItems([uuid]);
+    countsChanged();
   }, fail('Favorite'));
 }
 
@@ -30,6 +33,7 @@ export async function trashOrRestore(uuid: string): Promise<void> {
   const k = s.items.findIndex((i) => i.uuid === uuid);
   const next: Item | undefined = s.items[k + 1] ?? s.items[k - 1];
   removeItems([uuid]);
+  countsChanged();
   if (s.lightbox === uuid) useGallery.setState({ lightbox: next?.uuid ?? null });
   toast(inTrash ? 'Restored' : 'Moved to the trash', 'success', 2000);
 }

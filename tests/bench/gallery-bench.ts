@@ -186,7 +186,8 @@ export async function benchGallery(opts: { rows: number }): Promise<BenchRow[]> 
     }
 
     // One-letter and short prefixes are what search-as-you-type sends first (they were the slow ones before 0021).
-    const searches = ['w', 'c', 'neon c', 'tag 1', 'cat', 'lighthouse', 'blurry', 'neon cat', 'w1', 'castle w2', 'baroque dragon', 'w9x', 'nosuchword'];
+    // A trailing space marks a finished word: an exact term instead of a prefix merge.
+    const searches = ['w', 'c', 'neon c', 'tag 1', 'cat', 'lighthouse', 'lighthouse ', 'blurry', 'blurry ', 'neon cat', 'w1', 'castle w2', 'baroque dragon', 'w9x', 'nosuchword'];
     for (const q of searches) {
       const hits = g.queries.list({ q }, { limit: 50 }).items.length;
       const m = measure(200, () => g.queries.list({ q }, { limit: 50 }));

@@ -86,6 +86,8 @@ describe('filters', () => {
     expect(all({ maxWidth: 600 })).toEqual([c.id, a.id]);
     expect(all({ q: 'cat' })).toEqual([b.id, a.id]); // negative prompt is indexed too
     expect(all({ q: 'ca' })).toEqual([c.id, b.id, a.id]); // last word is a prefix: cat, castle
+    expect(all({ q: 'castle ' })).toEqual([c.id]); // finished word: exact
+    expect(all({ q: 'cast ' })).toEqual([]);
     expect(all({ q: 'masterpiece 1.2' })).toEqual([c.id]);
     expect(all({ q: 'castle', trash: true })).toEqual([d.id]);
     expect(all({ q: 'sofa' })).toEqual([a.id]); // tag names are searchable
@@ -102,7 +104,9 @@ describe('filters', () => {
   });
 
   it('builds safe FTS queries', () => {
-    expect(ftsQuery('  Red "cat" OR (dog:1.2)')).toBe('"red" "cat" "or" "dog" "1" "2"*');
+    expect(ftsQuery('  Red "cat" OR (dog:1.2')).toBe('"red" "cat" "or" "dog" "1" "2"*');
+    expect(ftsQuery('lighthouse ')).toBe('"lighthouse"'); // a finished word is an exact term
+    expect(ftsQuery('neon (dog:1.2)')).toBe('"neon" "dog" "1" "2"');
     expect(ftsQuery('***')).toBeNull();
   });
 });

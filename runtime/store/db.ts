@@ -5,7 +5,9 @@
  * Migration rule (SQLite's own advice, anchors-reliability.md §1): each file runs inside one
  * transaction together with `PRAGMA user_version = NNNN`, so a crash mid-migration leaves the
  * previous version intact. Gaps in numbering are allowed; files at or below user_version are
- * skipped, so running migrate twice is a no-op.
+ * skipped, so running migrate twice is a no-op — which also means a NEW migration must take a
+ * number above every existing file: a database already past a lower number would never run it
+ * (tests/unit/store/migrations-order.test.ts checks the files against the last released order).
  */
 import Database from 'better-sqlite3';
 import fs from 'node:fs';

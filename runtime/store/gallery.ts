@@ -84,7 +84,7 @@ const toItem = (r: RawItem): GalleryItem => ({
  * punctuation: the word is finished). Returns null when nothing searchable is left.
  *
  * Why the finished-word rule matters: an exact term is read incrementally, newest first, while a
- * prefix longer than the prefix indexes (0021: 1–3 characters) makes FTS5 merge the doclists of
+ * prefix longer than the prefix indexes (0050: 1–3 characters) makes FTS5 merge the doclists of
  * every matching term before the first row (1 M rows: "lighthouse" 4.8 ms, "blurry" 9.8 ms p50;
  * as exact terms well under 1 ms).
  */
@@ -178,7 +178,7 @@ export function buildListQuery(db: Db, f: GalleryFilter, cursor: Cursor | null, 
   if (tagId !== null) {
     pred.trash(); pred.favorite(); pred.model(); pred.created('x.created_at');
     if (f.tagSource) preds.push('x.source = @tagSource');
-    // Favorites with a tag: the partial index holds only live favorites (0021), so the page is a
+    // Favorites with a tag: the partial index holds only live favorites (0050), so the page is a
     // seek instead of a walk over every row of the tag.
     const fav = f.favorite === true && !f.trash;
     if (fav) preds.push('x.live_favorite = 1');

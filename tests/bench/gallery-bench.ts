@@ -185,7 +185,7 @@ export async function benchGallery(opts: { rows: number }): Promise<BenchRow[]> 
       out.push({ op, n: 300, ...m, unit: 'ms', target: 'p95 ≤ 2 ms', ok: m.p95 <= 2 });
     }
 
-    // One-letter and short prefixes are what search-as-you-type sends first (they were the slow ones before 0021).
+    // One-letter and short prefixes are what search-as-you-type sends first (they were the slow ones before 0050).
     // A trailing space marks a finished word: an exact term instead of a prefix merge.
     const searches = ['w', 'c', 'neon c', 'tag 1', 'cat', 'lighthouse', 'lighthouse ', 'blurry', 'blurry ', 'neon cat', 'w1', 'castle w2', 'baroque dragon', 'w9x', 'nosuchword'];
     for (const q of searches) {

@@ -1,7 +1,7 @@
 /**
  * Gallery store over real SQLite: keyset pages (ties, depth, every filter), the FTS5 index kept
  * in sync by triggers (checked with FTS5's own integrity-check against the content view), trash,
- * collections, lineage, the tag index's live-favorite mirror (and its 0021 upgrade of an existing
+ * collections, lineage, the tag index's live-favorite mirror (and its 0050 upgrade of an existing
  * library), and EXPLAIN QUERY PLAN proving no list query scans `generations` or sorts in a temp b-tree.
  */
 import fs from 'node:fs';
@@ -132,7 +132,7 @@ describe('FTS5 external content stays in sync (triggers)', () => {
   });
 });
 
-describe('tag + favorite (gallery_tag_index.live_favorite, 0021)', () => {
+describe('tag + favorite (gallery_tag_index.live_favorite, 0050)', () => {
   it('follows favoriting, trashing, restoring and tagging in any order', () => {
     const a = addGen(store, { createdAt: 1, tags: [{ name: 'cat' }] });
     const b = addGen(store, { createdAt: 2, tags: [{ name: 'cat' }, { name: 'sofa' }] });
@@ -158,8 +158,8 @@ describe('tag + favorite (gallery_tag_index.live_favorite, 0021)', () => {
     expect(drift.n).toBe(0);
   });
 
-  it('an existing 0020 library is backfilled when 0021 runs, and its FTS index is rebuilt', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mysti-0021-'));
+  it('an existing 0020 library is backfilled when 0050 runs, and its FTS index is rebuilt', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mysti-0050-'));
     for (const m of listMigrations().filter((x) => x.version <= 20)) fs.writeFileSync(path.join(dir, m.name), m.sql);
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
@@ -169,7 +169,7 @@ describe('tag + favorite (gallery_tag_index.live_favorite, 0021)', () => {
     const b = addGen(old, { createdAt: 2, prompt: 'a white whale', tags: [{ name: 'ship' }] });
     db.prepare('UPDATE generations SET is_favorite = 1 WHERE id IN (?, ?)').run(a.id, b.id);
     db.prepare('UPDATE generations SET deleted_at = 5 WHERE id = ?').run(b.id);
-    expect(migrate(db)).toContain('0021_gallery_speed.sql');
+    expect(migrate(db)).toContain('0050_gallery_speed.sql');
     const q = galleryStores(db).queries;
     expect(q.list({ tag: 'ship', favorite: true }).items.map((i) => i.id)).toEqual([a.id]);
     expect(q.list({ q: 'w' }).items.map((i) => i.id)).toEqual([a.id]); // one-letter prefix: "wooden" (b is trashed)

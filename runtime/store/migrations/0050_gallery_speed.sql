@@ -1,4 +1,4 @@
--- 0021: two gallery speed fixes measured with tests/bench/gallery-bench.ts at 100 k rows.
+-- 0050: two gallery speed fixes measured with tests/bench/gallery-bench.ts at 100 k rows.
 
 -- ---------------------------------------------------------------------------------------------
 -- Tag + favorite. The tag index had no favorite flag, so "favorites tagged cat" walked every

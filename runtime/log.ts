@@ -6,7 +6,10 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-/** Root logger; level from MYSTI_LOG_LEVEL (default info; `silent` in tests). */
+/**
+ * Root logger; level from MYSTI_LOG_LEVEL (default info; `silent` in tests). Lines go to stderr:
+ * stdout is kept for what commands print as their result (`mysti run`'s output paths).
+ */
 export function createLogger(level = process.env.MYSTI_LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, base: { app: 'mysticanvas' }, timestamp: pino.stdTimeFunctions.isoTime });
+  return pino({ level, base: { app: 'mysticanvas' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
 }

@@ -11,7 +11,7 @@ import { startStudio } from './main';
 import { loadConfig } from './config';
 import { createLogger } from './log';
 import { MystiError } from './errors';
-import { prepareGraph } from './server/graph-input';
+import { checkModelRefs, prepareGraph } from './server/graph-input';
 import { catalog } from '../nodes/index';
 import { runView } from './server/routes/runs';
 import { APP_VERSION } from './version';
@@ -80,6 +80,13 @@ program
       process.exit(await runRemote(`http://${host.includes(':') ? `[${host}]` : host}:${owner.port}`, graph, config.home, Boolean(o.json)));
     }
     const studio = await startStudio({ config, logger: log, listen: false, backgroundImport: false });
+    try {
+      checkModelRefs(graph, catalog, studio.models.resolve);
+    } catch (err) {
+      printError(err, file);
+      await studio.close();
+      process.exit(2);
+    }
     const run = studio.queue.submit(graph);
     console.error(`run ${run.id} queued (${graph.nodes.length} nodes)`);
     const off = studio.bus.on((e) => {

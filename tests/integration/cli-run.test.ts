@@ -76,6 +76,14 @@ describe('mysti run', () => {
     expect(bad.stderr).toContain('BAD_OVERRIDE');
   });
 
+  it('a model file that does not exist is refused before anything runs', async () => {
+    const r = await mysti(home, ['run', write('nomodel.json', txt2imgChain({ model: 'no-such-model.safetensors' }).finalize())]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('GRAPH_INVALID');
+    expect(r.stderr).toContain('[MODEL_NOT_FOUND] node gen');
+    expect(r.stderr).not.toMatch(/queued/);
+  });
+
   it('--set node.param=value overrides params and prints output paths', async () => {
     const file = write('chain.json', txt2imgChain({ text: 'original prompt' }).finalize());
     const r = await mysti(home, ['run', file, '--set', 'prompt.text=a cat on a windowsill', '--set', 'gen.seed=1234', '--set', 'gen.steps=4']);

@@ -114,7 +114,8 @@ export class RunStore {
     const rest: NodeStatus = NOT_STARTED[run.status];
     const graphNodes = ((run.graph as { nodes?: { id: string; type: string }[] }).nodes ?? []);
     const out = graphNodes.map((n) => recorded.get(n.id) ?? { nodeId: n.id, type: n.type, status: rest, cacheKey: null, params: null, outputs: null, error: null, startedAt: null, finishedAt: null });
-    for (const [id, r] of recorded) if (!graphNodes.some((n) => n.id === id)) out.push(r);
+    const inGraph = new Set(graphNodes.map((n) => n.id));
+    for (const [id, r] of recorded) if (!inGraph.has(id)) out.push(r);
     return out;
   }
 

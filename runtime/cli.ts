@@ -19,6 +19,7 @@ import { readLock } from './fs/home-lock';
 import { runRemote } from './cli-remote';
 import { printEvent } from './cli-print';
 import { runImportCommand } from './library/import-cli';
+import { backupLibrary, restoreLibrary } from './library/library-backup';
 
 const program = new Command('mysti').description('MystiCanvas: a local, private AI creative studio').version(APP_VERSION);
 
@@ -127,6 +128,24 @@ program
       process.exit(2);
     }
     process.exit(await runImportCommand(path.resolve(dir), o, config, { out: process.stdout, err: process.stderr }, ac.signal));
+  });
+
+program
+  .command('backup <dir>')
+  .description('back up the whole library (database, outputs, artifacts, thumbnails, config.json) into a new folder; works while the studio runs')
+  .action(async (dir: string) => {
+    const config = loadConfig();
+    const m = await backupLibrary(config, path.resolve(dir));
+    console.log(`backed up ${config.home} → ${path.resolve(dir)}: database (schema ${m.schemaVersion}) + ${m.files} files, ${(m.bytes / 1048576).toFixed(1)} MiB`);
+  });
+
+program
+  .command('restore <dir>')
+  .description('restore a library made by `mysti backup` into the data folder (the studio must be stopped; the current library is moved aside, not deleted)')
+  .action((dir: string) => {
+    const config = loadConfig();
+    const r = restoreLibrary(config, path.resolve(dir));
+    console.log(`restored ${path.resolve(dir)} → ${config.home} (${r.manifest.files} files)${r.replacedTo ? `; the previous library was moved to ${r.replacedTo}` : ''}`);
   });
 
 function printError(err: unknown, file: string): void {

@@ -18,6 +18,7 @@ import { APP_VERSION, APP_VERSION_SHORT } from '../../runtime/version';
 import type { Store } from '../../runtime/store';
 import type { GraphDoc } from '../core/graph';
 import type { TagItem } from '../../runtime/engine/values';
+import { writePoint } from '../../runtime/fs/write-points';
 
 /** `mysti_20261122-021530123_1a2b3c4d_save1.png`: sorts by time, names its run and node. */
 export function outputName(prefix: string, runId: string, nodeId: string, now: Date): string {
@@ -87,6 +88,7 @@ export default implement(save, async (ctx, inputs, params) => {
   const day = now.toISOString().slice(0, 10);
   const dest = path.join(ctx.paths.outputs, day, outputName(params.filenamePrefix, ctx.runId, ctx.nodeId, now));
   const written = writeFileAtomic(dest, bytes);
+  writePoint('save.png');
   const rel = path.relative(ctx.paths.home, dest);
   const uuid = randomUUID();
   const tags = inputs.tags?.kind === 'tags' ? inputs.tags.tags : [];
@@ -103,6 +105,7 @@ export default implement(save, async (ctx, inputs, params) => {
         files: [{ role: 'final', path: rel, bytes: written.bytes }],
       },
       (generationId) => {
+        writePoint('save.generation');
         if (tags.length) (ctx.services.attachTags as AttachTags | undefined)?.(generationId, tags, 'llm_auto');
       },
     );

@@ -31,7 +31,7 @@ import { PresetStore } from './store/presets';
 import { isModelKind, type ModelKind } from './store/models';
 import { UnexpectedError, toMystiError } from './errors';
 import { DiskMonitor, diskErrorCode } from './fs/disk-errors';
-import { scheduleBackups } from './store/backup';
+import { rotateBackups, scheduleBackups } from './store/backup';
 import { VramPeakStore } from './store/arbiter';
 import { presetRoutes } from './server/routes/presets';
 import { workflowRoutes } from './server/routes/workflows';
@@ -147,13 +147,17 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     else if (e.type === 'node.completed') disk.ok();
   });
   services.disk = disk;
+  services.onDiskError = onDiskError;
 
   // Start-up recovery before anything new can run: interrupted runs, then orphan files.
   const recovered = queue.recover();
   const swept = sweepOrphans(store, config, recovered.interrupted, TMP_PREFIX);
   if (recovered.interrupted.length || recovered.requeued.length || swept.removed) {
-    logger.info({ ...recovered, swept }, 'recovered runs from the previous session');
+    logger.info({ ...recovered, removed: swept.removed }, 'recovered runs from the previous session');
   }
+  for (const file of swept.quarantined) logger.warn({ file }, 'an interrupted run saved this image but its generation row was never written; moved to quarantine/');
+  // Temp copies of a backup a crash interrupted (and backups beyond `keep`).
+  rotateBackups(config.dbFile, config.backup.keep);
   // Auto-archiving (issue 7): files in outputs/ and watch folders that the library does not know yet.
   const libraryImport: BackgroundImport | null = opts.backgroundImport === false ? null : startBackgroundImport({
     store, bus, logger, home: config.home, folders: [config.paths.outputs, ...config.watchFolders],

@@ -126,6 +126,7 @@ export function restoreLibrary(config: Config, dir: string): { replacedTo: strin
     // The database last, under a temp name: a crash before the rename leaves no database but
     // artifacts/, which a start refuses (DB_MISSING) instead of creating an empty library.
     const tmp = path.join(config.home, `${TMP_PREFIX}${DB_NAME}`);
+    // write-point: none — offline under the lock; a crash leaves a temp file the sweep removes and no database, which a start refuses.
     fs.copyFileSync(path.join(dir, DB_NAME), tmp);
     fs.renameSync(tmp, db);
     fs.writeFileSync(markerOf(db), `${JSON.stringify({ restoredFrom: path.resolve(dir), at: Date.now() })}\n`);

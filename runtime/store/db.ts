@@ -65,6 +65,7 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
     if (/^SQLITE_(CORRUPT|NOTADB)/.test(code)) throw new OperationalError('DB_DAMAGED', damaged(file, `${code}: ${(err as Error).message}`), { file, sqlite: code });
     throw err;
   }
+  // write-point: none — written after the database is whole; a crash before it only skips the marker.
   if (!opts.readonly && !fs.existsSync(markerOf(file))) fs.writeFileSync(markerOf(file), `${JSON.stringify({ createdAt: Date.now() })}\n`);
   return db;
 }

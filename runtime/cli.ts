@@ -162,6 +162,7 @@ try {
   // Expected failures (data folder in use, port taken, bad config) get one clear line, not a stack.
   const e = err as NodeJS.ErrnoException;
   if (err instanceof MystiError) console.error(`mysti: ${err.code}: ${err.message}`);
+  else if (/^SQLITE_(CORRUPT|NOTADB)/.test(String(e.code))) console.error(`mysti: DB_DAMAGED: the database is damaged (${e.code}: ${e.message}). Restore a backup with \`mysti restore <dir>\` (scheduled backups are in the data folder's backups/).`);
   else if (e.code === 'EADDRINUSE') console.error(`mysti: port in use: ${e.message}. Set MYSTI_PORT or --port.`);
   else throw err;
   process.exit(1);

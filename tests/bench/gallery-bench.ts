@@ -201,6 +201,8 @@ export async function benchGallery(opts: { rows: number }): Promise<BenchRow[]> 
       ['"blurr" + model', { q: 'blurr', model: 'model-2' }],
       ['"lighthous" + favorites', { q: 'lighthous', favorite: true }],
       ['"neon drag" + model', { q: 'neon drag', model: 'model-1' }],
+      ['"lighthous" + a 0.25 % tag', { q: 'lighthous', tag: TAGS[150]! }],
+      ['"nosuchword" + a 0.25 % tag', { q: 'nosuchword', tag: TAGS[150]! }],
     ];
     for (const [op, f] of filteredSearches) {
       const hits = g.queries.list(f, { limit: 50 }).items.length;

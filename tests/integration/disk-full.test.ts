@@ -167,4 +167,32 @@ describe.skipIf(!mnt)('disk full on a real small file system (tmpfs)', () => {
     expect(next.status).toBe('completed');
     expect(s.studio.store.integrityCheck()).toBe('ok');
   }, 60_000);
+
+  it('outputs/ turned read-only (a read-only bind mount): READ_ONLY, still serving, and writable again the next run completes', async () => {
+    const home = s!.home.home;
+    const outputs = path.join(home, 'outputs');
+    // A whole file system cannot go read-only under an open database (EBUSY); a bind mount can.
+    execFileSync('mount', ['--bind', outputs, outputs]);
+    execFileSync('mount', ['-o', 'remount,bind,ro', outputs]);
+    try {
+      const r = await s!.http.post('/api/runs', { graph: txt2imgChain({ text: 'read-only disk', seed: 9, steps: 2 }).finalize() });
+      if (r.status === 202) {
+        const run = await s!.waitRun(r.json.runId, 30_000);
+        expect(run.status).toBe('failed');
+        expect(JSON.stringify(run.view.error)).toContain('READ_ONLY');
+      } else {
+        expect(r.status).toBe(507);
+        expect(r.json.error.code).toBe('READ_ONLY');
+      }
+      const health = await s!.http.get('/api/health');
+      expect(health.status).toBe(200);
+      expect(health.json.disk.status).toBe('read_only');
+    } finally {
+      execFileSync('umount', [outputs]);
+    }
+    expect(tempFiles(home)).toEqual([]);
+    const next = await s!.run(txt2imgChain({ text: 'writable again', seed: 10, steps: 2 }).finalize());
+    expect(next.status).toBe('completed');
+    expect(s!.studio.store.integrityCheck()).toBe('ok');
+  }, 60_000);
 });

@@ -132,7 +132,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   };
   const queue = new RunQueue(deps, config.maxConcurrentRuns);
   // Disk full / read-only (issue 18 §3): any node, job or backup failing with DISK_FULL/READ_ONLY
-  // shows in /api/health and raises one system alert; a later stored output clears it.
+  // shows in /api/health and raises one system alert; a later stored image clears it.
   const disk = new DiskMonitor();
   const onDiskError = (code: string, message: string, source: string) => {
     if (code !== 'DISK_FULL' && code !== 'READ_ONLY') return;
@@ -144,7 +144,8 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   bus.on((e) => {
     const err = (e as { error?: { code?: string; message?: string } }).error;
     if (err?.code && (e.type === 'node.failed' || e.type === 'job.progress')) onDiskError(err.code, err.message ?? '', e.type === 'node.failed' ? `node ${e.nodeId}` : 'background job');
-    else if (e.type === 'node.completed') disk.ok();
+    // A node that stored an image wrote to the disk again.
+    else if (e.type === 'node.completed' && Object.values((e.outputs ?? {}) as Record<string, { kind?: string }>).some((o) => o.kind === 'image')) disk.ok();
   });
   services.disk = disk;
   services.onDiskError = onDiskError;

@@ -8,6 +8,7 @@
 import sharp from 'sharp';
 import { implement, type ResolvedModel } from '../../runtime/engine/executor';
 import { forwardProgress, imageFromResult, imageInput, sdMitigations } from '../../runtime/exec/sd-payload';
+import { preparedModel } from '../../runtime/exec/models';
 import { upscale } from './upscale';
 
 export default implement(upscale, async (ctx, inputs, params) => {
@@ -27,7 +28,7 @@ export default implement(upscale, async (ctx, inputs, params) => {
     const engine = { name: 'sharp', version: `sharp ${sharp.versions.sharp ?? '?'}, libvips ${sharp.versions.vips}` };
     return { image: { kind: 'image', tempPath, width, height, info: { mode: 'upscale', method, scale: params.scale, engine, argv: [], models: {}, ...carried } } };
   }
-  const model = ctx.resolveModel(params.model, 'upscaler');
+  const model = preparedModel(ctx, 'model');
   const used: Record<string, ResolvedModel> = { upscaler: model };
   const payload: Record<string, unknown> = { initImagePath: image.path, upscaleModelPath: model.path, scale: params.scale, outDir: ctx.paths.tmp };
   const m = sdMitigations(ctx.mitigations);

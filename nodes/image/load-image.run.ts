@@ -11,12 +11,12 @@ import { UserError } from '../../runtime/errors';
 import { safePath } from '../../runtime/fs/safe-path';
 import { sha256File } from '../../runtime/fs/atomic';
 import { absPath } from '../../runtime/engine/outputs';
-import type { Store } from '../../runtime/store';
+import type { GalleryPort } from '../../runtime/exec/context';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Absolute path of the image `source` names. @throws UserError NOT_FOUND / PATH_OUTSIDE_ROOT / BAD_PARAMS */
-export function resolveSource(source: string, home: string, store: Store): string {
+export function resolveSource(source: string, home: string, store: { generations: Pick<GalleryPort, 'byUuid'> }): string {
   if (!source) throw new UserError('BAD_PARAMS', 'load image: set "source" to a generation id or a path inside the data folder');
   if (UUID.test(source)) {
     const g = store.generations.byUuid(source);
@@ -31,7 +31,7 @@ export function resolveSource(source: string, home: string, store: Store): strin
 export default implement(
   loadImage,
   async (ctx, _inputs, params) => {
-    const file = resolveSource(params.source, ctx.paths.home, ctx.services.store as Store);
+    const file = resolveSource(params.source, ctx.paths.home, { generations: ctx.gallery });
     let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
     try {
       meta = await sharp(file).metadata();
@@ -44,7 +44,7 @@ export default implement(
   },
   (ctx, params) => {
     try {
-      const file = resolveSource(params.source, ctx.paths.home, ctx.services.store as Store);
+      const file = resolveSource(params.source, ctx.paths.home, { generations: ctx.gallery });
       const st = fs.statSync(file);
       return `${file}:${st.size}:${st.mtimeMs}`;
     } catch {

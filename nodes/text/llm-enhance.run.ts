@@ -8,11 +8,10 @@ import { UserError } from '../../runtime/errors';
 import { fillTemplate } from '../../runtime/llm/defaults';
 import { llmEnhance } from './llm-enhance';
 import { concreteSeed, forwardLlmProgress, llmConfig, llmContextSize, resolveLlm } from '../../runtime/exec/llm';
-import { presetFingerprint, presetStoreOf, withLlmPreset } from '../../runtime/exec/presets';
 
-export default implement(llmEnhance, async (ctx, inputs, raw) => {
-  // An LLM preset (runtime/exec/presets.ts) supplies the model, the context size and defaults.
-  const { params, contextSize } = withLlmPreset(llmEnhance, raw, presetStoreOf(ctx.services));
+export default implement(llmEnhance, async (ctx, inputs, params) => {
+  // An LLM preset (merged into params: runtime/exec/prepare.ts) supplies the model, the context size and defaults.
+  const contextSize = ctx.preset?.kind === 'llm' ? ctx.preset.value.contextSize : undefined;
   const input = inputs.prompt;
   if (!input || input.kind !== 'text') throw new UserError('INPUT_MISSING', 'LLM enhance needs a text prompt on its "prompt" input');
   const model = resolveLlm(ctx, params.model, 'LLM enhance');
@@ -31,4 +30,4 @@ export default implement(llmEnhance, async (ctx, inputs, raw) => {
   });
   const text = String(output.text ?? '').trim();
   return { text: { kind: 'text', text } };
-}, (ctx, params) => presetFingerprint(ctx.services, 'llm', params.preset) ?? '');
+});

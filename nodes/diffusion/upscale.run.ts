@@ -6,6 +6,7 @@
  * output's info (`seed`), so an upscaled image still names the seed that made it.
  */
 import sharp from 'sharp';
+import { sha256FileAsync } from '../../runtime/fs/hash';
 import { implement, type ResolvedModel } from '../../runtime/engine/executor';
 import { forwardProgress, imageFromResult, imageInput, sdMitigations } from '../../runtime/exec/sd-payload';
 import { preparedModel } from '../../runtime/exec/models';
@@ -26,7 +27,7 @@ export default implement(upscale, async (ctx, inputs, params) => {
     const method = params.method === 'lanczos' ? 'lanczos' : 'lanczos (no upscaler model)';
     if (params.method !== 'lanczos') ctx.log('warn', 'upscale: no upscaler model chosen, used a Lanczos resize');
     const engine = { name: 'sharp', version: `sharp ${sharp.versions.sharp ?? '?'}, libvips ${sharp.versions.vips}` };
-    return { image: { kind: 'image', tempPath, width, height, info: { mode: 'upscale', method, scale: params.scale, engine, argv: [], models: {}, ...carried } } };
+    return { image: { kind: 'image', tempPath, sha256: await sha256FileAsync(tempPath), width, height, info: { mode: 'upscale', method, scale: params.scale, engine, argv: [], models: {}, ...carried } } };
   }
   const model = preparedModel(ctx, 'model');
   const used: Record<string, ResolvedModel> = { upscaler: model };

@@ -9,7 +9,7 @@ import { implement } from '../../runtime/engine/executor';
 import { loadImage } from './load-image';
 import { UserError } from '../../runtime/errors';
 import { safePath } from '../../runtime/fs/safe-path';
-import { sha256File } from '../../runtime/fs/atomic';
+import { sha256FileAsync } from '../../runtime/fs/hash';
 import { absPath } from '../../runtime/engine/outputs';
 import type { GalleryPort } from '../../runtime/exec/context';
 
@@ -39,7 +39,7 @@ export default implement(
       throw new UserError('BAD_PARAMS', `load image: ${params.source} is not an image sharp can read`);
     }
     return {
-      image: { kind: 'image', path: file, sha256: sha256File(file), ...(meta.width ? { width: meta.width } : {}), ...(meta.height ? { height: meta.height } : {}) },
+      image: { kind: 'image', path: file, sha256: await sha256FileAsync(file), ...(meta.width ? { width: meta.width } : {}), ...(meta.height ? { height: meta.height } : {}) },
     };
   },
   (ctx, params) => {

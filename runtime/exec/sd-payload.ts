@@ -139,5 +139,5 @@ export function imageFromResult(
   };
   for (const k of ['requested', 'aligned', 'warnings', 'method', 'modelFactor', 'resizedTo']) if (output[k] !== undefined) info[k] = output[k];
   if (images.length > 1) info.batch = images.slice(1).map((i) => ({ path: i.path, sha256: i.sha256, seed: i.seed, width: i.width, height: i.height }));
-  return { kind: 'image', tempPath: first.path, width: first.width, height: first.height, info };
+  return { kind: 'image', tempPath: first.path, sha256: first.sha256, width: first.width, height: first.height, info };
 }

@@ -8,8 +8,9 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { catalog } from '../nodes/index';
-import { executors } from '../nodes/run';
+import type { NodeSpec } from '../nodes/core/define-node';
+import type { Implementation } from './engine/executor';
+import { coreNodes, executorRegistry } from '../nodes/run';
 import { loadConfig, ensureDirs, type Config } from './config';
 import { createLogger, type Logger } from './log';
 import { Store } from './store';
@@ -60,6 +61,8 @@ export interface StartOptions {
   supervisor?: { healthIntervalMs?: number; backoffMs?: number; maxCrashes?: number };
   /** Import outputs/ and config.watchFolders in the background at start (default true). */
   backgroundImport?: boolean;
+  /** The node declarations and their executors (default: the core catalog, nodes/run.ts). */
+  nodes?: { specs: readonly NodeSpec[]; implementations: readonly Implementation[] };
 }
 
 export interface RunningStudio extends Studio {
@@ -82,6 +85,10 @@ export function defaultWorkers(config: Config): Record<string, WorkerSpec> {
 
 /** Builds and (by default) starts a studio. */
 export async function startStudio(opts: StartOptions = {}): Promise<RunningStudio> {
+  // Before anything is opened: a declared type without an executor stops start-up (NO_EXECUTOR).
+  const nodes = opts.nodes ?? coreNodes;
+  const executors = executorRegistry(nodes.specs, nodes.implementations);
+  const catalog: ReadonlyMap<string, NodeSpec> = new Map(nodes.specs.map((s) => [s.type, s]));
   const config = opts.config ?? loadConfig();
   const logger = opts.logger ?? createLogger();
   ensureDirs(config);

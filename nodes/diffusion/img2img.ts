@@ -24,4 +24,6 @@ export const img2img = defineNode({
   worker: 'sd',
   cache: 'pure',
   estimate: estimateSampling,
+  requires: { model: { param: 'model', nodeName: 'img2img' }, sdEngine: true },
+  role: 'generator',
 });

@@ -17,4 +17,6 @@ export const txt2img = defineNode({
   worker: 'sd',
   cache: 'pure',
   estimate: estimateSampling,
+  requires: { model: { param: 'model', nodeName: 'txt2img' }, sdEngine: true },
+  role: 'generator',
 });

@@ -11,12 +11,13 @@ import { implement, type ResolvedModel } from '../../runtime/engine/executor';
 import { forwardProgress, imageFromResult, imageInput, sdMitigations } from '../../runtime/exec/sd-payload';
 import { preparedModel } from '../../runtime/exec/models';
 import { upscale } from './upscale';
+import { needsSdEngine } from '../core/define-node';
 
 export default implement(upscale, async (ctx, inputs, params) => {
   const image = imageInput(inputs.image, 'Upscale');
   const src = inputs.image?.kind === 'image' ? inputs.image.info : undefined;
   const carried = typeof src?.seed === 'number' ? { seed: src.seed } : {};
-  if (params.method === 'lanczos' || !params.model) {
+  if (!needsSdEngine(upscale.requires, params)) {
     const meta = await sharp(image.path).metadata();
     const width = Math.round(meta.width! * params.scale);
     const height = Math.round(meta.height! * params.scale);

@@ -26,11 +26,15 @@ export type Executor<S extends NodeSpec = NodeSpec> = (
  */
 export type Fingerprinter<S extends NodeSpec = NodeSpec> = (ctx: Pick<ExecContext, 'paths' | 'gallery'>, params: z.infer<S['params']>) => string;
 
-/** An executor bound to its spec (what nodes/run.ts lists). */
+/**
+ * An executor bound to its spec (what nodes/run.ts lists). `execute` and `fingerprint` are
+ * methods, so an `Implementation<S>` is an `Implementation` (of any spec): the engine only ever
+ * passes it params parsed by its own `spec`, which keeps that widening sound.
+ */
 export interface Implementation<S extends NodeSpec = NodeSpec> {
   spec: S;
-  execute: Executor<S>;
-  fingerprint?: Fingerprinter<S>;
+  execute(...args: Parameters<Executor<S>>): ReturnType<Executor<S>>;
+  fingerprint?(...args: Parameters<Fingerprinter<S>>): string;
 }
 
 /** Binds an executor to its spec so the params type flows from the declaration. */

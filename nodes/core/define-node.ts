@@ -102,6 +102,12 @@ export interface NodeSpec<P extends z.ZodObject = z.ZodObject> {
   migrate?: Record<number, ParamMigration>;
   /** Memory estimate for the arbiter (design.md §6). Runtime adds file-size based weights. */
   estimate?: (params: z.infer<P>) => MemoryEstimate;
+  /**
+   * The params the arbiter's image-size estimate reads (runtime/arbiter/estimate.ts estimateSd):
+   * output size, batch count and CFG scale (CFG > 1 doubles the batch). Without it, or without a
+   * positive size, the arbiter uses {@link estimate} for the compute part.
+   */
+  estimateFrom?: { width: string; height: string; batchCount?: string; cfgScale?: string };
   /** Pre-run requirements (see {@link NodeRequirements}). */
   requires?: NodeRequirements;
   role?: NodeRole;
@@ -119,6 +125,11 @@ export function needsSdEngine(req: NodeRequirements | undefined, params: Record<
   const set = params[sd.whenSet];
   if (typeof set !== 'string' || !set.trim()) return false;
   return !Object.entries(sd.unless ?? {}).some(([k, v]) => params[k] === v);
+}
+
+/** How the runtime's "choose a model" sentence names a node: its declared `requires.model.nodeName`, else its title. */
+export function modelNodeName(spec: Pick<NodeSpec, 'title' | 'requires'>): string {
+  return spec.requires?.model?.nodeName ?? spec.title;
 }
 
 /** Params type inferred from a spec. */

@@ -3,6 +3,7 @@
  * Prompts come from config.json's `llm.enhance` (defaults in runtime/llm/defaults.ts); tokens
  * stream to the editor as node.progress events carrying the partial text.
  */
+import { modelNodeName } from '../core/define-node';
 import { implement } from '../../runtime/engine/executor';
 import { UserError } from '../../runtime/errors';
 import { fillTemplate } from '../../runtime/llm/defaults';
@@ -14,7 +15,7 @@ export default implement(llmEnhance, async (ctx, inputs, params) => {
   const contextSize = ctx.preset?.kind === 'llm' ? ctx.preset.value.contextSize : undefined;
   const input = inputs.prompt;
   if (!input || input.kind !== 'text') throw new UserError('INPUT_MISSING', 'LLM enhance needs a text prompt on its "prompt" input');
-  const model = resolveLlm(ctx, params.model, 'LLM enhance');
+  const model = resolveLlm(ctx, params.model, modelNodeName(llmEnhance));
   const cfg = llmConfig(ctx);
   const { output } = await ctx.call('llm', 'complete', {
     modelPath: model.path,

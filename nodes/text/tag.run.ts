@@ -5,6 +5,7 @@
  * ("feline" → "cat"). Storing them (source `llm_auto`) is the save node's job, inside the
  * generation's transaction (runtime/store/tags.ts `attachTags`).
  */
+import { modelNodeName } from '../core/define-node';
 import { implement } from '../../runtime/engine/executor';
 import { UserError } from '../../runtime/errors';
 import { normalizeTags, type RawTag } from '../../runtime/llm/tags';
@@ -31,7 +32,7 @@ export default implement(tag, async (ctx, inputs, params) => {
   if (pieces.length === 0) {
     throw new UserError('INPUT_MISSING', 'Tag needs something to describe: connect a text, or an image that carries its prompt in its metadata');
   }
-  const model = resolveLlm(ctx, params.model, 'Tag');
+  const model = resolveLlm(ctx, params.model, modelNodeName(tag));
   const cfg = llmConfig(ctx);
   const { output } = await ctx.call('llm', 'tag', {
     modelPath: model.path,

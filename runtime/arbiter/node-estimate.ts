@@ -84,11 +84,14 @@ export function estimateNode(req: { node: PreparedNode }, deps: NodeEstimateDeps
     ...(main ? [{ role: 'diffusion' as const, bytes: main.bytes + loraBytes }] : []),
     ...(models.vae ? [{ role: 'vae' as const, bytes: models.vae.bytes }] : []),
   ];
-  const width = Number(params.width), height = Number(params.height);
-  if (width > 0 && height > 0) {
+  // Which params give the output size etc. is the declaration's to say (NodeSpec.estimateFrom).
+  const from = spec.estimateFrom;
+  const width = from ? Number(params[from.width]) : 0, height = from ? Number(params[from.height]) : 0;
+  if (from && width > 0 && height > 0) {
     const facts = main ? deps.facts(main) : null;
     const family = facts?.family ?? (facts?.metadata?.architecture as string | undefined) ?? null;
-    const e = estimateSd(files, { family, width, height, batchCount: Number(params.batchCount ?? 1), cfgScale: Number(params.cfgScale ?? 7) });
+    const num = (name: string | undefined, d: number) => Number((name ? params[name] : undefined) ?? d);
+    const e = estimateSd(files, { family, width, height, batchCount: num(from.batchCount, 1), cfgScale: num(from.cfgScale, 7) });
     return { ...base, weightsBytes: e.weightsBytes, computeBytes: e.computeBytes, sd: e.breakdown };
   }
   const fallback = spec.estimate?.(params);

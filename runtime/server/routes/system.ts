@@ -7,7 +7,6 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { autoV2, ModelRegistry } from '../../models/registry';
 import { UserError } from '../../errors';
-import { DiskMonitor } from '../../fs/disk-errors';
 import { specToJson } from '../../../nodes/core/catalog-json';
 import { APP_VERSION } from '../../version';
 import type { Studio } from '../../studio';
@@ -26,7 +25,7 @@ export function systemRoutes(s: Studio): Hono {
       uptimeS: Math.round((Date.now() - s.startedAt) / 1000),
       db: s.store.db.open ? 'ok' : 'closed',
       // {status: 'ok'|'full'|'read_only', last}: set by a DISK_FULL/READ_ONLY failure (runtime/fs/disk-errors.ts).
-      disk: s.services.disk instanceof DiskMonitor ? s.services.disk.snapshot() : { status: 'ok', last: null },
+      disk: s.services.disk.snapshot(),
       queue: s.queue.snapshot(),
       workers: s.supervisor.status(),
       sdCppConfigured: Boolean(s.config.sdCppBin),

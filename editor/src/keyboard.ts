@@ -13,6 +13,8 @@ import { duplicateSelection, parseClipboard, pasteDoc, selectionDoc } from './gr
 import { save } from './graph/io';
 import { runGraph } from './queue/run';
 import { arrangeWithToast } from './actions';
+import { useApp } from './app/state';
+import { runApp } from './app/run';
 
 export const SHORTCUTS: [string, string][] = [
   ['Double-click canvas', 'Search and add a node'],
@@ -72,7 +74,9 @@ export function installShortcuts(flow: ReactFlowInstance): () => void {
     }
     if (mod && k === 'enter') {
       e.preventDefault();
-      void runGraph();
+      // In the App view Ctrl+Enter is the form's Run ×N.
+      if (useApp.getState().open) void runApp();
+      else void runGraph();
       return;
     }
     if (typing(e.target) || useUi.getState().addMenu) return;

@@ -94,7 +94,8 @@ export function appLayout(graph: GraphDoc, lookup: AppSpecLookup): AppLayout {
   const taken = new Set<string>();
   const unique = (base: string, node: GraphNode, spec: AppSpec | undefined) => {
     let name = base;
-    if (taken.has(name)) name = `${titleOf(node, spec)} ${base}`;
+    const title = titleOf(node, spec);
+    if (taken.has(name) && title !== base) name = `${title} ${base}`;
     for (let i = 2; taken.has(name); i++) name = `${base} ${i}`;
     taken.add(name);
     return name;

@@ -15,7 +15,7 @@ import type { ParamNodeData } from '../graph/types';
 import { ParamField } from '../widgets/ParamField';
 import { paramEntries, widgetFor } from '../widgets/schema';
 import { TemplatePicker } from '../widgets/TemplatePicker';
-import { setNodeTitle } from '../graph/ops';
+import { setNodeTitle, toggleAppOutput } from '../graph/ops';
 import { RunView } from './RunView';
 import { countRender, PROFILING } from '../dev/profile';
 
@@ -61,6 +61,19 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
           </span>
         )}
         {status && <span className={`badge badge-${status}`}>{STATUS_LABEL[status]}</span>}
+        {spec.category === 'output' && (
+          <button
+            type="button"
+            className={`pin nodrag${data.app?.output ? ' on' : ''}`}
+            aria-pressed={!!data.app?.output}
+            title={data.app?.output ? 'Its images show in the App view (click to stop)' : 'Show its images in the App view'}
+            aria-label="App output"
+            data-testid="pin-output"
+            onClick={() => toggleAppOutput(id)}
+          >
+            {data.app?.output ? '◆' : '◇'}
+          </button>
+        )}
       </header>
       <Ports spec={spec} fieldIssue={fieldIssue} />
       {!compact && (
@@ -75,6 +88,8 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
               invalid={fieldIssue(name)}
               warn={fieldCheck(name)}
               widget={widgetFor(type, name, schema)}
+              pinnable
+              exposed={!!data.app?.inputs?.some((x) => x.param === name)}
             />
           ))}
           {type === 'prompt' && <TemplatePicker nodeId={id} />}

@@ -87,7 +87,7 @@ export function installShortcuts(flow: ReactFlowInstance): () => void {
     } else if (mod && k === 'y') {
       e.preventDefault();
       redo();
-    } else if (mod && k === 'd') {
+    } else if (mod && k === 'd' && !useApp.getState().open) {
       e.preventDefault();
       duplicateSelection();
     } else if (mod && k === 'a') {
@@ -100,7 +100,8 @@ export function installShortcuts(flow: ReactFlowInstance): () => void {
     } else if (mod && k === 'g') {
       e.preventDefault();
       addGroup(center());
-    } else if (mod) {
+    } else if (mod || useApp.getState().open) {
+      // The App view shows no canvas: its single-key shortcuts (Delete, L, F, N) would act unseen.
       return;
     } else if (k === 'delete' || k === 'backspace') {
       e.preventDefault();

@@ -34,7 +34,7 @@ describe('appLayout', () => {
     g.nodes.find((n) => n.id === 'negative')!.data = { title: 'Prompt' };
     const names = appLayout(g, lookup).fields.map((f) => f.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names.slice(0, 2)).toEqual(['Prompt', 'Prompt 2']);
+    expect(names.slice(-2)).toEqual(['Prompt', 'Prompt 2']); // unordered exposures follow the ordered ones
   });
 
   it('with nothing exposed offers the first txt2img node’s usual fields, prompts through their wires', () => {

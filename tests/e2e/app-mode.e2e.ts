@@ -112,6 +112,9 @@ test('expose, run ×2 from the App form, lightbox, undo follows, the URL reopens
   await expect(page.getByTestId('app-view')).toBeVisible();
   expect(await fieldNames(page)).toEqual(['Prompt', 'Seed']);
   await expect(field(page, 'Prompt').locator('textarea')).toHaveValue('a paper boat on a pond, app mode');
+  // The latest run's image is back in the strip and still opens in the viewer.
+  await expect(page.getByTestId('app-image')).toHaveCount(1);
+  await expect(page.getByTestId('app-image')).toBeEnabled();
 
   // The headless description of the same form.
   const schema = await (await request.get(appUrl(`/api/graphs/${graphId}/app`))).json();

@@ -155,8 +155,13 @@ function RunBar() {
 
 const PHASE_DONE = new Set(['done', 'cached']);
 
+const NONE: string[] = [];
+
 function Results({ layout }: { layout: AppLayout }) {
-  const runIds = useApp((s) => s.runIds);
+  const batch = useApp((s) => s.runIds);
+  // Before the form ran anything (a reload, a run from the Editor): the run the canvas shows.
+  const active = useRuns((s) => s.activeRunId);
+  const runIds = batch.length ? batch : active ? [active] : NONE;
   if (!runIds.length) {
     return (
       <section className="app-results empty" aria-label="Results">
@@ -212,7 +217,7 @@ function RunProgress({ runId, index }: { runId: string; index: number }) {
 
 function RunImages({ runId, outputs }: { runId: string; outputs: string[] }) {
   const nodes = useRuns((s) => s.nodes[runId]);
-  const images: { key: string; out: PortOutput & { info?: { generationUuid?: string } } }[] = [];
+  const images: { key: string; out: PortOutput }[] = [];
   for (const nodeId of outputs) {
     for (const [port, o] of Object.entries(nodes?.[nodeId]?.outputs ?? {})) if (o.kind === 'image') images.push({ key: `${nodeId}.${port}`, out: o });
   }

@@ -17,7 +17,7 @@ export function runView(s: Studio, id: string) {
   const run = s.store.runs.get(id);
   if (!run) throw new UserError('NOT_FOUND', `no run ${id}`, undefined, 404);
   const nodes: Record<string, unknown> = {};
-  const outputs: { nodeId: string; port: string; artifactId: string; kind: string; path?: string; text?: string; url?: string }[] = [];
+  const outputs: { nodeId: string; port: string; artifactId: string; kind: string; path?: string; text?: string; url?: string; info?: unknown }[] = [];
   for (const n of s.store.runs.nodes(id)) {
     nodes[n.nodeId] = {
       type: n.type, status: n.status, startedAt: n.startedAt, finishedAt: n.finishedAt,
@@ -31,6 +31,8 @@ export function runView(s: Studio, id: string) {
         nodeId: n.nodeId, port, artifactId, kind: a.kind,
         ...(a.path ? { path: a.path, url: `/api/artifacts/${a.id}` } : {}),
         ...(a.kind === 'text' ? { text: String(a.value?.text ?? '') } : {}),
+        // An image's info (save: generationUuid, file, seed) as node.completed carries it.
+        ...(a.kind === 'image' && a.value?.info ? { info: a.value.info } : {}),
       });
     }
   }

@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStudio, type TestStudio } from '../helpers/studio';
 import { txt2imgChain } from '../helpers/graph-builder';
 import type { GraphDoc } from '../../nodes/core/graph';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readPngTextFile } from '../../runtime/png';
 
 function exposedGraph(): GraphDoc {
   const g = txt2imgChain({ text: 'app base prompt', seed: 7 }).finalize();
@@ -66,6 +69,23 @@ describe('app mode API', () => {
     expect(byNames.view.nodes.save.outputs).toEqual(byParams.view.nodes.save.outputs);
     expect(byNames.view.nodes.gen.params.seed).toBe(1234);
     expect(byNames.view.graph.nodes.find((n: { id: string }) => n.id === 'prompt').params.text).toBe('a red fox in snow');
+  });
+
+  it('the saved PNG carries the app layout: the image loads back as a graph with the same form', async () => {
+    const r = await s.run({ graphId }, { 'prompt.text': 'png carries the app layout' });
+    expect(r.status).toBe('completed');
+    const saved = r.view.outputs.find((o: { nodeId: string }) => o.nodeId === 'save') as { path: string; info?: { generationUuid?: string } };
+    expect(saved.info?.generationUuid).toMatch(/^[0-9a-f-]{36}$/);
+    const file = path.join(s.home.home, saved.path);
+    const ours = JSON.parse(readPngTextFile(file).chunks.find((c) => c.keyword === 'mysticanvas')!.text);
+    const app = (id: string) => ours.graph.nodes.find((n: { id: string }) => n.id === id).app;
+    expect(app('prompt')).toEqual({ inputs: [{ param: 'text', label: 'Prompt', order: 0 }] });
+    expect(app('save')).toEqual({ output: {} });
+    const back = await s.http.post('/api/workflows/from-image', fs.readFileSync(file), { headers: { 'content-type': 'image/png' } });
+    expect(back.status).toBe(200);
+    const re = await s.http.post('/api/graphs', { graph: back.json.graph });
+    const form = await s.http.get(`/api/graphs/${re.json.id}/app`);
+    expect(Object.keys(form.json.properties)).toEqual(['Prompt', 'Seed', 'Quality steps']);
   });
 
   it('an unknown field name is a 400 naming it, and nothing is queued', async () => {

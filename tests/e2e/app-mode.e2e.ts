@@ -5,7 +5,7 @@
  * form follows; the saved graph reopens in App view from its own URL (#/app/<id>); the form works
  * from the keyboard (tab order, Ctrl+Enter) and at 1280×720 and 390×844.
  */
-import { test, expect, openEditor, node, shot, appUrl } from './helpers/app';
+import { test, expect, openEditor, freshEditor, dropFile, node, shot, appUrl, txt2imgGraph } from './helpers/app';
 import type { Page } from '@playwright/test';
 
 const field = (page: Page, name: string) => page.getByTestId('app-view').locator(`[data-field="${name}"]`);
@@ -156,4 +156,20 @@ test('the workflow library opens a saved graph straight in the App view', async 
   await expect(page.getByTestId('app-view').locator('fieldset legend')).toHaveText('Advanced');
   await page.setViewportSize({ width: 390, height: 844 });
   await shot(page, '65-app-library-phone');
+});
+
+test('an unconnected text input is shown in the app through a wired Prompt node', async ({ page }) => {
+  await freshEditor(page);
+  await dropFile(page, { name: 'no-negative.json', content: txt2imgGraph({ name: 'no negative' }) }, 'application/json');
+  await expect(node(page, 'g1')).toBeVisible();
+  await node(page, 'g1').getByTestId('pin-port-negative').click();
+  await expect(node(page, 'prompt-1').locator('.mnode-title')).toHaveText('Negative prompt');
+  await expect(node(page, 'g1').getByTestId('pin-port-negative')).toHaveCount(0);
+  await expect(page.locator('.react-flow__edge[data-id="e-prompt-1.text-g1.negative"]')).toHaveCount(1);
+  await shot(page, '68-port-pin');
+  await page.getByTestId('tab-app').click();
+  expect(await fieldNames(page)).toEqual(['Negative prompt']);
+  await field(page, 'Negative prompt').locator('textarea').fill('grainy');
+  await page.getByTestId('tab-editor').click();
+  await expect(node(page, 'prompt-1').locator('[data-param="text"] textarea')).toHaveValue('grainy');
 });

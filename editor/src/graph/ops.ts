@@ -276,3 +276,34 @@ export function toggleAppOutput(nodeId: string): void {
     tidyApp(data);
   });
 }
+
+/**
+ * Shows an unconnected text input port in the App form (issue 20): a Prompt node titled after the
+ * port is placed left of the node, wired to it, and its text exposed, so the field is an ordinary
+ * node param (what the runtime, the API's `inputs` and the PNG chunk already understand). One
+ * undo step. Returns the new node's id, or undefined when the port is wired already or not text.
+ */
+export function exposeInputPort(nodeId: string, port: string, label: string): string | undefined {
+  const s = useGraph.getState();
+  const target = s.nodes.find((n) => n.id === nodeId);
+  const spec = useCatalog.getState().specs.get('prompt');
+  if (!target || !spec || portType(target.type, 'inputs', port) !== 'text') return undefined;
+  if (s.edges.some((e) => e.target === nodeId && e.targetHandle === port)) return undefined;
+  const maxOrder = Math.max(-1, ...s.nodes.flatMap((n) => ((n.data as ParamNodeData).app?.inputs ?? []).map((x) => x.order ?? 0)));
+  // Left of the node, below whatever already sits in that column (a prompt wired to its other input).
+  const x = target.position.x - 340;
+  const below = s.nodes
+    .filter((n) => Math.abs(n.position.x - x) < 300 && n.position.y + 400 > target.position.y)
+    .map((n) => n.position.y + (n.measured?.height ?? n.height ?? 160) + 30);
+  const node = makeNode(spec, { x, y: Math.max(target.position.y, ...below) }, takenIds());
+  const data = node.data as ParamNodeData;
+  const title = label.charAt(0).toUpperCase() + label.slice(1);
+  data.extra = { title };
+  data.app = { inputs: [{ param: 'text', order: maxOrder + 1 }] };
+  const edge: FlowEdge = { id: `e-${node.id}.text-${nodeId}.${port}`, source: node.id, sourceHandle: 'text', target: nodeId, targetHandle: port, type: 'typed', data: { portType: 'text' } };
+  edit('Show in app', (d) => {
+    d.nodes.push(node as never);
+    d.edges.push(edge as never);
+  });
+  return node.id;
+}

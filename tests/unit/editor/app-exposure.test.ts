@@ -5,10 +5,10 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { redo, undo, useGraph } from '../../../editor/src/state/graph';
-import { addNode, moveAppInput, setAppInput, toggleAppInput, toggleAppOutput } from '../../../editor/src/graph/ops';
+import { addNode, exposeInputPort, moveAppInput, setAppInput, toggleAppInput, toggleAppOutput } from '../../../editor/src/graph/ops';
 import { currentDoc } from '../../../editor/src/graph/io';
 import { docToFlow, flowToDoc } from '../../../editor/src/graph/convert';
-import { catalog, loadGraph } from '../../../nodes/index';
+import { appLayout, catalog, loadGraph, specToJson } from '../../../nodes/index';
 import { withSeedOffset } from '../../../editor/src/app/run';
 import type { ParamNodeData } from '../../../editor/src/graph/types';
 import { loadRealCatalog, resetGraph } from './catalog-fixture';
@@ -54,6 +54,25 @@ describe('app exposures', () => {
     expect(flowToDoc(flow.nodes, flow.edges, { name: 'x' }).nodes.map((n) => n.app)).toEqual(doc.nodes.map((n) => n.app));
     toggleAppOutput('save-1');
     expect(app('save-1')).toBeUndefined();
+  });
+
+  it('an unconnected text input is exposed through a Prompt node wired to it, in one undo step', () => {
+    addNode('txt2img', { x: 400, y: 0 });
+    const id = exposeInputPort('txt2img-1', 'negative', 'negative prompt');
+    expect(id).toBe('prompt-1');
+    const doc = currentDoc();
+    expect(doc.nodes.find((n) => n.id === id)).toMatchObject({ type: 'prompt', data: { title: 'Negative prompt' }, app: { inputs: [{ param: 'text', order: 0 }] } });
+    expect(doc.edges).toEqual([{ id: 'e-prompt-1.text-txt2img-1.negative', source: 'prompt-1', sourceHandle: 'text', target: 'txt2img-1', targetHandle: 'negative' }]);
+    const layout = appLayout(doc, (t) => (catalog.get(t) ? specToJson(catalog.get(t)!) : undefined));
+    expect(layout.fields.map((f) => `${f.name}=${f.nodeId}.${f.param}`)).toEqual(['Negative prompt=prompt-1.text']);
+    // Wired now: a second pin does nothing; a non-text port is refused.
+    expect(exposeInputPort('txt2img-1', 'negative', 'negative prompt')).toBeUndefined();
+    addNode('save', { x: 800, y: 0 });
+    expect(exposeInputPort('save-1', 'image', 'image')).toBeUndefined();
+    undo(); // the Save node
+    undo();
+    expect(currentDoc().nodes.map((n) => n.id)).toEqual(['txt2img-1']);
+    expect(currentDoc().edges).toEqual([]);
   });
 
   it('Run ×N: the i-th run’s fixed seeds are i higher, random ones stay random', () => {

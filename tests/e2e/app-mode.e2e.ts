@@ -88,6 +88,12 @@ test('expose, run ×2 from the App form, lightbox, undo follows, the URL reopens
   await expect(page.getByTestId('lightbox')).toBeVisible();
   await expect(page.getByTestId('lightbox-image')).toBeVisible();
   await shot(page, '63-app-lightbox');
+  // ←/→ step through the strip's images.
+  const first = await page.getByTestId('lightbox').getAttribute('data-uuid');
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('lightbox')).not.toHaveAttribute('data-uuid', first!);
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByTestId('lightbox')).toHaveAttribute('data-uuid', first!);
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('lightbox')).toHaveCount(0);
 

@@ -10,7 +10,7 @@ import { useEffect, useMemo } from 'react';
 import { appLayout, type AppField, type AppLayout } from '../../../nodes/index';
 import { useGraph } from '../state/graph';
 import { useCatalog } from '../state/catalog';
-import { useRuns, type NodeRunState, type PortOutput } from '../state/runs';
+import { useRuns, type NodeRunState } from '../state/runs';
 import { flowToDoc } from '../graph/convert';
 import { moveAppInput, setAppInput, toggleAppInput } from '../graph/ops';
 import type { ParamNodeData } from '../graph/types';
@@ -18,7 +18,8 @@ import { ParamField } from '../widgets/ParamField';
 import { widgetFor, type ParamSchema } from '../widgets/schema';
 import { artifactUrl } from '../api/client';
 import { Lightbox } from '../gallery/Lightbox';
-import { useGallery } from '../gallery/state';
+import { step, useGallery } from '../gallery/state';
+import type { Item } from '../gallery/api';
 import { useApp } from './state';
 import { MAX_COUNT, runApp } from './run';
 import './app.css';
@@ -42,9 +43,12 @@ export function AppView() {
   useEffect(() => {
     if (!lightbox) return;
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== 'Escape') return;
+      if (e.key === 'Escape') useGallery.setState({ lightbox: null });
+      else if (e.key === 'ArrowRight') step(1);
+      else if (e.key === 'ArrowLeft') step(-1);
+      else return;
       e.stopPropagation();
-      useGallery.setState({ lightbox: null });
+      e.preventDefault();
     };
     window.addEventListener('keydown', onKey, true);
     return () => window.removeEventListener('keydown', onKey, true);
@@ -161,7 +165,9 @@ function Results({ layout }: { layout: AppLayout }) {
   const batch = useApp((s) => s.runIds);
   // Before the form ran anything (a reload, a run from the Editor): the run the canvas shows.
   const active = useRuns((s) => s.activeRunId);
-  const runIds = batch.length ? batch : active ? [active] : NONE;
+  const runIds = useMemo(() => (batch.length ? batch : active ? [active] : NONE), [batch, active]);
+  const outputKey = layout.outputs.map((o) => o.nodeId).join('|');
+  const outputNodes = useMemo(() => (outputKey ? outputKey.split('|') : NONE), [outputKey]);
   if (!runIds.length) {
     return (
       <section className="app-results empty" aria-label="Results">
@@ -176,11 +182,7 @@ function Results({ layout }: { layout: AppLayout }) {
           <RunProgress key={id} runId={id} index={i} />
         ))}
       </ol>
-      <div className="app-strip" data-testid="app-strip">
-        {runIds.map((id) => (
-          <RunImages key={id} runId={id} outputs={layout.outputs.map((o) => o.nodeId)} />
-        ))}
-      </div>
+      <Strip runIds={runIds} outputs={outputNodes} />
     </section>
   );
 }
@@ -215,33 +217,53 @@ function RunProgress({ runId, index }: { runId: string; index: number }) {
   );
 }
 
-function RunImages({ runId, outputs }: { runId: string; outputs: string[] }) {
-  const nodes = useRuns((s) => s.nodes[runId]);
-  const images: { key: string; out: PortOutput }[] = [];
-  for (const nodeId of outputs) {
-    for (const [port, o] of Object.entries(nodes?.[nodeId]?.outputs ?? {})) if (o.kind === 'image') images.push({ key: `${nodeId}.${port}`, out: o });
-  }
+interface StripImage {
+  key: string;
+  src: string;
+  uuid?: string;
+  label: string;
+}
+
+/** The images of `runIds`' output nodes, in run order (the strip, and the lightbox's ←/→ list). */
+function useStrip(runIds: readonly string[], outputs: readonly string[]): StripImage[] {
+  const nodes = useRuns((s) => s.nodes);
+  return useMemo(() => {
+    const list: StripImage[] = [];
+    runIds.forEach((runId, r) => {
+      for (const nodeId of outputs) {
+        for (const [port, o] of Object.entries(nodes[runId]?.[nodeId]?.outputs ?? {})) {
+          const src = o.kind === 'image' ? artifactUrl(o) : undefined;
+          if (src) list.push({ key: `${runId}.${nodeId}.${port}`, src, uuid: o.info?.generationUuid, label: `Open image of run ${r + 1}` });
+        }
+      }
+    });
+    return list;
+  }, [nodes, runIds, outputs]);
+}
+
+function Strip({ runIds, outputs }: { runIds: readonly string[]; outputs: readonly string[] }) {
+  const images = useStrip(runIds, outputs);
+  const open = (uuid: string) => {
+    // The lightbox steps through the gallery's loaded items: here, the strip's saved images.
+    const items = images.flatMap((i) => (i.uuid ? [{ uuid: i.uuid } as Item] : []));
+    useGallery.setState({ lightbox: uuid, items, done: true, cursor: null });
+  };
   return (
-    <>
-      {images.map(({ key, out }, i) => {
-        const src = artifactUrl(out);
-        const uuid = out.info?.generationUuid;
-        if (!src) return null;
-        return (
-          <button
-            key={key}
-            type="button"
-            className="app-thumb"
-            data-testid="app-image"
-            disabled={!uuid}
-            title={uuid ? 'Open in the viewer' : 'Not saved to the gallery'}
-            aria-label={`Open image ${i + 1} of this run`}
-            onClick={() => uuid && useGallery.setState({ lightbox: uuid })}
-          >
-            <img src={src} alt="" />
-          </button>
-        );
-      })}
-    </>
+    <div className="app-strip" data-testid="app-strip">
+      {images.map((img) => (
+        <button
+          key={img.key}
+          type="button"
+          className="app-thumb"
+          data-testid="app-image"
+          disabled={!img.uuid}
+          title={img.uuid ? 'Open in the viewer' : 'Not saved to the gallery'}
+          aria-label={img.label}
+          onClick={() => img.uuid && open(img.uuid)}
+        >
+          <img src={img.src} alt="" />
+        </button>
+      ))}
+    </div>
   );
 }

@@ -162,6 +162,20 @@ test('the workflow library opens a saved graph straight in the App view', async 
   await expect(page.getByTestId('app-view').locator('fieldset legend')).toHaveText('Advanced');
   await page.setViewportSize({ width: 390, height: 844 });
   await shot(page, '65-app-library-phone');
+
+  // Labels, groups and order are edited in the form, each an undoable edit of the same graph.
+  await page.getByTestId('app-edit-layout').click();
+  const label = page.getByLabel('Label of Steps');
+  await label.fill('Quality');
+  await label.press('Tab');
+  await expect.poll(() => fieldNames(page)).toEqual(['Describe it', 'Quality']);
+  await page.getByLabel('Group of Quality').fill('');
+  await page.getByLabel('Group of Quality').press('Tab');
+  await page.getByLabel('Move Quality up').click();
+  await expect.poll(() => fieldNames(page)).toEqual(['Quality', 'Describe it']);
+  await shot(page, '69-app-edit-layout-phone');
+  await page.keyboard.press('ControlOrMeta+z');
+  await expect.poll(() => fieldNames(page)).toEqual(['Describe it', 'Quality']);
 });
 
 test('an unconnected text input is shown in the app through a wired Prompt node', async ({ page }) => {

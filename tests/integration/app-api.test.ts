@@ -88,6 +88,14 @@ describe('app mode API', () => {
     expect(Object.keys(form.json.properties)).toEqual(['Prompt', 'Seed', 'Quality steps']);
   });
 
+  it('inputs also name the fields of a graph sent inline', async () => {
+    const sub = await s.http.post('/api/runs', { graph: exposedGraph(), inputs: { Prompt: 'inline graph', 'Quality steps': 2 } });
+    expect(sub.status).toBe(202);
+    const r = await s.waitRun(sub.json.runId);
+    expect(r.status).toBe('completed');
+    expect(r.view.nodes.gen.params.steps).toBe(2);
+  });
+
   it('an unknown field name is a 400 naming it, and nothing is queued', async () => {
     const before = (await s.http.get('/api/runs')).json.items.length;
     const r = await s.http.post('/api/runs', { graphId, inputs: { Prompt: 'x', Colour: 'blue' } });

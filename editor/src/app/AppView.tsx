@@ -123,8 +123,8 @@ function Field({ f, layout, editing }: { f: AppField; layout: AppLayout; editing
       <ParamField nodeId={f.nodeId} name={f.param} schema={schema} value={value} widget={widgetFor(node.type, f.param, schema)} />
       {editing && exposed && (
         <div className="app-field-edit" data-testid="app-field-edit">
-          <input aria-label={`Label of ${f.name}`} placeholder="Label" defaultValue={exposed.label ?? ''} onBlur={(e) => setAppInput(f.nodeId, f.param, { label: e.target.value })} />
-          <input aria-label={`Group of ${f.name}`} placeholder="Group" defaultValue={exposed.group ?? ''} onBlur={(e) => setAppInput(f.nodeId, f.param, { group: e.target.value })} />
+          <input key={`l-${exposed.label ?? ''}`} aria-label={`Label of ${f.name}`} placeholder="Label" defaultValue={exposed.label ?? ''} onBlur={(e) => setAppInput(f.nodeId, f.param, { label: e.target.value })} />
+          <input key={`g-${exposed.group ?? ''}`} aria-label={`Group of ${f.name}`} placeholder="Group" defaultValue={exposed.group ?? ''} onBlur={(e) => setAppInput(f.nodeId, f.param, { group: e.target.value })} />
           <button type="button" aria-label={`Move ${f.name} up`} disabled={index === 0} onClick={() => moveAppInput(layout.fields, index, -1)}>↑</button>
           <button type="button" aria-label={`Move ${f.name} down`} disabled={index === layout.fields.length - 1} onClick={() => moveAppInput(layout.fields, index, 1)}>↓</button>
           <button type="button" aria-label={`Hide ${f.name} from the app`} onClick={() => toggleAppInput(f.nodeId, f.param, false)}>Hide</button>

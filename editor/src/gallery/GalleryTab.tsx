@@ -1,6 +1,7 @@
 /**
- * The gallery's entry in the editor shell: a "Gallery" tab button and, when open, the gallery
- * view over the canvas (the canvas stays mounted underneath, so "open workflow" lands on it).
+ * The view tabs of the editor shell (Editor / App / Gallery) and, when open, the App view (issue
+ * 20) or the gallery view over the canvas (the canvas stays mounted underneath, so "open
+ * workflow" lands on it and App and Editor share one graph).
  * The shell renders `<GalleryTab />` once; everything else lives in editor/src/gallery/.
  */
 import { useEffect } from 'react';
@@ -8,19 +9,9 @@ import { useGallery } from './state';
 import { GalleryView } from './GalleryView';
 import { installGalleryKeys } from './Lightbox';
 import './gallery.css';
-import { useApp, hashFor } from '../app/state';
+import { useApp } from '../app/state';
+import { showView } from '../app/view';
 import { AppView } from '../app/AppView';
-import { useGraph } from '../state/graph';
-
-type View = 'editor' | 'app' | 'gallery';
-
-/** Shows one of the three views; the App view's URL is `#/app/<graphId>` once the graph is saved. */
-export function showView(view: View): void {
-  useGallery.setState({ open: view === 'gallery' });
-  useApp.setState({ open: view === 'app' });
-  const id = useGraph.getState().head.id;
-  if (id && view !== 'gallery') history.replaceState(null, '', hashFor(id));
-}
 
 export function GalleryTab() {
   const open = useGallery((s) => s.open);

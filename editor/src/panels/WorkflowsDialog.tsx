@@ -5,7 +5,7 @@ import { useUi } from '../state/ui';
 import { useGraph } from '../state/graph';
 import { openSaved } from '../graph/io';
 import { toast } from '../state/toasts';
-import { showView } from '../gallery/GalleryTab';
+import { showView } from '../app/view';
 
 export function WorkflowsDialog() {
   const open = useUi((s) => s.workflows);

@@ -193,3 +193,21 @@ test('an unconnected text input is shown in the app through a wired Prompt node'
   await page.getByTestId('tab-editor').click();
   await expect(node(page, 'prompt-1').locator('[data-param="text"] textarea')).toHaveValue('grainy');
 });
+
+test('a field the run cannot start with says why, in the form', async ({ page }) => {
+  // A fresh install without models: the default workflow's Model is empty.
+  await page.route('**/api/models', (r) => r.fulfill({ json: { models: [], folders: [] } }));
+  await page.goto(appUrl('/'));
+  await expect(page.locator('html[data-restored]')).toHaveCount(1);
+  await page.getByTestId('tab-app').click();
+  await expect(field(page, 'Model').getByTestId('app-field-problem')).toBeVisible();
+  let posted = false;
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && r.url().endsWith('/api/runs')) posted = true;
+  });
+  await page.getByTestId('app-run').click();
+  await expect(page.getByTestId('toast').first()).toContainText('Model');
+  expect(posted).toBe(false);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, '70-app-problem-phone');
+});

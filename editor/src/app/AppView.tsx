@@ -9,6 +9,7 @@
 import { useEffect, useMemo } from 'react';
 import { appLayout, type AppField, type AppLayout } from '../../../nodes/index';
 import { useGraph } from '../state/graph';
+import { useNodeChecks, useNodeIssues } from '../state/ui';
 import { useCatalog } from '../state/catalog';
 import { useRuns, type NodeRunState } from '../state/runs';
 import { flowToDoc } from '../graph/convert';
@@ -113,6 +114,9 @@ export function AppView() {
 
 function Field({ f, layout, editing }: { f: AppField; layout: AppLayout; editing: boolean }) {
   const node = useGraph((s) => s.nodes.find((n) => n.id === f.nodeId));
+  // The same problems the node shows (validation, pre-run checks), painted on the field.
+  const invalid = useNodeIssues(f.nodeId).find((i) => i.field === f.param)?.message;
+  const warn = useNodeChecks(f.nodeId).find((i) => i.field === f.param)?.message;
   const schema = useMemo(() => ({ ...(f.schema as ParamSchema), label: f.name }), [f.schema, f.name]);
   if (!node?.type) return null;
   const value = (node.data as ParamNodeData).params?.[f.param];
@@ -120,7 +124,12 @@ function Field({ f, layout, editing }: { f: AppField; layout: AppLayout; editing
   const exposed = (node.data as ParamNodeData).app?.inputs?.find((x) => x.param === f.param);
   return (
     <div className="app-field" role="group" aria-label={f.name} data-field={f.name}>
-      <ParamField nodeId={f.nodeId} name={f.param} schema={schema} value={value} widget={widgetFor(node.type, f.param, schema)} />
+      <ParamField nodeId={f.nodeId} name={f.param} schema={schema} value={value} invalid={invalid} warn={warn} widget={widgetFor(node.type, f.param, schema)} />
+      {(invalid ?? warn) && (
+        <p className={`app-field-problem${invalid ? ' invalid' : ''}`} data-testid="app-field-problem">
+          {invalid ?? warn}
+        </p>
+      )}
       {editing && exposed && (
         <div className="app-field-edit" data-testid="app-field-edit">
           <input key={`l-${exposed.label ?? ''}`} aria-label={`Label of ${f.name}`} placeholder="Label" defaultValue={exposed.label ?? ''} onBlur={(e) => setAppInput(f.nodeId, f.param, { label: e.target.value })} />

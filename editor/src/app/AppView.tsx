@@ -44,7 +44,11 @@ export function AppView() {
   useEffect(() => {
     if (!lightbox) return;
     const onKey = (e: KeyboardEvent) => {
+      const el = e.target as HTMLElement | null;
+      // Arrows in the viewer's tag field move its caret, not the picture.
+      const typing = !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.isContentEditable);
       if (e.key === 'Escape') useGallery.setState({ lightbox: null });
+      else if (typing) return;
       else if (e.key === 'ArrowRight') step(1);
       else if (e.key === 'ArrowLeft') step(-1);
       else return;

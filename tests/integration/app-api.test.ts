@@ -69,6 +69,13 @@ describe('app mode API', () => {
     expect(byNames.view.nodes.save.outputs).toEqual(byParams.view.nodes.save.outputs);
     expect(byNames.view.nodes.gen.params.seed).toBe(1234);
     expect(byNames.view.graph.nodes.find((n: { id: string }) => n.id === 'prompt').params.text).toBe('a red fox in snow');
+
+    // What is exposed is not part of any cache key: the same graph without its app layout is all cache hits.
+    const bare = exposedGraph();
+    for (const n of bare.nodes) delete n.app;
+    const plain = await s.run(bare, { 'prompt.text': 'a red fox in snow', 'gen.seed': 1234 });
+    expect(plain.cached()).toEqual(['gen', 'prompt', 'save', 'up']);
+    expect(keys(plain.id)).toEqual(keys(byParams.id));
   });
 
   it('the saved PNG carries the app layout: the image loads back as a graph with the same form', async () => {

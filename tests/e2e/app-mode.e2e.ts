@@ -20,7 +20,13 @@ test('expose, run ×2 from the App form, lightbox, undo follows, the URL reopens
   await page.getByTestId('tab-app').click();
   await expect(page.getByTestId('app-hint')).toBeVisible();
   expect(await fieldNames(page)).toEqual(['Prompt', 'Negative prompt', 'Model', 'Width (px)', 'Height (px)', 'Steps', 'CFG scale', 'Seed']);
+  // Size presets set width and height together, one undo step.
+  await page.getByTestId('size-preset').selectOption({ label: '3:2 · 768×512' });
+  await expect(field(page, 'Width (px)').locator('input[type="number"]')).toHaveValue('768');
+  await expect(field(page, 'Height (px)').locator('input[type="number"]')).toHaveValue('512');
   await shot(page, '60-app-default');
+  await page.keyboard.press('ControlOrMeta+z');
+  await expect(field(page, 'Width (px)').locator('input[type="number"]')).toHaveValue('512');
 
   // Expose the prompt and the seed from their nodes (the pins on the widgets).
   await page.getByTestId('tab-editor').click();

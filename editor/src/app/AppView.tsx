@@ -16,6 +16,7 @@ import { flowToDoc } from '../graph/convert';
 import { moveAppInput, setAppInput, toggleAppInput } from '../graph/ops';
 import type { ParamNodeData } from '../graph/types';
 import { ParamField } from '../widgets/ParamField';
+import { SizePresetField } from '../widgets/SizePresetField';
 import { widgetFor, type ParamSchema } from '../widgets/schema';
 import { artifactUrl } from '../api/client';
 import { Lightbox } from '../gallery/Lightbox';
@@ -126,7 +127,19 @@ function Field({ f, layout, editing }: { f: AppField; layout: AppLayout; editing
   const value = (node.data as ParamNodeData).params?.[f.param];
   const index = layout.fields.indexOf(f);
   const exposed = (node.data as ParamNodeData).app?.inputs?.find((x) => x.param === f.param);
+  // Width with its node's height also in the form: a size preset picker goes above the pair.
+  const heightField = f.param === 'width' ? layout.fields.find((x) => x.nodeId === f.nodeId && x.param === 'height') : undefined;
+  const params = (node.data as ParamNodeData).params ?? {};
   return (
+    <>
+    {heightField && (
+      <div className="app-size" role="group" aria-label="Size preset">
+        <div className="param pw-select">
+          <span className="param-label">Size</span>
+          <SizePresetField nodeId={f.nodeId} width={params.width ?? f.value} height={params.height ?? heightField.value} />
+        </div>
+      </div>
+    )}
     <div className="app-field" role="group" aria-label={f.name} data-field={f.name}>
       <ParamField nodeId={f.nodeId} name={f.param} schema={schema} value={value} invalid={invalid} warn={warn} widget={widgetFor(node.type, f.param, schema)} />
       {(invalid ?? warn) && (
@@ -144,6 +157,7 @@ function Field({ f, layout, editing }: { f: AppField; layout: AppLayout; editing
         </div>
       )}
     </div>
+    </>
   );
 }
 

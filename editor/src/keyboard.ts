@@ -28,7 +28,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Ctrl + D', 'Duplicate selection'],
   ['Ctrl + Z', 'Undo'],
   ['Ctrl + Shift + Z / Ctrl + Y', 'Redo'],
-  ['Ctrl + Enter', 'Run'],
+  ['Ctrl + Enter', 'Run (in the App view: Run ×N)'],
   ['Ctrl + S', 'Save'],
   ['Ctrl + O', 'Open a saved workflow'],
   ['L', 'Auto-arrange (selection or all)'],

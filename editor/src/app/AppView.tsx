@@ -119,6 +119,7 @@ export function AppView() {
 
 function Field({ f, layout, editing }: { f: AppField; layout: AppLayout; editing: boolean }) {
   const node = useGraph((s) => s.nodes.find((n) => n.id === f.nodeId));
+  const spec = useCatalog((s) => (node?.type ? s.specs.get(node.type) : undefined));
   // The same problems the node shows (validation, pre-run checks), painted on the field.
   const invalid = useNodeIssues(f.nodeId).find((i) => i.field === f.param)?.message;
   const warn = useNodeChecks(f.nodeId).find((i) => i.field === f.param)?.message;
@@ -141,7 +142,7 @@ function Field({ f, layout, editing }: { f: AppField; layout: AppLayout; editing
       </div>
     )}
     <div className="app-field" role="group" aria-label={f.name} data-field={f.name}>
-      <ParamField nodeId={f.nodeId} name={f.param} schema={schema} value={value} invalid={invalid} warn={warn} widget={widgetFor(node.type, f.param, schema)} />
+      <ParamField nodeId={f.nodeId} name={f.param} schema={schema} value={value} invalid={invalid} warn={warn} widget={widgetFor(spec?.ui, f.param, schema)} />
       {(invalid ?? warn) && (
         <p className={`app-field-problem${invalid ? ' invalid' : ''}`} data-testid="app-field-problem">
           {invalid ?? warn}

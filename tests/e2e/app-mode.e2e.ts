@@ -139,6 +139,11 @@ test('expose, run ×2 from the App form, lightbox, undo follows, the URL reopens
   const overflow = await page.getByTestId('app-view').evaluate((el) => el.scrollWidth - el.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await shot(page, '64-app-phone');
+
+  // The e2e runtime is shared by every file, and a first open paints the latest run on the default
+  // workflow when the node ids match: leave a latest run of another graph (first-open.e2e.ts runs later).
+  const other = await (await request.post(appUrl('/api/runs'), { data: { graph: JSON.parse(txt2imgGraph({ steps: 1, name: 'after app mode' })) } })).json();
+  await expect.poll(async () => (await (await request.get(appUrl(`/api/runs/${other.runId}`))).json()).status, { timeout: 30_000 }).toBe('completed');
 });
 
 test('the workflow library opens a saved graph straight in the App view', async ({ page, request }) => {

@@ -46,7 +46,7 @@ function died(child: ServerChild): Promise<never> {
 function crashError(child: ServerChild, jobStatus: string): WorkerJobError {
   const x = child.exitRecord();
   const mapped = mapSdFailure(x);
-  if (mapped.code === 'OUT_OF_MEMORY' && x.code === 134) return mapped;
+  if (mapped.code === 'OUT_OF_MEMORY' && (x.code === 134 || x.signal === 'SIGABRT')) return mapped;
   const how = x.signal ? `was killed by ${x.signal}` : `exited with code ${x.code}`;
   return new WorkerJobError('ENGINE_CRASHED', `sd-server ${how} while the job was ${jobStatus}; the next job starts a new server`, {
     exitCode: x.code, signal: x.signal, stderrTail: child.lastStderr(10),
@@ -109,9 +109,11 @@ export async function runOnServer(
       const r = await Promise.race([
         fetch(child.url(`/sdcpp/v1/jobs/${sid}`), { signal: AbortSignal.timeout(10_000) }).then(async (res) => ({ status: res.status, json: (await res.json()) as JobStatus })),
         diedP,
-      ]).catch((err: unknown) => {
+      ]).catch(async (err: unknown) => {
+        // A dying server resets the connection a moment before its exit is reported: wait for it.
+        if (child.alive && !child.isStopping) await Promise.race([child.exited(), new Promise((res) => setTimeout(res, 1_000))]);
         if (!child.alive || child.isStopping) return null;
-        throw err;
+        throw new WorkerJobError('ENGINE_FAILED', `sd-server stopped answering while the job was ${status}: ${(err as Error).message}`, { stderrTail: child.lastStderr(10) });
       });
       if (!r) {
         await child.exited();

@@ -79,6 +79,7 @@ async function benchSdResident(realBin: string, realModel: string, n: number): P
     const c: number[] = [], w: number[] = [], sw: number[] = [], cli: number[] = [];
     for (let i = 0; i < n; i++) {
       const seed = 100 + i * 10;
+      if (i > 0) console.error(`sd bench: round ${i}/${n}: cli ${cli.slice(-2).map(Math.round).join('/')} ms, cold ${Math.round(c.at(-1)!)} ms, warm ${w.slice(-2).map(Math.round).join('/')} ms, switch ${sw.slice(-2).map(Math.round).join('/')} ms`);
       cli.push(await viaCli(seed));
       c.push(await cold(seed + 1));
       w.push(await viaApi(modelA, seed + 2));
@@ -115,7 +116,7 @@ export async function benchSd(o: { n?: number } = {}): Promise<BenchRow[]> {
   const realModel = process.env.SD_TEST_MODEL;
   const real = Boolean(realBin && realModel);
   if (real && fs.existsSync(path.join(path.dirname(realBin!), 'sd-server')) && process.env.MYSTI_SD_MODE !== 'cli') {
-    return benchSdResident(realBin!, realModel!, Math.max(3, Math.min(n, 5)));
+    return benchSdResident(realBin!, realModel!, Number(process.env.MYSTI_BENCH_SD_ROUNDS) || Math.max(3, Math.min(n, 5)));
   }
   const stepMs = '20';
   const home = makeTempHome({ prefix: 'sd-bench-' });

@@ -8,7 +8,7 @@
  *   → `ENGINE_NOT_CONFIGURED`;
  * - a Load image node with no source → `BAD_PARAMS`.
  *
- * The sentences are the runtime's own (workers/sd/node-payload.ts genPayload, runtime/llm/exec.ts
+ * The sentences are the runtime's own (runtime/exec/sd-payload.ts genPayload, runtime/exec/llm.ts
  * resolveLlm, workers/sd/engine.ts HOW_TO_CONFIGURE, nodes/image/load-image.run.ts resolveSource);
  * tests/unit/editor/preflight.test.ts fails when either side changes its wording alone.
  * Pure: no store, no DOM.
@@ -79,7 +79,7 @@ export function preflight(doc: Pick<GraphDoc, 'nodes'>, specs: ReadonlyMap<strin
     const params = { ...spec.defaults, ...n.params };
     const props = ((spec.params as { properties?: Record<string, ParamSchema> }).properties ?? {});
     const model = props.model;
-    // A preset brings its own model (runtime/arbiter/presets.ts withImagePreset / the LLM preset).
+    // A preset brings its own model (runtime/exec/presets.ts withImagePreset / the LLM preset).
     if (model?.widget === 'model' && model.modelKind && REQUIRED_MODEL_KINDS.has(model.modelKind) && !str(params.model) && !str(params.preset)) {
       out.push({ code: 'MODEL_NOT_CONFIGURED', nodeId: n.id, field: 'model', message: modelMessage(spec.type, model.modelKind) });
     }

@@ -6,7 +6,7 @@
  * size:mtime identity) and, beside it in `info.seed`, the seed sd.cpp actually used.
  */
 import path from 'node:path';
-import type { ExecContext, ResolvedModel } from '../../runtime/engine/executor';
+import type { ExecContext, ResolvedModel } from '../engine/executor';
 
 /** One model file as recorded in lineage. */
 export interface LineageModel {

@@ -39,7 +39,7 @@ const servers = () => processesMatching(join(root, 'models')).filter((p) => p.cm
 describe('resident mode faults (sd-server stand-in)', () => {
   let w: StartedWorker;
   beforeAll(async () => {
-    w = await startSdWorker({ SD_CPP_BIN: STANDIN, SD_CPP_SERVER_BIN: SERVER, SDCPP_STANDIN_STEP_MS: '30', MYSTI_SD_SERVER_START_TIMEOUT_MS: '1500' });
+    w = await startSdWorker({ SD_CPP_BIN: STANDIN, SD_CPP_SERVER_BIN: SERVER, SDCPP_STANDIN_STEP_MS: '30', MYSTI_SD_SERVER_START_TIMEOUT_MS: '8000' });
   });
   afterAll(async () => {
     await w?.stop();
@@ -54,7 +54,7 @@ describe('resident mode faults (sd-server stand-in)', () => {
   it('no answer within the start-up timeout → ENGINE_FAILED naming sd-server and its stderr', async () => {
     const err = await w.client.call('txt2img', job({ modelPath: model('hang.safetensors', 'server-hang') })).catch((e: MystiError) => e);
     expect((err as MystiError).code).toBe('ENGINE_FAILED');
-    expect((err as MystiError).message).toMatch(/sd-server did not answer on 127\.0\.0\.1:\d+ within 2 s/);
+    expect((err as MystiError).message).toMatch(/sd-server did not answer on 127\.0\.0\.1:\d+ within 8 s/);
     expect((err as MystiError).message).toContain('backend init stalled');
     await waitFor(() => !servers().some((p) => p.cmd.includes('hang.safetensors')), 3_000, 'the hung server to be killed');
   }, 30_000);
@@ -88,5 +88,39 @@ describe('resident mode faults (sd-server stand-in)', () => {
     expect((r.output.images as unknown[]).length).toBe(1);
     // Cancelling a queued job did not kill the server.
     expect((((await w.client.health()).loaded) as unknown as { pid: number }).pid).toBe(pid);
+  }, 30_000);
+});
+
+describe('ServerManager start-up (sd-server stand-in)', () => {
+  it('a taken port → the next attempt on another port; the child is verified by its capabilities', async () => {
+    const { createServer } = await import('node:net');
+    const { ServerManager } = await import('../../workers/sd/server/manager');
+    const { freePort } = await import('../../workers/sd/server/child');
+    const squatter = createServer((s) => s.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}')).listen(0, '127.0.0.1');
+    await new Promise((r) => squatter.once('listening', r));
+    const taken = (squatter.address() as { port: number }).port;
+    const tried: number[] = [];
+    const children = new Set<import('node:child_process').ChildProcess>();
+    const mgr = new ServerManager({
+      binary: SERVER, backendFlag: true, startTimeoutMs: 10_000, graceMs: 300, children,
+      pickPort: async () => {
+        const p = tried.length === 0 ? taken : await freePort();
+        tried.push(p);
+        return p;
+      },
+    });
+    try {
+      const lease = await mgr.acquire({ modelPath: good, threads: 1 }, new AbortController().signal);
+      expect(tried[0]).toBe(taken);
+      expect(tried.length).toBeGreaterThanOrEqual(2);
+      expect(lease.child.port).not.toBe(taken);
+      expect((await lease.child.capabilities()).model).toMatchObject({ path: good });
+      expect(mgr.loaded()).toMatchObject({ mode: 'server', path: good, starts: tried.length });
+      lease.release();
+    } finally {
+      await mgr.stop();
+      squatter.close();
+    }
+    expect(children.size).toBe(0);
   }, 30_000);
 });

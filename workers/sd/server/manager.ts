@@ -23,6 +23,8 @@ export interface ManagerOptions {
   graceMs: number;
   children: { add(c: ChildProcess): void; delete(c: ChildProcess): void };
   onLog?: (level: 'warn' | 'error', line: string) => void;
+  /** Picks the port of each start attempt (default: a free loopback port from the OS). */
+  pickPort?: () => Promise<number>;
 }
 
 /** What a job holds while it uses the child; `release()` exactly once. */
@@ -134,7 +136,7 @@ export class ServerManager {
   private async startFor(spec: StackSpec, key: string): Promise<void> {
     let lastErr: ServerStartError | null = null;
     for (let attempt = 0; attempt < 5; attempt++) {
-      const port = await freePort();
+      const port = await (this.o.pickPort ?? freePort)();
       const argv = serverArgv(spec, port, this.o.backendFlag);
       const c = new ServerChild(this.o.binary, argv, port, spec.modelPath, this.o.children, this.o.onLog);
       this.starts++;

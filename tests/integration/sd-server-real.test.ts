@@ -136,4 +136,16 @@ describe.skipIf(!enabled)('sd worker in resident mode with the real sd-server', 
     await waitFor(() => servers().length === 0, 3_000, 'the sd-server to stop');
     expect(await loaded()).toBeNull();
   }, 120_000);
+
+  it('kill -9 of the worker itself leaves no sd-server (the kernel kills the child: setpriv --pdeathsig)', async () => {
+    const other = await startSdWorker({ SD_CPP_BIN: BIN, MYSTI_SD_THREADS: '2' });
+    const link2 = join(root, 'models2', 'tiny.gguf');
+    mkdirSync(dirname(link2), { recursive: true });
+    symlinkSync(MODEL!, link2);
+    const mine = () => processesMatching(link2).filter((p) => p.cmd.includes('sd-server'));
+    await other.client.call('txt2img', { ...job({ seed: 9 }), modelPath: link2 });
+    expect(mine()).toHaveLength(1);
+    other.child.kill('SIGKILL');
+    await waitFor(() => mine().length === 0, 5_000, 'the sd-server to die with its worker');
+  }, 120_000);
 });

@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { SdOutputParser, type SdProgress } from '../progress';
 import type { SdExit } from '../errors';
 
@@ -35,6 +35,13 @@ function real(p: string): string {
     return p;
   }
 }
+
+/**
+ * util-linux `setpriv --pdeathsig SIGKILL` (prctl PR_SET_PDEATHSIG, then exec): the kernel kills
+ * the sd-server when the worker dies by any means, SIGKILL included — Node has no prctl of its own.
+ * Absent (not Linux, no util-linux) → the worker's exit handler and stdin watch are the only guards.
+ */
+const SETPRIV = process.platform === 'linux' ? ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) : undefined;
 
 /** Why a start failed: `port` = the listen address was taken (try another), `exit` = the engine refused. */
 export class ServerStartError extends Error {
@@ -136,7 +143,9 @@ export class ServerChild {
    *   `timeout` (no answer within `timeoutMs`), `foreign` (the port answers for another model).
    */
   async start(timeoutMs: number): Promise<void> {
-    const child = spawn(this.binary, this.argv, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = SETPRIV
+      ? spawn(SETPRIV, ['--pdeathsig', 'SIGKILL', '--', this.binary, ...this.argv], { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true })
+      : spawn(this.binary, this.argv, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     this.child = child;
     this.registry.add(child);
     child.stdout!.setEncoding('utf8').on('data', (c: string) => this.onStdout(c));

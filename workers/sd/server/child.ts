@@ -74,6 +74,8 @@ export class ServerChild {
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   private readonly exitWaiters: ((x: { code: number | null; signal: NodeJS.Signals | null }) => void)[] = [];
   private listening = false;
+  private doneWaiters: (() => void)[] = [];
+  private donePromise: Promise<void> | null = null;
   private stopping = false;
 
   constructor(
@@ -113,6 +115,17 @@ export class ServerChild {
       if (i >= 0) this.pending.splice(i, 1);
       if (this.sink === s) this.sink = null;
     };
+  }
+
+  /** Resolves at the next `generate_image completed` line (or exit): the poller asks at once then. */
+  nextGenerationDone(): Promise<void> {
+    if (!this.alive) return Promise.resolve();
+    // One shared promise per generation, so a long job's poll loop does not pile up waiters.
+    this.donePromise ??= new Promise<void>((r) => this.doneWaiters.push(() => {
+      this.donePromise = null;
+      r();
+    }));
+    return this.donePromise;
   }
 
   /** The last stderr lines (for error messages). */
@@ -213,6 +226,7 @@ export class ServerChild {
     this.parser.end();
     if (this.errBuf.trim()) this.stderrLines.push(this.errBuf);
     for (const w of this.exitWaiters.splice(0)) w(this.exitInfo);
+    for (const w of this.doneWaiters.splice(0)) w();
   }
 
   private onStdout(c: string): void {
@@ -234,6 +248,7 @@ export class ServerChild {
   private inspect(l: string): void {
     if (/ - generate_image \d+x\d+/.test(l)) this.sink = this.pending.shift() ?? null;
     if (/loading tensors completed/.test(l)) this.tensorLoads++;
+    if (/ - generate_image completed in /.test(l)) for (const w of this.doneWaiters.splice(0)) w();
     if (l.includes(`listening on: http://127.0.0.1:${this.port}`)) this.listening = true;
     if (/^\[/.test(l)) {
       this.stdoutTail.push(l);

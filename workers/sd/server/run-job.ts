@@ -24,7 +24,7 @@ import { stackOf } from './flags';
 import type { ServerManager } from './manager';
 import type { ServerChild } from './child';
 
-const POLL_MS = 50;
+const POLL_MS = 100;
 
 interface JobStatus {
   id: string;
@@ -124,7 +124,8 @@ export async function runOnServer(
       job = r.json;
       status = job.status;
       if (status === 'completed' || status === 'failed' || status === 'cancelled') break;
-      await new Promise((res) => setTimeout(res, POLL_MS));
+      // Poll slowly, but at once when the server's log says a generation just ended.
+      await Promise.race([new Promise((res) => setTimeout(res, POLL_MS)), child.nextGenerationDone()]);
     }
     removeSink();
     if (status === 'cancelled') throw new WorkerJobError('CANCELLED', 'cancelled (queued job cancelled on sd-server)');

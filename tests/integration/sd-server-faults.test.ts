@@ -89,6 +89,19 @@ describe('resident mode faults (sd-server stand-in)', () => {
     // Cancelling a queued job did not kill the server.
     expect((((await w.client.health()).loaded) as unknown as { pid: number }).pid).toBe(pid);
   }, 30_000);
+
+  it('cancelling the generating job kills the server; a job queued behind it is submitted again to a new one', async () => {
+    const copy = join(root, 'models', 'requeue.safetensors');
+    copyFileSync(good, copy);
+    await w.client.call('txt2img', job({ modelPath: copy }));
+    const ac = new AbortController();
+    const first = w.client.call('txt2img', job({ modelPath: copy, steps: 60 }), { signal: ac.signal, onProgress: (e) => e.phase === 'sampling' && e.step === 2 && ac.abort() }).catch((e: MystiError) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    const second = w.client.call('txt2img', job({ modelPath: copy, steps: 4, seed: 3 }));
+    expect(((await first) as MystiError).code).toBe('CANCELLED');
+    const r = await second;
+    expect((r.output.images as { seed: number }[])[0]!.seed).toBe(3);
+  }, 30_000);
 });
 
 describe('ServerManager start-up (sd-server stand-in)', () => {

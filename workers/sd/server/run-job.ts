@@ -68,6 +68,27 @@ export async function runOnServer(
   engine: { binary: string; serverBinary: string; name: string; version: string; backendFlag: boolean },
   threads: number,
 ): Promise<{ output: Record<string, unknown>; memory?: Record<string, number> }> {
+  // A job still queued on a server that was stopped for another job's cancel is submitted again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runOnce(p, ctx, mgr, engine, threads);
+    } catch (err) {
+      if (!(err instanceof Requeue) || attempt >= 3) throw err instanceof Requeue ? new WorkerJobError('ENGINE_FAILED', 'sd-server was stopped twice before this job could start') : err;
+      ctx.log('info', 'sd-server was stopped before this job started; submitting it again');
+    }
+  }
+}
+
+/** Thrown when the server stopped (not for this job) while the job was still queued on it. */
+class Requeue extends Error {}
+
+async function runOnce(
+  p: GenPayload,
+  ctx: JobContext,
+  mgr: ServerManager,
+  engine: { binary: string; serverBinary: string; name: string; version: string; backendFlag: boolean },
+  threads: number,
+): Promise<{ output: Record<string, unknown>; memory?: Record<string, number> }> {
   const t0 = Date.now();
   const body = await buildImgGenBody(p);
   const spec = stackOf(p, threads);
@@ -117,7 +138,9 @@ export async function runOnServer(
       });
       if (!r) {
         await child.exited();
-        if (cancelled || child.isStopping) throw new WorkerJobError('CANCELLED', 'cancelled (sd-server stopped)');
+        if (cancelled) throw new WorkerJobError('CANCELLED', 'cancelled (sd-server stopped)');
+        if (child.isStopping && status === 'queued') throw new Requeue();
+        if (child.isStopping) throw new WorkerJobError('ENGINE_FAILED', 'sd-server was stopped (unload) while this job was generating');
         throw crashError(child, status);
       }
       if (r.status !== 200) throw new WorkerJobError('ENGINE_FAILED', `sd-server lost job ${sid}: HTTP ${r.status}`, { status: r.status });

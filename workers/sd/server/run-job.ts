@@ -115,7 +115,13 @@ async function runOnce(
   // Registered before submitting: the job may start generating before the POST returns.
   const removeSink = child.addSink((pr) => ctx.progress(pr));
   try {
-    const submitted = await Promise.race([postJson(child, '/sdcpp/v1/img_gen', body), died(child)]);
+    const submitted = await Promise.race([postJson(child, '/sdcpp/v1/img_gen', body), died(child)]).catch(async (err: unknown) => {
+      // Submitted to a server that is being stopped (another job's cancel, an unload): try the next one.
+      if (child.alive && !child.isStopping) await Promise.race([child.exited(), new Promise((res) => setTimeout(res, 1_000))]);
+      if (ctx.signal.aborted) throw new WorkerJobError('CANCELLED', 'cancelled');
+      if (!child.alive || child.isStopping) throw new Requeue();
+      throw new WorkerJobError('ENGINE_FAILED', `sd-server did not take the job: ${(err as Error).message}`, { stderrTail: child.lastStderr(10) });
+    });
     if (submitted.status !== 202 || typeof submitted.json.id !== 'string') {
       throw new WorkerJobError('ENGINE_FAILED', `sd-server refused the job: HTTP ${submitted.status} ${JSON.stringify(submitted.json).slice(0, 300)}`, { status: submitted.status, reply: submitted.json });
     }

@@ -80,7 +80,7 @@ export function defaultWorkers(config: Config): Record<string, WorkerSpec> {
   const env = (o: Record<string, string | number | null | undefined>) =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]));
   return {
-    sd: { entry: 'workers/sd/main.ts', env: env({ MYSTI_HOME: config.home, SD_CPP_BIN: config.sdCppBin, MYSTI_SD_THREADS: config.threads.sd }) },
+    sd: { entry: 'workers/sd/main.ts', env: env({ MYSTI_HOME: config.home, SD_CPP_BIN: config.sdCppBin, MYSTI_SD_THREADS: config.threads.sd, SD_CPP_SERVER_BIN: config.sd.serverBin, MYSTI_SD_MODE: config.sd.mode }) },
     llm: { entry: 'workers/llm/main.ts', env: env({ MYSTI_HOME: config.home, MYSTI_LLM_THREADS: config.threads.llm }) },
   };
 }

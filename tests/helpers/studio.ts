@@ -17,7 +17,8 @@ export interface TestStudio {
   port: number;
   http: Client;
   /** Submits a graph over HTTP and waits for its end; throws when the submit is refused. */
-  run(graph: GraphDoc | { graphId: string }, overrides?: Record<string, unknown>): Promise<RunResult>;
+  /** Submits and waits (default 20 s; real-engine tests on a busy machine pass more). */
+  run(graph: GraphDoc | { graphId: string }, overrides?: Record<string, unknown>, timeoutMs?: number): Promise<RunResult>;
   /** Waits until run `id` reaches a final status (polling GET /api/runs/:id). */
   waitRun(id: string, timeoutMs?: number): Promise<RunResult>;
   close(): Promise<void>;
@@ -98,11 +99,11 @@ export async function startTestStudio(o: TestStudioOptions = {}): Promise<TestSt
     port: studio.port,
     http,
     waitRun,
-    async run(graph, overrides) {
+    async run(graph, overrides, timeoutMs) {
       const body = 'graphId' in graph ? { graphId: graph.graphId, overrides } : { graph, overrides };
       const r = await http.post('/api/runs', body);
       if (r.status !== 202) throw new Error(`POST /api/runs → ${r.status} ${r.text}`);
-      return waitRun(r.json.runId);
+      return waitRun(r.json.runId, timeoutMs);
     },
     async close() {
       await studio.close();

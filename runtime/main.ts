@@ -21,6 +21,7 @@ import { attachWsHub } from './ws/hub';
 import { ModelRegistry } from './models/registry';
 import { attachTags, seedDefaultAliases } from './store/tags';
 import { openaiRoutes } from './server/routes/openai';
+import { embeddingRoutes } from './server/routes/embeddings';
 import { sweepOrphans } from './library/sweep';
 import type { Studio } from './studio';
 import type { EngineDeps } from './engine/deps';
@@ -37,6 +38,10 @@ import { generationRoutes } from './server/routes/generations';
 import { collectionRoutes, promptTemplateRoutes } from './server/routes/library';
 import { startGalleryJobs } from './jobs';
 import { startBackgroundImport, type BackgroundImport } from './library/import-background';
+import { createEmbedder, searchConfig } from './search/embedder';
+import { SemanticSearch } from './search/semantic';
+import { VectorStore } from './store/vectors';
+import { galleryStores } from './store/gallery-stores';
 
 /**
  * The registry kind of a kind string from the engine (`ctx.resolveModel`), the arbiter or a route.
@@ -147,18 +152,27 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     vram: () => admission.snapshot(),
     services,
   };
-  // Gallery background jobs (thumbnails, rescans, auto-tagging) wait while any run is queued or executing.
+  const llmAccess = {
+    resolve: (ref: string) => registry.resolve(ref, 'llm'),
+    reserve: admission.reserveLlm,
+    call: (job: string, payload: Record<string, unknown>, o: { signal: AbortSignal }) => supervisor.call('llm', job, payload, o),
+  };
+  // Semantic search (issue 17): only with config.json's search.embeddingModel.
+  const searchCfg = searchConfig(config.raw);
+  // /v1/embeddings works with an explicit model even when semantic search is off.
+  const anyEmbedder = createEmbedder(searchCfg, llmAccess);
+  const embedder = searchCfg.embeddingModel ? anyEmbedder : null;
+  services.embedder = embedder;
+  services.search = new SemanticSearch(galleryStores(store.db).queries, new VectorStore(store.db), embedder);
+  // Gallery background jobs (thumbnails, rescans, auto-tagging, embeddings) wait while any run is queued or executing.
   const galleryJobs = startGalleryJobs({
+    ...(embedder ? { embedder, embedBatch: searchCfg.batch } : {}),
     store, bus, config, logger,
     busy: () => {
       const q = queue.snapshot();
       return q.running.length > 0 || q.queued.length > 0;
     },
-    llm: {
-      resolve: (ref) => registry.resolve(ref, 'llm'),
-      reserve: admission.reserveLlm,
-      call: (job, payload, o) => supervisor.call('llm', job, payload, o),
-    },
+    llm: llmAccess,
   });
   services.galleryJobs = galleryJobs;
   const extra: RouteMount[] = [
@@ -167,6 +181,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     { prefix: '/api/collections', app: collectionRoutes(studio) },
     { prefix: '/api/prompt-templates', app: promptTemplateRoutes(studio) },
     { prefix: '/api/presets', app: presetRoutes(studio, presets) },
+    { prefix: '/', app: embeddingRoutes(anyEmbedder) },
     {
       prefix: '/',
       app: openaiRoutes({

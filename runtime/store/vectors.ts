@@ -98,6 +98,7 @@ export class VectorStore {
         ON CONFLICT(space_id, generation_id) DO UPDATE SET text_sha1 = excluded.text_sha1, vector = excluded.vector, embedded_at = excluded.embedded_at`),
       count: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM generation_embeddings WHERE space_id = ?'),
       total: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM generations'),
+      maxId: db.prepare<[], { m: number | null }>('SELECT max(id) AS m FROM generations'),
       vector: db.prepare<[number, number], { vector: Buffer }>('SELECT vector FROM generation_embeddings WHERE space_id = ? AND generation_id = ?'),
       exact: db.prepare<[Buffer, number, number], { id: number; d: number }>(
         `SELECT generation_id AS id, vec_distance_cosine(vector, ?) AS d FROM generation_embeddings
@@ -192,6 +193,11 @@ export class VectorStore {
   /** {embedded, total}: vectors in the space and generations in the library. */
   coverage(spaceId: number): { embedded: number; total: number } {
     return { embedded: this.s.count.get(spaceId)!.n, total: this.s.total.get()!.n };
+  }
+
+  /** The highest generation id (0 for an empty library): ranked search's snapshot bound. */
+  maxGenerationId(): number {
+    return this.s.maxId.get()!.m ?? 0;
   }
 
   /** A generation's stored float vector in the space, or undefined. */

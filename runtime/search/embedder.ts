@@ -53,8 +53,11 @@ export interface Embedder {
   embed(texts: readonly string[], signal: AbortSignal, ref?: string): Promise<EmbedResult & { key: string; modelId: string }>;
 }
 
-/** The space key of a model: changing the file (identity) is a new space, like changing the id. */
-export const spaceKey = (m: ResolvedModel): string => `${m.id}@${m.identity}`;
+/**
+ * The space key of a model: registry id and file size. Not `identity`: that turns from
+ * size:mtime into the sha256 once background hashing finishes, which would re-embed everything.
+ */
+export const spaceKey = (m: ResolvedModel): string => `${m.id}@${m.bytes}`;
 
 export function createEmbedder(cfg: SearchConfig, llm: LlmAccess): Embedder {
   const model = (ref = cfg.embeddingModel) => {

@@ -88,6 +88,7 @@ export class VectorStore {
       setDim: db.prepare('UPDATE embedding_spaces SET dimension = ?, updated_at = ? WHERE id = ? AND dimension IS NULL'),
       setState: db.prepare('UPDATE embedding_spaces SET state = ?, updated_at = ? WHERE id = ?'),
       others: db.prepare<[number], RawSpace>('SELECT * FROM embedding_spaces WHERE id <> ?'),
+      all: db.prepare<[], RawSpace>('SELECT * FROM embedding_spaces ORDER BY id'),
       deleteSpace: db.prepare('DELETE FROM embedding_spaces WHERE id = ?'),
       pending: db.prepare<[number, number, number], { id: number; prompt: string | null; tags: string | null; sha1: string | null }>(
         `SELECT g.id, g.prompt, tt.tags, e.text_sha1 AS sha1 FROM generations g
@@ -120,6 +121,11 @@ export class VectorStore {
   get(spaceId: number): EmbeddingSpace | undefined {
     const r = this.s.spaceById.get(spaceId);
     return r ? toSpace(r) : undefined;
+  }
+
+  /** Every space, oldest first. */
+  spaces(): EmbeddingSpace[] {
+    return this.s.all.all().map(toSpace);
   }
 
   setState(spaceId: number, state: EmbeddingSpace['state'], now = Date.now()): void {

@@ -9,7 +9,7 @@
 -- stays queryable by nothing but its own model, and is dropped once the new one is complete.
 CREATE TABLE embedding_spaces (
   id          INTEGER PRIMARY KEY,
-  model_key   TEXT NOT NULL UNIQUE,          -- '<registry id>@<identity>' (sha256 or size:mtime)
+  model_key   TEXT NOT NULL UNIQUE,          -- '<registry id>@<file bytes>' (runtime/search/embedder.ts)
   model_id    TEXT NOT NULL,
   dimension   INTEGER,                       -- NULL until the first vector is stored
   state       TEXT NOT NULL CHECK (state IN ('building', 'ready', 'retired')),

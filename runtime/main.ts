@@ -19,7 +19,7 @@ import { WorkerSupervisor, type WorkerSpec } from './workers/supervisor';
 import { createApp, type RouteMount } from './server/app';
 import { attachWsHub } from './ws/hub';
 import { ModelRegistry } from './models/registry';
-import { attachTags, seedDefaultAliases } from './store/tags';
+import { attachTags } from './store/tags';
 import { openaiRoutes } from './server/routes/openai';
 import { embeddingRoutes } from './server/routes/embeddings';
 import { sweepOrphans } from './library/sweep';
@@ -90,7 +90,6 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   ensureDirs(config);
   const lock = acquireLock(config.home);
   const store = Store.open(config.dbFile);
-  seedDefaultAliases(store.db);
   const bus = new EventBus(store.events);
   const registry = new ModelRegistry(store.db, config.modelFolders, { allowUnsafeModels: config.raw.allowUnsafeModels === true });
   const supervisor = new WorkerSupervisor({

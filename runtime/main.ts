@@ -22,6 +22,7 @@ import { ModelRegistry } from './models/registry';
 import { attachTags } from './store/tags';
 import { openaiRoutes } from './server/routes/openai';
 import { embeddingRoutes } from './server/routes/embeddings';
+import { tagRoutes } from './server/routes/tags';
 import { sweepOrphans } from './library/sweep';
 import type { Studio } from './studio';
 import type { EngineDeps } from './engine/deps';
@@ -180,6 +181,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     { prefix: '/api/collections', app: collectionRoutes(studio) },
     { prefix: '/api/prompt-templates', app: promptTemplateRoutes(studio) },
     { prefix: '/api/presets', app: presetRoutes(studio, presets) },
+    { prefix: '/api/tags', app: tagRoutes(studio) },
     { prefix: '/', app: embeddingRoutes(anyEmbedder) },
     {
       prefix: '/',

@@ -97,7 +97,7 @@ export class VectorStore {
          WHERE g.id > ? ORDER BY g.id LIMIT ?`),
       upsert: db.prepare(`INSERT INTO generation_embeddings (space_id, generation_id, text_sha1, vector, embedded_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT(space_id, generation_id) DO UPDATE SET text_sha1 = excluded.text_sha1, vector = excluded.vector, embedded_at = excluded.embedded_at`),
-      count: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM generation_embeddings WHERE space_id = ?'),
+      count: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM generation_embeddings INDEXED BY generation_embeddings_space WHERE space_id = ?'),
       total: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM generations'),
       maxId: db.prepare<[], { m: number | null }>('SELECT max(id) AS m FROM generations'),
       vector: db.prepare<[number, number], { vector: Buffer }>('SELECT vector FROM generation_embeddings WHERE space_id = ? AND generation_id = ?'),

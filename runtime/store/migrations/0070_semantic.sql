@@ -26,3 +26,6 @@ CREATE TABLE generation_embeddings (
   PRIMARY KEY (space_id, generation_id)
 ) WITHOUT ROWID;
 CREATE INDEX generation_embeddings_gen ON generation_embeddings(generation_id);
+-- Counting a space's vectors from the table itself reads every 3 KB row (245 ms at 30 k); this
+-- index holds only the keys, so coverage and the exact-vs-quantized choice stay sub-millisecond.
+CREATE INDEX generation_embeddings_space ON generation_embeddings(space_id);

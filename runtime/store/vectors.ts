@@ -16,13 +16,18 @@
  */
 import { createHash } from 'node:crypto';
 import * as sqliteVec from 'sqlite-vec';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db';
 import { UserError } from '../errors';
 
 /** Up to this many vectors a space is searched by an exact float scan. */
 export const EXACT_SCAN_MAX = 10_000;
-/** Hamming candidates per wanted neighbour before the float re-score. */
-export const DEFAULT_OVERSAMPLE = 4;
+/**
+ * Hamming candidates per wanted neighbour before the float re-score (at least k + 100). The
+ * bench measured recall@50 = 1.0 with 4× on clustered 768-d data; 2× + 100 keeps the vec0 top-k
+ * (its main cost) small for the hybrid window.
+ */
+export const DEFAULT_OVERSAMPLE = 2;
 
 export interface EmbeddingSpace {
   id: number;
@@ -78,6 +83,7 @@ const toSpace = (r: RawSpace): EmbeddingSpace => ({ id: r.id, modelKey: r.model_
 
 export class VectorStore {
   private readonly s;
+  private readonly knn = new Map<number, Statement<[Buffer, number], { rowid: number }>>();
 
   constructor(private readonly db: Db) {
     loadVec(db);
@@ -137,6 +143,7 @@ export class VectorStore {
     const others = this.s.others.all(keepId);
     this.db.transaction(() => {
       for (const o of others) {
+        this.knn.delete(o.id);
         this.db.exec(`DROP TABLE IF EXISTS ${vecTable(o.id)}`);
         this.s.deleteSpace.run(o.id);
       }
@@ -214,7 +221,7 @@ export class VectorStore {
 
   /**
    * The `k` nearest generations to `query` in one space, nearest first (ties: newer id first).
-   * @param o.oversample Hamming candidates per result above {@link EXACT_SCAN_MAX} (default 4)
+   * @param o.oversample Hamming candidates per result above {@link EXACT_SCAN_MAX} (default 2, at least k + 100)
    * @param o.exact force the exact float scan
    * @throws UserError EMBEDDING_DIMENSION when the query's length differs from the space's
    */
@@ -230,9 +237,13 @@ export class VectorStore {
     if (o.exact || n <= EXACT_SCAN_MAX) {
       rows = this.s.exact.all(q, spaceId, k);
     } else {
-      const cand = this.db.prepare<[Buffer, number], { rowid: number }>(
-        `SELECT rowid FROM ${vecTable(spaceId)} WHERE bin MATCH vec_quantize_binary(?) AND k = ?`,
-      ).all(toBlob(query, bitDim(space.dimension)), Math.min(4096, k * (o.oversample ?? DEFAULT_OVERSAMPLE)));
+      let knn = this.knn.get(spaceId);
+      if (!knn) {
+        knn = this.db.prepare<[Buffer, number], { rowid: number }>(`SELECT rowid FROM ${vecTable(spaceId)} WHERE bin MATCH vec_quantize_binary(?) AND k = ?`);
+        this.knn.set(spaceId, knn);
+      }
+      const want = Math.max(k * (o.oversample ?? DEFAULT_OVERSAMPLE), k + 100);
+      const cand = knn.all(toBlob(query, bitDim(space.dimension)), Math.min(4096, want));
       rows = this.s.rescore.all(q, spaceId, JSON.stringify(cand.map((c) => c.rowid)));
       rows.sort((a, b) => a.d - b.d || b.id - a.id);
       rows = rows.slice(0, k);

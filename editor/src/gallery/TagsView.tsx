@@ -30,8 +30,8 @@ export function TagsView({ onClose }: { onClose: () => void }) {
   const shown = filter ? tags.filter((t) => t.name.includes(filter.toLowerCase())) : tags;
 
   return (
-    <div className="gal-tags" data-testid="tags-view" role="dialog" aria-label="Tags">
-      <div className="gal-tags-bar">
+    <div className="gal-taxonomy" data-testid="tags-view" role="dialog" aria-label="Tags">
+      <div className="gal-taxonomy-bar">
         <strong>Tags</strong>
         <input type="search" placeholder="Filter tags…" value={filter} onChange={(e) => setFilter(e.target.value)} aria-label="Filter tags" />
         <span className="grow" />
@@ -63,7 +63,7 @@ export function TagsView({ onClose }: { onClose: () => void }) {
                   {categories.map((c) => <option key={c} value={c}>{c}</option>)}
                 </select>
               </td>
-              <td className="gal-tags-aliases">{t.aliases.join(', ')}</td>
+              <td className="gal-taxonomy-aliases">{t.aliases.join(', ')}</td>
               <td>
                 <select
                   value=""

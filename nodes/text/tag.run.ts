@@ -6,24 +6,22 @@
  * ("feline" → "cat"). Storing them (source `llm_auto`) is the save node's job, inside the
  * generation's transaction (runtime/store/tags.ts `attachTags`).
  */
+import { modelNodeName } from '../core/define-node';
 import { implement } from '../../runtime/engine/executor';
 import { UserError } from '../../runtime/errors';
 import { normalizeTags, type RawTag } from '../../runtime/llm/tags';
-import { resolveAlias } from '../../runtime/store/tags';
 import { tag } from './tag';
 import { describeImage } from '../../runtime/llm/describe-image';
-import type { Store } from '../../runtime/store';
-import { forwardLlmProgress, llmConfig, llmContextSize, resolveLlm, serviceDb } from '../../runtime/llm/exec';
-import { presetFingerprint, presetStoreOf, withLlmPreset } from '../../runtime/arbiter/presets';
+import { forwardLlmProgress, llmConfig, llmContextSize, resolveLlm } from '../../runtime/exec/llm';
 
 
-export default implement(tag, async (ctx, inputs, raw) => {
-  // An LLM preset (runtime/arbiter/presets.ts) supplies the model, the context size and defaults.
-  const { params, contextSize } = withLlmPreset(tag, raw, presetStoreOf(ctx.services));
+export default implement(tag, async (ctx, inputs, params) => {
+  // An LLM preset (merged into params: runtime/exec/prepare.ts) supplies the model, the context size and defaults.
+  const contextSize = ctx.preset?.kind === 'llm' ? ctx.preset.value.contextSize : undefined;
   const pieces: string[] = [];
   if (inputs.text?.kind === 'text' && inputs.text.text.trim()) pieces.push(inputs.text.text.trim());
   if (inputs.image?.kind === 'image') {
-    const d = describeImage(inputs.image, (ctx.services.store as Store | undefined)?.generations);
+    const d = describeImage(inputs.image, ctx.gallery);
     if (d) pieces.push(d);
   }
   if (pieces.length === 0) {
@@ -31,7 +29,7 @@ export default implement(tag, async (ctx, inputs, raw) => {
       ? 'Tag knows nothing about this image: it has no prompt in its lineage, in the library or in its PNG metadata (describing pixels needs a vision model, not supported yet); connect a text instead'
       : 'Tag needs something to describe: connect a text, or an image');
   }
-  const model = resolveLlm(ctx, params.model, 'Tag');
+  const model = resolveLlm(ctx, params.model, modelNodeName(tag));
   const cfg = llmConfig(ctx);
   const { output } = await ctx.call('llm', 'tag', {
     modelPath: model.path,
@@ -44,12 +42,10 @@ export default implement(tag, async (ctx, inputs, raw) => {
   }, {
     onProgress: forwardLlmProgress(ctx, { withText: false }),
   });
-  const db = serviceDb(ctx);
-  if (!db) ctx.log('warn', 'no database service: tag aliases not applied');
   const tags = normalizeTags((output.tags ?? []) as RawTag[], {
     categories: cfg.taxonomy,
     maxTags: params.maxTags,
-    ...(db ? { alias: (n: string) => resolveAlias(db, n)?.normalizedName } : {}),
+    alias: (n: string) => ctx.tags.resolveAlias(n),
   });
   return { tags: { kind: 'tags', tags } };
-}, (ctx, params) => presetFingerprint(ctx.services, 'llm', params.preset) ?? '');
+});

@@ -114,7 +114,7 @@ export function generationRoutes(s: Studio): Hono {
   };
   const idsOf = (uuids: readonly string[]) => uuids.map((u) => g.library.idOf(u)).filter((x): x is number => x !== undefined);
 
-  const search = () => s.services.search as SemanticSearch | undefined;
+  const search = () => s.services.search;
 
   app.get('/', async (c) => {
     const { cursor, limit, mode, window, ...filters } = listQuery.parse(c.req.query());

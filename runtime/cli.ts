@@ -11,7 +11,7 @@ import { startStudio } from './main';
 import { loadConfig } from './config';
 import { createLogger } from './log';
 import { MystiError } from './errors';
-import { checkModelRefs, prepareGraph } from './server/graph-input';
+import { appOverrides, checkModelRefs, prepareGraph } from './server/graph-input';
 import { catalog } from '../nodes/index';
 import { runView } from './server/routes/runs';
 import { APP_VERSION } from './version';
@@ -19,6 +19,7 @@ import { readLock } from './fs/home-lock';
 import { runRemote } from './cli-remote';
 import { printEvent } from './cli-print';
 import { runImportCommand } from './library/import-cli';
+import { backupLibrary, restoreLibrary } from './library/library-backup';
 
 const program = new Command('mysti').description('MystiCanvas: a local, private AI creative studio').version(APP_VERSION);
 
@@ -39,12 +40,12 @@ program
     process.once('SIGTERM', shutdown);
   });
 
-/** Parses `--set g1.steps=30` values as JSON when they look like JSON, else as strings. */
-export function parseSet(items: string[]): Record<string, unknown> {
+/** Parses `--set g1.steps=30` (or `--input Seed=3`) values as JSON when they look like JSON, else as strings. */
+export function parseSet(items: string[], flag = '--set', shape = 'node.param=value'): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const item of items) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new Error(`--set expects node.param=value, got "${item}"`);
+    if (eq <= 0) throw new Error(`${flag} expects ${shape}, got "${item}"`);
     const raw = item.slice(eq + 1);
     let value: unknown = raw;
     try {
@@ -61,14 +62,17 @@ program
   .command('run <graph>')
   .description('run a graph JSON file headless and print its outputs')
   .option('-s, --set <node.param=value...>', 'override a param (repeatable)', [])
+  .option('-i, --input <Field=value...>', 'set an App field by the name the form shows, e.g. --input "Prompt=a red fox" (repeatable)', [])
   .option('--json', 'print the final run as JSON')
-  .action(async (file: string, o: { set: string[]; json?: boolean }) => {
+  .action(async (file: string, o: { set: string[]; input: string[]; json?: boolean }) => {
     const config = loadConfig();
     const log = createLogger(process.env.MYSTI_LOG_LEVEL ?? 'warn');
     let graph;
     try {
       const input = JSON.parse(fs.readFileSync(path.resolve(file), 'utf8'));
-      graph = prepareGraph(input, catalog, parseSet(o.set));
+      // App field names (issue 20) resolve like POST /api/runs `inputs`; --set wins over them.
+      const fromApp = o.input.length ? appOverrides(input, catalog, parseSet(o.input, '--input', 'Field=value')) : {};
+      graph = prepareGraph(input, catalog, { ...fromApp, ...parseSet(o.set) });
     } catch (err) {
       printError(err, file);
       process.exit(2);
@@ -129,6 +133,24 @@ program
     process.exit(await runImportCommand(path.resolve(dir), o, config, { out: process.stdout, err: process.stderr }, ac.signal));
   });
 
+program
+  .command('backup <dir>')
+  .description('back up the whole library (database, outputs, artifacts, thumbnails, config.json) into a new folder; works while the studio runs')
+  .action(async (dir: string) => {
+    const config = loadConfig();
+    const m = await backupLibrary(config, path.resolve(dir));
+    console.log(`backed up ${config.home} → ${path.resolve(dir)}: database (schema ${m.schemaVersion}) + ${m.files} files, ${(m.bytes / 1048576).toFixed(1)} MiB`);
+  });
+
+program
+  .command('restore <dir>')
+  .description('restore a library made by `mysti backup` into the data folder (the studio must be stopped; the current library is moved aside, not deleted)')
+  .action((dir: string) => {
+    const config = loadConfig();
+    const r = restoreLibrary(config, path.resolve(dir));
+    console.log(`restored ${path.resolve(dir)} → ${config.home} (${r.manifest.files} files)${r.replacedTo ? `; the previous library was moved to ${r.replacedTo}` : ''}`);
+  });
+
 function printError(err: unknown, file: string): void {
   if (err instanceof MystiError) {
     console.error(`${file}: ${err.code}: ${err.message}`);
@@ -143,6 +165,7 @@ try {
   // Expected failures (data folder in use, port taken, bad config) get one clear line, not a stack.
   const e = err as NodeJS.ErrnoException;
   if (err instanceof MystiError) console.error(`mysti: ${err.code}: ${err.message}`);
+  else if (/^SQLITE_(CORRUPT|NOTADB)/.test(String(e.code))) console.error(`mysti: DB_DAMAGED: the database is damaged (${e.code}: ${e.message}). Restore a backup with \`mysti restore <dir>\` (scheduled backups are in the data folder's backups/).`);
   else if (e.code === 'EADDRINUSE') console.error(`mysti: port in use: ${e.message}. Set MYSTI_PORT or --port.`);
   else throw err;
   process.exit(1);

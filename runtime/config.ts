@@ -25,6 +25,8 @@ const configFileSchema = z
     nodeTimeoutMs: z.number().int().positive().optional(),
     /** Runs executed at the same time (the arbiter keeps them within the memory budget). */
     maxConcurrentRuns: z.number().int().min(1).max(16).optional(),
+    /** Online database backups into backups/ (issue 18): every `everyHours` (0 = off), newest `keep` kept. */
+    backup: z.object({ everyHours: z.number().min(0).optional(), keep: z.number().int().min(1).optional() }).optional(),
   })
   .passthrough();
 
@@ -44,6 +46,8 @@ export interface Config {
   maxBodyBytes: number;
   nodeTimeoutMs: number;
   maxConcurrentRuns: number;
+  /** Scheduled database backups: interval in ms (0 = off) and how many to keep. */
+  backup: { everyMs: number; keep: number };
   /** The raw config.json (passthrough keys included), for executors. */
   raw: Record<string, unknown>;
 }
@@ -102,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxBodyBytes: c.maxBodyBytes ?? 32 * 1024 * 1024,
     nodeTimeoutMs: c.nodeTimeoutMs ?? 30 * 60 * 1000,
     maxConcurrentRuns: num(env.MYSTI_MAX_CONCURRENT_RUNS) ?? c.maxConcurrentRuns ?? 1,
+    backup: { everyMs: (num(env.MYSTI_BACKUP_HOURS) ?? c.backup?.everyHours ?? 24) * 3_600_000, keep: c.backup?.keep ?? 7 },
     raw,
   };
 }

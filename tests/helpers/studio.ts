@@ -4,7 +4,7 @@
  * ComfyUI-style run results (which nodes ran, which were cached — tests/execution/test_execution.py).
  */
 import { loadConfig } from '../../runtime/config';
-import { createLogger } from '../../runtime/log';
+import { createLogger, type Logger } from '../../runtime/log';
 import { defaultWorkers, startStudio, type RunningStudio, type StartOptions } from '../../runtime/main';
 import type { WorkerSpec } from '../../runtime/workers/supervisor';
 import type { GraphDoc } from '../../nodes/core/graph';
@@ -35,6 +35,8 @@ export interface TestStudioOptions {
   supervisor?: StartOptions['supervisor'];
   /** Extra config environment (MYSTI_* variables). */
   env?: Record<string, string>;
+  /** A logger of the test's own (e.g. one collecting lines to assert on); default silent. */
+  logger?: Logger;
 }
 
 export const FINAL = new Set(['completed', 'failed', 'cancelled', 'interrupted']);
@@ -70,7 +72,7 @@ export async function startTestStudio(o: TestStudioOptions = {}): Promise<TestSt
   if (!o.workers) workers.sd = { ...workers.sd!, env: { ...workers.sd!.env, SDCPP_STANDIN_STEP_MS: String(o.stepMs ?? 2), ...o.sdEnv } };
   const studio = await startStudio({
     config,
-    logger: createLogger(process.env.MYSTI_TEST_LOG ?? 'silent'),
+    logger: o.logger ?? createLogger(process.env.MYSTI_TEST_LOG ?? 'silent'),
     workers,
     supervisor: { healthIntervalMs: 0, backoffMs: 50, ...o.supervisor },
   });

@@ -59,6 +59,7 @@ async function collect(files: string[], dest: (k: number) => string, seeds: (k: 
     if (!existsSync(f) || statSync(f).size === 0) throw new WorkerJobError('ENGINE_FAILED', `stable-diffusion.cpp exited 0 but wrote no image ${basename(f)}`);
     const meta = await sharp(f).metadata();
     const path = dest(k);
+    // write-point: none — worker scratch inside tmp/ (the runtime's start-up sweep empties it); the runtime names the move into artifacts/.
     await rename(f, path);
     const seed = seeds(k);
     images.push({ path, sha256: await sha256File(path), width: meta.width!, height: meta.height!, ...(seed !== undefined ? { seed } : {}) });
@@ -189,6 +190,7 @@ export const upscale: JobHandler = async (payload, ctx) => {
       const w = Math.round(input.width! * p.scale);
       const h = Math.round(input.height! * p.scale);
       if (w !== meta.width || h !== meta.height) {
+        // write-point: none — worker scratch inside tmp/, swept at start.
         // The ESRGAN factor is the model's own (sdcpp.md §3 upscale()); reach the asked scale with Lanczos.
         await sharp(out).resize(w, h, { kernel: 'lanczos3', fit: 'fill' }).png().toFile(join(tmp, 'resized.png'));
         await rename(join(tmp, 'resized.png'), out);

@@ -24,6 +24,8 @@ export function systemRoutes(s: Studio): Hono {
       version: APP_VERSION,
       uptimeS: Math.round((Date.now() - s.startedAt) / 1000),
       db: s.store.db.open ? 'ok' : 'closed',
+      // {status: 'ok'|'full'|'read_only', last}: set by a DISK_FULL/READ_ONLY failure (runtime/fs/disk-errors.ts).
+      disk: s.services.disk.snapshot(),
       queue: s.queue.snapshot(),
       workers: s.supervisor.status(),
       sdCppConfigured: Boolean(s.config.sdCppBin),

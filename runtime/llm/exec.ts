@@ -8,6 +8,7 @@ import type { ExecContext, ResolvedModel } from '../engine/executor';
 import { UserError, UnexpectedError } from '../errors';
 import type { ProgressMsg } from '../../workers/protocol/messages';
 import { mergeLlmConfig, type LlmConfig } from './defaults';
+import { canonicalSeed, seedToUint32 } from '../../nodes/core/seed';
 
 /**
  * Resolves the node's `model` param to a GGUF file through the registry.
@@ -52,12 +53,17 @@ export function forwardLlmProgress(ctx: ExecContext, o: { withText: boolean }): 
   });
 }
 
-/** The runtime resolves `seed: "random"` before execution; anything else here is a bug. */
+/**
+ * The runtime resolves `seed: "random"` before execution; anything else here is a bug. llama.cpp's
+ * sampler seed is 32-bit, so a 64-bit seed is reduced to its low 32 bits (documented, deterministic;
+ * nodes/core/seed.ts `seedToUint32`).
+ */
 export function concreteSeed(seed: unknown): number {
-  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0) {
+  const s = canonicalSeed(seed);
+  if (s === undefined) {
     throw new UnexpectedError(`seed should have been resolved to an integer before execution, got ${JSON.stringify(seed)}`);
   }
-  return seed;
+  return seedToUint32(s);
 }
 
 /** The database executors reach through `ctx.services.db` (or the store facade's `db`). */

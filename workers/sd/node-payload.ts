@@ -22,7 +22,8 @@ export interface SamplingParamsLike {
   cfgScale: number;
   sampler: string;
   scheduler: string;
-  seed: number | 'random';
+  /** Decimal seed text (nodes/core/seed.ts) or 'random'; a number from older callers is accepted. */
+  seed: string | number | 'random';
   batchCount: number;
   clipSkip: number;
   loras: { name: string; weight: number }[];
@@ -80,7 +81,7 @@ export function genPayload(ctx: ExecContext, node: string, prompt: string, negat
     cfgScale: params.cfgScale,
     sampler: params.sampler,
     scheduler: params.scheduler,
-    seed: params.seed === 'random' ? -1 : params.seed,
+    seed: params.seed === 'random' ? '-1' : String(params.seed),
     batchCount: params.batchCount,
     clipSkip: params.clipSkip,
     loras: [],
@@ -108,7 +109,7 @@ interface WorkerImage {
   sha256: string;
   width: number;
   height: number;
-  seed?: number;
+  seed?: string;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { MAX_SEED } from '../../nodes/core/seed';
 
 const absPath = z.string().min(1).refine((p) => isAbsolute(p), 'must be an absolute path');
 
@@ -35,7 +36,10 @@ export const genPayloadSchema = z.object({
   cfgScale: z.number().min(0).max(100),
   sampler: z.string().min(1).default('default'),
   scheduler: z.string().min(1).default('default'),
-  seed: z.number().int().min(-1).max(2 ** 53),
+  /** Exact decimal seed 0 … 2^63−1, or -1 (random); a safe-integer number is accepted. Output: decimal text. */
+  seed: z
+    .union([z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER), z.string().regex(/^(-1|0|[1-9][0-9]{0,18})$/).refine((s) => BigInt(s) <= MAX_SEED, 'seed above 2^63−1')])
+    .transform((v) => String(v)),
   batchCount: z.number().int().min(1).max(64).default(1),
   clipSkip: z.number().int().min(-1).max(24).default(-1),
   /** `name` is what goes in the tag: a file stem inside `loraDir`, or an absolute path stem. */

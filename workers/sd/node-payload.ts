@@ -113,8 +113,8 @@ interface WorkerImage {
 }
 
 /**
- * The node's `image` output from a worker result: the first image is the port value; the others
- * of a batch go in `info.batch` (paths + seeds). `info` records the lineage (workers/sd/lineage.ts):
+ * The node's `image` output from a worker result: the first image is the port value; images
+ * 1 … N−1 of a batch go in `batch` (each with its own seed in `info.seed`, `info.batchIndex` k). `info` records the lineage (workers/sd/lineage.ts):
  * the actual seed, sizes, `engine: {name, version}`, `argv` with portable paths (`<models>/…`,
  * data-folder-relative) and `models` (role → {id, file, sha256, autoV2, identity}) when `lineage`
  * gives the context and the models used.
@@ -139,6 +139,12 @@ export function imageFromResult(
     ...(lineage ? { models: lineageModels(lineage.ctx, lineage.models) } : {}),
   };
   for (const k of ['requested', 'aligned', 'warnings', 'method', 'modelFactor', 'resizedTo']) if (output[k] !== undefined) info[k] = output[k];
-  if (images.length > 1) info.batch = images.slice(1).map((i) => ({ path: i.path, sha256: i.sha256, seed: i.seed, width: i.width, height: i.height }));
-  return { kind: 'image', tempPath: first.path, width: first.width, height: first.height, info };
+  // Every image of a batch is kept: images 1 … N−1 become artifacts of their own (seed base+k each,
+  // as sd.cpp logs them; sdcpp.md §1.1) and downstream nodes run once per image.
+  const batch = images.slice(1).map((i) => {
+    const { seed: _s, sha256: _h, ...shared } = info;
+    return { kind: 'image' as const, tempPath: i.path, width: i.width, height: i.height, info: { ...shared, ...(i.seed !== undefined ? { seed: i.seed } : {}), sha256: i.sha256, batchIndex: images.indexOf(i) } };
+  });
+  if (batch.length) info.batchIndex = 0;
+  return { kind: 'image', tempPath: first.path, width: first.width, height: first.height, info, ...(batch.length ? { batch } : {}) };
 }

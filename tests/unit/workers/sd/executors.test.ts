@@ -74,7 +74,9 @@ describe('diffusion executors', () => {
     expect(p.loras).toEqual([{ name: 'detail', weight: 0.7 }, { name: join(models, 'other', 'style'), weight: 1 }]);
     const img = out.image as NewImage;
     expect(img).toMatchObject({ kind: 'image', tempPath: '/tmp/x.png', width: 128, height: 128 });
-    expect(img.info).toMatchObject({ seed: '99', engine: { version: 'v' }, batch: [{ path: '/tmp/x_1.png', seed: '100' }] });
+    expect(img.info).toMatchObject({ seed: '99', batchIndex: 0, engine: { version: 'v' } });
+    // Every image of the batch is kept, each with its own seed (base+k).
+    expect(img.batch).toEqual([expect.objectContaining({ kind: 'image', tempPath: '/tmp/x_1.png', info: expect.objectContaining({ seed: '100', batchIndex: 1, sha256: 'b'.repeat(64) }) })]);
     expect(progress).toEqual([{ phase: 'sampling', step: 1, steps: 2 }]);
   });
 

@@ -97,7 +97,11 @@ export interface UiHints {
   /** Slider/number step. */
   step?: number;
   /** Which registry kind a model picker lists. */
-  modelKind?: 'sd' | 'llm' | 'vae' | 'lora' | 'upscaler' | 'taesd';
+  modelKind?: 'sd' | 'llm' | 'vae' | 'lora' | 'upscaler' | 'taesd' | 'text_encoder';
+  /** For a text-encoder picker: the stack role it fills (nodes/diffusion/families.ts); the list shows files of that role. */
+  encoderRole?: 'clip_l' | 'clip_g' | 't5xxl' | 'llm';
+  /** Show the param only for these model families (nodes/diffusion/families.ts flags), e.g. `distilledGuidance`. */
+  onlyFor?: 'distilledGuidance' | 'flow';
   /** Human labels for enum values. */
   labels?: Record<string, string>;
   label?: string;

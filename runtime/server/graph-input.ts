@@ -6,6 +6,7 @@ import type { NodeSpec } from '../../nodes/core/define-node';
 import type { GraphDoc } from '../../nodes/core/graph';
 import { loadGraph, validateGraph, type GraphIssue } from '../../nodes/core/validate';
 import { UserError } from '../errors';
+import { stackProblems, type EncoderRole, type StackModel } from '../../nodes/diffusion/families';
 
 /** `{ "g1.steps": 30 }` or `{ g1: { steps: 30 } }`, the CLI's `--set g1.steps=30`. */
 export type Overrides = Record<string, unknown>;
@@ -63,20 +64,35 @@ export function checkModelRefs(
   for (const node of graph.nodes) {
     const spec = catalog.get(node.type);
     if (!spec) continue;
+    const have: Partial<Record<EncoderRole | 'vae', boolean>> = {};
+    let main: StackModel | undefined;
     for (const [name, schema] of Object.entries(spec.params.shape)) {
       const meta = (schema as { meta?: () => Record<string, unknown> | undefined }).meta?.();
       const ref = node.params[name];
       if (meta?.widget !== 'model' || typeof ref !== 'string' || !ref.trim()) continue;
       try {
-        resolve(ref, typeof meta.modelKind === 'string' ? meta.modelKind : 'sd');
+        const m = resolve(ref, typeof meta.modelKind === 'string' ? meta.modelKind : 'sd') as { family?: string | null; component?: string | null } | undefined;
+        if (name === 'model') main = { family: m?.family ?? null, component: m?.component ?? null };
+        if (typeof meta.encoderRole === 'string') have[meta.encoderRole as EncoderRole] = true;
+        if (name === 'vae') have.vae = true;
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         issues.push({ code: err.code, nodeId: node.id, field: name, message: `node ${node.id}: ${err.message}` });
       }
     }
+    // A model stack missing a required text encoder or VAE is refused before the run (issue 13).
+    // With a preset the preset supplies the files; the executor checks that stack.
+    if (main && !node.params.preset) {
+      for (const p of stackProblems(main, have)) {
+        issues.push({ code: 'STACK_INCOMPLETE', nodeId: node.id, field: paramOfRole(p.field), message: `node ${node.id}: ${p.message}` });
+      }
+    }
   }
   if (issues.length) throw invalid(issues);
 }
+
+const ROLE_PARAM: Record<EncoderRole | 'vae', string> = { clip_l: 'clipL', clip_g: 'clipG', t5xxl: 't5xxl', llm: 'llm', vae: 'vae' };
+const paramOfRole = (r: EncoderRole | 'vae') => ROLE_PARAM[r];
 
 /** A graph issue as reported in `details.issues`: validation's own codes or a model registry error code. */
 type ReportedIssue = Omit<GraphIssue, 'code'> & { code: string };

@@ -10,6 +10,7 @@ import type { ProgressMsg } from '../protocol/messages';
 import { OperationalError, UserError } from '../../runtime/errors';
 import type { Mitigations } from './payload';
 import { lineageModels, modelFolders, portableArgv } from './lineage';
+import { FAMILY_NEEDS, stackProblems, type EncoderRole } from '../../nodes/diffusion/families';
 
 /** The params txt2img and img2img share (nodes/diffusion/sampling.ts). */
 export interface SamplingParamsLike {
@@ -27,6 +28,43 @@ export interface SamplingParamsLike {
   batchCount: number;
   clipSkip: number;
   loras: { name: string; weight: number }[];
+  /** Stack text encoders (registry refs; '' = none). Absent in older callers. */
+  clipL?: string;
+  clipG?: string;
+  t5xxl?: string;
+  llm?: string;
+  guidance?: number;
+  flowShift?: number;
+}
+
+/** The CFG param's declared default: "left at default" for the family-default rule. */
+const CFG_DEFAULT = 7;
+const ENCODER_PARAMS = [['clipL', 'clip_l', 'clipLPath'], ['clipG', 'clip_g', 'clipGPath'], ['t5xxl', 't5xxl', 't5xxlPath'], ['llm', 'llm', 'llmPath']] as const;
+
+/**
+ * Resolves the stack's text encoders and checks the stack against its family's needs
+ * (nodes/diffusion/families.ts), then applies the family-aware params: `--diffusion-model` for a
+ * standalone model, `--guidance` only for distilled-guidance families, `--flow-shift` only for
+ * flow models (0 = auto), and the family's CFG (1 for guidance-distilled) when CFG is left at 7.
+ * @throws UserError STACK_INCOMPLETE ("Flux needs a T5-XXL text encoder and a CLIP-L …")
+ */
+export function applyStack(ctx: ExecContext, node: string, model: ResolvedModel, params: SamplingParamsLike, payload: Record<string, unknown>, used: Record<string, ResolvedModel>): void {
+  const have: Partial<Record<EncoderRole | 'vae', boolean>> = { vae: Boolean(params.vae) };
+  for (const [param, role, key] of ENCODER_PARAMS) {
+    const ref = params[param];
+    if (!ref) continue;
+    const m = (used[role] = ctx.resolveModel(ref, 'text_encoder'));
+    payload[key] = m.path;
+    have[role] = true;
+  }
+  const family = model.family ?? null;
+  const problems = stackProblems({ family, component: model.component ?? null }, have);
+  if (problems.length) throw new UserError('STACK_INCOMPLETE', `${node}: ${problems.map((p) => p.message).join('; ')}`, { family, missing: problems.map((p) => p.field) });
+  if (model.component === 'diffusion_model') payload.modelRole = 'diffusion_model';
+  const needs = family ? FAMILY_NEEDS[family] : undefined;
+  if (needs?.distilledGuidance && params.guidance !== undefined) payload.guidance = params.guidance;
+  if (needs?.flow && params.flowShift) payload.flowShift = params.flowShift;
+  if (needs?.cfgScale !== undefined && params.cfgScale === CFG_DEFAULT) payload.cfgScale = needs.cfgScale;
 }
 
 /** Text of a text input, '' for an absent optional one. @throws UserError INPUT_MISSING when required and absent. */
@@ -89,6 +127,7 @@ export function genPayload(ctx: ExecContext, node: string, prompt: string, negat
   };
   if (params.vae) payload.vaePath = (used.vae = ctx.resolveModel(params.vae, 'vae')).path;
   if (params.taesd) payload.taesdPath = (used.taesd = ctx.resolveModel(params.taesd, 'taesd')).path;
+  applyStack(ctx, node, model, params, payload, used);
   if (params.loras.length) {
     const files = params.loras.map((l) => ({ path: (used[`lora:${l.name}`] = ctx.resolveModel(l.name, 'lora')).path, weight: l.weight }));
     const loraDir = dirname(files[0]!.path);

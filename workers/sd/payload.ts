@@ -26,8 +26,19 @@ export const genPayloadSchema = z.object({
   prompt: z.string().max(100_000).default(''),
   negativePrompt: z.string().max(100_000).default(''),
   modelPath: absPath,
+  /** `diffusion_model`: `modelPath` is a standalone diffusion model (`--diffusion-model`). */
+  modelRole: z.enum(['checkpoint', 'diffusion_model']).default('checkpoint'),
+  /** Text encoders of a stack (`--clip_l`, `--clip_g`, `--t5xxl`, `--llm`). */
+  clipLPath: absPath.optional(),
+  clipGPath: absPath.optional(),
+  t5xxlPath: absPath.optional(),
+  llmPath: absPath.optional(),
   vaePath: absPath.optional(),
   taesdPath: absPath.optional(),
+  /** Distilled guidance (`--guidance`), only for Flux-like families. */
+  guidance: z.number().min(0).max(100).optional(),
+  /** Flow shift (`--flow-shift`), only for flow models; absent = sd.cpp's auto. */
+  flowShift: z.number().min(0).max(100).optional(),
   /** Folder for `--lora-model-dir`; LoRA names are looked up there (sdcpp.md §1.5). */
   loraDir: absPath.optional(),
   width: z.number().int().min(1).max(8192),

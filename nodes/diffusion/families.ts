@@ -64,7 +64,7 @@ export function encoderRole(family: string | null | undefined): EncoderRole | nu
   if (f === 'clip-l') return 'clip_l';
   if (f === 'clip-g') return 'clip_g';
   if (f === 't5' || f === 't5xxl' || f === 'umt5' || f === 't5encoder') return 't5xxl';
-  if (/^(qwen|mistral|llama|gemma|llm)/.test(f)) return 'llm';
+  if (/^(qwen(\d|2vl|$)|mistral|llama|gemma|llm$)/.test(f)) return 'llm';
   return null;
 }
 

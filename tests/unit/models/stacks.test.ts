@@ -138,6 +138,6 @@ describe('a missing encoder is a clear problem before the run', () => {
     const graph = { format: 'mysticanvas.graph' as const, version: 2, name: 'x', edges: [], nodes: [{ id: 'gen', type: 'txt2img', position: { x: 0, y: 0 }, params: { model: 'diffusion_models/z_image_turbo.safetensors', vae: 'vae/ae.safetensors' } }] };
     const e = thrown(() => checkModelRefs(graph, catalog, (ref, kind) => reg.resolve(ref, kind as never)));
     expect(e).toMatchObject({ code: 'GRAPH_INVALID' });
-    expect((e as { details: { issues: unknown[] } }).details.issues).toEqual([{ code: 'STACK_INCOMPLETE', nodeId: 'gen', field: 'llm', message: expect.stringMatching(/Z-Image needs a LLM .* text encoder/) }]);
+    expect((e as unknown as { details: { issues: unknown[] } }).details.issues).toEqual([{ code: 'STACK_INCOMPLETE', nodeId: 'gen', field: 'llm', message: expect.stringMatching(/Z-Image needs a LLM .* text encoder/) }]);
   });
 });

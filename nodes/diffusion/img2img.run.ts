@@ -5,11 +5,11 @@
  */
 import { implement, type ResolvedModel } from '../../runtime/engine/executor';
 import { presetFingerprint, presetStoreOf, withImagePreset } from '../../runtime/arbiter/presets';
-import { forwardProgress, genPayload, imageFromResult, imageInput, textInput } from '../../workers/sd/node-payload';
+import { encoderRoleOf, forwardProgress, genPayload, imageFromResult, imageInput, textInput } from '../../workers/sd/node-payload';
 import { img2img } from './img2img';
 
 export default implement(img2img, async (ctx, inputs, raw) => {
-  const { params, preset } = withImagePreset(img2img, raw, presetStoreOf(ctx.services));
+  const { params, preset } = withImagePreset(img2img, raw, presetStoreOf(ctx.services), encoderRoleOf(ctx));
   const image = imageInput(inputs.image, 'Image to image');
   const prompt = textInput(inputs.prompt, 'prompt', 'Image to image', true);
   const negative = textInput(inputs.negative, 'negative', 'Image to image', false);

@@ -6,11 +6,11 @@
  */
 import { implement, type ResolvedModel } from '../../runtime/engine/executor';
 import { presetFingerprint, presetStoreOf, withImagePreset } from '../../runtime/arbiter/presets';
-import { forwardProgress, genPayload, imageFromResult, textInput } from '../../workers/sd/node-payload';
+import { encoderRoleOf, forwardProgress, genPayload, imageFromResult, textInput } from '../../workers/sd/node-payload';
 import { txt2img } from './txt2img';
 
 export default implement(txt2img, async (ctx, inputs, raw) => {
-  const { params, preset } = withImagePreset(txt2img, raw, presetStoreOf(ctx.services));
+  const { params, preset } = withImagePreset(txt2img, raw, presetStoreOf(ctx.services), encoderRoleOf(ctx));
   const prompt = textInput(inputs.prompt, 'prompt', 'Text to image', true);
   const negative = textInput(inputs.negative, 'negative', 'Text to image', false);
   const used: Record<string, ResolvedModel> = {};

@@ -78,6 +78,11 @@ export function estimateNode(
     if (main) models.model = main;
     const vae = value.vae ? tryResolve(deps, value.vae, 'vae') : undefined;
     if (vae) models.vae = vae;
+    // Every text encoder of the preset's stack is loaded too.
+    value.textEncoders.forEach((te, i) => {
+      const m = tryResolve(deps, te, 'text_encoder');
+      if (m) models[`presetTextEncoder${i}`] = m;
+    });
     // The same merge the executor does (presets.ts), so the estimate sees the size it will render.
     params = mergePresetParams(req.spec, p as Record<string, unknown>, value.params, { loras: value.loras.length ? value.loras : p.loras }, value.name) as typeof p;
   } else if (presetRef && kind === 'llm') {
@@ -118,6 +123,10 @@ export function estimateNode(
   const files: WeightFile[] = [
     ...(main ? [{ role: 'diffusion' as const, bytes: main.bytes + loraBytes }] : []),
     ...(models.vae ? [{ role: 'vae' as const, bytes: models.vae.bytes }] : []),
+    // Stack text encoders (clipL, clipG, t5xxl, llm params, or a preset's): every file sd.cpp loads.
+    ...Object.entries(models)
+      .filter(([k]) => k === 'clipL' || k === 'clipG' || k === 't5xxl' || k === 'llm' || k.startsWith('presetTextEncoder'))
+      .map(([, m]) => ({ role: 'textEncoder' as const, bytes: m.bytes })),
   ];
   const width = Number(params.width), height = Number(params.height);
   if (width > 0 && height > 0) {

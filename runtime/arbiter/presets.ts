@@ -12,6 +12,7 @@
 import type { NodeSpec } from '../../nodes/core/define-node';
 import { UserError } from '../errors';
 import type { ImagePreset, LlmPreset, PresetStore } from '../store/presets';
+import type { EncoderRole } from '../../nodes/diffusion/families';
 
 export type PresetKind = 'image' | 'llm';
 
@@ -65,18 +66,29 @@ export function mergePresetParams<P extends Record<string, unknown>>(spec: NodeS
   return r.data as P;
 }
 
+/** Stack param of each text-encoder role (nodes/diffusion/sampling.ts). */
+const ROLE_PARAM: Record<EncoderRole, string> = { clip_l: 'clipL', clip_g: 'clipG', t5xxl: 't5xxl', llm: 'llm' };
+
 /**
- * A diffusion node's params with its image preset applied (unchanged when `preset` is empty).
- * Text encoders of the preset are counted by the arbiter but not passed to sd.cpp yet (the sd
- * worker's payload has no text-encoder fields).
+ * A diffusion node's params with its image preset applied (unchanged when `preset` is empty): the
+ * whole stack — diffusion model, VAE, LoRAs and every text encoder, each put in the param of its
+ * role (`roleOf`: the registry's family → role, nodes/diffusion/families.ts).
+ * @throws UserError PRESET_INVALID when a text encoder's role is unknown or two share a role
  */
 export function withImagePreset<P extends { preset?: string; model: string; vae: string; loras: { name: string; weight: number }[] }>(
-  spec: NodeSpec, params: P, store: PresetStore | undefined,
+  spec: NodeSpec, params: P, store: PresetStore | undefined, roleOf?: (ref: string) => EncoderRole | null,
 ): { params: P; preset: ImagePreset | null } {
   const ref = params.preset?.trim();
   if (!ref) return { params, preset: null };
   const preset = findPreset(store, 'image', ref);
-  const files = { model: preset.diffusionModel, vae: preset.vae ?? '', loras: preset.loras.length ? preset.loras : params.loras };
+  const encoders: Record<string, string> = {};
+  for (const te of preset.textEncoders) {
+    const role = roleOf?.(te);
+    if (!role) throw new UserError('PRESET_INVALID', `preset "${preset.name}": text encoder "${te}" is not a known CLIP-L, CLIP-G, T5-XXL or LLM encoder`);
+    if (encoders[ROLE_PARAM[role]]) throw new UserError('PRESET_INVALID', `preset "${preset.name}": two text encoders for the ${role} role ("${encoders[ROLE_PARAM[role]]}", "${te}")`);
+    encoders[ROLE_PARAM[role]] = te;
+  }
+  const files = { model: preset.diffusionModel, vae: preset.vae ?? '', loras: preset.loras.length ? preset.loras : params.loras, ...encoders };
   return { params: mergePresetParams(spec, params, preset.params, files, preset.name), preset };
 }
 

@@ -10,7 +10,7 @@ import type { ProgressMsg } from '../protocol/messages';
 import { OperationalError, UserError } from '../../runtime/errors';
 import type { Mitigations } from './payload';
 import { lineageModels, modelFolders, portableArgv } from './lineage';
-import { FAMILY_NEEDS, stackProblems, type EncoderRole } from '../../nodes/diffusion/families';
+import { encoderRole, FAMILY_NEEDS, stackProblems, type EncoderRole } from '../../nodes/diffusion/families';
 
 /** The params txt2img and img2img share (nodes/diffusion/sampling.ts). */
 export interface SamplingParamsLike {
@@ -35,6 +35,11 @@ export interface SamplingParamsLike {
   llm?: string;
   guidance?: number;
   flowShift?: number;
+}
+
+/** A text encoder's stack role from the registry (its family), for presets' unroled encoder lists. */
+export function encoderRoleOf(ctx: Pick<ExecContext, 'resolveModel'>): (ref: string) => EncoderRole | null {
+  return (ref) => encoderRole(ctx.resolveModel(ref, 'text_encoder').family);
 }
 
 /** The CFG param's declared default: "left at default" for the family-default rule. */

@@ -21,6 +21,8 @@ import { txt2img } from '../../../nodes/diffusion/txt2img';
 import { catalog } from '../../../nodes/index';
 import { checkModelRefs } from '../../../runtime/server/graph-input';
 import { thrown } from '../../helpers/errors';
+import { importWorkflow } from '../../../runtime/importers';
+import { validateGraph } from '../../../nodes/index';
 
 const DM = 'model.diffusion_model.';
 /** Encoders and diffusion models as their real files name them (shapes cut to the measured dims). */
@@ -139,5 +141,25 @@ describe('a missing encoder is a clear problem before the run', () => {
     const e = thrown(() => checkModelRefs(graph, catalog, (ref, kind) => reg.resolve(ref, kind as never)));
     expect(e).toMatchObject({ code: 'GRAPH_INVALID' });
     expect((e as unknown as { details: { issues: unknown[] } }).details.issues).toEqual([{ code: 'STACK_INCOMPLETE', nodeId: 'gen', field: 'llm', message: expect.stringMatching(/Z-Image needs a LLM .* text encoder/) }]);
+  });
+});
+
+describe('ComfyUI split-loader Flux workflow (ComfyUI_examples flux_dev layout) → a runnable stack graph', () => {
+  it('UNETLoader + DualCLIPLoader + VAELoader + SamplerCustomAdvanced: seed, steps, guidance, sampler, size carried; validates with the files present', () => {
+    const text = fs.readFileSync(path.join(__dirname, '../importers/fixtures/comfyui_flux_dev_split_loaders.api.json'), 'utf8');
+    const r = importWorkflow({ bytes: new TextEncoder().encode(text) });
+    const gen = r.graph.nodes.find((n) => n.type === 'txt2img')!;
+    expect(gen.params).toMatchObject({
+      model: 'flux1-dev.safetensors', t5xxl: 't5xxl_fp16.safetensors', clipL: 'clip_l.safetensors', vae: 'ae.safetensors',
+      seed: '664154487549730', steps: 20, guidance: 3.5, cfgScale: 1, sampler: 'euler', scheduler: 'simple', width: 1024, height: 1024,
+    });
+    expect(r.graph.nodes.map((n) => n.type).sort()).toEqual(['prompt', 'save', 'txt2img']);
+    expect(validateGraph(r.graph, catalog)).toEqual([]);
+    expect(() => checkModelRefs(r.graph, catalog, (ref, kind) => reg.resolve(ref, kind as never))).not.toThrow();
+    expect(r.warnings.filter((w) => /seed|text encoder|placeholder/i.test(w))).toEqual([]);
+    // And it builds the full Flux argv.
+    const a = argv(gen.params);
+    expect([after(a, '--diffusion-model'), after(a, '--t5xxl'), after(a, '--clip_l'), after(a, '--vae'), after(a, '--guidance'), after(a, '-s')]).toEqual(
+      [abs('diffusion_models/flux1-dev.safetensors'), abs('text_encoders/t5xxl_fp16.safetensors'), abs('text_encoders/clip_l.safetensors'), abs('vae/ae.safetensors'), '3.5', '664154487549730']);
   });
 });

@@ -163,3 +163,19 @@ describe('ComfyUI split-loader Flux workflow (ComfyUI_examples flux_dev layout) 
       [abs('diffusion_models/flux1-dev.safetensors'), abs('text_encoders/t5xxl_fp16.safetensors'), abs('text_encoders/clip_l.safetensors'), abs('vae/ae.safetensors'), '3.5', '664154487549730']);
   });
 });
+
+describe('A1111/Forge and SwarmUI metadata naming Flux files → stacks', () => {
+  it('Forge infotext: Module 1..3 → vae, clipL, t5xxl; Distilled CFG Scale → guidance', () => {
+    const text = 'a fox in the snow\nSteps: 20, Sampler: Euler, Schedule type: Simple, CFG scale: 1, Distilled CFG Scale: 3.5, Seed: 89848141647836, Size: 896x1152, Model: flux1-dev, Module 1: ae, Module 2: clip_l, Module 3: t5xxl_fp16, Version: f2.0.1v1.10.1';
+    const r = importWorkflow({ bytes: new TextEncoder().encode(text), contentType: 'text/plain' });
+    expect(r.graph.nodes.find((n) => n.type === 'txt2img')!.params).toMatchObject({ vae: 'ae.safetensors', clipL: 'clip_l.safetensors', t5xxl: 't5xxl_fp16.safetensors', guidance: 3.5, seed: '89848141647836', width: 896 });
+    expect(r.warnings.join('\n')).not.toMatch(/Module|Distilled/);
+  });
+  it('SwarmUI: t5xxlmodel / cliplmodel / fluxguidancescale', () => {
+    const json = { sui_image_params: { prompt: 'a fox', model: 'flux1-dev.safetensors', seed: 5, steps: 20, cfgscale: 1, width: 1024, height: 1024, t5xxlmodel: 't5xxl_fp16.safetensors', cliplmodel: 'clip_l.safetensors', fluxguidancescale: 3.5, vae: 'ae.safetensors' } };
+    const r = importWorkflow({ bytes: new TextEncoder().encode(JSON.stringify(json)) });
+    const g = r.graph.nodes.find((n) => n.type === 'txt2img')!;
+    expect(g.params).toMatchObject({ t5xxl: 't5xxl_fp16.safetensors', clipL: 'clip_l.safetensors', guidance: 3.5, seed: '5' });
+    expect(() => checkModelRefs(r.graph, catalog, (ref, kind) => reg.resolve(ref, kind as never))).not.toThrow();
+  });
+});

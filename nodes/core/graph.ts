@@ -9,10 +9,37 @@ import { z } from 'zod';
 /**
  * The format version this code writes; older versions are migrated, newer refused.
  * - 1: the first format; seed params were JSON numbers (32-bit).
- * - 2: seed params are exact decimal integer strings 0 … 2^63−1 (`"89848141647836"`), or
- *   `"random"`; a JSON number is still accepted and normalised on load (nodes/core/seed.ts).
+ * - 2 (issue 20): adds the optional per-node `app` block; a v1 document is a valid v2 one.
+ * - 3 (issue 13): seed params are exact decimal integer strings 0 … 2^63−1
+ *   (`"89848141647836"`) or `"random"`; a JSON number is still accepted and normalised on load
+ *   (nodes/core/validate.ts, nodes/core/seed.ts), so v1/v2 documents load unchanged otherwise.
  */
-export const GRAPH_FORMAT_VERSION = 2;
+export const GRAPH_FORMAT_VERSION = 3;
+
+const appLabel = z.string().trim().min(1).max(80);
+
+/** App mode (issue 20): which of a node's params are fields of the graph's form, and whether it is an app output. */
+export const nodeAppSchema = z
+  .object({
+    /** Params shown as form fields; `param` is a key of the node's params. */
+    inputs: z
+      .array(
+        z.object({
+          param: z.string().min(1).max(128),
+          /** The field's name in the form and in `POST /api/runs` `inputs`; default: derived from the param (nodes/core/app.ts). */
+          label: appLabel.optional(),
+          /** Sort key in the form (ascending); unordered fields follow in graph order. */
+          order: z.number().optional(),
+          /** Fields with the same group render together under that heading. */
+          group: appLabel.optional(),
+        }),
+      )
+      .max(64)
+      .optional(),
+    /** Set on an output node (save/preview) whose images the form shows. */
+    output: z.object({ label: appLabel.optional(), order: z.number().optional() }).optional(),
+  })
+  .meta({ description: 'App mode: params exposed as form fields and whether this node is an app output.' });
 
 const id = z.string().min(1).max(128);
 
@@ -33,6 +60,7 @@ export const graphNodeSchema = z
     data: z.record(z.string(), z.unknown()).optional(),
     width: z.number().optional(),
     height: z.number().optional(),
+    app: nodeAppSchema.optional(),
   })
   .meta({ description: 'A node: an instance of a node type with its params.' });
 
@@ -62,6 +90,7 @@ export const graphSchema = z
 export type GraphNode = z.infer<typeof graphNodeSchema>;
 export type GraphEdge = z.infer<typeof graphEdgeSchema>;
 export type GraphDoc = z.infer<typeof graphSchema>;
+export type NodeApp = z.infer<typeof nodeAppSchema>;
 
 /** A blank graph document. */
 export function emptyGraph(name = 'Untitled'): GraphDoc {

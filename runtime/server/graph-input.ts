@@ -5,8 +5,11 @@
 import type { NodeSpec } from '../../nodes/core/define-node';
 import type { GraphDoc } from '../../nodes/core/graph';
 import { loadGraph, validateGraph, type GraphIssue } from '../../nodes/core/validate';
+import { specToJson } from '../../nodes/core/catalog-json';
+import { appInputsToOverrides, appLayout, type AppLayout } from '../../nodes/core/app';
 import { UserError } from '../errors';
 import { stackProblems, type EncoderRole, type StackModel } from '../../nodes/diffusion/families';
+import { resolveNodeModels } from '../exec/models';
 
 /** `{ "g1.steps": 30 }` or `{ g1: { steps: 30 } }`, the CLI's `--set g1.steps=30`. */
 export type Overrides = Record<string, unknown>;
@@ -30,6 +33,37 @@ export function applyOverrides(graph: GraphDoc, overrides: Overrides | undefined
     }
   }
   return g;
+}
+
+/** The App-mode form of a loaded graph (nodes/core/app.ts) with the catalog's specs. */
+export function graphApp(graph: GraphDoc, catalog: ReadonlyMap<string, NodeSpec>): AppLayout {
+  const json = new Map<string, ReturnType<typeof specToJson>>();
+  return appLayout(graph, (type) => {
+    const spec = catalog.get(type);
+    if (!spec) return undefined;
+    if (!json.has(type)) json.set(type, specToJson(spec));
+    return json.get(type);
+  });
+}
+
+/**
+ * App field values by name (`POST /api/runs` `inputs`, issue 20) → `<nodeId>.<param>` overrides,
+ * so a run by field names is the very graph of the equivalent node-param overrides.
+ * @throws UserError UNKNOWN_APP_INPUT naming every unknown name and listing the known ones.
+ */
+export function appOverrides(input: unknown, catalog: ReadonlyMap<string, NodeSpec>, inputs: Record<string, unknown>): Overrides {
+  const graph = loadOrThrow(input, catalog);
+  const layout = graphApp(graph, catalog);
+  const { overrides, unknown } = appInputsToOverrides(layout, inputs);
+  if (unknown.length) {
+    const known = layout.fields.map((f) => f.name);
+    throw new UserError(
+      'UNKNOWN_APP_INPUT',
+      `unknown app field${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; this graph's fields: ${known.map((n) => `"${n}"`).join(', ') || 'none'}`,
+      { unknown, fields: known },
+    );
+  }
+  return overrides;
 }
 
 /** Loads + validates; returns the graph or throws UserError GRAPH_INVALID with `details.issues`. */
@@ -64,26 +98,19 @@ export function checkModelRefs(
   for (const node of graph.nodes) {
     const spec = catalog.get(node.type);
     if (!spec) continue;
-    const have: Partial<Record<EncoderRole | 'vae', boolean>> = {};
-    let main: StackModel | undefined;
-    for (const [name, schema] of Object.entries(spec.params.shape)) {
-      const meta = (schema as { meta?: () => Record<string, unknown> | undefined }).meta?.();
-      const ref = node.params[name];
-      if (meta?.widget !== 'model' || typeof ref !== 'string' || !ref.trim()) continue;
-      try {
-        const m = resolve(ref, typeof meta.modelKind === 'string' ? meta.modelKind : 'sd') as { family?: string | null; component?: string | null } | undefined;
-        if (name === 'model') main = { family: m?.family ?? null, component: m?.component ?? null };
-        if (typeof meta.encoderRole === 'string') have[meta.encoderRole as EncoderRole] = true;
-        if (name === 'vae') have.vae = true;
-      } catch (err) {
-        if (!(err instanceof UserError)) throw err;
-        issues.push({ code: err.code, nodeId: node.id, field: name, message: `node ${node.id}: ${err.message}` });
-      }
-    }
+    // The same resolution a run's node preparation does (runtime/exec/models.ts), model pickers only:
+    // LoRA lists are checked when the node is prepared.
+    const models = resolveNodeModels(spec, node.params, resolve, {
+      only: 'pickers',
+      onIssue: (r, err) => issues.push({ code: err.code, nodeId: node.id, field: r.param, message: `node ${node.id}: ${err.message}` }),
+    });
     // A model stack missing a required text encoder or VAE is refused before the run (issue 13).
     // With a preset the preset supplies the files; the executor checks that stack.
+    const main = models.model as { family?: string | null; component?: string | null } | undefined;
     if (main && !node.params.preset) {
-      for (const p of stackProblems(main, have)) {
+      const have: Partial<Record<EncoderRole | 'vae', boolean>> = { vae: Boolean(models.vae) };
+      for (const [role, param] of Object.entries(ROLE_PARAM)) if (models[param]) have[role as EncoderRole] = true;
+      for (const p of stackProblems({ family: main.family ?? null, component: main.component ?? null }, have)) {
         issues.push({ code: 'STACK_INCOMPLETE', nodeId: node.id, field: paramOfRole(p.field), message: `node ${node.id}: ${p.message}` });
       }
     }

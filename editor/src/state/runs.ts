@@ -16,6 +16,8 @@ export interface PortOutput {
   tags?: { name: string; category?: string; confidence?: number }[];
   /** Images 1 … N−1 of a batch (image 0 is this output), from node.completed (runtime/engine/outputs.ts). */
   batch?: { artifactId: string; url?: string }[];
+  /** Image info as the executor reported it (save: `generationUuid`, `file`, `seed`). */
+  info?: { generationUuid?: string; [k: string]: unknown };
 }
 
 export interface NodeRunState {
@@ -218,7 +220,7 @@ export function setConnected(connected: boolean): void {
 export function seedRunNodes(
   runId: string,
   nodes: Record<string, { status?: string; error?: unknown; cached?: boolean }>,
-  outputs: { nodeId: string; port: string; artifactId: string; kind: string; url?: string; text?: string }[] = [],
+  outputs: { nodeId: string; port: string; artifactId: string; kind: string; url?: string; text?: string; info?: PortOutput['info'] }[] = [],
 ): void {
   const map: Record<string, NodeRunState> = {};
   for (const [id, n] of Object.entries(nodes)) {
@@ -227,7 +229,7 @@ export function seedRunNodes(
   }
   for (const o of outputs) {
     const st = (map[o.nodeId] ??= { status: 'done' });
-    st.outputs = { ...st.outputs, [o.port]: { kind: o.kind, artifactId: o.artifactId, url: o.url, text: o.text } };
+    st.outputs = { ...st.outputs, [o.port]: { kind: o.kind, artifactId: o.artifactId, url: o.url, text: o.text, ...(o.info ? { info: o.info } : {}) } };
   }
   useRuns.setState((s) => ({ nodes: { ...s.nodes, [runId]: { ...map, ...s.nodes[runId] } } }));
 }

@@ -14,7 +14,8 @@ import { ModelRegistry } from '../../../runtime/models/registry';
 import type { ExecContext } from '../../../runtime/engine/executor';
 import { FAMILY_FILES, safetensorsBytes, type CraftTensor } from './craft';
 import { encoderRole, stackProblems } from '../../../nodes/diffusion/families';
-import { genPayload } from '../../../workers/sd/node-payload';
+import { genPayload } from '../../../runtime/exec/sd-payload';
+import { resolveNodeModels } from '../../../runtime/exec/models';
 import { genPayloadSchema } from '../../../workers/sd/payload';
 import { buildGenArgv, stackModelFlags } from '../../../workers/sd/argv';
 import { txt2img } from '../../../nodes/diffusion/txt2img';
@@ -60,16 +61,18 @@ afterAll(() => {
 });
 
 const abs = (rel: string) => path.join(root, rel);
-function ctx(): ExecContext {
+/** A context as node preparation makes it: every model of `p` resolved through the real registry. */
+function ctx(p: Record<string, unknown> = {}): ExecContext {
   return {
-    resolveModel: (ref: string, kind: string) => reg.resolve(ref, kind as never),
+    models: resolveNodeModels(txt2img, p, (ref, kind) => reg.resolve(ref, kind as never)),
     paths: { home: root, tmp: path.join(root, 'tmp'), outputs: root, artifacts: root },
     mitigations: {},
   } as unknown as ExecContext;
 }
 const params = (o: Record<string, unknown>) => txt2img.params.parse(o) as never;
 const argv = (o: Record<string, unknown>) => {
-  const payload = genPayloadSchema.parse(genPayload(ctx(), 'txt2img', 'a cat', '', params(o)));
+  const ps = params(o);
+  const payload = genPayloadSchema.parse(genPayload(ctx(ps), 'txt2img', 'a cat', '', ps));
   return buildGenArgv(payload, { outPath: '/tmp/o.png', threads: 2, backendFlag: true });
 };
 const after = (a: string[], flag: string) => (a.includes(flag) ? a[a.indexOf(flag) + 1] : undefined);
@@ -132,7 +135,8 @@ describe('argv carries every file of the stack', () => {
 describe('a missing encoder is a clear problem before the run', () => {
   it('Flux without encoders: names the roles', () => {
     expect(stackProblems({ family: 'flux', component: 'diffusion_model' }, { vae: true })[0]!.message).toMatch(/^Flux needs a T5-XXL text encoder and a CLIP-L/);
-    const e = thrown(() => genPayload(ctx(), 'txt2img', 'x', '', params({ model: 'diffusion_models/flux1-dev.safetensors', clipL: 'text_encoders/clip_l.safetensors' })));
+    const ps = params({ model: 'diffusion_models/flux1-dev.safetensors', clipL: 'text_encoders/clip_l.safetensors' });
+    const e = thrown(() => genPayload(ctx(ps), 'txt2img', 'x', '', ps));
     expect(e).toMatchObject({ code: 'STACK_INCOMPLETE' });
     expect((e as Error).message).toMatch(/Flux needs a T5-XXL text encoder.*needs a VAE/);
   });

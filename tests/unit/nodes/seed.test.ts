@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalSeed, catalog, loadGraph, mapForeignSeed, MAX_SEED_STRING, randomSeed, seedPlus, txt2img, validateGraph, GRAPH_FORMAT_VERSION } from '../../../nodes/index';
 import { importWorkflow } from '../../../runtime/importers';
 import { parseJsonLossless } from '../../../runtime/importers/json';
-import { concreteSeed } from '../../../runtime/llm/exec';
+import { concreteSeed } from '../../../runtime/exec/llm';
 import { resolveParams } from '../../../runtime/engine/params';
 
 describe('seed param', () => {
@@ -41,7 +41,7 @@ describe('seed param', () => {
   });
 });
 
-describe('graph format 1 → 2', () => {
+describe('graph format 1 → 3 (seeds as strings)', () => {
   it('an old graph with numeric seeds loads, is migrated to strings and validates', () => {
     const old = {
       format: 'mysticanvas.graph', version: 1, nodes: [
@@ -54,13 +54,13 @@ describe('graph format 1 → 2', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.graph.version).toBe(GRAPH_FORMAT_VERSION);
-    expect(GRAPH_FORMAT_VERSION).toBe(2);
+    expect(GRAPH_FORMAT_VERSION).toBe(3);
     expect(r.graph.nodes.find((n) => n.id === 'g')!.params.seed).toBe('42');
     expect(r.graph.nodes.find((n) => n.id === 'e')!.params.seed).toBe('3');
     expect(validateGraph(r.graph, catalog).filter((i) => i.code === 'BAD_PARAM')).toEqual([]);
   });
   it('a seed beyond 2^63−1 is a BAD_PARAM naming the range', () => {
-    const r = loadGraph({ format: 'mysticanvas.graph', version: 2, nodes: [{ id: 'g', type: 'txt2img', params: { seed: '99999999999999999999' } }] }, catalog);
+    const r = loadGraph({ format: 'mysticanvas.graph', version: 3, nodes: [{ id: 'g', type: 'txt2img', params: { seed: '99999999999999999999' } }] }, catalog);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const bad = validateGraph(r.graph, catalog).filter((i) => i.code === 'BAD_PARAM');

@@ -1,16 +1,17 @@
 /**
  * Runtime-side helpers shared by the diffusion executors (nodes/diffusion/*.run.ts): turn a node's
  * inputs + params into the sd worker's job payload (workers/sd/payload.ts) and the worker's result
- * into the node's image output. Kept beside the worker so the payload contract lives in one folder.
+ * into the node's image output. Runtime-only: the worker side of the contract is workers/sd/payload.ts.
  */
 import { basename, dirname, extname, join } from 'node:path';
-import type { ExecContext, ResolvedModel } from '../../runtime/engine/executor';
-import type { NewImage, PortValue } from '../../runtime/engine/values';
-import type { ProgressMsg } from '../protocol/messages';
-import { OperationalError, UserError } from '../../runtime/errors';
-import type { Mitigations } from './payload';
+import type { ExecContext, ResolvedModel } from '../engine/executor';
+import type { NewImage, PortValue } from '../engine/values';
+import type { ProgressMsg } from '../../workers/protocol/messages';
+import { OperationalError, UserError } from '../errors';
+import type { Mitigations } from '../../workers/sd/payload';
 import { lineageModels, modelFolders, portableArgv } from './lineage';
 import { encoderRole, FAMILY_NEEDS, stackProblems, type EncoderRole } from '../../nodes/diffusion/families';
+import { preparedModel as prepared } from './models';
 
 /** The params txt2img and img2img share (nodes/diffusion/sampling.ts). */
 export interface SamplingParamsLike {
@@ -37,11 +38,6 @@ export interface SamplingParamsLike {
   flowShift?: number;
 }
 
-/** A text encoder's stack role from the registry (its family), for presets' unroled encoder lists. */
-export function encoderRoleOf(ctx: Pick<ExecContext, 'resolveModel'>): (ref: string) => EncoderRole | null {
-  return (ref) => encoderRole(ctx.resolveModel(ref, 'text_encoder').family);
-}
-
 /** The CFG param's declared default: "left at default" for the family-default rule. */
 const CFG_DEFAULT = 7;
 const ENCODER_PARAMS = [['clipL', 'clip_l', 'clipLPath'], ['clipG', 'clip_g', 'clipGPath'], ['t5xxl', 't5xxl', 't5xxlPath'], ['llm', 'llm', 'llmPath']] as const;
@@ -58,7 +54,7 @@ export function applyStack(ctx: ExecContext, node: string, model: ResolvedModel,
   for (const [param, role, key] of ENCODER_PARAMS) {
     const ref = params[param];
     if (!ref) continue;
-    const m = (used[role] = ctx.resolveModel(ref, 'text_encoder'));
+    const m = (used[role] = prepared(ctx, param));
     payload[key] = m.path;
     have[role] = true;
   }
@@ -100,19 +96,18 @@ export function sdMitigations(m: Record<string, unknown> | undefined): Mitigatio
 }
 
 /**
- * Builds the txt2img/img2img payload: resolves the model, VAE, TAESD and LoRAs through the registry.
- * LoRAs are passed as `<lora:name:weight>` tags looked up in one `--lora-model-dir` (the first
- * LoRA's folder); a LoRA elsewhere is named by its absolute path stem, which sd.cpp uses as is.
- * When `used` is given, every resolved file is recorded there by role (`model`, `vae`, `taesd`,
- * `lora:<ref>`) for lineage.
- * @throws UserError MODEL_NOT_CONFIGURED when no model is chosen; whatever ctx.resolveModel throws
- *   (MODEL_NOT_FOUND, MODEL_INVALID, MODEL_UNSAFE for a pickle file without consent, …).
+ * Builds the txt2img/img2img payload from the node's prepared models (`ctx.models`: model, VAE,
+ * TAESD and LoRAs, resolved by runtime/exec/models.ts). LoRAs are passed as `<lora:name:weight>`
+ * tags looked up in one `--lora-model-dir` (the first LoRA's folder); a LoRA elsewhere is named by
+ * its absolute path stem, which sd.cpp uses as is. When `used` is given, every file is recorded
+ * there by role (`model`, `vae`, `taesd`, `lora:<ref>`) for lineage.
+ * @throws UserError MODEL_NOT_CONFIGURED when no model is chosen.
  */
 export function genPayload(ctx: ExecContext, node: string, prompt: string, negative: string, params: SamplingParamsLike, used: Record<string, ResolvedModel> = {}): Record<string, unknown> {
-  if (!params.model) {
+  const model = params.model ? ctx.models.model : undefined;
+  if (!model) {
     throw new UserError('MODEL_NOT_CONFIGURED', `Choose a model in the ${node} node's "Model" param, or set MYSTI_MODELS to a folder with Stable Diffusion checkpoints (.safetensors, .gguf) and restart.`);
   }
-  const model = ctx.resolveModel(params.model, 'sd');
   used.model = model;
   const payload: Record<string, unknown> = {
     prompt,
@@ -130,11 +125,11 @@ export function genPayload(ctx: ExecContext, node: string, prompt: string, negat
     loras: [],
     outDir: ctx.paths.tmp,
   };
-  if (params.vae) payload.vaePath = (used.vae = ctx.resolveModel(params.vae, 'vae')).path;
-  if (params.taesd) payload.taesdPath = (used.taesd = ctx.resolveModel(params.taesd, 'taesd')).path;
+  if (params.vae) payload.vaePath = (used.vae = prepared(ctx, 'vae')).path;
+  if (params.taesd) payload.taesdPath = (used.taesd = prepared(ctx, 'taesd')).path;
   applyStack(ctx, node, model, params, payload, used);
   if (params.loras.length) {
-    const files = params.loras.map((l) => ({ path: (used[`lora:${l.name}`] = ctx.resolveModel(l.name, 'lora')).path, weight: l.weight }));
+    const files = params.loras.map((l) => ({ path: (used[`lora:${l.name}`] = prepared(ctx, `lora:${l.name}`)).path, weight: l.weight }));
     const loraDir = dirname(files[0]!.path);
     payload.loraDir = loraDir;
     payload.loras = files.map((f) => {
@@ -158,7 +153,7 @@ interface WorkerImage {
 
 /**
  * The node's `image` output from a worker result: the first image is the port value; images
- * 1 … N−1 of a batch go in `batch` (each with its own seed in `info.seed`, `info.batchIndex` k). `info` records the lineage (workers/sd/lineage.ts):
+ * 1 … N−1 of a batch go in `batch` (each with its own seed in `info.seed`, `info.batchIndex` k). `info` records the lineage (runtime/exec/lineage.ts):
  * the actual seed, sizes, `engine: {name, version}`, `argv` with portable paths (`<models>/…`,
  * data-folder-relative) and `models` (role → {id, file, sha256, autoV2, identity}) when `lineage`
  * gives the context and the models used.
@@ -166,7 +161,7 @@ interface WorkerImage {
 export function imageFromResult(
   output: Record<string, unknown>,
   extraInfo: Record<string, unknown>,
-  lineage?: { ctx: Pick<ExecContext, 'services' | 'paths'>; models: Record<string, ResolvedModel> },
+  lineage?: { ctx: Pick<ExecContext, 'registry' | 'paths'>; models: Record<string, ResolvedModel> },
 ): NewImage {
   const images = (output.images ?? []) as WorkerImage[];
   const first = images[0];
@@ -187,8 +182,8 @@ export function imageFromResult(
   // as sd.cpp logs them; sdcpp.md §1.1) and downstream nodes run once per image.
   const batch = images.slice(1).map((i) => {
     const { seed: _s, sha256: _h, ...shared } = info;
-    return { kind: 'image' as const, tempPath: i.path, width: i.width, height: i.height, info: { ...shared, ...(i.seed !== undefined ? { seed: i.seed } : {}), sha256: i.sha256, batchIndex: images.indexOf(i) } };
+    return { kind: 'image' as const, tempPath: i.path, sha256: i.sha256, width: i.width, height: i.height, info: { ...shared, ...(i.seed !== undefined ? { seed: i.seed } : {}), sha256: i.sha256, batchIndex: images.indexOf(i) } };
   });
   if (batch.length) info.batchIndex = 0;
-  return { kind: 'image', tempPath: first.path, width: first.width, height: first.height, info, ...(batch.length ? { batch } : {}) };
+  return { kind: 'image', tempPath: first.path, sha256: first.sha256, width: first.width, height: first.height, info, ...(batch.length ? { batch } : {}) };
 }

@@ -60,6 +60,10 @@ export const samplingParams = {
   guidance: p.float(3.5, 0, 30, 0.5, { onlyFor: 'distilledGuidance', label: 'Guidance', description: 'Distilled guidance (--guidance) for Flux-like models; CFG stays 1 for them' }),
   flowShift: p.float(0, 0, 20, 0.5, { onlyFor: 'flow', label: 'Flow shift', description: 'Flow-matching shift (--flow-shift) for SD3, Flux, Wan, Qwen-Image, Z-Image; 0 = the model’s default' }),
   loras: z.array(loraSchema).max(16).default([]).meta({ widget: 'loras', label: 'LoRAs' }),
+  livePreview: p.bool(false, {
+    label: 'Live preview',
+    description: 'Show previews while sampling. Runs this node with sd-cli, which loads the model for every image; off = the resident sd-server (model stays loaded, no previews)',
+  }),
 };
 
 /** Rounds a dimension up to the next multiple of 64 px (sd.cpp aligns sizes; we make it visible). */

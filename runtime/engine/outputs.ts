@@ -15,6 +15,7 @@ import { UnexpectedError } from '../errors';
 import type { Store } from '../store';
 import type { BatchImage, ExecutorImage, ExecutorOutput, ImageValue, PortValue } from './values';
 import type { EngineDeps } from './deps';
+import { writePoint } from '../fs/write-points';
 
 export type NodeOutputs = Map<string, { artifactId: string; value: PortValue }>;
 
@@ -71,7 +72,10 @@ function storeImage(deps: Pick<EngineDeps, 'config'>, v: ExecutorImage, base: Om
     sha = v.sha256;
     abs = path.join(deps.config.paths.artifacts, sha.slice(0, 2), `${sha}.png`);
     if (fs.existsSync(abs)) fs.rmSync(v.tempPath, { force: true });
-    else moveFileDurable(v.tempPath, abs);
+    else {
+      moveFileDurable(v.tempPath, abs);
+      writePoint('artifact.file');
+    }
   } else {
     abs = v.path;
     sha = v.sha256;
@@ -150,6 +154,7 @@ export function persistOutputs(
       const at = Object.fromEntries(Object.entries(ids).map(([port, id]) => [port, batchIds[port]?.[j] ?? id]));
       for (const h of hooks) h(at);
     });
+    writePoint('artifact.rows');
   })();
   return out;
 }

@@ -17,6 +17,7 @@ export * from './core/graph';
 export * from './core/validate';
 export * from './core/topo';
 export * from './core/catalog-json';
+export * from './core/seed';
 export * from './core/app';
 export { SAMPLERS, SCHEDULERS, alignTo64 } from './diffusion/sampling';
 

@@ -43,7 +43,8 @@ export interface GalleryItem {
   negativePrompt: string | null;
   width: number | null;
   height: number | null;
-  seed: number | null;
+  /** Exact decimal seed text (seeds go up to 2^63−1, beyond JSON's exact integers). */
+  seed: string | null;
   steps: number | null;
   cfgScale: number | null;
   sampler: string | null;

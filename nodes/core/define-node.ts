@@ -8,6 +8,7 @@
  * n8n's `INodeTypeDescription`, the per-type version + migrations is InvokeAI's `version=`.
  */
 import { z } from 'zod';
+import { seedParamSchema } from './seed';
 
 /** The value kinds that travel along edges. A connection is legal only between equal port types. */
 export const PORT_TYPES = ['text', 'image', 'tags'] as const;
@@ -159,7 +160,11 @@ export interface UiHints {
   /** Slider/number step. */
   step?: number;
   /** Which registry kind a model picker lists. */
-  modelKind?: 'sd' | 'llm' | 'vae' | 'lora' | 'upscaler' | 'taesd';
+  modelKind?: 'sd' | 'llm' | 'vae' | 'lora' | 'upscaler' | 'taesd' | 'text_encoder';
+  /** For a text-encoder picker: the stack role it fills (nodes/diffusion/families.ts); the list shows files of that role. */
+  encoderRole?: 'clip_l' | 'clip_g' | 't5xxl' | 'llm';
+  /** Show the param only for these model families (nodes/diffusion/families.ts flags), e.g. `distilledGuidance`. */
+  onlyFor?: 'distilledGuidance' | 'flow';
   /** Human labels for enum values. */
   labels?: Record<string, string>;
   label?: string;
@@ -180,17 +185,15 @@ export const p = {
   /** One of a fixed set of strings. */
   choice: <const T extends readonly [string, ...string[]]>(values: T, d: T[number], ui: UiHints = {}) =>
     z.enum(values).default(d as never).meta({ widget: 'select', ...ui }),
-  /** A seed: a non-negative 32-bit integer, or `"random"` (resolved and recorded before hashing). */
-  seed: (ui: UiHints = {}) =>
-    z
-      .union([z.number().int().min(0).max(2 ** 32 - 1), z.literal('random')])
-      .default('random')
-      .meta({ widget: 'seed', ...ui }),
+  /**
+   * A seed: an exact integer 0 … 2^63−1 as a decimal string (a safe-integer number is accepted and
+   * normalised), or `"random"` (resolved and recorded before hashing). See nodes/core/seed.ts.
+   */
+  seed: (ui: UiHints = {}) => seedParamSchema().default('random').meta({ widget: 'seed', ...ui }),
   /** A model reference: registry id or file name relative to a model folder; empty = unset. */
   model: (kind: NonNullable<UiHints['modelKind']>, ui: UiHints = {}) =>
     z.string().max(1024).default('').meta({ widget: 'model', modelKind: kind, ...ui }),
   bool: (d: boolean, ui: UiHints = {}) => z.boolean().default(d).meta({ widget: 'toggle', ...ui }),
 };
 
-/** Largest seed value sd.cpp and llama.cpp both accept as an unsigned 32-bit seed. */
-export const MAX_SEED = 2 ** 32 - 1;
+export { MAX_SEED, MAX_SEED_STRING } from './seed';

@@ -6,9 +6,15 @@
  */
 import { z } from 'zod';
 
-/** The format version this code writes; older versions are migrated, newer refused. */
-export const GRAPH_FORMAT_VERSION = 2;
-// v2 (issue 20) adds the optional per-node `app` block; a v1 document is a valid v2 one.
+/**
+ * The format version this code writes; older versions are migrated, newer refused.
+ * - 1: the first format; seed params were JSON numbers (32-bit).
+ * - 2 (issue 20): adds the optional per-node `app` block; a v1 document is a valid v2 one.
+ * - 3 (issue 13): seed params are exact decimal integer strings 0 … 2^63−1
+ *   (`"89848141647836"`) or `"random"`; a JSON number is still accepted and normalised on load
+ *   (nodes/core/validate.ts, nodes/core/seed.ts), so v1/v2 documents load unchanged otherwise.
+ */
+export const GRAPH_FORMAT_VERSION = 3;
 
 const appLabel = z.string().trim().min(1).max(80);
 
@@ -44,7 +50,9 @@ export const graphNodeSchema = z
     /** Declaration version of the node type the params were written for; absent = 1. */
     version: z.number().int().min(1).optional(),
     position: z.object({ x: z.number(), y: z.number() }).default({ x: 0, y: 0 }),
-    params: z.record(z.string(), z.unknown()).default({}),
+    params: z.record(z.string(), z.unknown()).default({}).meta({
+      description: "The node's params. Seeds (format version 2) are decimal integer strings 0 … 9223372036854775807 (2^63−1) or \"random\"; JSON numbers lose precision above 2^53, so a number is accepted only up to 2^53−1 and normalised to a string on load.",
+    }),
     /**
      * Free-form data the runtime does not interpret: editor notes, group membership, and for a
      * placeholder (a type this build does not know) the original imported node.

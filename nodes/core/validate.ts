@@ -7,6 +7,7 @@
 import type { NodeSpec, PortSpec } from './define-node';
 import { GRAPH_FORMAT_VERSION, graphSchema, type GraphDoc, type GraphNode } from './graph';
 import { topoSort } from './topo';
+import { canonicalSeed } from './seed';
 
 /** Stable problem codes; the editor keys its messages and highlights on them. */
 export type IssueCode =
@@ -69,8 +70,41 @@ export function loadGraph(input: unknown, catalog: Catalog): LoadResult {
   }
   const issues: GraphIssue[] = [];
   const graph = parsed.data;
-  graph.nodes = graph.nodes.map((n) => migrateNode(n, catalog, issues));
+  graph.nodes = graph.nodes.map((n) => normaliseSeeds(migrateNode(n, catalog, issues), catalog));
+  graph.version = GRAPH_FORMAT_VERSION;
   return issues.length ? { ok: false, issues } : { ok: true, graph, issues: [] };
+}
+
+const seedNames = new WeakMap<NodeSpec, string[]>();
+
+/** Names of a spec's seed params (UI hint `widget: 'seed'`), memoized. */
+export function seedParamNames(spec: NodeSpec): string[] {
+  let names = seedNames.get(spec);
+  if (!names) {
+    names = Object.entries(spec.params.shape)
+      .filter(([, s]) => (s as { meta?: () => Record<string, unknown> | undefined }).meta?.()?.widget === 'seed')
+      .map(([n]) => n);
+    seedNames.set(spec, names);
+  }
+  return names;
+}
+
+/**
+ * Graph format 1 → 2: seed params written as JSON numbers become exact decimal strings. Values
+ * that are not valid seeds are left alone, so validateGraph names them.
+ */
+function normaliseSeeds(node: GraphNode, catalog: Catalog): GraphNode {
+  const spec = catalog.get(node.type);
+  if (!spec) return node;
+  let params = node.params;
+  for (const name of seedParamNames(spec)) {
+    const v = params[name];
+    if (typeof v !== 'number' && typeof v !== 'string') continue;
+    if (v === 'random') continue;
+    const s = canonicalSeed(v);
+    if (s !== undefined && s !== v) params = { ...params, [name]: s };
+  }
+  return params === node.params ? node : { ...node, params };
 }
 
 function migrateNode(node: GraphNode, catalog: Catalog, issues: GraphIssue[]): GraphNode {

@@ -6,6 +6,7 @@
  * output's info (`seed`), so an upscaled image still names the seed that made it.
  */
 import sharp from 'sharp';
+import { canonicalSeed } from '../core/seed';
 import { sha256FileAsync } from '../../runtime/fs/hash';
 import { implement, type ResolvedModel } from '../../runtime/engine/executor';
 import { forwardProgress, imageFromResult, imageInput, sdMitigations } from '../../runtime/exec/sd-payload';
@@ -16,7 +17,8 @@ import { needsSdEngine } from '../core/define-node';
 export default implement(upscale, async (ctx, inputs, params) => {
   const image = imageInput(inputs.image, 'Upscale');
   const src = inputs.image?.kind === 'image' ? inputs.image.info : undefined;
-  const carried = typeof src?.seed === 'number' ? { seed: src.seed } : {};
+  const srcSeed = canonicalSeed(src?.seed);
+  const carried = srcSeed !== undefined ? { seed: srcSeed } : {};
   if (!needsSdEngine(upscale.requires, params)) {
     const meta = await sharp(image.path).metadata();
     const width = Math.round(meta.width! * params.scale);

@@ -5,6 +5,7 @@
  * transaction that records the node's artifact, the generation row, its files and its tags.
  */
 import fs from 'node:fs';
+import { canonicalSeed } from '../core/seed';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
@@ -46,7 +47,8 @@ export default implement(save, async (ctx, inputs, params) => {
       // The model may have been moved since; the image is still worth saving.
     }
   }
-  const seed = typeof image.info?.seed === 'number' ? image.info.seed : typeof p.seed === 'number' ? p.seed : undefined;
+  // Exact decimal seed text (nodes/core/seed.ts); numbers from older lineage are accepted.
+  const seed = canonicalSeed(image.info?.seed) ?? canonicalSeed(p.seed);
   const engineVersion = String((image.info?.engine as { version?: string } | undefined)?.version ?? 'unknown');
   const a1111: A1111Info | undefined = prov.generatorType
     ? {
@@ -56,7 +58,7 @@ export default implement(save, async (ctx, inputs, params) => {
         sampler: String(p.sampler ?? 'default'),
         scheduler: String(p.scheduler ?? 'default'),
         cfgScale: Number(p.cfgScale ?? 0),
-        seed: seed ?? 0,
+        seed: seed ?? '0',
         width,
         height,
         ...(modelSha ? { modelHash: autoV2Hash(modelSha) } : {}),

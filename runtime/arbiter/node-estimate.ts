@@ -83,6 +83,10 @@ export function estimateNode(req: { node: PreparedNode }, deps: NodeEstimateDeps
   const files: WeightFile[] = [
     ...(main ? [{ role: 'diffusion' as const, bytes: main.bytes + loraBytes }] : []),
     ...(models.vae ? [{ role: 'vae' as const, bytes: models.vae.bytes }] : []),
+    // Stack text encoders (clipL, clipG, t5xxl, llm; a preset's are merged into them): every file sd.cpp loads.
+    ...Object.entries(models)
+      .filter(([k]) => k === 'clipL' || k === 'clipG' || k === 't5xxl' || k === 'llm')
+      .map(([, m]) => ({ role: 'textEncoder' as const, bytes: m.bytes })),
   ];
   // Which params give the output size etc. is the declaration's to say (NodeSpec.estimateFrom).
   const from = spec.estimateFrom;

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { moveFileDurable } from '../fs/atomic';
 import { UnexpectedError } from '../errors';
 import type { Store } from '../store';
-import type { ExecutorOutput, PortValue } from './values';
+import type { BatchImage, ExecutorImage, ExecutorOutput, ImageValue, PortValue } from './values';
 import type { EngineDeps } from './deps';
 import { writePoint } from '../fs/write-points';
 
@@ -35,10 +35,15 @@ export function loadCachedOutputs(store: Store, key: string, home: string): Node
     const artifactId = a.id;
     if (a.kind === 'image') {
       if (!a.path || !fs.existsSync(absPath(home, a.path))) return forget(store, key);
-      const info = (a.value ?? {}) as { width?: number; height?: number; info?: Record<string, unknown> };
+      const info = (a.value ?? {}) as { width?: number; height?: number; info?: Record<string, unknown>; batch?: (Omit<BatchImage, 'kind'>)[] };
+      const batch: BatchImage[] = [];
+      for (const b of info.batch ?? []) {
+        if (!fs.existsSync(absPath(home, b.path))) return forget(store, key);
+        batch.push({ kind: 'image', artifactId: b.artifactId, path: absPath(home, b.path), sha256: b.sha256, ...(b.width ? { width: b.width } : {}), ...(b.height ? { height: b.height } : {}), ...(b.info ? { info: b.info } : {}) });
+      }
       out.set(port, {
         artifactId,
-        value: { kind: 'image', path: absPath(home, a.path), sha256: a.sha256 ?? '', ...(info.width ? { width: info.width } : {}), ...(info.height ? { height: info.height } : {}), ...(info.info ? { info: info.info } : {}) },
+        value: { kind: 'image', path: absPath(home, a.path), sha256: a.sha256 ?? '', ...(info.width ? { width: info.width } : {}), ...(info.height ? { height: info.height } : {}), ...(info.info ? { info: info.info } : {}), ...(batch.length ? { batch } : {}) },
       });
     } else if (a.kind === 'text') {
       out.set(port, { artifactId, value: { kind: 'text', text: String(a.value?.text ?? '') } });
@@ -54,45 +59,83 @@ function forget(store: Store, key: string): undefined {
   return undefined;
 }
 
-/** Stores a node's result as artifacts (files first, then rows + hooks in one transaction). */
+type Row = Parameters<Store['artifacts']['insertMany']>[0][number];
+type Parents = { port: string; parentId: string }[];
+
+/** Moves one image into the artifact store (or keeps a file already in place) and describes its row. */
+function storeImage(deps: Pick<EngineDeps, 'config'>, v: ExecutorImage, base: Omit<Row, 'kind'>): { row: Row; value: ImageValue } {
+  let abs: string;
+  let sha: string;
+  if ('tempPath' in v) {
+    // The producer's hash (the worker's, for sd.cpp images): hashing again here would block the event loop.
+    if (!/^[0-9a-f]{64}$/.test(v.sha256)) throw new UnexpectedError(`node ${base.nodeId} returned an image on ${base.port} without its sha256`);
+    sha = v.sha256;
+    abs = path.join(deps.config.paths.artifacts, sha.slice(0, 2), `${sha}.png`);
+    if (fs.existsSync(abs)) fs.rmSync(v.tempPath, { force: true });
+    else {
+      moveFileDurable(v.tempPath, abs);
+      writePoint('artifact.file');
+    }
+  } else {
+    abs = v.path;
+    sha = v.sha256;
+  }
+  const rel = path.relative(deps.config.paths.home, abs);
+  const stored = rel.startsWith('..') ? abs : rel;
+  const value = { ...(v.width ? { width: v.width } : {}), ...(v.height ? { height: v.height } : {}), ...(v.info ? { info: v.info } : {}) };
+  return { row: { ...base, kind: 'image', path: stored, sha256: sha, bytes: fs.statSync(abs).size, value }, value: { kind: 'image', path: abs, sha256: sha, ...value } };
+}
+
+/**
+ * The further images of a batch (images 1 … N−1) a node produced, by port, with the lineage and
+ * commit hooks of each (runtime/engine/batch.ts). `parents[j]` / `hooks[j]` belong to image j+1.
+ */
+export interface BatchOutputs {
+  images: Record<string, ExecutorImage[]>;
+  parents: Parents[];
+  hooks: ((ids: Record<string, string>) => void)[][];
+}
+
+/**
+ * Stores a node's result as artifacts (files first, then rows + hooks in one transaction).
+ * Images 1 … N−1 of a batch (`r.batch`, or a NewImage's own `batch`) become artifacts of their
+ * own, listed in image 0's value (`batch`, with their artifact ids) so the port carries N images.
+ */
 export function persistOutputs(
   deps: Pick<EngineDeps, 'store' | 'config'>,
   r: {
     runId: string;
     nodeId: string;
     result: Record<string, ExecutorOutput>;
-    parents: { port: string; parentId: string }[];
+    parents: Parents;
     hooks: ((ids: Record<string, string>) => void)[];
+    batch?: BatchOutputs;
   },
 ): NodeOutputs {
-  const home = deps.config.paths.home;
   const out: NodeOutputs = new Map();
-  const rows: Parameters<Store['artifacts']['insertMany']>[0] = [];
+  const rows: Row[] = [];
+  const batchIds: Record<string, string[]> = {};
   for (const [port, v] of Object.entries(r.result)) {
     const id = randomUUID();
     const base = { id, runId: r.runId, nodeId: r.nodeId, port, parents: r.parents };
     if (v.kind === 'image') {
-      let abs: string;
-      let sha: string;
-      if ('tempPath' in v) {
-        // The producer's hash (the worker's, for sd.cpp images): hashing again here would block the event loop.
-        if (!/^[0-9a-f]{64}$/.test(v.sha256)) throw new UnexpectedError(`node ${r.nodeId} returned an image on ${port} without its sha256`);
-        sha = v.sha256;
-        abs = path.join(deps.config.paths.artifacts, sha.slice(0, 2), `${sha}.png`);
-        if (fs.existsSync(abs)) fs.rmSync(v.tempPath, { force: true });
-        else {
-          moveFileDurable(v.tempPath, abs);
-          writePoint('artifact.file');
-        }
-      } else {
-        abs = v.path;
-        sha = v.sha256;
+      const { row, value } = storeImage(deps, v, base);
+      rows.push(row);
+      const extra = [...('batch' in v && v.batch ? (v.batch as ExecutorImage[]) : []), ...(r.batch?.images[port] ?? [])];
+      if (extra.length) {
+        const ids: string[] = (batchIds[port] = []);
+        value.batch = extra.map((b, j) => {
+          const bid = randomUUID();
+          ids.push(bid);
+          const stored = storeImage(deps, b, { id: bid, runId: r.runId, nodeId: r.nodeId, port, parents: r.batch?.parents[j] ?? r.parents });
+          rows.push(stored.row);
+          const { batch: _b, ...plain } = stored.value;
+          return { ...plain, artifactId: bid };
+        });
+        // The batch list lives in image 0's stored value, so a cache hit restores all N images.
+        (row.value as Record<string, unknown>).batch = value.batch.map((b) => ({ artifactId: b.artifactId, path: rowPath(deps, b.path), sha256: b.sha256, width: b.width, height: b.height, info: b.info }));
       }
-      const rel = path.relative(home, abs);
-      const stored = rel.startsWith('..') ? abs : rel;
-      const value = { ...(v.width ? { width: v.width } : {}), ...(v.height ? { height: v.height } : {}), ...(v.info ? { info: v.info } : {}) };
-      rows.push({ ...base, kind: 'image', path: stored, sha256: sha, bytes: fs.statSync(abs).size, value });
-      out.set(port, { artifactId: id, value: { kind: 'image', path: abs, sha256: sha, ...value } });
+      out.set(port, { artifactId: id, value });
     } else if (v.kind === 'text') {
       rows.push({ ...base, kind: 'text', value: { text: v.text } });
       out.set(port, { artifactId: id, value: v });
@@ -103,20 +146,33 @@ export function persistOutputs(
       throw new UnexpectedError(`node ${r.nodeId} returned an unknown output kind on ${port}`);
     }
   }
-  const ids = Object.fromEntries(rows.map((a) => [a.port, a.id]));
+  const ids = Object.fromEntries([...out].map(([port, o]) => [port, o.artifactId]));
   deps.store.db.transaction(() => {
     deps.store.artifacts.insertMany(rows);
     for (const h of r.hooks) h(ids);
+    r.batch?.hooks.forEach((hooks, j) => {
+      const at = Object.fromEntries(Object.entries(ids).map(([port, id]) => [port, batchIds[port]?.[j] ?? id]));
+      for (const h of hooks) h(at);
+    });
     writePoint('artifact.rows');
   })();
   return out;
+}
+
+/** Path as stored in an artifact row: relative to the data directory when inside it. */
+function rowPath(deps: Pick<EngineDeps, 'config'>, abs: string): string {
+  const rel = path.relative(deps.config.paths.home, abs);
+  return rel.startsWith('..') ? abs : rel;
 }
 
 /** Outputs as events and the API describe them: images by URL, text and tags inline. */
 export function describeOutputs(outputs: Map<string, { artifactId: string; value: PortValue }>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [port, { artifactId, value }] of outputs) {
-    if (value.kind === 'image') out[port] = { kind: 'image', artifactId, url: `/api/artifacts/${artifactId}`, width: value.width, height: value.height, ...(value.info ? { info: value.info } : {}) };
+    if (value.kind === 'image') {
+      const batch = value.batch?.map((b) => ({ artifactId: b.artifactId, url: `/api/artifacts/${b.artifactId}`, width: b.width, height: b.height, ...(b.info ? { info: b.info } : {}) }));
+      out[port] = { kind: 'image', artifactId, url: `/api/artifacts/${artifactId}`, width: value.width, height: value.height, ...(value.info ? { info: value.info } : {}), ...(batch?.length ? { batch } : {}) };
+    }
     else if (value.kind === 'text') out[port] = { kind: 'text', artifactId, text: value.text };
     else out[port] = { kind: 'tags', artifactId, tags: value.tags };
   }

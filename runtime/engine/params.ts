@@ -4,7 +4,7 @@
  * into cache keys.
  */
 import fs from 'node:fs';
-import { randomInt } from 'node:crypto';
+import { randomSeed } from '../../nodes/core/seed';
 import type { NodeSpec } from '../../nodes/core/define-node';
 import type { ResolvedModel } from './executor';
 
@@ -43,7 +43,8 @@ export function fileIdentity(m: ResolvedModel): string {
 export function resolveParams(spec: NodeSpec, raw: Record<string, unknown>): Record<string, unknown> {
   const params = spec.params.parse(raw) as Record<string, unknown>;
   for (const { name } of paramsWithWidget(spec, 'seed')) {
-    if (params[name] === 'random') params[name] = randomInt(0, 2 ** 32 - 1);
+    // Exact 63-bit seeds (nodes/core/seed.ts); decimal text, since JSON numbers stop being exact at 2^53.
+    if (params[name] === 'random') params[name] = randomSeed();
   }
   return params;
 }

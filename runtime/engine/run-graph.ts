@@ -12,11 +12,12 @@ import { MystiError, OperationalError, UserError, toMystiError } from '../errors
 import type { RunRow } from '../store/runs';
 import { cacheKey } from './cache-key';
 import type { Implementation } from './executor';
-import type { PortValue } from './values';
+import type { ExecutorOutput, PortValue } from './values';
 import { loadCachedOutputs, persistOutputs, describeOutputs } from './outputs';
 import { makeContext } from './context';
 import { fileIdentity } from './params';
 import { prepareNode as prepareExecution, type PreparedNode } from '../exec/prepare';
+import { batchSize, executionAt, joinExecutions } from './batch';
 import type { EngineDeps } from './deps';
 import { writePoint } from '../fs/write-points';
 
@@ -255,13 +256,26 @@ async function runNode(
     const memory = { peakBytes: 0 };
     try {
       const nodeAc = AbortSignal.any([runSignal, AbortSignal.timeout(deps.config.nodeTimeoutMs)]);
-      const hooks: ((ids: Record<string, string>) => void)[] = [];
-      const inputArtifacts = Object.fromEntries(parents.map((x) => [x.port, x.parentId]));
-      const ctx = makeContext(deps, run, graph, node.id, prep.node, nodeAc, admission?.mitigations ?? {}, hooks, inputArtifacts, memory);
-      const attempt = () => impl.execute(ctx, inputs, prep.node.params as never);
-      const result = admission?.withRetry ? await admission.withRetry(attempt, ctx) : await attempt();
-      if (runSignal.aborted) throw new OperationalError('CANCELLED', 'cancelled', undefined, 409);
-      outputs = persistOutputs(deps, { runId: run.id, nodeId: node.id, result, parents, hooks });
+      // A batch on an input (N images) runs the node once per image (runtime/engine/batch.ts).
+      const n = batchSize(inputs, node.id);
+      const results: Record<string, ExecutorOutput>[] = [];
+      const hooksOf: ((ids: Record<string, string>) => void)[][] = [];
+      const parentsOf: { port: string; parentId: string }[][] = [];
+      for (let k = 0; k < n; k++) {
+        const at = n === 1 ? { inputs, parents, inputArtifacts: Object.fromEntries(parents.map((x) => [x.port, x.parentId])) } : executionAt(inputs, parents, k);
+        const hooks: ((ids: Record<string, string>) => void)[] = [];
+        const ctx = makeContext(deps, run, graph, node.id, prep.node, nodeAc, admission?.mitigations ?? {}, hooks, at.inputArtifacts, memory);
+        const attempt = () => impl.execute(ctx, at.inputs, prep.node.params as never);
+        results.push(admission?.withRetry ? await admission.withRetry(attempt, ctx) : await attempt());
+        hooksOf.push(hooks);
+        parentsOf.push(at.parents);
+        if (runSignal.aborted) throw new OperationalError('CANCELLED', 'cancelled', undefined, 409);
+      }
+      if (n === 1) outputs = persistOutputs(deps, { runId: run.id, nodeId: node.id, result: results[0]!, parents, hooks: hooksOf[0]! });
+      else {
+        const joined = joinExecutions(results, parentsOf, hooksOf);
+        outputs = persistOutputs(deps, { runId: run.id, nodeId: node.id, result: joined.result, parents, hooks: hooksOf[0]!, batch: joined });
+      }
       admission?.release(memory.peakBytes ? memory : undefined);
     } catch (err) {
       admission?.release(memory.peakBytes ? memory : undefined);

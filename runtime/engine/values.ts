@@ -18,7 +18,16 @@ export interface ImageValue {
   height?: number;
   /** Generation parameters that made it (seed actually used, size, …), for metadata and lineage. */
   info?: Record<string, unknown>;
+  /**
+   * The other images of a batch (image 1 … N−1; this value is image 0), each its own artifact.
+   * A port carrying a batch carries N images: downstream nodes run once per image
+   * (runtime/engine/batch.ts).
+   */
+  batch?: BatchImage[];
 }
+
+/** One further image of a batch: an image value with its own artifact id. */
+export type BatchImage = Omit<ImageValue, 'batch'> & { artifactId: string };
 
 /** One tag as produced by the tag node (issue 3): normalized name, taxonomy category, 0..1. */
 export interface TagItem {
@@ -37,7 +46,8 @@ export type PortValue = TextValue | ImageValue | TagsValue;
 /**
  * What an executor returns for an image port before the runtime stores it: a file it wrote in
  * the temp area (`ctx.tempPath()`); the runtime hashes it, moves it into the artifact store and
- * records the artifact row with its lineage. `batch` holds extra images of a batch.
+ * records the artifact row with its lineage. `batch` holds images 1 … N−1 of a batch, each
+ * stored as its own artifact.
  */
 export interface NewImage {
   kind: 'image';
@@ -50,6 +60,10 @@ export interface NewImage {
   width?: number;
   height?: number;
   info?: Record<string, unknown>;
+  batch?: Omit<NewImage, 'batch'>[];
 }
+
+/** An image as an executor returns it: a new temp file, or a file already in place. */
+export type ExecutorImage = Omit<NewImage, 'batch'> | Omit<ImageValue, 'batch'>;
 
 export type ExecutorOutput = TextValue | TagsValue | NewImage | ImageValue;

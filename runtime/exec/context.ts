@@ -20,6 +20,10 @@ export interface ResolvedModel {
   bytes: number;
   /** Identity for cache keys: `sha256` when known, else `size:mtimeMs`. */
   identity: string;
+  /** Registry family (family.ts: `sd1`, `flux`, `clip-l`, `t5`, `qwen3`, …) when known. */
+  family?: string | null;
+  /** What the file holds (family.ts component: `checkpoint`, `diffusion_model`, `text_encoder`, …). */
+  component?: string | null;
 }
 
 /** Lineage lookups over recorded artifacts (runtime/library/provenance.ts). */

@@ -8,6 +8,7 @@ import { UserError, UnexpectedError } from '../errors';
 import type { ProgressMsg } from '../../workers/protocol/messages';
 import { mergeLlmConfig, type LlmConfig } from '../llm/defaults';
 import { preparedModel } from './models';
+import { canonicalSeed, seedToUint32 } from '../../nodes/core/seed';
 
 /**
  * The GGUF file of the node's `model` param, as preparation resolved it (`ctx.models.model`).
@@ -51,10 +52,15 @@ export function forwardLlmProgress(ctx: ExecContext, o: { withText: boolean }): 
   });
 }
 
-/** The runtime resolves `seed: "random"` before execution; anything else here is a bug. */
+/**
+ * The runtime resolves `seed: "random"` before execution; anything else here is a bug. llama.cpp's
+ * sampler seed is 32-bit, so a 64-bit seed is reduced to its low 32 bits (documented, deterministic;
+ * nodes/core/seed.ts `seedToUint32`).
+ */
 export function concreteSeed(seed: unknown): number {
-  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0) {
+  const s = canonicalSeed(seed);
+  if (s === undefined) {
     throw new UnexpectedError(`seed should have been resolved to an integer before execution, got ${JSON.stringify(seed)}`);
   }
-  return seed;
+  return seedToUint32(s);
 }

@@ -10,6 +10,7 @@ import { resolveParams } from '../engine/params';
 import type { ResolvedModel } from './context';
 import { resolveNodeModels, type ModelLookup } from './models';
 import { applyPreset, presetFingerprint, type AppliedPreset, type PresetLookup } from './presets';
+import { encoderRole } from '../../nodes/diffusion/families';
 
 /** A node ready to be admitted and executed. */
 export interface PreparedNode {
@@ -49,7 +50,9 @@ export function prepareNode(spec: NodeSpec, raw: Record<string, unknown>, env: P
  * @throws UserError as prepareNode
  */
 export function prepareParsed(spec: NodeSpec, recorded: Record<string, unknown>, env: PrepareEnv): PreparedNode {
-  const { params, preset } = applyPreset(spec, recorded, env.presets);
+  // A preset's text encoders take the param of their role, read from the registry's family.
+  const roleOf = (ref: string) => encoderRole(env.resolveModel(ref, 'text_encoder').family);
+  const { params, preset } = applyPreset(spec, recorded, env.presets, roleOf);
   const models = resolveNodeModels(spec, params, env.resolveModel);
   const fp = presetFingerprint(preset);
   return { spec, recorded, params, preset, models, ...(fp ? { presetFingerprint: fp } : {}) };

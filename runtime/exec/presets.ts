@@ -12,6 +12,7 @@
 import type { NodeSpec } from '../../nodes/core/define-node';
 import { UserError } from '../errors';
 import type { ImagePreset, LlmPreset, PresetStore } from '../store/presets';
+import type { EncoderRole } from '../../nodes/diffusion/families';
 
 export type PresetKind = 'image' | 'llm';
 
@@ -70,21 +71,34 @@ function mergePresetParams(spec: NodeSpec, params: Record<string, unknown>, defa
  * params unchanged (preset null) when it names none or the node's worker has no preset kind.
  * Image presets (sd worker) bring the diffusion model, the VAE and — when they list any — the
  * LoRAs; LLM presets bring the GGUF model (their context size is read from `preset.value`).
- * Text encoders of an image preset are counted by the arbiter but not passed to sd.cpp yet.
- * @throws UserError PRESET_NOT_FOUND / PRESETS_UNAVAILABLE (findPreset), PRESET_INVALID
+ * An image preset holds a whole stack: each of its text encoders goes into the param of its role
+ * (`roleOf`: the registry's family → role, nodes/diffusion/families.ts; clipL, clipG, t5xxl, llm).
+ * @throws UserError PRESET_NOT_FOUND / PRESETS_UNAVAILABLE (findPreset), PRESET_INVALID (also a
+ *   text encoder of unknown role, or two for one role)
  */
-export function applyPreset(spec: NodeSpec, params: Record<string, unknown>, store: PresetLookup | undefined): { params: Record<string, unknown>; preset: AppliedPreset | null } {
+export function applyPreset(spec: NodeSpec, params: Record<string, unknown>, store: PresetLookup | undefined, roleOf?: (ref: string) => EncoderRole | null): { params: Record<string, unknown>; preset: AppliedPreset | null } {
   const ref = typeof params.preset === 'string' ? params.preset.trim() : '';
   const kind = presetKindFor(spec.worker);
   if (!ref || !kind) return { params, preset: null };
   if (kind === 'image') {
     const value = findPreset(store, 'image', ref);
-    const files = { model: value.diffusionModel, vae: value.vae ?? '', loras: value.loras.length ? value.loras : params.loras };
+    const encoders: Record<string, string> = {};
+    for (const te of value.textEncoders) {
+      const role = roleOf?.(te);
+      if (!role) throw new UserError('PRESET_INVALID', `preset "${value.name}": text encoder "${te}" is not a known CLIP-L, CLIP-G, T5-XXL or LLM encoder`);
+      const param = ROLE_PARAM[role];
+      if (encoders[param]) throw new UserError('PRESET_INVALID', `preset "${value.name}": two text encoders for the ${role} role ("${encoders[param]}", "${te}")`);
+      encoders[param] = te;
+    }
+    const files = { model: value.diffusionModel, vae: value.vae ?? '', loras: value.loras.length ? value.loras : params.loras, ...encoders };
     return { params: mergePresetParams(spec, params, value.params, files, value.name), preset: { kind, value } };
   }
   const value = findPreset(store, 'llm', ref);
   return { params: mergePresetParams(spec, params, value.params, { model: value.model }, value.name), preset: { kind, value } };
 }
+
+/** Stack param of each text-encoder role (nodes/diffusion/sampling.ts). */
+const ROLE_PARAM: Record<EncoderRole, string> = { clip_l: 'clipL', clip_g: 'clipG', t5xxl: 't5xxl', llm: 'llm' };
 
 /** Cache fingerprint of an applied preset: its content, so editing a preset invalidates cached outputs. */
 export function presetFingerprint(applied: AppliedPreset | null): string | undefined {

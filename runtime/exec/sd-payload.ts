@@ -10,6 +10,7 @@ import type { ProgressMsg } from '../../workers/protocol/messages';
 import { OperationalError, UserError } from '../errors';
 import type { Mitigations } from '../../workers/sd/payload';
 import { lineageModels, modelFolders, portableArgv } from './lineage';
+import { encoderRole, FAMILY_NEEDS, stackProblems, type EncoderRole } from '../../nodes/diffusion/families';
 import { preparedModel as prepared } from './models';
 
 /** The params txt2img and img2img share (nodes/diffusion/sampling.ts). */
@@ -23,12 +24,50 @@ export interface SamplingParamsLike {
   cfgScale: number;
   sampler: string;
   scheduler: string;
-  seed: number | 'random';
+  /** Decimal seed text (nodes/core/seed.ts) or 'random'; a number from older callers is accepted. */
+  seed: string | number | 'random';
   batchCount: number;
   clipSkip: number;
   loras: { name: string; weight: number }[];
+  /** Stack text encoders (registry refs; '' = none). Absent in older callers. */
+  clipL?: string;
+  clipG?: string;
+  t5xxl?: string;
+  llm?: string;
+  guidance?: number;
+  flowShift?: number;
   /** Run with sd-cli for live previews instead of the resident sd-server (issue 12). */
   livePreview?: boolean;
+}
+
+/** The CFG param's declared default: "left at default" for the family-default rule. */
+const CFG_DEFAULT = 7;
+const ENCODER_PARAMS = [['clipL', 'clip_l', 'clipLPath'], ['clipG', 'clip_g', 'clipGPath'], ['t5xxl', 't5xxl', 't5xxlPath'], ['llm', 'llm', 'llmPath']] as const;
+
+/**
+ * Resolves the stack's text encoders and checks the stack against its family's needs
+ * (nodes/diffusion/families.ts), then applies the family-aware params: `--diffusion-model` for a
+ * standalone model, `--guidance` only for distilled-guidance families, `--flow-shift` only for
+ * flow models (0 = auto), and the family's CFG (1 for guidance-distilled) when CFG is left at 7.
+ * @throws UserError STACK_INCOMPLETE ("Flux needs a T5-XXL text encoder and a CLIP-L …")
+ */
+export function applyStack(ctx: ExecContext, node: string, model: ResolvedModel, params: SamplingParamsLike, payload: Record<string, unknown>, used: Record<string, ResolvedModel>): void {
+  const have: Partial<Record<EncoderRole | 'vae', boolean>> = { vae: Boolean(params.vae) };
+  for (const [param, role, key] of ENCODER_PARAMS) {
+    const ref = params[param];
+    if (!ref) continue;
+    const m = (used[role] = prepared(ctx, param));
+    payload[key] = m.path;
+    have[role] = true;
+  }
+  const family = model.family ?? null;
+  const problems = stackProblems({ family, component: model.component ?? null }, have);
+  if (problems.length) throw new UserError('STACK_INCOMPLETE', `${node}: ${problems.map((p) => p.message).join('; ')}`, { family, missing: problems.map((p) => p.field) });
+  if (model.component === 'diffusion_model') payload.modelRole = 'diffusion_model';
+  const needs = family ? FAMILY_NEEDS[family] : undefined;
+  if (needs?.distilledGuidance && params.guidance !== undefined) payload.guidance = params.guidance;
+  if (needs?.flow && params.flowShift) payload.flowShift = params.flowShift;
+  if (needs?.cfgScale !== undefined && params.cfgScale === CFG_DEFAULT) payload.cfgScale = needs.cfgScale;
 }
 
 /** Text of a text input, '' for an absent optional one. @throws UserError INPUT_MISSING when required and absent. */
@@ -82,7 +121,7 @@ export function genPayload(ctx: ExecContext, node: string, prompt: string, negat
     cfgScale: params.cfgScale,
     sampler: params.sampler,
     scheduler: params.scheduler,
-    seed: params.seed === 'random' ? -1 : params.seed,
+    seed: params.seed === 'random' ? '-1' : String(params.seed),
     batchCount: params.batchCount,
     clipSkip: params.clipSkip,
     loras: [],
@@ -91,6 +130,7 @@ export function genPayload(ctx: ExecContext, node: string, prompt: string, negat
   };
   if (params.vae) payload.vaePath = (used.vae = prepared(ctx, 'vae')).path;
   if (params.taesd) payload.taesdPath = (used.taesd = prepared(ctx, 'taesd')).path;
+  applyStack(ctx, node, model, params, payload, used);
   if (params.loras.length) {
     const files = params.loras.map((l) => ({ path: (used[`lora:${l.name}`] = prepared(ctx, `lora:${l.name}`)).path, weight: l.weight }));
     const loraDir = dirname(files[0]!.path);
@@ -111,12 +151,12 @@ interface WorkerImage {
   sha256: string;
   width: number;
   height: number;
-  seed?: number;
+  seed?: string;
 }
 
 /**
- * The node's `image` output from a worker result: the first image is the port value; the others
- * of a batch go in `info.batch` (paths + seeds). `info` records the lineage (runtime/exec/lineage.ts):
+ * The node's `image` output from a worker result: the first image is the port value; images
+ * 1 … N−1 of a batch go in `batch` (each with its own seed in `info.seed`, `info.batchIndex` k). `info` records the lineage (runtime/exec/lineage.ts):
  * the actual seed, sizes, `engine: {name, version}`, `argv` with portable paths (`<models>/…`,
  * data-folder-relative) and `models` (role → {id, file, sha256, autoV2, identity}) when `lineage`
  * gives the context and the models used.
@@ -148,6 +188,12 @@ export function imageFromResult(
     const lora = Array.isArray(server.body?.lora) ? (server.body.lora as { path: string }[]).map((l) => ({ ...l, path: port(l.path) })) : undefined;
     info.server = { argv: server.argv.map(port), body: { ...server.body, ...(lora ? { lora } : {}) }, ...(server.started ? { started: server.started } : {}) };
   }
-  if (images.length > 1) info.batch = images.slice(1).map((i) => ({ path: i.path, sha256: i.sha256, seed: i.seed, width: i.width, height: i.height }));
-  return { kind: 'image', tempPath: first.path, sha256: first.sha256, width: first.width, height: first.height, info };
+  // Every image of a batch is kept: images 1 … N−1 become artifacts of their own (seed base+k each,
+  // as sd.cpp logs them; sdcpp.md §1.1) and downstream nodes run once per image.
+  const batch = images.slice(1).map((i) => {
+    const { seed: _s, sha256: _h, ...shared } = info;
+    return { kind: 'image' as const, tempPath: i.path, sha256: i.sha256, width: i.width, height: i.height, info: { ...shared, ...(i.seed !== undefined ? { seed: i.seed } : {}), sha256: i.sha256, batchIndex: images.indexOf(i) } };
+  });
+  if (batch.length) info.batchIndex = 0;
+  return { kind: 'image', tempPath: first.path, sha256: first.sha256, width: first.width, height: first.height, info, ...(batch.length ? { batch } : {}) };
 }

@@ -4,6 +4,7 @@
  */
 import { parseA1111Parameters, parseHashList, parseSize } from '../png/a1111';
 import { int, num, seedOf, type ImportResult } from './build';
+import { encoderParamOf } from './comfyui-map';
 import { linearGraph } from './linear';
 import { mapA1111Sampler } from './samplers';
 
@@ -26,7 +27,18 @@ export function importA1111(text: string): ImportResult {
     seed: seedOf(p.Seed, (m) => warnings.push(m)), batchCount: undefined,
     clipSkip: clipSkip !== undefined && clipSkip > 1 ? clipSkip : undefined,
   };
-  const known = new Set(['Steps', 'Sampler', 'Schedule type', 'CFG scale', 'Seed', 'Size', 'Model', 'Model hash', 'Version',
+  // Forge names a Flux/SD3 stack's separate files as `Module 1: ae, Module 2: clip_l, Module 3: t5xxl_fp16`
+  // (no extension) and the distilled guidance as `Distilled CFG Scale`.
+  const withExt = (f: string) => (/\.(safetensors|gguf|sft|ckpt|pt|pth|bin)$/i.test(f) ? f : `${f}.safetensors`);
+  for (const k of Object.keys(p).filter((x) => /^Module \d+$/.test(x))) {
+    const file = p[k]!;
+    const param = encoderParamOf(file) ?? (/(^|[^a-z])(ae|vae)([^a-z]|$)/i.test(file) ? 'vae' : undefined);
+    if (param) params[param] = withExt(file);
+    else warnings.push(`Forge ${k}: ${file} is not a recognisable text encoder or VAE; choose it in the node's fields`);
+  }
+  const distilled = num(p['Distilled CFG Scale']);
+  if (distilled !== undefined) params.guidance = distilled;
+  const known = new Set(['Distilled CFG Scale', ...Object.keys(p).filter((x) => /^Module \d+$/.test(x)), 'Steps', 'Sampler', 'Schedule type', 'CFG scale', 'Seed', 'Size', 'Model', 'Model hash', 'Version',
     'Hires upscale', 'Hires steps', 'Hires upscaler', 'Denoising strength', 'Lora hashes', 'TI hashes', 'Clip skip', 'Hashes']);
   const unmapped = Object.keys(p).filter((k) => !known.has(k));
   if (unmapped.length) warnings.push(`A1111 settings without a MystiCanvas equivalent were not applied: ${unmapped.join(', ')}`);

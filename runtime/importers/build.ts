@@ -8,6 +8,7 @@ import { GRAPH_FORMAT_VERSION, type GraphDoc, type GraphEdge, type GraphNode } f
 import { loadGraph } from '../../nodes/core/validate';
 import { topoSort } from '../../nodes/core/topo';
 import { UserError } from '../errors';
+import { mapForeignSeed } from '../../nodes/core/seed';
 
 /** What every importer returns. */
 export interface ImportResult {
@@ -17,8 +18,6 @@ export interface ImportResult {
 }
 
 export type Position = { x: number; y: number };
-
-const MAX_SEED = 2 ** 32 - 1;
 
 /**
  * Accumulates one imported graph: nodes with unique ids and schema-checked params, deduplicated
@@ -158,18 +157,12 @@ export function str(v: unknown): string | undefined {
 }
 
 /**
- * Maps a source seed onto our unsigned 32-bit seed. Negative (A1111's -1) means random; bigger
- * seeds (ComfyUI uses 64-bit) are reduced modulo 2^32 with a warning, since sd.cpp takes 32 bits.
+ * Maps a source seed onto ours, exactly (nodes/core/seed.ts `mapForeignSeed`): 0 … 2^63−1 kept as
+ * decimal text; negative (A1111's -1) = random; above 2^63−1 (ComfyUI allows 2^64−1) → seed mod 2^63
+ * with a warning. Big JSON numbers must reach here as strings ({@link parseJsonLossless}).
  */
-export function seedOf(v: unknown, warn: (m: string) => void): number | 'random' | undefined {
-  const n = num(v);
-  if (n === undefined) return undefined;
-  if (n < 0) return 'random';
-  const i = Math.floor(n);
-  if (i <= MAX_SEED) return i;
-  const reduced = Number(BigInt(Math.min(i, Number.MAX_SAFE_INTEGER)) % 4294967296n);
-  warn(`seed ${i} is larger than stable-diffusion.cpp's 32-bit seed; using ${reduced} (seed mod 2^32), so the image will differ from the original`);
-  return reduced;
+export function seedOf(v: unknown, warn: (m: string) => void): string | 'random' | undefined {
+  return mapForeignSeed(v, warn);
 }
 
 /** Model file name without folders (ComfyUI names may contain `subdir/`); empty → undefined. */

@@ -10,7 +10,9 @@ import { GraphBuilder, int, modelName, num, seedOf, str, type ImportResult } fro
 import { Ref, type IrGraph, type IrNode } from './comfyui-ir';
 import { mapComfySampler } from './samplers';
 
-const SAMPLERS = new Set(['KSampler', 'KSamplerAdvanced']);
+const SAMPLERS = new Set(['KSampler', 'KSamplerAdvanced', 'SamplerCustomAdvanced']);
+const CLIP_LOADERS = new Set(['CLIPLoader', 'DualCLIPLoader', 'TripleCLIPLoader', 'QuadrupleCLIPLoader']);
+const FLOW_SHIFT = new Set(['ModelSamplingSD3', 'ModelSamplingAuraFlow']);
 const MODEL_LOADERS: Record<string, string> = {
   CheckpointLoaderSimple: 'ckpt_name', CheckpointLoader: 'ckpt_name', 'CheckpointLoader|pysssss': 'ckpt_name',
   UNETLoader: 'unet_name', UnetLoaderGGUF: 'unet_name',
@@ -20,9 +22,24 @@ const PLUMBING = new Set(['Reroute', 'PrimitiveNode', '$subgraph', 'PrimitiveStr
 /** Nodes that only feed a mapped node and are represented by it (never placeholders on their own). */
 const FOLDABLE = new Set([
   ...Object.keys(MODEL_LOADERS), ...LORA_LOADERS, 'CLIPTextEncode', 'CLIPTextEncodeSDXL', 'ConditioningZeroOut',
-  'EmptyLatentImage', 'EmptySD3LatentImage', 'VAEDecode', 'VAEEncode', 'VAELoader', 'CLIPLoader', 'DualCLIPLoader',
-  'CLIPSetLastLayer', 'UpscaleModelLoader',
+  'EmptyLatentImage', 'EmptySD3LatentImage', 'EmptyHunyuanLatentVideo', 'VAEDecode', 'VAEEncode', 'VAELoader', ...CLIP_LOADERS,
+  'CLIPSetLastLayer', 'UpscaleModelLoader', 'RandomNoise', 'KSamplerSelect', 'BasicScheduler', 'FluxGuidance', 'BasicGuider',
+  'CFGGuider', 'ModelSamplingFlux', ...FLOW_SHIFT,
 ]);
+
+/**
+ * The stack role of a ComfyUI text-encoder file, from its name (the registry is not consulted at
+ * import; validation with the files present checks the real family). ComfyUI's own names:
+ * clip_l, clip_g, t5xxl_fp16 / t5xxl_fp8_e4m3fn, umt5_xxl, qwen_3_4b, qwen_2.5_vl_7b, llama_3.1_8b, mistral_3_small.
+ */
+export function encoderParamOf(file: string): 'clipL' | 'clipG' | 't5xxl' | 'llm' | undefined {
+  const f = file.toLowerCase();
+  if (/clip[_-]?l\b|clip_l|vit-l/.test(f)) return 'clipL';
+  if (/clip[_-]?g\b|clip_g|vit-bigg/.test(f)) return 'clipG';
+  if (/t5|umt5/.test(f)) return 't5xxl';
+  if (/qwen|llama|mistral|gemma/.test(f)) return 'llm';
+  return undefined;
+}
 
 interface Out { id: string; handle: string }
 
@@ -93,6 +110,19 @@ class Mapper {
         cur = n.inputs.model;
         continue;
       }
+      if (FLOW_SHIFT.has(n.classType)) {
+        const shift = num(this.literal(n.inputs.shift));
+        if (shift !== undefined) this.extra.flowShift = shift;
+        cur = n.inputs.model;
+        continue;
+      }
+      if (n.classType === 'ModelSamplingFlux') {
+        // sd.cpp derives Flux's resolution-dependent shift itself (base 0.5, max 1.15 as ComfyUI's defaults).
+        const max = num(this.literal(n.inputs.max_shift)), base = num(this.literal(n.inputs.base_shift));
+        if ((max !== undefined && max !== 1.15) || (base !== undefined && base !== 0.5)) this.b.warn(`ComfyUI node ${n.id} (ModelSamplingFlux) sets max_shift ${max} / base_shift ${base}; sd.cpp uses Flux's default shift`);
+        cur = n.inputs.model;
+        continue;
+      }
       if (n.inputs.model instanceof Ref) {
         this.b.warn(`ComfyUI node ${n.id} (${n.classType}) changes the model before sampling; MystiCanvas has no equivalent, so it was left out`);
         cur = n.inputs.model;
@@ -132,6 +162,13 @@ class Mapper {
         this.out.set(n.id, { id, handle: 'text' });
         return id;
       }
+      if (n.classType === 'FluxGuidance') {
+        absorbed.push(n.id);
+        const g = num(this.literal(n.inputs.guidance));
+        if (g !== undefined) this.extra.guidance = g;
+        cur = n.inputs.conditioning;
+        continue;
+      }
       const next = n.inputs.conditioning ?? n.inputs.conditioning_1 ?? n.inputs[role];
       if (next instanceof Ref) {
         this.b.warn(`ComfyUI node ${n.id} (${n.classType}) sits between the ${role} prompt and the sampler; it was not applied`);
@@ -156,9 +193,14 @@ class Mapper {
       } else if (n.classType === 'LoraLoader') {
         cur = n.inputs.clip;
       } else {
-        if (n.classType === 'CLIPLoader' || n.classType === 'DualCLIPLoader') {
-          const names = [n.inputs.clip_name, n.inputs.clip_name1, n.inputs.clip_name2].map((v) => this.literal(v)).filter((v) => typeof v === 'string');
-          this.b.warn(`ComfyUI node ${n.id} (${n.classType}) loads the text encoder ${names.join(' + ')} separately; set it in the model's preset (txt2img has no text-encoder param)`);
+        if (CLIP_LOADERS.has(n.classType)) {
+          // Split text encoders become the stack's role params (clipL, clipG, t5xxl, llm).
+          const names = [n.inputs.clip_name, n.inputs.clip_name1, n.inputs.clip_name2, n.inputs.clip_name3, n.inputs.clip_name4].map((v) => this.literal(v)).filter((v): v is string => typeof v === 'string' && v !== '');
+          for (const file of names) {
+            const param = encoderParamOf(file);
+            if (param) this.extra[param] = file;
+            else this.b.warn(`ComfyUI node ${n.id} (${n.classType}) loads the text encoder ${file}, whose role (CLIP-L, CLIP-G, T5-XXL or LLM) its name does not tell; choose it in the node's text encoder fields`);
+          }
         }
         return;
       }
@@ -166,8 +208,39 @@ class Mapper {
   }
 
   /** Maps one sampler (and what feeds it) to txt2img or img2img. */
-  private mapSampler(s: IrNode): void {
+  /** Stack files and family params found while tracing the current sampler. */
+  private extra: Record<string, unknown> = {};
+
+  /**
+   * SamplerCustomAdvanced's parts (RandomNoise, BasicGuider/CFGGuider, KSamplerSelect,
+   * BasicScheduler) folded into KSampler-shaped inputs, so one mapping serves both.
+   */
+  private customAsKSampler(s: IrNode, absorbed: string[]): IrNode {
+    const noise = this.nodeOf(s.inputs.noise);
+    const guider = this.nodeOf(s.inputs.guider);
+    const sampler = this.nodeOf(s.inputs.sampler);
+    const sigmas = this.nodeOf(s.inputs.sigmas);
+    for (const n of [noise, guider, sampler, sigmas]) if (n) absorbed.push(n.id);
+    const inputs: Record<string, unknown> = { latent_image: s.inputs.latent_image };
+    if (noise?.classType === 'RandomNoise') inputs.seed = noise.inputs.noise_seed;
+    else if (noise) this.b.warn(`ComfyUI node ${noise.id} (${noise.classType}) makes the noise; MystiCanvas uses a seed, left at random`);
+    if (guider?.classType === 'BasicGuider') {
+      inputs.model = guider.inputs.model;
+      inputs.positive = guider.inputs.conditioning;
+      inputs.cfg = 1; // BasicGuider samples without CFG.
+    } else if (guider?.classType === 'CFGGuider') {
+      Object.assign(inputs, { model: guider.inputs.model, positive: guider.inputs.positive, negative: guider.inputs.negative, cfg: guider.inputs.cfg });
+    } else if (guider) this.b.warn(`ComfyUI node ${guider.id} (${guider.classType}) guides the sampler; MystiCanvas cannot map it`);
+    if (sampler?.classType === 'KSamplerSelect') inputs.sampler_name = sampler.inputs.sampler_name;
+    if (sigmas?.classType === 'BasicScheduler') Object.assign(inputs, { scheduler: sigmas.inputs.scheduler, steps: sigmas.inputs.steps, denoise: sigmas.inputs.denoise });
+    else if (sigmas) this.b.warn(`ComfyUI node ${sigmas.id} (${sigmas.classType}) makes the sigmas; MystiCanvas uses steps + scheduler, left at their defaults`);
+    return { ...s, inputs };
+  }
+
+  private mapSampler(orig: IrNode): void {
     const absorbed: string[] = [];
+    this.extra = {};
+    const s = orig.classType === 'SamplerCustomAdvanced' ? this.customAsKSampler(orig, absorbed) : orig;
     const loras: Array<{ name: string; weight: number }> = [];
     const clip: { skip?: number; loras: Array<{ name: string; weight: number }> } = { loras };
     const model = this.traceModel(s.inputs.model, loras, absorbed);
@@ -180,7 +253,7 @@ class Mapper {
     const params: Record<string, unknown> = {
       model, steps, cfgScale: num(this.literal(s.inputs.cfg)), sampler: sm.sampler, scheduler: sm.scheduler,
       seed: seedOf(this.literal(advanced ? s.inputs.noise_seed : s.inputs.seed), (m) => this.b.warn(`ComfyUI node ${s.id}: ${m}`)),
-      clipSkip: clip.skip, loras: dedupe(loras),
+      clipSkip: clip.skip, loras: dedupe(loras), ...this.extra,
     };
     let denoise = num(this.literal(s.inputs.denoise)) ?? 1;
     if (advanced) {

@@ -22,6 +22,8 @@ import { importMysticanvasChunk, importOurGraph, isOurGraph } from './mysticanva
 import { importSdcpp, isSdcppParameters } from './sdcpp';
 import { importSwarm, isSwarmParams } from './swarmui';
 import { importGenericJson } from './generic-json';
+import { canonicalSeed } from '../../nodes/core/seed';
+import { parseJsonLossless } from './json';
 import { isGenerator, isOutput } from '../../nodes/index';
 
 export type ImportSource = 'mysticanvas' | 'comfyui-ui' | 'comfyui-api' | 'a1111' | 'sdcpp' | 'invokeai' | 'swarmui' | 'json';
@@ -46,7 +48,8 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 function parseJson(text: string): unknown {
   if (text.length > MAX_JSON_BYTES) return undefined;
   try {
-    return JSON.parse(text);
+    // Lossless: ComfyUI's 64-bit seeds are JSON numbers above 2^53 (runtime/importers/json.ts).
+    return parseJsonLossless(text);
   } catch {
     return undefined;
   }
@@ -185,7 +188,8 @@ export function importFromChunks(chunks: readonly PngTextChunk[], pngWarnings: r
 export interface GenerationInfo {
   prompt: string | null;
   negativePrompt: string | null;
-  seed: number | null;
+  /** Exact decimal seed text. */
+  seed: string | null;
   /** px */
   width: number | null;
   height: number | null;
@@ -231,7 +235,7 @@ export function generationInfoOf(r: WorkflowImport): GenerationInfo {
   const strOrNull = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
   return {
     prompt: textInto('prompt'), negativePrompt: textInto('negative'),
-    seed: numOrNull(p.seed), width: numOrNull(p.width), height: numOrNull(p.height), steps: numOrNull(p.steps),
+    seed: canonicalSeed(p.seed) ?? null, width: numOrNull(p.width), height: numOrNull(p.height), steps: numOrNull(p.steps),
     cfgScale: numOrNull(p.cfgScale), sampler: strOrNull(p.sampler), scheduler: strOrNull(p.scheduler), model: strOrNull(p.model),
     source: r.source,
   };

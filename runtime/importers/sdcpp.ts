@@ -5,6 +5,7 @@
  */
 import { parseA1111Parameters, parseSize } from '../png/a1111';
 import { int, num, seedOf, str, type ImportResult } from './build';
+import { parseJsonLossless } from './json';
 import { linearGraph } from './linear';
 import { mapSdcppSampler, mapScheduler } from './samplers';
 
@@ -24,7 +25,7 @@ export function importSdcpp(text: string): ImportResult {
   let j: Json = {};
   if (p.SDCPP) {
     try {
-      j = obj(JSON.parse(p.SDCPP));
+      j = obj(parseJsonLossless(p.SDCPP));
     } catch {
       warnings.push('The SDCPP JSON trailer is malformed; used the text fields');
     }

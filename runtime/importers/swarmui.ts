@@ -15,7 +15,8 @@ export function isSwarmParams(v: unknown): v is { sui_image_params: Json } {
 }
 
 const MAPPED = new Set(['prompt', 'negativeprompt', 'model', 'seed', 'steps', 'cfgscale', 'width', 'height', 'sampler', 'scheduler',
-  'clipstopatlayer', 'initimagecreativity', 'swarm_version', 'aspectratio', 'automaticvae', 'vae', 'batchsize', 'images']);
+  'clipstopatlayer', 'initimagecreativity', 'swarm_version', 'aspectratio', 'automaticvae', 'vae', 'batchsize', 'images',
+  't5xxlmodel', 'cliplmodel', 'clipgmodel', 'fluxguidancescale']);
 
 /** Imports SwarmUI's parameters JSON. */
 export function importSwarm(v: { sui_image_params: Json } & Json): ImportResult {
@@ -29,6 +30,8 @@ export function importSwarm(v: { sui_image_params: Json } & Json): ImportResult 
     sampler: sm.sampler, scheduler: sm.scheduler, seed: seedOf(s.seed, (m) => warnings.push(m)),
     clipSkip: clip !== undefined && clip < -1 ? -clip : undefined,
     vae: typeof s.vae === 'string' && s.vae !== 'None' && s.vae !== 'Automatic' ? s.vae : undefined,
+    // A Flux/SD3 stack's separate text encoders and Flux guidance (SwarmUI's T5-XXL / CLIP-L / CLIP-G Model params).
+    t5xxl: str(s.t5xxlmodel), clipL: str(s.cliplmodel), clipG: str(s.clipgmodel), guidance: num(s.fluxguidancescale),
   };
   const unmapped = Object.keys(s).filter((k) => !MAPPED.has(k));
   if (unmapped.length) warnings.push(`SwarmUI settings without a MystiCanvas equivalent were not applied: ${unmapped.join(', ')}`);

@@ -39,7 +39,8 @@ export interface ImageRecord {
   source: LibrarySource;
   prompt: string | null;
   negativePrompt: string | null;
-  seed: number | null;
+  /** Exact decimal seed text. */
+  seed: string | null;
   steps: number | null;
   cfgScale: number | null;
   sampler: string | null;

@@ -28,7 +28,9 @@
  * - TAESD: `decoder.layers.N` / `encoder.layers.N` (madebyollin/taesd); VAE: LDM
  *   `decoder.conv_in` + `encoder.down.` (latent channels = `decoder.conv_in` input channels).
  * - Text encoders: CLIP `text_model.encoder.layers.` (width 768 CLIP-L, 1024 CLIP-H, 1280
- *   CLIP-G), T5 `encoder.block.N.layer.` (T5-XXL when 4096 wide).
+ *   CLIP-G), T5 `encoder.block.N.layer.` (T5-XXL when 4096 wide), decoder-only LLMs
+ *   `model.embed_tokens` + `model.layers.N.self_attn.q_proj` (2560 Qwen3-4B, Qwen2.5-VL with
+ *   `visual.`, 4096 Llama-3.1-8B, 5120 Mistral Small) — their role comes from nodes/diffusion/families.ts.
  * - Textual-inversion embeddings: A1111 `string_to_param.*` / `emb_params`, SDXL `clip_l` + `clip_g`.
  *
  * Shapes are PyTorch order (slowest dimension first); GGUF dims must be reversed before calling.
@@ -136,6 +138,15 @@ function detectTextEncoder(names: string[], byName: Map<string, TensorInfo>): Fa
   if (t5) {
     const w = byName.get(t5)!.shape[1];
     return { family: 't5', component: 'text_encoder', rule: `text encoder: T5 encoder.block keys, ${w} wide`, ...(w === 4096 ? { variant: 'xxl' } : {}) };
+  }
+  // Decoder-only LLMs used as text encoders (Z-Image: Qwen3-4B; Qwen-Image: Qwen2.5-VL-7B;
+  // Flux 2: Mistral Small; HiDream: Llama 3.1 8B), in Hugging Face transformers naming.
+  const embed = byName.get('model.embed_tokens.weight');
+  if (embed && names.some((n) => /^model\.layers\.0\.self_attn\.q_proj\.weight$/.test(n)) && !names.some((n) => n.startsWith(DM))) {
+    const w = embed.shape[1];
+    const vision = names.some((n) => n.startsWith('visual.'));
+    const family = vision ? 'qwen2vl' : w === 2560 ? 'qwen3' : w === 5120 ? 'mistral3' : w === 4096 ? 'llama' : 'llm';
+    return { family, component: 'text_encoder', rule: `text encoder: LLM model.layers + embed_tokens, ${w} wide${vision ? ', vision tower' : ''}` };
   }
   return null;
 }

@@ -161,7 +161,8 @@ export class ModelRegistry {
         403,
       );
     }
-    if (row && row.kind !== kind && row.kind !== 'unknown') {
+    // An LLM (GGUF Qwen3, Mistral, …) is also a valid text encoder for the LLM-conditioned families.
+    if (row && row.kind !== kind && row.kind !== 'unknown' && !(kind === 'text_encoder' && row.kind === 'llm')) {
       throw new UserError('MODEL_WRONG_KIND', `"${ref}" is a ${row.kind} model, this node needs a ${kind} model`, { ref, kind: row.kind, wanted: kind });
     }
     const fresh = row && row.bytes === st.size && row.mtimeMs === Math.trunc(st.mtimeMs);
@@ -170,6 +171,8 @@ export class ModelRegistry {
       path: abs,
       bytes: st.size,
       identity: fresh && row?.sha256 ? `sha256:${row.sha256}` : `${st.size}:${Math.trunc(st.mtimeMs)}`,
+      family: row?.family ?? null,
+      component: typeof row?.metadata?.component === 'string' ? row.metadata.component : null,
     };
   }
 

@@ -21,7 +21,8 @@ export interface A1111Info {
   /** sd.cpp scheduler name; `default` omits `Schedule type`. */
   scheduler: string;
   cfgScale: number;
-  seed: number;
+  /** Exact decimal seed text (a number is accepted from older callers). */
+  seed: string | number;
   width: number;
   height: number;
   /** AutoV2 hash: the first 10 hex digits of the model file's SHA-256 ({@link autoV2Hash}). */

@@ -8,6 +8,7 @@ import { loadGraph, validateGraph, type GraphIssue } from '../../nodes/core/vali
 import { specToJson } from '../../nodes/core/catalog-json';
 import { appInputsToOverrides, appLayout, type AppLayout } from '../../nodes/core/app';
 import { UserError } from '../errors';
+import { stackProblems, type EncoderRole, type StackModel } from '../../nodes/diffusion/families';
 import { resolveNodeModels } from '../exec/models';
 
 /** `{ "g1.steps": 30 }` or `{ g1: { steps: 30 } }`, the CLI's `--set g1.steps=30`. */
@@ -99,13 +100,26 @@ export function checkModelRefs(
     if (!spec) continue;
     // The same resolution a run's node preparation does (runtime/exec/models.ts), model pickers only:
     // LoRA lists are checked when the node is prepared.
-    resolveNodeModels(spec, node.params, resolve, {
+    const models = resolveNodeModels(spec, node.params, resolve, {
       only: 'pickers',
       onIssue: (r, err) => issues.push({ code: err.code, nodeId: node.id, field: r.param, message: `node ${node.id}: ${err.message}` }),
     });
+    // A model stack missing a required text encoder or VAE is refused before the run (issue 13).
+    // With a preset the preset supplies the files; the executor checks that stack.
+    const main = models.model as { family?: string | null; component?: string | null } | undefined;
+    if (main && !node.params.preset) {
+      const have: Partial<Record<EncoderRole | 'vae', boolean>> = { vae: Boolean(models.vae) };
+      for (const [role, param] of Object.entries(ROLE_PARAM)) if (models[param]) have[role as EncoderRole] = true;
+      for (const p of stackProblems({ family: main.family ?? null, component: main.component ?? null }, have)) {
+        issues.push({ code: 'STACK_INCOMPLETE', nodeId: node.id, field: paramOfRole(p.field), message: `node ${node.id}: ${p.message}` });
+      }
+    }
   }
   if (issues.length) throw invalid(issues);
 }
+
+const ROLE_PARAM: Record<EncoderRole | 'vae', string> = { clip_l: 'clipL', clip_g: 'clipG', t5xxl: 't5xxl', llm: 'llm', vae: 'vae' };
+const paramOfRole = (r: EncoderRole | 'vae') => ROLE_PARAM[r];
 
 /** A graph issue as reported in `details.issues`: validation's own codes or a model registry error code. */
 type ReportedIssue = Omit<GraphIssue, 'code'> & { code: string };

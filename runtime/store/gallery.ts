@@ -61,13 +61,13 @@ export function decodeCursor(s: string): Cursor {
   return { t: Number(m[1]), i: Number(m[2]) };
 }
 
-const ITEM_COLUMNS = `g.id, g.uuid, g.created_at, g.prompt, g.negative_prompt, g.width, g.height, g.seed, g.steps, g.cfg_scale,
+const ITEM_COLUMNS = `g.id, g.uuid, g.created_at, g.prompt, g.negative_prompt, g.width, g.height, CAST(g.seed AS TEXT) AS seed, g.steps, g.cfg_scale,
   g.sampler, g.model_id, g.model_name, g.is_favorite, g.deleted_at, g.missing,
   EXISTS (SELECT 1 FROM generation_files tf WHERE tf.generation_id = g.id AND tf.role = 'thumb') AS has_thumb`;
 
 interface RawItem {
   id: number; uuid: string; created_at: number; prompt: string | null; negative_prompt: string | null; width: number | null;
-  height: number | null; seed: number | null; steps: number | null; cfg_scale: number | null; sampler: string | null;
+  height: number | null; seed: string | null; steps: number | null; cfg_scale: number | null; sampler: string | null;
   model_id: string | null; model_name: string | null; is_favorite: number; deleted_at: number | null; missing: number; has_thumb: number;
 }
 

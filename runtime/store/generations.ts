@@ -13,7 +13,8 @@ export interface NewGeneration {
   createdAt: number;
   prompt?: string | null;
   negativePrompt?: string | null;
-  seed?: number | null;
+  /** Exact seed 0 … 2^63−1 as decimal text (a safe-integer number is accepted); stored as INTEGER. */
+  seed?: string | number | null;
   width?: number | null;
   height?: number | null;
   steps?: number | null;
@@ -39,7 +40,8 @@ export interface GenerationRow {
   createdAt: number;
   prompt: string | null;
   negativePrompt: string | null;
-  seed: number | null;
+  /** Exact decimal seed text (INTEGER column read as text: JSON numbers are exact only to 2^53). */
+  seed: string | null;
   width: number | null;
   height: number | null;
   steps: number | null;
@@ -59,7 +61,7 @@ export interface GenerationRow {
 
 interface Raw {
   id: number; uuid: string; artifact_id: string | null; file_path: string; sha256: string | null; created_at: number;
-  prompt: string | null; negative_prompt: string | null; seed: number | null; width: number | null; height: number | null;
+  prompt: string | null; negative_prompt: string | null; seed: number | null; seed_text: string | null; width: number | null; height: number | null;
   steps: number | null; cfg_scale: number | null; sampler: string | null; scheduler: string | null; model_id: string | null;
   model_name: string | null; params_json: string | null; source: string; is_favorite: number; deleted_at: number | null;
   missing: number; run_id: string | null; node_id: string | null;
@@ -68,7 +70,7 @@ interface Raw {
 /** Maps a raw `generations` row (SELECT *) to the API shape. */
 export const toGeneration = (r: Raw): GenerationRow => ({
   id: r.id, uuid: r.uuid, artifactId: r.artifact_id, filePath: r.file_path, sha256: r.sha256, createdAt: r.created_at,
-  prompt: r.prompt, negativePrompt: r.negative_prompt, seed: r.seed, width: r.width, height: r.height, steps: r.steps,
+  prompt: r.prompt, negativePrompt: r.negative_prompt, seed: r.seed_text ?? (r.seed === null || r.seed === undefined ? null : String(r.seed)), width: r.width, height: r.height, steps: r.steps,
   cfgScale: r.cfg_scale, sampler: r.sampler, scheduler: r.scheduler, modelId: r.model_id, modelName: r.model_name,
   params: r.params_json ? JSON.parse(r.params_json) : null, source: r.source, isFavorite: r.is_favorite === 1,
   deletedAt: r.deleted_at, missing: r.missing === 1, runId: r.run_id, nodeId: r.node_id,
@@ -83,9 +85,9 @@ export class GenerationStore {
         VALUES (@uuid, @artifactId, @filePath, @sha256, @createdAt, @prompt, @negativePrompt, @seed, @width, @height, @steps, @cfgScale,
           @sampler, @scheduler, @modelId, @modelName, @params, @workflow, @source, @runId, @nodeId)`),
       file: db.prepare('INSERT OR REPLACE INTO generation_files (generation_id, role, path, bytes) VALUES (?, ?, ?, ?)'),
-      byUuid: db.prepare<[string], Raw>('SELECT * FROM generations WHERE uuid = ?'),
-      byArtifact: db.prepare<[string], Raw>('SELECT * FROM generations WHERE artifact_id = ?'),
-      byRun: db.prepare<[string], Raw>('SELECT * FROM generations WHERE run_id = ? ORDER BY id'),
+      byUuid: db.prepare<[string], Raw>('SELECT *, CAST(seed AS TEXT) AS seed_text FROM generations WHERE uuid = ?'),
+      byArtifact: db.prepare<[string], Raw>('SELECT *, CAST(seed AS TEXT) AS seed_text FROM generations WHERE artifact_id = ?'),
+      byRun: db.prepare<[string], Raw>('SELECT *, CAST(seed AS TEXT) AS seed_text FROM generations WHERE run_id = ? ORDER BY id'),
       files: db.prepare<[number], { role: string; path: string; bytes: number | null }>('SELECT role, path, bytes FROM generation_files WHERE generation_id = ?'),
       // The nearest prompt along lineage: the image itself (by file hash or artifact), then its
       // ancestors breadth-first (artifact_parents), for the Tag node and the auto-tag job (issue 17).
@@ -115,7 +117,7 @@ export class GenerationStore {
       const id = Number(
         this.s.insert.run({
           uuid: g.uuid, artifactId: g.artifactId, filePath: g.filePath, sha256: g.sha256, createdAt: g.createdAt,
-          prompt: g.prompt ?? null, negativePrompt: g.negativePrompt ?? null, seed: g.seed ?? null, width: g.width ?? null,
+          prompt: g.prompt ?? null, negativePrompt: g.negativePrompt ?? null, seed: g.seed === undefined || g.seed === null ? null : BigInt(g.seed), width: g.width ?? null,
           height: g.height ?? null, steps: g.steps ?? null, cfgScale: g.cfgScale ?? null, sampler: g.sampler ?? null,
           scheduler: g.scheduler ?? null, modelId: g.modelId ?? null, modelName: g.modelName ?? null,
           params: g.params ? JSON.stringify(g.params) : null, workflow: g.workflow ? JSON.stringify(g.workflow) : null,

@@ -55,7 +55,7 @@ export class ImportStore {
       relinkGen: db.prepare('UPDATE generations SET file_path = ?, missing = 0 WHERE id = ?'),
       relinkFile: db.prepare(`UPDATE generation_files SET path = ?, bytes = coalesce(?, bytes) WHERE generation_id = ? AND role = 'final'`),
       setMissing: db.prepare('UPDATE generations SET missing = ? WHERE id = ? AND missing <> ?'),
-      record: db.prepare<[number], RawGeneration>('SELECT * FROM generations WHERE id = ?'),
+      record: db.prepare<[number], RawGeneration>('SELECT *, CAST(seed AS TEXT) AS seed_text FROM generations WHERE id = ?'),
     };
   }
 

@@ -83,7 +83,7 @@ describe('gallery API', () => {
     expect(d2).not.toHaveProperty('filePath');
     const d1 = (await t.http.get(`/api/generations/${first.uuid}`)).json;
     expect(d1.lineage.descendants.map((a: any) => a.uuid)).toEqual([second.uuid]);
-    expect(d1.seed).toBe(7);
+    expect(d1.seed).toBe('7');
     expect(d1.hasWorkflow).toBe(true);
     const wf = (await t.http.get(`/api/generations/${first.uuid}/workflow`)).json;
     expect(wf.graph.nodes.map((n: any) => n.id)).toContain('save1');

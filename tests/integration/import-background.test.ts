@@ -70,7 +70,7 @@ describe('background import at start-up', () => {
 
       const lib = new ImportStore(studio.store.db);
       const own = lib.byPath(path.join('outputs', '2025-01-01', 'restored-from-backup.png'));
-      expect(own && lib.record(own.id)).toMatchObject({ source: 'a1111', prompt: 'photo of a duck', seed: 235284042, missing: false });
+      expect(own && lib.record(own.id)).toMatchObject({ source: 'a1111', prompt: 'photo of a duck', seed: '235284042', missing: false });
       const comfy = lib.byPath(path.join(watch, 'ComfyUI_00001_.png'));
       expect(comfy && lib.record(comfy.id)).toMatchObject({ source: 'comfyui', steps: 20, cfgScale: 8 });
       expect(lib.byPath(path.join(watch, 'sub', 'flux.png'))).toBeDefined();

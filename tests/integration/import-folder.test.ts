@@ -59,7 +59,7 @@ describe('importFolder', () => {
 
     const duck = row(path.join(pics, 'a1111_tiny_text.png'))!;
     expect(duck).toMatchObject({
-      source: 'a1111', prompt: 'photo of a duck', negativePrompt: 'monochrome', seed: 235284042, steps: 15, cfgScale: 5,
+      source: 'a1111', prompt: 'photo of a duck', negativePrompt: 'monochrome', seed: '235284042', steps: 15, cfgScale: 5,
       modelName: 'realistic_realisticVisionV20_v20', width: 1, height: 1, missing: false, runId: null,
       filePath: path.join(pics, 'a1111_tiny_text.png'),
     });
@@ -73,10 +73,10 @@ describe('importFolder', () => {
     expect(lora).toMatchObject({ source: 'comfyui', steps: 20, cfgScale: 8, sampler: 'euler', modelName: 'v1-5-pruned-emaonly.ckpt' });
     expect((lora.workflow as { nodes: { type: string }[] }).nodes.map((n) => n.type)).toContain('txt2img');
     expect(row(path.join(pics, 'nested', 'comfyui_z_image_turbo.png'))).toMatchObject({ source: 'comfyui', steps: 9, scheduler: 'simple' });
-    expect(row(path.join(pics, 'a1111_itxt_utf8.png'))).toMatchObject({ source: 'a1111', seed: 3782896554, scheduler: 'karras' });
-    expect(row(path.join(pics, 'invokeai_text.png'))).toMatchObject({ source: 'invokeai', seed: 1860920704, steps: 24, cfgScale: 6 });
-    expect(row(path.join(pics, 'swarmui_params.png'))).toMatchObject({ source: 'swarmui', seed: 2083100758 });
-    expect(row(path.join(pics, 'sdcpp_flux_basic.png'))).toMatchObject({ source: 'sdcpp', seed: 42, steps: 20, negativePrompt: null });
+    expect(row(path.join(pics, 'a1111_itxt_utf8.png'))).toMatchObject({ source: 'a1111', seed: '3782896554', scheduler: 'karras' });
+    expect(row(path.join(pics, 'invokeai_text.png'))).toMatchObject({ source: 'invokeai', seed: '1860920704', steps: 24, cfgScale: 6 });
+    expect(row(path.join(pics, 'swarmui_params.png'))).toMatchObject({ source: 'swarmui', seed: '2083100758' });
+    expect(row(path.join(pics, 'sdcpp_flux_basic.png'))).toMatchObject({ source: 'sdcpp', seed: '42', steps: 20, negativePrompt: null });
     expect(row(path.join(pics, 'no_metadata_pose_input.png'))).toMatchObject({ source: 'unknown', prompt: null, workflow: null, width: 1280, height: 704 });
     expect(row(path.join(pics, 'b_truncated.png'))).toBeUndefined();
   });
@@ -118,7 +118,7 @@ describe('importFolder', () => {
     const bytes = fs.readFileSync(p);
     fs.rmSync(p);
     expect(await importFolder(store, home, { folder: pics })).toMatchObject({ missing: 1, imported: 0, relinked: 0 });
-    expect(lib.record(id)).toMatchObject({ missing: true, source: 'invokeai', seed: 1860920704 });
+    expect(lib.record(id)).toMatchObject({ missing: true, source: 'invokeai', seed: '1860920704' });
     expect(await importFolder(store, home, { folder: pics })).toMatchObject({ missing: 0, imported: 0 });
     fs.writeFileSync(p, bytes);
     expect(await importFolder(store, home, { folder: pics })).toMatchObject({ missing: 0, relinked: 1, imported: 0 });

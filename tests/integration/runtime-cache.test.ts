@@ -61,8 +61,9 @@ describe('output cache', () => {
     const r1 = await s.run(g);
     expect(r1.status).toBe('completed');
     const seed = r1.view.nodes.gen.params.seed;
-    expect(typeof seed).toBe('number');
-    expect(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32).toBe(true);
+    // Random seeds are exact decimal strings 0 … 2^63−1 (nodes/core/seed.ts).
+    expect(seed).toMatch(/^(0|[1-9][0-9]{0,18})$/);
+    expect(BigInt(seed) < 2n ** 63n).toBe(true);
 
     const rr = await s.http.post(`/api/runs/${r1.id}/rerun`);
     expect(rr.status).toBe(202);

@@ -38,8 +38,8 @@ describe('saved PNG metadata', () => {
     const graph = txt2imgChain({ text: 'a heron in the reeds', seed: 'random' }).finalize();
     const r = await s.run(graph);
     expect(r.status).toBe('completed');
-    const seed = (r.view.nodes.gen.params as { seed: number }).seed;
-    expect(Number.isInteger(seed)).toBe(true);
+    const seed = (r.view.nodes.gen.params as { seed: string }).seed;
+    expect(seed).toMatch(/^[0-9]+$/); // exact decimal text (nodes/core/seed.ts)
     const saved = r.view.outputs.find((o: { nodeId: string }) => o.nodeId === 'save') as { path: string };
     const file = path.join(home.home, saved.path);
     const chunks = readPngTextFile(file).chunks;

@@ -113,7 +113,7 @@ describe(`sd through POST /api/runs (${REAL ? 'real sd.cpp' : 'stand-in'})`, () 
 
     // Lineage of the txt2img image: engine version, portable argv, model hash, actual seed.
     expect(genInfo.engine.version).toMatch(/^stable-diffusion\.cpp version /);
-    expect(genInfo.seed).toBe(42);
+    expect(genInfo.seed).toBe('42');
     expect(genInfo.argv).toContain(`<models>/${modelRef}`);
     expect(genInfo.argv).toEqual(expect.arrayContaining(['-s', '42', '--steps', '5', '-W', '128', '-H', '128']));
     for (const a of genInfo.argv as string[]) {
@@ -131,7 +131,7 @@ describe(`sd through POST /api/runs (${REAL ? 'real sd.cpp' : 'stand-in'})`, () 
     expect(genInfo.models.model).toMatchObject({ id: modelRef, file: `<models>/${modelRef}`, sha256: sha(checkpoint), autoV2: sha(checkpoint).slice(0, 10) });
     // The upscaled image names the seed that made it, and its own engine + upscaler hash.
     const upInfo = artifactInfo(outputOf(r.view, 'up').artifactId);
-    expect(upInfo.seed).toBe(42);
+    expect(upInfo.seed).toBe('42');
     if (upscaler) {
       expect(upInfo.models.upscaler.sha256).toBe(sha(upscaler));
       expect(upInfo.argv).toEqual(expect.arrayContaining(['-M', 'upscale', `<models>/${upRef}`]));
@@ -140,7 +140,7 @@ describe(`sd through POST /api/runs (${REAL ? 'real sd.cpp' : 'stand-in'})`, () 
     // The saved PNG's mysticanvas chunk carries the engine version and the actual seed.
     const chunk = readPngTextFile(file).chunks.find((c) => c.keyword === 'mysticanvas');
     const doc = JSON.parse(chunk!.text);
-    expect(doc.params.seed).toBe(42);
+    expect(doc.params.seed).toBe('42');
     expect(doc.engineVersion).toMatch(upscaler ? /^stable-diffusion\.cpp version / : /sharp/);
   }, 120_000);
 

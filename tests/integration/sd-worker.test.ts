@@ -61,8 +61,8 @@ describe('sd worker with the sd-cli stand-in', () => {
     const events: ProgressMsg[] = [];
     const p = job({ width: 100, height: 72, steps: 6 });
     const r = await w.client.call('txt2img', p, { onProgress: (e) => events.push(e) });
-    const [img] = r.output.images as { path: string; sha256: string; width: number; height: number; seed: number }[];
-    expect(img!.seed).toBe(42);
+    const [img] = r.output.images as { path: string; sha256: string; width: number; height: number; seed: string }[];
+    expect(img!.seed).toBe('42'); // exact decimal text
     const meta = await sharp(img!.path).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 128, 128]);
     expect([img!.width, img!.height]).toEqual([128, 128]);
@@ -82,10 +82,10 @@ describe('sd worker with the sd-cli stand-in', () => {
     const sha = (r: typeof a) => (r.output.images as { sha256: string }[])[0]!.sha256;
     expect(sha(a)).toBe(sha(b));
     const rnd = await w.client.call('txt2img', job({ seed: -1, batchCount: 2 }));
-    const imgs = rnd.output.images as { seed: number; path: string }[];
+    const imgs = rnd.output.images as { seed: string; path: string }[];
     expect(imgs).toHaveLength(2);
-    expect(Number.isInteger(imgs[0]!.seed) && imgs[0]!.seed >= 0).toBe(true);
-    expect(imgs[1]!.seed).toBe(imgs[0]!.seed + 1);
+    expect(imgs[0]!.seed).toMatch(/^[0-9]+$/);
+    expect(BigInt(imgs[1]!.seed)).toBe(BigInt(imgs[0]!.seed) + 1n);
     expect(imgs.map((i) => i.path.endsWith('_0.png') || i.path.endsWith('_1.png'))).toEqual([true, true]);
   });
 

@@ -4,6 +4,9 @@
  */
 import { availableParallelism } from 'node:os';
 import type { GenPayload, Mitigations, UpscalePayload } from './payload';
+import { stackModelFlags } from './model-flags';
+
+export { stackModelFlags, type StackFiles } from './model-flags';
 
 /** Rounds a size up to the next multiple of 64 px, as sd.cpp does for SD1/SDXL UNets (sdcpp.md §1.1). */
 export function align64(px: number): number {
@@ -63,9 +66,7 @@ export function mitigationArgs(m: Mitigations | undefined, backendFlag: boolean)
  * Sizes are rounded up to multiples of 64 here so the request sd.cpp sees is the size we report.
  */
 export function buildGenArgv(p: GenPayload, o: ArgvOptions): string[] {
-  const a: string[] = ['-m', p.modelPath];
-  if (p.vaePath) a.push('--vae', p.vaePath);
-  if (p.taesdPath) a.push('--taesd', p.taesdPath);
+  const a: string[] = stackModelFlags(p);
   if (p.loras.length && p.loraDir) a.push('--lora-model-dir', p.loraDir);
   a.push('-p', promptWithLoras(p.prompt, p.loras));
   if (p.negativePrompt) a.push('-n', p.negativePrompt);
@@ -73,6 +74,8 @@ export function buildGenArgv(p: GenPayload, o: ArgvOptions): string[] {
   a.push('--steps', String(p.steps), '--cfg-scale', num(p.cfgScale), '-s', String(p.seed));
   if (p.sampler !== 'default') a.push('--sampling-method', p.sampler);
   if (p.scheduler !== 'default') a.push('--scheduler', p.scheduler);
+  if (p.guidance !== undefined) a.push('--guidance', num(p.guidance));
+  if (p.flowShift !== undefined) a.push('--flow-shift', num(p.flowShift));
   if (p.batchCount > 1) a.push('-b', String(p.batchCount));
   if (p.clipSkip !== -1) a.push('--clip-skip', String(p.clipSkip));
   if (p.initImagePath) a.push('-i', p.initImagePath, '--strength', num(p.strength ?? 0.75));

@@ -26,14 +26,15 @@ import { sha256File } from './hash';
 import { ServerManager } from './server/manager';
 import { resolveServerBinary } from './server/locate';
 import { runOnServer } from './server/run-job';
+import { seedPlus } from '../../nodes/core/seed';
 
-/** One output image. `seed` is the seed sd.cpp actually used (parsed from its log). */
+/** One output image. `seed` is the seed sd.cpp actually used (parsed from its log), exact decimal text. */
 export interface SdImage {
   path: string;
   sha256: string;
   width: number;
   height: number;
-  seed?: number;
+  seed?: string;
 }
 
 /** What is resident for health reports: the model of the job running now, if any. */
@@ -51,7 +52,7 @@ function parse<T extends z.ZodType>(schema: T, payload: unknown): z.infer<T> {
 export { sha256File };
 
 /** Renames sd.cpp's output(s) out of the temp folder and describes them. */
-async function collect(files: string[], dest: (k: number) => string, seeds: (k: number) => number | undefined): Promise<SdImage[]> {
+async function collect(files: string[], dest: (k: number) => string, seeds: (k: number) => string | undefined): Promise<SdImage[]> {
   const images: SdImage[] = [];
   for (let k = 0; k < files.length; k++) {
     const f = files[k]!;
@@ -170,7 +171,7 @@ async function generateCli(p: GenPayload, ctx: JobContext): Promise<{ output: Re
     const images = await collect(
       files,
       (k) => join(p.outDir, n === 1 ? `${jobId}.png` : `${jobId}_${k}.png`),
-      (k) => seeds[k] ?? (p.seed >= 0 ? p.seed + k : undefined),
+      (k) => seeds[k] ?? (p.seed !== '-1' ? seedPlus(p.seed, k) : undefined),
     );
     return {
       output: {

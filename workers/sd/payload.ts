@@ -6,6 +6,7 @@
  */
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { MAX_SEED } from '../../nodes/core/seed';
 
 const absPath = z.string().min(1).refine((p) => isAbsolute(p), 'must be an absolute path');
 
@@ -25,8 +26,19 @@ export const genPayloadSchema = z.object({
   prompt: z.string().max(100_000).default(''),
   negativePrompt: z.string().max(100_000).default(''),
   modelPath: absPath,
+  /** `diffusion_model`: `modelPath` is a standalone diffusion model (`--diffusion-model`). */
+  modelRole: z.enum(['checkpoint', 'diffusion_model']).default('checkpoint'),
+  /** Text encoders of a stack (`--clip_l`, `--clip_g`, `--t5xxl`, `--llm`). */
+  clipLPath: absPath.optional(),
+  clipGPath: absPath.optional(),
+  t5xxlPath: absPath.optional(),
+  llmPath: absPath.optional(),
   vaePath: absPath.optional(),
   taesdPath: absPath.optional(),
+  /** Distilled guidance (`--guidance`), only for Flux-like families. */
+  guidance: z.number().min(0).max(100).optional(),
+  /** Flow shift (`--flow-shift`), only for flow models; absent = sd.cpp's auto. */
+  flowShift: z.number().min(0).max(100).optional(),
   /** Folder for `--lora-model-dir`; LoRA names are looked up there (sdcpp.md §1.5). */
   loraDir: absPath.optional(),
   width: z.number().int().min(1).max(8192),
@@ -35,7 +47,10 @@ export const genPayloadSchema = z.object({
   cfgScale: z.number().min(0).max(100),
   sampler: z.string().min(1).default('default'),
   scheduler: z.string().min(1).default('default'),
-  seed: z.number().int().min(-1).max(2 ** 53),
+  /** Exact decimal seed 0 … 2^63−1, or -1 (random); a safe-integer number is accepted. Output: decimal text. */
+  seed: z
+    .union([z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER), z.string().regex(/^(-1|0|[1-9][0-9]{0,18})$/).refine((s) => BigInt(s) <= MAX_SEED, 'seed above 2^63−1')])
+    .transform((v) => String(v)),
   batchCount: z.number().int().min(1).max(64).default(1),
   clipSkip: z.number().int().min(-1).max(24).default(-1),
   /** `name` is what goes in the tag: a file stem inside `loraDir`, or an absolute path stem. */

@@ -58,8 +58,8 @@ export function parseBar(raw: string): { step: number; steps: number; rate?: num
  * and recent log lines for error mapping.
  */
 export class SdOutputParser {
-  /** Seed of each generated image, in order (the actual seed, also when `-s -1`). */
-  readonly seeds: number[] = [];
+  /** Seed of each generated image, in order, as exact decimal text (the actual seed, also when `-s -1`). */
+  readonly seeds: string[] = [];
   /** `[WARN ]` messages (e.g. `can not found lora X`). */
   readonly warnings: string[] = [];
   /** The last 200 non-bar lines, for error details and exit-0 failure checks. */
@@ -119,7 +119,7 @@ export class SdOutputParser {
     else if (/^sampling using .* method/.test(msg)) this.phase('encoding');
     else if ((m = /target t_enc is (\d+) steps/.exec(msg))) this.samplingTicks = Number(m[1]) + 1;
     else if ((m = /generating image: (\d+)\/(\d+) - seed (-?\d+)/.exec(msg))) {
-      this.seeds.push(Number(m[3]));
+      this.seeds.push(m[3]!); // decimal text: int64 seeds exceed 2^53
       this.phase('sampling');
     } else if (/^decoding \d+ latents/.test(msg)) this.phase('decoding');
     else if (/^upscaling from /.test(msg)) this.phase('upscaling');

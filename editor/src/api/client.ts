@@ -78,6 +78,8 @@ export interface ModelEntry {
   family?: string | null;
   /** The file is gone from disk (kept in the registry for old graphs). */
   missing?: boolean;
+  /** Header facts; `component` says checkpoint / diffusion_model / text_encoder / … (family.ts). */
+  metadata?: { component?: string } | null;
 }
 
 /** A model preset (GET /api/presets/image|llm); nodes refer to it by name. */

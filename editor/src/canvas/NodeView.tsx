@@ -7,13 +7,14 @@
 import { memo, useRef, useState } from 'react';
 import { Handle, Position, useNodeConnections, useStore, type Node, type NodeProps, type ReactFlowState } from '@xyflow/react';
 import type { NodeSpecJson } from '../../../nodes/index';
-import { portColor, useSpec } from '../state/catalog';
+import { portColor, useCatalog, useSpec } from '../state/catalog';
+import { FAMILY_NEEDS, type EncoderRole } from '../../../nodes/diffusion/families';
 import { useNodeRunState } from '../state/runs';
 import { useNodeChecks, useNodeIssues } from '../state/ui';
 import { useGraph } from '../state/graph';
 import type { ParamNodeData } from '../graph/types';
 import { ParamField } from '../widgets/ParamField';
-import { paramEntries, widgetFor } from '../widgets/schema';
+import { paramEntries, widgetFor, type ParamSchema } from '../widgets/schema';
 import { TemplatePicker } from '../widgets/TemplatePicker';
 import { exposeInputPort, setNodeTitle, toggleAppOutput } from '../graph/ops';
 import { RunView } from './RunView';
@@ -40,6 +41,7 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
   const issues = useNodeIssues(id);
   const checks = useNodeChecks(id);
   const compact = useStore(lowDetail);
+  const stack = useStackFamily(typeof data.params?.model === 'string' ? data.params.model : undefined, Boolean(spec?.params && (spec.params as { properties?: Record<string, unknown> }).properties?.clipL));
   if (!spec) return <Placeholder id={id} type={type} data={data} selected={selected} />;
   const fieldIssue = (f: string) => issues.find((i) => i.field === f)?.message;
   const fieldCheck = (f: string) => checks.find((i) => i.field === f)?.message;
@@ -76,9 +78,10 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
         )}
       </header>
       <Ports id={id} spec={spec} fieldIssue={fieldIssue} />
+      {!compact && stack && <div className="mnode-family" data-testid="node-family">{stack.label}</div>}
       {!compact && (
         <div className="mnode-params">
-          {paramEntries(spec.params).map(([name, schema]) => (
+          {paramEntries(spec.params).filter(([name, schema]) => showParam(stack, schema, data.params?.[name])).map(([name, schema]) => (
             <ParamField
               key={name}
               nodeId={id}
@@ -116,6 +119,32 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
     </div>
   );
 });
+
+/** The detected family of a stack node's model (registry family + component), or null. */
+function useStackFamily(ref: string | undefined, isStack: boolean): { family: string | null; component: string | null; label: string } | null {
+  const entry = useCatalog((s) => (isStack && ref ? s.models.find((m) => m.id === ref || m.name === ref) : undefined));
+  if (!isStack || !entry) return null;
+  const family = entry.family ?? null;
+  const component = entry.metadata?.component ?? null;
+  const name = family ? (FAMILY_NEEDS[family]?.label ?? family) : 'unknown family';
+  return { family, component, label: `Detected: ${name}${component === 'diffusion_model' ? ' · standalone diffusion model' : component === 'checkpoint' ? ' · full checkpoint' : ''}` };
+}
+
+/**
+ * Family-aware params (issue 13 §2): guidance / flow shift only for families that use them,
+ * text-encoder pickers only for standalone diffusion models whose family takes that role. A param
+ * with a value stays visible so nothing set is hidden.
+ */
+function showParam(stack: { family: string | null; component: string | null } | null, schema: ParamSchema, value: unknown): boolean {
+  const needs = stack?.family ? FAMILY_NEEDS[stack.family] : undefined;
+  if (schema.onlyFor) return Boolean(needs && needs[schema.onlyFor as 'distilledGuidance' | 'flow']);
+  if (schema.encoderRole) {
+    if (typeof value === 'string' && value) return true;
+    const role = schema.encoderRole as EncoderRole;
+    return stack?.component === 'diffusion_model' && Boolean(needs && (needs.required.includes(role) || needs.optional.includes(role)));
+  }
+  return true;
+}
 
 /**
  * The node's title; double-click to rename it in place (Enter or leaving the field keeps it, Esc

@@ -32,7 +32,18 @@ export function RunView({ run, showText = true, showImages = true }: { run: Node
       {run.status === 'running' && run.preview && <LivePreview src={run.preview} />}
       {images.map(([port, o]) => {
         const src = artifactUrl(o);
-        return src ? <img key={port} className="output-image" src={src} alt={`${port} output`} data-testid="output-image" /> : null;
+        if (!src) return null;
+        // A batch shows all N images as a strip (issue 13 §5).
+        if (!o.batch?.length) return <img key={port} className="output-image" src={src} alt={`${port} output`} data-testid="output-image" />;
+        const all = [o, ...o.batch];
+        return (
+          <div key={port} className="output-strip nowheel" data-testid="output-strip">
+            {all.map((b, k) => {
+              const u = artifactUrl(b);
+              return u ? <img key={k} className="output-image" src={u} alt={`${port} output ${k + 1} of ${all.length}`} data-testid="output-image" /> : null;
+            })}
+          </div>
+        );
       })}
       {Object.entries(run.outputs ?? {})
         .filter(([, o]) => o.kind === 'tags' && Array.isArray(o.tags))

@@ -14,6 +14,8 @@ export interface PortOutput {
   url?: string;
   text?: string;
   tags?: { name: string; category?: string; confidence?: number }[];
+  /** Images 1 … N−1 of a batch (image 0 is this output), from node.completed (runtime/engine/outputs.ts). */
+  batch?: { artifactId: string; url?: string }[];
   /** Image info as the executor reported it (save: `generationUuid`, `file`, `seed`). */
   info?: { generationUuid?: string; [k: string]: unknown };
 }

@@ -1,4 +1,5 @@
 import { useCatalog } from '../state/catalog';
+import { encoderRole } from '../../../nodes/diffusion/families';
 import type { WidgetProps } from './props';
 
 /** Registry kinds (runtime/store/models.ts ModelKind) in the words the picker shows. */
@@ -11,8 +12,13 @@ const KIND_WORD: Record<string, string> = { sd: 'image', llm: 'language', text_e
  */
 export function ModelField({ schema, value, onChange }: WidgetProps) {
   const kind = schema.modelKind;
+  const role = schema.encoderRole as string | undefined;
   const models = useCatalog((s) => s.models);
-  const list = models.filter((m) => !kind || m.kind === kind);
+  // Text-encoder pickers list only files of their role (CLIP-L, CLIP-G, T5-XXL, LLM; families.ts);
+  // a text encoder whose family the header did not tell stays listed so it can still be chosen.
+  const list = models.filter((m) =>
+    role ? (m.kind === 'text_encoder' || m.kind === 'llm') && (encoderRole(m.family) === role || (m.kind === 'text_encoder' && !m.family))
+      : !kind || m.kind === kind);
   const v = typeof value === 'string' ? value : '';
   const known = v === '' || list.some((m) => m.id === v || m.name === v);
   return (

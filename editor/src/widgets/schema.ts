@@ -7,6 +7,10 @@ export interface ParamSchema {
   widget?: string;
   step?: number;
   modelKind?: string;
+  /** Stack role of a text-encoder picker (nodes/diffusion/families.ts). */
+  encoderRole?: string;
+  /** Shown only for families with this flag (`distilledGuidance`, `flow`). */
+  onlyFor?: string;
   presetKind?: string;
   labels?: Record<string, string>;
   label?: string;

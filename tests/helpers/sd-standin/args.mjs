@@ -27,7 +27,7 @@ const OPTIONS = [
   [['-p', '--prompt'], 'prompt', 's'], [['--prompt-file'], 'promptFile', 's'],
   [['-n', '--negative-prompt'], 'negative', 's'], [['--negative-prompt-file'], 'negativeFile', 's'],
   [['-W', '--width'], 'width', 'i'], [['-H', '--height'], 'height', 'i'], [['--steps'], 'steps', 'i'],
-  [['--cfg-scale'], 'cfgScale', 'f'], [['--guidance'], 'guidance', 'f'], [['-s', '--seed'], 'seed', 'i'],
+  [['--cfg-scale'], 'cfgScale', 'f'], [['--guidance'], 'guidance', 'f'], [['--flow-shift'], 'flowShift', 'f'], [['-s', '--seed'], 'seed', 'i'],
   [['--sampling-method'], 'sampler', 'e'], [['--scheduler'], 'scheduler', 'e'], [['-b', '--batch-count'], 'batch', 'i'],
   [['--clip-skip'], 'clipSkip', 'i'], [['-i', '--init-img'], 'initImg', 's'], [['--strength'], 'strength', 'f'],
   [['--mask'], 'mask', 's'], [['--eta'], 'eta', 'f'], [['--sigmas'], 'sigmas', 's'], [['--rng'], 'rng', 's'],
@@ -102,7 +102,8 @@ export async function parseArgs(argv, prog) {
     if (type === 'i') {
       const m = /^\s*[+-]?\d+/.exec(v);
       if (!m) await abortWith('std::invalid_argument', key === 'seed' ? 'stoll' : 'stoi');
-      opts[key] = parseInt(m[0], 10);
+      // sd.cpp parses -s with std::stoll: seeds are exact 64-bit integers (BigInt here).
+      opts[key] = key === 'seed' ? BigInt(m[0].trim()) : parseInt(m[0], 10);
     } else if (type === 'f') {
       const m = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(v);
       if (!m) await abortWith('std::invalid_argument', 'stof');

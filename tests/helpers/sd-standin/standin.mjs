@@ -252,8 +252,8 @@ async function runImgGen(o) {
   const sampler = o.sampler ?? 'euler_a';
   const scheduler = o.scheduler ?? 'discrete';
   const batch = o.batch ?? 1;
-  let seed = o.seed ?? 42;
-  if (seed < 0) seed = Math.floor(Math.random() * 2 ** 31);
+  let seed = BigInt(o.seed ?? 42);
+  if (seed < 0n) seed = BigInt(Math.floor(Math.random() * 2 ** 31));
   info('stable-diffusion.cpp', 3986, `generate_image ${W}x${H}`);
   info('stable-diffusion.cpp', 3051, `sampling using ${SAMPLER_NAMES[sampler] ?? sampler} method`);
   const { clean, found } = extractLoras(prompt, o.loraDir);
@@ -280,10 +280,10 @@ async function runImgGen(o) {
   const previewPath = o.previewPath ?? './preview.png';
   const images = [];
   for (let b = 0; b < batch; b++) {
-    info('stable-diffusion.cpp', 5679, `generating image: ${b + 1}/${batch} - seed ${seed + b}`);
+    info('stable-diffusion.cpp', 5679, `generating image: ${b + 1}/${batch} - seed ${seed + BigInt(b)}`);
     if (b === 0) await loadingBar(386, mb * 0.3);
     if (faults.has('oom')) await oomAbort(145.08);
-    const key = JSON.stringify([seed + b, clean, negative, steps, o.cfgScale ?? 7, sampler, scheduler, o.clipSkip ?? -1, found, basename(modelPath), o.vae ? basename(o.vae) : '', W, H, init ? strength : null]);
+    const key = JSON.stringify([String(seed + BigInt(b)), clean, negative, steps, o.cfgScale ?? 7, sampler, scheduler, o.clipSkip ?? -1, found, basename(modelPath), o.vae ? basename(o.vae) : '', W, H, init ? strength : null]);
     let raw = pattern(key, W, H);
     if (initRaw) raw = blend(initRaw, raw, strength);
     const tSample = now();
@@ -336,7 +336,7 @@ async function runImgGen(o) {
   const meta = (k) => {
     const lines = [prompt];
     if (negative) lines.push(`Negative prompt: ${negative}`);
-    lines.push(`Steps: ${steps}, CFG scale: ${(o.cfgScale ?? 7).toFixed(6)}, Guidance: 3.500000, Eta: inf, Seed: ${seed + k}, Size: ${reqW}x${reqH}, Model: ${basename(modelPath)}, RNG: cuda, Sampler: ${sampler} ${scheduler}${o.clipSkip && o.clipSkip !== -1 ? `, Clip skip: ${o.clipSkip}` : ''}, Version: stable-diffusion.cpp`);
+    lines.push(`Steps: ${steps}, CFG scale: ${(o.cfgScale ?? 7).toFixed(6)}, Guidance: 3.500000, Eta: inf, Seed: ${seed + BigInt(k)}, Size: ${reqW}x${reqH}, Model: ${basename(modelPath)}, RNG: cuda, Sampler: ${sampler} ${scheduler}${o.clipSkip && o.clipSkip !== -1 ? `, Clip skip: ${o.clipSkip}` : ''}, Version: stable-diffusion.cpp`);
     return lines.join('\n');
   };
   return saveAll(images, o, meta);

@@ -38,7 +38,7 @@ describe('prepareNode', () => {
     const node = prepareNode(txt2img, { model: 'node.safetensors', preset: 'Big', steps: 12, seed: 'random' }, { resolveModel: lookup, presets });
     // The node's own params are what is recorded (seed made concrete); the merge is what runs.
     expect(node.recorded).toMatchObject({ model: 'node.safetensors', preset: 'Big', steps: 12, width: 512 });
-    expect(typeof node.recorded.seed).toBe('number');
+    expect(node.recorded.seed).toMatch(/^[0-9]+$/); // exact decimal text (nodes/core/seed.ts)
     expect(node.params).toMatchObject({ model: 'preset.safetensors', vae: 'ae.safetensors', width: 1024, height: 768, steps: 12, seed: node.recorded.seed });
     expect(Object.keys(node.models)).toEqual(['model', 'vae', 'lora:detail.safetensors']);
     expect(resolved).toEqual([{ ref: 'preset.safetensors', kind: 'sd' }, { ref: 'ae.safetensors', kind: 'vae' }, { ref: 'detail.safetensors', kind: 'lora' }]);
@@ -55,7 +55,7 @@ describe('prepareNode', () => {
 
   it('an LLM preset brings the model and the context size; no preset leaves params as they are', () => {
     const node = prepareNode(llmEnhance, { preset: 'l1', seed: 4 }, { resolveModel: lookup, presets });
-    expect(node.params).toMatchObject({ model: 'a.gguf', maxTokens: 9, seed: 4 });
+    expect(node.params).toMatchObject({ model: 'a.gguf', maxTokens: 9, seed: '4' });
     expect(node.models.model).toMatchObject({ id: 'a.gguf' });
     const est = estimateNode({ node }, { facts: () => ({ metadata: null, family: null }) });
     expect(est).toMatchObject({ worker: 'llm', label: 'Chat', contextSize: 512, measuredBytes: 123 });

@@ -37,7 +37,7 @@ describe('ComfyUI UI workflow, v1 links, placeholders, bypass and mute', () => {
     const r = json(wf);
     expect(r.source).toBe('comfyui-ui');
     expect(r.graph.nodes.find((n) => n.id === '4')).toMatchObject({
-      type: 'txt2img', params: { model: 'sd15.safetensors', seed: 7, steps: 12, cfgScale: 6, sampler: 'dpm++2m', scheduler: 'karras', width: 640, height: 448, batchCount: 2, clipSkip: 2 },
+      type: 'txt2img', params: { model: 'sd15.safetensors', seed: '7', steps: 12, cfgScale: 6, sampler: 'dpm++2m', scheduler: 'karras', width: 640, height: 448, batchCount: 2, clipSkip: 2 },
     });
     const ph = r.graph.nodes.find((n) => n.id === '6')!;
     expect(ph).toMatchObject({ type: 'comfyui:FaceDetailerMagic', position: { x: 600, y: 0 }, params: { widgets_values: [0.5, 'auto'] }, data: { placeholder: true, source: 'comfyui' } });
@@ -75,7 +75,7 @@ describe('ComfyUI UI workflow, v1 links, placeholders, bypass and mute', () => {
     const r = json(outer);
     const gen = r.graph.nodes.find((n) => n.type === 'txt2img')!;
     expect(gen.id).toBe('30:3');
-    expect(gen.params).toMatchObject({ model: 'inner.safetensors', seed: 99, steps: 8 });
+    expect(gen.params).toMatchObject({ model: 'inner.safetensors', seed: '99', steps: 8 });
     const edges = r.graph.edges.map((e) => `${e.source}.${e.sourceHandle}->${e.target}.${e.targetHandle}`).sort();
     expect(edges).toEqual(['2.text->30:3.prompt', '30:3.image->4.image']);
     expect(r.warnings.join('\n')).toMatch(/subgraph 30 \(Sampler block\) was expanded/);
@@ -101,7 +101,7 @@ describe('A1111 and sd.cpp specifics', () => {
     const sdcpp = JSON.stringify({ schema: 'sdcpp.image.params/v1', mode: 'img_gen', seed: 7, width: 64, height: 64, prompt: { positive: 'tiny, cat', negative: 'dog' }, sampling: { method: 'euler_a', scheduler: 'discrete', steps: 2, guidance: { txt_cfg: 4.5 } }, models: { model: 'tiny-sdxs-q4_0.gguf' }, clip_skip: 2 });
     const r = text(`tiny, cat\nNegative prompt: dog\nSteps: 2, CFG scale: 4.500000, Guidance: 3.500000, Eta: inf, Seed: 7, Size: 64x64, Model: tiny-sdxs-q4_0.gguf, RNG: cuda, Sampler: euler_a discrete, Clip skip: 2, Version: stable-diffusion.cpp, SDCPP: ${sdcpp}`);
     expect(r.source).toBe('sdcpp');
-    expect(r.graph.nodes.find((n) => n.id === 'generate')!.params).toMatchObject({ model: 'tiny-sdxs-q4_0.gguf', seed: 7, steps: 2, cfgScale: 4.5, sampler: 'euler_a', scheduler: 'discrete', clipSkip: 2, width: 64 });
+    expect(r.graph.nodes.find((n) => n.id === 'generate')!.params).toMatchObject({ model: 'tiny-sdxs-q4_0.gguf', seed: '7', steps: 2, cfgScale: 4.5, sampler: 'euler_a', scheduler: 'discrete', clipSkip: 2, width: 64 });
   });
 });
 

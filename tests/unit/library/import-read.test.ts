@@ -24,7 +24,7 @@ describe('readImageFile on every fixture', () => {
   it('a1111_tiny_text.png: A1111 values, file size 1x1, generation size kept in params', async () => {
     const r = await rec('a1111_tiny_text.png');
     expect(r).toMatchObject({
-      format: 'png', source: 'a1111', prompt: 'photo of a duck', negativePrompt: 'monochrome', seed: 235284042, steps: 15,
+      format: 'png', source: 'a1111', prompt: 'photo of a duck', negativePrompt: 'monochrome', seed: '235284042', steps: 15,
       cfgScale: 5, model: 'realistic_realisticVisionV20_v20', width: 1, height: 1, bytes: 272,
     });
     expect(r.params).toMatchObject({ width: 512, height: 400 });
@@ -36,25 +36,25 @@ describe('readImageFile on every fixture', () => {
 
   it('a1111_itxt_utf8.png: UTF-8 iTXt parameters, Karras scheduler', async () => {
     const r = await rec('a1111_itxt_utf8.png');
-    expect(r).toMatchObject({ source: 'a1111', seed: 3782896554, steps: 20, cfgScale: 7, scheduler: 'karras', model: 'waiIllustriousSDXL_v160', width: 1024, height: 1024 });
+    expect(r).toMatchObject({ source: 'a1111', seed: '3782896554', steps: 20, cfgScale: 7, scheduler: 'karras', model: 'waiIllustriousSDXL_v160', width: 1024, height: 1024 });
     expect(r.prompt).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/); // the Japanese text survived
   });
 
   it('comfyui_lora.png and comfyui_z_image_turbo.png: ComfyUI, graph kept', async () => {
     const lora = await rec('comfyui_lora.png');
-    expect(lora).toMatchObject({ source: 'comfyui', steps: 20, cfgScale: 8, sampler: 'euler', model: 'v1-5-pruned-emaonly.ckpt', seed: 851616030078638 % 2 ** 32 });
+    expect(lora).toMatchObject({ source: 'comfyui', steps: 20, cfgScale: 8, sampler: 'euler', model: 'v1-5-pruned-emaonly.ckpt', seed: '851616030078638' });
     expect(lora.workflow?.nodes.some((n) => n.type === 'txt2img')).toBe(true);
-    expect(lora.warnings.join('\n')).toMatch(/851616030078638/);
+    expect(lora.warnings.join('\n')).not.toMatch(/seed/i);
     const z = await rec('comfyui_z_image_turbo.png');
     expect(z).toMatchObject({ source: 'comfyui', steps: 9, cfgScale: 1, sampler: 'euler', scheduler: 'simple', model: 'z_image_turbo_bf16.safetensors', width: 1024, height: 1024 });
     expect(z.params).toMatchObject({ width: 1024, height: 1024 });
   });
 
   it('invokeai_text.png, swarmui_params.png, sdcpp_flux_basic.png', async () => {
-    expect(await rec('invokeai_text.png')).toMatchObject({ source: 'invokeai', seed: 1860920704, steps: 24, cfgScale: 6 });
-    expect(await rec('swarmui_params.png')).toMatchObject({ source: 'swarmui', seed: 2083100758, model: 'waiIllustriousSDXL_v160' });
+    expect(await rec('invokeai_text.png')).toMatchObject({ source: 'invokeai', seed: '1860920704', steps: 24, cfgScale: 6 });
+    expect(await rec('swarmui_params.png')).toMatchObject({ source: 'swarmui', seed: '2083100758', model: 'waiIllustriousSDXL_v160' });
     const sd = await rec('sdcpp_flux_basic.png');
-    expect(sd).toMatchObject({ source: 'sdcpp', seed: 42, steps: 20, cfgScale: 1, negativePrompt: null, width: 512, height: 512 });
+    expect(sd).toMatchObject({ source: 'sdcpp', seed: '42', steps: 20, cfgScale: 1, negativePrompt: null, width: 512, height: 512 });
     expect(sd.prompt).toMatch(/^a lovely cat holding a sign/);
   });
 
@@ -122,7 +122,7 @@ describe('damaged and other files', () => {
     ], edges: [{ id: 'e1', source: 'p1', sourceHandle: 'text', target: 'g1', targetHandle: 'prompt' }] };
     const meta = { graph, runId: 'r', nodeId: 's1', params: { seed: 7, steps: 4, width: 8, height: 8 }, lineage: [], appVersion: 'x', engineVersion: 'y', modelHashes: {} };
     const plain = await describeImage(insertTextChunks(base, [{ keyword: 'mysticanvas', text: JSON.stringify(meta), chunk: 'iTXt' }]));
-    expect(plain).toMatchObject({ source: 'mysticanvas', prompt: 'a cat', seed: 7, steps: 4, tags: [] });
+    expect(plain).toMatchObject({ source: 'mysticanvas', prompt: 'a cat', seed: '7', steps: 4, tags: [] });
     const tagged = await describeImage(insertTextChunks(base, [{ keyword: 'mysticanvas', text: JSON.stringify({ ...meta, tags: ['cat', { name: 'night' }, 3] }), chunk: 'iTXt' }]));
     expect(!isFailure(tagged) && tagged.tags).toEqual(['cat', 'night']);
   });

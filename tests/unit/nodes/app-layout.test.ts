@@ -24,7 +24,7 @@ describe('appLayout', () => {
     expect(l.fields.map((f) => [f.name, f.group ?? null])).toEqual([
       ['Prompt', null], ['Negative prompt', null], ['Seed', null], ['Width (px)', 'Size'], ['Height (px)', 'Size'], ['Steps', 'Advanced'], ['CFG scale', 'Advanced'],
     ]);
-    expect(l.fields[2]).toMatchObject({ nodeId: 'gen', param: 'seed', value: 42 });
+    expect(l.fields[2]).toMatchObject({ nodeId: 'gen', param: 'seed', value: '42' });
     expect(l.outputs).toEqual([{ nodeId: 'save', name: 'Save image' }]);
   });
 

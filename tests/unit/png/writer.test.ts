@@ -15,7 +15,7 @@ const meta = (text: string): MysticanvasMeta => ({
     format: 'mysticanvas.graph', version: 1, name: 'Round trip',
     nodes: [
       { id: 'p1', type: 'prompt', position: { x: 0, y: 0 }, params: { text } },
-      { id: 'g1', type: 'txt2img', position: { x: 320, y: 0 }, params: { width: 512, height: 512, steps: 20, cfgScale: 7, seed: 42, sampler: 'dpm++2m', scheduler: 'karras' } },
+      { id: 'g1', type: 'txt2img', position: { x: 320, y: 0 }, params: { width: 512, height: 512, steps: 20, cfgScale: 7, seed: '42', sampler: 'dpm++2m', scheduler: 'karras' } },
       { id: 's1', type: 'save', position: { x: 640, y: 0 }, params: { filenamePrefix: 'mysti' } },
     ],
     edges: [

@@ -21,6 +21,7 @@ import type { SdImage } from '../jobs';
 import { sha256File } from '../hash';
 import { buildImgGenBody } from './body';
 import { stackOf } from './flags';
+import { seedPlus } from '../../../nodes/core/seed';
 import type { ServerManager } from './manager';
 import type { ServerChild } from './child';
 
@@ -33,8 +34,16 @@ interface JobStatus {
   error?: { code?: string; message?: string } | null;
 }
 
+/**
+ * JSON for sd-server with the seed as a bare JSON number of its exact digits: seeds are int64
+ * (decimal text here, nodes/core/seed.ts) and a JS number would round them above 2^53.
+ */
+function serverJson(body: unknown): string {
+  return JSON.stringify(body).replace(/"seed":"(-?[0-9]{1,19})"/, '"seed":$1');
+}
+
 async function postJson(child: ServerChild, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const r = await fetch(child.url(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  const r = await fetch(child.url(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : serverJson(body), signal: AbortSignal.timeout(10_000) });
   return { status: r.status, json: (await r.json().catch(() => ({}))) as Record<string, unknown> };
 }
 
@@ -178,7 +187,7 @@ async function runOnce(
         throw new WorkerJobError('ENGINE_FAILED', 'sd-server returned an image that is not a readable PNG');
       }
       await rename(tmp, dest);
-      const seed = seeds[k] ?? (p.seed >= 0 ? p.seed + k : undefined);
+      const seed = seeds[k] ?? (p.seed !== '-1' ? seedPlus(p.seed, k) : undefined);
       images.push({ path: dest, sha256: await sha256File(dest), width: meta.width, height: meta.height!, ...(seed !== undefined ? { seed } : {}) });
     }
     // Reproduce with sd-cli: the same stack flags + job params as one CLI line (no preview, -o placeholder).

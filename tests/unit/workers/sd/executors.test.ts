@@ -49,8 +49,8 @@ function fakeCtx(reply: Record<string, unknown>, mitigations: Record<string, unk
 
 const reply = {
   images: [
-    { path: '/tmp/x.png', sha256: 'a'.repeat(64), width: 128, height: 128, seed: 99 },
-    { path: '/tmp/x_1.png', sha256: 'b'.repeat(64), width: 128, height: 128, seed: 100 },
+    { path: '/tmp/x.png', sha256: 'a'.repeat(64), width: 128, height: 128, seed: '99' },
+    { path: '/tmp/x_1.png', sha256: 'b'.repeat(64), width: 128, height: 128, seed: '100' },
   ],
   engine: { binary: '/bin/sd-cli', name: 'sd-cli', version: 'v' },
   argv: ['-m', 'x'],
@@ -70,12 +70,14 @@ describe('diffusion executors', () => {
     const out = await runExecutor(txt2imgImpl, ctx, { prompt: text('a cat'), negative: text('blurry') }, params);
     const p = calls[0]!.payload;
     expect(calls[0]!.job).toBe('txt2img');
-    expect(p).toMatchObject({ prompt: 'a cat', negativePrompt: 'blurry', modelPath: join(models, 'sd15.gguf'), vaePath: join(models, 'vae.safetensors'), seed: -1, batchCount: 2, outDir: join(root, 'tmp'), mitigations: { vaeTiling: true } });
+    expect(p).toMatchObject({ prompt: 'a cat', negativePrompt: 'blurry', modelPath: join(models, 'sd15.gguf'), vaePath: join(models, 'vae.safetensors'), seed: '-1', batchCount: 2, outDir: join(root, 'tmp'), mitigations: { vaeTiling: true } });
     expect(p.loraDir).toBe(join(models, 'loras'));
     expect(p.loras).toEqual([{ name: 'detail', weight: 0.7 }, { name: join(models, 'other', 'style'), weight: 1 }]);
     const img = out.image as NewImage;
     expect(img).toMatchObject({ kind: 'image', tempPath: '/tmp/x.png', width: 128, height: 128 });
-    expect(img.info).toMatchObject({ seed: 99, engine: { version: 'v' }, batch: [{ path: '/tmp/x_1.png', seed: 100 }] });
+    expect(img.info).toMatchObject({ seed: '99', batchIndex: 0, engine: { version: 'v' } });
+    // Every image of the batch is kept, each with its own seed (base+k).
+    expect(img.batch).toEqual([expect.objectContaining({ kind: 'image', tempPath: '/tmp/x_1.png', info: expect.objectContaining({ seed: '100', batchIndex: 1, sha256: 'b'.repeat(64) }) })]);
     expect(progress).toEqual([{ phase: 'sampling', step: 1, steps: 2 }]);
   });
 
@@ -84,7 +86,7 @@ describe('diffusion executors', () => {
     const params = img2img.params.parse({ model: 'sd15.gguf', seed: 5, strength: 0.4 });
     await expect(runExecutor(img2imgImpl, ctx, { prompt: text('x') }, params)).rejects.toMatchObject({ code: 'INPUT_MISSING' });
     await runExecutor(img2imgImpl, ctx, { prompt: text('x'), image: { kind: 'image', path: '/in.png', sha256: 'c' } }, params);
-    expect(calls[0]!.payload).toMatchObject({ initImagePath: '/in.png', strength: 0.4, seed: 5 });
+    expect(calls[0]!.payload).toMatchObject({ initImagePath: '/in.png', strength: 0.4, seed: '5' });
   });
 
   it('upscale without a model resizes with Lanczos and labels it', async () => {

@@ -51,7 +51,7 @@ describe('SdOutputParser', () => {
     // Feed in awkward chunk sizes: the parser must not depend on chunk boundaries.
     for (let i = 0; i < text.length; i += 7) p.feed(text.slice(i, i + 7));
     p.end();
-    expect(p.seeds).toEqual([1234567]);
+    expect(p.seeds).toEqual(['1234567']);
     expect(events.map((e) => e.phase)).toEqual(['loading', 'encoding', 'loading', 'sampling', 'loading', 'sampling', 'sampling', 'sampling', 'sampling', 'decoding', 'loading']);
     const sampling = events.filter((e) => e.phase === 'sampling' && e.step !== undefined);
     expect(sampling.map((e) => `${e.step}/${e.steps}`)).toEqual(['1/4', '2/4', '3/4', '4/4']);

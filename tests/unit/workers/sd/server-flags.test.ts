@@ -36,7 +36,7 @@ describe('img_gen body', () => {
   it('maps the payload field by field (aligned size, 64-bit seed, defaults left to sd.cpp, no metadata)', async () => {
     const body = await buildImgGenBody(genPayloadSchema.parse({ ...base, negativePrompt: 'blurry', batchCount: 2, clipSkip: 2 }));
     expect(body).toEqual({
-      prompt: 'a lighthouse', negative_prompt: 'blurry', width: 128, height: 64, seed: 89848141647836, batch_count: 2, clip_skip: 2,
+      prompt: 'a lighthouse', negative_prompt: 'blurry', width: 128, height: 64, seed: '89848141647836', batch_count: 2, clip_skip: 2, // seed: exact text; run-job.ts serverJson sends a bare JSON number
       sample_params: { sample_steps: 4, guidance: { txt_cfg: 1.5 } }, output_format: 'png', embed_image_metadata: false,
     });
     const named = await buildImgGenBody(genPayloadSchema.parse({ ...base, sampler: 'euler', scheduler: 'karras', mitigations: { vaeTiling: true } }));

@@ -8,12 +8,13 @@
  */
 import type { GenPayload, Mitigations } from '../payload';
 import { mitigationArgs } from '../argv';
+import { stackModelFlags, type StackFiles } from '../model-flags';
 
-/** Everything sd-server only takes at start-up. Paths are absolute. */
-export interface StackSpec {
-  modelPath: string;
-  vaePath?: string;
-  taesdPath?: string;
+/** Every file of the model stack, by role, as for the CLI (model-flags.ts). */
+const STACK_FILES = ['modelRole', 'clipLPath', 'clipGPath', 't5xxlPath', 'llmPath', 'vaePath', 'taesdPath'] as const;
+
+/** Everything sd-server only takes at start-up: the stack's files (absolute paths) and flags. */
+export interface StackSpec extends StackFiles {
   /** `--lora-model-dir`; also what `GET /sdcpp/v1/capabilities` lists as `loras`. */
   loraDir?: string;
   /** `-t`. */
@@ -24,10 +25,11 @@ export interface StackSpec {
 
 /** The stack of a txt2img/img2img payload. */
 export function stackOf(p: GenPayload, threads: number): StackSpec {
+  const files: Partial<StackFiles> = {};
+  for (const k of STACK_FILES) if (p[k]) (files as Record<string, unknown>)[k] = p[k];
   return {
     modelPath: p.modelPath,
-    ...(p.vaePath ? { vaePath: p.vaePath } : {}),
-    ...(p.taesdPath ? { taesdPath: p.taesdPath } : {}),
+    ...files,
     ...(p.loraDir ? { loraDir: p.loraDir } : {}),
     threads,
     ...(p.mitigations && Object.keys(p.mitigations).length ? { mitigations: p.mitigations } : {}),
@@ -42,14 +44,12 @@ export function stackOf(p: GenPayload, threads: number): StackSpec {
 export function stackKey(s: StackSpec): string {
   const m = s.mitigations ?? {};
   const mit = Object.keys(m).sort().map((k) => `${k}=${String(m[k as keyof Mitigations])}`).join(',');
-  return JSON.stringify([s.modelPath, s.vaePath ?? '', s.taesdPath ?? '', s.threads, mit]);
+  return JSON.stringify([s.modelPath, ...STACK_FILES.map((k) => s[k] ?? ''), s.threads, mit]);
 }
 
 /** Start-up flags of `s` (without the listen address), e.g. `['-m', m, '-t', '2', '--vae-tiling']`. */
 export function stackFlags(s: StackSpec, backendFlag: boolean): string[] {
-  const a = ['-m', s.modelPath];
-  if (s.vaePath) a.push('--vae', s.vaePath);
-  if (s.taesdPath) a.push('--taesd', s.taesdPath);
+  const a = stackModelFlags(s);
   if (s.loraDir) a.push('--lora-model-dir', s.loraDir);
   a.push(...mitigationArgs(s.mitigations, backendFlag));
   a.push('-t', String(s.threads));

@@ -21,6 +21,18 @@ describe('sd-server start-up flags', () => {
     ]);
   });
 
+  it('a split stack (Flux: diffusion model + CLIP-L + T5-XXL + VAE) starts with every file, as the CLI argv has them', () => {
+    const p = genPayloadSchema.parse({
+      ...base, modelPath: '/m/flux1-dev-Q4_0.gguf', modelRole: 'diffusion_model', clipLPath: '/m/clip_l.safetensors', t5xxlPath: '/m/t5xxl_fp16.safetensors', vaePath: '/m/ae.safetensors',
+    });
+    expect(serverArgv(stackOf(p, 2), 40123, true)).toEqual([
+      '--diffusion-model', '/m/flux1-dev-Q4_0.gguf', '--clip_l', '/m/clip_l.safetensors', '--t5xxl', '/m/t5xxl_fp16.safetensors', '--vae', '/m/ae.safetensors',
+      '-t', '2', '--listen-ip', '127.0.0.1', '--listen-port', '40123',
+    ]);
+    // Another text encoder is another stack: the server must restart with it.
+    expect(stackKey(stackOf(genPayloadSchema.parse({ ...p, t5xxlPath: '/m/t5xxl_fp8.safetensors' }), 2))).not.toBe(stackKey(stackOf(p, 2)));
+  });
+
   it('same stack ⇔ same key; seeds, prompts and LoRAs do not change it; mitigations and files do', () => {
     const a = stackOf(genPayloadSchema.parse(base), 2);
     expect(stackKey(stackOf(genPayloadSchema.parse({ ...base, seed: 1, prompt: 'other', loras: [{ name: 'x', weight: 1 }], loraDir: '/l' }), 2))).toBe(stackKey(a));

@@ -49,7 +49,16 @@ export function loadOrThrow(input: unknown, catalog: ReadonlyMap<string, NodeSpe
 }
 
 /**
- * Checks that every non-empty model param names a model file that exists (design.md §8: a
+ * Model kinds a node cannot run without when its `model` param is empty and no `preset` brings one
+ * (workers/sd/node-payload.ts genPayload and runtime/llm/exec.ts refuse them at run time; the
+ * editor's preflight.ts says the same before Run).
+ */
+const REQUIRED_MODEL_KINDS = new Set(['sd', 'llm']);
+
+/**
+ * Checks that every non-empty model param names a model file that exists, and that a required
+ * `model` (kind sd/llm) is not left empty without a preset — MODEL_NOT_CONFIGURED naming the node
+ * (issue 18 #11) (design.md §8: a
  * reference to a missing file is a 4xx before anything is written, not a run that fails later).
  * `resolve` is the model registry's; its UserErrors (MODEL_NOT_FOUND, MODEL_WRONG_KIND) become
  * issues, all reported at once. @throws UserError GRAPH_INVALID with `details.issues`.
@@ -66,9 +75,17 @@ export function checkModelRefs(
     for (const [name, schema] of Object.entries(spec.params.shape)) {
       const meta = (schema as { meta?: () => Record<string, unknown> | undefined }).meta?.();
       const ref = node.params[name];
-      if (meta?.widget !== 'model' || typeof ref !== 'string' || !ref.trim()) continue;
+      if (meta?.widget !== 'model') continue;
+      const kind = typeof meta.modelKind === 'string' ? meta.modelKind : 'sd';
+      const empty = ref === undefined || (typeof ref === 'string' && !ref.trim());
+      const preset = node.params.preset;
+      if (empty && name === 'model' && REQUIRED_MODEL_KINDS.has(kind) && !(typeof preset === 'string' && preset.trim())) {
+        issues.push({ code: 'MODEL_NOT_CONFIGURED', nodeId: node.id, field: name, message: `node ${node.id}: choose a model in its "${name}" param (or a preset); it is empty` });
+        continue;
+      }
+      if (typeof ref !== 'string' || !ref.trim()) continue;
       try {
-        resolve(ref, typeof meta.modelKind === 'string' ? meta.modelKind : 'sd');
+        resolve(ref, kind);
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         issues.push({ code: err.code, nodeId: node.id, field: name, message: `node ${node.id}: ${err.message}` });

@@ -25,6 +25,8 @@ const configFileSchema = z
     nodeTimeoutMs: z.number().int().positive().optional(),
     /** Runs executed at the same time (the arbiter keeps them within the memory budget). */
     maxConcurrentRuns: z.number().int().min(1).max(16).optional(),
+    /** Runs that may wait in the queue (not yet running); one more is answered 429 (issue 18 #10). */
+    maxQueuedRuns: z.number().int().min(1).optional(),
   })
   .passthrough();
 
@@ -44,6 +46,8 @@ export interface Config {
   maxBodyBytes: number;
   nodeTimeoutMs: number;
   maxConcurrentRuns: number;
+  /** Queued (waiting) runs accepted at most; POST /api/runs answers 429 QUEUE_FULL beyond it. */
+  maxQueuedRuns: number;
   /** The raw config.json (passthrough keys included), for executors. */
   raw: Record<string, unknown>;
 }
@@ -102,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxBodyBytes: c.maxBodyBytes ?? 32 * 1024 * 1024,
     nodeTimeoutMs: c.nodeTimeoutMs ?? 30 * 60 * 1000,
     maxConcurrentRuns: num(env.MYSTI_MAX_CONCURRENT_RUNS) ?? c.maxConcurrentRuns ?? 1,
+    maxQueuedRuns: num(env.MYSTI_MAX_QUEUED_RUNS) ?? c.maxQueuedRuns ?? 100,
     raw,
   };
 }

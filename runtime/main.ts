@@ -120,7 +120,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     },
     admission: admission.control,
   };
-  const queue = new RunQueue(deps, config.maxConcurrentRuns);
+  const queue = new RunQueue(deps, config.maxConcurrentRuns, config.maxQueuedRuns);
 
   // Start-up recovery before anything new can run: interrupted runs, then orphan files.
   const recovered = queue.recover();

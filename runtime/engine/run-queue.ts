@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { GraphDoc } from '../../nodes/core/graph';
-import { UserError } from '../errors';
+import { OperationalError, UserError } from '../errors';
 import type { RunRow } from '../store/runs';
 import type { EngineDeps } from './deps';
 import { executeRun } from './run-graph';
@@ -16,8 +16,14 @@ export class RunQueue {
   private readonly active = new Map<string, AbortController>();
   private readonly idleWaiters: (() => void)[] = [];
   private stopped = false;
+  /** Smoothed wall time of finished runs (ms), for the 429's Retry-After; null until one ended. */
+  private avgRunMs: number | null = null;
 
-  constructor(private readonly deps: EngineDeps, private readonly maxConcurrent = 1) {}
+  /**
+   * @param maxConcurrent runs executing at once
+   * @param maxQueued runs that may wait (not counting running ones); {@link submit} refuses more
+   */
+  constructor(private readonly deps: EngineDeps, private readonly maxConcurrent = 1, private readonly maxQueued = Infinity) {}
 
   /**
    * Start-up recovery: `running` runs become `interrupted` (the node they were on is kept),
@@ -37,9 +43,18 @@ export class RunQueue {
     return { interrupted, requeued };
   }
 
-  /** Persists a new queued run and schedules it; returns the run row. */
+  /**
+   * Persists a new queued run and schedules it; returns the run row.
+   * @throws OperationalError QUEUE_FULL (429, `details.retryAfterS` = seconds until a slot is
+   *   likely free) when `maxQueued` runs already wait — nothing is written.
+   */
   submit(graph: GraphDoc, opts: { graphId?: string | null; rerunOf?: string | null } = {}): RunRow {
     if (this.stopped) throw new UserError('SHUTTING_DOWN', 'the runtime is shutting down', undefined, 503);
+    if (this.pending.length >= this.maxQueued && this.active.size >= this.maxConcurrent) {
+      const perRunS = (this.avgRunMs ?? 5_000) / 1000 / this.maxConcurrent;
+      const retryAfterS = Math.min(3600, Math.max(1, Math.ceil(perRunS)));
+      throw new OperationalError('QUEUE_FULL', `the run queue is full (${this.maxQueued} runs waiting); try again in about ${retryAfterS} s`, { queued: this.pending.length, maxQueued: this.maxQueued, retryAfterS }, 429);
+    }
     const run = this.deps.store.runs.create({ id: randomUUID(), graph, graphId: opts.graphId ?? null, rerunOf: opts.rerunOf ?? null });
     this.deps.bus.emit('run.queued', { runId: run.id, position: this.pending.length + this.active.size });
     this.pending.push(run.id);
@@ -113,6 +128,7 @@ export class RunQueue {
       if (!run || run.status !== 'queued') continue;
       const ac = new AbortController();
       this.active.set(id, ac);
+      const t0 = Date.now();
       void executeRun(this.deps, run, ac.signal)
         .catch((err: unknown) => {
           // executeRun records its own failures; reaching here is a bug — still close the run.
@@ -121,6 +137,8 @@ export class RunQueue {
           this.deps.bus.emit('run.failed', { runId: id, error: { code: 'INTERNAL', message: String(err) } });
         })
         .finally(() => {
+          const ms = Date.now() - t0;
+          this.avgRunMs = this.avgRunMs === null ? ms : this.avgRunMs * 0.8 + ms * 0.2;
           this.active.delete(id);
           this.pump();
           this.settleIdle();

@@ -26,12 +26,25 @@ export class RunQueue {
   constructor(private readonly deps: EngineDeps, private readonly maxConcurrent = 1, private readonly maxQueued = Infinity) {}
 
   /**
-   * Start-up recovery: `running` runs become `interrupted` (the node they were on is kept),
+   * Start-up recovery: `running` runs become `interrupted` (the node they were on is kept) — unless
+   * every node of the run was already recorded completed/cached, which makes it `completed`;
    * `queued` runs are queued again in their original order. Returns what it did.
    */
   recover(): { interrupted: string[]; requeued: string[] } {
     const { store, bus } = this.deps;
-    const interrupted = store.runs.withStatus('running').map((r) => r.id);
+    const interrupted: string[] = [];
+    for (const { id } of store.runs.withStatus('running')) {
+      // Killed after its last node was recorded but before the run's own status was: every
+      // node's result is durable, so the run did complete (issue 18 #5).
+      const nodes = store.runs.nodes(id);
+      if (nodes.length && nodes.every((n) => n.status === 'completed' || n.status === 'cached')) {
+        store.runs.markFinished(id, 'completed');
+        const outputs = nodes.flatMap((n) => Object.entries(n.outputs ?? {}).map(([port, artifactId]) => ({ nodeId: n.nodeId, port, artifactId, kind: store.artifacts.get(artifactId)?.kind ?? 'unknown' })));
+        bus.emit('run.completed', { runId: id, outputs, recovered: true });
+        continue;
+      }
+      interrupted.push(id);
+    }
     for (const id of interrupted) {
       store.runs.markInterrupted(id);
       const run = store.runs.get(id)!;

@@ -19,6 +19,7 @@ import { readLock } from './fs/home-lock';
 import { runRemote } from './cli-remote';
 import { printEvent } from './cli-print';
 import { runImportCommand } from './library/import-cli';
+import { parseJsonBounded } from './json-limits';
 
 const program = new Command('mysti').description('MystiCanvas: a local, private AI creative studio').version(APP_VERSION);
 
@@ -67,7 +68,7 @@ program
     const log = createLogger(process.env.MYSTI_LOG_LEVEL ?? 'warn');
     let graph;
     try {
-      const input = JSON.parse(fs.readFileSync(path.resolve(file), 'utf8'));
+      const input = parseJsonBounded(fs.readFileSync(path.resolve(file), 'utf8'), file);
       graph = prepareGraph(input, catalog, parseSet(o.set));
     } catch (err) {
       printError(err, file);

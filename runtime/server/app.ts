@@ -17,6 +17,7 @@ import { graphRoutes } from './routes/graphs';
 import { runRoutes } from './routes/runs';
 import { fileRoutes } from './routes/files';
 import { REPO_ROOT } from '../workers/supervisor';
+import { assertJsonDepth } from '../json-limits';
 
 declare module 'hono' {
   /** Per-request values set by the middleware below (typed `c.get` / `c.set` everywhere). */
@@ -53,6 +54,14 @@ export function createApp(s: Studio, extra: RouteMount[] = []): Hono {
     maxSize: s.config.maxBodyBytes,
     onError: (c) => c.json(new UserError('PAYLOAD_TOO_LARGE', `the request body is over ${s.config.maxBodyBytes} bytes`, undefined, 413).toJSON(), 413),
   }));
+  // JSON bodies are depth-checked on their text before any route parses them (issue 18 #6);
+  // hono caches the text, so the route's c.req.json() does not read the body twice.
+  app.use('*', async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && /\bjson\b/i.test(c.req.header('content-type') ?? '')) {
+      assertJsonDepth(await c.req.text(), 'the request body');
+    }
+    await next();
+  });
   app.route('/api', systemRoutes(s));
   app.route('/api/graphs', graphRoutes(s));
   app.route('/api/runs', runRoutes(s));

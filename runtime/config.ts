@@ -25,6 +25,8 @@ const configFileSchema = z
     nodeTimeoutMs: z.number().int().positive().optional(),
     /** Runs executed at the same time (the arbiter keeps them within the memory budget). */
     maxConcurrentRuns: z.number().int().min(1).max(16).optional(),
+    /** Exact origins (`scheme://host:port`) besides the studio's own that may POST and open /ws (issue 18 #7). */
+    allowedOrigins: z.array(z.string().url()).optional(),
     /** Runs that may wait in the queue (not yet running); one more is answered 429 (issue 18 #10). */
     maxQueuedRuns: z.number().int().min(1).optional(),
   })
@@ -46,6 +48,8 @@ export interface Config {
   maxBodyBytes: number;
   nodeTimeoutMs: number;
   maxConcurrentRuns: number;
+  /** Extra exact origins allowed for state-changing requests and /ws (the studio's own always are). */
+  allowedOrigins: string[];
   /** Queued (waiting) runs accepted at most; POST /api/runs answers 429 QUEUE_FULL beyond it. */
   maxQueuedRuns: number;
   /** The raw config.json (passthrough keys included), for executors. */
@@ -106,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxBodyBytes: c.maxBodyBytes ?? 32 * 1024 * 1024,
     nodeTimeoutMs: c.nodeTimeoutMs ?? 30 * 60 * 1000,
     maxConcurrentRuns: num(env.MYSTI_MAX_CONCURRENT_RUNS) ?? c.maxConcurrentRuns ?? 1,
+    allowedOrigins: c.allowedOrigins ?? [],
     maxQueuedRuns: num(env.MYSTI_MAX_QUEUED_RUNS) ?? c.maxQueuedRuns ?? 100,
     raw,
   };

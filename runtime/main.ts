@@ -177,10 +177,12 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       }),
     },
   ];
-  const app = createApp(studio, extra);
-
   let server: Server | null = null;
   let port = config.port;
+  // Own origins use the port actually listened on (config.port may be 0); unknown until listening.
+  const originPolicy = { allowedOrigins: config.allowedOrigins, port: () => (server ? port : null) };
+  const app = createApp(studio, extra, originPolicy);
+
   let hub: ReturnType<typeof attachWsHub> | null = null;
   if (opts.listen !== false) {
     server = await new Promise<Server>((resolve, reject) => {
@@ -188,7 +190,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       s.once('error', reject);
     });
     port = (server.address() as AddressInfo).port;
-    hub = attachWsHub(server, bus, logger);
+    hub = attachWsHub(server, bus, logger, originPolicy);
     lock.update({ port, host: config.host });
     logger.info({ url: `http://${config.host}:${port}`, home: config.home }, 'MystiCanvas is running');
   }

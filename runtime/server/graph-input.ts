@@ -6,6 +6,7 @@ import type { NodeSpec } from '../../nodes/core/define-node';
 import type { GraphDoc } from '../../nodes/core/graph';
 import { loadGraph, validateGraph, type GraphIssue } from '../../nodes/core/validate';
 import { UserError } from '../errors';
+import { loraTags } from '../../workers/sd/lora-tags';
 
 /** `{ "g1.steps": 30 }` or `{ g1: { steps: 30 } }`, the CLI's `--set g1.steps=30`. */
 export type Overrides = Record<string, unknown>;
@@ -58,7 +59,8 @@ const REQUIRED_MODEL_KINDS = new Set(['sd', 'llm']);
 /**
  * Checks that every non-empty model param names a model file that exists, and that a required
  * `model` (kind sd/llm) is not left empty without a preset — MODEL_NOT_CONFIGURED naming the node
- * (issue 18 #11) (design.md §8: a
+ * (issue 18 #11) — and that every `<lora:NAME:W>` tag in a text param resolves to a LoRA
+ * (workers/sd/lora-tags.ts; issue 18 #2) (design.md §8: a
  * reference to a missing file is a 4xx before anything is written, not a run that fails later).
  * `resolve` is the model registry's; its UserErrors (MODEL_NOT_FOUND, MODEL_WRONG_KIND) become
  * issues, all reported at once. @throws UserError GRAPH_INVALID with `details.issues`.
@@ -72,6 +74,19 @@ export function checkModelRefs(
   for (const node of graph.nodes) {
     const spec = catalog.get(node.type);
     if (!spec) continue;
+    // Prompt text may carry `<lora:NAME:W>` tags, which sd.cpp would open as files: each must name
+    // a LoRA the registry resolves inside the model folders (issue 18 #2).
+    for (const [name, value] of Object.entries(node.params)) {
+      if (typeof value !== 'string' || !value.includes('<lora:')) continue;
+      for (const tag of loraTags(value)) {
+        try {
+          resolve(tag.name.trim(), 'lora');
+        } catch (err) {
+          if (!(err instanceof UserError)) throw err;
+          issues.push({ code: err.code, nodeId: node.id, field: name, message: `node ${node.id}: the prompt tag ${tag.raw}: ${err.message}` });
+        }
+      }
+    }
     for (const [name, schema] of Object.entries(spec.params.shape)) {
       const meta = (schema as { meta?: () => Record<string, unknown> | undefined }).meta?.();
       const ref = node.params[name];

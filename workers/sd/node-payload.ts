@@ -10,6 +10,7 @@ import type { ProgressMsg } from '../protocol/messages';
 import { OperationalError, UserError } from '../../runtime/errors';
 import type { Mitigations } from './payload';
 import { lineageModels, modelFolders, portableArgv } from './lineage';
+import { loraTags, stripLoraTags } from './lora-tags';
 
 /** The params txt2img and img2img share (nodes/diffusion/sampling.ts). */
 export interface SamplingParamsLike {
@@ -56,13 +57,17 @@ export function sdMitigations(m: Record<string, unknown> | undefined): Mitigatio
 }
 
 /**
- * Builds the txt2img/img2img payload: resolves the model, VAE, TAESD and LoRAs through the registry.
+ * Builds the txt2img/img2img payload: resolves the model, VAE, TAESD and LoRAs through the registry
+ * — the `loras` param and every `<lora:NAME:WEIGHT>` tag in the prompt or negative text (the tags
+ * are removed from the text and passed as resolved LoRAs; lora-tags.ts).
  * LoRAs are passed as `<lora:name:weight>` tags looked up in one `--lora-model-dir` (the first
  * LoRA's folder); a LoRA elsewhere is named by its absolute path stem, which sd.cpp uses as is.
  * When `used` is given, every resolved file is recorded there by role (`model`, `vae`, `taesd`,
  * `lora:<ref>`) for lineage.
  * @throws UserError MODEL_NOT_CONFIGURED when no model is chosen; whatever ctx.resolveModel throws
- *   (MODEL_NOT_FOUND, MODEL_INVALID, MODEL_UNSAFE for a pickle file without consent, …).
+ *   (MODEL_NOT_FOUND, PATH_OUTSIDE_ROOT for a tag like `<lora:/etc/passwd:1>`, MODEL_INVALID,
+ *   MODEL_UNSAFE for a pickle file without consent, …); UserError BAD_PARAMS for a tag weight that
+ *   is not a number.
  */
 export function genPayload(ctx: ExecContext, node: string, prompt: string, negative: string, params: SamplingParamsLike, used: Record<string, ResolvedModel> = {}): Record<string, unknown> {
   if (!params.model) {
@@ -70,9 +75,17 @@ export function genPayload(ctx: ExecContext, node: string, prompt: string, negat
   }
   const model = ctx.resolveModel(params.model, 'sd');
   used.model = model;
+  // `<lora:NAME:W>` in the text goes through the registry like the loras param (issue 18 #2):
+  // an unknown name or a path outside the model folders throws here, before any worker call.
+  const tagged = [...loraTags(prompt), ...loraTags(negative)].map((t) => {
+    const weight = Number(t.weight);
+    if (!Number.isFinite(weight)) throw new UserError('BAD_PARAMS', `${node}: the LoRA tag ${t.raw} has no numeric weight`, { tag: t.raw });
+    return { name: t.name.trim(), weight };
+  });
+  const loras = [...params.loras, ...tagged];
   const payload: Record<string, unknown> = {
-    prompt,
-    negativePrompt: negative,
+    prompt: stripLoraTags(prompt),
+    negativePrompt: stripLoraTags(negative),
     modelPath: model.path,
     width: params.width,
     height: params.height,
@@ -88,8 +101,8 @@ export function genPayload(ctx: ExecContext, node: string, prompt: string, negat
   };
   if (params.vae) payload.vaePath = (used.vae = ctx.resolveModel(params.vae, 'vae')).path;
   if (params.taesd) payload.taesdPath = (used.taesd = ctx.resolveModel(params.taesd, 'taesd')).path;
-  if (params.loras.length) {
-    const files = params.loras.map((l) => ({ path: (used[`lora:${l.name}`] = ctx.resolveModel(l.name, 'lora')).path, weight: l.weight }));
+  if (loras.length) {
+    const files = loras.map((l) => ({ path: (used[`lora:${l.name}`] = ctx.resolveModel(l.name, 'lora')).path, weight: l.weight }));
     const loraDir = dirname(files[0]!.path);
     payload.loraDir = loraDir;
     payload.loras = files.map((f) => {

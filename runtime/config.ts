@@ -23,6 +23,14 @@ const configFileSchema = z
     maxBodyBytes: z.number().int().positive().optional(),
     /** Node timeout (ms) after which a silent worker call is failed. */
     nodeTimeoutMs: z.number().int().positive().optional(),
+    /**
+     * Stall watchdog (issue 18 #1): seconds a worker call may stay silent per progress phase
+     * before the node fails with ENGINE_STALLED; defaults loading 300, every other phase 120.
+     */
+    stallTimeoutsS: z
+      .object(Object.fromEntries(['loading', 'encoding', 'sampling', 'decoding', 'upscaling', 'generating'].map((k) => [k, z.number().positive().optional()])))
+      .strict()
+      .optional(),
     /** Runs executed at the same time (the arbiter keeps them within the memory budget). */
     maxConcurrentRuns: z.number().int().min(1).max(16).optional(),
     /** Exact origins (`scheme://host:port`) besides the studio's own that may POST and open /ws (issue 18 #7). */
@@ -47,6 +55,8 @@ export interface Config {
   llm: Record<string, unknown>;
   maxBodyBytes: number;
   nodeTimeoutMs: number;
+  /** Stall limits per phase in ms (config `stallTimeoutsS` × 1000); absent phases use the defaults. */
+  stallMs: Partial<Record<'loading' | 'encoding' | 'sampling' | 'decoding' | 'upscaling' | 'generating', number>>;
   maxConcurrentRuns: number;
   /** Extra exact origins allowed for state-changing requests and /ws (the studio's own always are). */
   allowedOrigins: string[];
@@ -109,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     llm: c.llm ?? {},
     maxBodyBytes: c.maxBodyBytes ?? 32 * 1024 * 1024,
     nodeTimeoutMs: c.nodeTimeoutMs ?? 30 * 60 * 1000,
+    stallMs: Object.fromEntries(Object.entries(c.stallTimeoutsS ?? {}).filter(([, v]) => typeof v === 'number').map(([k, v]) => [k, Math.round((v as number) * 1000)])),
     maxConcurrentRuns: num(env.MYSTI_MAX_CONCURRENT_RUNS) ?? c.maxConcurrentRuns ?? 1,
     allowedOrigins: c.allowedOrigins ?? [],
     maxQueuedRuns: num(env.MYSTI_MAX_QUEUED_RUNS) ?? c.maxQueuedRuns ?? 100,

@@ -55,7 +55,7 @@ export interface StartOptions {
   workers?: Record<string, WorkerSpec>;
   /** Listen (default true); false builds the studio for in-process `app.request()` tests. */
   listen?: boolean;
-  supervisor?: { healthIntervalMs?: number; backoffMs?: number; maxCrashes?: number };
+  supervisor?: { healthIntervalMs?: number; backoffMs?: number; maxCrashes?: number; stallMs?: Partial<Record<string, number>>; stallHealthTimeoutMs?: number };
   /** Import outputs/ and config.watchFolders in the background at start (default true). */
   backgroundImport?: boolean;
 }
@@ -93,6 +93,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     logger,
     onStatus: (e) => bus.emit('worker.status', e),
     onAlert: (e) => bus.emit('system.alert', { ...e, level: 'error' }),
+    stallMs: config.stallMs,
     ...opts.supervisor,
   });
   const presets = new PresetStore(store.db);

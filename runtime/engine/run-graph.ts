@@ -236,6 +236,7 @@ async function runNode(
   const { node, spec, impl } = st;
   const ids = { runId: run.id, nodeId: node.id };
   let params: Record<string, unknown> | undefined;
+  let timedOut = false;
   try {
     const prep = st.prepared ?? prepareNode(deps, st, states);
     st.prepared = undefined;
@@ -253,8 +254,19 @@ async function runNode(
       : null;
     let outputs: Awaited<ReturnType<typeof persistOutputs>>;
     const memory = { peakBytes: 0 };
+    // A timer we own, cleared when the node settles: AbortSignal.timeout inside AbortSignal.any can
+    // be garbage-collected on Node 20 and then never fires (nodejs/node#57867; issue 18 #1).
+    const nodeAbort = new AbortController();
+    const forward = () => nodeAbort.abort(runSignal.reason);
+    if (runSignal.aborted) forward();
+    else runSignal.addEventListener('abort', forward, { once: true });
+    const timeoutMs = deps.config.nodeTimeoutMs;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      nodeAbort.abort(new OperationalError('TIMEOUT', `node ${node.id} ran longer than ${timeoutMs} ms (config nodeTimeoutMs)`, { nodeId: node.id, timeoutMs }));
+    }, timeoutMs);
     try {
-      const nodeAc = AbortSignal.any([runSignal, AbortSignal.timeout(deps.config.nodeTimeoutMs)]);
+      const nodeAc = nodeAbort.signal;
       const hooks: ((ids: Record<string, string>) => void)[] = [];
       const inputArtifacts = Object.fromEntries(parents.map((x) => [x.port, x.parentId]));
       const ctx = makeContext(deps, run, graph, node.id, nodeAc, admission?.mitigations ?? {}, hooks, inputArtifacts, memory);
@@ -266,6 +278,9 @@ async function runNode(
     } catch (err) {
       admission?.release(memory.peakBytes ? memory : undefined);
       throw err;
+    } finally {
+      clearTimeout(timer);
+      runSignal.removeEventListener('abort', forward);
     }
     st.outputs = outputs;
     const outIds = Object.fromEntries([...outputs].map(([p, o]) => [p, o.artifactId]));
@@ -276,8 +291,9 @@ async function runNode(
     let e = toMystiError(err);
     if (runSignal.aborted && !(runSignal.reason instanceof MystiError)) {
       e = new OperationalError('CANCELLED', 'cancelled', undefined, 409);
-    } else if (err instanceof Error && err.name === 'TimeoutError') {
-      e = new OperationalError('TIMEOUT', `node ${node.id} ran longer than ${deps.config.nodeTimeoutMs} ms`);
+    } else if (timedOut) {
+      // Whatever the executor threw on the abort (the worker client says CANCELLED), it was the timeout.
+      e = new OperationalError('TIMEOUT', `node ${node.id} ran longer than ${deps.config.nodeTimeoutMs} ms (config nodeTimeoutMs)`, { nodeId: node.id, timeoutMs: deps.config.nodeTimeoutMs });
     }
     const error = e.toJSON().error;
     const cancelledByFailure = runSignal.aborted && runSignal.reason instanceof MystiError && e.code === 'CANCELLED';

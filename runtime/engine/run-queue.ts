@@ -15,6 +15,8 @@ export class RunQueue {
   private readonly pending: string[] = [];
   private readonly active = new Map<string, AbortController>();
   private readonly idleWaiters: (() => void)[] = [];
+  /** Graphs validated at submit in this process, handed to executeRun so it does not redo it. */
+  private readonly validated = new Map<string, GraphDoc>();
   private stopped = false;
   /** Smoothed wall time of finished runs (ms), for the 429's Retry-After; null until one ended. */
   private avgRunMs: number | null = null;
@@ -57,11 +59,12 @@ export class RunQueue {
   }
 
   /**
-   * Persists a new queued run and schedules it; returns the run row.
+   * Persists a new queued run and schedules it; returns the run row. `validated`: the caller ran
+   * prepareGraph on `graph` (loaded, migrated, validated), so execution need not redo it.
    * @throws OperationalError QUEUE_FULL (429, `details.retryAfterS` = seconds until a slot is
    *   likely free) when `maxQueued` runs already wait — nothing is written.
    */
-  submit(graph: GraphDoc, opts: { graphId?: string | null; rerunOf?: string | null } = {}): RunRow {
+  submit(graph: GraphDoc, opts: { graphId?: string | null; rerunOf?: string | null; validated?: boolean } = {}): RunRow {
     if (this.stopped) throw new UserError('SHUTTING_DOWN', 'the runtime is shutting down', undefined, 503);
     if (this.pending.length >= this.maxQueued && this.active.size >= this.maxConcurrent) {
       const perRunS = (this.avgRunMs ?? 5_000) / 1000 / this.maxConcurrent;
@@ -70,8 +73,10 @@ export class RunQueue {
     }
     const run = this.deps.store.runs.create({ id: randomUUID(), graph, graphId: opts.graphId ?? null, rerunOf: opts.rerunOf ?? null });
     this.deps.bus.emit('run.queued', { runId: run.id, position: this.pending.length + this.active.size });
+    if (opts.validated) this.validated.set(run.id, graph);
     this.pending.push(run.id);
-    this.pump();
+    // Start on a later turn of the event loop: the submit answers first (issue 18 #9).
+    setImmediate(() => this.pump());
     return run;
   }
 
@@ -107,6 +112,7 @@ export class RunQueue {
     const i = this.pending.indexOf(runId);
     if (i >= 0 && run.status === 'queued') {
       this.pending.splice(i, 1);
+      this.validated.delete(runId);
       this.deps.store.runs.markFinished(runId, 'cancelled', { code: 'CANCELLED', message: 'cancelled before it started' });
       this.deps.bus.emit('run.cancelled', { runId });
       this.settleIdle();
@@ -142,7 +148,9 @@ export class RunQueue {
       const ac = new AbortController();
       this.active.set(id, ac);
       const t0 = Date.now();
-      void executeRun(this.deps, run, ac.signal)
+      const graph = this.validated.get(id);
+      this.validated.delete(id);
+      void executeRun(this.deps, run, ac.signal, graph)
         .catch((err: unknown) => {
           // executeRun records its own failures; reaching here is a bug — still close the run.
           this.deps.logger.error({ runId: id, err: String(err) }, 'run crashed the executor');

@@ -71,6 +71,24 @@ export function checkModelRefs(
   resolve: (ref: string, kind: string) => unknown,
 ): void {
   const issues: ReportedIssue[] = [];
+  // 2,500 nodes naming the same model resolve it once (a registry lookup + stat each otherwise).
+  const seen = new Map<string, UserError | null>();
+  const resolveRaw = resolve;
+  resolve = (ref: string, kind: string) => {
+    const k = `${kind}\0${ref}`;
+    if (!seen.has(k)) {
+      try {
+        resolveRaw(ref, kind);
+        seen.set(k, null);
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        seen.set(k, err);
+      }
+    }
+    const e = seen.get(k);
+    if (e) throw e;
+    return undefined;
+  };
   for (const node of graph.nodes) {
     const spec = catalog.get(node.type);
     if (!spec) continue;
@@ -87,10 +105,8 @@ export function checkModelRefs(
         }
       }
     }
-    for (const [name, schema] of Object.entries(spec.params.shape)) {
-      const meta = (schema as { meta?: () => Record<string, unknown> | undefined }).meta?.();
+    for (const [name, meta] of modelParams(spec)) {
       const ref = node.params[name];
-      if (meta?.widget !== 'model') continue;
       const kind = typeof meta.modelKind === 'string' ? meta.modelKind : 'sd';
       const empty = ref === undefined || (typeof ref === 'string' && !ref.trim());
       const preset = node.params.preset;
@@ -108,6 +124,21 @@ export function checkModelRefs(
     }
   }
   if (issues.length) throw invalid(issues);
+}
+
+/** Per spec: its model params and their UI meta (read once, not per node: issue 18 #9). */
+const modelParamCache = new WeakMap<NodeSpec, [string, Record<string, unknown>][]>();
+function modelParams(spec: NodeSpec): [string, Record<string, unknown>][] {
+  let out = modelParamCache.get(spec);
+  if (!out) {
+    out = [];
+    for (const [name, schema] of Object.entries(spec.params.shape)) {
+      const meta = (schema as { meta?: () => Record<string, unknown> | undefined }).meta?.();
+      if (meta?.widget === 'model') out.push([name, meta]);
+    }
+    modelParamCache.set(spec, out);
+  }
+  return out;
 }
 
 /** A graph issue as reported in `details.issues`: validation's own codes or a model registry error code. */

@@ -54,7 +54,7 @@ export function runRoutes(s: Studio): Hono {
     }
     const graph = prepareGraph(input, s.catalog, b.overrides);
     checkModelRefs(graph, s.catalog, s.models.resolve);
-    const run = s.queue.submit(graph, { graphId: b.graphId ?? null });
+    const run = s.queue.submit(graph, { graphId: b.graphId ?? null, validated: true });
     return c.json({ runId: run.id, status: run.status }, 202);
   });
   app.get('/', (c) => {

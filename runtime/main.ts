@@ -73,7 +73,16 @@ export function defaultWorkers(config: Config): Record<string, WorkerSpec> {
   const env = (o: Record<string, string | number | null | undefined>) =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]));
   return {
-    sd: { entry: 'workers/sd/main.ts', env: env({ MYSTI_HOME: config.home, SD_CPP_BIN: config.sdCppBin, MYSTI_SD_THREADS: config.threads.sd }) },
+    sd: {
+      entry: 'workers/sd/main.ts',
+      env: env({ MYSTI_HOME: config.home, SD_CPP_BIN: config.sdCppBin, MYSTI_SD_THREADS: config.threads.sd }),
+      // A job's private folder is `tmp/.sd-<uuid>` (workers/sd/jobs.ts); only a dead worker leaves one.
+      cleanupAfterCrash: () => {
+        for (const f of fs.existsSync(config.paths.tmp) ? fs.readdirSync(config.paths.tmp) : []) {
+          if (/^\.sd-[0-9a-f-]{36}$/.test(f)) fs.rmSync(path.join(config.paths.tmp, f), { recursive: true, force: true });
+        }
+      },
+    },
     llm: { entry: 'workers/llm/main.ts', env: env({ MYSTI_HOME: config.home, MYSTI_LLM_THREADS: config.threads.llm }) },
   };
 }

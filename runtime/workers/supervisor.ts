@@ -25,6 +25,11 @@ export interface WorkerSpec {
   entry: string;
   /** Extra environment for this worker. */
   env?: Record<string, string>;
+  /**
+   * Removes what a crashed process of this worker left behind (its scratch files); called before
+   * the worker is started again after an unexpected exit (issue 18 #11). Errors are logged.
+   */
+  cleanupAfterCrash?: () => void;
 }
 
 export interface SupervisorOptions {
@@ -231,6 +236,13 @@ export class WorkerSupervisor {
 
   private spawn(slot: Slot): Promise<WorkerClient> {
     const spec = this.opts.workers[slot.kind]!;
+    if (slot.state === 'crashed' && spec.cleanupAfterCrash) {
+      try {
+        spec.cleanupAfterCrash();
+      } catch (err) {
+        this.opts.logger.warn({ worker: slot.kind, err: (err as Error).message }, 'could not clean up after the crashed worker');
+      }
+    }
     const token = randomBytes(32).toString('hex');
     this.setState(slot, 'starting');
     const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(REPO_ROOT, spec.entry)], {

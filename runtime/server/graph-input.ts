@@ -7,6 +7,7 @@ import type { GraphDoc } from '../../nodes/core/graph';
 import { loadGraph, validateGraph, type GraphIssue } from '../../nodes/core/validate';
 import { UserError } from '../errors';
 import { loraTags } from '../../workers/sd/lora-tags';
+import { resolveNodeModels } from '../exec/models';
 
 /** `{ "g1.steps": 30 }` or `{ g1: { steps: 30 } }`, the CLI's `--set g1.steps=30`. */
 export type Overrides = Record<string, unknown>;
@@ -112,16 +113,14 @@ export function checkModelRefs(
       const preset = node.params.preset;
       if (empty && name === 'model' && REQUIRED_MODEL_KINDS.has(kind) && !(typeof preset === 'string' && preset.trim())) {
         issues.push({ code: 'MODEL_NOT_CONFIGURED', nodeId: node.id, field: name, message: `node ${node.id}: choose a model in its "${name}" param (or a preset); it is empty` });
-        continue;
-      }
-      if (typeof ref !== 'string' || !ref.trim()) continue;
-      try {
-        resolve(ref, kind);
-      } catch (err) {
-        if (!(err instanceof UserError)) throw err;
-        issues.push({ code: err.code, nodeId: node.id, field: name, message: `node ${node.id}: ${err.message}` });
       }
     }
+    // The same resolution a run's node preparation does (runtime/exec/models.ts), model pickers only:
+    // LoRA lists are checked when the node is prepared.
+    resolveNodeModels(spec, node.params, resolve, {
+      only: 'pickers',
+      onIssue: (r, err) => issues.push({ code: err.code, nodeId: node.id, field: r.param, message: `node ${node.id}: ${err.message}` }),
+    });
   }
   if (issues.length) throw invalid(issues);
 }

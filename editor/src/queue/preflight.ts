@@ -1,19 +1,20 @@
 /**
  * Pre-run checks: what the runtime would refuse at run time although the graph itself is valid,
- * found in the browser so the node says it before Run instead of failing mid-run:
+ * found in the browser so the node says it before Run instead of failing mid-run. Which node needs
+ * what is declared by the node itself (NodeSpec.requires, nodes/core/define-node.ts):
  *
- * - a required model left empty (txt2img/img2img `model` of kind `sd`, llm-enhance/tag `model` of
- *   kind `llm`) while no preset supplies one → `MODEL_NOT_CONFIGURED`;
- * - a node that needs stable-diffusion.cpp while GET /api/health says `sdCppConfigured: false`
- *   → `ENGINE_NOT_CONFIGURED`;
- * - a Load image node with no source → `BAD_PARAMS`.
+ * - a required model (`requires.model`) left empty while no preset supplies one
+ *   → `MODEL_NOT_CONFIGURED`;
+ * - a node that starts stable-diffusion.cpp (`requires.sdEngine`) while GET /api/health says
+ *   `sdCppConfigured: false` → `ENGINE_NOT_CONFIGURED`;
+ * - an image source (`requires.imageSource`) left empty → `BAD_PARAMS`.
  *
- * The sentences are the runtime's own (workers/sd/node-payload.ts genPayload, runtime/llm/exec.ts
+ * The sentences are the runtime's own (runtime/exec/sd-payload.ts genPayload, runtime/exec/llm.ts
  * resolveLlm, workers/sd/engine.ts HOW_TO_CONFIGURE, nodes/image/load-image.run.ts resolveSource);
  * tests/unit/editor/preflight.test.ts fails when either side changes its wording alone.
  * Pure: no store, no DOM.
  */
-import type { GraphDoc, NodeSpecJson } from '../../../nodes/index';
+import { catalog, needsSdEngine, type GraphDoc, type NodeSpecJson } from '../../../nodes/index';
 import type { ParamSchema } from '../widgets/schema';
 
 export type PreflightCode = 'MODEL_NOT_CONFIGURED' | 'ENGINE_NOT_CONFIGURED' | 'BAD_PARAMS';
@@ -31,11 +32,6 @@ export interface PreflightEnv {
   sdCppConfigured?: boolean;
 }
 
-/** Model kinds a node cannot run without (vae, taesd, upscaler, … are optional). */
-const REQUIRED_MODEL_KINDS = new Set(['sd', 'llm']);
-
-/** The name each executor passes into its "choose a model" sentence (see the module comment). */
-const RUNTIME_NODE_NAME: Record<string, string> = { txt2img: 'txt2img', img2img: 'img2img', 'llm-enhance': 'LLM enhance', tag: 'Tag' };
 
 /** workers/sd/engine.ts HOW_TO_CONFIGURE. */
 export const SD_CPP_HOW_TO =
@@ -49,9 +45,16 @@ export const ENGINE_MESSAGE = `stable-diffusion.cpp is not configured. ${SD_CPP_
 /** load-image's message for an empty source. */
 export const SOURCE_MESSAGE = 'load image: set "source" to a generation id or a path inside the data folder';
 
-/** The runtime's MODEL_NOT_CONFIGURED sentence for a node of `type` (kind `sd` or `llm`). */
+/**
+ * The runtime's MODEL_NOT_CONFIGURED sentence for a node of `type` (kind `sd` or `llm`), naming
+ * the node as its declaration's `requires.model.nodeName` does.
+ */
 export function modelMessage(type: string, kind: string): string {
-  const name = RUNTIME_NODE_NAME[type] ?? type;
+  return modelSentence(catalog.get(type)?.requires?.model?.nodeName ?? type, kind);
+}
+
+/** The MODEL_NOT_CONFIGURED sentence naming the node `name`. */
+function modelSentence(name: string, kind: string): string {
   if (kind === 'llm') {
     return `${name} needs a language model: pick a GGUF file in the node's Model field. Models are listed from the folders in MYSTI_MODELS (default: <data>/models); put a .gguf file there and rescan.`;
   }
@@ -60,14 +63,9 @@ export function modelMessage(type: string, kind: string): string {
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
-/**
- * True when running this node starts sd.cpp. Upscale runs a Lanczos resize in the runtime
- * instead when its method is `lanczos` or no upscaler model is set (nodes/diffusion/upscale.run.ts).
- */
+/** True when running this node starts sd.cpp, as its declaration says (`requires.sdEngine`). */
 export function needsSdCpp(spec: NodeSpecJson, params: Record<string, unknown>): boolean {
-  if (spec.worker !== 'sd') return false;
-  if (spec.type === 'upscale') return params.method !== 'lanczos' && str(params.model) !== '';
-  return true;
+  return needsSdEngine(spec.requires, params);
 }
 
 /** Every pre-run problem of `doc`, in node order; unknown node types are validateGraph's business. */
@@ -78,16 +76,17 @@ export function preflight(doc: Pick<GraphDoc, 'nodes'>, specs: ReadonlyMap<strin
     if (!spec) continue;
     const params = { ...spec.defaults, ...n.params };
     const props = ((spec.params as { properties?: Record<string, ParamSchema> }).properties ?? {});
-    const model = props.model;
-    // A preset brings its own model (runtime/arbiter/presets.ts withImagePreset / the LLM preset).
-    if (model?.widget === 'model' && model.modelKind && REQUIRED_MODEL_KINDS.has(model.modelKind) && !str(params.model) && !str(params.preset)) {
-      out.push({ code: 'MODEL_NOT_CONFIGURED', nodeId: n.id, field: 'model', message: modelMessage(spec.type, model.modelKind) });
+    const need = spec.requires?.model;
+    // A preset brings its own model (runtime/exec/presets.ts applyPreset).
+    if (need && !str(params[need.param]) && !str(params.preset)) {
+      out.push({ code: 'MODEL_NOT_CONFIGURED', nodeId: n.id, field: need.param, message: modelSentence(need.nodeName, props[need.param]?.modelKind ?? 'sd') });
     }
     if (env.sdCppConfigured === false && needsSdCpp(spec, params)) {
       out.push({ code: 'ENGINE_NOT_CONFIGURED', nodeId: n.id, message: ENGINE_MESSAGE });
     }
-    if (spec.type === 'load-image' && !str(params.source)) {
-      out.push({ code: 'BAD_PARAMS', nodeId: n.id, field: 'source', message: SOURCE_MESSAGE });
+    const source = spec.requires?.imageSource;
+    if (source && !str(params[source])) {
+      out.push({ code: 'BAD_PARAMS', nodeId: n.id, field: source, message: SOURCE_MESSAGE });
     }
   }
   return out;

@@ -1,16 +1,17 @@
 /**
  * Runtime-side helpers shared by the diffusion executors (nodes/diffusion/*.run.ts): turn a node's
  * inputs + params into the sd worker's job payload (workers/sd/payload.ts) and the worker's result
- * into the node's image output. Kept beside the worker so the payload contract lives in one folder.
+ * into the node's image output. Runtime-only: the worker side of the contract is workers/sd/payload.ts.
  */
 import { basename, dirname, extname, join } from 'node:path';
-import type { ExecContext, ResolvedModel } from '../../runtime/engine/executor';
-import type { NewImage, PortValue } from '../../runtime/engine/values';
-import type { ProgressMsg } from '../protocol/messages';
-import { OperationalError, UserError } from '../../runtime/errors';
-import type { Mitigations } from './payload';
+import type { ExecContext, ResolvedModel } from '../engine/executor';
+import type { NewImage, PortValue } from '../engine/values';
+import type { ProgressMsg } from '../../workers/protocol/messages';
+import { OperationalError, UserError } from '../errors';
+import type { Mitigations } from '../../workers/sd/payload';
 import { lineageModels, modelFolders, portableArgv } from './lineage';
-import { loraTags, stripLoraTags } from './lora-tags';
+import { preparedModel as prepared } from './models';
+import { loraTags, stripLoraTags } from '../../workers/sd/lora-tags';
 
 /** The params txt2img and img2img share (nodes/diffusion/sampling.ts). */
 export interface SamplingParamsLike {
@@ -57,32 +58,31 @@ export function sdMitigations(m: Record<string, unknown> | undefined): Mitigatio
 }
 
 /**
- * Builds the txt2img/img2img payload: resolves the model, VAE, TAESD and LoRAs through the registry
- * — the `loras` param and every `<lora:NAME:WEIGHT>` tag in the prompt or negative text (the tags
- * are removed from the text and passed as resolved LoRAs; lora-tags.ts).
- * LoRAs are passed as `<lora:name:weight>` tags looked up in one `--lora-model-dir` (the first
- * LoRA's folder); a LoRA elsewhere is named by its absolute path stem, which sd.cpp uses as is.
- * When `used` is given, every resolved file is recorded there by role (`model`, `vae`, `taesd`,
- * `lora:<ref>`) for lineage.
- * @throws UserError MODEL_NOT_CONFIGURED when no model is chosen; whatever ctx.resolveModel throws
- *   (MODEL_NOT_FOUND, PATH_OUTSIDE_ROOT for a tag like `<lora:/etc/passwd:1>`, MODEL_INVALID,
- *   MODEL_UNSAFE for a pickle file without consent, …); UserError BAD_PARAMS for a tag weight that
- *   is not a number.
+ * Builds the txt2img/img2img payload from the node's prepared models (`ctx.models`: model, VAE,
+ * TAESD and LoRAs, resolved by runtime/exec/models.ts). LoRAs are passed as `<lora:name:weight>`
+ * tags looked up in one `--lora-model-dir` (the first LoRA's folder); a LoRA elsewhere is named by
+ * its absolute path stem, which sd.cpp uses as is. When `used` is given, every file is recorded
+ * there by role (`model`, `vae`, `taesd`, `lora:<ref>`) for lineage. Every `<lora:NAME:WEIGHT>` tag
+ * in the prompt or negative text is resolved through the registry like the `loras` param, removed
+ * from the text and passed as a resolved LoRA (workers/sd/lora-tags.ts; issue 18 #2).
+ * @throws UserError MODEL_NOT_CONFIGURED when no model is chosen; the registry's errors for a tag
+ *   (PATH_OUTSIDE_ROOT for `<lora:/etc/passwd:1>`, MODEL_NOT_FOUND, …); BAD_PARAMS for a tag
+ *   weight that is not a number.
  */
 export function genPayload(ctx: ExecContext, node: string, prompt: string, negative: string, params: SamplingParamsLike, used: Record<string, ResolvedModel> = {}): Record<string, unknown> {
-  if (!params.model) {
+  const model = params.model ? ctx.models.model : undefined;
+  if (!model) {
     throw new UserError('MODEL_NOT_CONFIGURED', `Choose a model in the ${node} node's "Model" param, or set MYSTI_MODELS to a folder with Stable Diffusion checkpoints (.safetensors, .gguf) and restart.`);
   }
-  const model = ctx.resolveModel(params.model, 'sd');
   used.model = model;
   // `<lora:NAME:W>` in the text goes through the registry like the loras param (issue 18 #2):
   // an unknown name or a path outside the model folders throws here, before any worker call.
   const tagged = [...loraTags(prompt), ...loraTags(negative)].map((t) => {
     const weight = Number(t.weight);
     if (!Number.isFinite(weight)) throw new UserError('BAD_PARAMS', `${node}: the LoRA tag ${t.raw} has no numeric weight`, { tag: t.raw });
-    return { name: t.name.trim(), weight };
+    const name = t.name.trim();
+    return { path: (used[`lora:${name}`] = ctx.registry.resolve(name, 'lora')).path, weight };
   });
-  const loras = [...params.loras, ...tagged];
   const payload: Record<string, unknown> = {
     prompt: stripLoraTags(prompt),
     negativePrompt: stripLoraTags(negative),
@@ -99,10 +99,10 @@ export function genPayload(ctx: ExecContext, node: string, prompt: string, negat
     loras: [],
     outDir: ctx.paths.tmp,
   };
-  if (params.vae) payload.vaePath = (used.vae = ctx.resolveModel(params.vae, 'vae')).path;
-  if (params.taesd) payload.taesdPath = (used.taesd = ctx.resolveModel(params.taesd, 'taesd')).path;
-  if (loras.length) {
-    const files = loras.map((l) => ({ path: (used[`lora:${l.name}`] = ctx.resolveModel(l.name, 'lora')).path, weight: l.weight }));
+  if (params.vae) payload.vaePath = (used.vae = prepared(ctx, 'vae')).path;
+  if (params.taesd) payload.taesdPath = (used.taesd = prepared(ctx, 'taesd')).path;
+  if (params.loras.length || tagged.length) {
+    const files = [...params.loras.map((l) => ({ path: (used[`lora:${l.name}`] = prepared(ctx, `lora:${l.name}`)).path, weight: l.weight })), ...tagged];
     const loraDir = dirname(files[0]!.path);
     payload.loraDir = loraDir;
     payload.loras = files.map((f) => {
@@ -126,7 +126,7 @@ interface WorkerImage {
 
 /**
  * The node's `image` output from a worker result: the first image is the port value; the others
- * of a batch go in `info.batch` (paths + seeds). `info` records the lineage (workers/sd/lineage.ts):
+ * of a batch go in `info.batch` (paths + seeds). `info` records the lineage (runtime/exec/lineage.ts):
  * the actual seed, sizes, `engine: {name, version}`, `argv` with portable paths (`<models>/…`,
  * data-folder-relative) and `models` (role → {id, file, sha256, autoV2, identity}) when `lineage`
  * gives the context and the models used.
@@ -134,7 +134,7 @@ interface WorkerImage {
 export function imageFromResult(
   output: Record<string, unknown>,
   extraInfo: Record<string, unknown>,
-  lineage?: { ctx: Pick<ExecContext, 'services' | 'paths'>; models: Record<string, ResolvedModel> },
+  lineage?: { ctx: Pick<ExecContext, 'registry' | 'paths'>; models: Record<string, ResolvedModel> },
 ): NewImage {
   const images = (output.images ?? []) as WorkerImage[];
   const first = images[0];
@@ -152,5 +152,5 @@ export function imageFromResult(
   };
   for (const k of ['requested', 'aligned', 'warnings', 'method', 'modelFactor', 'resizedTo']) if (output[k] !== undefined) info[k] = output[k];
   if (images.length > 1) info.batch = images.slice(1).map((i) => ({ path: i.path, sha256: i.sha256, seed: i.seed, width: i.width, height: i.height }));
-  return { kind: 'image', tempPath: first.path, width: first.width, height: first.height, info };
+  return { kind: 'image', tempPath: first.path, sha256: first.sha256, width: first.width, height: first.height, info };
 }

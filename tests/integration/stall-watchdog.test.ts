@@ -76,7 +76,7 @@ async function submitAndStopSdCli(t: TestStudio, text: string): Promise<{ runId:
 
 describe.skipIf(!sdEnabled)('a stopped sd-cli (real engine)', () => {
   it('stall watchdog: ENGINE_STALLED naming the sampling phase, sd-cli killed, the next run succeeds', async () => {
-    s = await sdStudio({ stallTimeoutsS: { loading: 120, sampling: 2 } });
+    s = await sdStudio({ stallTimeoutsS: { loading: 120, sampling: 5 } });
     const { runId, pid } = await submitAndStopSdCli(s, 'a stalled lighthouse');
     const t0 = Date.now();
     const r = await s.waitRun(runId, 30_000);
@@ -85,13 +85,14 @@ describe.skipIf(!sdEnabled)('a stopped sd-cli (real engine)', () => {
     expect(err.code).toBe('ENGINE_STALLED');
     expect(err.message).toMatch(/sampling/);
     expect(err.details).toMatchObject({ phase: 'sampling', worker: 'sd' });
-    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(Date.now() - t0).toBeLessThan(20_000);
     const deadline = Date.now() + 5_000;
     while (pidsWithArg(s.home.models).includes(pid) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
     expect(pidsWithArg(s.home.models)).toEqual([]);
     // The lease and the worker are free again: the next run completes.
     const next = await s.http.post('/api/runs', { graph: sdGraph('after the stall', 2) });
-    expect((await s.waitRun(next.json.runId, 90_000)).status).toBe('completed');
+    const after = await s.waitRun(next.json.runId, 90_000);
+    expect(after.status, JSON.stringify(after.view.nodes.gen?.error ?? null)).toBe('completed');
   }, 150_000);
 
   it('node timeout fires after garbage collections and says TIMEOUT, not CANCELLED', async () => {

@@ -113,6 +113,9 @@ describe.skipIf(!sdEnabled)('a stopped sd-cli (real engine)', () => {
     const r = await s.waitRun(runId, 30_000);
     expect(r.status).toBe('failed');
     expect(r.view.nodes.gen.error.code).toBe('TIMEOUT');
+    // The cancel reaches sd-cli as SIGTERM, then SIGKILL after the worker's grace (a stopped process only dies of the latter).
+    const gone = Date.now() + 5_000;
+    while (pidsWithArg(s.home.models).length && Date.now() < gone) await new Promise((res) => setTimeout(res, 50));
     expect(pidsWithArg(s.home.models)).toEqual([]);
   }, 150_000);
 });

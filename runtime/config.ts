@@ -17,6 +17,12 @@ const configFileSchema = z
     watchFolders: z.array(z.string()).optional(),
     vram: z.object({ budgetMb: z.number().positive().optional(), reserveMb: z.number().min(0).optional() }).optional(),
     threads: z.object({ llm: z.number().int().positive().optional(), sd: z.number().int().positive().optional() }).optional(),
+    /** Resident sd-server mode (issue 12): idle unload delay (s), server binary, `auto`|`cli`. */
+    sd: z.object({
+      idleUnloadS: z.number().min(0).optional(),
+      serverBin: z.string().optional(),
+      mode: z.enum(['auto', 'cli']).optional(),
+    }).optional(),
     /** LLM prompts and tag taxonomy (issue 3); merged over the built-in defaults. */
     llm: z.record(z.string(), z.unknown()).optional(),
     /** Largest accepted request body (bytes). */
@@ -37,6 +43,8 @@ const configFileSchema = z
     allowedOrigins: z.array(z.string().url()).optional(),
     /** Runs that may wait in the queue (not yet running); one more is answered 429 (issue 18 #10). */
     maxQueuedRuns: z.number().int().min(1).optional(),
+    /** Online database backups into backups/ (issue 18): every `everyHours` (0 = off), newest `keep` kept. */
+    backup: z.object({ everyHours: z.number().min(0).optional(), keep: z.number().int().min(1).optional() }).optional(),
   })
   .passthrough();
 
@@ -52,6 +60,12 @@ export interface Config {
   watchFolders: string[];
   vram: { budgetMb?: number; reserveMb?: number };
   threads: { llm?: number; sd?: number };
+  /**
+   * sd-server resident mode: `idleUnloadS` (default 600; 0 = never) stops an idle resident stack;
+   * `serverBin` (SD_CPP_SERVER_BIN) names sd-server, else the one beside sdCppBin is used;
+   * `mode` `cli` (MYSTI_SD_MODE=cli) turns resident mode off.
+   */
+  sd: { idleUnloadS: number; serverBin: string | null; mode: 'auto' | 'cli' };
   llm: Record<string, unknown>;
   maxBodyBytes: number;
   nodeTimeoutMs: number;
@@ -62,6 +76,8 @@ export interface Config {
   allowedOrigins: string[];
   /** Queued (waiting) runs accepted at most; POST /api/runs answers 429 QUEUE_FULL beyond it. */
   maxQueuedRuns: number;
+  /** Scheduled database backups: interval in ms (0 = off) and how many to keep. */
+  backup: { everyMs: number; keep: number };
   /** The raw config.json (passthrough keys included), for executors. */
   raw: Record<string, unknown>;
 }
@@ -116,6 +132,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     watchFolders: (c.watchFolders ?? []).map((f) => path.resolve(home, f)),
     vram,
     threads,
+    sd: {
+      idleUnloadS: num(env.MYSTI_SD_IDLE_UNLOAD_S) ?? c.sd?.idleUnloadS ?? 600,
+      serverBin: env.SD_CPP_SERVER_BIN || c.sd?.serverBin || null,
+      mode: env.MYSTI_SD_MODE === 'cli' ? 'cli' : (c.sd?.mode ?? 'auto'),
+    },
     llm: c.llm ?? {},
     maxBodyBytes: c.maxBodyBytes ?? 32 * 1024 * 1024,
     nodeTimeoutMs: c.nodeTimeoutMs ?? 30 * 60 * 1000,
@@ -123,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxConcurrentRuns: num(env.MYSTI_MAX_CONCURRENT_RUNS) ?? c.maxConcurrentRuns ?? 1,
     allowedOrigins: c.allowedOrigins ?? [],
     maxQueuedRuns: num(env.MYSTI_MAX_QUEUED_RUNS) ?? c.maxQueuedRuns ?? 100,
+    backup: { everyMs: (num(env.MYSTI_BACKUP_HOURS) ?? c.backup?.everyHours ?? 24) * 3_600_000, keep: c.backup?.keep ?? 7 },
     raw,
   };
 }

@@ -170,6 +170,7 @@ async function runOnce(
     for (let k = 0; k < imgs.length; k++) {
       const dest = join(p.outDir, imgs.length === 1 ? `${jobId}.png` : `${jobId}_${k}.png`);
       const tmp = `${dest}.part`;
+      // write-point: none — worker scratch inside tmp/ (swept at start); the runtime names the move into artifacts/.
       await writeFile(tmp, Buffer.from(imgs[k]!.b64_json, 'base64'));
       const meta = await sharp(tmp).metadata().catch(() => null);
       if (!meta?.width) {

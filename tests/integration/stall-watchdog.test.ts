@@ -43,7 +43,8 @@ async function sdStudio(config: Record<string, unknown>): Promise<TestStudio> {
   const home = makeTempHome();
   fs.writeFileSync(path.join(home.home, 'config.json'), JSON.stringify(config));
   fs.symlinkSync(MODEL, path.join(home.models, 'tiny-sdxs-q4_0.gguf'));
-  return startTestStudio({ home, env: { SD_CPP_BIN: BIN } });
+  // The one-process-per-job CLI mode (sdcpp.md §1); the resident sd-server mode is h12's own test.
+  return startTestStudio({ home, env: { SD_CPP_BIN: BIN, MYSTI_SD_MODE: 'cli' } });
 }
 
 const sdGraph = (text: string, steps = 40) => {

@@ -19,6 +19,7 @@ import { readLock } from './fs/home-lock';
 import { runRemote } from './cli-remote';
 import { printEvent } from './cli-print';
 import { runImportCommand } from './library/import-cli';
+import { parseJsonBounded } from './json-limits';
 import { backupLibrary, restoreLibrary } from './library/library-backup';
 
 const program = new Command('mysti').description('MystiCanvas: a local, private AI creative studio').version(APP_VERSION);
@@ -69,7 +70,7 @@ program
     const log = createLogger(process.env.MYSTI_LOG_LEVEL ?? 'warn');
     let graph;
     try {
-      const input = JSON.parse(fs.readFileSync(path.resolve(file), 'utf8'));
+      const input = parseJsonBounded(fs.readFileSync(path.resolve(file), 'utf8'), file);
       // App field names (issue 20) resolve like POST /api/runs `inputs`; --set wins over them.
       const fromApp = o.input.length ? appOverrides(input, catalog, parseSet(o.input, '--input', 'Field=value')) : {};
       graph = prepareGraph(input, catalog, { ...fromApp, ...parseSet(o.set) });

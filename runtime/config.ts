@@ -29,8 +29,20 @@ const configFileSchema = z
     maxBodyBytes: z.number().int().positive().optional(),
     /** Node timeout (ms) after which a silent worker call is failed. */
     nodeTimeoutMs: z.number().int().positive().optional(),
+    /**
+     * Stall watchdog (issue 18 #1): seconds a worker call may stay silent per progress phase
+     * before the node fails with ENGINE_STALLED; defaults loading 300, every other phase 120.
+     */
+    stallTimeoutsS: z
+      .object(Object.fromEntries(['loading', 'encoding', 'sampling', 'decoding', 'upscaling', 'generating'].map((k) => [k, z.number().positive().optional()])))
+      .strict()
+      .optional(),
     /** Runs executed at the same time (the arbiter keeps them within the memory budget). */
     maxConcurrentRuns: z.number().int().min(1).max(16).optional(),
+    /** Exact origins (`scheme://host:port`) besides the studio's own that may POST and open /ws (issue 18 #7). */
+    allowedOrigins: z.array(z.string().url()).optional(),
+    /** Runs that may wait in the queue (not yet running); one more is answered 429 (issue 18 #10). */
+    maxQueuedRuns: z.number().int().min(1).optional(),
     /** Online database backups into backups/ (issue 18): every `everyHours` (0 = off), newest `keep` kept. */
     backup: z.object({ everyHours: z.number().min(0).optional(), keep: z.number().int().min(1).optional() }).optional(),
   })
@@ -57,7 +69,13 @@ export interface Config {
   llm: Record<string, unknown>;
   maxBodyBytes: number;
   nodeTimeoutMs: number;
+  /** Stall limits per phase in ms (config `stallTimeoutsS` × 1000); absent phases use the defaults. */
+  stallMs: Partial<Record<'loading' | 'encoding' | 'sampling' | 'decoding' | 'upscaling' | 'generating', number>>;
   maxConcurrentRuns: number;
+  /** Extra exact origins allowed for state-changing requests and /ws (the studio's own always are). */
+  allowedOrigins: string[];
+  /** Queued (waiting) runs accepted at most; POST /api/runs answers 429 QUEUE_FULL beyond it. */
+  maxQueuedRuns: number;
   /** Scheduled database backups: interval in ms (0 = off) and how many to keep. */
   backup: { everyMs: number; keep: number };
   /** The raw config.json (passthrough keys included), for executors. */
@@ -122,7 +140,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     llm: c.llm ?? {},
     maxBodyBytes: c.maxBodyBytes ?? 32 * 1024 * 1024,
     nodeTimeoutMs: c.nodeTimeoutMs ?? 30 * 60 * 1000,
+    stallMs: Object.fromEntries(Object.entries(c.stallTimeoutsS ?? {}).filter(([, v]) => typeof v === 'number').map(([k, v]) => [k, Math.round((v as number) * 1000)])),
     maxConcurrentRuns: num(env.MYSTI_MAX_CONCURRENT_RUNS) ?? c.maxConcurrentRuns ?? 1,
+    allowedOrigins: c.allowedOrigins ?? [],
+    maxQueuedRuns: num(env.MYSTI_MAX_QUEUED_RUNS) ?? c.maxQueuedRuns ?? 100,
     backup: { everyMs: (num(env.MYSTI_BACKUP_HOURS) ?? c.backup?.everyHours ?? 24) * 3_600_000, keep: c.backup?.keep ?? 7 },
     raw,
   };

@@ -66,7 +66,7 @@ export interface StartOptions {
   workers?: Record<string, WorkerSpec>;
   /** Listen (default true); false builds the studio for in-process `app.request()` tests. */
   listen?: boolean;
-  supervisor?: { healthIntervalMs?: number; backoffMs?: number; maxCrashes?: number };
+  supervisor?: { healthIntervalMs?: number; backoffMs?: number; maxCrashes?: number; stallMs?: Partial<Record<string, number>>; stallHealthTimeoutMs?: number };
   /** Import outputs/ and config.watchFolders in the background at start (default true). */
   backgroundImport?: boolean;
   /** The node declarations and their executors (default: the core catalog, nodes/run.ts). */
@@ -86,7 +86,16 @@ export function defaultWorkers(config: Config): Record<string, WorkerSpec> {
   const env = (o: Record<string, string | number | null | undefined>) =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]));
   return {
-    sd: { entry: 'workers/sd/main.ts', env: env({ MYSTI_HOME: config.home, SD_CPP_BIN: config.sdCppBin, MYSTI_SD_THREADS: config.threads.sd, SD_CPP_SERVER_BIN: config.sd.serverBin, MYSTI_SD_MODE: config.sd.mode }) },
+    sd: {
+      entry: 'workers/sd/main.ts',
+      env: env({ MYSTI_HOME: config.home, SD_CPP_BIN: config.sdCppBin, MYSTI_SD_THREADS: config.threads.sd, SD_CPP_SERVER_BIN: config.sd.serverBin, MYSTI_SD_MODE: config.sd.mode }),
+      // A job's private folder is `tmp/.sd-<uuid>` (workers/sd/jobs.ts); only a dead worker leaves one.
+      cleanupAfterCrash: () => {
+        for (const f of fs.existsSync(config.paths.tmp) ? fs.readdirSync(config.paths.tmp) : []) {
+          if (/^\.sd-[0-9a-f-]{36}$/.test(f)) fs.rmSync(path.join(config.paths.tmp, f), { recursive: true, force: true });
+        }
+      },
+    },
     llm: { entry: 'workers/llm/main.ts', env: env({ MYSTI_HOME: config.home, MYSTI_LLM_THREADS: config.threads.llm }) },
   };
 }
@@ -117,6 +126,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     logger,
     onStatus: (e) => bus.emit('worker.status', e),
     onAlert: (e) => bus.emit('system.alert', { ...e, level: 'error' }),
+    stallMs: config.stallMs,
     ...opts.supervisor,
   });
   const presets = new PresetStore(store.db);
@@ -145,7 +155,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     },
     admission: admission.control,
   };
-  const queue = new RunQueue(deps, config.maxConcurrentRuns);
+  const queue = new RunQueue(deps, config.maxConcurrentRuns, config.maxQueuedRuns);
   // Disk full / read-only (issue 18 §3): any node, job or backup failing with DISK_FULL/READ_ONLY
   // shows in /api/health and raises one system alert; a later stored image clears it.
   const disk = new DiskMonitor();
@@ -243,10 +253,12 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       }),
     },
   ];
-  const app = createApp(studio, extra);
-
   let server: Server | null = null;
   let port = config.port;
+  // Own origins use the port actually listened on (config.port may be 0); unknown until listening.
+  const originPolicy = { allowedOrigins: config.allowedOrigins, port: () => (server ? port : null) };
+  const app = createApp(studio, extra, originPolicy);
+
   let hub: ReturnType<typeof attachWsHub> | null = null;
   if (opts.listen !== false) {
     server = await new Promise<Server>((resolve, reject) => {
@@ -254,7 +266,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       s.once('error', reject);
     });
     port = (server.address() as AddressInfo).port;
-    hub = attachWsHub(server, bus, logger);
+    hub = attachWsHub(server, bus, logger, originPolicy);
     lock.update({ port, host: config.host });
     logger.info({ url: `http://${config.host}:${port}`, home: config.home }, 'MystiCanvas is running');
   }

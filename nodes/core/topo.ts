@@ -73,8 +73,8 @@ function findCycle(blocked: string[], out: Map<string, string[]>): string[] {
   return path.slice(seen.get(cur)!).reverse();
 }
 
-/** A binary min-heap of non-negative integers (document positions). */
-class MinHeap {
+/** A binary min-heap of non-negative integers (document positions); also the run loop's ready queues. */
+export class MinHeap {
   private readonly a: number[] = [];
   get size(): number {
     return this.a.length;

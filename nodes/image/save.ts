@@ -18,7 +18,8 @@ export const save = defineNode({
     filenamePrefix: z
       .string()
       .max(64)
-      .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore only')
+      // A leading dot makes a hidden file the folder import skips and that looks like a temp write.
+      .regex(/^(?!\.)[A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore only, not starting with a dot')
       .default('mysti')
       .meta({ widget: 'text', label: 'File name prefix' }),
   }),

@@ -7,7 +7,7 @@
 import type { NodeSpec } from '../../nodes/core/define-node';
 import type { GraphDoc, GraphNode } from '../../nodes/core/graph';
 import { loadGraph, validateGraph } from '../../nodes/core/validate';
-import { topoSort } from '../../nodes/core/topo';
+import { MinHeap, topoSort } from '../../nodes/core/topo';
 import { MystiError, OperationalError, UserError, toMystiError } from '../errors';
 import type { RunRow } from '../store/runs';
 import { cacheKey } from './cache-key';
@@ -39,20 +39,28 @@ interface NodeState {
 
 /**
  * Runs `run` to the end. Never throws: every failure is recorded on the node and the run, and
- * reported as events. Returns the final status.
+ * reported as events. Returns the final status. `validated`: the run's graph as loaded and
+ * validated at submit (skips doing it again); absent = load and validate `run.graph`.
  */
-export async function executeRun(deps: EngineDeps, run: RunRow, signal: AbortSignal): Promise<RunOutcome> {
+export async function executeRun(deps: EngineDeps, run: RunRow, signal: AbortSignal, validated?: GraphDoc): Promise<RunOutcome> {
   const { store, bus } = deps;
   const log = deps.logger.child({ runId: run.id });
-  const loaded = loadGraph(run.graph, deps.catalog);
-  const issues = loaded.ok ? validateGraph(loaded.graph, deps.catalog) : loaded.issues;
-  if (!loaded.ok || issues.length) {
-    const error = { code: 'GRAPH_INVALID', message: issues.map((i) => i.message).join('; '), details: { issues } };
-    store.runs.markFinished(run.id, 'failed', error);
-    bus.emit('run.failed', { runId: run.id, error });
-    return 'failed';
+  let graph: GraphDoc;
+  if (validated) {
+    // Validated at submit in this process: loading and validating 10k nodes again costs ~0.2 s of
+    // blocked event loop for nothing (issue 18 #9). Runs requeued after a restart take the long way.
+    graph = validated;
+  } else {
+    const loaded = loadGraph(run.graph, deps.catalog);
+    const issues = loaded.ok ? validateGraph(loaded.graph, deps.catalog) : loaded.issues;
+    if (!loaded.ok || issues.length) {
+      const error = { code: 'GRAPH_INVALID', message: issues.map((i) => i.message).join('; '), details: { issues } };
+      store.runs.markFinished(run.id, 'failed', error);
+      bus.emit('run.failed', { runId: run.id, error });
+      return 'failed';
+    }
+    graph = loaded.graph;
   }
-  const graph = loaded.graph;
   const states = buildStates(deps, graph);
   const order = topoSort(graph.nodes.map((n) => n.id), graph.edges).order;
 
@@ -70,37 +78,52 @@ export async function executeRun(deps: EngineDeps, run: RunRow, signal: AbortSig
   let failure: MystiError | null = null;
   let failedNode: string | null = null;
 
-  const ready = (id: string) => {
-    const st = states.get(id)!;
-    for (const { source } of st.incoming.values()) if (!done.has(source)) return false;
-    return !(st.spec.worker && busyWorkers.has(st.spec.worker));
+  // Ready queues instead of rescanning every node after each completion (that was O(N²) for a
+  // big graph, issue 18 #9): `waiting` counts each node's unfinished inputs; a node whose count
+  // reaches 0 joins the heap of its worker (or the runtime's), keyed by topological position so
+  // the start order stays the one a full scan would give.
+  const pos = new Map(order.map((id, i) => [id, i]));
+  const dependents = new Map<string, string[]>();
+  const waiting = new Map<string, number>();
+  const queues = new Map<string, MinHeap>(); // worker kind ('' = runtime-side) → ready node positions
+  const enqueue = (id: string) => {
+    const w = states.get(id)!.spec.worker ?? '';
+    let q = queues.get(w);
+    if (!q) queues.set(w, (q = new MinHeap()));
+    q.push(pos.get(id)!);
+  };
+  const settle = (id: string) => {
+    for (const next of dependents.get(id) ?? []) {
+      const n = waiting.get(next)! - 1;
+      waiting.set(next, n);
+      if (n === 0 && !started.has(next)) enqueue(next);
+    }
   };
 
   try {
-    settleCachedPrefix(deps, run, order, states, done, started);
+    await settleCachedPrefix(deps, run, order, states, done, started);
+    for (const id of order) {
+      const sources = new Set([...states.get(id)!.incoming.values()].map((x) => x.source));
+      let open = 0;
+      for (const src of sources) {
+        if (!dependents.has(src)) dependents.set(src, []);
+        dependents.get(src)!.push(id);
+        if (!done.has(src)) open++;
+      }
+      waiting.set(id, open);
+      if (open === 0 && !started.has(id)) enqueue(id);
+    }
     while (done.size < order.length && !failure && !runAc.signal.aborted) {
-      for (const id of order) {
-        if (started.has(id) || !ready(id)) continue;
-        const st = states.get(id)!;
-        started.add(id);
-        if (st.spec.worker) busyWorkers.add(st.spec.worker);
-        const p = runNode(deps, run, graph, st, states, runAc.signal)
-          .then(() => {
-            done.add(id);
-          })
-          .catch((err: unknown) => {
-            const e = toMystiError(err);
-            if (!failure) {
-              failure = e;
-              failedNode = id;
-            }
-            runAc.abort(e); // stop the other branches: the run has failed
-          })
-          .finally(() => {
-            if (st.spec.worker) busyWorkers.delete(st.spec.worker);
-            inflight.delete(id);
-          });
-        inflight.set(id, p);
+      for (const [w, q] of queues) {
+        while (q.size && !(w && busyWorkers.has(w))) {
+          const id = order[q.pop()]!;
+          if (started.has(id)) continue;
+          const st = states.get(id)!;
+          started.add(id);
+          if (st.spec.worker) busyWorkers.add(st.spec.worker);
+          startNode(id, st);
+          if (w) break; // one job per worker at a time
+        }
       }
       if (inflight.size === 0) break; // nothing runnable: should not happen on a validated DAG
       await Promise.race(inflight.values());
@@ -109,6 +132,27 @@ export async function executeRun(deps: EngineDeps, run: RunRow, signal: AbortSig
   } finally {
     signal.removeEventListener('abort', onCancel);
     store.artifacts.cacheTouch([...states.values()].filter((s) => s.hit && s.key).map((s) => s.key!));
+  }
+
+  function startNode(id: string, st: NodeState): void {
+    const p = runNode(deps, run, graph, st, states, runAc.signal)
+      .then(() => {
+        done.add(id);
+        settle(id);
+      })
+      .catch((err: unknown) => {
+        const e = toMystiError(err);
+        if (!failure) {
+          failure = e;
+          failedNode = id;
+        }
+        runAc.abort(e); // stop the other branches: the run has failed
+      })
+      .finally(() => {
+        if (st.spec.worker) busyWorkers.delete(st.spec.worker);
+        inflight.delete(id);
+      });
+    inflight.set(id, p);
   }
 
   if (signal.aborted) {
@@ -201,11 +245,23 @@ function fromCache(deps: EngineDeps, run: RunRow, st: NodeState, prep: Prepared)
 
 /**
  * Serves every node it can from the cache before anything runs, walking the topological order
- * inside ONE transaction — an unchanged rerun of a 500-node graph costs one commit, not 1,500
+ * inside one transaction per slice of 250 nodes — an unchanged rerun of a 500-node graph costs two commits, not 1,500
  * (ComfyUI likewise settles cache hits before executing). Nodes that miss, or whose preparation
  * throws, are left to the normal dispatch loop, which reports their errors.
  */
-function settleCachedPrefix(deps: EngineDeps, run: RunRow, order: string[], states: Map<string, NodeState>, done: Set<string>, started: Set<string>): void {
+async function settleCachedPrefix(deps: EngineDeps, run: RunRow, order: string[], states: Map<string, NodeState>, done: Set<string>, started: Set<string>): Promise<void> {
+  // Slices of SLICE nodes, one transaction each, yielding to the event loop between them: a
+  // 10,000-node graph must not block the server (health, other requests) for seconds (issue 18 #9).
+  for (let from = 0; from < order.length; from += SLICE) {
+    if (from) await new Promise((r) => setImmediate(r));
+    settleSlice(deps, run, order.slice(from, from + SLICE), states, done, started);
+  }
+}
+
+/** Nodes prepared (and cache-served) per transaction between two event-loop turns. */
+const SLICE = 250;
+
+function settleSlice(deps: EngineDeps, run: RunRow, order: string[], states: Map<string, NodeState>, done: Set<string>, started: Set<string>): void {
   deps.store.db.transaction(() => {
     for (const id of order) {
       const st = states.get(id)!;
@@ -237,6 +293,7 @@ async function runNode(
   const { node, spec, impl } = st;
   const ids = { runId: run.id, nodeId: node.id };
   let params: Record<string, unknown> | undefined;
+  let timedOut = false;
   try {
     const prep = st.prepared ?? prepareNode(deps, st, states);
     st.prepared = undefined;
@@ -254,8 +311,19 @@ async function runNode(
       : null;
     let outputs: Awaited<ReturnType<typeof persistOutputs>>;
     const memory = { peakBytes: 0 };
+    // A timer we own, cleared when the node settles: AbortSignal.timeout inside AbortSignal.any can
+    // be garbage-collected on Node 20 and then never fires (nodejs/node#57867; issue 18 #1).
+    const nodeAbort = new AbortController();
+    const forward = () => nodeAbort.abort(runSignal.reason);
+    if (runSignal.aborted) forward();
+    else runSignal.addEventListener('abort', forward, { once: true });
+    const timeoutMs = deps.config.nodeTimeoutMs;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      nodeAbort.abort(new OperationalError('TIMEOUT', `node ${node.id} ran longer than ${timeoutMs} ms (config nodeTimeoutMs)`, { nodeId: node.id, timeoutMs }));
+    }, timeoutMs);
     try {
-      const nodeAc = AbortSignal.any([runSignal, AbortSignal.timeout(deps.config.nodeTimeoutMs)]);
+      const nodeAc = nodeAbort.signal;
       // A batch on an input (N images) runs the node once per image (runtime/engine/batch.ts).
       const n = batchSize(inputs, node.id);
       const results: Record<string, ExecutorOutput>[] = [];
@@ -280,6 +348,9 @@ async function runNode(
     } catch (err) {
       admission?.release(memory.peakBytes ? memory : undefined);
       throw err;
+    } finally {
+      clearTimeout(timer);
+      runSignal.removeEventListener('abort', forward);
     }
     st.outputs = outputs;
     const outIds = Object.fromEntries([...outputs].map(([p, o]) => [p, o.artifactId]));
@@ -293,8 +364,9 @@ async function runNode(
     let e = toMystiError(err);
     if (runSignal.aborted && !(runSignal.reason instanceof MystiError)) {
       e = new OperationalError('CANCELLED', 'cancelled', undefined, 409);
-    } else if (err instanceof Error && err.name === 'TimeoutError') {
-      e = new OperationalError('TIMEOUT', `node ${node.id} ran longer than ${deps.config.nodeTimeoutMs} ms`);
+    } else if (timedOut) {
+      // Whatever the executor threw on the abort (the worker client says CANCELLED), it was the timeout.
+      e = new OperationalError('TIMEOUT', `node ${node.id} ran longer than ${deps.config.nodeTimeoutMs} ms (config nodeTimeoutMs)`, { nodeId: node.id, timeoutMs: deps.config.nodeTimeoutMs });
     }
     const error = e.toJSON().error;
     const cancelledByFailure = runSignal.aborted && runSignal.reason instanceof MystiError && e.code === 'CANCELLED';

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { GraphDoc } from '../../nodes/core/graph';
-import { UserError } from '../errors';
+import { OperationalError, UserError } from '../errors';
 import type { RunRow } from '../store/runs';
 import type { EngineDeps } from './deps';
 import { executeRun } from './run-graph';
@@ -15,17 +15,38 @@ export class RunQueue {
   private readonly pending: string[] = [];
   private readonly active = new Map<string, AbortController>();
   private readonly idleWaiters: (() => void)[] = [];
+  /** Graphs validated at submit in this process, handed to executeRun so it does not redo it. */
+  private readonly validated = new Map<string, GraphDoc>();
   private stopped = false;
-
-  constructor(private readonly deps: EngineDeps, private readonly maxConcurrent = 1) {}
+  /** Smoothed wall time of finished runs (ms), for the 429's Retry-After; null until one ended. */
+  private avgRunMs: number | null = null;
 
   /**
-   * Start-up recovery: `running` runs become `interrupted` (the node they were on is kept),
+   * @param maxConcurrent runs executing at once
+   * @param maxQueued runs that may wait (not counting running ones); {@link submit} refuses more
+   */
+  constructor(private readonly deps: EngineDeps, private readonly maxConcurrent = 1, private readonly maxQueued = Infinity) {}
+
+  /**
+   * Start-up recovery: `running` runs become `interrupted` (the node they were on is kept) — unless
+   * every node of the run was already recorded completed/cached, which makes it `completed`;
    * `queued` runs are queued again in their original order. Returns what it did.
    */
   recover(): { interrupted: string[]; requeued: string[] } {
     const { store, bus } = this.deps;
-    const interrupted = store.runs.withStatus('running').map((r) => r.id);
+    const interrupted: string[] = [];
+    for (const { id } of store.runs.withStatus('running')) {
+      // Killed after its last node was recorded but before the run's own status was: every
+      // node's result is durable, so the run did complete (issue 18 #5).
+      const nodes = store.runs.nodes(id);
+      if (nodes.length && nodes.every((n) => n.status === 'completed' || n.status === 'cached')) {
+        store.runs.markFinished(id, 'completed');
+        const outputs = nodes.flatMap((n) => Object.entries(n.outputs ?? {}).map(([port, artifactId]) => ({ nodeId: n.nodeId, port, artifactId, kind: store.artifacts.get(artifactId)?.kind ?? 'unknown' })));
+        bus.emit('run.completed', { runId: id, outputs, recovered: true });
+        continue;
+      }
+      interrupted.push(id);
+    }
     for (const id of interrupted) {
       store.runs.markInterrupted(id);
       const run = store.runs.get(id)!;
@@ -37,13 +58,25 @@ export class RunQueue {
     return { interrupted, requeued };
   }
 
-  /** Persists a new queued run and schedules it; returns the run row. */
-  submit(graph: GraphDoc, opts: { graphId?: string | null; rerunOf?: string | null } = {}): RunRow {
+  /**
+   * Persists a new queued run and schedules it; returns the run row. `validated`: the caller ran
+   * prepareGraph on `graph` (loaded, migrated, validated), so execution need not redo it.
+   * @throws OperationalError QUEUE_FULL (429, `details.retryAfterS` = seconds until a slot is
+   *   likely free) when `maxQueued` runs already wait — nothing is written.
+   */
+  submit(graph: GraphDoc, opts: { graphId?: string | null; rerunOf?: string | null; validated?: boolean } = {}): RunRow {
     if (this.stopped) throw new UserError('SHUTTING_DOWN', 'the runtime is shutting down', undefined, 503);
+    if (this.pending.length >= this.maxQueued && this.active.size >= this.maxConcurrent) {
+      const perRunS = (this.avgRunMs ?? 5_000) / 1000 / this.maxConcurrent;
+      const retryAfterS = Math.min(3600, Math.max(1, Math.ceil(perRunS)));
+      throw new OperationalError('QUEUE_FULL', `the run queue is full (${this.maxQueued} runs waiting); try again in about ${retryAfterS} s`, { queued: this.pending.length, maxQueued: this.maxQueued, retryAfterS }, 429);
+    }
     const run = this.deps.store.runs.create({ id: randomUUID(), graph, graphId: opts.graphId ?? null, rerunOf: opts.rerunOf ?? null });
     this.deps.bus.emit('run.queued', { runId: run.id, position: this.pending.length + this.active.size });
+    if (opts.validated) this.validated.set(run.id, graph);
     this.pending.push(run.id);
-    this.pump();
+    // Start on a later turn of the event loop: the submit answers first (issue 18 #9).
+    setImmediate(() => this.pump());
     return run;
   }
 
@@ -79,6 +112,7 @@ export class RunQueue {
     const i = this.pending.indexOf(runId);
     if (i >= 0 && run.status === 'queued') {
       this.pending.splice(i, 1);
+      this.validated.delete(runId);
       this.deps.store.runs.markFinished(runId, 'cancelled', { code: 'CANCELLED', message: 'cancelled before it started' });
       this.deps.bus.emit('run.cancelled', { runId });
       this.settleIdle();
@@ -113,7 +147,10 @@ export class RunQueue {
       if (!run || run.status !== 'queued') continue;
       const ac = new AbortController();
       this.active.set(id, ac);
-      void executeRun(this.deps, run, ac.signal)
+      const t0 = Date.now();
+      const graph = this.validated.get(id);
+      this.validated.delete(id);
+      void executeRun(this.deps, run, ac.signal, graph)
         .catch((err: unknown) => {
           // executeRun records its own failures; reaching here is a bug — still close the run.
           this.deps.logger.error({ runId: id, err: String(err) }, 'run crashed the executor');
@@ -121,6 +158,8 @@ export class RunQueue {
           this.deps.bus.emit('run.failed', { runId: id, error: { code: 'INTERNAL', message: String(err) } });
         })
         .finally(() => {
+          const ms = Date.now() - t0;
+          this.avgRunMs = this.avgRunMs === null ? ms : this.avgRunMs * 0.8 + ms * 0.2;
           this.active.delete(id);
           this.pump();
           this.settleIdle();

@@ -12,6 +12,7 @@ import type { Mitigations } from '../../workers/sd/payload';
 import { lineageModels, modelFolders, portableArgv } from './lineage';
 import { encoderRole, FAMILY_NEEDS, stackProblems, type EncoderRole } from '../../nodes/diffusion/families';
 import { preparedModel as prepared } from './models';
+import { loraTags, stripLoraTags } from '../../workers/sd/lora-tags';
 
 /** The params txt2img and img2img share (nodes/diffusion/sampling.ts). */
 export interface SamplingParamsLike {
@@ -102,8 +103,12 @@ export function sdMitigations(m: Record<string, unknown> | undefined): Mitigatio
  * TAESD and LoRAs, resolved by runtime/exec/models.ts). LoRAs are passed as `<lora:name:weight>`
  * tags looked up in one `--lora-model-dir` (the first LoRA's folder); a LoRA elsewhere is named by
  * its absolute path stem, which sd.cpp uses as is. When `used` is given, every file is recorded
- * there by role (`model`, `vae`, `taesd`, `lora:<ref>`) for lineage.
- * @throws UserError MODEL_NOT_CONFIGURED when no model is chosen.
+ * there by role (`model`, `vae`, `taesd`, `lora:<ref>`) for lineage. Every `<lora:NAME:WEIGHT>` tag
+ * in the prompt or negative text is resolved through the registry like the `loras` param, removed
+ * from the text and passed as a resolved LoRA (workers/sd/lora-tags.ts; issue 18 #2).
+ * @throws UserError MODEL_NOT_CONFIGURED when no model is chosen; the registry's errors for a tag
+ *   (PATH_OUTSIDE_ROOT for `<lora:/etc/passwd:1>`, MODEL_NOT_FOUND, …); BAD_PARAMS for a tag
+ *   weight that is not a number.
  */
 export function genPayload(ctx: ExecContext, node: string, prompt: string, negative: string, params: SamplingParamsLike, used: Record<string, ResolvedModel> = {}): Record<string, unknown> {
   const model = params.model ? ctx.models.model : undefined;
@@ -111,9 +116,17 @@ export function genPayload(ctx: ExecContext, node: string, prompt: string, negat
     throw new UserError('MODEL_NOT_CONFIGURED', `Choose a model in the ${node} node's "Model" param, or set MYSTI_MODELS to a folder with Stable Diffusion checkpoints (.safetensors, .gguf) and restart.`);
   }
   used.model = model;
+  // `<lora:NAME:W>` in the text goes through the registry like the loras param (issue 18 #2):
+  // an unknown name or a path outside the model folders throws here, before any worker call.
+  const tagged = [...loraTags(prompt), ...loraTags(negative)].map((t) => {
+    const weight = Number(t.weight);
+    if (!Number.isFinite(weight)) throw new UserError('BAD_PARAMS', `${node}: the LoRA tag ${t.raw} has no numeric weight`, { tag: t.raw });
+    const name = t.name.trim();
+    return { path: (used[`lora:${name}`] = ctx.registry.resolve(name, 'lora')).path, weight };
+  });
   const payload: Record<string, unknown> = {
-    prompt,
-    negativePrompt: negative,
+    prompt: stripLoraTags(prompt),
+    negativePrompt: stripLoraTags(negative),
     modelPath: model.path,
     width: params.width,
     height: params.height,
@@ -131,8 +144,8 @@ export function genPayload(ctx: ExecContext, node: string, prompt: string, negat
   if (params.vae) payload.vaePath = (used.vae = prepared(ctx, 'vae')).path;
   if (params.taesd) payload.taesdPath = (used.taesd = prepared(ctx, 'taesd')).path;
   applyStack(ctx, node, model, params, payload, used);
-  if (params.loras.length) {
-    const files = params.loras.map((l) => ({ path: (used[`lora:${l.name}`] = prepared(ctx, `lora:${l.name}`)).path, weight: l.weight }));
+  if (params.loras.length || tagged.length) {
+    const files = [...params.loras.map((l) => ({ path: (used[`lora:${l.name}`] = prepared(ctx, `lora:${l.name}`)).path, weight: l.weight })), ...tagged];
     const loraDir = dirname(files[0]!.path);
     payload.loraDir = loraDir;
     payload.loras = files.map((f) => {

@@ -10,6 +10,17 @@ import { randomBytes, createHash } from 'node:crypto';
 /** Prefix of in-flight temp files; the start-up sweep deletes leftovers carrying it. */
 export const TMP_PREFIX = '.tmp-';
 
+/** Random part of a temp name: 6 bytes as 12 lower-case hex digits. */
+const TMP_NAME = /^\.tmp-[0-9a-f]{12}-/;
+
+/**
+ * True only for names {@link writeFileAtomic} makes (`.tmp-<12 hex>-<dest name>`), so a sweep
+ * never takes a user's file that merely starts with `.tmp-` for a partial write (issue 18 #3).
+ */
+export function isAtomicTempName(name: string): boolean {
+  return TMP_NAME.test(name);
+}
+
 /** Writes `data` to `dest` atomically; returns {bytes, sha256}. */
 export function writeFileAtomic(dest: string, data: Uint8Array): { bytes: number; sha256: string } {
   const dir = path.dirname(dest);

@@ -9,6 +9,7 @@
  * A JSON body is detected as our graph, a ComfyUI UI workflow / API prompt or an InvokeAI workflow.
  */
 import { UserError } from '../errors';
+import { assertJsonDepth } from '../json-limits';
 import { readPngText } from '../png/read';
 import { isPng, type PngTextChunk, type PngWarning } from '../png/types';
 import { MYSTICANVAS_KEYWORD } from '../png/mysticanvas';
@@ -45,8 +46,10 @@ export interface ImportInput {
 const MAX_JSON_BYTES = 16 << 20;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** JSON.parse or undefined; @throws UserError JSON_TOO_DEEP past MAX_JSON_DEPTH (runtime/json-limits.ts). */
 function parseJson(text: string): unknown {
   if (text.length > MAX_JSON_BYTES) return undefined;
+  assertJsonDepth(text, 'the workflow JSON');
   try {
     // Lossless: ComfyUI's 64-bit seeds are JSON numbers above 2^53 (runtime/importers/json.ts).
     return parseJsonLossless(text);

@@ -10,11 +10,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
 import type { Store } from '../store';
+import { isAtomicTempName } from '../fs/atomic';
 
 /**
  * Runs the sweep described above once, at start-up before any run.
  * @param interruptedRuns ids of runs the recovery marked interrupted (their saved files carry `_<id[0..8]>_`)
- * @param tmpPrefix prefix of partial writes (runtime/fs/atomic.ts `TMP_PREFIX`)
+ * @param tmpPrefix prefix of partial writes (runtime/fs/atomic.ts `TMP_PREFIX`); in outputs/ only names
+ *   the atomic writer makes ({@link isAtomicTempName}) are removed, never a saved file that merely
+ *   starts with the prefix (issue 18 #3)
  * @returns how many files/directories were removed, and the outputs moved to quarantine/ (relative paths)
  */
 export function sweepOrphans(store: Store, config: Config, interruptedRuns: string[], tmpPrefix: string): { removed: number; quarantined: string[] } {
@@ -42,7 +45,7 @@ export function sweepOrphans(store: Store, config: Config, interruptedRuns: stri
     if (!fs.statSync(dir).isDirectory()) continue;
     for (const f of safeList(dir)) {
       const rel = path.relative(config.paths.home, path.join(dir, f));
-      if (f.startsWith(tmpPrefix)) rm(path.join(dir, f));
+      if (f.startsWith(tmpPrefix) && isAtomicTempName(f)) rm(path.join(dir, f));
       // A saved image whose generation row a crash never committed: a whole, valid PNG the user
       // may want — moved to quarantine/ (and logged by the caller), never deleted.
       else if (runTags.some((t) => f.includes(t)) && !registered.has(rel)) quarantined.push(quarantine(config.paths.home, rel));

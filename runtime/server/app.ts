@@ -10,13 +10,14 @@ import { bodyLimit } from 'hono/body-limit';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { UserError } from '../errors';
 import type { Studio } from '../studio';
-import { originGuard } from './middleware/origin-guard';
+import { noFraming, originGuard, type OriginPolicy } from './middleware/origin-guard';
 import { errorHandler } from './middleware/errors';
 import { systemRoutes } from './routes/system';
 import { graphRoutes } from './routes/graphs';
 import { runRoutes } from './routes/runs';
 import { fileRoutes } from './routes/files';
 import { REPO_ROOT } from '../workers/supervisor';
+import { assertJsonDepth } from '../json-limits';
 
 declare module 'hono' {
   /** Per-request values set by the middleware below (typed `c.get` / `c.set` everywhere). */
@@ -30,11 +31,12 @@ declare module 'hono' {
 export type RouteMount = { prefix: string; app: Hono };
 
 /**
- * The studio's Hono app: request ids, the Host/Origin guard, the body limit (config
+ * The studio's Hono app: request ids, no framing, the Host/Origin guard (`originPolicy`: exact
+ * own origins + config `allowedOrigins`), the body limit (config
  * `maxBodyBytes`), the core /api routes, `extra` route groups, and the built editor at `/`.
  * Errors leave as design.md's `{error:{code,message,details?}}` (middleware/errors.ts).
  */
-export function createApp(s: Studio, extra: RouteMount[] = []): Hono {
+export function createApp(s: Studio, extra: RouteMount[] = [], originPolicy: OriginPolicy = { allowedOrigins: s.config.allowedOrigins }): Hono {
   const app = new Hono();
   app.onError(errorHandler(s.logger, (e) => s.services.onDiskError(e.code, e.message, 'api')));
   app.notFound((c) => c.json(new UserError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, undefined, 404).toJSON(), 404));
@@ -48,11 +50,20 @@ export function createApp(s: Studio, extra: RouteMount[] = []): Hono {
       s.logger.debug({ reqId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - t0) }, 'request');
     }
   });
-  app.use('*', originGuard());
+  app.use('*', noFraming());
+  app.use('*', originGuard(originPolicy));
   app.use('*', bodyLimit({
     maxSize: s.config.maxBodyBytes,
     onError: (c) => c.json(new UserError('PAYLOAD_TOO_LARGE', `the request body is over ${s.config.maxBodyBytes} bytes`, undefined, 413).toJSON(), 413),
   }));
+  // JSON bodies are depth-checked on their text before any route parses them (issue 18 #6);
+  // hono caches the text, so the route's c.req.json() does not read the body twice.
+  app.use('*', async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && /\bjson\b/i.test(c.req.header('content-type') ?? '')) {
+      assertJsonDepth(await c.req.text(), 'the request body');
+    }
+    await next();
+  });
   app.route('/api', systemRoutes(s));
   app.route('/api/graphs', graphRoutes(s));
   app.route('/api/runs', runRoutes(s));

@@ -9,6 +9,7 @@ import { specToJson } from '../../nodes/core/catalog-json';
 import { appInputsToOverrides, appLayout, type AppLayout } from '../../nodes/core/app';
 import { UserError } from '../errors';
 import { stackProblems, type EncoderRole, type StackModel } from '../../nodes/diffusion/families';
+import { loraTags } from '../../workers/sd/lora-tags';
 import { resolveNodeModels } from '../exec/models';
 
 /** `{ "g1.steps": 30 }` or `{ g1: { steps: 30 } }`, the CLI's `--set g1.steps=30`. */
@@ -84,7 +85,17 @@ export function loadOrThrow(input: unknown, catalog: ReadonlyMap<string, NodeSpe
 }
 
 /**
- * Checks that every non-empty model param names a model file that exists (design.md §8: a
+ * Model kinds a node cannot run without when its `model` param is empty and no `preset` brings one
+ * (workers/sd/node-payload.ts genPayload and runtime/llm/exec.ts refuse them at run time; the
+ * editor's preflight.ts says the same before Run).
+ */
+const REQUIRED_MODEL_KINDS = new Set(['sd', 'llm']);
+
+/**
+ * Checks that every non-empty model param names a model file that exists, and that a required
+ * `model` (kind sd/llm) is not left empty without a preset — MODEL_NOT_CONFIGURED naming the node
+ * (issue 18 #11) — and that every `<lora:NAME:W>` tag in a text param resolves to a LoRA
+ * (workers/sd/lora-tags.ts; issue 18 #2) (design.md §8: a
  * reference to a missing file is a 4xx before anything is written, not a run that fails later).
  * `resolve` is the model registry's; its UserErrors (MODEL_NOT_FOUND, MODEL_WRONG_KIND) become
  * issues, all reported at once. @throws UserError GRAPH_INVALID with `details.issues`.
@@ -95,9 +106,49 @@ export function checkModelRefs(
   resolve: (ref: string, kind: string) => unknown,
 ): void {
   const issues: ReportedIssue[] = [];
+  // 2,500 nodes naming the same model resolve it once (a registry lookup + stat each otherwise).
+  const seen = new Map<string, UserError | null>();
+  const resolveRaw = resolve;
+  resolve = (ref: string, kind: string) => {
+    const k = `${kind}\0${ref}`;
+    if (!seen.has(k)) {
+      try {
+        resolveRaw(ref, kind);
+        seen.set(k, null);
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        seen.set(k, err);
+      }
+    }
+    const e = seen.get(k);
+    if (e) throw e;
+    return undefined;
+  };
   for (const node of graph.nodes) {
     const spec = catalog.get(node.type);
     if (!spec) continue;
+    // Prompt text may carry `<lora:NAME:W>` tags, which sd.cpp would open as files: each must name
+    // a LoRA the registry resolves inside the model folders (issue 18 #2).
+    for (const [name, value] of Object.entries(node.params)) {
+      if (typeof value !== 'string' || !value.includes('<lora:')) continue;
+      for (const tag of loraTags(value)) {
+        try {
+          resolve(tag.name.trim(), 'lora');
+        } catch (err) {
+          if (!(err instanceof UserError)) throw err;
+          issues.push({ code: err.code, nodeId: node.id, field: name, message: `node ${node.id}: the prompt tag ${tag.raw}: ${err.message}` });
+        }
+      }
+    }
+    for (const [name, meta] of modelParams(spec)) {
+      const ref = node.params[name];
+      const kind = typeof meta.modelKind === 'string' ? meta.modelKind : 'sd';
+      const empty = ref === undefined || (typeof ref === 'string' && !ref.trim());
+      const preset = node.params.preset;
+      if (empty && name === 'model' && REQUIRED_MODEL_KINDS.has(kind) && !(typeof preset === 'string' && preset.trim())) {
+        issues.push({ code: 'MODEL_NOT_CONFIGURED', nodeId: node.id, field: name, message: `node ${node.id}: choose a model in its "${name}" param (or a preset); it is empty` });
+      }
+    }
     // The same resolution a run's node preparation does (runtime/exec/models.ts), model pickers only:
     // LoRA lists are checked when the node is prepared.
     const models = resolveNodeModels(spec, node.params, resolve, {
@@ -120,6 +171,21 @@ export function checkModelRefs(
 
 const ROLE_PARAM: Record<EncoderRole | 'vae', string> = { clip_l: 'clipL', clip_g: 'clipG', t5xxl: 't5xxl', llm: 'llm', vae: 'vae' };
 const paramOfRole = (r: EncoderRole | 'vae') => ROLE_PARAM[r];
+
+/** Per spec: its model params and their UI meta (read once, not per node: issue 18 #9). */
+const modelParamCache = new WeakMap<NodeSpec, [string, Record<string, unknown>][]>();
+function modelParams(spec: NodeSpec): [string, Record<string, unknown>][] {
+  let out = modelParamCache.get(spec);
+  if (!out) {
+    out = [];
+    for (const [name, schema] of Object.entries(spec.params.shape)) {
+      const meta = (schema as { meta?: () => Record<string, unknown> | undefined }).meta?.();
+      if (meta?.widget === 'model') out.push([name, meta]);
+    }
+    modelParamCache.set(spec, out);
+  }
+  return out;
+}
 
 /** A graph issue as reported in `details.issues`: validation's own codes or a model registry error code. */
 type ReportedIssue = Omit<GraphIssue, 'code'> & { code: string };

@@ -13,6 +13,7 @@ import { WorkerClient, type CallOptions, type CallResult } from '../../workers/p
 import { READY_PREFIX, TOKEN_ENV, PROTOCOL_VERSION, type HealthBody } from '../../workers/protocol/messages';
 import { OperationalError } from '../errors';
 import type { Logger } from '../log';
+import { DEFAULT_STALL_LIMITS_MS, StallWatchdog, type Stall, type StallLimits } from './stall-watchdog';
 
 /** Repository root (workers are started with cwd here so `--import tsx` resolves). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -24,6 +25,11 @@ export interface WorkerSpec {
   entry: string;
   /** Extra environment for this worker. */
   env?: Record<string, string>;
+  /**
+   * Removes what a crashed process of this worker left behind (its scratch files); called before
+   * the worker is started again after an unexpected exit (issue 18 #11). Errors are logged.
+   */
+  cleanupAfterCrash?: () => void;
 }
 
 export interface SupervisorOptions {
@@ -41,6 +47,13 @@ export interface SupervisorOptions {
   healthIntervalMs?: number;
   /** How long a worker may take to print its ready line (ms). */
   startTimeoutMs?: number;
+  /**
+   * Silence allowed per progress phase during a call (ms; stall-watchdog.ts), merged over the
+   * defaults (load 300 s, other phases 120 s). A stalled call fails with ENGINE_STALLED.
+   */
+  stallMs?: Partial<StallLimits>;
+  /** How long a worker gets to answer a health check after a stall before it is killed (ms). */
+  stallHealthTimeoutMs?: number;
 }
 
 interface Slot {
@@ -95,17 +108,67 @@ export class WorkerSupervisor {
     if (opts.signal?.aborted) throw new OperationalError('CANCELLED', 'cancelled', undefined, 409);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     slot.inflight.add(ac);
+    let stall: Stall | null = null;
+    const watchdog = new StallWatchdog({ ...DEFAULT_STALL_LIMITS_MS, ...this.opts.stallMs }, (s) => {
+      stall = s;
+      ac.abort(STALLED); // cancels the job: the worker kills its engine process (sd-cli: SIGTERM, then SIGKILL)
+    });
     try {
-      return await client.call(job, payload, { ...opts, signal: ac.signal });
+      return await client.call(job, payload, {
+        ...opts,
+        signal: ac.signal,
+        onProgress: (p) => {
+          watchdog.beat(p);
+          opts.onProgress?.(p);
+        },
+        onLog: (level, message) => {
+          watchdog.beat();
+          opts.onLog?.(level, message);
+        },
+      });
     } catch (err) {
       if (ac.signal.aborted && ac.signal.reason === CRASHED) {
         throw new OperationalError('WORKER_CRASHED', `the ${kind} worker crashed while running this node`, { worker: kind });
       }
+      if (ac.signal.aborted && ac.signal.reason === STALLED && stall) {
+        const s: Stall = stall;
+        await this.killIfWedged(slot);
+        const at = s.step !== undefined ? ` at step ${s.step}${s.steps ? `/${s.steps}` : ''}` : '';
+        throw new OperationalError(
+          'ENGINE_STALLED',
+          `the ${kind} engine stalled while ${s.phase}${at}: no progress for ${Math.round(s.silentMs / 1000)} s (limit ${Math.round(s.limitMs / 1000)} s); it was stopped`,
+          { worker: kind, job, ...s },
+        );
+      }
       throw err;
     } finally {
+      watchdog.stop();
       slot.inflight.delete(ac);
       opts.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * After a stall the job was cancelled, which stops an engine child (sd-cli) — but when the worker
+   * process itself is stopped or wedged (the LLM engine runs inside it) nothing answers: a worker
+   * that fails a health check within `stallHealthTimeoutMs` is SIGKILLed (restarted on next use).
+   */
+  private async killIfWedged(slot: Slot): Promise<void> {
+    const child = slot.child;
+    const client = slot.client;
+    if (!child || !client) return;
+    const timeoutMs = this.opts.stallHealthTimeoutMs ?? 2_000;
+    let timer: NodeJS.Timeout | undefined;
+    const healthy = await Promise.race([
+      client.health().then(() => true, () => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (healthy || slot.child !== child || child.exitCode !== null || child.signalCode !== null) return;
+    this.opts.logger.error({ worker: slot.kind, pid: child.pid }, 'worker did not answer after a stall; killing it');
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGKILL');
+    await exited;
   }
 
   /** Asks a running worker to free memory; a stopped worker holds nothing, so that is a no-op. */
@@ -173,6 +236,13 @@ export class WorkerSupervisor {
 
   private spawn(slot: Slot): Promise<WorkerClient> {
     const spec = this.opts.workers[slot.kind]!;
+    if (slot.state === 'crashed' && spec.cleanupAfterCrash) {
+      try {
+        spec.cleanupAfterCrash();
+      } catch (err) {
+        this.opts.logger.warn({ worker: slot.kind, err: (err as Error).message }, 'could not clean up after the crashed worker');
+      }
+    }
     const token = randomBytes(32).toString('hex');
     this.setState(slot, 'starting');
     const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(REPO_ROOT, spec.entry)], {
@@ -279,3 +349,5 @@ export class WorkerSupervisor {
 
 /** Abort reason marking "the process died", distinct from a user cancel. */
 const CRASHED = Symbol('worker-crashed');
+/** Abort reason marking "the stall watchdog fired". */
+const STALLED = Symbol('worker-stalled');

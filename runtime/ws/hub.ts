@@ -7,22 +7,23 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { checkRequest } from '../server/middleware/origin-guard';
+import { checkRequest, type OriginPolicy } from '../server/middleware/origin-guard';
 import type { EventBus, MystiEvent } from '../engine/events';
 import type { Logger } from '../log';
 
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /**
- * Attaches the hub to `server`'s upgrade event (only the /ws path; others are destroyed).
+ * Attaches the hub to `server`'s upgrade event (only the /ws path; others are destroyed); upgrades
+ * pass {@link checkRequest} with `originPolicy` (the same exact-origin rule as HTTP).
  * @returns `close()` (terminates every client, closes the WebSocket server; the HTTP server stays up) and `clients()` (connected count)
  */
-export function attachWsHub(server: Server, bus: EventBus, logger: Logger): { close(): void; clients(): number } {
+export function attachWsHub(server: Server, bus: EventBus, logger: Logger, originPolicy: OriginPolicy = {}): { close(): void; clients(): number } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/ws') return socket.destroy();
-    const err = checkRequest({ host: req.headers.host ?? null, origin: (req.headers.origin as string | undefined) ?? null, secFetchSite: (req.headers['sec-fetch-site'] as string | undefined) ?? null }, true);
+    const err = checkRequest({ host: req.headers.host ?? null, origin: (req.headers.origin as string | undefined) ?? null, secFetchSite: (req.headers['sec-fetch-site'] as string | undefined) ?? null }, true, originPolicy);
     if (err) {
       socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\n\r\n${JSON.stringify(err.toJSON())}`);
       return;

@@ -31,6 +31,7 @@ async function section(name: string, f: () => Promise<void>) {
 // the LLM bench node-llama-cpp. A module that fails to load shows as a failed row.
 const benches: [name: string, run: () => Promise<BenchRow[]>][] = [
   ['runtime', () => benchRuntime()],
+  ['submit', async () => (await import('./submit-bench')).benchSubmit()],
   ['png', async () => (await import('./png-bench')).benchPng()],
   ['gallery', async () => (await import('./gallery-bench')).benchGallery({ rows: long ? 1_000_000 : 100_000 })],
   ['import', async () => (await import('./import-bench')).benchImport({ files: long ? 10_000 : 2_000 })],

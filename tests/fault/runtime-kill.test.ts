@@ -78,7 +78,7 @@ describe('runtime killed with SIGKILL mid-run', () => {
     fs.mkdirSync(path.join(home.home, 'artifacts', 'ab'), { recursive: true });
     fs.writeFileSync(path.join(home.home, 'artifacts', 'ab', `ab${'0'.repeat(62)}.png`), 'orphan');
     fs.mkdirSync(path.join(home.home, 'outputs', '2020-01-01'), { recursive: true });
-    fs.writeFileSync(path.join(home.home, 'outputs', '2020-01-01', '.tmp-partial.png'), 'partial');
+    fs.writeFileSync(path.join(home.home, 'outputs', '2020-01-01', '.tmp-0123456789ab-mysti_partial.png'), 'partial');
     fs.writeFileSync(path.join(home.home, 'tmp', 'leftover.png'), 'scratch');
   }, 90_000);
 

@@ -217,7 +217,7 @@ describe.skipIf(REAL)('engine faults and refusals through POST /api/runs (stand-
     const oom = await failed('checkpoints/oom.safetensors');
     expect(oom).toMatchObject({ nodeId: 'gen', error: { code: 'OUT_OF_MEMORY' } });
     expect(JSON.stringify(oom.error)).toContain('insufficient memory');
-    expect((await failed('checkpoints/oom-kill.safetensors')).error.code).toBe('OUT_OF_MEMORY');
+    expect((await failed('checkpoints/oom-kill.safetensors')).error.code).toBe('ENGINE_KILLED'); // no kernel OOM evidence: not an OOM, not retried
     expect((await failed('checkpoints/partial.safetensors')).error.code).toBe('MODEL_INVALID');
     // The exit-0 upscale failure (sd.cpp saves the NON-upscaled image) is still a failure.
     expect(await failed(modelRef, 'upscale_models/broken-esrgan.safetensors')).toMatchObject({ nodeId: 'up', error: { code: 'ENGINE_FAILED' } });

@@ -135,7 +135,7 @@ describe('sd worker with the sd-cli stand-in', () => {
 
   it('maps engine failures to stable codes', async () => {
     expect(await codeOf(w.client.call('txt2img', job({ modelPath: oom })))).toBe('OUT_OF_MEMORY');
-    expect(await codeOf(w.client.call('txt2img', job({ modelPath: oomKill })))).toBe('OUT_OF_MEMORY');
+    expect(await codeOf(w.client.call('txt2img', job({ modelPath: oomKill })))).toBe('ENGINE_KILLED'); // a bare SIGKILL without kernel OOM evidence (issue 18 #8)
     expect(await codeOf(w.client.call('txt2img', job({ modelPath: join(models, 'missing.gguf') })))).toBe('MODEL_NOT_FOUND');
     expect(await codeOf(w.client.call('txt2img', job({ modelPath: junk })))).toBe('MODEL_INVALID');
     expect(await codeOf(w.client.call('txt2img', job({ modelPath: noTensor })))).toBe('MODEL_INVALID');

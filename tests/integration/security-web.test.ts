@@ -24,7 +24,7 @@ describe('security: web surface', () => {
 
   beforeAll(async () => {
     home = makeTempHome();
-    fs.writeFileSync(path.join(home.home, 'config.json'), JSON.stringify({ maxBodyBytes: LIMIT }));
+    fs.writeFileSync(path.join(home.home, 'config.json'), JSON.stringify({ maxBodyBytes: LIMIT, allowedOrigins: ['http://localhost:5173'] }));
     canary = path.join(path.dirname(home.home), `${path.basename(home.home)}-canary.png`);
     fs.writeFileSync(canary, CANARY_TEXT);
     s = await startTestStudio({ home });
@@ -59,7 +59,12 @@ describe('security: web surface', () => {
       ['Origin: http://localhost.evil.com', { origin: 'http://localhost.evil.com' }],
       ['Origin: file://', { origin: 'file://' }],
       ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
-    ])('%s → 403 on POST, PUT and DELETE, nothing written', async (_label, headers) => {
+      // Another local port is another origin (issue 18 #7).
+      ['Origin: http://127.0.0.1:9999', { origin: 'http://127.0.0.1:9999' }],
+      ['Origin: http://localhost:3000', { origin: 'http://localhost:3000' }],
+      ['Origin: https on the studio port', { origin: 'https://localhost:PORT' }],
+    ])('%s → 403 on POST, PUT and DELETE, nothing written', async (_label, h) => {
+      const headers: Record<string, string> = Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v.replace('PORT', String(s.port))]));
       const before = s.studio.store.runs.list(1000).length;
       const post = await s.http.post('/api/runs', { graph }, { headers });
       expect(post.status).toBe(403);
@@ -77,6 +82,23 @@ describe('security: web surface', () => {
         expect((await s.http.del(`/api/graphs/${r.json.id}`, { headers: { origin } })).status).toBe(204);
       }
     });
+    it('an origin listed in config.json allowedOrigins may POST (e.g. the Vite dev server)', async () => {
+      const r = await s.http.post('/api/graphs', { graph }, { headers: { origin: 'http://localhost:5173' } });
+      expect(r.status).toBe(201);
+      expect((await s.http.del(`/api/graphs/${r.json.id}`, { headers: { origin: 'http://localhost:5173' } })).status).toBe(204);
+    });
+  });
+
+  describe('framing (clickjacking)', () => {
+    it('every response forbids framing: CSP frame-ancestors none + X-Frame-Options DENY', async () => {
+      for (const p of ['/', '/api/health', '/api/nope']) {
+        const r = await s.http.get(p);
+        expect(r.headers['content-security-policy'], p).toMatch(/frame-ancestors 'none'/);
+        expect(r.headers['x-frame-options'], p).toBe('DENY');
+      }
+      const refused = await s.http.post('/api/runs', { graph: new GraphBuilder().finalize() }, { headers: { origin: 'http://evil.com' } });
+      expect(refused.headers['x-frame-options']).toBe('DENY');
+    });
   });
 
   describe('WebSocket upgrades', () => {
@@ -84,6 +106,8 @@ describe('security: web surface', () => {
       ['a foreign Origin', { origin: 'http://evil.com' }],
       ['Origin: null', { origin: 'null' }],
       ['a foreign Host', { host: 'evil.com' }],
+      ['another local port (127.0.0.1:9999)', { origin: 'http://127.0.0.1:9999' }],
+      ['another local port (localhost:3000)', { origin: 'http://localhost:3000' }],
     ])('from %s are refused with 403', async (_label, headers) => {
       await expect(connectWs(s.port, '/ws', headers)).rejects.toMatchObject({ status: 403 });
     });

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { GenPayload, Mitigations, UpscalePayload } from './payload';
 import { stackModelFlags } from './model-flags';
+import { stripLoraTags } from './lora-tags';
 
 export { stackModelFlags, type StackFiles } from './model-flags';
 
@@ -35,10 +36,13 @@ function num(x: number): string {
   return Number.isInteger(x) ? String(x) : String(Number(x.toFixed(6)));
 }
 
-/** The prompt with one `<lora:name:weight>` tag per LoRA appended (sdcpp.md §1.5). */
+/**
+ * The prompt with one `<lora:name:weight>` tag per LoRA appended (sdcpp.md §1.5). Tags already in
+ * `prompt` are stripped first: only the runtime-resolved `loras` may name files (issue 18 #2).
+ */
 export function promptWithLoras(prompt: string, loras: ReadonlyArray<{ name: string; weight: number }>): string {
   const tags = loras.map((l) => `<lora:${l.name}:${num(l.weight)}>`);
-  return [prompt, ...tags].filter((s) => s.length > 0).join(' ');
+  return [stripLoraTags(prompt), ...tags].filter((s) => s.length > 0).join(' ');
 }
 
 /**
@@ -69,7 +73,8 @@ export function buildGenArgv(p: GenPayload, o: ArgvOptions): string[] {
   const a: string[] = stackModelFlags(p);
   if (p.loras.length && p.loraDir) a.push('--lora-model-dir', p.loraDir);
   a.push('-p', promptWithLoras(p.prompt, p.loras));
-  if (p.negativePrompt) a.push('-n', p.negativePrompt);
+  const negative = stripLoraTags(p.negativePrompt);
+  if (negative) a.push('-n', negative);
   a.push('-W', String(align64(p.width)), '-H', String(align64(p.height)));
   a.push('--steps', String(p.steps), '--cfg-scale', num(p.cfgScale), '-s', String(p.seed));
   if (p.sampler !== 'default') a.push('--sampling-method', p.sampler);

@@ -4,7 +4,8 @@
  * | evidence | code |
  * | --- | --- |
  * | we cancelled it | CANCELLED |
- * | exit 137 / SIGKILL (kernel OOM killer) | OUT_OF_MEMORY |
+ * | exit 137 / SIGKILL and the kernel's OOM-kill counter moved during the run (oom-evidence.ts), or ggml printed an allocation failure | OUT_OF_MEMORY |
+ * | exit 137 / SIGKILL without that evidence (someone killed it: `kill -9`, a stop) | ENGINE_KILLED (not retried) |
  * | exit 134 / SIGABRT with `insufficient memory` (ggml_aligned_malloc) | OUT_OF_MEMORY |
  * | exit 134 / SIGABRT with `std::invalid_argument` (non-numeric number) | BAD_PARAMS |
  * | `unknown argument`, `invalid parameter for argument`, `arguments are required`, `load image from … failed` | BAD_PARAMS |
@@ -26,6 +27,11 @@ export interface SdExit {
   /** stderr lines. */
   stderrLines: readonly string[];
   cancelled: boolean;
+  /**
+   * Kernel evidence for a SIGKILL: true = an OOM kill was counted while the engine ran, false = none
+   * was, undefined/null = unknown (counters unreadable). Only `true` makes a bare SIGKILL an OOM.
+   */
+  oomKilled?: boolean | null;
 }
 
 const ERROR_LINE = /^\[ERROR\]\s*/;
@@ -48,10 +54,14 @@ export function mapSdFailure(x: SdExit): WorkerJobError {
   const msgs = messages(x.stderrLines);
   const first = msgs.find((m) => !/^GGML_ASSERT|what\(\)/.test(m)) ?? msgs[0];
   if (x.cancelled) return new WorkerJobError('CANCELLED', 'cancelled', details(x));
-  if (x.code === 137 || x.signal === 'SIGKILL') {
-    return new WorkerJobError('OUT_OF_MEMORY', 'stable-diffusion.cpp was killed by the system (exit 137), most likely because memory ran out. Try a smaller size, VAE tiling or a smaller model.', details(x));
-  }
   const oom = /insufficient memory \(attempted to allocate ([\d.]+ ?[KMG]?B)\)/.exec(all) ?? (/out of memory|failed to allocate/i.test(all) ? [''] : null);
+  if (x.code === 137 || x.signal === 'SIGKILL') {
+    if (x.oomKilled === true || oom) {
+      return new WorkerJobError('OUT_OF_MEMORY', 'stable-diffusion.cpp was killed by the kernel\'s out-of-memory killer (exit 137). Try a smaller size, VAE tiling or a smaller model.', details(x, { oomEvidence: x.oomKilled === true ? 'kernel oom_kill counter' : 'engine allocation error' }));
+    }
+    const why = x.oomKilled === false ? 'the kernel counted no out-of-memory kill, so another process killed it' : 'no out-of-memory evidence was readable';
+    return new WorkerJobError('ENGINE_KILLED', `stable-diffusion.cpp was killed by SIGKILL from outside (${why}); not retried`, details(x));
+  }
   if (aborted && oom) {
     return new WorkerJobError('OUT_OF_MEMORY', `stable-diffusion.cpp ran out of memory${oom[1] ? ` (could not allocate ${oom[1]})` : ''}. Try a smaller size, VAE tiling, or VAE/CLIP on CPU.`, details(x, oom[1] ? { attempted: oom[1] } : {}));
   }

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { PeakMemorySampler } from './memory';
 import { SdOutputParser, type SdProgress } from './progress';
 import type { SdExit } from './errors';
+import { oomKilledSince, readOomKills } from './oom-evidence';
 import type { MemoryReport } from '../protocol/messages';
 
 /** Children alive right now, killed if the worker itself goes away (see main.ts). */
@@ -39,6 +40,7 @@ export function runSd(binary: string, argv: string[], o: SdRunOptions): Promise<
     if (o.signal.aborted) {
       cancelled = true;
     }
+    const oomBefore = readOomKills();
     const child = spawn(binary, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: o.cwd, windowsHide: true });
     liveChildren.add(child);
     const sampler = child.pid ? new PeakMemorySampler(child.pid) : null;
@@ -79,6 +81,7 @@ export function runSd(binary: string, argv: string[], o: SdRunOptions): Promise<
         code,
         signal,
         cancelled,
+        ...(signal === 'SIGKILL' || code === 137 ? { oomKilled: oomKilledSince(oomBefore) } : {}),
         stdoutLines: parser.lines,
         stderrLines,
         parser,

@@ -36,6 +36,9 @@ export function errorHandler(logger: Logger, onDiskError?: (e: MystiError) => vo
     const reqId: string | undefined = c.get('reqId');
     if (e.status >= 500) logger.error({ reqId, err: err.stack ?? String(err), code: e.code }, 'request failed');
     else logger.info({ reqId, code: e.code, status: e.status }, e.message);
+    // 429 QUEUE_FULL and 503s that know when to come back say so (RFC 9110 §10.2.3).
+    const retryAfter = e.details?.retryAfterS;
+    if ((e.status === 429 || e.status === 503) && typeof retryAfter === 'number') c.header('Retry-After', String(Math.ceil(retryAfter)));
     return c.json(e.toJSON(), e.status as 400);
   };
 }

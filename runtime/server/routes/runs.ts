@@ -58,7 +58,7 @@ export function runRoutes(s: Studio): Hono {
     const fromApp = b.inputs && Object.keys(b.inputs).length ? appOverrides(input, s.catalog, b.inputs) : undefined;
     const graph = prepareGraph(input, s.catalog, fromApp ? { ...fromApp, ...b.overrides } : b.overrides);
     checkModelRefs(graph, s.catalog, s.models.resolve);
-    const run = s.queue.submit(graph, { graphId: b.graphId ?? null });
+    const run = s.queue.submit(graph, { graphId: b.graphId ?? null, validated: true });
     return c.json({ runId: run.id, status: run.status }, 202);
   });
   app.get('/', (c) => {

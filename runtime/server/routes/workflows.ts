@@ -17,7 +17,12 @@ export function workflowRoutes(_s: Studio): Hono {
     let filename: string | undefined;
     let contentType: string | undefined = type;
     if (type.startsWith('multipart/form-data')) {
-      const form = await c.req.formData();
+      let form: FormData;
+      try {
+        form = await c.req.formData();
+      } catch (err) {
+        throw new UserError('BAD_MULTIPART', `the multipart upload could not be read: ${(err as Error).message}`);
+      }
       const file = form.get('file');
       if (!file || typeof file === 'string') throw new UserError('BAD_REQUEST', 'send the image or workflow as the multipart field "file"');
       bytes = new Uint8Array(await file.arrayBuffer());

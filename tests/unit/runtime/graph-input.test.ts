@@ -70,4 +70,16 @@ describe('checkModelRefs', () => {
     const g = txt2imgChain().finalize();
     expect(() => checkModelRefs(g, catalog, () => { throw new TypeError('boom'); })).toThrow(TypeError);
   });
+
+  it('refuses an empty required model (txt2img/img2img sd, LLM nodes) naming the node, unless a preset brings one (issue 18 #11)', () => {
+    const g = txt2imgChain().set('gen', { model: '' }).finalize();
+    const e = thrown(() => checkModelRefs(g, catalog, () => ({})));
+    expect(e.code).toBe('GRAPH_INVALID');
+    expect(e.message).toMatch(/gen/);
+    expect(e.details!.issues).toEqual([expect.objectContaining({ code: 'MODEL_NOT_CONFIGURED', nodeId: 'gen', field: 'model' })]);
+    // Optional model params stay optional: empty VAE, empty upscaler (Lanczos).
+    expect(() => checkModelRefs(txt2imgChain().set('gen', { vae: '' }).set('up', { model: '' }).finalize(), catalog, () => ({}))).not.toThrow();
+    // A preset supplies the model.
+    expect(() => checkModelRefs(txt2imgChain().set('gen', { model: '', preset: 'fast' }).finalize(), catalog, () => ({}))).not.toThrow();
+  });
 });

@@ -105,3 +105,19 @@ describe('argv builder', () => {
     expect(genPayloadSchema.safeParse({ ...base, outDir: 'tmp' }).success).toBe(false);
   });
 });
+
+describe('prompt <lora:> tags never reach sd.cpp unresolved (issue 18 #2)', () => {
+  const base = {
+    prompt: 'a cat <lora:/etc/passwd:1> <lora:../../x:0.5> <lo<lora:y>ra:/etc/shadow:1>', negativePrompt: 'blurry <LORA:/etc/hosts:1>',
+    modelPath: '/m/model.gguf', width: 64, height: 64, steps: 2, cfgScale: 7, sampler: 'default', scheduler: 'default', seed: 1,
+    batchCount: 1, clipSkip: -1, loras: [{ name: 'detail', weight: 0.8 }], loraDir: '/m/loras', preview: 'none', outDir: '/tmp',
+  };
+  it('buildGenArgv keeps only the resolved LoRAs as tags', () => {
+    const argv = buildGenArgv(base as never, { outPath: '/tmp/o.png', threads: 1, backendFlag: true });
+    const p = argv[argv.indexOf('-p') + 1]!;
+    const n = argv[argv.indexOf('-n') + 1]!;
+    expect(p.replace(/\s+/g, ' ')).toBe('a cat <lora:detail:0.8>');
+    expect(n.trim()).toBe('blurry');
+    expect(argv.join(' ')).not.toMatch(/passwd|shadow|hosts|\.\.\/\.\.\/x/);
+  });
+});

@@ -27,8 +27,11 @@ const rows: [string, SdExit, string][] = [
   ['save failed', exit({ stdoutLines: ["[INFO ] main.cpp:734  - save result image 0 to 'w.webp' (failure)", '[INFO ] main.cpp:740  - 0/1 images saved'] }), 'ENGINE_FAILED'],
   ['ggml OOM abort (SIGABRT)', exit({ code: null, signal: 'SIGABRT', stderrLines: ['ggml_aligned_malloc: insufficient memory (attempted to allocate 145.08 MB)', 'ggml/src/ggml-backend.cpp:1662: GGML_ASSERT(buf != NULL && "failed to allocate buffer") failed'] }), 'OUT_OF_MEMORY'],
   ['ggml OOM abort (exit 134)', exit({ code: 134, stderrLines: ['ggml_aligned_malloc: insufficient memory (attempted to allocate 1.20 GB)'] }), 'OUT_OF_MEMORY'],
-  ['OOM killer (SIGKILL)', exit({ code: null, signal: 'SIGKILL' }), 'OUT_OF_MEMORY'],
-  ['OOM killer (exit 137)', exit({ code: 137 }), 'OUT_OF_MEMORY'],
+  ['OOM killer (SIGKILL, the kernel counted an OOM kill)', exit({ code: null, signal: 'SIGKILL', oomKilled: true }), 'OUT_OF_MEMORY'],
+  ['OOM killer (exit 137, the kernel counted an OOM kill)', exit({ code: 137, oomKilled: true }), 'OUT_OF_MEMORY'],
+  ['SIGKILL from someone else (no OOM evidence)', exit({ code: null, signal: 'SIGKILL', oomKilled: false }), 'ENGINE_KILLED'],
+  ['exit 137 without OOM evidence', exit({ code: 137 }), 'ENGINE_KILLED'],
+  ['SIGKILL after ggml printed an allocation failure', exit({ code: null, signal: 'SIGKILL', stderrLines: ['ggml_aligned_malloc: insufficient memory (attempted to allocate 1.20 GB)'] }), 'OUT_OF_MEMORY'],
   ['cancelled by us (SIGTERM)', exit({ code: null, signal: 'SIGTERM', cancelled: true }), 'CANCELLED'],
   ['unknown failure', exit({ code: 3, stderrLines: ['[ERROR] stable-diffusion.cpp:99   - something odd'] }), 'ENGINE_FAILED'],
 ];

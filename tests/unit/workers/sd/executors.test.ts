@@ -81,6 +81,28 @@ describe('diffusion executors', () => {
     expect(progress).toEqual([{ phase: 'sampling', step: 1, steps: 2 }]);
   });
 
+  it('<lora:> tags in prompt text are resolved through the registry like the loras param; outside/unknown → error, nothing called (issue 18 #2)', async () => {
+    const { ctx, calls } = fakeCtx(reply);
+    const asked: string[] = [];
+    // Tags are looked up at run time through the registry port (the prompt text is an input).
+    ctx.registry = {
+      folders: [models],
+      resolve: (ref: string, kind: string): ResolvedModel => {
+        asked.push(`${kind}:${ref}`);
+        if (ref.startsWith('/') || ref.includes('..')) throw Object.assign(new Error(`model reference "${ref}" points outside the model folders`), { code: 'PATH_OUTSIDE_ROOT' });
+        return { id: ref, path: join(models, ref === 'detail' ? 'loras/detail.safetensors' : ref), bytes: 1, identity: `${kind}:${ref}` };
+      },
+    };
+    const params = txt2img.params.parse({ model: 'sd15.gguf' });
+    await expect(runExecutor(txt2imgImpl, ctx, { prompt: text('a cat <lora:/etc/passwd:1>') }, params)).rejects.toMatchObject({ code: 'PATH_OUTSIDE_ROOT' });
+    await expect(runExecutor(txt2imgImpl, ctx, { prompt: text('a cat'), negative: text('<lora:../../x:1>') }, params)).rejects.toMatchObject({ code: 'PATH_OUTSIDE_ROOT' });
+    await expect(runExecutor(txt2imgImpl, ctx, { prompt: text('a cat <lora:detail:abc>') }, params)).rejects.toMatchObject({ code: 'BAD_PARAMS' });
+    expect(calls).toEqual([]);
+    await runExecutor(txt2imgImpl, ctx, { prompt: text('a cat <lora:detail:0.6> at dusk') }, params);
+    expect(asked).toContain('lora:detail');
+    expect(calls[0]!.payload).toMatchObject({ prompt: 'a cat  at dusk', loraDir: join(models, 'loras'), loras: [{ name: 'detail', weight: 0.6 }] });
+  });
+
   it('img2img needs an image and passes strength', async () => {
     const { ctx, calls } = fakeCtx(reply);
     const params = img2img.params.parse({ model: 'sd15.gguf', seed: 5, strength: 0.4 });

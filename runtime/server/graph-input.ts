@@ -107,22 +107,23 @@ export function checkModelRefs(
 ): void {
   const issues: ReportedIssue[] = [];
   // 2,500 nodes naming the same model resolve it once (a registry lookup + stat each otherwise).
-  const seen = new Map<string, UserError | null>();
+  const seen = new Map<string, { ok: unknown } | { err: UserError }>();
   const resolveRaw = resolve;
   resolve = (ref: string, kind: string) => {
     const k = `${kind}\0${ref}`;
-    if (!seen.has(k)) {
+    let r = seen.get(k);
+    if (!r) {
       try {
-        resolveRaw(ref, kind);
-        seen.set(k, null);
+        r = { ok: resolveRaw(ref, kind) };
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
-        seen.set(k, err);
+        r = { err };
       }
+      seen.set(k, r);
     }
-    const e = seen.get(k);
-    if (e) throw e;
-    return undefined;
+    // The resolved model itself: the stack check below reads its family and component.
+    if ('err' in r) throw r.err;
+    return r.ok;
   };
   for (const node of graph.nodes) {
     const spec = catalog.get(node.type);

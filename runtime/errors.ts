@@ -7,6 +7,7 @@
  *   full, busy) → 5xx/503, may be retried.
  * - {@link UnexpectedError}: a bug → 500, logged with run/node ids.
  */
+import { toDiskError } from './fs/disk-errors';
 
 /** Wire shape of an error. */
 export interface ErrorBody {
@@ -59,6 +60,9 @@ export class UnexpectedError extends MystiError {
 /** Wraps anything thrown into a MystiError (non-Mysti errors become UnexpectedError). */
 export function toMystiError(err: unknown): MystiError {
   if (err instanceof MystiError) return err;
+  // ENOSPC / EROFS / SQLITE_FULL / SQLITE_READONLY → DISK_FULL / READ_ONLY, naming the file.
+  const disk = toDiskError(err);
+  if (disk) return disk;
   if (err instanceof Error && err.name === 'AbortError') {
     return new OperationalError('CANCELLED', 'cancelled', undefined, 409);
   }

@@ -15,6 +15,7 @@ import { UnexpectedError } from '../errors';
 import type { Store } from '../store';
 import type { ExecutorOutput, PortValue } from './values';
 import type { EngineDeps } from './deps';
+import { writePoint } from '../fs/write-points';
 
 type CacheEntry = NonNullable<ReturnType<Store['artifacts']['cacheEntry']>>;
 
@@ -88,7 +89,10 @@ export function persistOutputs(
         sha = v.sha256;
         abs = path.join(deps.config.paths.artifacts, sha.slice(0, 2), `${sha}.png`);
         if (fs.existsSync(abs)) fs.rmSync(v.tempPath, { force: true });
-        else moveFileDurable(v.tempPath, abs);
+        else {
+          moveFileDurable(v.tempPath, abs);
+          writePoint('artifact.file');
+        }
       } else {
         abs = v.path;
         sha = v.sha256;
@@ -112,6 +116,7 @@ export function persistOutputs(
   deps.store.db.transaction(() => {
     deps.store.artifacts.insertMany(rows);
     for (const h of r.hooks) h(ids);
+    writePoint('artifact.rows');
   })();
   return out;
 }

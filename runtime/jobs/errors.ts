@@ -3,6 +3,7 @@
  * file will not fix itself by waiting).
  */
 import { MystiError, OperationalError, UserError } from '../errors';
+import { toDiskError } from '../fs/disk-errors';
 
 /** A failure that retrying cannot fix (stable `code`, like every Mysti error). */
 export class PermanentJobError extends UserError {
@@ -16,5 +17,7 @@ export function toMystiErrorSafe(err: unknown): { code: string; message: string;
   if (err instanceof PermanentJobError) return { code: err.code, message: err.message, retryable: false };
   if (err instanceof UserError) return { code: err.code, message: err.message, retryable: false };
   if (err instanceof OperationalError || err instanceof MystiError) return { code: err.code, message: err.message, retryable: true };
+  const disk = toDiskError(err);
+  if (disk) return { code: disk.code, message: disk.message, retryable: true };
   return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err), retryable: true };
 }

@@ -3,6 +3,7 @@
  * so a restart finds it (design.md §5: queued runs survive; running ones become `interrupted`).
  */
 import type { Db } from './db';
+import { writePoint } from '../fs/write-points';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 export type NodeStatus = 'pending' | 'queued' | 'running' | 'cached' | 'completed' | 'failed' | 'cancelled' | 'skipped' | 'interrupted';
@@ -100,6 +101,7 @@ export class RunStore {
     this.db.transaction(() => {
       const seq = this.s.nextSeq.get()!.n;
       this.s.insert.run({ id: input.id, seq, graphId: input.graphId ?? null, graph: JSON.stringify(input.graph), rerunOf: input.rerunOf ?? null, now });
+      writePoint('run.create');
     })();
     return this.get(input.id)!;
   }
@@ -145,6 +147,7 @@ export class RunStore {
     this.db.transaction(() => {
       this.s.finish.run(status, error ? JSON.stringify(error) : null, now, id);
       this.s.nodeSkipRest.run(NOT_STARTED[status], now, id);
+      writePoint('run.finish');
     })();
   }
 
@@ -155,6 +158,7 @@ export class RunStore {
 
   /** Writes the node's row as running (its cache key and resolved params as JSON); `now` in ms since epoch. */
   nodeStarted(runId: string, nodeId: string, type: string, cacheKey: string | null, params: unknown, now = Date.now()): void {
+    writePoint('run.node-start');
     this.s.nodeStart.run({ runId, nodeId, type, cacheKey, params: params == null ? null : JSON.stringify(params), now });
   }
 
@@ -165,6 +169,7 @@ export class RunStore {
     r: { status: NodeStatus; type: string; cacheKey?: string | null; params?: unknown; outputs?: Record<string, string> | null; error?: unknown },
     now = Date.now(),
   ): void {
+    writePoint('run.node-finish');
     this.s.nodeFinish.run({
       runId, nodeId, type: r.type, status: r.status, cacheKey: r.cacheKey ?? null,
       params: r.params == null ? null : JSON.stringify(r.params), outputs: r.outputs ? JSON.stringify(r.outputs) : null,

@@ -24,9 +24,9 @@ describe('batch store statements equal their per-row forms', () => {
     const graph = { nodes: [{ id: 'a', type: 't' }, { id: 'b', type: 't' }] };
     store.runs.create({ id: 'one', graph });
     store.runs.create({ id: 'many', graph });
-    const rows = [
-      { nodeId: 'a', status: 'cached' as const, type: 't', cacheKey: 'k1', params: { seed: 12345678901, s: 'x"y' }, outputs: { text: 'art1' } },
-      { nodeId: 'b', status: 'cached' as const, type: 't', cacheKey: 'k2', params: { nested: { z: [1, 2.5, null] } }, outputs: { a: 'art2', b: 'art3' } },
+    const rows: { nodeId: string; status: 'cached'; type: string; cacheKey: string; params: Record<string, unknown>; outputs: Record<string, string> }[] = [
+      { nodeId: 'a', status: 'cached', type: 't', cacheKey: 'k1', params: { seed: 12345678901, s: 'x"y' }, outputs: { text: 'art1' } },
+      { nodeId: 'b', status: 'cached', type: 't', cacheKey: 'k2', params: { nested: { z: [1, 2.5, null] } }, outputs: { a: 'art2', b: 'art3' } },
     ];
     for (const r of rows) store.runs.nodeFinished('one', r.nodeId, r, 1000);
     store.runs.nodesFinished('many', rows, 1000);

@@ -49,6 +49,27 @@ export class EventBus {
 
   /** Publishes an event to every listener; returns it with its seq. */
   emit(type: EventType, payload: Record<string, unknown> & { runId?: string; nodeId?: string } = {}): MystiEvent {
+    const e = this.stamp(type, payload);
+    if (this.persists(type)) this.store.append(type, payload.runId ?? null, { ...e }, e.ts, e.seq);
+    this.deliver(e);
+    return e;
+  }
+
+  /**
+   * {@link emit} for many events at once: the same seqs, runSeqs, ring and listeners, but the
+   * persisted ones are written in ONE statement before any listener sees them (an unchanged
+   * 500-node rerun's `node.cached` events). Called inside the caller's transaction, they share its commit.
+   */
+  emitMany(events: readonly { type: EventType; payload: Record<string, unknown> & { runId?: string; nodeId?: string } }[]): MystiEvent[] {
+    const stamped = events.map((ev) => this.stamp(ev.type, ev.payload));
+    const rows = stamped.filter((e) => this.persists(e.type)).map((e) => ({ type: e.type, runId: e.runId ?? null, payload: { ...e }, ts: e.ts, seq: e.seq }));
+    this.store.appendMany(rows);
+    for (const e of stamped) this.deliver(e);
+    return stamped;
+  }
+
+  /** The event with its seq, ts and per-run runSeq. */
+  private stamp(type: EventType, payload: Record<string, unknown> & { runId?: string; nodeId?: string }): MystiEvent {
     const ts = Date.now();
     const seq = ++this.seq;
     const e: MystiEvent = { ...payload, type, seq, ts };
@@ -58,10 +79,17 @@ export class EventBus {
       e.runSeq = rs;
       if (type === 'run.completed' || type === 'run.failed' || type === 'run.cancelled' || type === 'run.interrupted') this.runSeqs.delete(payload.runId);
     }
-    if (!EPHEMERAL.has(type) || ++this.unpersisted >= EPHEMERAL_RUN) {
-      this.store.append(type, payload.runId ?? null, { ...e }, ts, seq);
-      this.unpersisted = 0;
-    }
+    return e;
+  }
+
+  /** Whether this event goes to event_log (every one but EPHEMERAL_RUN-1 ephemeral ones in a row). */
+  private persists(type: EventType): boolean {
+    if (EPHEMERAL.has(type) && ++this.unpersisted < EPHEMERAL_RUN) return false;
+    this.unpersisted = 0;
+    return true;
+  }
+
+  private deliver(e: MystiEvent): void {
     this.ring.push(e);
     // Trim in halves so a full ring costs O(1) amortized per event, not an O(n) shift each time.
     if (this.ring.length >= this.ringSize * 2) this.ring.splice(0, this.ring.length - this.ringSize);
@@ -72,7 +100,6 @@ export class EventBus {
         // A broken listener (closed socket) must not stop the run.
       }
     }
-    return e;
   }
 
   /** Subscribes; returns the unsubscribe function. */

@@ -17,6 +17,8 @@ import type { BatchImage, ExecutorImage, ExecutorOutput, ImageValue, PortValue }
 import type { EngineDeps } from './deps';
 import { writePoint } from '../fs/write-points';
 
+type CacheEntry = NonNullable<ReturnType<Store['artifacts']['cacheEntry']>>;
+
 export type NodeOutputs = Map<string, { artifactId: string; value: PortValue }>;
 
 /** Absolute path of an artifact file stored relative to the data directory. */
@@ -28,7 +30,14 @@ export const absPath = (home: string, p: string): string => (path.isAbsolute(p) 
  */
 export function loadCachedOutputs(store: Store, key: string, home: string): NodeOutputs | undefined {
   const entry = store.artifacts.cacheEntry(key);
-  if (!entry) return undefined;
+  return entry ? cachedOutputsOf(store, key, entry, home) : undefined;
+}
+
+/**
+ * Port values of an already loaded cache entry ({@link ArtifactStore.cacheEntries}), or undefined
+ * when an artifact row or image file is gone (then the entry is forgotten, as in loadCachedOutputs).
+ */
+export function cachedOutputsOf(store: Store, key: string, entry: CacheEntry, home: string): NodeOutputs | undefined {
   const out: NodeOutputs = new Map();
   for (const { port, artifact: a } of entry) {
     if (!a) return forget(store, key);

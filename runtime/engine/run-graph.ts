@@ -13,7 +13,7 @@ import type { RunRow } from '../store/runs';
 import { cacheKey } from './cache-key';
 import type { Implementation } from './executor';
 import type { ExecutorOutput, PortValue } from './values';
-import { loadCachedOutputs, persistOutputs, describeOutputs } from './outputs';
+import { loadCachedOutputs, cachedOutputsOf, persistOutputs, describeOutputs } from './outputs';
 import { makeContext } from './context';
 import { fileIdentity } from './params';
 import { prepareNode as prepareExecution, type PreparedNode } from '../exec/prepare';
@@ -203,9 +203,8 @@ interface Prepared {
  * @throws MystiError (MODEL_NOT_FOUND, PRESET_NOT_FOUND, INPUT_MISSING, …)
  */
 function prepareNode(deps: EngineDeps, st: NodeState, states: Map<string, NodeState>): Prepared {
-  const { node, spec, impl } = st;
+  const { node, spec } = st;
   const prepared = prepareExecution(spec, node.params, { resolveModel: deps.resolveModel, ...(deps.presets ? { presets: deps.presets } : {}) });
-  const { recorded: params, models } = prepared;
   const inputs: Record<string, PortValue | undefined> = {};
   const inputKeys: Record<string, string> = {};
   const parents: { port: string; parentId: string }[] = [];
@@ -217,17 +216,21 @@ function prepareNode(deps: EngineDeps, st: NodeState, states: Map<string, NodeSt
     inputKeys[port] = `${up.key ?? `uncached:${out.artifactId}`}#${src.port}`;
     parents.push({ port, parentId: out.artifactId });
   }
-  const fingerprint = [prepared.presetFingerprint, impl.fingerprint?.({ paths: deps.config.paths, gallery: deps.ports.gallery }, prepared.params as never)].filter(Boolean).join('|');
-  const key =
-    spec.cache === 'never'
-      ? null
-      : cacheKey({
-          type: spec.type, version: spec.version, params,
-          models: Object.fromEntries(Object.entries(models).map(([k, m]) => [k, fileIdentity(m)])),
-          inputs: inputKeys, ...(fingerprint ? { fingerprint } : {}),
-        });
+  const key = keyOf(deps, st, prepared, inputKeys);
   st.key = key;
-  return { node: prepared, params, inputs, parents, key };
+  return { node: prepared, params: prepared.recorded, inputs, parents, key };
+}
+
+/** The node's cache key (null for `cache: 'never'`) from its prepared form and its inputs' keys (port → `upstreamKey#port`). */
+function keyOf(deps: EngineDeps, st: NodeState, prepared: PreparedNode, inputKeys: Record<string, string>): string | null {
+  const { spec, impl } = st;
+  if (spec.cache === 'never') return null;
+  const fingerprint = [prepared.presetFingerprint, impl.fingerprint?.({ paths: deps.config.paths, gallery: deps.ports.gallery }, prepared.params as never)].filter(Boolean).join('|');
+  return cacheKey({
+    type: spec.type, version: spec.version, params: prepared.recorded,
+    models: Object.fromEntries(Object.entries(prepared.models).map(([k, m]) => [k, fileIdentity(m)])),
+    inputs: inputKeys, ...(fingerprint ? { fingerprint } : {}),
+  });
 }
 
 /** Serves the node from the output cache when possible (recorded + `node.cached`); true on a hit. */
@@ -244,40 +247,88 @@ function fromCache(deps: EngineDeps, run: RunRow, st: NodeState, prep: Prepared)
 }
 
 /**
- * Serves every node it can from the cache before anything runs, walking the topological order
- * inside one transaction per slice of 250 nodes — an unchanged rerun of a 500-node graph costs two commits, not 1,500
- * (ComfyUI likewise settles cache hits before executing). Nodes that miss, or whose preparation
- * throws, are left to the normal dispatch loop, which reports their errors.
+ * Serves every node it can from the cache before anything runs, inside ONE transaction and with
+ * a fixed number of statements, whatever the graph's size — an unchanged rerun of a 500-node
+ * graph is one cache query, one run_nodes insert, one event_log insert and one commit (ComfyUI
+ * likewise settles cache hits before executing). Nodes that miss, or whose preparation throws,
+ * are left to the normal dispatch loop, which reports their errors.
+ *
+ * Pass 1 keys every node whose upstream nodes are all possible hits (a key needs only the
+ * upstream keys, not their outputs); pass 2 loads all those entries at once; pass 3 walks the
+ * order again and settles the nodes whose inputs were all served.
  */
 async function settleCachedPrefix(deps: EngineDeps, run: RunRow, order: string[], states: Map<string, NodeState>, done: Set<string>, started: Set<string>): Promise<void> {
+  const keyed: Keyed = new Map();
   // Slices of SLICE nodes, one transaction each, yielding to the event loop between them: a
   // 10,000-node graph must not block the server (health, other requests) for seconds (issue 18 #9).
   for (let from = 0; from < order.length; from += SLICE) {
     if (from) await new Promise((r) => setImmediate(r));
-    settleSlice(deps, run, order.slice(from, from + SLICE), states, done, started);
+    settleSlice(deps, run, order.slice(from, from + SLICE), states, done, started, keyed);
   }
 }
 
 /** Nodes prepared (and cache-served) per transaction between two event-loop turns. */
 const SLICE = 250;
 
-function settleSlice(deps: EngineDeps, run: RunRow, order: string[], states: Map<string, NodeState>, done: Set<string>, started: Set<string>): void {
+/** Cache keys of the nodes settled so far in this run (upstream keys of later slices). */
+type Keyed = Map<string, { node: PreparedNode; key: string | null }>;
+
+function settleSlice(deps: EngineDeps, run: RunRow, order: string[], states: Map<string, NodeState>, done: Set<string>, started: Set<string>, keyed: Keyed): void {
+  for (const id of order) {
+    const st = states.get(id)!;
+    const inputKeys: Record<string, string> = {};
+    let ready = true;
+    for (const [port, { source, port: srcPort }] of st.incoming) {
+      const upKey = keyed.get(source)?.key;
+      if (!upKey) ready = false;
+      else inputKeys[port] = `${upKey}#${srcPort}`;
+    }
+    if (!ready) continue;
+    try {
+      const node = prepareExecution(st.spec, st.node.params, { resolveModel: deps.resolveModel, ...(deps.presets ? { presets: deps.presets } : {}) });
+      keyed.set(id, { node, key: keyOf(deps, st, node, inputKeys) });
+    } catch {
+      continue;
+    }
+  }
+  const home = deps.config.paths.home;
   deps.store.db.transaction(() => {
+    const entries = deps.store.artifacts.cacheEntries([...keyed.values()].flatMap((k) => (k.key ? [k.key] : [])));
+    const rows: Parameters<typeof deps.store.runs.nodesFinished>[1][number][] = [];
+    const events: Parameters<typeof deps.bus.emitMany>[0][number][] = [];
     for (const id of order) {
+      const k = keyed.get(id);
+      if (!k) continue;
       const st = states.get(id)!;
       let ready = true;
       for (const { source } of st.incoming.values()) if (!done.has(source)) ready = false;
       if (!ready) continue;
-      try {
-        st.prepared = prepareNode(deps, st, states);
-      } catch {
-        continue;
+      const inputs: Record<string, PortValue | undefined> = {};
+      const parents: { port: string; parentId: string }[] = [];
+      let missing = false;
+      for (const [port, src] of st.incoming) {
+        const out = states.get(src.source)!.outputs.get(src.port);
+        if (!out) missing = true;
+        else {
+          inputs[port] = out.value;
+          parents.push({ port, parentId: out.artifactId });
+        }
       }
-      if (fromCache(deps, run, st, st.prepared)) {
-        done.add(id);
-        started.add(id);
-      }
+      if (missing) continue; // the dispatch loop prepares it again and reports INPUT_MISSING
+      st.key = k.key;
+      st.prepared = { node: k.node, params: k.node.recorded, inputs, parents, key: k.key };
+      const entry = k.key ? entries.get(k.key) : undefined;
+      const cached = entry && cachedOutputsOf(deps.store, k.key!, entry, home);
+      if (!cached) continue;
+      st.outputs = cached;
+      st.hit = true;
+      rows.push({ nodeId: id, status: 'cached', type: st.spec.type, cacheKey: k.key, params: k.node.recorded, outputs: Object.fromEntries([...cached].map(([p, o]) => [p, o.artifactId])) });
+      events.push({ type: 'node.cached', payload: { runId: run.id, nodeId: id, outputs: describeOutputs(cached) } });
+      done.add(id);
+      started.add(id);
     }
+    deps.store.runs.nodesFinished(run.id, rows);
+    deps.bus.emitMany(events);
   })();
 }
 

@@ -52,7 +52,12 @@ export class ArtifactStore {
       cacheJoin: db.prepare<[string], Raw & { cache_port: string }>(`
         SELECT j.key AS cache_port, a.* FROM node_cache c, json_each(c.outputs_json) j
         LEFT JOIN artifacts a ON a.id = j.value WHERE c.cache_key = ?`),
-      cacheHit: db.prepare('UPDATE node_cache SET hits = hits + 1, last_hit_at = ? WHERE cache_key = ?'),
+      cacheJoinMany: db.prepare<[string], Raw & { cache_key: string; cache_port: string }>(`
+        SELECT c.cache_key, j.key AS cache_port, a.* FROM node_cache c, json_each(c.outputs_json) j
+        LEFT JOIN artifacts a ON a.id = j.value WHERE c.cache_key IN (SELECT value FROM json_each(?))`),
+      // One statement for a run's hits; a key hit twice in the run counts twice (UPDATE … FROM, SQLite ≥ 3.33).
+      cacheHitMany: db.prepare(`UPDATE node_cache SET hits = hits + k.n, last_hit_at = ?
+        FROM (SELECT value AS key, COUNT(*) AS n FROM json_each(?) GROUP BY value) k WHERE node_cache.cache_key = k.key`),
       cachePut: db.prepare(`INSERT INTO node_cache (cache_key, type, outputs_json, created_at, last_hit_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT(cache_key) DO UPDATE SET outputs_json = excluded.outputs_json, last_hit_at = excluded.last_hit_at`),
       cacheDel: db.prepare('DELETE FROM node_cache WHERE cache_key = ?'),
@@ -108,12 +113,25 @@ export class ArtifactStore {
     return rows.map((r) => ({ port: r.cache_port, artifact: r.id ? toRow(r) : undefined }));
   }
 
+  /**
+   * {@link cacheEntry} for many keys in ONE query: key → entry, keys that miss absent. A rerun
+   * loads every entry it may need at once instead of one query per node.
+   */
+  cacheEntries(keys: readonly string[]): Map<string, { port: string; artifact: ArtifactRow | undefined }[]> {
+    const out = new Map<string, { port: string; artifact: ArtifactRow | undefined }[]>();
+    if (!keys.length) return out;
+    for (const r of this.s.cacheJoinMany.all(JSON.stringify(keys))) {
+      let e = out.get(r.cache_key);
+      if (!e) out.set(r.cache_key, (e = []));
+      e.push({ port: r.cache_port, artifact: r.id ? toRow(r) : undefined });
+    }
+    return out;
+  }
+
   /** Counts one hit for each key and stamps last_hit_at (for LRU eviction of the cache). */
   cacheTouch(keys: readonly string[], now = Date.now()): void {
     if (!keys.length) return;
-    this.db.transaction(() => {
-      for (const k of keys) this.s.cacheHit.run(now, k);
-    })();
+    this.s.cacheHitMany.run(now, JSON.stringify(keys));
   }
 
   /** Records (or replaces) the output-cache entry `key` → {port: artifactId} for a node of `type`; `now` ms since epoch. */

@@ -17,6 +17,8 @@ export class EventStore {
   constructor(db: Db) {
     this.s = {
       insert: db.prepare('INSERT INTO event_log (id, run_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?)'),
+      insertMany: db.prepare(`INSERT INTO event_log (id, run_id, type, payload, created_at)
+        SELECT j.value->>0, j.value->>1, j.value->>2, j.value->3, j.value->>4 FROM json_each(?) j`),
       since: db.prepare<[number, number], { id: number; run_id: string | null; type: string; payload: string; created_at: number }>(
         'SELECT * FROM event_log WHERE id > ? ORDER BY id LIMIT ?',
       ),
@@ -30,6 +32,15 @@ export class EventStore {
   /** Appends an event under its sequence number (assigned by the event bus). */
   append(type: string, runId: string | null, payload: Record<string, unknown>, ts: number, seq: number): void {
     this.s.insert.run(seq, runId, type, JSON.stringify(payload), ts);
+  }
+
+  /**
+   * {@link append} for many events in ONE statement (the rows travel as one JSON array, each
+   * payload stored as its JSON text, exactly as append stores it).
+   */
+  appendMany(rows: readonly { type: string; runId: string | null; payload: Record<string, unknown>; ts: number; seq: number }[]): void {
+    if (!rows.length) return;
+    this.s.insertMany.run(JSON.stringify(rows.map((r) => [r.seq, r.runId, r.type, r.payload, r.ts])));
   }
 
   /** Events after `seq`, oldest first, at most `limit`. */

@@ -78,6 +78,13 @@ export class RunStore {
         ON CONFLICT(run_id, node_id) DO UPDATE SET status = excluded.status, cache_key = COALESCE(excluded.cache_key, cache_key),
           params_json = COALESCE(excluded.params_json, params_json), outputs_json = excluded.outputs_json,
           error_json = excluded.error_json, finished_at = excluded.finished_at`),
+      // One statement for many settled rows: a JSON array of [nodeId, type, status, cacheKey, params, outputs].
+      // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint (sqlite.org/lang_upsert.html).
+      nodeFinishMany: db.prepare(`INSERT INTO run_nodes (run_id, node_id, type, status, cache_key, params_json, outputs_json, error_json, started_at, finished_at)
+        SELECT @runId, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->4, j.value->5, NULL, @now, @now FROM json_each(@rows) j WHERE true
+        ON CONFLICT(run_id, node_id) DO UPDATE SET status = excluded.status, cache_key = COALESCE(excluded.cache_key, cache_key),
+          params_json = COALESCE(excluded.params_json, params_json), outputs_json = excluded.outputs_json,
+          error_json = excluded.error_json, finished_at = excluded.finished_at`),
       nodeSkipRest: db.prepare(`UPDATE run_nodes SET status = ?, finished_at = ? WHERE run_id = ? AND status IN ('pending','queued')`),
       byStatus: db.prepare<[string], RawRun>('SELECT * FROM runs WHERE status = ? ORDER BY seq'),
       first: db.prepare<[number], RawRun>('SELECT * FROM runs ORDER BY seq DESC LIMIT ?'),
@@ -168,6 +175,22 @@ export class RunStore {
       params: r.params == null ? null : JSON.stringify(r.params), outputs: r.outputs ? JSON.stringify(r.outputs) : null,
       error: r.error ? JSON.stringify(r.error) : null, now,
     });
+  }
+
+  /**
+   * {@link nodeFinished} for many nodes of one run in ONE statement (the rows travel as one JSON
+   * array): an unchanged 500-node rerun records its cache hits without 500 statement round trips.
+   * Same upsert semantics as nodeFinished, without errors (settled nodes have none).
+   * @param rows params/outputs as objects (stored as their JSON); `now` ms since epoch
+   */
+  nodesFinished(
+    runId: string,
+    rows: readonly { nodeId: string; status: NodeStatus; type: string; cacheKey?: string | null; params?: unknown; outputs?: Record<string, string> | null }[],
+    now = Date.now(),
+  ): void {
+    if (!rows.length) return;
+    const packed = rows.map((r) => [r.nodeId, r.type, r.status, r.cacheKey ?? null, r.params ?? null, r.outputs ?? null]);
+    this.s.nodeFinishMany.run({ runId, now, rows: JSON.stringify(packed) });
   }
 
   /** Runs in a status, oldest first (used at start-up: requeue `queued`, interrupt `running`). */

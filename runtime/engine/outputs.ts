@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { moveFileDurable, sha256File } from '../fs/atomic';
+import { relativeInside } from '../fs/safe-path';
 import { UnexpectedError } from '../errors';
 import type { Store } from '../store';
 import type { ExecutorOutput, PortValue } from './values';
@@ -82,8 +83,7 @@ export function persistOutputs(
         abs = v.path;
         sha = v.sha256;
       }
-      const rel = path.relative(home, abs);
-      const stored = rel.startsWith('..') ? abs : rel;
+      const stored = relativeInside(abs, home) ?? abs;
       const value = { ...(v.width ? { width: v.width } : {}), ...(v.height ? { height: v.height } : {}), ...(v.info ? { info: v.info } : {}) };
       rows.push({ ...base, kind: 'image', path: stored, sha256: sha, bytes: fs.statSync(abs).size, value });
       out.set(port, { artifactId: id, value: { kind: 'image', path: abs, sha256: sha, ...value } });

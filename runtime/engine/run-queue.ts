@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { GraphDoc } from '../../nodes/core/graph';
-import { UserError } from '../errors';
+import { OperationalError, UserError, type WireError } from '../errors';
 import type { RunRow } from '../store/runs';
 import type { EngineDeps } from './deps';
 import { executeRun } from './run-graph';
@@ -39,7 +39,7 @@ export class RunQueue {
 
   /** Persists a new queued run and schedules it; returns the run row. */
   submit(graph: GraphDoc, opts: { graphId?: string | null; rerunOf?: string | null } = {}): RunRow {
-    if (this.stopped) throw new UserError('SHUTTING_DOWN', 'the runtime is shutting down', undefined, 503);
+    if (this.stopped) throw new OperationalError('SHUTTING_DOWN', 'the runtime is shutting down', undefined, 503);
     const run = this.deps.store.runs.create({ id: randomUUID(), graph, graphId: opts.graphId ?? null, rerunOf: opts.rerunOf ?? null });
     this.deps.bus.emit('run.queued', { runId: run.id, position: this.pending.length + this.active.size });
     this.pending.push(run.id);
@@ -79,7 +79,8 @@ export class RunQueue {
     const i = this.pending.indexOf(runId);
     if (i >= 0 && run.status === 'queued') {
       this.pending.splice(i, 1);
-      this.deps.store.runs.markFinished(runId, 'cancelled', { code: 'CANCELLED', message: 'cancelled before it started' });
+      const error: WireError = { code: 'CANCELLED', message: 'cancelled before it started' };
+      this.deps.store.runs.markFinished(runId, 'cancelled', error);
       this.deps.bus.emit('run.cancelled', { runId });
       this.settleIdle();
       return true;
@@ -117,8 +118,9 @@ export class RunQueue {
         .catch((err: unknown) => {
           // executeRun records its own failures; reaching here is a bug — still close the run.
           this.deps.logger.error({ runId: id, err: String(err) }, 'run crashed the executor');
-          this.deps.store.runs.markFinished(id, 'failed', { code: 'INTERNAL', message: String(err) });
-          this.deps.bus.emit('run.failed', { runId: id, error: { code: 'INTERNAL', message: String(err) } });
+          const error: WireError = { code: 'INTERNAL', message: String(err) };
+          this.deps.store.runs.markFinished(id, 'failed', error);
+          this.deps.bus.emit('run.failed', { runId: id, error });
         })
         .finally(() => {
           this.active.delete(id);

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import sharp from 'sharp';
-import { MystiError } from '../errors';
+import { MystiError, type ErrorCode } from '../errors';
 import { readPngText } from '../png/read';
 import { isPng, type PngWarning } from '../png/types';
 import { generationInfoOf, importFromChunks, type ImportSource, type WorkflowImport } from '../importers';
@@ -56,7 +56,7 @@ export interface ImageRecord {
 
 /** Why a file could not be imported: a stable code and a sentence. */
 export interface ReadFailure {
-  code: string;
+  code: ErrorCode;
   reason: string;
 }
 
@@ -66,7 +66,7 @@ export const MAX_IMAGE_BYTES = 512 << 20;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** PNG reader warnings that mean the file itself is damaged (not just one bad text chunk). */
-const DAMAGE: Partial<Record<PngWarning['code'], string>> = {
+const DAMAGE: Partial<Record<PngWarning['code'], ErrorCode>> = {
   PNG_TRUNCATED: 'PNG_TRUNCATED',
   PNG_NO_IEND: 'PNG_TRUNCATED',
   PNG_CHUNK_INVALID: 'PNG_INVALID',

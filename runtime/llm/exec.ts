@@ -6,6 +6,7 @@
 import type { Database } from 'better-sqlite3';
 import type { ExecContext, ResolvedModel } from '../engine/executor';
 import { UserError, UnexpectedError } from '../errors';
+import { sentences } from '../../wire/errors';
 import type { ProgressMsg } from '../../workers/protocol/messages';
 import { mergeLlmConfig, type LlmConfig } from './defaults';
 
@@ -16,10 +17,7 @@ import { mergeLlmConfig, type LlmConfig } from './defaults';
  */
 export function resolveLlm(ctx: ExecContext, ref: string, nodeTitle: string): ResolvedModel {
   if (!ref.trim()) {
-    throw new UserError(
-      'MODEL_NOT_CONFIGURED',
-      `${nodeTitle} needs a language model: pick a GGUF file in the node's Model field. Models are listed from the folders in MYSTI_MODELS (default: <data>/models); put a .gguf file there and rescan.`,
-    );
+    throw new UserError('MODEL_NOT_CONFIGURED', sentences.modelNotConfigured(nodeTitle, 'llm'));
   }
   return ctx.resolveModel(ref, 'llm');
 }

@@ -3,6 +3,7 @@
  * so a restart finds it (design.md §5: queued runs survive; running ones become `interrupted`).
  */
 import type { Db } from './db';
+import type { WireError } from '../errors';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 export type NodeStatus = 'pending' | 'queued' | 'running' | 'cached' | 'completed' | 'failed' | 'cancelled' | 'skipped' | 'interrupted';
@@ -178,7 +179,7 @@ export class RunStore {
     this.db.transaction(() => {
       this.s.interruptRunning.run(now, id);
       const run = this.get(id);
-      const error = { code: 'INTERRUPTED', message: `the runtime stopped while this run was executing${run?.currentNode ? ` node ${run.currentNode}` : ''}`, details: { nodeId: run?.currentNode ?? null } };
+      const error: WireError = { code: 'INTERRUPTED', message: `the runtime stopped while this run was executing${run?.currentNode ? ` node ${run.currentNode}` : ''}`, details: { nodeId: run?.currentNode ?? null } };
       this.markFinished(id, 'interrupted', error, now);
     })();
   }

@@ -8,13 +8,14 @@
  *   → `ENGINE_NOT_CONFIGURED`;
  * - a Load image node with no source → `BAD_PARAMS`.
  *
- * The sentences are the runtime's own (workers/sd/node-payload.ts genPayload, runtime/llm/exec.ts
- * resolveLlm, workers/sd/engine.ts HOW_TO_CONFIGURE, nodes/image/load-image.run.ts resolveSource);
- * tests/unit/editor/preflight.test.ts fails when either side changes its wording alone.
+ * The sentences are the runtime's own, read from wire/errors.ts (the fixed `message` of the error
+ * table's row, or its `sentences`), the same source the throwing code uses;
+ * tests/unit/editor/preflight.test.ts checks that the runtime really throws them.
  * Pure: no store, no DOM.
  */
 import type { GraphDoc, NodeSpecJson } from '../../../nodes/index';
 import type { ParamSchema } from '../widgets/schema';
+import { ERROR_CODES, sentences } from '../../../wire/errors';
 
 export type PreflightCode = 'MODEL_NOT_CONFIGURED' | 'ENGINE_NOT_CONFIGURED' | 'BAD_PARAMS';
 
@@ -37,25 +38,15 @@ const REQUIRED_MODEL_KINDS = new Set(['sd', 'llm']);
 /** The name each executor passes into its "choose a model" sentence (see the module comment). */
 const RUNTIME_NODE_NAME: Record<string, string> = { txt2img: 'txt2img', img2img: 'img2img', 'llm-enhance': 'LLM enhance', tag: 'Tag' };
 
-/** workers/sd/engine.ts HOW_TO_CONFIGURE. */
-export const SD_CPP_HOW_TO =
-  'Set SD_CPP_BIN to the path of stable-diffusion.cpp\'s sd-cli executable (or `sd` for builds before 2025-12), ' +
-  'e.g. SD_CPP_BIN=/opt/stable-diffusion.cpp/build/bin/sd-cli, then restart MystiCanvas. ' +
-  'Build it from https://github.com/leejet/stable-diffusion.cpp or use a release binary.';
-
 /** The sd worker's ENGINE_NOT_CONFIGURED message when SD_CPP_BIN is unset. */
-export const ENGINE_MESSAGE = `stable-diffusion.cpp is not configured. ${SD_CPP_HOW_TO}`;
+export const ENGINE_MESSAGE = ERROR_CODES.ENGINE_NOT_CONFIGURED.message;
 
 /** load-image's message for an empty source. */
-export const SOURCE_MESSAGE = 'load image: set "source" to a generation id or a path inside the data folder';
+export const SOURCE_MESSAGE = sentences.loadImageNoSource;
 
 /** The runtime's MODEL_NOT_CONFIGURED sentence for a node of `type` (kind `sd` or `llm`). */
 export function modelMessage(type: string, kind: string): string {
-  const name = RUNTIME_NODE_NAME[type] ?? type;
-  if (kind === 'llm') {
-    return `${name} needs a language model: pick a GGUF file in the node's Model field. Models are listed from the folders in MYSTI_MODELS (default: <data>/models); put a .gguf file there and rescan.`;
-  }
-  return `Choose a model in the ${name} node's "Model" param, or set MYSTI_MODELS to a folder with Stable Diffusion checkpoints (.safetensors, .gguf) and restart.`;
+  return sentences.modelNotConfigured(RUNTIME_NODE_NAME[type] ?? type, kind === 'llm' ? 'llm' : 'sd');
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');

@@ -9,6 +9,7 @@
  * A JSON body is detected as our graph, a ComfyUI UI workflow / API prompt or an InvokeAI workflow.
  */
 import { UserError } from '../errors';
+import type { GenerationParams } from '../../wire/gallery';
 import { readPngText } from '../png/read';
 import { isPng, type PngTextChunk, type PngWarning } from '../png/types';
 import { MYSTICANVAS_KEYWORD } from '../png/mysticanvas';
@@ -181,18 +182,7 @@ export function importFromChunks(chunks: readonly PngTextChunk[], pngWarnings: r
 
 
 /** What the gallery shows and indexes for an image (null fields = unknown). */
-export interface GenerationInfo {
-  prompt: string | null;
-  negativePrompt: string | null;
-  seed: number | null;
-  /** px */
-  width: number | null;
-  height: number | null;
-  steps: number | null;
-  cfgScale: number | null;
-  /** sd.cpp names (mapped from the source tool's). */
-  sampler: string | null;
-  scheduler: string | null;
+export interface GenerationInfo extends GenerationParams {
   model: string | null;
   source: ImportSource;
 }

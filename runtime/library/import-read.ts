@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import sharp from 'sharp';
 import { MystiError, type ErrorCode } from '../errors';
+import type { GenerationParams } from '../../wire/gallery';
 import { readPngText } from '../png/read';
 import { isPng, type PngWarning } from '../png/types';
 import { generationInfoOf, importFromChunks, type ImportSource, type WorkflowImport } from '../importers';
@@ -26,7 +27,7 @@ export function librarySource(s: ImportSource | null): LibrarySource {
 }
 
 /** Everything the library records about one readable image. */
-export interface ImageRecord {
+export interface ImageRecord extends GenerationParams {
   format: 'png' | 'jpeg' | 'webp';
   /** File size, bytes. */
   bytes: number;
@@ -36,13 +37,6 @@ export interface ImageRecord {
   width: number | null;
   height: number | null;
   source: LibrarySource;
-  prompt: string | null;
-  negativePrompt: string | null;
-  seed: number | null;
-  steps: number | null;
-  cfgScale: number | null;
-  sampler: string | null;
-  scheduler: string | null;
   model: string | null;
   /** The imported workflow (what "open workflow" loads), or null when the file carries none. */
   workflow: GraphDoc | null;

@@ -3,23 +3,15 @@
  * generation, its files and whatever the caller adds (tags, lineage) in ONE transaction.
  */
 import type { Db } from './db';
+import type { GenerationParams } from '../../wire/gallery';
 
-export interface NewGeneration {
+export interface NewGeneration extends Partial<GenerationParams> {
   uuid: string;
   artifactId: string | null;
   /** Relative to the data directory for our outputs; absolute for imported files. */
   filePath: string;
   sha256: string | null;
   createdAt: number;
-  prompt?: string | null;
-  negativePrompt?: string | null;
-  seed?: number | null;
-  width?: number | null;
-  height?: number | null;
-  steps?: number | null;
-  cfgScale?: number | null;
-  sampler?: string | null;
-  scheduler?: string | null;
   modelId?: string | null;
   modelName?: string | null;
   params?: Record<string, unknown> | null;
@@ -30,22 +22,13 @@ export interface NewGeneration {
   files?: { role: string; path: string; bytes?: number | null }[];
 }
 
-export interface GenerationRow {
+export interface GenerationRow extends GenerationParams {
   id: number;
   uuid: string;
   artifactId: string | null;
   filePath: string;
   sha256: string | null;
   createdAt: number;
-  prompt: string | null;
-  negativePrompt: string | null;
-  seed: number | null;
-  width: number | null;
-  height: number | null;
-  steps: number | null;
-  cfgScale: number | null;
-  sampler: string | null;
-  scheduler: string | null;
   modelId: string | null;
   modelName: string | null;
   params: Record<string, unknown> | null;

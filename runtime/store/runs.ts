@@ -4,8 +4,10 @@
  */
 import type { Db } from './db';
 import type { WireError } from '../errors';
+import type { RunStatus } from '../../wire/api';
 
-export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+/** Declared in wire/api.ts (the API answers with it). */
+export type { RunStatus };
 export type NodeStatus = 'pending' | 'queued' | 'running' | 'cached' | 'completed' | 'failed' | 'cancelled' | 'skipped' | 'interrupted';
 
 export interface RunRow {

@@ -39,13 +39,6 @@ export default tseslint.config(
     files: ['workers/**/*.{ts,tsx}', 'editor/**/*.{ts,tsx}'],
     rules: { 'no-restricted-imports': ['error', { patterns: [RUNTIME] }] },
   },
-  // TEMPORARY, until branch h11-exec moves these two executor helpers into runtime/exec/: they run
-  // only inside the runtime process (imported by nodes/diffusion/*.run.ts) and still import
-  // runtime/engine. Remove this block when they have moved.
-  {
-    files: ['workers/sd/node-payload.ts', 'workers/sd/lineage.ts'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
   // The editor bundle: no Node built-ins either.
   {
     files: ['editor/src/**/*.{ts,tsx}'],

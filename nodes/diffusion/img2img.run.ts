@@ -1,11 +1,11 @@
 /**
  * Executor of `img2img`: sd.cpp with `-i <input> --strength <s>`; it samples floor(steps×strength)+1
  * ticks (sdcpp.md §1.3), which is what the node's progress shows. A `preset` param supplies the
- * model files and default params (runtime/arbiter/presets.ts).
+ * model files and default params (runtime/exec/presets.ts).
  */
 import { implement, type ResolvedModel } from '../../runtime/engine/executor';
-import { presetFingerprint, presetStoreOf, withImagePreset } from '../../runtime/arbiter/presets';
-import { forwardProgress, genPayload, imageFromResult, imageInput, textInput } from '../../workers/sd/node-payload';
+import { presetFingerprint, presetStoreOf, withImagePreset } from '../../runtime/exec/presets';
+import { forwardProgress, genPayload, imageFromResult, imageInput, textInput } from '../../runtime/exec/sd-payload';
 import { img2img } from './img2img';
 
 export default implement(img2img, async (ctx, inputs, raw) => {

@@ -2,11 +2,11 @@
  * Executor of `txt2img`: one sd.cpp run on the sd worker (workers/sd/jobs.ts). Progress (loading,
  * encoding, sampling, decoding; previews) is forwarded to the node; the seed sd.cpp actually used
  * (also for "random") is recorded in the image's info. A `preset` param supplies the model files
- * and default params (runtime/arbiter/presets.ts).
+ * and default params (runtime/exec/presets.ts).
  */
 import { implement, type ResolvedModel } from '../../runtime/engine/executor';
-import { presetFingerprint, presetStoreOf, withImagePreset } from '../../runtime/arbiter/presets';
-import { forwardProgress, genPayload, imageFromResult, textInput } from '../../workers/sd/node-payload';
+import { presetFingerprint, presetStoreOf, withImagePreset } from '../../runtime/exec/presets';
+import { forwardProgress, genPayload, imageFromResult, textInput } from '../../runtime/exec/sd-payload';
 import { txt2img } from './txt2img';
 
 export default implement(txt2img, async (ctx, inputs, raw) => {

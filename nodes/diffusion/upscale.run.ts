@@ -7,7 +7,7 @@
  */
 import sharp from 'sharp';
 import { implement, type ResolvedModel } from '../../runtime/engine/executor';
-import { forwardProgress, imageFromResult, imageInput, sdMitigations } from '../../workers/sd/node-payload';
+import { forwardProgress, imageFromResult, imageInput, sdMitigations } from '../../runtime/exec/sd-payload';
 import { upscale } from './upscale';
 
 export default implement(upscale, async (ctx, inputs, params) => {

@@ -7,11 +7,11 @@ import { implement } from '../../runtime/engine/executor';
 import { UserError } from '../../runtime/errors';
 import { fillTemplate } from '../../runtime/llm/defaults';
 import { llmEnhance } from './llm-enhance';
-import { concreteSeed, forwardLlmProgress, llmConfig, llmContextSize, resolveLlm } from '../../runtime/llm/exec';
-import { presetFingerprint, presetStoreOf, withLlmPreset } from '../../runtime/arbiter/presets';
+import { concreteSeed, forwardLlmProgress, llmConfig, llmContextSize, resolveLlm } from '../../runtime/exec/llm';
+import { presetFingerprint, presetStoreOf, withLlmPreset } from '../../runtime/exec/presets';
 
 export default implement(llmEnhance, async (ctx, inputs, raw) => {
-  // An LLM preset (runtime/arbiter/presets.ts) supplies the model, the context size and defaults.
+  // An LLM preset (runtime/exec/presets.ts) supplies the model, the context size and defaults.
   const { params, contextSize } = withLlmPreset(llmEnhance, raw, presetStoreOf(ctx.services));
   const input = inputs.prompt;
   if (!input || input.kind !== 'text') throw new UserError('INPUT_MISSING', 'LLM enhance needs a text prompt on its "prompt" input');

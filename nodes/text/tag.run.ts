@@ -10,8 +10,8 @@ import { UserError } from '../../runtime/errors';
 import { normalizeTags, type RawTag } from '../../runtime/llm/tags';
 import { resolveAlias } from '../../runtime/store/tags';
 import { tag } from './tag';
-import { forwardLlmProgress, llmConfig, llmContextSize, resolveLlm, serviceDb } from '../../runtime/llm/exec';
-import { presetFingerprint, presetStoreOf, withLlmPreset } from '../../runtime/arbiter/presets';
+import { forwardLlmProgress, llmConfig, llmContextSize, resolveLlm, serviceDb } from '../../runtime/exec/llm';
+import { presetFingerprint, presetStoreOf, withLlmPreset } from '../../runtime/exec/presets';
 
 /** Text describing an image from its generation info: its prompt, caption, description and title, one per line. */
 function describeImage(info: Record<string, unknown> | undefined): string {
@@ -22,7 +22,7 @@ function describeImage(info: Record<string, unknown> | undefined): string {
 }
 
 export default implement(tag, async (ctx, inputs, raw) => {
-  // An LLM preset (runtime/arbiter/presets.ts) supplies the model, the context size and defaults.
+  // An LLM preset (runtime/exec/presets.ts) supplies the model, the context size and defaults.
   const { params, contextSize } = withLlmPreset(tag, raw, presetStoreOf(ctx.services));
   const pieces: string[] = [];
   if (inputs.text?.kind === 'text' && inputs.text.text.trim()) pieces.push(inputs.text.text.trim());

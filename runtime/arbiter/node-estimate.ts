@@ -9,7 +9,7 @@ import type { ResolvedModel } from '../engine/executor';
 import { mergeLlmConfig } from '../llm/defaults';
 import type { ImagePreset, LlmPreset, PresetStore } from '../store/presets';
 import { estimateLlm, estimateSd, type WeightFile } from './estimate';
-import { findPreset, mergePresetParams, presetKindFor } from './presets';
+import { findPreset, mergePresetParams, presetKindFor } from '../exec/presets';
 import type { SdBreakdown, WorkerKind } from './types';
 
 const MIB = 1024 * 1024;

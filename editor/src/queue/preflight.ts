@@ -70,7 +70,7 @@ export function preflight(doc: Pick<GraphDoc, 'nodes'>, specs: ReadonlyMap<strin
     const params = { ...spec.defaults, ...n.params };
     const props = ((spec.params as { properties?: Record<string, ParamSchema> }).properties ?? {});
     const model = props.model;
-    // A preset brings its own model (runtime/arbiter/presets.ts withImagePreset / the LLM preset).
+    // A preset brings its own model (runtime/exec/presets.ts withImagePreset / the LLM preset).
     if (model?.widget === 'model' && model.modelKind && REQUIRED_MODEL_KINDS.has(model.modelKind) && !str(params.model) && !str(params.preset)) {
       out.push({ code: 'MODEL_NOT_CONFIGURED', nodeId: n.id, field: 'model', message: modelMessage(spec.type, model.modelKind) });
     }

@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { specs, specToJson, type NodeSpecJson } from '../../../nodes/index';
 import { ENGINE_MESSAGE, modelMessage, preflight, refusalText, SOURCE_MESSAGE } from '../../../editor/src/queue/preflight';
-import { genPayload } from '../../../workers/sd/node-payload';
+import { genPayload } from '../../../runtime/exec/sd-payload';
 import { resolveBinary } from '../../../workers/sd/engine';
-import { resolveLlm } from '../../../runtime/llm/exec';
+import { resolveLlm } from '../../../runtime/exec/llm';
 import { resolveSource } from '../../../nodes/image/load-image.run';
 import type { ExecContext } from '../../../runtime/engine/executor';
 import type { Store } from '../../../runtime/store';

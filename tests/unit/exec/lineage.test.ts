@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lineageModels, portableArgv } from '../../../../workers/sd/lineage';
+import { lineageModels, portableArgv } from '../../../runtime/exec/lineage';
 
 describe('lineage (issue 4 item 8)', () => {
   const home = '/data/mysti';

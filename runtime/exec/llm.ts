@@ -8,7 +8,7 @@ import type { ExecContext, ResolvedModel } from '../engine/executor';
 import { UserError, UnexpectedError } from '../errors';
 import { sentences } from '../../wire/errors';
 import type { ProgressMsg } from '../../workers/protocol/messages';
-import { mergeLlmConfig, type LlmConfig } from './defaults';
+import { mergeLlmConfig, type LlmConfig } from '../llm/defaults';
 
 /**
  * Resolves the node's `model` param to a GGUF file through the registry.

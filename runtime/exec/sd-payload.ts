@@ -1,14 +1,15 @@
 /**
  * Runtime-side helpers shared by the diffusion executors (nodes/diffusion/*.run.ts): turn a node's
  * inputs + params into the sd worker's job payload (workers/sd/payload.ts) and the worker's result
- * into the node's image output. Kept beside the worker so the payload contract lives in one folder.
+ * into the node's image output. Runtime-only: the worker side of the contract is workers/sd/payload.ts.
  */
 import { basename, dirname, extname, join } from 'node:path';
-import type { ExecContext, ResolvedModel } from '../../runtime/engine/executor';
-import type { NewImage, PortValue } from '../../runtime/engine/values';
-import type { ProgressMsg } from '../protocol/messages';
-import { OperationalError, UserError } from '../../runtime/errors';
-import type { Mitigations } from './payload';
+import type { ExecContext, ResolvedModel } from '../engine/executor';
+import type { NewImage, PortValue } from '../engine/values';
+import type { ProgressMsg } from '../../workers/protocol/messages';
+import { OperationalError, UserError } from '../errors';
+import { sentences } from '../../wire/errors';
+import type { Mitigations } from '../../workers/sd/payload';
 import { lineageModels, modelFolders, portableArgv } from './lineage';
 
 /** The params txt2img and img2img share (nodes/diffusion/sampling.ts). */
@@ -66,7 +67,7 @@ export function sdMitigations(m: Record<string, unknown> | undefined): Mitigatio
  */
 export function genPayload(ctx: ExecContext, node: string, prompt: string, negative: string, params: SamplingParamsLike, used: Record<string, ResolvedModel> = {}): Record<string, unknown> {
   if (!params.model) {
-    throw new UserError('MODEL_NOT_CONFIGURED', `Choose a model in the ${node} node's "Model" param, or set MYSTI_MODELS to a folder with Stable Diffusion checkpoints (.safetensors, .gguf) and restart.`);
+    throw new UserError('MODEL_NOT_CONFIGURED', sentences.modelNotConfigured(node, 'sd'));
   }
   const model = ctx.resolveModel(params.model, 'sd');
   used.model = model;
@@ -113,7 +114,7 @@ interface WorkerImage {
 
 /**
  * The node's `image` output from a worker result: the first image is the port value; the others
- * of a batch go in `info.batch` (paths + seeds). `info` records the lineage (workers/sd/lineage.ts):
+ * of a batch go in `info.batch` (paths + seeds). `info` records the lineage (runtime/exec/lineage.ts):
  * the actual seed, sizes, `engine: {name, version}`, `argv` with portable paths (`<models>/…`,
  * data-folder-relative) and `models` (role → {id, file, sha256, autoV2, identity}) when `lineage`
  * gives the context and the models used.

@@ -25,4 +25,10 @@ export const specs: readonly NodeSpec[] = [prompt, llmEnhance, txt2img, img2img,
 /** Lookup by type name. */
 export const catalog: ReadonlyMap<string, NodeSpec> = new Map(specs.map((s) => [s.type, s]));
 
+/** True for a core type declared `role: 'generator'` (samples a new image: txt2img, img2img). */
+export const isGenerator = (type: string): boolean => catalog.get(type)?.role === 'generator';
+
+/** True for a core type declared `role: 'output'` (stores its input: save). */
+export const isOutput = (type: string): boolean => catalog.get(type)?.role === 'output';
+
 export { prompt, llmEnhance, tag, txt2img, img2img, upscale, save, loadImage };

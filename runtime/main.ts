@@ -8,8 +8,9 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { catalog } from '../nodes/index';
-import { executors } from '../nodes/run';
+import type { NodeSpec } from '../nodes/core/define-node';
+import type { Implementation } from './engine/executor';
+import { coreNodes, executorRegistry } from '../nodes/run';
 import { loadConfig, ensureDirs, type Config } from './config';
 import { createLogger, type Logger } from './log';
 import { Store } from './store';
@@ -19,7 +20,9 @@ import { WorkerSupervisor, type WorkerSpec } from './workers/supervisor';
 import { createApp, type RouteMount } from './server/app';
 import { attachWsHub } from './ws/hub';
 import { ModelRegistry } from './models/registry';
-import { attachTags, seedDefaultAliases } from './store/tags';
+import { attachTags, resolveAlias, seedDefaultAliases } from './store/tags';
+import { provenanceOf } from './library/provenance';
+import type { ExecPorts } from './exec/context';
 import { openaiRoutes } from './server/routes/openai';
 import { sweepOrphans } from './library/sweep';
 import type { Studio } from './studio';
@@ -59,6 +62,8 @@ export interface StartOptions {
   supervisor?: { healthIntervalMs?: number; backoffMs?: number; maxCrashes?: number };
   /** Import outputs/ and config.watchFolders in the background at start (default true). */
   backgroundImport?: boolean;
+  /** The node declarations and their executors (default: the core catalog, nodes/run.ts). */
+  nodes?: { specs: readonly NodeSpec[]; implementations: readonly Implementation[] };
 }
 
 export interface RunningStudio extends Studio {
@@ -81,6 +86,10 @@ export function defaultWorkers(config: Config): Record<string, WorkerSpec> {
 
 /** Builds and (by default) starts a studio. */
 export async function startStudio(opts: StartOptions = {}): Promise<RunningStudio> {
+  // Before anything is opened: a declared type without an executor stops start-up (NO_EXECUTOR).
+  const nodes = opts.nodes ?? coreNodes;
+  const executors = executorRegistry(nodes.specs, nodes.implementations);
+  const catalog: ReadonlyMap<string, NodeSpec> = new Map(nodes.specs.map((s) => [s.type, s]));
   const config = opts.config ?? loadConfig();
   const logger = opts.logger ?? createLogger();
   ensureDirs(config);
@@ -101,20 +110,21 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     config, supervisor, bus, logger, presets, peaks: new VramPeakStore(store.db),
     modelMeta: (m) => registry.get(m.id)?.metadata ?? null,
     modelFamily: (m) => registry.get(m.id)?.family ?? null,
-    resolveModel: (ref, kind) => registry.resolve(ref, modelKind(kind)),
   });
-  const services: Record<string, unknown> = {
-    store,
-    db: store.db,
-    registry,
-    presets,
-    attachTags: (generationId: number, tags: { name: string; category?: string; confidence?: number }[], source: 'user' | 'llm_auto' | 'import') =>
-      attachTags(store.db, generationId, tags, source),
+  const resolveModel = (ref: string, kind: string) => registry.resolve(ref, modelKind(kind));
+  const ports: ExecPorts = {
+    artifacts: { provenance: (artifactId) => provenanceOf(store, artifactId) },
+    gallery: { byUuid: (uuid) => store.generations.byUuid(uuid), insert: (g, extra) => store.generations.insert(g, extra) },
+    tags: {
+      resolveAlias: (name) => resolveAlias(store.db, name)?.normalizedName,
+      attach: (generationId, tags, source) => attachTags(store.db, generationId, tags, source),
+    },
+    registry: { folders: registry.folders, resolve: resolveModel },
   };
   const deps: EngineDeps = {
-    store, bus, config, logger, catalog, executors, services,
+    store, bus, config, logger, catalog, executors, ports, presets,
     call: (worker, job, payload, o) => supervisor.call(worker, job, payload, o),
-    resolveModel: (ref, kind) => registry.resolve(ref, modelKind(kind)),
+    resolveModel,
     previewUrl: (p) => {
       const rel = relativeInside(p, path.join(config.paths.tmp, 'previews'));
       return rel ? `/api/previews/${encodeURIComponent(rel)}` : undefined;
@@ -134,7 +144,6 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     store, bus, logger, home: config.home, folders: [config.paths.outputs, ...config.watchFolders],
     isBusy: () => queue.snapshot().running.length > 0,
   });
-  services.libraryImport = libraryImport;
   await registry.scan().catch((err: unknown) => logger.warn({ err: String(err) }, 'model scan failed'));
   void registry.startHashing().catch(() => {});
 
@@ -146,7 +155,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       resolve: (ref, kind) => registry.resolve(ref, modelKind(kind)),
     },
     vram: () => admission.snapshot(),
-    services,
+    services: { registry, libraryImport },
   };
   // Gallery background jobs (thumbnails, rescans, auto-tagging) wait while any run is queued or executing.
   const galleryJobs = startGalleryJobs({
@@ -161,7 +170,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       call: (job, payload, o) => supervisor.call('llm', job, payload, o),
     },
   });
-  services.galleryJobs = galleryJobs;
+  studio.services.galleryJobs = galleryJobs;
   const extra: RouteMount[] = [
     { prefix: '/api/workflows', app: workflowRoutes(studio) },
     { prefix: '/api/generations', app: generationRoutes(studio) },

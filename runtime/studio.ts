@@ -7,6 +7,9 @@ import type { EventBus } from './engine/events';
 import type { RunQueue } from './engine/run-queue';
 import type { WorkerSupervisor } from './workers/supervisor';
 import type { ResolvedModel } from './engine/executor';
+import type { ModelRegistry } from './models/registry';
+import type { BackgroundImport } from './library/import-background';
+import type { GalleryJobs } from './jobs';
 
 /** Model listing as served by GET /api/models. */
 export interface ModelInfo {
@@ -36,6 +39,15 @@ export interface Studio {
   };
   /** GET /api/vram body. */
   vram(): unknown;
-  /** Extra services routes may use (importers, OpenAI pass-through, gallery). */
-  services: Record<string, unknown>;
+  /** Long-lived parts routes and tests reach by name. */
+  services: StudioServices;
+}
+
+/** The studio's long-lived parts beyond the core ones (runtime/main.ts fills them in). */
+export interface StudioServices {
+  registry: ModelRegistry;
+  /** The background import of outputs/ and watch folders; null when disabled. */
+  libraryImport: BackgroundImport | null;
+  /** Thumbnails, rescans, auto-tagging (set right after the studio is assembled). */
+  galleryJobs?: GalleryJobs;
 }

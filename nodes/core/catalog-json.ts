@@ -3,7 +3,7 @@
  * Schema (draft 2020-12, zod's `toJSONSchema`, UI hints from `.meta()` inlined).
  */
 import { z } from 'zod';
-import type { NodeSpec, PortSpec, WorkerKind, CachePolicy } from './define-node';
+import type { NodeSpec, PortSpec, WorkerKind, CachePolicy, NodeRequirements, NodeRole, NodeUi } from './define-node';
 
 export interface NodeSpecJson {
   type: string;
@@ -19,6 +19,9 @@ export interface NodeSpecJson {
   params: Record<string, unknown>;
   /** Defaults for a freshly dropped node. */
   defaults: Record<string, unknown>;
+  requires?: NodeRequirements;
+  role?: NodeRole;
+  ui?: NodeUi;
 }
 
 /** Serializes a spec for the wire. */
@@ -35,5 +38,8 @@ export function specToJson(spec: NodeSpec): NodeSpecJson {
     cache: spec.cache,
     params: z.toJSONSchema(spec.params, { io: 'input' }) as Record<string, unknown>,
     defaults: spec.params.parse({}) as Record<string, unknown>,
+    ...(spec.requires ? { requires: spec.requires } : {}),
+    ...(spec.role ? { role: spec.role } : {}),
+    ...(spec.ui ? { ui: spec.ui } : {}),
   };
 }

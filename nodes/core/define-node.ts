@@ -44,6 +44,41 @@ export interface MemoryEstimate {
   model?: string;
 }
 
+/**
+ * What a node cannot run without, beyond a valid graph. The editor checks these before Run
+ * (editor/src/queue/preflight.ts), the runtime refuses the same at run time.
+ */
+export interface NodeRequirements {
+  /**
+   * A model picker param that must be set unless the node's `preset` param names a preset;
+   * `nodeName` is how the runtime's "choose a model" sentence names the node.
+   */
+  model?: { param: string; nodeName: string };
+  /**
+   * Whether running the node starts stable-diffusion.cpp: always (`true`), or only when param
+   * `whenSet` is non-empty and no param in `unless` has the listed value.
+   */
+  sdEngine?: true | { whenSet: string; unless?: Record<string, unknown> };
+  /** A param naming the image the node reads (a generation id or a path); must be non-empty. */
+  imageSource?: string;
+}
+
+/**
+ * What a node is for, where the runtime or the editor must know it:
+ * - `generator`: samples a new image; its params and prompts describe how an image was made
+ *   (provenance of saved images, generation info of imported ones);
+ * - `output`: ends a graph by storing its input (the image a `save` writes is the one that counts).
+ */
+export type NodeRole = 'generator' | 'output';
+
+/** Editor hints beyond each param's own `.meta()`. */
+export interface NodeUi {
+  /** Widget per param where the schema's hint is a plain field (`{ source: 'image-source' }`). */
+  widgets?: Record<string, string>;
+  /** Shows the prompt-template picker under the params. */
+  promptTemplates?: boolean;
+}
+
 /** A param migration: receives the params of version `from` and returns those of `from + 1`. */
 export type ParamMigration = (params: Record<string, unknown>) => Record<string, unknown>;
 
@@ -67,6 +102,34 @@ export interface NodeSpec<P extends z.ZodObject = z.ZodObject> {
   migrate?: Record<number, ParamMigration>;
   /** Memory estimate for the arbiter (design.md §6). Runtime adds file-size based weights. */
   estimate?: (params: z.infer<P>) => MemoryEstimate;
+  /**
+   * The params the arbiter's image-size estimate reads (runtime/arbiter/estimate.ts estimateSd):
+   * output size, batch count and CFG scale (CFG > 1 doubles the batch). Without it, or without a
+   * positive size, the arbiter uses {@link estimate} for the compute part.
+   */
+  estimateFrom?: { width: string; height: string; batchCount?: string; cfgScale?: string };
+  /** Pre-run requirements (see {@link NodeRequirements}). */
+  requires?: NodeRequirements;
+  role?: NodeRole;
+  ui?: NodeUi;
+}
+
+/**
+ * True when running a node with these declared requirements and params starts stable-diffusion.cpp
+ * (read by the editor's pre-run check and by executors that can also run without it).
+ */
+export function needsSdEngine(req: NodeRequirements | undefined, params: Record<string, unknown>): boolean {
+  const sd = req?.sdEngine;
+  if (!sd) return false;
+  if (sd === true) return true;
+  const set = params[sd.whenSet];
+  if (typeof set !== 'string' || !set.trim()) return false;
+  return !Object.entries(sd.unless ?? {}).some(([k, v]) => params[k] === v);
+}
+
+/** How the runtime's "choose a model" sentence names a node: its declared `requires.model.nodeName`, else its title. */
+export function modelNodeName(spec: Pick<NodeSpec, 'title' | 'requires'>): string {
+  return spec.requires?.model?.nodeName ?? spec.title;
 }
 
 /** Params type inferred from a spec. */

@@ -2,19 +2,19 @@
  * Executor of `txt2img`: one sd.cpp run on the sd worker (workers/sd/jobs.ts). Progress (loading,
  * encoding, sampling, decoding; previews) is forwarded to the node; the seed sd.cpp actually used
  * (also for "random") is recorded in the image's info. A `preset` param supplies the model files
- * and default params (runtime/exec/presets.ts).
+ * and default params: the engine hands over params with it merged (runtime/exec/prepare.ts).
  */
+import { modelNodeName } from '../core/define-node';
 import { implement, type ResolvedModel } from '../../runtime/engine/executor';
-import { presetFingerprint, presetStoreOf, withImagePreset } from '../../runtime/exec/presets';
 import { forwardProgress, genPayload, imageFromResult, textInput } from '../../runtime/exec/sd-payload';
 import { txt2img } from './txt2img';
 
-export default implement(txt2img, async (ctx, inputs, raw) => {
-  const { params, preset } = withImagePreset(txt2img, raw, presetStoreOf(ctx.services));
+export default implement(txt2img, async (ctx, inputs, params) => {
+  const preset = ctx.preset?.value;
   const prompt = textInput(inputs.prompt, 'prompt', 'Text to image', true);
   const negative = textInput(inputs.negative, 'negative', 'Text to image', false);
   const used: Record<string, ResolvedModel> = {};
-  const payload = genPayload(ctx, 'txt2img', prompt, negative, params, used);
+  const payload = genPayload(ctx, modelNodeName(txt2img), prompt, negative, params, used);
   const { output } = await ctx.call('sd', 'txt2img', payload, { onProgress: forwardProgress(ctx) });
   return { image: imageFromResult(output, { mode: 'txt2img', model: params.model, ...(preset ? { preset: preset.name } : {}), steps: params.steps, cfgScale: params.cfgScale, sampler: params.sampler, scheduler: params.scheduler }, { ctx, models: used }) };
-}, (ctx, params) => presetFingerprint(ctx.services, 'image', params.preset) ?? '');
+});

@@ -17,4 +17,7 @@ export const txt2img = defineNode({
   worker: 'sd',
   cache: 'pure',
   estimate: estimateSampling,
+  estimateFrom: { width: 'width', height: 'height', batchCount: 'batchCount', cfgScale: 'cfgScale' },
+  requires: { model: { param: 'model', nodeName: 'txt2img' }, sdEngine: true },
+  role: 'generator',
 });

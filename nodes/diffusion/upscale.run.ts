@@ -6,15 +6,18 @@
  * output's info (`seed`), so an upscaled image still names the seed that made it.
  */
 import sharp from 'sharp';
+import { sha256FileAsync } from '../../runtime/fs/hash';
 import { implement, type ResolvedModel } from '../../runtime/engine/executor';
 import { forwardProgress, imageFromResult, imageInput, sdMitigations } from '../../runtime/exec/sd-payload';
+import { preparedModel } from '../../runtime/exec/models';
 import { upscale } from './upscale';
+import { needsSdEngine } from '../core/define-node';
 
 export default implement(upscale, async (ctx, inputs, params) => {
   const image = imageInput(inputs.image, 'Upscale');
   const src = inputs.image?.kind === 'image' ? inputs.image.info : undefined;
   const carried = typeof src?.seed === 'number' ? { seed: src.seed } : {};
-  if (params.method === 'lanczos' || !params.model) {
+  if (!needsSdEngine(upscale.requires, params)) {
     const meta = await sharp(image.path).metadata();
     const width = Math.round(meta.width! * params.scale);
     const height = Math.round(meta.height! * params.scale);
@@ -25,9 +28,9 @@ export default implement(upscale, async (ctx, inputs, params) => {
     const method = params.method === 'lanczos' ? 'lanczos' : 'lanczos (no upscaler model)';
     if (params.method !== 'lanczos') ctx.log('warn', 'upscale: no upscaler model chosen, used a Lanczos resize');
     const engine = { name: 'sharp', version: `sharp ${sharp.versions.sharp ?? '?'}, libvips ${sharp.versions.vips}` };
-    return { image: { kind: 'image', tempPath, width, height, info: { mode: 'upscale', method, scale: params.scale, engine, argv: [], models: {}, ...carried } } };
+    return { image: { kind: 'image', tempPath, sha256: await sha256FileAsync(tempPath), width, height, info: { mode: 'upscale', method, scale: params.scale, engine, argv: [], models: {}, ...carried } } };
   }
-  const model = ctx.resolveModel(params.model, 'upscaler');
+  const model = preparedModel(ctx, 'model');
   const used: Record<string, ResolvedModel> = { upscaler: model };
   const payload: Record<string, unknown> = { initImagePath: image.path, upscaleModelPath: model.path, scale: params.scale, outDir: ctx.paths.tmp };
   const m = sdMitigations(ctx.mitigations);

@@ -25,4 +25,6 @@ export const upscale = defineNode({
   worker: 'sd',
   cache: 'pure',
   estimate: () => ({ weightsBytes: 0, computeBytes: 256 * 1024 * 1024 }),
+  // Without an upscaler model, or with method lanczos, it resizes in the runtime instead.
+  requires: { sdEngine: { whenSet: 'model', unless: { method: 'lanczos' } } },
 });

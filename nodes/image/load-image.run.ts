@@ -10,14 +10,14 @@ import { loadImage } from './load-image';
 import { UserError } from '../../runtime/errors';
 import { sentences } from '../../wire/errors';
 import { safePath } from '../../runtime/fs/safe-path';
-import { sha256File } from '../../runtime/fs/atomic';
+import { sha256FileAsync } from '../../runtime/fs/hash';
 import { absPath } from '../../runtime/engine/outputs';
-import type { Store } from '../../runtime/store';
+import type { GalleryPort } from '../../runtime/exec/context';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Absolute path of the image `source` names. @throws UserError NOT_FOUND / PATH_OUTSIDE_ROOT / BAD_PARAMS */
-export function resolveSource(source: string, home: string, store: Store): string {
+export function resolveSource(source: string, home: string, store: { generations: Pick<GalleryPort, 'byUuid'> }): string {
   if (!source) throw new UserError('BAD_PARAMS', sentences.loadImageNoSource);
   if (UUID.test(source)) {
     const g = store.generations.byUuid(source);
@@ -32,7 +32,7 @@ export function resolveSource(source: string, home: string, store: Store): strin
 export default implement(
   loadImage,
   async (ctx, _inputs, params) => {
-    const file = resolveSource(params.source, ctx.paths.home, ctx.services.store as Store);
+    const file = resolveSource(params.source, ctx.paths.home, { generations: ctx.gallery });
     let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
     try {
       meta = await sharp(file).metadata();
@@ -40,12 +40,12 @@ export default implement(
       throw new UserError('BAD_PARAMS', `load image: ${params.source} is not an image sharp can read`);
     }
     return {
-      image: { kind: 'image', path: file, sha256: sha256File(file), ...(meta.width ? { width: meta.width } : {}), ...(meta.height ? { height: meta.height } : {}) },
+      image: { kind: 'image', path: file, sha256: await sha256FileAsync(file), ...(meta.width ? { width: meta.width } : {}), ...(meta.height ? { height: meta.height } : {}) },
     };
   },
   (ctx, params) => {
     try {
-      const file = resolveSource(params.source, ctx.paths.home, ctx.services.store as Store);
+      const file = resolveSource(params.source, ctx.paths.home, { generations: ctx.gallery });
       const st = fs.statSync(file);
       return `${file}:${st.size}:${st.mtimeMs}`;
     } catch {

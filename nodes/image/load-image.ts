@@ -17,4 +17,7 @@ export const loadImage = defineNode({
   worker: null,
   // The file may change on disk: the runtime fingerprints it (size + mtime + sha256).
   cache: { fingerprint: ['source'] },
+  requires: { imageSource: 'source' },
+  // `source` is declared as text; the editor offers the gallery picker, with the text as fallback.
+  ui: { widgets: { source: 'image-source' } },
 });

@@ -13,11 +13,8 @@ import { save } from './save';
 import { UserError } from '../../runtime/errors';
 import { writeFileAtomic } from '../../runtime/fs/atomic';
 import { embedMetadata, autoV2Hash, type A1111Info } from '../../runtime/png';
-import { provenanceOf } from '../../runtime/library/provenance';
 import { APP_VERSION, APP_VERSION_SHORT } from '../../runtime/version';
-import type { Store } from '../../runtime/store';
 import type { GraphDoc } from '../core/graph';
-import type { TagItem } from '../../runtime/engine/values';
 
 /** `mysti_20261122-021530123_1a2b3c4d_save1.png`: sorts by time, names its run and node. */
 export function outputName(prefix: string, runId: string, nodeId: string, now: Date): string {
@@ -29,8 +26,7 @@ export function outputName(prefix: string, runId: string, nodeId: string, now: D
 export default implement(save, async (ctx, inputs, params) => {
   const image = inputs.image;
   if (image?.kind !== 'image') throw new UserError('INPUT_MISSING', 'the save node needs an image');
-  const store = ctx.services.store as Store;
-  const prov = provenanceOf(store, ctx.inputArtifacts.image!);
+  const prov = ctx.artifacts.provenance(ctx.inputArtifacts.image!);
   let png: Buffer = fs.readFileSync(image.path);
   const meta = await sharp(png).metadata();
   if (meta.format !== 'png') png = await sharp(png).png().toBuffer();
@@ -42,7 +38,7 @@ export default implement(save, async (ctx, inputs, params) => {
   let modelSha: string | undefined;
   if (modelRef) {
     try {
-      const m = ctx.resolveModel(modelRef, 'sd');
+      const m = ctx.registry.resolve(modelRef, 'sd');
       const sha = /^sha256:([0-9a-f]{64})$/.exec(m.identity)?.[1];
       modelSha = sha ?? (image.info?.models as { model?: { sha256?: string } } | undefined)?.model?.sha256;
     } catch {
@@ -92,7 +88,7 @@ export default implement(save, async (ctx, inputs, params) => {
   const tags = inputs.tags?.kind === 'tags' ? inputs.tags.tags : [];
 
   ctx.onCommit((ids) => {
-    store.generations.insert(
+    ctx.gallery.insert(
       {
         uuid, artifactId: ids.image ?? null, filePath: rel, sha256: written.sha256, createdAt: now.getTime(),
         prompt: prov.prompt, negativePrompt: prov.negativePrompt, seed: seed ?? null, width, height,
@@ -103,7 +99,7 @@ export default implement(save, async (ctx, inputs, params) => {
         files: [{ role: 'final', path: rel, bytes: written.bytes }],
       },
       (generationId) => {
-        if (tags.length) (ctx.services.attachTags as AttachTags | undefined)?.(generationId, tags, 'llm_auto');
+        if (tags.length) ctx.tags.attach(generationId, tags, 'llm_auto');
       },
     );
   });
@@ -111,6 +107,3 @@ export default implement(save, async (ctx, inputs, params) => {
     image: { kind: 'image', path: dest, sha256: written.sha256, width, height, info: { generationUuid: uuid, file: rel, ...(seed !== undefined ? { seed } : {}) } },
   };
 });
-
-/** Writes tags for a generation inside the caller's transaction (runtime/store/tags.ts). */
-export type AttachTags = (generationId: number, tags: TagItem[], source: 'user' | 'llm_auto' | 'import') => void;

@@ -25,5 +25,6 @@ export const save = defineNode({
   worker: null,
   // Saving writes a new file each time the image changes, never for an unchanged one.
   cache: 'pure',
+  role: 'output',
 });
 

@@ -15,4 +15,5 @@ export const prompt = defineNode({
   }),
   worker: null,
   cache: 'pure',
+  ui: { promptTemplates: true },
 });

@@ -5,13 +5,12 @@
  * ("feline" → "cat"). Storing them (source `llm_auto`) is the save node's job, inside the
  * generation's transaction (runtime/store/tags.ts `attachTags`).
  */
+import { modelNodeName } from '../core/define-node';
 import { implement } from '../../runtime/engine/executor';
 import { UserError } from '../../runtime/errors';
 import { normalizeTags, type RawTag } from '../../runtime/llm/tags';
-import { resolveAlias } from '../../runtime/store/tags';
 import { tag } from './tag';
-import { forwardLlmProgress, llmConfig, llmContextSize, resolveLlm, serviceDb } from '../../runtime/exec/llm';
-import { presetFingerprint, presetStoreOf, withLlmPreset } from '../../runtime/exec/presets';
+import { forwardLlmProgress, llmConfig, llmContextSize, resolveLlm } from '../../runtime/exec/llm';
 
 /** Text describing an image from its generation info: its prompt, caption, description and title, one per line. */
 function describeImage(info: Record<string, unknown> | undefined): string {
@@ -21,9 +20,9 @@ function describeImage(info: Record<string, unknown> | undefined): string {
   return parts.join('\n');
 }
 
-export default implement(tag, async (ctx, inputs, raw) => {
-  // An LLM preset (runtime/exec/presets.ts) supplies the model, the context size and defaults.
-  const { params, contextSize } = withLlmPreset(tag, raw, presetStoreOf(ctx.services));
+export default implement(tag, async (ctx, inputs, params) => {
+  // An LLM preset (merged into params: runtime/exec/prepare.ts) supplies the model, the context size and defaults.
+  const contextSize = ctx.preset?.kind === 'llm' ? ctx.preset.value.contextSize : undefined;
   const pieces: string[] = [];
   if (inputs.text?.kind === 'text' && inputs.text.text.trim()) pieces.push(inputs.text.text.trim());
   if (inputs.image?.kind === 'image') {
@@ -33,7 +32,7 @@ export default implement(tag, async (ctx, inputs, raw) => {
   if (pieces.length === 0) {
     throw new UserError('INPUT_MISSING', 'Tag needs something to describe: connect a text, or an image that carries its prompt in its metadata');
   }
-  const model = resolveLlm(ctx, params.model, 'Tag');
+  const model = resolveLlm(ctx, params.model, modelNodeName(tag));
   const cfg = llmConfig(ctx);
   const { output } = await ctx.call('llm', 'tag', {
     modelPath: model.path,
@@ -46,12 +45,10 @@ export default implement(tag, async (ctx, inputs, raw) => {
   }, {
     onProgress: forwardLlmProgress(ctx, { withText: false }),
   });
-  const db = serviceDb(ctx);
-  if (!db) ctx.log('warn', 'no database service: tag aliases not applied');
   const tags = normalizeTags((output.tags ?? []) as RawTag[], {
     categories: cfg.taxonomy,
     maxTags: params.maxTags,
-    ...(db ? { alias: (n: string) => resolveAlias(db, n)?.normalizedName } : {}),
+    alias: (n: string) => ctx.tags.resolveAlias(n),
   });
   return { tags: { kind: 'tags', tags } };
-}, (ctx, params) => presetFingerprint(ctx.services, 'llm', params.preset) ?? '');
+});

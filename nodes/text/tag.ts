@@ -20,4 +20,5 @@ export const tag = defineNode({
   worker: 'llm',
   cache: 'pure',
   estimate: () => ({ weightsBytes: 0, computeBytes: 64 * 1024 * 1024 }),
+  requires: { model: { param: 'model', nodeName: 'Tag' } },
 });

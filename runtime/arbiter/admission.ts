@@ -38,9 +38,7 @@ export interface AdmissionDeps {
   modelMeta: (m: ResolvedModel) => Record<string, unknown> | null;
   /** Registry family of a model ("sdxl", "llama", …); picks the SD compute table row. */
   modelFamily?: (m: ResolvedModel) => string | null;
-  /** Registry lookup for preset files. */
-  resolveModel?: (ref: string, kind: string) => ResolvedModel;
-  /** Presets: their files and measured footprints; updated with each measured peak. */
+  /** Presets' measured footprints, updated with each measured peak. */
   presets?: PresetStore;
   /** Persistence of projected vs actual (runtime/store/arbiter.ts VramPeakStore). */
   peaks?: CorrectionsPersistence;
@@ -153,8 +151,8 @@ export function createAdmission(deps: AdmissionDeps) {
   const control: AdmissionControl = {
     async admit(req, signal): Promise<Admission> {
       // Runtime-side nodes (prompt, save, upscale with Lanczos, …) use no worker memory.
-      if (!req.spec.worker) return { mitigations: {}, release: () => undefined };
-      const est = estimateNode(req, { facts, presets: deps.presets, rawConfig: config.raw, ...(deps.resolveModel ? { resolveModel: deps.resolveModel } : {}) });
+      if (!req.node.spec.worker) return { mitigations: {}, release: () => undefined };
+      const est = estimateNode(req, { facts, rawConfig: config.raw });
       if (est.model) labels.set(est.model, est.label);
       const lease = await arbiter.reserve(
         {

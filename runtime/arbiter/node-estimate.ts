@@ -1,15 +1,15 @@
 /**
- * The arbiter request for one worker node (design.md §6): which model it loads (from its params
- * or its preset), the weights and compute it needs (runtime/arbiter/estimate.ts), a preset's
- * measured footprint, and a display label. Pure apart from the two lookups it is given
- * (model registry, preset store), so it is unit-testable with plain objects.
+ * The arbiter request for one worker node (design.md §6): which model it loads, the weights and
+ * compute it needs (runtime/arbiter/estimate.ts), a preset's measured footprint, and a display
+ * label — all read from the node as prepared for execution (runtime/exec/prepare.ts: preset
+ * merged, models resolved), so the estimate sees exactly what the executor will run. Pure apart
+ * from the registry facts it is given, so it is unit-testable with plain objects.
  */
-import type { NodeSpec } from '../../nodes/core/define-node';
 import type { ResolvedModel } from '../engine/executor';
 import { mergeLlmConfig } from '../llm/defaults';
-import type { ImagePreset, LlmPreset, PresetStore } from '../store/presets';
+import type { PreparedNode } from '../exec/prepare';
+import type { AppliedPreset } from '../exec/presets';
 import { estimateLlm, estimateSd, type WeightFile } from './estimate';
-import { findPreset, mergePresetParams, presetKindFor } from '../exec/presets';
 import type { SdBreakdown, WorkerKind } from './types';
 
 const MIB = 1024 * 1024;
@@ -23,9 +23,6 @@ export interface ModelFacts {
 
 export interface NodeEstimateDeps {
   facts: (m: ResolvedModel) => ModelFacts;
-  /** Registry lookup for preset files (kinds as in ModelRegistry.resolve). */
-  resolveModel?: (ref: string, kind: string) => ResolvedModel;
-  presets?: PresetStore;
   /** config.json as loaded (its `llm.contextSize` is the LLM nodes' default context). */
   rawConfig?: Readonly<Record<string, unknown>>;
 }
@@ -40,56 +37,26 @@ export interface NodeEstimate {
   sd?: SdBreakdown;
   /** A preset's measured footprint (bytes), when it has one. */
   measuredBytes?: number;
-  preset?: { kind: 'image'; value: ImagePreset } | { kind: 'llm'; value: LlmPreset };
+  preset?: AppliedPreset;
   /** LLM context size the job will create (tokens). */
   contextSize?: number;
 }
 
 const fileName = (m: ResolvedModel) => m.id.split('/').pop() ?? m.id;
 
-function tryResolve(deps: NodeEstimateDeps, ref: string, kind: string): ResolvedModel | undefined {
-  if (!ref || !deps.resolveModel) return undefined;
-  return deps.resolveModel(ref, kind);
-}
-
 /**
- * Estimates one node. The node's own `model` param (resolved by the engine into `models`) is
- * used unless the node names a preset, whose files then count instead.
- * @throws UserError PRESET_NOT_FOUND and whatever the registry throws for a preset's files
- *   (MODEL_NOT_FOUND, …): the same errors the executor would raise, only earlier.
+ * Estimates one prepared node: its resolved models (the preset's files when it names a preset)
+ * and its merged params. Throws nothing of its own: preparation already raised every user error.
  */
-export function estimateNode(
-  req: { spec: NodeSpec; params: Record<string, unknown>; models: Record<string, ResolvedModel> },
-  deps: NodeEstimateDeps,
-): NodeEstimate {
-  const worker = req.spec.worker as WorkerKind;
-  const p = req.params as Record<string, number | string | undefined | unknown[]>;
-  const presetRef = typeof p.preset === 'string' ? p.preset.trim() : '';
-  const kind = presetKindFor(worker);
-  let models = req.models;
-  let preset: NodeEstimate['preset'];
-  let params = p;
-  if (presetRef && kind === 'image') {
-    const value = findPreset(deps.presets, 'image', presetRef);
-    preset = { kind: 'image', value };
-    models = { ...models };
-    delete models.vae;
-    const main = tryResolve(deps, value.diffusionModel, 'sd');
-    if (main) models.model = main;
-    const vae = value.vae ? tryResolve(deps, value.vae, 'vae') : undefined;
-    if (vae) models.vae = vae;
-    // The same merge the executor does (presets.ts), so the estimate sees the size it will render.
-    params = mergePresetParams(req.spec, p as Record<string, unknown>, value.params, { loras: value.loras.length ? value.loras : p.loras }, value.name) as typeof p;
-  } else if (presetRef && kind === 'llm') {
-    const value = findPreset(deps.presets, 'llm', presetRef);
-    preset = { kind: 'llm', value };
-    const main = tryResolve(deps, value.model, 'llm');
-    models = main ? { ...models, model: main } : models;
-  }
+export function estimateNode(req: { node: PreparedNode }, deps: NodeEstimateDeps): NodeEstimate {
+  const { spec, models } = req.node;
+  const worker = spec.worker as WorkerKind;
+  const params = req.node.params as Record<string, number | string | undefined | unknown[]>;
+  const preset = req.node.preset ?? undefined;
   const main = models.model;
   const measured = preset?.value.measuredVramBytes ?? undefined;
   const base = {
-    worker, model: main?.id ?? '', label: preset?.value.name ?? (main ? fileName(main) : req.spec.title),
+    worker, model: main?.id ?? '', label: preset?.value.name ?? (main ? fileName(main) : spec.title),
     ...(preset ? { preset } : {}), ...(measured && measured > 0 ? { measuredBytes: measured } : {}),
   };
 
@@ -106,26 +73,27 @@ export function estimateNode(
       const e = estimateLlm({ fileBytes: main.bytes, nLayers: blocks, contextSize, nEmbd: embd, nHead: heads, ...(kvHeads !== undefined ? { nHeadKv: kvHeads } : {}) });
       return { ...base, weightsBytes: e.weightsBytes, computeBytes: e.computeBytes, contextSize };
     }
-    const fallback = req.spec.estimate?.(req.params);
+    const fallback = spec.estimate?.(params);
     return { ...base, weightsBytes: main?.bytes ?? 0, computeBytes: fallback?.computeBytes ?? 64 * MIB, contextSize };
   }
 
   // LoRAs are merged into the diffusion weights at load: count their files with the model.
   let loraBytes = 0;
-  for (const l of Array.isArray(params.loras) ? (params.loras as { name?: unknown }[]) : []) {
-    if (typeof l?.name === 'string') loraBytes += tryResolve(deps, l.name, 'lora')?.bytes ?? 0;
-  }
+  for (const [role, m] of Object.entries(models)) if (role.startsWith('lora:')) loraBytes += m.bytes;
   const files: WeightFile[] = [
     ...(main ? [{ role: 'diffusion' as const, bytes: main.bytes + loraBytes }] : []),
     ...(models.vae ? [{ role: 'vae' as const, bytes: models.vae.bytes }] : []),
   ];
-  const width = Number(params.width), height = Number(params.height);
-  if (width > 0 && height > 0) {
+  // Which params give the output size etc. is the declaration's to say (NodeSpec.estimateFrom).
+  const from = spec.estimateFrom;
+  const width = from ? Number(params[from.width]) : 0, height = from ? Number(params[from.height]) : 0;
+  if (from && width > 0 && height > 0) {
     const facts = main ? deps.facts(main) : null;
     const family = facts?.family ?? (facts?.metadata?.architecture as string | undefined) ?? null;
-    const e = estimateSd(files, { family, width, height, batchCount: Number(params.batchCount ?? 1), cfgScale: Number(params.cfgScale ?? 7) });
+    const num = (name: string | undefined, d: number) => Number((name ? params[name] : undefined) ?? d);
+    const e = estimateSd(files, { family, width, height, batchCount: num(from.batchCount, 1), cfgScale: num(from.cfgScale, 7) });
     return { ...base, weightsBytes: e.weightsBytes, computeBytes: e.computeBytes, sd: e.breakdown };
   }
-  const fallback = req.spec.estimate?.(req.params);
+  const fallback = spec.estimate?.(params);
   return { ...base, weightsBytes: files.reduce((a, f) => a + f.bytes, 0), computeBytes: fallback?.computeBytes ?? 256 * MIB };
 }

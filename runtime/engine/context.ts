@@ -1,12 +1,13 @@
 /**
- * Builds the {@link ExecContext} an executor receives: worker calls with progress forwarding and
- * peak-memory capture, the node's AbortSignal, temp paths, commit hooks and a log bound to the
- * run and node ids.
+ * Builds the {@link ExecContext} an executor receives: the prepared node's models and preset,
+ * worker calls with progress forwarding and peak-memory capture, the node's AbortSignal, temp
+ * paths, commit hooks, a log bound to the run and node ids, and the runtime's named ports.
  */
 import { randomUUID } from 'node:crypto';
 import type { GraphDoc } from '../../nodes/core/graph';
 import type { RunRow } from '../store/runs';
 import type { ExecContext } from './executor';
+import type { PreparedNode } from '../exec/prepare';
 import type { EngineDeps } from './deps';
 
 /** Context for one node execution; `memory.peakBytes` is raised by every worker call's report. */
@@ -15,6 +16,7 @@ export function makeContext(
   run: RunRow,
   graph: GraphDoc,
   nodeId: string,
+  prepared: PreparedNode,
   signal: AbortSignal,
   mitigations: Record<string, unknown>,
   hooks: ((ids: Record<string, string>) => void)[],
@@ -38,13 +40,14 @@ export function makeContext(
       if (peak > memory.peakBytes) memory.peakBytes = peak;
       return r;
     },
-    resolveModel: deps.resolveModel,
+    models: prepared.models,
+    preset: prepared.preset,
     tempPath: (ext) => `${deps.config.paths.tmp}/${randomUUID()}${ext.startsWith('.') ? ext : `.${ext}`}`,
     paths: deps.config.paths,
     config: deps.config.raw,
     graph,
     log: (level, msg, extra) => log[level](extra ?? {}, msg),
-    services: deps.services,
+    ...deps.ports,
     mitigations,
     onCommit: (hook) => hooks.push(hook),
   };

@@ -6,14 +6,16 @@ import type { Logger } from '../log';
 import type { Store } from '../store';
 import type { EventBus } from './events';
 import type { ExecContext, Implementation, ResolvedModel } from './executor';
+import type { ExecPorts } from '../exec/context';
+import type { PreparedNode } from '../exec/prepare';
+import type { PresetLookup } from '../exec/presets';
 
 /** A node's request to the VRAM arbiter before dispatch. */
 export interface AdmissionRequest {
   runId: string;
   nodeId: string;
-  spec: NodeSpec;
-  params: Record<string, unknown>;
-  models: Record<string, ResolvedModel>;
+  /** The node as prepared for execution: merged params, resolved models, preset. */
+  node: PreparedNode;
 }
 
 /** The arbiter's grant: mitigations to apply, and how to give the memory back. */
@@ -38,9 +40,13 @@ export interface EngineDeps {
   executors: ReadonlyMap<string, Implementation>;
   /** Worker call through the supervisor. */
   call(worker: string, job: string, payload: Record<string, unknown>, opts: CallOptions): Promise<CallResult>;
+  /** The registry lookup node preparation resolves model references with (runtime/exec/models.ts). */
   resolveModel(ref: string, kind: string): ResolvedModel;
+  /** Presets nodes may name (absent: a node naming one fails with PRESETS_UNAVAILABLE). */
+  presets?: PresetLookup;
   /** Turns a preview file path (in the temp area) into a URL the editor can load. */
   previewUrl(path: string): string | undefined;
   admission?: AdmissionControl;
-  services: Record<string, unknown>;
+  /** The named ports every ExecutionContext carries (runtime/exec/context.ts). */
+  ports: ExecPorts;
 }

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { moveFileDurable, sha256File } from '../fs/atomic';
+import { moveFileDurable } from '../fs/atomic';
 import { relativeInside } from '../fs/safe-path';
 import { UnexpectedError } from '../errors';
 import type { Store } from '../store';
@@ -75,7 +75,9 @@ export function persistOutputs(
       let abs: string;
       let sha: string;
       if ('tempPath' in v) {
-        sha = sha256File(v.tempPath);
+        // The producer's hash (the worker's, for sd.cpp images): hashing again here would block the event loop.
+        if (!/^[0-9a-f]{64}$/.test(v.sha256)) throw new UnexpectedError(`node ${r.nodeId} returned an image on ${port} without its sha256`);
+        sha = v.sha256;
         abs = path.join(deps.config.paths.artifacts, sha.slice(0, 2), `${sha}.png`);
         if (fs.existsSync(abs)) fs.rmSync(v.tempPath, { force: true });
         else moveFileDurable(v.tempPath, abs);

@@ -11,11 +11,12 @@ import { topoSort } from '../../nodes/core/topo';
 import { MystiError, OperationalError, UserError, toMystiError, type WireError } from '../errors';
 import type { RunRow } from '../store/runs';
 import { cacheKey } from './cache-key';
-import type { Implementation, ResolvedModel } from './executor';
+import type { Implementation } from './executor';
 import type { PortValue } from './values';
 import { loadCachedOutputs, persistOutputs, describeOutputs } from './outputs';
 import { makeContext } from './context';
-import { paramsWithWidget, resolveParams, fileIdentity } from './params';
+import { fileIdentity } from './params';
+import { prepareNode as prepareExecution, type PreparedNode } from '../exec/prepare';
 import type { EngineDeps } from './deps';
 
 export type RunOutcome = 'completed' | 'failed' | 'cancelled';
@@ -142,26 +143,24 @@ function buildStates(deps: EngineDeps, graph: GraphDoc): Map<string, NodeState> 
 }
 
 interface Prepared {
+  /** The node as the arbiter and the executor both see it (runtime/exec/prepare.ts). */
+  node: PreparedNode;
+  /** The node's own params as recorded (= node.recorded). */
   params: Record<string, unknown>;
-  models: Record<string, ResolvedModel>;
   inputs: Record<string, PortValue | undefined>;
   parents: { port: string; parentId: string }[];
   key: string | null;
 }
 
 /**
- * Synchronous part of a node's dispatch: params resolved (random seeds made concrete once),
- * models resolved, inputs gathered from upstream outputs, cache key computed.
- * @throws MystiError (MODEL_NOT_FOUND, INPUT_MISSING, …)
+ * Synchronous part of a node's dispatch: the node prepared once (random seeds made concrete,
+ * preset merged, models resolved), inputs gathered from upstream outputs, cache key computed.
+ * @throws MystiError (MODEL_NOT_FOUND, PRESET_NOT_FOUND, INPUT_MISSING, …)
  */
 function prepareNode(deps: EngineDeps, st: NodeState, states: Map<string, NodeState>): Prepared {
   const { node, spec, impl } = st;
-  const params = resolveParams(spec, node.params);
-  const models: Record<string, ResolvedModel> = {};
-  for (const { name, modelKind } of paramsWithWidget(spec, 'model')) {
-    const ref = params[name];
-    if (typeof ref === 'string' && ref) models[name] = deps.resolveModel(ref, modelKind ?? 'sd');
-  }
+  const prepared = prepareExecution(spec, node.params, { resolveModel: deps.resolveModel, ...(deps.presets ? { presets: deps.presets } : {}) });
+  const { recorded: params, models } = prepared;
   const inputs: Record<string, PortValue | undefined> = {};
   const inputKeys: Record<string, string> = {};
   const parents: { port: string; parentId: string }[] = [];
@@ -173,7 +172,7 @@ function prepareNode(deps: EngineDeps, st: NodeState, states: Map<string, NodeSt
     inputKeys[port] = `${up.key ?? `uncached:${out.artifactId}`}#${src.port}`;
     parents.push({ port, parentId: out.artifactId });
   }
-  const fingerprint = impl.fingerprint?.({ paths: deps.config.paths, services: deps.services }, params as never);
+  const fingerprint = [prepared.presetFingerprint, impl.fingerprint?.({ paths: deps.config.paths, gallery: deps.ports.gallery }, prepared.params as never)].filter(Boolean).join('|');
   const key =
     spec.cache === 'never'
       ? null
@@ -183,7 +182,7 @@ function prepareNode(deps: EngineDeps, st: NodeState, states: Map<string, NodeSt
           inputs: inputKeys, ...(fingerprint ? { fingerprint } : {}),
         });
   st.key = key;
-  return { params, models, inputs, parents, key };
+  return { node: prepared, params, inputs, parents, key };
 }
 
 /** Serves the node from the output cache when possible (recorded + `node.cached`); true on a hit. */
@@ -241,7 +240,7 @@ async function runNode(
     const prep = st.prepared ?? prepareNode(deps, st, states);
     st.prepared = undefined;
     params = prep.params;
-    const { models, inputs, parents, key } = prep;
+    const { inputs, parents, key } = prep;
     if (fromCache(deps, run, st, prep)) return;
 
     const started = Date.now();
@@ -250,7 +249,7 @@ async function runNode(
     bus.emit('node.started', { ...ids, type: spec.type });
 
     const admission = deps.admission
-      ? await deps.admission.admit({ runId: run.id, nodeId: node.id, spec, params, models }, runSignal)
+      ? await deps.admission.admit({ runId: run.id, nodeId: node.id, node: prep.node }, runSignal)
       : null;
     let outputs: Awaited<ReturnType<typeof persistOutputs>>;
     const memory = { peakBytes: 0 };
@@ -258,8 +257,8 @@ async function runNode(
       const nodeAc = AbortSignal.any([runSignal, AbortSignal.timeout(deps.config.nodeTimeoutMs)]);
       const hooks: ((ids: Record<string, string>) => void)[] = [];
       const inputArtifacts = Object.fromEntries(parents.map((x) => [x.port, x.parentId]));
-      const ctx = makeContext(deps, run, graph, node.id, nodeAc, admission?.mitigations ?? {}, hooks, inputArtifacts, memory);
-      const attempt = () => impl.execute(ctx, inputs, params as never);
+      const ctx = makeContext(deps, run, graph, node.id, prep.node, nodeAc, admission?.mitigations ?? {}, hooks, inputArtifacts, memory);
+      const attempt = () => impl.execute(ctx, inputs, prep.node.params as never);
       const result = admission?.withRetry ? await admission.withRetry(attempt, ctx) : await attempt();
       if (runSignal.aborted) throw new OperationalError('CANCELLED', 'cancelled', undefined, 409);
       outputs = persistOutputs(deps, { runId: run.id, nodeId: node.id, result, parents, hooks });

@@ -42,6 +42,11 @@ export type PortValue = TextValue | ImageValue | TagsValue;
 export interface NewImage {
   kind: 'image';
   tempPath: string;
+  /**
+   * sha256 (hex) of the file at `tempPath`, from whoever wrote it (the sd worker reports it with
+   * each image): the runtime stores it as is and never hashes the file again.
+   */
+  sha256: string;
   width?: number;
   height?: number;
   info?: Record<string, unknown>;

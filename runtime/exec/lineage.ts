@@ -46,14 +46,13 @@ export function portablePath(p: string, home: string, modelFolders: readonly str
   return inside(home, p) ?? (path.resolve(p) === path.resolve(home) ? '.' : p);
 }
 
-/** The model folders known to the runtime (the registry's, from `services.registry`; none without one). */
-export function modelFolders(ctx: Pick<ExecContext, 'services'>): readonly string[] {
-  const folders = (ctx.services.registry as { folders?: unknown } | undefined)?.folders;
-  return Array.isArray(folders) ? (folders as string[]) : [];
+/** The model folders known to the runtime (the registry port's). */
+export function modelFolders(ctx: Pick<ExecContext, 'registry'>): readonly string[] {
+  return ctx.registry.folders;
 }
 
 /** Lineage entries for the models a node used, keyed by role (`model`, `vae`, `lora:<name>`, …). */
-export function lineageModels(ctx: Pick<ExecContext, 'services' | 'paths'>, used: Record<string, ResolvedModel>): Record<string, LineageModel> {
+export function lineageModels(ctx: Pick<ExecContext, 'registry' | 'paths'>, used: Record<string, ResolvedModel>): Record<string, LineageModel> {
   const folders = modelFolders(ctx);
   const out: Record<string, LineageModel> = {};
   for (const [role, m] of Object.entries(used)) {

@@ -3,23 +3,22 @@
  * "not configured" error, the merged LLM config, the context size, progress forwarding, and the
  * seed check.
  */
-import type { Database } from 'better-sqlite3';
 import type { ExecContext, ResolvedModel } from '../engine/executor';
 import { UserError, UnexpectedError } from '../errors';
 import { sentences } from '../../wire/errors';
 import type { ProgressMsg } from '../../workers/protocol/messages';
 import { mergeLlmConfig, type LlmConfig } from '../llm/defaults';
+import { preparedModel } from './models';
 
 /**
- * Resolves the node's `model` param to a GGUF file through the registry.
- * @throws UserError MODEL_NOT_CONFIGURED when the param is empty (no silent fallback), or what
- *   ctx.resolveModel throws (MODEL_NOT_FOUND, MODEL_INVALID, …)
+ * The GGUF file of the node's `model` param, as preparation resolved it (`ctx.models.model`).
+ * @throws UserError MODEL_NOT_CONFIGURED when the param is empty (no silent fallback)
  */
-export function resolveLlm(ctx: ExecContext, ref: string, nodeTitle: string): ResolvedModel {
+export function resolveLlm(ctx: Pick<ExecContext, 'models'>, ref: string, nodeTitle: string): ResolvedModel {
   if (!ref.trim()) {
     throw new UserError('MODEL_NOT_CONFIGURED', sentences.modelNotConfigured(nodeTitle, 'llm'));
   }
-  return ctx.resolveModel(ref, 'llm');
+  return preparedModel(ctx, 'model');
 }
 
 /** config.json's `llm` section merged over the defaults. */
@@ -56,10 +55,4 @@ export function concreteSeed(seed: unknown): number {
     throw new UnexpectedError(`seed should have been resolved to an integer before execution, got ${JSON.stringify(seed)}`);
   }
   return seed;
-}
-
-/** The database executors reach through `ctx.services.db` (or the store facade's `db`). */
-export function serviceDb(ctx: ExecContext): Database | undefined {
-  const s = ctx.services as { db?: Database; store?: { db?: Database } };
-  return s.db ?? s.store?.db;
 }

@@ -1,8 +1,8 @@
 /**
  * Model presets in nodes (issue 5 §6): a txt2img/img2img node's `preset` param names an image
- * preset, an llm-enhance/tag node's names an LLM preset (by id or by name). Shared by the
- * executors (which take the files and default params from the preset) and the admission control
- * (which estimates from the preset's files and uses its measured footprint).
+ * preset, an llm-enhance/tag node's names an LLM preset (by id or by name). Merged once, when the
+ * node is prepared (runtime/exec/prepare.ts): the executor receives the merged params and the
+ * admission control estimates from the same ones (and uses the preset's measured footprint).
  *
  * Precedence: the preset's files (diffusion model, VAE, LoRAs; GGUF model) replace the node's;
  * the preset's default params apply to every param the node leaves at its schema default, so a
@@ -15,20 +15,20 @@ import type { ImagePreset, LlmPreset, PresetStore } from '../store/presets';
 
 export type PresetKind = 'image' | 'llm';
 
-/** The PresetStore the runtime puts in `ctx.services.presets` (absent in bare executor tests). */
-export function presetStoreOf(services: Record<string, unknown>): PresetStore | undefined {
-  const s = services.presets as PresetStore | undefined;
-  return s && typeof s.getImage === 'function' ? s : undefined;
-}
+/** The preset lookups preparation needs (runtime/store/presets.ts PresetStore). */
+export type PresetLookup = Pick<PresetStore, 'getImage' | 'getImageByName' | 'getLlm' | 'getLlmByName'>;
+
+/** A preset a node's params were merged with. */
+export type AppliedPreset = { kind: 'image'; value: ImagePreset } | { kind: 'llm'; value: LlmPreset };
 
 /**
  * Looks a preset up by id, then by name.
  * @throws UserError PRESET_NOT_FOUND (404) when neither matches; PRESETS_UNAVAILABLE when the
  *   runtime has no preset store.
  */
-export function findPreset(store: PresetStore | undefined, kind: 'image', ref: string): ImagePreset;
-export function findPreset(store: PresetStore | undefined, kind: 'llm', ref: string): LlmPreset;
-export function findPreset(store: PresetStore | undefined, kind: PresetKind, ref: string): ImagePreset | LlmPreset {
+export function findPreset(store: PresetLookup | undefined, kind: 'image', ref: string): ImagePreset;
+export function findPreset(store: PresetLookup | undefined, kind: 'llm', ref: string): LlmPreset;
+export function findPreset(store: PresetLookup | undefined, kind: PresetKind, ref: string): ImagePreset | LlmPreset {
   if (!store) throw new UserError('PRESETS_UNAVAILABLE', `this node names the ${kind} preset "${ref}", but presets are not available here`);
   const p = kind === 'image' ? (store.getImage(ref) ?? store.getImageByName(ref)) : (store.getLlm(ref) ?? store.getLlmByName(ref));
   if (!p) {
@@ -49,7 +49,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  * `files` unconditionally, and re-validates the result with the node's schema.
  * @throws UserError PRESET_INVALID when the merged params do not validate.
  */
-export function mergePresetParams<P extends Record<string, unknown>>(spec: NodeSpec, params: P, defaults: Record<string, unknown>, files: Record<string, unknown>, presetName: string): P {
+function mergePresetParams(spec: NodeSpec, params: Record<string, unknown>, defaults: Record<string, unknown>, files: Record<string, unknown>, presetName: string): Record<string, unknown> {
   const schemaDefaults = spec.params.parse({}) as Record<string, unknown>;
   const merged: Record<string, unknown> = { ...params };
   for (const [k, v] of Object.entries(defaults)) {
@@ -62,41 +62,33 @@ export function mergePresetParams<P extends Record<string, unknown>>(spec: NodeS
     throw new UserError('PRESET_INVALID', `preset "${presetName}" does not fit the ${spec.title} node: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   // A seed the engine already made concrete is never at its default ('random'), so it stays.
-  return r.data as P;
+  return r.data as Record<string, unknown>;
 }
 
 /**
- * A diffusion node's params with its image preset applied (unchanged when `preset` is empty).
- * Text encoders of the preset are counted by the arbiter but not passed to sd.cpp yet (the sd
- * worker's payload has no text-encoder fields).
+ * THE preset merge: a node's params with the preset its `preset` param names applied, or the
+ * params unchanged (preset null) when it names none or the node's worker has no preset kind.
+ * Image presets (sd worker) bring the diffusion model, the VAE and — when they list any — the
+ * LoRAs; LLM presets bring the GGUF model (their context size is read from `preset.value`).
+ * Text encoders of an image preset are counted by the arbiter but not passed to sd.cpp yet.
+ * @throws UserError PRESET_NOT_FOUND / PRESETS_UNAVAILABLE (findPreset), PRESET_INVALID
  */
-export function withImagePreset<P extends { preset?: string; model: string; vae: string; loras: { name: string; weight: number }[] }>(
-  spec: NodeSpec, params: P, store: PresetStore | undefined,
-): { params: P; preset: ImagePreset | null } {
-  const ref = params.preset?.trim();
-  if (!ref) return { params, preset: null };
-  const preset = findPreset(store, 'image', ref);
-  const files = { model: preset.diffusionModel, vae: preset.vae ?? '', loras: preset.loras.length ? preset.loras : params.loras };
-  return { params: mergePresetParams(spec, params, preset.params, files, preset.name), preset };
+export function applyPreset(spec: NodeSpec, params: Record<string, unknown>, store: PresetLookup | undefined): { params: Record<string, unknown>; preset: AppliedPreset | null } {
+  const ref = typeof params.preset === 'string' ? params.preset.trim() : '';
+  const kind = presetKindFor(spec.worker);
+  if (!ref || !kind) return { params, preset: null };
+  if (kind === 'image') {
+    const value = findPreset(store, 'image', ref);
+    const files = { model: value.diffusionModel, vae: value.vae ?? '', loras: value.loras.length ? value.loras : params.loras };
+    return { params: mergePresetParams(spec, params, value.params, files, value.name), preset: { kind, value } };
+  }
+  const value = findPreset(store, 'llm', ref);
+  return { params: mergePresetParams(spec, params, value.params, { model: value.model }, value.name), preset: { kind, value } };
 }
 
-/** An LLM node's params with its LLM preset applied; `contextSize` is the preset's (else undefined). */
-export function withLlmPreset<P extends { preset?: string; model: string }>(
-  spec: NodeSpec, params: P, store: PresetStore | undefined,
-): { params: P; preset: LlmPreset | null; contextSize?: number } {
-  const ref = params.preset?.trim();
-  if (!ref) return { params, preset: null };
-  const preset = findPreset(store, 'llm', ref);
-  return { params: mergePresetParams(spec, params, preset.params, { model: preset.model }, preset.name), preset, contextSize: preset.contextSize };
-}
-
-/** Cache fingerprint of a node's preset: its content, so editing a preset invalidates cached outputs. */
-export function presetFingerprint(services: Record<string, unknown>, kind: PresetKind, ref: string | undefined): string | undefined {
-  const r = ref?.trim();
-  if (!r) return undefined;
-  const store = presetStoreOf(services);
-  const p = store ? (kind === 'image' ? (store.getImage(r) ?? store.getImageByName(r)) : (store.getLlm(r) ?? store.getLlmByName(r))) : undefined;
-  if (!p) return `preset:${kind}:${r}:missing`;
-  const { measuredVramBytes: _m, createdAt: _c, updatedAt: _u, ...content } = p;
-  return `preset:${kind}:${JSON.stringify(content)}`;
+/** Cache fingerprint of an applied preset: its content, so editing a preset invalidates cached outputs. */
+export function presetFingerprint(applied: AppliedPreset | null): string | undefined {
+  if (!applied) return undefined;
+  const { measuredVramBytes: _m, createdAt: _c, updatedAt: _u, ...content } = applied.value;
+  return `preset:${applied.kind}:${JSON.stringify(content)}`;
 }

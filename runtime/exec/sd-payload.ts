@@ -11,6 +11,7 @@ import { OperationalError, UserError } from '../errors';
 import { sentences } from '../../wire/errors';
 import type { Mitigations } from '../../workers/sd/payload';
 import { lineageModels, modelFolders, portableArgv } from './lineage';
+import { preparedModel as prepared } from './models';
 
 /** The params txt2img and img2img share (nodes/diffusion/sampling.ts). */
 export interface SamplingParamsLike {
@@ -57,19 +58,18 @@ export function sdMitigations(m: Record<string, unknown> | undefined): Mitigatio
 }
 
 /**
- * Builds the txt2img/img2img payload: resolves the model, VAE, TAESD and LoRAs through the registry.
- * LoRAs are passed as `<lora:name:weight>` tags looked up in one `--lora-model-dir` (the first
- * LoRA's folder); a LoRA elsewhere is named by its absolute path stem, which sd.cpp uses as is.
- * When `used` is given, every resolved file is recorded there by role (`model`, `vae`, `taesd`,
- * `lora:<ref>`) for lineage.
- * @throws UserError MODEL_NOT_CONFIGURED when no model is chosen; whatever ctx.resolveModel throws
- *   (MODEL_NOT_FOUND, MODEL_INVALID, MODEL_UNSAFE for a pickle file without consent, …).
+ * Builds the txt2img/img2img payload from the node's prepared models (`ctx.models`: model, VAE,
+ * TAESD and LoRAs, resolved by runtime/exec/models.ts). LoRAs are passed as `<lora:name:weight>`
+ * tags looked up in one `--lora-model-dir` (the first LoRA's folder); a LoRA elsewhere is named by
+ * its absolute path stem, which sd.cpp uses as is. When `used` is given, every file is recorded
+ * there by role (`model`, `vae`, `taesd`, `lora:<ref>`) for lineage.
+ * @throws UserError MODEL_NOT_CONFIGURED when no model is chosen.
  */
 export function genPayload(ctx: ExecContext, node: string, prompt: string, negative: string, params: SamplingParamsLike, used: Record<string, ResolvedModel> = {}): Record<string, unknown> {
-  if (!params.model) {
+  const model = params.model ? ctx.models.model : undefined;
+  if (!model) {
     throw new UserError('MODEL_NOT_CONFIGURED', sentences.modelNotConfigured(node, 'sd'));
   }
-  const model = ctx.resolveModel(params.model, 'sd');
   used.model = model;
   const payload: Record<string, unknown> = {
     prompt,
@@ -87,10 +87,10 @@ export function genPayload(ctx: ExecContext, node: string, prompt: string, negat
     loras: [],
     outDir: ctx.paths.tmp,
   };
-  if (params.vae) payload.vaePath = (used.vae = ctx.resolveModel(params.vae, 'vae')).path;
-  if (params.taesd) payload.taesdPath = (used.taesd = ctx.resolveModel(params.taesd, 'taesd')).path;
+  if (params.vae) payload.vaePath = (used.vae = prepared(ctx, 'vae')).path;
+  if (params.taesd) payload.taesdPath = (used.taesd = prepared(ctx, 'taesd')).path;
   if (params.loras.length) {
-    const files = params.loras.map((l) => ({ path: (used[`lora:${l.name}`] = ctx.resolveModel(l.name, 'lora')).path, weight: l.weight }));
+    const files = params.loras.map((l) => ({ path: (used[`lora:${l.name}`] = prepared(ctx, `lora:${l.name}`)).path, weight: l.weight }));
     const loraDir = dirname(files[0]!.path);
     payload.loraDir = loraDir;
     payload.loras = files.map((f) => {
@@ -122,7 +122,7 @@ interface WorkerImage {
 export function imageFromResult(
   output: Record<string, unknown>,
   extraInfo: Record<string, unknown>,
-  lineage?: { ctx: Pick<ExecContext, 'services' | 'paths'>; models: Record<string, ResolvedModel> },
+  lineage?: { ctx: Pick<ExecContext, 'registry' | 'paths'>; models: Record<string, ResolvedModel> },
 ): NewImage {
   const images = (output.images ?? []) as WorkerImage[];
   const first = images[0];
@@ -140,5 +140,5 @@ export function imageFromResult(
   };
   for (const k of ['requested', 'aligned', 'warnings', 'method', 'modelFactor', 'resizedTo']) if (output[k] !== undefined) info[k] = output[k];
   if (images.length > 1) info.batch = images.slice(1).map((i) => ({ path: i.path, sha256: i.sha256, seed: i.seed, width: i.width, height: i.height }));
-  return { kind: 'image', tempPath: first.path, width: first.width, height: first.height, info };
+  return { kind: 'image', tempPath: first.path, sha256: first.sha256, width: first.width, height: first.height, info };
 }

@@ -23,6 +23,7 @@ import { importMysticanvasChunk, importOurGraph, isOurGraph } from './mysticanva
 import { importSdcpp, isSdcppParameters } from './sdcpp';
 import { importSwarm, isSwarmParams } from './swarmui';
 import { importGenericJson } from './generic-json';
+import { isGenerator, isOutput } from '../../nodes/index';
 
 export type ImportSource = 'mysticanvas' | 'comfyui-ui' | 'comfyui-api' | 'a1111' | 'sdcpp' | 'invokeai' | 'swarmui' | 'json';
 
@@ -205,8 +206,8 @@ export function extractGenerationInfo(chunks: readonly PngTextChunk[]): Generati
 /** {@link extractGenerationInfo} for an import already made (the library importer needs both). */
 export function generationInfoOf(r: WorkflowImport): GenerationInfo {
   const { nodes, edges } = r.graph;
-  const gens = nodes.filter((n) => n.type === 'txt2img' || n.type === 'img2img');
-  const saved = new Set(edges.filter((e) => nodes.find((n) => n.id === e.target)?.type === 'save').map((e) => e.source));
+  const gens = nodes.filter((n) => isGenerator(n.type));
+  const saved = new Set(edges.filter((e) => isOutput(nodes.find((n) => n.id === e.target)?.type ?? '')).map((e) => e.source));
   const gen = gens.find((n) => saved.has(n.id)) ?? gens[0];
   const runParams = isObj(r.run?.params) ? r.run.params : {};
   const p = { ...(gen?.params ?? {}), ...(r.source === 'mysticanvas' ? runParams : {}) };

@@ -13,6 +13,7 @@ import { readPngText } from '../png/read';
 import { isPng, type PngWarning } from '../png/types';
 import { generationInfoOf, importFromChunks, type ImportSource, type WorkflowImport } from '../importers';
 import type { GraphDoc } from '../../nodes/core/graph';
+import { isGenerator } from '../../nodes/index';
 
 /** Where the library says an image came from (generations.source). */
 export type LibrarySource = 'mysticanvas' | 'comfyui' | 'a1111' | 'sdcpp' | 'invokeai' | 'swarmui' | 'unknown';
@@ -134,7 +135,7 @@ function describePng(bytes: Uint8Array, base: ImageRecord): ImageRecord | ReadFa
   }
   const info = generationInfoOf(wf);
   const run = wf.run ?? {};
-  const gen = wf.graph.nodes.find((n) => n.type === 'txt2img' || n.type === 'img2img');
+  const gen = wf.graph.nodes.find((n) => isGenerator(n.type));
   return {
     ...rec,
     source: librarySource(wf.source),

@@ -1,9 +1,10 @@
 /**
  * "How was this image made?": walks an image artifact's lineage back to the node that generated
- * it (txt2img / img2img), and reads that node's resolved params and the prompt texts that fed it.
+ * it (a node declared with `role: 'generator'`: txt2img, img2img), and reads that node's resolved params and the prompt texts that fed it.
  * Used by the save node (metadata + generation row) and by the gallery's detail view.
  */
 import type { Store } from '../store';
+import { isGenerator } from '../../nodes/index';
 
 export interface Provenance {
   /** Type of the generating node, e.g. `txt2img`; null when no generator is in the lineage. */
@@ -16,7 +17,6 @@ export interface Provenance {
   ancestorGenerations: string[];
 }
 
-const GENERATORS = new Set(['txt2img', 'img2img']);
 
 /** Reads the provenance of `artifactId` (an image artifact). */
 export function provenanceOf(store: Store, artifactId: string): Provenance {
@@ -31,7 +31,7 @@ export function provenanceOf(store: Store, artifactId: string): Provenance {
     }
     if (result.generatorType || !a.runId || !a.nodeId) continue;
     const node = store.runs.node(a.runId, a.nodeId);
-    if (!node || !GENERATORS.has(node.type)) continue;
+    if (!node || !isGenerator(node.type)) continue;
     result.generatorType = node.type;
     result.params = node.params ?? {};
     for (const p of store.artifacts.parentsOf(id)) {

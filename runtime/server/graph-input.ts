@@ -6,6 +6,7 @@ import type { NodeSpec } from '../../nodes/core/define-node';
 import type { GraphDoc } from '../../nodes/core/graph';
 import { loadGraph, validateGraph, type GraphIssue } from '../../nodes/core/validate';
 import { UserError } from '../errors';
+import { resolveNodeModels } from '../exec/models';
 
 /** `{ "g1.steps": 30 }` or `{ g1: { steps: 30 } }`, the CLI's `--set g1.steps=30`. */
 export type Overrides = Record<string, unknown>;
@@ -63,17 +64,12 @@ export function checkModelRefs(
   for (const node of graph.nodes) {
     const spec = catalog.get(node.type);
     if (!spec) continue;
-    for (const [name, schema] of Object.entries(spec.params.shape)) {
-      const meta = (schema as { meta?: () => Record<string, unknown> | undefined }).meta?.();
-      const ref = node.params[name];
-      if (meta?.widget !== 'model' || typeof ref !== 'string' || !ref.trim()) continue;
-      try {
-        resolve(ref, typeof meta.modelKind === 'string' ? meta.modelKind : 'sd');
-      } catch (err) {
-        if (!(err instanceof UserError)) throw err;
-        issues.push({ code: err.code, nodeId: node.id, field: name, message: `node ${node.id}: ${err.message}` });
-      }
-    }
+    // The same resolution a run's node preparation does (runtime/exec/models.ts), model pickers only:
+    // LoRA lists are checked when the node is prepared.
+    resolveNodeModels(spec, node.params, resolve, {
+      only: 'pickers',
+      onIssue: (r, err) => issues.push({ code: err.code, nodeId: node.id, field: r.param, message: `node ${node.id}: ${err.message}` }),
+    });
   }
   if (issues.length) throw invalid(issues);
 }

@@ -25,6 +25,7 @@ import { createLogger } from '../../runtime/log';
 import { WorkerClient } from '../../workers/protocol/client';
 import { READY_PREFIX, TOKEN_ENV } from '../../workers/protocol/messages';
 import { REPO_ROOT } from '../../runtime/workers/supervisor';
+import { ports } from '../helpers/exec-context';
 import { percentile, sampleAsync, sampleSync, since, type BenchRow } from './stats';
 
 const noop = defineNode({
@@ -74,12 +75,13 @@ export async function benchRerun(n: number, rerunCount = 20): Promise<BenchRow[]
     return { text: { kind: 'text', text: `${params.k}:${a}` } };
   });
   const rows: BenchRow[] = [];
+  const benchPorts = ports();
   const open = () => {
     const store = Store.open(config.dbFile);
     const bus = new EventBus(store.events);
     const queue = new RunQueue({
       store, bus, config, logger: createLogger('silent'), catalog: new Map([['noop', noop as NodeSpec]]),
-      executors: new Map([['noop', impl as unknown as Implementation]]), services: { store },
+      executors: new Map([['noop', impl as unknown as Implementation]]), ports: benchPorts,
       call: () => Promise.reject(new Error('no workers in this bench')),
       resolveModel: () => { throw new Error('no models'); },
       previewUrl: () => undefined,

@@ -17,7 +17,7 @@ import { ModelRegistry } from '../../runtime/models/registry';
 import { seedDefaultAliases, attachTags, tagsForGeneration } from '../../runtime/store/tags';
 import { GenerationStore } from '../../runtime/store/generations';
 import { normalizeTagName } from '../../runtime/llm/tags';
-import type { ExecContext } from '../../runtime/engine/executor';
+import { ports, runExecutor, type TestContext } from '../helpers/exec-context';
 import type { ProgressMsg } from '../../workers/protocol/messages';
 import type { TagsValue, TextValue } from '../../runtime/engine/values';
 
@@ -26,7 +26,7 @@ let db: Db;
 let modelsDir: string;
 let registry: ModelRegistry;
 
-function ctx(progress: Omit<ProgressMsg, 'type'>[] = [], config: Record<string, unknown> = {}): ExecContext {
+function ctx(progress: Omit<ProgressMsg, 'type'>[] = [], config: Record<string, unknown> = {}): TestContext {
   const signal = new AbortController().signal;
   return {
     runId: 'r1', nodeId: 'n1', inputArtifacts: {}, signal,
@@ -40,7 +40,7 @@ function ctx(progress: Omit<ProgressMsg, 'type'>[] = [], config: Record<string, 
     paths: { home: os.tmpdir(), tmp: os.tmpdir(), outputs: os.tmpdir(), artifacts: os.tmpdir() },
     config, graph: null,
     log: () => undefined,
-    services: { db },
+    ...ports({ db }),
     mitigations: {},
     onCommit: () => undefined,
   };
@@ -68,8 +68,8 @@ describe('llm-enhance executor', () => {
     const progress: Omit<ProgressMsg, 'type'>[] = [];
     const p = params(llmEnhance.params, { model: 'stories260K.gguf', maxTokens: 60, temperature: 0.8, seed: 7 });
     const input = { prompt: { kind: 'text', text: 'a lighthouse at dusk' } as TextValue };
-    const a = (await enhance.execute(ctx(progress), input, p)).text as TextValue;
-    const b = (await enhance.execute(ctx(), input, p)).text as TextValue;
+    const a = (await runExecutor(enhance, ctx(progress), input, p)).text as TextValue;
+    const b = (await runExecutor(enhance, ctx(), input, p)).text as TextValue;
     expect(a.kind).toBe('text');
     expect(a.text.length).toBeGreaterThan(0);
     expect(b.text).toBe(a.text);
@@ -80,21 +80,21 @@ describe('llm-enhance executor', () => {
   it('uses the prompts from config.json', async () => {
     const p = params(llmEnhance.params, { model: 'stories260K.gguf', maxTokens: 30, temperature: 0, seed: 1 });
     const input = { prompt: { kind: 'text', text: 'a fox' } as TextValue };
-    const def = (await enhance.execute(ctx(), input, p)).text as TextValue;
-    const custom = (await enhance.execute(ctx([], { llm: { enhance: { system: 'Once upon a time there was a frog.', template: '{{prompt}} and a frog' } } }), input, p)).text as TextValue;
+    const def = (await runExecutor(enhance, ctx(), input, p)).text as TextValue;
+    const custom = (await runExecutor(enhance, ctx([], { llm: { enhance: { system: 'Once upon a time there was a frog.', template: '{{prompt}} and a frog' } } }), input, p)).text as TextValue;
     expect(custom.text).not.toBe(def.text);
   });
 
   it('says clearly when no model is configured, and when the model is missing', async () => {
     const input = { prompt: { kind: 'text', text: 'x' } as TextValue };
-    await expect(enhance.execute(ctx(), input, params(llmEnhance.params, { model: '', seed: 1 }))).rejects.toMatchObject({ code: 'MODEL_NOT_CONFIGURED', message: expect.stringContaining('MYSTI_MODELS') });
-    await expect(enhance.execute(ctx(), input, params(llmEnhance.params, { model: 'nope.gguf', seed: 1 }))).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    await expect(runExecutor(enhance, ctx(), input, params(llmEnhance.params, { model: '', seed: 1 }))).rejects.toMatchObject({ code: 'MODEL_NOT_CONFIGURED', message: expect.stringContaining('MYSTI_MODELS') });
+    await expect(runExecutor(enhance, ctx(), input, params(llmEnhance.params, { model: 'nope.gguf', seed: 1 }))).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
   });
 });
 
 describe('tag executor', () => {
   it('returns normalized, alias-mapped tags in the taxonomy, storable with source llm_auto', async () => {
-    const out = (await tagNode.execute(ctx(), { text: { kind: 'text', text: 'a kitty on a sofa at sunset' } }, params(tag.params, { model: 'stories260K.gguf', maxTags: 5 }))).tags as TagsValue;
+    const out = (await runExecutor(tagNode, ctx(), { text: { kind: 'text', text: 'a kitty on a sofa at sunset' } }, params(tag.params, { model: 'stories260K.gguf', maxTags: 5 }))).tags as TagsValue;
     expect(out.kind).toBe('tags');
     expect(out.tags.length).toBeGreaterThan(0);
     expect(out.tags.length).toBeLessThanOrEqual(5);
@@ -116,9 +116,9 @@ describe('tag executor', () => {
 
   it('reads the image prompt from its metadata and refuses when nothing is connected', async () => {
     const image = { kind: 'image' as const, path: '/x.png', sha256: 'x', info: { prompt: 'a dog in the snow' } };
-    const out = (await tagNode.execute(ctx(), { image }, params(tag.params, { model: 'stories260K.gguf', maxTags: 3 }))).tags as TagsValue;
+    const out = (await runExecutor(tagNode, ctx(), { image }, params(tag.params, { model: 'stories260K.gguf', maxTags: 3 }))).tags as TagsValue;
     expect(out.kind).toBe('tags');
-    await expect(tagNode.execute(ctx(), {}, params(tag.params, { model: 'stories260K.gguf' }))).rejects.toMatchObject({ code: 'INPUT_MISSING' });
-    await expect(tagNode.execute(ctx(), { text: { kind: 'text', text: 'x' } }, params(tag.params, {}))).rejects.toMatchObject({ code: 'MODEL_NOT_CONFIGURED' });
+    await expect(runExecutor(tagNode, ctx(), {}, params(tag.params, { model: 'stories260K.gguf' }))).rejects.toMatchObject({ code: 'INPUT_MISSING' });
+    await expect(runExecutor(tagNode, ctx(), { text: { kind: 'text', text: 'x' } }, params(tag.params, {}))).rejects.toMatchObject({ code: 'MODEL_NOT_CONFIGURED' });
   });
 });

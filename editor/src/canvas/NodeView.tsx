@@ -74,10 +74,10 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
               value={data.params?.[name]}
               invalid={fieldIssue(name)}
               warn={fieldCheck(name)}
-              widget={widgetFor(type, name, schema)}
+              widget={widgetFor(spec.ui, name, schema)}
             />
           ))}
-          {type === 'prompt' && <TemplatePicker nodeId={id} />}
+          {spec.ui?.promptTemplates && <TemplatePicker nodeId={id} />}
         </div>
       )}
       {checks.length > 0 && !compact && (

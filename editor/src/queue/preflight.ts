@@ -1,19 +1,20 @@
 /**
  * Pre-run checks: what the runtime would refuse at run time although the graph itself is valid,
- * found in the browser so the node says it before Run instead of failing mid-run:
+ * found in the browser so the node says it before Run instead of failing mid-run. Which node needs
+ * what is declared by the node itself (NodeSpec.requires, nodes/core/define-node.ts):
  *
- * - a required model left empty (txt2img/img2img `model` of kind `sd`, llm-enhance/tag `model` of
- *   kind `llm`) while no preset supplies one → `MODEL_NOT_CONFIGURED`;
- * - a node that needs stable-diffusion.cpp while GET /api/health says `sdCppConfigured: false`
- *   → `ENGINE_NOT_CONFIGURED`;
- * - a Load image node with no source → `BAD_PARAMS`.
+ * - a required model (`requires.model`) left empty while no preset supplies one
+ *   → `MODEL_NOT_CONFIGURED`;
+ * - a node that starts stable-diffusion.cpp (`requires.sdEngine`) while GET /api/health says
+ *   `sdCppConfigured: false` → `ENGINE_NOT_CONFIGURED`;
+ * - an image source (`requires.imageSource`) left empty → `BAD_PARAMS`.
  *
  * The sentences are the runtime's own, read from wire/errors.ts (the fixed `message` of the error
  * table's row, or its `sentences`), the same source the throwing code uses;
  * tests/unit/editor/preflight.test.ts checks that the runtime really throws them.
  * Pure: no store, no DOM.
  */
-import type { GraphDoc, NodeSpecJson } from '../../../nodes/index';
+import { catalog, needsSdEngine, type GraphDoc, type NodeSpecJson } from '../../../nodes/index';
 import type { ParamSchema } from '../widgets/schema';
 import { ERROR_CODES, sentences } from '../../../wire/errors';
 
@@ -32,33 +33,25 @@ export interface PreflightEnv {
   sdCppConfigured?: boolean;
 }
 
-/** Model kinds a node cannot run without (vae, taesd, upscaler, … are optional). */
-const REQUIRED_MODEL_KINDS = new Set(['sd', 'llm']);
-
-/** The name each executor passes into its "choose a model" sentence (see the module comment). */
-const RUNTIME_NODE_NAME: Record<string, string> = { txt2img: 'txt2img', img2img: 'img2img', 'llm-enhance': 'LLM enhance', tag: 'Tag' };
-
 /** The sd worker's ENGINE_NOT_CONFIGURED message when SD_CPP_BIN is unset. */
 export const ENGINE_MESSAGE = ERROR_CODES.ENGINE_NOT_CONFIGURED.message;
 
 /** load-image's message for an empty source. */
 export const SOURCE_MESSAGE = sentences.loadImageNoSource;
 
-/** The runtime's MODEL_NOT_CONFIGURED sentence for a node of `type` (kind `sd` or `llm`). */
+/**
+ * The runtime's MODEL_NOT_CONFIGURED sentence for a node of `type` (kind `sd` or `llm`), naming
+ * the node as its declaration's `requires.model.nodeName` does.
+ */
 export function modelMessage(type: string, kind: string): string {
-  return sentences.modelNotConfigured(RUNTIME_NODE_NAME[type] ?? type, kind === 'llm' ? 'llm' : 'sd');
+  return sentences.modelNotConfigured(catalog.get(type)?.requires?.model?.nodeName ?? type, kind === 'llm' ? 'llm' : 'sd');
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
-/**
- * True when running this node starts sd.cpp. Upscale runs a Lanczos resize in the runtime
- * instead when its method is `lanczos` or no upscaler model is set (nodes/diffusion/upscale.run.ts).
- */
+/** True when running this node starts sd.cpp, as its declaration says (`requires.sdEngine`). */
 export function needsSdCpp(spec: NodeSpecJson, params: Record<string, unknown>): boolean {
-  if (spec.worker !== 'sd') return false;
-  if (spec.type === 'upscale') return params.method !== 'lanczos' && str(params.model) !== '';
-  return true;
+  return needsSdEngine(spec.requires, params);
 }
 
 /** Every pre-run problem of `doc`, in node order; unknown node types are validateGraph's business. */
@@ -69,16 +62,17 @@ export function preflight(doc: Pick<GraphDoc, 'nodes'>, specs: ReadonlyMap<strin
     if (!spec) continue;
     const params = { ...spec.defaults, ...n.params };
     const props = ((spec.params as { properties?: Record<string, ParamSchema> }).properties ?? {});
-    const model = props.model;
-    // A preset brings its own model (runtime/exec/presets.ts withImagePreset / the LLM preset).
-    if (model?.widget === 'model' && model.modelKind && REQUIRED_MODEL_KINDS.has(model.modelKind) && !str(params.model) && !str(params.preset)) {
-      out.push({ code: 'MODEL_NOT_CONFIGURED', nodeId: n.id, field: 'model', message: modelMessage(spec.type, model.modelKind) });
+    const need = spec.requires?.model;
+    // A preset brings its own model (runtime/exec/presets.ts applyPreset).
+    if (need && !str(params[need.param]) && !str(params.preset)) {
+      out.push({ code: 'MODEL_NOT_CONFIGURED', nodeId: n.id, field: need.param, message: sentences.modelNotConfigured(need.nodeName, props[need.param]?.modelKind === 'llm' ? 'llm' : 'sd') });
     }
     if (env.sdCppConfigured === false && needsSdCpp(spec, params)) {
       out.push({ code: 'ENGINE_NOT_CONFIGURED', nodeId: n.id, message: ENGINE_MESSAGE });
     }
-    if (spec.type === 'load-image' && !str(params.source)) {
-      out.push({ code: 'BAD_PARAMS', nodeId: n.id, field: 'source', message: SOURCE_MESSAGE });
+    const source = spec.requires?.imageSource;
+    if (source && !str(params[source])) {
+      out.push({ code: 'BAD_PARAMS', nodeId: n.id, field: source, message: SOURCE_MESSAGE });
     }
   }
   return out;

@@ -37,15 +37,12 @@ export function widgetOf(s: ParamSchema): string {
 }
 
 /**
- * Widgets the editor picks for a param of one node type where the declaration's hint is a plain
- * field: Load image's `source` (a generation id or a path, declared as text) gets the gallery
- * picker, which keeps the text field as its advanced fallback.
+ * The widget of param `name` of a node whose declaration gives `ui` (NodeSpec.ui.widgets: e.g.
+ * Load image's `source`, declared as text, gets the gallery picker with the text as fallback),
+ * else the param's own hint.
  */
-const TYPE_WIDGETS: Record<string, Record<string, string>> = { 'load-image': { source: 'image-source' } };
-
-/** The widget of param `name` of a node of `nodeType`. */
-export function widgetFor(nodeType: string, name: string, s: ParamSchema): string {
-  return TYPE_WIDGETS[nodeType]?.[name] ?? widgetOf(s);
+export function widgetFor(ui: { widgets?: Record<string, string> } | undefined, name: string, s: ParamSchema): string {
+  return ui?.widgets?.[name] ?? widgetOf(s);
 }
 
 /** Bounds of a numeric param, also when it sits inside an anyOf (seed). */

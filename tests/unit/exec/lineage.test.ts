@@ -10,7 +10,7 @@ describe('lineage (issue 4 item 8)', () => {
     expect(portableArgv(['/data/mysti/models', '/data/mysti'], home, folders)).toEqual(['<models>', '.']);
   });
   it('records sha256 + AutoV2 only when the registry vouches for the current file', () => {
-    const ctx = { paths: { home, tmp: '', outputs: '', artifacts: '' }, services: { registry: { folders } } };
+    const ctx = { paths: { home, tmp: '', outputs: '', artifacts: '' }, registry: { folders, resolve: () => { throw new Error('not used'); } } };
     const sha = 'ab'.repeat(32);
     const m = lineageModels(ctx, {
       model: { id: 'checkpoints/sd15.safetensors', path: '/mnt/comfy/models/checkpoints/sd15.safetensors', bytes: 9, identity: `sha256:${sha}` },

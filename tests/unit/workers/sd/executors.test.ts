@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import type { ExecContext, ResolvedModel } from '../../../../runtime/engine/executor';
+import type { ResolvedModel } from '../../../../runtime/engine/executor';
+import { ports, runExecutor, type TestContext } from '../../../helpers/exec-context';
 import type { NewImage } from '../../../../runtime/engine/values';
 import txt2imgImpl from '../../../../nodes/diffusion/txt2img.run';
 import img2imgImpl from '../../../../nodes/diffusion/img2img.run';
@@ -39,10 +40,10 @@ function fakeCtx(reply: Record<string, unknown>, mitigations: Record<string, unk
     config: {},
     graph: {},
     log: () => {},
-    services: {},
+    ...ports(),
     mitigations,
     onCommit: () => {},
-  } as unknown as ExecContext;
+  } as unknown as TestContext;
   return { ctx, calls, progress };
 }
 
@@ -60,13 +61,13 @@ describe('diffusion executors', () => {
   it('txt2img without a model says how to configure one', async () => {
     const { ctx } = fakeCtx(reply);
     const params = txt2img.params.parse({});
-    await expect(txt2imgImpl.execute(ctx, { prompt: text('x') }, params)).rejects.toMatchObject({ code: 'MODEL_NOT_CONFIGURED', message: expect.stringContaining('MYSTI_MODELS') });
+    await expect(runExecutor(txt2imgImpl, ctx, { prompt: text('x') }, params)).rejects.toMatchObject({ code: 'MODEL_NOT_CONFIGURED', message: expect.stringContaining('MYSTI_MODELS') });
   });
 
   it('txt2img builds the payload (random seed → -1, LoRAs, VAE, mitigations) and maps the batch result', async () => {
     const { ctx, calls, progress } = fakeCtx(reply, { vaeTiling: true, bogus: 1 });
     const params = txt2img.params.parse({ model: 'sd15.gguf', vae: 'vae.safetensors', batchCount: 2, loras: [{ name: 'loras/detail.safetensors', weight: 0.7 }, { name: 'other/style.safetensors', weight: 1 }] });
-    const out = await txt2imgImpl.execute(ctx, { prompt: text('a cat'), negative: text('blurry') }, params);
+    const out = await runExecutor(txt2imgImpl, ctx, { prompt: text('a cat'), negative: text('blurry') }, params);
     const p = calls[0]!.payload;
     expect(calls[0]!.job).toBe('txt2img');
     expect(p).toMatchObject({ prompt: 'a cat', negativePrompt: 'blurry', modelPath: join(models, 'sd15.gguf'), vaePath: join(models, 'vae.safetensors'), seed: -1, batchCount: 2, outDir: join(root, 'tmp'), mitigations: { vaeTiling: true } });
@@ -81,8 +82,8 @@ describe('diffusion executors', () => {
   it('img2img needs an image and passes strength', async () => {
     const { ctx, calls } = fakeCtx(reply);
     const params = img2img.params.parse({ model: 'sd15.gguf', seed: 5, strength: 0.4 });
-    await expect(img2imgImpl.execute(ctx, { prompt: text('x') }, params)).rejects.toMatchObject({ code: 'INPUT_MISSING' });
-    await img2imgImpl.execute(ctx, { prompt: text('x'), image: { kind: 'image', path: '/in.png', sha256: 'c' } }, params);
+    await expect(runExecutor(img2imgImpl, ctx, { prompt: text('x') }, params)).rejects.toMatchObject({ code: 'INPUT_MISSING' });
+    await runExecutor(img2imgImpl, ctx, { prompt: text('x'), image: { kind: 'image', path: '/in.png', sha256: 'c' } }, params);
     expect(calls[0]!.payload).toMatchObject({ initImagePath: '/in.png', strength: 0.4, seed: 5 });
   });
 
@@ -90,18 +91,18 @@ describe('diffusion executors', () => {
     const input = join(root, 'in.png');
     await sharp({ create: { width: 30, height: 20, channels: 3, background: '#123456' } }).png().toFile(input);
     const { ctx, calls } = fakeCtx(reply);
-    const out = (await upscaleImpl.execute(ctx, { image: { kind: 'image', path: input, sha256: 'c' } }, upscale.params.parse({ scale: 2.5 }))).image as NewImage;
+    const out = (await runExecutor(upscaleImpl, ctx, { image: { kind: 'image', path: input, sha256: 'c' } }, upscale.params.parse({ scale: 2.5 }))).image as NewImage;
     expect(calls).toEqual([]);
     expect(out.info).toMatchObject({ method: 'lanczos (no upscaler model)' });
     const meta = await sharp(out.tempPath).metadata();
     expect([meta.width, meta.height, out.width, out.height]).toEqual([75, 50, 75, 50]);
-    const chosen = (await upscaleImpl.execute(ctx, { image: { kind: 'image', path: input, sha256: 'c' } }, upscale.params.parse({ scale: 2, method: 'lanczos', model: 'esrgan.pth' }))).image as NewImage;
+    const chosen = (await runExecutor(upscaleImpl, ctx, { image: { kind: 'image', path: input, sha256: 'c' } }, upscale.params.parse({ scale: 2, method: 'lanczos', model: 'esrgan.pth' }))).image as NewImage;
     expect(chosen.info).toMatchObject({ method: 'lanczos' });
   });
 
   it('upscale with a model calls the sd worker', async () => {
     const { ctx, calls } = fakeCtx({ ...reply, images: [reply.images[0]], method: 'esrgan x4', modelFactor: 4 });
-    const out = (await upscaleImpl.execute(ctx, { image: { kind: 'image', path: '/in.png', sha256: 'c' } }, upscale.params.parse({ model: 'esrgan.pth', scale: 4 }))).image as NewImage;
+    const out = (await runExecutor(upscaleImpl, ctx, { image: { kind: 'image', path: '/in.png', sha256: 'c' } }, upscale.params.parse({ model: 'esrgan.pth', scale: 4 }))).image as NewImage;
     expect(calls[0]).toMatchObject({ worker: 'sd', job: 'upscale', payload: { initImagePath: '/in.png', upscaleModelPath: join(models, 'esrgan.pth'), scale: 4 } });
     expect(out.info).toMatchObject({ method: 'esrgan x4' });
   });

@@ -5,7 +5,7 @@
 import type { NodeSpec } from '../../nodes/core/define-node';
 import type { GraphDoc } from '../../nodes/core/graph';
 import { loadGraph, validateGraph, type GraphIssue } from '../../nodes/core/validate';
-import { UserError } from '../errors';
+import { UserError, type ErrorCode } from '../errors';
 import { resolveNodeModels } from '../exec/models';
 
 /** `{ "g1.steps": 30 }` or `{ g1: { steps: 30 } }`, the CLI's `--set g1.steps=30`. */
@@ -75,7 +75,7 @@ export function checkModelRefs(
 }
 
 /** A graph issue as reported in `details.issues`: validation's own codes or a model registry error code. */
-type ReportedIssue = Omit<GraphIssue, 'code'> & { code: string };
+type ReportedIssue = Omit<GraphIssue, 'code'> & { code: GraphIssue['code'] | ErrorCode };
 
 function invalid(issues: readonly ReportedIssue[]): UserError {
   const head = issues.slice(0, 3).map((i) => i.message).join('; ');

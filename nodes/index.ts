@@ -17,6 +17,7 @@ export * from './core/graph';
 export * from './core/validate';
 export * from './core/topo';
 export * from './core/catalog-json';
+export * from './core/app';
 export { SAMPLERS, SCHEDULERS, alignTo64 } from './diffusion/sampling';
 
 /** All core node specs, in palette order. */

@@ -11,7 +11,7 @@ import { startStudio } from './main';
 import { loadConfig } from './config';
 import { createLogger } from './log';
 import { MystiError } from './errors';
-import { checkModelRefs, prepareGraph } from './server/graph-input';
+import { appOverrides, checkModelRefs, prepareGraph } from './server/graph-input';
 import { catalog } from '../nodes/index';
 import { runView } from './server/routes/runs';
 import { APP_VERSION } from './version';
@@ -39,12 +39,12 @@ program
     process.once('SIGTERM', shutdown);
   });
 
-/** Parses `--set g1.steps=30` values as JSON when they look like JSON, else as strings. */
-export function parseSet(items: string[]): Record<string, unknown> {
+/** Parses `--set g1.steps=30` (or `--input Seed=3`) values as JSON when they look like JSON, else as strings. */
+export function parseSet(items: string[], flag = '--set', shape = 'node.param=value'): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const item of items) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new Error(`--set expects node.param=value, got "${item}"`);
+    if (eq <= 0) throw new Error(`${flag} expects ${shape}, got "${item}"`);
     const raw = item.slice(eq + 1);
     let value: unknown = raw;
     try {
@@ -61,14 +61,17 @@ program
   .command('run <graph>')
   .description('run a graph JSON file headless and print its outputs')
   .option('-s, --set <node.param=value...>', 'override a param (repeatable)', [])
+  .option('-i, --input <Field=value...>', 'set an App field by the name the form shows, e.g. --input "Prompt=a red fox" (repeatable)', [])
   .option('--json', 'print the final run as JSON')
-  .action(async (file: string, o: { set: string[]; json?: boolean }) => {
+  .action(async (file: string, o: { set: string[]; input: string[]; json?: boolean }) => {
     const config = loadConfig();
     const log = createLogger(process.env.MYSTI_LOG_LEVEL ?? 'warn');
     let graph;
     try {
       const input = JSON.parse(fs.readFileSync(path.resolve(file), 'utf8'));
-      graph = prepareGraph(input, catalog, parseSet(o.set));
+      // App field names (issue 20) resolve like POST /api/runs `inputs`; --set wins over them.
+      const fromApp = o.input.length ? appOverrides(input, catalog, parseSet(o.input, '--input', 'Field=value')) : {};
+      graph = prepareGraph(input, catalog, { ...fromApp, ...parseSet(o.set) });
     } catch (err) {
       printError(err, file);
       process.exit(2);

@@ -94,6 +94,8 @@ export const ERROR_CODES = {
   /** Import: the file cannot be read at all (permissions, I/O). */
   READ_FAILED: user(),
   TEMPLATE_EXISTS: user(409),
+  /** POST /api/runs `inputs` names an App field the graph does not expose. */
+  UNKNOWN_APP_INPUT: user(),
   UNKNOWN_NODE_TYPE: user(),
   UNSUPPORTED_FORMAT: user(),
   UNSUPPORTED_MEDIA_TYPE: user(415),

@@ -18,6 +18,8 @@ import { installShortcuts } from './keyboard';
 import { api } from './api/client';
 import { seedRunNodes, seedRuns, useRuns } from './state/runs';
 import { GalleryTab } from './gallery/GalleryTab';
+import { useApp } from './app/state';
+import { useGallery } from './gallery/state';
 
 async function boot(): Promise<void> {
   await Promise.all([loadCatalog(), loadModels(), loadTemplates()]);
@@ -43,6 +45,10 @@ async function boot(): Promise<void> {
 function Shell() {
   const flow = useReactFlow();
   const loaded = useCatalog((s) => s.loaded);
+  // Under the App view the toolbar and canvas stay mounted (one graph) but out of the tab order.
+  const appOpen = useApp((s) => s.open);
+  const galleryOpen = useGallery((s) => s.open);
+  const appView = appOpen && !galleryOpen;
   useEffect(() => installShortcuts(flow), [flow]);
   useEffect(() => {
     void boot();
@@ -61,11 +67,13 @@ function Shell() {
   }, []);
   return (
     <div className="app" data-ready={loaded || undefined}>
-      <Toolbar />
-      <div className="main">
-        <Palette />
-        <Canvas />
-        <QueuePanel />
+      <div className="editor-shell" inert={appView}>
+        <Toolbar />
+        <div className="main">
+          <Palette />
+          <Canvas />
+          <QueuePanel />
+        </div>
       </div>
       <AddNodeMenu />
       <ImagePicker />

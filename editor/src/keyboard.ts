@@ -13,6 +13,8 @@ import { duplicateSelection, parseClipboard, pasteDoc, selectionDoc } from './gr
 import { save } from './graph/io';
 import { runGraph } from './queue/run';
 import { arrangeWithToast } from './actions';
+import { useApp } from './app/state';
+import { runApp } from './app/run';
 
 export const SHORTCUTS: [string, string][] = [
   ['Double-click canvas', 'Search and add a node'],
@@ -26,7 +28,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Ctrl + D', 'Duplicate selection'],
   ['Ctrl + Z', 'Undo'],
   ['Ctrl + Shift + Z / Ctrl + Y', 'Redo'],
-  ['Ctrl + Enter', 'Run'],
+  ['Ctrl + Enter', 'Run (in the App view: Run ×N)'],
   ['Ctrl + S', 'Save'],
   ['Ctrl + O', 'Open a saved workflow'],
   ['L', 'Auto-arrange (selection or all)'],
@@ -72,7 +74,9 @@ export function installShortcuts(flow: ReactFlowInstance): () => void {
     }
     if (mod && k === 'enter') {
       e.preventDefault();
-      void runGraph();
+      // In the App view Ctrl+Enter is the form's Run ×N.
+      if (useApp.getState().open) void runApp();
+      else void runGraph();
       return;
     }
     if (typing(e.target) || useUi.getState().addMenu) return;
@@ -83,7 +87,7 @@ export function installShortcuts(flow: ReactFlowInstance): () => void {
     } else if (mod && k === 'y') {
       e.preventDefault();
       redo();
-    } else if (mod && k === 'd') {
+    } else if (mod && k === 'd' && !useApp.getState().open) {
       e.preventDefault();
       duplicateSelection();
     } else if (mod && k === 'a') {
@@ -96,7 +100,8 @@ export function installShortcuts(flow: ReactFlowInstance): () => void {
     } else if (mod && k === 'g') {
       e.preventDefault();
       addGroup(center());
-    } else if (mod) {
+    } else if (mod || useApp.getState().open) {
+      // The App view shows no canvas: its single-key shortcuts (Delete, L, F, N) would act unseen.
       return;
     } else if (k === 'delete' || k === 'backspace') {
       e.preventDefault();

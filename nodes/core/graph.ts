@@ -7,7 +7,33 @@
 import { z } from 'zod';
 
 /** The format version this code writes; older versions are migrated, newer refused. */
-export const GRAPH_FORMAT_VERSION = 1;
+export const GRAPH_FORMAT_VERSION = 2;
+// v2 (issue 20) adds the optional per-node `app` block; a v1 document is a valid v2 one.
+
+const appLabel = z.string().trim().min(1).max(80);
+
+/** App mode (issue 20): which of a node's params are fields of the graph's form, and whether it is an app output. */
+export const nodeAppSchema = z
+  .object({
+    /** Params shown as form fields; `param` is a key of the node's params. */
+    inputs: z
+      .array(
+        z.object({
+          param: z.string().min(1).max(128),
+          /** The field's name in the form and in `POST /api/runs` `inputs`; default: derived from the param (nodes/core/app.ts). */
+          label: appLabel.optional(),
+          /** Sort key in the form (ascending); unordered fields follow in graph order. */
+          order: z.number().optional(),
+          /** Fields with the same group render together under that heading. */
+          group: appLabel.optional(),
+        }),
+      )
+      .max(64)
+      .optional(),
+    /** Set on an output node (save/preview) whose images the form shows. */
+    output: z.object({ label: appLabel.optional(), order: z.number().optional() }).optional(),
+  })
+  .meta({ description: 'App mode: params exposed as form fields and whether this node is an app output.' });
 
 const id = z.string().min(1).max(128);
 
@@ -26,6 +52,7 @@ export const graphNodeSchema = z
     data: z.record(z.string(), z.unknown()).optional(),
     width: z.number().optional(),
     height: z.number().optional(),
+    app: nodeAppSchema.optional(),
   })
   .meta({ description: 'A node: an instance of a node type with its params.' });
 
@@ -55,6 +82,7 @@ export const graphSchema = z
 export type GraphNode = z.infer<typeof graphNodeSchema>;
 export type GraphEdge = z.infer<typeof graphEdgeSchema>;
 export type GraphDoc = z.infer<typeof graphSchema>;
+export type NodeApp = z.infer<typeof nodeAppSchema>;
 
 /** A blank graph document. */
 export function emptyGraph(name = 'Untitled'): GraphDoc {

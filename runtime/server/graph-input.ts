@@ -5,6 +5,8 @@
 import type { NodeSpec } from '../../nodes/core/define-node';
 import type { GraphDoc } from '../../nodes/core/graph';
 import { loadGraph, validateGraph, type GraphIssue } from '../../nodes/core/validate';
+import { specToJson } from '../../nodes/core/catalog-json';
+import { appInputsToOverrides, appLayout, type AppLayout } from '../../nodes/core/app';
 import { UserError, type ErrorCode } from '../errors';
 import { resolveNodeModels } from '../exec/models';
 
@@ -30,6 +32,37 @@ export function applyOverrides(graph: GraphDoc, overrides: Overrides | undefined
     }
   }
   return g;
+}
+
+/** The App-mode form of a loaded graph (nodes/core/app.ts) with the catalog's specs. */
+export function graphApp(graph: GraphDoc, catalog: ReadonlyMap<string, NodeSpec>): AppLayout {
+  const json = new Map<string, ReturnType<typeof specToJson>>();
+  return appLayout(graph, (type) => {
+    const spec = catalog.get(type);
+    if (!spec) return undefined;
+    if (!json.has(type)) json.set(type, specToJson(spec));
+    return json.get(type);
+  });
+}
+
+/**
+ * App field values by name (`POST /api/runs` `inputs`, issue 20) → `<nodeId>.<param>` overrides,
+ * so a run by field names is the very graph of the equivalent node-param overrides.
+ * @throws UserError UNKNOWN_APP_INPUT naming every unknown name and listing the known ones.
+ */
+export function appOverrides(input: unknown, catalog: ReadonlyMap<string, NodeSpec>, inputs: Record<string, unknown>): Overrides {
+  const graph = loadOrThrow(input, catalog);
+  const layout = graphApp(graph, catalog);
+  const { overrides, unknown } = appInputsToOverrides(layout, inputs);
+  if (unknown.length) {
+    const known = layout.fields.map((f) => f.name);
+    throw new UserError(
+      'UNKNOWN_APP_INPUT',
+      `unknown app field${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; this graph's fields: ${known.map((n) => `"${n}"`).join(', ') || 'none'}`,
+      { unknown, fields: known },
+    );
+  }
+  return overrides;
 }
 
 /** Loads + validates; returns the graph or throws UserError GRAPH_INVALID with `details.issues`. */

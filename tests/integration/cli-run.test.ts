@@ -104,6 +104,22 @@ describe('mysti run', () => {
     expect(params).toMatch(/Seed: 1234/);
   });
 
+  it('--input sets App fields by the names the form shows; an unknown name is refused naming it', async () => {
+    const file = write('app-chain.json', txt2imgChain({ text: 'original prompt' }).finalize());
+    // Nothing exposed: the form is the Text to image defaults (Prompt, Model, …, Seed).
+    const r = await mysti(home, ['run', file, '--input', 'Prompt=a heron by the river', '--input', 'Seed=77', '--input', 'Steps=2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^prompt\.text: "a heron by the river"$/m);
+    const saved = /^saved: (.+)$/m.exec(r.stdout)![1]!;
+    const params = readPngTextFile(saved).chunks.find((c) => c.keyword === 'parameters')!.text;
+    expect(params).toMatch(/Steps: 2,/);
+    expect(params).toMatch(/Seed: 77/);
+    const bad = await mysti(home, ['run', file, '--input', 'Colour=blue']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('UNKNOWN_APP_INPUT');
+    expect(bad.stderr).toContain('"Colour"');
+  });
+
   it('with a studio serving the same data folder, submits to it over HTTP instead of opening the database', async () => {
     const served = await startTestStudio({ home, stepMs: 2 });
     try {

@@ -5,7 +5,7 @@
  * It subscribes to its own spec, run state and issues only, never to the nodes array.
  */
 import { memo, useRef, useState } from 'react';
-import { Handle, Position, useStore, type Node, type NodeProps, type ReactFlowState } from '@xyflow/react';
+import { Handle, Position, useNodeConnections, useStore, type Node, type NodeProps, type ReactFlowState } from '@xyflow/react';
 import type { NodeSpecJson } from '../../../nodes/index';
 import { portColor, useSpec } from '../state/catalog';
 import { useNodeRunState } from '../state/runs';
@@ -15,7 +15,7 @@ import type { ParamNodeData } from '../graph/types';
 import { ParamField } from '../widgets/ParamField';
 import { paramEntries, widgetFor } from '../widgets/schema';
 import { TemplatePicker } from '../widgets/TemplatePicker';
-import { setNodeTitle } from '../graph/ops';
+import { exposeInputPort, setNodeTitle, toggleAppOutput } from '../graph/ops';
 import { RunView } from './RunView';
 import { countRender, PROFILING } from '../dev/profile';
 
@@ -61,8 +61,21 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
           </span>
         )}
         {status && <span className={`badge badge-${status}`}>{STATUS_LABEL[status]}</span>}
+        {spec.category === 'output' && (
+          <button
+            type="button"
+            className={`pin nodrag${data.app?.output ? ' on' : ''}`}
+            aria-pressed={!!data.app?.output}
+            title={data.app?.output ? 'Its images show in the App view (click to stop)' : 'Show its images in the App view'}
+            aria-label="App output"
+            data-testid="pin-output"
+            onClick={() => toggleAppOutput(id)}
+          >
+            {data.app?.output ? '◆' : '◇'}
+          </button>
+        )}
       </header>
-      <Ports spec={spec} fieldIssue={fieldIssue} />
+      <Ports id={id} spec={spec} fieldIssue={fieldIssue} />
       {!compact && (
         <div className="mnode-params">
           {paramEntries(spec.params).map(([name, schema]) => (
@@ -75,6 +88,8 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
               invalid={fieldIssue(name)}
               warn={fieldCheck(name)}
               widget={widgetFor(spec.ui, name, schema)}
+              pinnable
+              exposed={!!data.app?.inputs?.some((x) => x.param === name)}
             />
           ))}
           {spec.ui?.promptTemplates && <TemplatePicker nodeId={id} />}
@@ -154,7 +169,21 @@ function NodeTitle({ id, title, typeTitle, renamed }: { id: string; title: strin
   );
 }
 
-function Ports({ spec, fieldIssue }: { spec: NodeSpecJson; fieldIssue: (f: string) => string | undefined }) {
+/**
+ * The "show in app" pin of an unconnected text input (issue 20): it wires in a Prompt node whose
+ * text is exposed. Only text ports get it, and it hides once the port is wired.
+ */
+function PortPin({ nodeId, port, label }: { nodeId: string; port: string; label: string }) {
+  const wired = useNodeConnections({ handleType: 'target', handleId: port }).length > 0;
+  if (wired) return null;
+  return (
+    <button type="button" className="pin nodrag" aria-label={`Show ${label} in app`} title="Show in the App form (adds a Prompt node wired here)" data-testid={`pin-port-${port}`} onClick={() => exposeInputPort(nodeId, port, label)}>
+      ◇
+    </button>
+  );
+}
+
+function Ports({ id, spec, fieldIssue }: { id: string; spec: NodeSpecJson; fieldIssue: (f: string) => string | undefined }) {
   const inputs = Object.entries(spec.inputs);
   const outputs = Object.entries(spec.outputs);
   const rows = Math.max(inputs.length, outputs.length);
@@ -172,6 +201,7 @@ function Ports({ spec, fieldIssue }: { spec: NodeSpecJson; fieldIssue: (f: strin
                   {inp[1].label ?? inp[0]}
                   {inp[1].optional ? '' : ' *'}
                 </span>
+                {inp[1].type === 'text' && <PortPin nodeId={id} port={inp[0]} label={inp[1].label ?? inp[0]} />}
               </div>
             )}
             {out && (

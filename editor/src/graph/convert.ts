@@ -39,6 +39,7 @@ export function docToFlow(doc: GraphDoc): { nodes: FlowNode[]; edges: FlowEdge[]
     const data: ParamNodeData = { params: { ...n.params } };
     if (n.version !== undefined) data.version = n.version;
     if (n.data) data.extra = n.data;
+    if (n.app) data.app = structuredClone(n.app);
     return { id: n.id, type: n.type, position: { ...n.position }, data };
   });
   const edges: FlowEdge[] = doc.edges.map((e) => ({
@@ -78,6 +79,7 @@ export function flowToDoc(
     const g: GraphNode = { id: n.id, type: n.type ?? 'unknown', position: { x: n.position.x, y: n.position.y }, params: { ...d.params } };
     if (d.version !== undefined) g.version = d.version;
     if (d.extra) g.data = d.extra;
+    if (d.app && (d.app.inputs?.length || d.app.output)) g.app = structuredClone(d.app);
     graphNodes.push(g);
   }
   const doc: GraphDoc = {

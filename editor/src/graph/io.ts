@@ -12,6 +12,7 @@ import { setIssues } from '../state/ui';
 import { docToFlow, flowToDoc } from './convert';
 import { defaultWorkflow } from './default-workflow';
 import { useCatalog } from '../state/catalog';
+import { APP_HASH, hashFor, useApp } from '../app/state';
 
 const HASH_PREFIX = '#g=';
 const DRAFT_KEY = 'mysti.draft';
@@ -43,7 +44,7 @@ export async function save(asNew = false): Promise<boolean> {
   try {
     const saved = head.id && !asNew ? await api.updateGraph(head.id, head.name, doc) : await api.createGraph(head.name, doc);
     markSaved({ id: saved.id, name: saved.name ?? head.name });
-    history.replaceState(null, '', `${HASH_PREFIX}${encodeURIComponent(saved.id)}`);
+    history.replaceState(null, '', hashFor(saved.id));
     localStorage.removeItem(DRAFT_KEY);
     toast(`Saved “${saved.name ?? head.name}”`, 'success', 2500);
     return true;
@@ -58,7 +59,7 @@ export async function openSaved(id: string): Promise<boolean> {
   try {
     const g = await api.getGraph(id);
     const ok = openDoc(g.graph, { id: g.id, name: g.name });
-    if (ok) history.replaceState(null, '', `${HASH_PREFIX}${encodeURIComponent(g.id)}`);
+    if (ok) history.replaceState(null, '', hashFor(g.id));
     return ok;
   } catch (e) {
     toast(`Cannot open workflow: ${(e as Error).message}`, 'error');
@@ -131,6 +132,11 @@ export async function restoreSession(): Promise<void> {
 }
 
 async function restore(): Promise<void> {
+  // `#/app/<id>` (issue 20): the saved workflow, opened in the App view.
+  if (location.hash.startsWith(APP_HASH)) {
+    useApp.setState({ open: true });
+    if (await openSaved(decodeURIComponent(location.hash.slice(APP_HASH.length)))) return;
+  }
   if (location.hash.startsWith(HASH_PREFIX)) {
     if (await openSaved(decodeURIComponent(location.hash.slice(HASH_PREFIX.length)))) return;
   }

@@ -205,3 +205,105 @@ export function rename(name: string): void {
     d.name = name;
   }, 'rename');
 }
+
+type AppInput = NonNullable<NonNullable<ParamNodeData['app']>['inputs']>[number];
+
+const paramNode = (d: { nodes: FlowNode[] }, nodeId: string) => d.nodes.find((x) => x.id === nodeId)?.data as ParamNodeData | undefined;
+
+/** Drops an emptied `app` block so a graph with nothing exposed stays byte-identical to before. */
+function tidyApp(data: ParamNodeData): void {
+  if (data.app && !data.app.inputs?.length && !data.app.output) delete data.app;
+  else if (data.app && !data.app.inputs?.length) delete data.app.inputs;
+}
+
+/**
+ * Shows param `param` of node `nodeId` in the App form, or hides it again (issue 20). A new field
+ * goes last (`order` one past the largest). One undo step.
+ */
+export function toggleAppInput(nodeId: string, param: string, on?: boolean): void {
+  const nodes = useGraph.getState().nodes;
+  const maxOrder = Math.max(-1, ...nodes.flatMap((n) => ((n.data as ParamNodeData).app?.inputs ?? []).map((x) => x.order ?? 0)));
+  const isOn = !!(nodes.find((n) => n.id === nodeId)?.data as ParamNodeData | undefined)?.app?.inputs?.some((x) => x.param === param);
+  const want = on ?? !isOn;
+  if (want === isOn) return;
+  edit(want ? 'Show in app' : 'Hide from app', (d) => {
+    const data = paramNode(d, nodeId);
+    if (!data) return;
+    const app = (data.app ??= {});
+    const list = (app.inputs ??= []);
+    if (want) list.push({ param, order: maxOrder + 1 });
+    else app.inputs = list.filter((x) => x.param !== param);
+    tidyApp(data);
+  });
+}
+
+/** Changes an exposed field's label / group (empty = default) or order. One undo step per field edit. */
+export function setAppInput(nodeId: string, param: string, patch: Partial<Pick<AppInput, 'label' | 'group' | 'order'>>): void {
+  edit('Edit app field', (d) => {
+    const x = paramNode(d, nodeId)?.app?.inputs?.find((i) => i.param === param);
+    if (!x) return;
+    for (const [k, v] of Object.entries(patch) as [keyof typeof patch, string | number | undefined][]) {
+      if (v === undefined || (typeof v === 'string' && !v.trim())) delete x[k];
+      else (x as Record<string, unknown>)[k] = typeof v === 'string' ? v.trim().slice(0, 80) : v;
+    }
+  }, `app:${nodeId}:${param}`);
+}
+
+/**
+ * Moves an exposed field one place up (-1) or down (+1) among `order`ed fields (the App form's
+ * field list, by node id and param): renumbers every field 0..n-1 in the new order. One undo step.
+ */
+export function moveAppInput(list: readonly { nodeId: string; param: string }[], index: number, delta: -1 | 1): void {
+  const to = index + delta;
+  if (to < 0 || to >= list.length) return;
+  const next = [...list];
+  [next[index], next[to]] = [next[to]!, next[index]!];
+  edit('Reorder app fields', (d) => {
+    next.forEach((f, order) => {
+      const x = paramNode(d, f.nodeId)?.app?.inputs?.find((i) => i.param === f.param);
+      if (x) x.order = order;
+    });
+  });
+}
+
+/** Marks an output node (save/preview) as one whose images the App form shows, or unmarks it. One undo step. */
+export function toggleAppOutput(nodeId: string): void {
+  edit('Toggle app output', (d) => {
+    const data = paramNode(d, nodeId);
+    if (!data) return;
+    if (data.app?.output) delete data.app.output;
+    else (data.app ??= {}).output = {};
+    tidyApp(data);
+  });
+}
+
+/**
+ * Shows an unconnected text input port in the App form (issue 20): a Prompt node titled after the
+ * port is placed left of the node, wired to it, and its text exposed, so the field is an ordinary
+ * node param (what the runtime, the API's `inputs` and the PNG chunk already understand). One
+ * undo step. Returns the new node's id, or undefined when the port is wired already or not text.
+ */
+export function exposeInputPort(nodeId: string, port: string, label: string): string | undefined {
+  const s = useGraph.getState();
+  const target = s.nodes.find((n) => n.id === nodeId);
+  const spec = useCatalog.getState().specs.get('prompt');
+  if (!target || !spec || portType(target.type, 'inputs', port) !== 'text') return undefined;
+  if (s.edges.some((e) => e.target === nodeId && e.targetHandle === port)) return undefined;
+  const maxOrder = Math.max(-1, ...s.nodes.flatMap((n) => ((n.data as ParamNodeData).app?.inputs ?? []).map((x) => x.order ?? 0)));
+  // Left of the node, below whatever already sits in that column (a prompt wired to its other input).
+  const x = target.position.x - 340;
+  const below = s.nodes
+    .filter((n) => Math.abs(n.position.x - x) < 300 && n.position.y + 400 > target.position.y)
+    .map((n) => n.position.y + (n.measured?.height ?? n.height ?? 160) + 30);
+  const node = makeNode(spec, { x, y: Math.max(target.position.y, ...below) }, takenIds());
+  const data = node.data as ParamNodeData;
+  const title = label.charAt(0).toUpperCase() + label.slice(1);
+  data.extra = { title };
+  data.app = { inputs: [{ param: 'text', order: maxOrder + 1 }] };
+  const edge: FlowEdge = { id: `e-${node.id}.text-${nodeId}.${port}`, source: node.id, sourceHandle: 'text', target: nodeId, targetHandle: port, type: 'typed', data: { portType: 'text' } };
+  edit('Show in app', (d) => {
+    d.nodes.push(node as never);
+    d.edges.push(edge as never);
+  });
+  return node.id;
+}

@@ -5,6 +5,7 @@
  * document's `meta.annotations`, never to `nodes`, so the runtime never sees them.
  */
 import type { Edge, Node } from '@xyflow/react';
+import type { NodeApp } from '../../../nodes/index';
 
 export interface ParamNodeData extends Record<string, unknown> {
   params: Record<string, unknown>;
@@ -12,6 +13,8 @@ export interface ParamNodeData extends Record<string, unknown> {
   version?: number;
   /** The graph node's free-form `data` (kept untouched, e.g. an imported placeholder's original). */
   extra?: Record<string, unknown>;
+  /** App mode (graph node `app`): params shown in the App form, app-output flag. */
+  app?: NodeApp;
 }
 
 export interface NoteData extends Record<string, unknown> {

@@ -5,6 +5,7 @@ import { useUi } from '../state/ui';
 import { useGraph } from '../state/graph';
 import { openSaved } from '../graph/io';
 import { toast } from '../state/toasts';
+import { showView } from '../app/view';
 
 export function WorkflowsDialog() {
   const open = useUi((s) => s.workflows);
@@ -36,6 +37,20 @@ export function WorkflowsDialog() {
                 }}
               >
                 {g.name}
+              </button>
+              <button
+                className="small"
+                title="Open as a simple form (its own link: #/app/<id>)"
+                data-testid="open-in-app"
+                onClick={async () => {
+                  if (useGraph.getState().dirty && !confirm('Discard unsaved changes?')) return;
+                  if (await openSaved(g.id)) {
+                    close();
+                    showView('app');
+                  }
+                }}
+              >
+                Open in App
               </button>
               <small>{g.updatedAt ? new Date(g.updatedAt).toLocaleString() : ''}</small>
               <button

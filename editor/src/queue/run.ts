@@ -37,9 +37,11 @@ function titleOf(nodeId: string): string {
  */
 let refused: { nodes: unknown[]; edges: unknown[]; issues: GraphIssue[] } | undefined;
 
-/** Validates and queues the current graph. Resolves to the run id, or undefined when refused. */
-export async function runGraph(): Promise<string | undefined> {
-  const doc = currentDoc();
+/**
+ * Validates and queues `doc` (default: the current graph). Resolves to the run id, or undefined
+ * when refused. The App view passes a copy with its seed increments.
+ */
+export async function runGraph(doc: GraphDoc = currentDoc()): Promise<string | undefined> {
   if (!doc.nodes.length) {
     toast('Add some nodes first (drag them from the palette or double-click the canvas).', 'warning');
     return undefined;

@@ -14,6 +14,8 @@ export interface PortOutput {
   url?: string;
   text?: string;
   tags?: { name: string; category?: string; confidence?: number }[];
+  /** Image info as the executor reported it (save: `generationUuid`, `file`, `seed`). */
+  info?: { generationUuid?: string; [k: string]: unknown };
 }
 
 export interface NodeRunState {
@@ -216,7 +218,7 @@ export function setConnected(connected: boolean): void {
 export function seedRunNodes(
   runId: string,
   nodes: Record<string, { status?: string; error?: unknown; cached?: boolean }>,
-  outputs: { nodeId: string; port: string; artifactId: string; kind: string; url?: string; text?: string }[] = [],
+  outputs: { nodeId: string; port: string; artifactId: string; kind: string; url?: string; text?: string; info?: PortOutput['info'] }[] = [],
 ): void {
   const map: Record<string, NodeRunState> = {};
   for (const [id, n] of Object.entries(nodes)) {
@@ -225,7 +227,7 @@ export function seedRunNodes(
   }
   for (const o of outputs) {
     const st = (map[o.nodeId] ??= { status: 'done' });
-    st.outputs = { ...st.outputs, [o.port]: { kind: o.kind, artifactId: o.artifactId, url: o.url, text: o.text } };
+    st.outputs = { ...st.outputs, [o.port]: { kind: o.kind, artifactId: o.artifactId, url: o.url, text: o.text, ...(o.info ? { info: o.info } : {}) } };
   }
   useRuns.setState((s) => ({ nodes: { ...s.nodes, [runId]: { ...map, ...s.nodes[runId] } } }));
 }

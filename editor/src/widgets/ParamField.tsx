@@ -1,5 +1,5 @@
 import { memo, useCallback } from 'react';
-import { setParam } from '../graph/ops';
+import { setParam, toggleAppInput } from '../graph/ops';
 import { labelOf, widgetOf, type ParamSchema } from './schema';
 import { ImageSourceField } from './ImageSourceField';
 import { NumberField } from './NumberField';
@@ -21,10 +21,13 @@ interface Props {
   warn?: string;
   /** The widget to use (widgets/schema.ts widgetFor); default: from the schema's hint. */
   widget?: string;
+  /** Shows the "show in app" pin (issue 20) beside the control; `exposed` = it is pressed. */
+  pinnable?: boolean;
+  exposed?: boolean;
 }
 
 /** One labelled param row; picks the widget from the schema's `widget` hint. */
-export const ParamField = memo(function ParamField({ nodeId, name, schema, value, invalid, warn, widget: chosen }: Props) {
+export const ParamField = memo(function ParamField({ nodeId, name, schema, value, invalid, warn, widget: chosen, pinnable, exposed }: Props) {
   const onChange = useCallback((v: unknown) => setParam(nodeId, name, v), [nodeId, name]);
   // A param absent from the document runs with its default (the runtime parses with defaults): show that.
   const props = { name, schema, value: value === undefined ? schema.default : value, onChange };
@@ -67,7 +70,24 @@ export const ParamField = memo(function ParamField({ nodeId, name, schema, value
   return (
     <div className={`param pw-${widget}${invalid ? ' invalid' : warn ? ' warn' : ''}`} data-param={name} title={invalid ?? warn ?? schema.description}>
       <span className="param-label">{labelOf(name, schema)}</span>
-      {control}
+      {pinnable ? (
+        <div className="param-row">
+          {control}
+          <button
+            type="button"
+            className={`pin nodrag${exposed ? ' on' : ''}`}
+            aria-pressed={!!exposed}
+            aria-label={`Show ${labelOf(name, schema)} in app`}
+            title={exposed ? 'Shown in the App form (click to hide)' : 'Show in the App form'}
+            data-testid={`pin-${name}`}
+            onClick={() => toggleAppInput(nodeId, name)}
+          >
+            {exposed ? '◆' : '◇'}
+          </button>
+        </div>
+      ) : (
+        control
+      )}
     </div>
   );
 });

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { UserError } from '../../errors';
 import type { Studio } from '../../studio';
-import { loadOrThrow } from '../graph-input';
+import { graphApp, loadOrThrow } from '../graph-input';
+import { appJsonSchema } from '../../../nodes/core/app';
 
 const body = z.object({ name: z.string().min(1).max(256).optional(), graph: z.unknown() });
 
@@ -39,6 +40,13 @@ export function graphRoutes(s: Studio): Hono {
     const g = s.store.graphs.get(c.req.param('id'));
     if (!g) throw new UserError('NOT_FOUND', `no graph ${c.req.param('id')}`, undefined, 404);
     return c.json(g);
+  });
+  // The App-mode form as JSON Schema (issue 20): the names POST /api/runs `inputs` accepts.
+  app.get('/:id/app', (c) => {
+    const g = s.store.graphs.get(c.req.param('id'));
+    if (!g) throw new UserError('NOT_FOUND', `no graph ${c.req.param('id')}`, undefined, 404);
+    const graph = loadOrThrow(g.graph, s.catalog);
+    return c.json(appJsonSchema(graph, graphApp(graph, s.catalog)));
   });
   app.put('/:id', async (c) => {
     const id = c.req.param('id');

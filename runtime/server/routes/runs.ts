@@ -7,10 +7,10 @@ import { z } from 'zod';
 import { UserError } from '../../errors';
 import type { CancelResponse, RerunResponse, RunStartResponse } from '../../../wire/api';
 import type { Studio } from '../../studio';
-import { checkModelRefs, prepareGraph } from '../graph-input';
+import { appOverrides, checkModelRefs, prepareGraph } from '../graph-input';
 
 const submitBody = z
-  .object({ graph: z.unknown().optional(), graphId: z.string().optional(), overrides: z.record(z.string(), z.unknown()).optional() })
+  .object({ graph: z.unknown().optional(), graphId: z.string().optional(), overrides: z.record(z.string(), z.unknown()).optional(), inputs: z.record(z.string(), z.unknown()).optional() })
   .refine((b) => b.graph !== undefined || b.graphId !== undefined, { message: 'give "graph" or "graphId"' });
 
 /** The public run shape (design.md §10). */
@@ -18,7 +18,7 @@ export function runView(s: Studio, id: string) {
   const run = s.store.runs.get(id);
   if (!run) throw new UserError('NOT_FOUND', `no run ${id}`, undefined, 404);
   const nodes: Record<string, unknown> = {};
-  const outputs: { nodeId: string; port: string; artifactId: string; kind: string; path?: string; text?: string; url?: string }[] = [];
+  const outputs: { nodeId: string; port: string; artifactId: string; kind: string; path?: string; text?: string; url?: string; info?: unknown }[] = [];
   for (const n of s.store.runs.nodes(id)) {
     nodes[n.nodeId] = {
       type: n.type, status: n.status, startedAt: n.startedAt, finishedAt: n.finishedAt,
@@ -32,6 +32,8 @@ export function runView(s: Studio, id: string) {
         nodeId: n.nodeId, port, artifactId, kind: a.kind,
         ...(a.path ? { path: a.path, url: `/api/artifacts/${a.id}` } : {}),
         ...(a.kind === 'text' ? { text: String(a.value?.text ?? '') } : {}),
+        // An image's info (save: generationUuid, file, seed) as node.completed carries it.
+        ...(a.kind === 'image' && a.value?.info ? { info: a.value.info } : {}),
       });
     }
   }
@@ -53,7 +55,9 @@ export function runRoutes(s: Studio): Hono {
       if (!saved) throw new UserError('NOT_FOUND', `no saved graph ${b.graphId}`, undefined, 404);
       input = saved.graph;
     }
-    const graph = prepareGraph(input, s.catalog, b.overrides);
+    // App field names (issue 20) resolve to node params first; explicit node-param overrides win.
+    const fromApp = b.inputs && Object.keys(b.inputs).length ? appOverrides(input, s.catalog, b.inputs) : undefined;
+    const graph = prepareGraph(input, s.catalog, fromApp ? { ...fromApp, ...b.overrides } : b.overrides);
     checkModelRefs(graph, s.catalog, s.models.resolve);
     const run = s.queue.submit(graph, { graphId: b.graphId ?? null });
     return c.json({ runId: run.id, status: run.status } satisfies RunStartResponse, 202);

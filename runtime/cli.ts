@@ -19,6 +19,7 @@ import { readLock } from './fs/home-lock';
 import { runRemote } from './cli-remote';
 import { printEvent } from './cli-print';
 import { runImportCommand } from './library/import-cli';
+import { backupLibrary, restoreLibrary } from './library/library-backup';
 
 const program = new Command('mysti').description('MystiCanvas: a local, private AI creative studio').version(APP_VERSION);
 
@@ -132,6 +133,24 @@ program
     process.exit(await runImportCommand(path.resolve(dir), o, config, { out: process.stdout, err: process.stderr }, ac.signal));
   });
 
+program
+  .command('backup <dir>')
+  .description('back up the whole library (database, outputs, artifacts, thumbnails, config.json) into a new folder; works while the studio runs')
+  .action(async (dir: string) => {
+    const config = loadConfig();
+    const m = await backupLibrary(config, path.resolve(dir));
+    console.log(`backed up ${config.home} → ${path.resolve(dir)}: database (schema ${m.schemaVersion}) + ${m.files} files, ${(m.bytes / 1048576).toFixed(1)} MiB`);
+  });
+
+program
+  .command('restore <dir>')
+  .description('restore a library made by `mysti backup` into the data folder (the studio must be stopped; the current library is moved aside, not deleted)')
+  .action((dir: string) => {
+    const config = loadConfig();
+    const r = restoreLibrary(config, path.resolve(dir));
+    console.log(`restored ${path.resolve(dir)} → ${config.home} (${r.manifest.files} files)${r.replacedTo ? `; the previous library was moved to ${r.replacedTo}` : ''}`);
+  });
+
 function printError(err: unknown, file: string): void {
   if (err instanceof MystiError) {
     console.error(`${file}: ${err.code}: ${err.message}`);
@@ -146,6 +165,7 @@ try {
   // Expected failures (data folder in use, port taken, bad config) get one clear line, not a stack.
   const e = err as NodeJS.ErrnoException;
   if (err instanceof MystiError) console.error(`mysti: ${err.code}: ${err.message}`);
+  else if (/^SQLITE_(CORRUPT|NOTADB)/.test(String(e.code))) console.error(`mysti: DB_DAMAGED: the database is damaged (${e.code}: ${e.message}). Restore a backup with \`mysti restore <dir>\` (scheduled backups are in the data folder's backups/).`);
   else if (e.code === 'EADDRINUSE') console.error(`mysti: port in use: ${e.message}. Set MYSTI_PORT or --port.`);
   else throw err;
   process.exit(1);

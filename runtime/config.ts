@@ -17,6 +17,12 @@ const configFileSchema = z
     watchFolders: z.array(z.string()).optional(),
     vram: z.object({ budgetMb: z.number().positive().optional(), reserveMb: z.number().min(0).optional() }).optional(),
     threads: z.object({ llm: z.number().int().positive().optional(), sd: z.number().int().positive().optional() }).optional(),
+    /** Resident sd-server mode (issue 12): idle unload delay (s), server binary, `auto`|`cli`. */
+    sd: z.object({
+      idleUnloadS: z.number().min(0).optional(),
+      serverBin: z.string().optional(),
+      mode: z.enum(['auto', 'cli']).optional(),
+    }).optional(),
     /** LLM prompts and tag taxonomy (issue 3); merged over the built-in defaults. */
     llm: z.record(z.string(), z.unknown()).optional(),
     /** Largest accepted request body (bytes). */
@@ -25,6 +31,8 @@ const configFileSchema = z
     nodeTimeoutMs: z.number().int().positive().optional(),
     /** Runs executed at the same time (the arbiter keeps them within the memory budget). */
     maxConcurrentRuns: z.number().int().min(1).max(16).optional(),
+    /** Online database backups into backups/ (issue 18): every `everyHours` (0 = off), newest `keep` kept. */
+    backup: z.object({ everyHours: z.number().min(0).optional(), keep: z.number().int().min(1).optional() }).optional(),
   })
   .passthrough();
 
@@ -40,10 +48,18 @@ export interface Config {
   watchFolders: string[];
   vram: { budgetMb?: number; reserveMb?: number };
   threads: { llm?: number; sd?: number };
+  /**
+   * sd-server resident mode: `idleUnloadS` (default 600; 0 = never) stops an idle resident stack;
+   * `serverBin` (SD_CPP_SERVER_BIN) names sd-server, else the one beside sdCppBin is used;
+   * `mode` `cli` (MYSTI_SD_MODE=cli) turns resident mode off.
+   */
+  sd: { idleUnloadS: number; serverBin: string | null; mode: 'auto' | 'cli' };
   llm: Record<string, unknown>;
   maxBodyBytes: number;
   nodeTimeoutMs: number;
   maxConcurrentRuns: number;
+  /** Scheduled database backups: interval in ms (0 = off) and how many to keep. */
+  backup: { everyMs: number; keep: number };
   /** The raw config.json (passthrough keys included), for executors. */
   raw: Record<string, unknown>;
 }
@@ -98,10 +114,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     watchFolders: (c.watchFolders ?? []).map((f) => path.resolve(home, f)),
     vram,
     threads,
+    sd: {
+      idleUnloadS: num(env.MYSTI_SD_IDLE_UNLOAD_S) ?? c.sd?.idleUnloadS ?? 600,
+      serverBin: env.SD_CPP_SERVER_BIN || c.sd?.serverBin || null,
+      mode: env.MYSTI_SD_MODE === 'cli' ? 'cli' : (c.sd?.mode ?? 'auto'),
+    },
     llm: c.llm ?? {},
     maxBodyBytes: c.maxBodyBytes ?? 32 * 1024 * 1024,
     nodeTimeoutMs: c.nodeTimeoutMs ?? 30 * 60 * 1000,
     maxConcurrentRuns: num(env.MYSTI_MAX_CONCURRENT_RUNS) ?? c.maxConcurrentRuns ?? 1,
+    backup: { everyMs: (num(env.MYSTI_BACKUP_HOURS) ?? c.backup?.everyHours ?? 24) * 3_600_000, keep: c.backup?.keep ?? 7 },
     raw,
   };
 }

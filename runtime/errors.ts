@@ -12,7 +12,6 @@ export {
   isErrorCode,
   MystiError,
   OperationalError,
-  toMystiError,
   UnexpectedError,
   UserError,
   type ErrorBody,
@@ -23,3 +22,15 @@ export {
   type UserCode,
   type WireError,
 } from '../wire/errors';
+import { MystiError, toMystiError as toMystiErrorBase } from '../wire/errors';
+import { toDiskError } from './fs/disk-errors';
+
+/**
+ * Wraps anything thrown into a MystiError (non-Mysti errors become UnexpectedError); in the
+ * runtime, ENOSPC / EROFS / SQLITE_FULL / SQLITE_READONLY first become DISK_FULL / READ_ONLY,
+ * naming the file.
+ */
+export function toMystiError(err: unknown): MystiError {
+  if (err instanceof MystiError) return err;
+  return toDiskError(err) ?? toMystiErrorBase(err);
+}

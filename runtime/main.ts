@@ -33,7 +33,9 @@ import { relativeInside } from './fs/safe-path';
 import { createAdmission } from './arbiter/admission';
 import { PresetStore } from './store/presets';
 import { isModelKind, type ModelKind } from './store/models';
-import { UnexpectedError } from './errors';
+import { UnexpectedError, toMystiError } from './errors';
+import { DiskMonitor, diskErrorCode } from './fs/disk-errors';
+import { rotateBackups, scheduleBackups } from './store/backup';
 import { VramPeakStore } from './store/arbiter';
 import { presetRoutes } from './server/routes/presets';
 import { workflowRoutes } from './server/routes/workflows';
@@ -79,7 +81,7 @@ export function defaultWorkers(config: Config): Record<string, WorkerSpec> {
   const env = (o: Record<string, string | number | null | undefined>) =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]));
   return {
-    sd: { entry: 'workers/sd/main.ts', env: env({ MYSTI_HOME: config.home, SD_CPP_BIN: config.sdCppBin, MYSTI_SD_THREADS: config.threads.sd }) },
+    sd: { entry: 'workers/sd/main.ts', env: env({ MYSTI_HOME: config.home, SD_CPP_BIN: config.sdCppBin, MYSTI_SD_THREADS: config.threads.sd, SD_CPP_SERVER_BIN: config.sd.serverBin, MYSTI_SD_MODE: config.sd.mode }) },
     llm: { entry: 'workers/llm/main.ts', env: env({ MYSTI_HOME: config.home, MYSTI_LLM_THREADS: config.threads.llm }) },
   };
 }
@@ -94,7 +96,15 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   const logger = opts.logger ?? createLogger();
   ensureDirs(config);
   const lock = acquireLock(config.home);
-  const store = Store.open(config.dbFile);
+  let store: Store;
+  try {
+    // A damaged, lost or too-new database refuses here (DB_DAMAGED / DB_MISSING / DB_TOO_NEW):
+    // nothing below — recovery, the orphan sweep, the import — may touch the data folder then.
+    store = Store.open(config.dbFile);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   seedDefaultAliases(store.db);
   const bus = new EventBus(store.events);
   const registry = new ModelRegistry(store.db, config.modelFolders, { allowUnsafeModels: config.raw.allowUnsafeModels === true });
@@ -132,13 +142,32 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     admission: admission.control,
   };
   const queue = new RunQueue(deps, config.maxConcurrentRuns);
+  // Disk full / read-only (issue 18 §3): any node, job or backup failing with DISK_FULL/READ_ONLY
+  // shows in /api/health and raises one system alert; a later stored image clears it.
+  const disk = new DiskMonitor();
+  const onDiskError = (code: string, message: string, source: string) => {
+    if (code !== 'DISK_FULL' && code !== 'READ_ONLY') return;
+    if (disk.failed(code, message)) {
+      logger.error({ code, source }, message);
+      bus.emit('system.alert', { level: 'error', code, message, source });
+    }
+  };
+  bus.on((e) => {
+    const err = (e as { error?: { code?: string; message?: string } }).error;
+    if (err?.code && (e.type === 'node.failed' || e.type === 'job.progress')) onDiskError(err.code, err.message ?? '', e.type === 'node.failed' ? `node ${e.nodeId}` : 'background job');
+    // A node that stored an image wrote to the disk again.
+    else if (e.type === 'node.completed' && Object.values((e.outputs ?? {}) as Record<string, { kind?: string }>).some((o) => o.kind === 'image')) disk.ok();
+  });
 
   // Start-up recovery before anything new can run: interrupted runs, then orphan files.
   const recovered = queue.recover();
   const swept = sweepOrphans(store, config, recovered.interrupted, TMP_PREFIX);
   if (recovered.interrupted.length || recovered.requeued.length || swept.removed) {
-    logger.info({ ...recovered, swept }, 'recovered runs from the previous session');
+    logger.info({ ...recovered, removed: swept.removed }, 'recovered runs from the previous session');
   }
+  for (const file of swept.quarantined) logger.warn({ file }, 'an interrupted run saved this image but its generation row was never written; moved to quarantine/');
+  // Temp copies of a backup a crash interrupted (and backups beyond `keep`).
+  rotateBackups(config.dbFile, config.backup.keep);
   // Auto-archiving (issue 7): files in outputs/ and watch folders that the library does not know yet.
   const libraryImport: BackgroundImport | null = opts.backgroundImport === false ? null : startBackgroundImport({
     store, bus, logger, home: config.home, folders: [config.paths.outputs, ...config.watchFolders],
@@ -155,7 +184,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       resolve: (ref, kind) => registry.resolve(ref, modelKind(kind)),
     },
     vram: () => admission.snapshot(),
-    services: { registry, libraryImport },
+    services: { registry, libraryImport, disk, onDiskError },
   };
   // Gallery background jobs (thumbnails, rescans, auto-tagging) wait while any run is queued or executing.
   const galleryJobs = startGalleryJobs({
@@ -171,6 +200,18 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     },
   });
   studio.services.galleryJobs = galleryJobs;
+  const backups = config.backup.everyMs > 0
+    ? scheduleBackups(store.db, {
+      everyMs: config.backup.everyMs, keep: config.backup.keep,
+      onDone: (file) => logger.info({ file }, 'database backed up'),
+      onError: (err) => {
+        const e = toMystiError(err);
+        logger.error({ code: e.code, err: e.message }, 'database backup failed');
+        if (diskErrorCode(err)) onDiskError(e.code, e.message, 'backup');
+        else bus.emit('system.alert', { level: 'error', code: 'BACKUP_FAILED', message: `database backup failed: ${e.message}` });
+      },
+    })
+    : null;
   const extra: RouteMount[] = [
     { prefix: '/api/workflows', app: workflowRoutes(studio) },
     { prefix: '/api/generations', app: generationRoutes(studio) },
@@ -214,6 +255,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       closed = true;
       await queue.stop(true);
       await galleryJobs.stop();
+      await backups?.stop();
       hub?.close();
       if (server) await new Promise<void>((r) => server!.close(() => r()));
       registry.stopHashing();

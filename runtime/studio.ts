@@ -1,4 +1,5 @@
 /** The services one running studio holds; routes and the CLI receive this, never globals. */
+import type { DiskMonitor } from './fs/disk-errors';
 import type { NodeSpec } from '../nodes/core/define-node';
 import type { Config } from './config';
 import type { Logger } from './log';
@@ -50,4 +51,8 @@ export interface StudioServices {
   libraryImport: BackgroundImport | null;
   /** Thumbnails, rescans, auto-tagging (set right after the studio is assembled). */
   galleryJobs?: GalleryJobs;
+  /** Disk full / read-only state for /api/health (runtime/fs/disk-errors.ts). */
+  disk: DiskMonitor;
+  /** Records a DISK_FULL / READ_ONLY failure seen outside the event bus (an API request); raises the alert once. */
+  onDiskError: (code: string, message: string, source: string) => void;
 }

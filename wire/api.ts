@@ -42,4 +42,8 @@ export interface HealthResponse {
   sdCppConfigured: boolean;
   /** Where model files are looked for (MYSTI_MODELS or <data>/models). */
   modelFolders: string[];
+  /** Disk state (`ok` / `full` / `read_only` and the last failure), runtime/fs/disk-errors.ts. */
+  disk?: object;
+  /** Further per-subsystem facts (e.g. the sd engine's mode). */
+  [k: string]: unknown;
 }

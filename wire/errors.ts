@@ -46,6 +46,10 @@ export const SD_CPP_HOW_TO =
 /** The table. Keep rows alphabetical within each kind. */
 export const ERROR_CODES = {
   // ── user: the input is wrong ────────────────────────────────────────────────────────────────
+  /** `mysti backup` into a folder inside the data folder. */
+  BACKUP_DIR_INSIDE_HOME: user(),
+  BACKUP_DIR_NOT_EMPTY: user(),
+  BACKUP_INVALID: user(),
   BAD_CURSOR: user(),
   BAD_OVERRIDE: user(),
   BAD_PARAMS: user(),
@@ -102,6 +106,15 @@ export const ERROR_CODES = {
   WORKFLOW_INVALID: user(),
   // ── operational: the machine is in a bad state ──────────────────────────────────────────────
   CANCELLED: operational(409),
+  /** The database fails its integrity check; the studio refuses to start on it. */
+  DB_DAMAGED: operational(),
+  DB_MISSING: operational(),
+  /** The database (or a backup) was written by a newer MystiCanvas. */
+  DB_TOO_NEW: operational(),
+  /** ENOSPC / EDQUOT / SQLITE_FULL (runtime/fs/disk-errors.ts). */
+  DISK_FULL: operational(507),
+  /** The resident sd-server died during a job. */
+  ENGINE_CRASHED: operational(),
   ENGINE_FAILED: operational(),
   ENGINE_UNAVAILABLE: operational(),
   HOME_IN_USE: operational(),
@@ -110,6 +123,8 @@ export const ERROR_CODES = {
   MODEL_LOAD_FAILED: operational(),
   NO_EXECUTOR: operational(),
   OUT_OF_MEMORY: operational(),
+  /** EROFS / SQLITE_READONLY (runtime/fs/disk-errors.ts). */
+  READ_ONLY: operational(507),
   SHUTTING_DOWN: operational(),
   TIMEOUT: operational(),
   /** A worker refused a request without its per-launch token (worker-internal HTTP). */

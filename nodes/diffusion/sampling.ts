@@ -52,6 +52,10 @@ export const samplingParams = {
   batchCount: p.int(1, 1, 8, { label: 'Batch count' }),
   clipSkip: p.int(-1, -1, 12, { label: 'CLIP skip', description: '-1 = model default' }),
   loras: z.array(loraSchema).max(16).default([]).meta({ widget: 'loras', label: 'LoRAs' }),
+  livePreview: p.bool(false, {
+    label: 'Live preview',
+    description: 'Show previews while sampling. Runs this node with sd-cli, which loads the model for every image; off = the resident sd-server (model stays loaded, no previews)',
+  }),
 };
 
 /** Rounds a dimension up to the next multiple of 64 px (sd.cpp aligns sizes; we make it visible). */

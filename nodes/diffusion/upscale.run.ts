@@ -23,6 +23,7 @@ export default implement(upscale, async (ctx, inputs, params) => {
     const height = Math.round(meta.height! * params.scale);
     const tempPath = ctx.tempPath('.png');
     ctx.progress({ phase: 'upscaling', step: 0, steps: 1 });
+    // write-point: none — a temp file in tmp/ (swept at start); persistOutputs names the move into artifacts/.
     await sharp(image.path).resize(width, height, { kernel: 'lanczos3', fit: 'fill' }).png().toFile(tempPath);
     ctx.progress({ phase: 'upscaling', step: 1, steps: 1 });
     const method = params.method === 'lanczos' ? 'lanczos' : 'lanczos (no upscaler model)';

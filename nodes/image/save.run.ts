@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../../runtime/fs/atomic';
 import { embedMetadata, autoV2Hash, type A1111Info } from '../../runtime/png';
 import { APP_VERSION, APP_VERSION_SHORT } from '../../runtime/version';
 import type { GraphDoc } from '../core/graph';
+import { writePoint } from '../../runtime/fs/write-points';
 
 /** `mysti_20261122-021530123_1a2b3c4d_save1.png`: sorts by time, names its run and node. */
 export function outputName(prefix: string, runId: string, nodeId: string, now: Date): string {
@@ -83,6 +84,7 @@ export default implement(save, async (ctx, inputs, params) => {
   const day = now.toISOString().slice(0, 10);
   const dest = path.join(ctx.paths.outputs, day, outputName(params.filenamePrefix, ctx.runId, ctx.nodeId, now));
   const written = writeFileAtomic(dest, bytes);
+  writePoint('save.png');
   const rel = path.relative(ctx.paths.home, dest);
   const uuid = randomUUID();
   const tags = inputs.tags?.kind === 'tags' ? inputs.tags.tags : [];
@@ -99,6 +101,7 @@ export default implement(save, async (ctx, inputs, params) => {
         files: [{ role: 'final', path: rel, bytes: written.bytes }],
       },
       (generationId) => {
+        writePoint('save.generation');
         if (tags.length) ctx.tags.attach(generationId, tags, 'llm_auto');
       },
     );

@@ -19,7 +19,7 @@ import { Corrections, type CorrectionsPersistence } from './corrections';
 import { resolveBudget, defaultReserveBytes, mitigationsFor } from './budget';
 import { estimateNode, type ModelFacts, type NodeEstimate } from './node-estimate';
 import { withOomRetry } from './oom';
-import { LlmFootprints, evictOnWorker, syncLlmLedger } from './ledger-sync';
+import { LlmFootprints, evictOnWorker, syncLlmLedger, syncSdLedger } from './ledger-sync';
 import { vramView } from './vram-view';
 import { formatBytes } from './format';
 import { estimateLlm } from './estimate';
@@ -91,6 +91,7 @@ export function createAdmission(deps: AdmissionDeps) {
     evict: async (worker, model, mode) => {
       await evictOnWorker(supervisor, worker, model, mode);
       if (worker === 'llm') await syncLlmLedger(arbiter, supervisor, labels, footprints);
+      if (worker === 'sd') arbiter.noteUnloaded('sd');
     },
     onDecision: (e) => {
       const payload = decisionPayload(e);
@@ -114,6 +115,27 @@ export function createAdmission(deps: AdmissionDeps) {
     }
   });
 
+  // Resident sd stacks (sd-server) are stopped after `sd.idleUnloadS` without an sd job.
+  let sdIdleTimer: NodeJS.Timeout | undefined;
+  let sdJobs = 0;
+  const idleMs = (config.sd?.idleUnloadS ?? 600) * 1000;
+  const scheduleSdIdle = (model: string, label: string) => {
+    clearTimeout(sdIdleTimer);
+    if (idleMs <= 0) return;
+    sdIdleTimer = setTimeout(() => {
+      if (sdJobs > 0) return;
+      const entry = arbiter.snapshot().resident.sd.find((e) => e.model === model);
+      if (!entry) return;
+      void supervisor.unload('sd', 'hard').then(() => {
+        arbiter.noteUnloaded('sd');
+        const message = `Unloaded the image model ${label} (${formatBytes(entry.bytes)}) and stopped its sd-server: idle for ${idleMs / 1000} s (sd.idleUnloadS)`;
+        bus.emit('arbiter.decision', { action: 'idle-unload', worker: 'sd', model, message, at: Date.now(), evictions: [{ worker: 'sd', model, mode: 'hard', bytes: entry.bytes }] });
+        logger.info({ model }, message);
+      }).catch((err: unknown) => logger.warn({ err: String(err) }, 'idle unload of the sd stack failed'));
+    }, idleMs);
+    sdIdleTimer.unref();
+  };
+
   const facts = (m: ResolvedModel): ModelFacts => ({ metadata: deps.modelMeta(m), family: deps.modelFamily?.(m) ?? null });
 
   /** Records a measured peak: projected vs actual per model, and the preset's measured footprint. */
@@ -131,6 +153,15 @@ export function createAdmission(deps: AdmissionDeps) {
    */
   const finish = (est: NodeEstimate, release: () => void, peakBytes: number | undefined) => {
     if (peakBytes) noteMeasured(est, peakBytes);
+    if (est.worker === 'sd') {
+      // Resident mode: the stack stays in sd-server after the job; book it (else nothing stays).
+      release();
+      sdJobs--;
+      void syncSdLedger(arbiter, supervisor, est.model, est.label).then((kept) => {
+        if (kept) scheduleSdIdle(est.model, est.label);
+      });
+      return;
+    }
     if (est.worker !== 'llm') return release();
     const known = est.model && est.contextSize ? footprints.get(est.model, est.contextSize) : undefined;
     if (known) {
@@ -163,6 +194,10 @@ export function createAdmission(deps: AdmissionDeps) {
         { signal },
       );
       let done = false;
+      if (est.worker === 'sd') {
+        sdJobs++;
+        clearTimeout(sdIdleTimer);
+      }
       return {
         mitigations: { ...lease.mitigations },
         release(actual) {
@@ -235,6 +270,9 @@ export function createAdmission(deps: AdmissionDeps) {
     },
     /** The `GET /api/vram` body (vram-view.ts). */
     snapshot: () => vramView(arbiter.snapshot(), { budgetSource, device, workers: supervisor.status() }),
-    close: () => off(),
+    close: () => {
+      clearTimeout(sdIdleTimer);
+      off();
+    },
   };
 }

@@ -105,7 +105,7 @@ export function planEvictions(candidates: ResidentEntry[], deficit: number): Evi
 function describeEvictions(evictions: Eviction[], resident: ResidentEntry[]): string {
   const name = (e: Eviction) => resident.find((r) => r.worker === e.worker && r.model === e.model)?.label ?? e.model;
   return joinPhrases(evictions.map((e) => e.mode === 'hard'
-    ? `unloaded ${workerNoun(e.worker)} ${name(e)} (${formatBytes(e.bytes)})`
+    ? `unloaded ${workerNoun(e.worker)} ${name(e)} (${formatBytes(e.bytes)}${e.worker === 'sd' ? ', its sd-server stopped' : ''})`
     : `dropped the context of ${name(e)} (${formatBytes(e.bytes)})`));
 }
 
@@ -117,6 +117,14 @@ function describeMitigations(m: Mitigations): string {
   if (m.offloadToCpu) parts.push('weights offloaded to the CPU');
   if (m.maxVramMb !== undefined) parts.push(`a ${formatBytes(m.maxVramMb * MIB)} device budget (--max-vram)`);
   return joinPhrases(parts);
+}
+
+/**
+ * sd-server takes VAE tiling, CPU placement and offload only at start-up (sdcpp.md §2): a resident
+ * stack of this model is restarted with the new flags (workers/sd/server/manager.ts).
+ */
+function restartNote(req: ArbiterRequest, keptForRequest: number): string {
+  return req.worker === 'sd' && keptForRequest > 0 ? ' (sd-server takes these flags only at start-up: the resident stack restarts with them)' : '';
 }
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -166,7 +174,7 @@ export function decide(input: DecideInput): Decision {
     }
     const how = describeMitigations(m);
     const tail = evicted ? `; ${evicted} first` : '';
-    return { action: 'mitigate', mitigations: m, evictions, projectedBytes: need, message: `Running ${label} with ${how} to fit in ${formatBytes(capacity)}${tail}.` };
+    return { action: 'mitigate', mitigations: m, evictions, projectedBytes: need, message: `Running ${label} with ${how} to fit in ${formatBytes(capacity)}${tail}${restartNote(req, keptForRequest)}.` };
   }
 
   if (useMaxVram) {
@@ -176,7 +184,7 @@ export function decide(input: DecideInput): Decision {
     if (evictions && target <= reachable) {
       const m: Mitigations = { ...strongest, maxVramMb: Math.floor(target / MIB) };
       const evicted = evictions.length ? `; ${describeEvictions(evictions, resident)} first` : '';
-      return { action: 'mitigate', mitigations: m, evictions, projectedBytes: target, message: `Running ${label} with ${describeMitigations(m)} to fit in ${formatBytes(capacity)}${evicted}.` };
+      return { action: 'mitigate', mitigations: m, evictions, projectedBytes: target, message: `Running ${label} with ${describeMitigations(m)} to fit in ${formatBytes(capacity)}${evicted}${restartNote(req, keptForRequest)}.` };
     }
   }
 

@@ -3,7 +3,9 @@
  * between jobs (workers/llm/engine.ts: one model, one context). The worker's health `loaded`
  * field carries the sizes node-llama-cpp's GgufInsights computed for what it actually loaded
  * (`weightsBytes`, `kvBytes`, `contextSize`; kvBytes 0 after a soft unload), so the ledger books
- * those rather than the arbiter's own guess. The sd worker runs sd-cli per job and keeps nothing.
+ * those rather than the arbiter's own guess. The sd worker keeps a model stack resident only in
+ * resident mode (a `sd-server` child, health `loaded.mode === 'server'`); with sd-cli per job it
+ * keeps nothing.
  */
 import type { WorkerSupervisor } from '../workers/supervisor';
 import type { Arbiter } from './leases';
@@ -70,7 +72,8 @@ export async function evictOnWorker(supervisor: WorkerSupervisor, worker: string
   if (!st || st.state !== 'ready') return; // a stopped worker holds nothing
   const client = await supervisor.client(worker);
   const loaded = (await client.health().catch(() => null))?.loaded as LlmLoaded | null | undefined;
-  if (loaded && model && loaded.modelId !== model) return;
+  // The sd worker holds one stack and names it by file, not registry id: unloading it is always right.
+  if (worker !== 'sd' && loaded && model && loaded.modelId !== model) return;
   await supervisor.unload(worker, mode);
 }
 
@@ -93,4 +96,30 @@ export class LlmFootprints {
   get(model: string, contextSize: number): { weightsBytes: number; kvBytes: number } | undefined {
     return this.byKey.get(`${model}\u0000${contextSize}`);
   }
+}
+
+/**
+ * After an sd job: books the stack the sd worker keeps resident (resident mode) under `model`
+ * (the registry id the job used), or nothing when it keeps none (sd-cli per job).
+ * @returns true when a resident stack was booked. Never throws (a failed health read books nothing).
+ */
+export async function syncSdLedger(arbiter: Arbiter, supervisor: WorkerSupervisor, model: string, label?: string): Promise<boolean> {
+  const st = supervisor.status().sd;
+  if (!st || st.state !== 'ready') {
+    arbiter.noteUnloaded('sd');
+    return false;
+  }
+  let loaded: { bytes: number; mode?: string } | null;
+  try {
+    loaded = ((await (await supervisor.client('sd')).health()).loaded ?? null) as { bytes: number; mode?: string } | null;
+  } catch {
+    return false;
+  }
+  if (!loaded || loaded.mode !== 'server') {
+    arbiter.noteUnloaded('sd');
+    return false;
+  }
+  for (const e of arbiter.snapshot().resident.sd) if (e.model !== model) arbiter.noteUnloaded('sd', e.model);
+  arbiter.noteResident('sd', model, loaded.bytes, 'weights', label);
+  return true;
 }

@@ -16,6 +16,7 @@ import { UnexpectedError } from '../errors';
 import type { Store } from '../store';
 import type { ExecutorOutput, PortValue } from './values';
 import type { EngineDeps } from './deps';
+import { writePoint } from '../fs/write-points';
 
 export type NodeOutputs = Map<string, { artifactId: string; value: PortValue }>;
 
@@ -80,7 +81,10 @@ export function persistOutputs(
         sha = v.sha256;
         abs = path.join(deps.config.paths.artifacts, sha.slice(0, 2), `${sha}.png`);
         if (fs.existsSync(abs)) fs.rmSync(v.tempPath, { force: true });
-        else moveFileDurable(v.tempPath, abs);
+        else {
+          moveFileDurable(v.tempPath, abs);
+          writePoint('artifact.file');
+        }
       } else {
         abs = v.path;
         sha = v.sha256;
@@ -103,6 +107,7 @@ export function persistOutputs(
   deps.store.db.transaction(() => {
     deps.store.artifacts.insertMany(rows);
     for (const h of r.hooks) h(ids);
+    writePoint('artifact.rows');
   })();
   return out;
 }

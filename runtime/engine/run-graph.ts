@@ -18,6 +18,7 @@ import { makeContext } from './context';
 import { fileIdentity } from './params';
 import { prepareNode as prepareExecution, type PreparedNode } from '../exec/prepare';
 import type { EngineDeps } from './deps';
+import { writePoint } from '../fs/write-points';
 
 export type RunOutcome = 'completed' | 'failed' | 'cancelled';
 
@@ -269,7 +270,10 @@ async function runNode(
     }
     st.outputs = outputs;
     const outIds = Object.fromEntries([...outputs].map(([p, o]) => [p, o.artifactId]));
-    if (key) store.artifacts.cacheStore(key, spec.type, outIds);
+    if (key) {
+      writePoint('cache.entry');
+      store.artifacts.cacheStore(key, spec.type, outIds);
+    }
     store.runs.nodeFinished(run.id, node.id, { status: 'completed', type: spec.type, outputs: outIds });
     bus.emit('node.completed', { ...ids, ms: Date.now() - started, outputs: describeOutputs(outputs) });
   } catch (err) {

@@ -28,6 +28,8 @@ export interface SamplingParamsLike {
   batchCount: number;
   clipSkip: number;
   loras: { name: string; weight: number }[];
+  /** Run with sd-cli for live previews instead of the resident sd-server (issue 12). */
+  livePreview?: boolean;
 }
 
 /** Text of a text input, '' for an absent optional one. @throws UserError INPUT_MISSING when required and absent. */
@@ -86,6 +88,7 @@ export function genPayload(ctx: ExecContext, node: string, prompt: string, negat
     clipSkip: params.clipSkip,
     loras: [],
     outDir: ctx.paths.tmp,
+    livePreview: params.livePreview === true,
   };
   if (params.vae) payload.vaePath = (used.vae = prepared(ctx, 'vae')).path;
   if (params.taesd) payload.taesdPath = (used.taesd = prepared(ctx, 'taesd')).path;
@@ -127,18 +130,25 @@ export function imageFromResult(
   const images = (output.images ?? []) as WorkerImage[];
   const first = images[0];
   if (!first) throw new OperationalError('ENGINE_FAILED', 'the sd worker returned no image');
-  const engine = output.engine as { name?: string; version?: string } | undefined;
+  const engine = output.engine as { name?: string; version?: string; mode?: string } | undefined;
   const argv = Array.isArray(output.argv) ? (output.argv as string[]) : [];
   const info: Record<string, unknown> = {
     ...extraInfo,
     ...(first.seed !== undefined ? { seed: first.seed } : {}),
     sha256: first.sha256,
     // The binary's absolute path stays out of lineage: name + version identify the engine.
-    engine: engine ? { name: engine.name, version: engine.version } : undefined,
+    engine: engine ? { name: engine.name, version: engine.version, ...(engine.mode ? { mode: engine.mode } : {}) } : undefined,
     argv: lineage ? portableArgv(argv, lineage.ctx.paths.home, modelFolders(lineage.ctx)) : argv,
     ...(lineage ? { models: lineageModels(lineage.ctx, lineage.models) } : {}),
   };
-  for (const k of ['requested', 'aligned', 'warnings', 'method', 'modelFactor', 'resizedTo']) if (output[k] !== undefined) info[k] = output[k];
+  for (const k of ['requested', 'aligned', 'warnings', 'method', 'modelFactor', 'resizedTo', 'previews']) if (output[k] !== undefined) info[k] = output[k];
+  // Resident mode: the sd-server start-up flags and the img_gen body (paths portable like argv).
+  const server = output.server as { argv?: string[]; body?: Record<string, unknown>; started?: string } | undefined;
+  if (server?.argv) {
+    const port = (a: string) => (lineage ? portableArgv([a], lineage.ctx.paths.home, modelFolders(lineage.ctx))[0]! : a);
+    const lora = Array.isArray(server.body?.lora) ? (server.body.lora as { path: string }[]).map((l) => ({ ...l, path: port(l.path) })) : undefined;
+    info.server = { argv: server.argv.map(port), body: { ...server.body, ...(lora ? { lora } : {}) }, ...(server.started ? { started: server.started } : {}) };
+  }
   if (images.length > 1) info.batch = images.slice(1).map((i) => ({ path: i.path, sha256: i.sha256, seed: i.seed, width: i.width, height: i.height }));
   return { kind: 'image', tempPath: first.path, sha256: first.sha256, width: first.width, height: first.height, info };
 }

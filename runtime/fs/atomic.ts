@@ -17,14 +17,16 @@ export function writeFileAtomic(dest: string, data: Uint8Array): { bytes: number
   const tmp = path.join(dir, `${TMP_PREFIX}${randomBytes(6).toString('hex')}-${path.basename(dest)}`);
   const fd = fs.openSync(tmp, 'wx', 0o644);
   try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
+    try {
+      // writeSync may write less than asked (a nearly full disk): loop until all is written.
+      for (let off = 0; off < data.byteLength; ) off += fs.writeSync(fd, data, off, data.byteLength - off);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(tmp, dest);
   } catch (err) {
+    // ENOSPC / EROFS / EIO half-way: the partial temp file must not stay visible.
     fs.rmSync(tmp, { force: true });
     throw err;
   }

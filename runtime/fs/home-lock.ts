@@ -46,6 +46,7 @@ export function acquireLock(home: string): { update(p: Partial<LockInfo>): void;
   }
   let info: LockInfo = { pid: process.pid, port: null, host: null, startedAt: Date.now() };
   const write = () => {
+    // write-point: none — the lock file is not library data; a crash leaves a stale lock that the next start takes over.
     const tmp = `${lockFile(home)}.${process.pid}`;
     fs.writeFileSync(tmp, JSON.stringify(info));
     fs.renameSync(tmp, lockFile(home));

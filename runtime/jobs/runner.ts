@@ -127,7 +127,17 @@ export class JobRunner {
         }
         const e = toMystiErrorSafe(err);
         const retryable = e.retryable;
-        const status = this.o.jobs.fail(job, { code: e.code, message: e.message }, retryable, Date.now(), this.o.backoffBaseMs);
+        let status: string;
+        try {
+          status = this.o.jobs.fail(job, { code: e.code, message: e.message }, retryable, Date.now(), this.o.backoffBaseMs);
+        } catch (failErr) {
+          // Recording the failure failed too (the database's disk is full): the row stays
+          // `running` and goes back to the queue at the next start (JobStore.recover).
+          const f = toMystiErrorSafe(failErr);
+          this.o.logger.error({ jobId: job.id, kind: job.kind, code: f.code, err: f.message }, 'could not record a background job failure');
+          this.o.onFinished?.(job, 'failed', { code: f.code, message: f.message });
+          return;
+        }
         if (status === 'failed') this.o.logger.warn({ jobId: job.id, kind: job.kind, code: e.code, err: e.message }, 'background job failed');
         this.o.onFinished?.(job, status === 'failed' ? 'failed' : 'queued', { code: e.code, message: e.message });
       })

@@ -12,6 +12,7 @@ import { UserError } from '../errors';
 import { PermanentJobError } from './errors';
 import type { GalleryStores } from '../store/gallery-stores';
 import type { JobHandler } from './runner';
+import { writePoint } from '../fs/write-points';
 
 /** Longest side of a thumbnail, px. */
 export const THUMB_SIZE = 256;
@@ -73,6 +74,7 @@ export function thumbHandler(g: GalleryStores, roots: { home: string; extra?: re
     const dest = path.join(roots.home, rel);
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     const written = writeFileAtomic(dest, t.data);
+    writePoint('thumb.file');
     // The generation may have been purged while we rendered: then the thumb is an orphan.
     if (!g.files.source(id)) {
       fs.rmSync(dest, { force: true });

@@ -26,6 +26,7 @@ import { attachTags } from '../store/tags';
 import { absolutePath, libraryPath, libraryPrefix, walkImages } from './import-walk';
 import { isFailure, readImageFile, type ImageRecord } from './import-read';
 import { UserError, type ErrorCode } from '../errors';
+import { writePoint } from '../fs/write-points';
 
 /** Counters of one folder import. `done` counts files handled so far, out of `total` found. */
 export interface ImportProgress {
@@ -260,6 +261,7 @@ function applyBatch(store: Store, db: ImportStore, plans: Plan[], s: ImportSumma
       }
       count(s, p.kind);
     }
+    writePoint('import.batch');
   });
 }
 

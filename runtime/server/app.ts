@@ -36,7 +36,7 @@ export type RouteMount = { prefix: string; app: Hono };
  */
 export function createApp(s: Studio, extra: RouteMount[] = []): Hono {
   const app = new Hono();
-  app.onError(errorHandler(s.logger));
+  app.onError(errorHandler(s.logger, (e) => s.services.onDiskError(e.code, e.message, 'api')));
   app.notFound((c) => c.json(new UserError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, undefined, 404).toJSON(), 404));
   app.use('*', async (c, next) => {
     const reqId = c.req.header('x-request-id')?.slice(0, 64) || randomUUID();

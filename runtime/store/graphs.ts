@@ -1,5 +1,6 @@
 /** Saved workflows (`graphs` table). Graph JSON is validated by the caller before it is stored. */
 import type { Db } from './db';
+import { writePoint } from '../fs/write-points';
 
 export interface SavedGraph {
   id: string;
@@ -31,6 +32,7 @@ export class GraphStore {
 
   /** Inserts or replaces a graph; returns the stored record. */
   save(id: string, name: string, graph: unknown, now = Date.now()): SavedGraph {
+    writePoint('graph.save');
     this.s.upsert.run({ id, name, graph_json: JSON.stringify(graph), now });
     return this.get(id)!;
   }

@@ -6,6 +6,7 @@
  * which keeps the table at the size of the backlog.
  */
 import type { Db } from './db';
+import { writePoint } from '../fs/write-points';
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
 
@@ -73,6 +74,7 @@ export class JobStore {
 
   /** Adds a job (or revives a finished duplicate); returns true when something was queued. */
   enqueue(j: NewJob, now = Date.now()): boolean {
+    writePoint('job.enqueue');
     return this.s.enqueue.run({
       kind: j.kind, key: j.dedupeKey ?? null, payload: JSON.stringify(j.payload), priority: j.priority ?? 0,
       max: j.maxAttempts ?? 5, runAfter: j.runAfter ?? now, now,
@@ -95,6 +97,7 @@ export class JobStore {
 
   /** A finished job: deleted (its effect is in the data). */
   complete(id: number): void {
+    writePoint('job.complete');
     this.s.done.run(id);
   }
 

@@ -5,6 +5,7 @@
 import type { Db } from './db';
 import type { WireError } from '../errors';
 import type { RunStatus } from '../../wire/api';
+import { writePoint } from '../fs/write-points';
 
 /** Declared in wire/api.ts (the API answers with it). */
 export type { RunStatus };
@@ -96,6 +97,7 @@ export class RunStore {
     this.db.transaction(() => {
       const seq = this.s.nextSeq.get()!.n;
       this.s.insert.run({ id: input.id, seq, graphId: input.graphId ?? null, graph: JSON.stringify(input.graph), rerunOf: input.rerunOf ?? null, now });
+      writePoint('run.create');
     })();
     return this.get(input.id)!;
   }
@@ -141,6 +143,7 @@ export class RunStore {
     this.db.transaction(() => {
       this.s.finish.run(status, error ? JSON.stringify(error) : null, now, id);
       this.s.nodeSkipRest.run(NOT_STARTED[status], now, id);
+      writePoint('run.finish');
     })();
   }
 
@@ -151,6 +154,7 @@ export class RunStore {
 
   /** Writes the node's row as running (its cache key and resolved params as JSON); `now` in ms since epoch. */
   nodeStarted(runId: string, nodeId: string, type: string, cacheKey: string | null, params: unknown, now = Date.now()): void {
+    writePoint('run.node-start');
     this.s.nodeStart.run({ runId, nodeId, type, cacheKey, params: params == null ? null : JSON.stringify(params), now });
   }
 
@@ -161,6 +165,7 @@ export class RunStore {
     r: { status: NodeStatus; type: string; cacheKey?: string | null; params?: unknown; outputs?: Record<string, string> | null; error?: unknown },
     now = Date.now(),
   ): void {
+    writePoint('run.node-finish');
     this.s.nodeFinish.run({
       runId, nodeId, type: r.type, status: r.status, cacheKey: r.cacheKey ?? null,
       params: r.params == null ? null : JSON.stringify(r.params), outputs: r.outputs ? JSON.stringify(r.outputs) : null,

@@ -37,6 +37,7 @@ const benches: [name: string, run: () => Promise<BenchRow[]>][] = [
   ['editor', async () => (await import('./editor-bench')).benchEditor()],
   ['sd', async () => (await import('./sd-bench')).benchSd()],
   ['llm', async () => (await import('./llm-bench')).benchLlm()],
+  ['load', async () => (await import('./load-bench')).benchLoad()],
 ];
 for (const [name, run] of benches) {
   await section(name, async () => {

@@ -28,12 +28,96 @@ function runDirect(bin: string, argv: string[], env: NodeJS.ProcessEnv, cwd: str
   });
 }
 
+/**
+ * With the real engine: resident mode vs raw sd-cli (issue 12). Each sample is prompt → txt2img →
+ * save through POST /api/runs, timed from submit to the run's `finishedAt`:
+ * - cold: the resident stack is unloaded first (a fresh sd-server loads the weights);
+ * - warm: the same model again (weights stay loaded in sd-server);
+ * - switch: alternating between the model and a byte copy under another name (a different stack
+ *   → sd-server is replaced and loads the copy);
+ * against the same txt2img as one plain sd-cli command (no preview), interleaved.
+ * Targets: cold / cli ≤ 1.10, warm / cli ≤ 0.75, switch / cold ≤ 1.10 (p50).
+ */
+async function benchSdResident(realBin: string, realModel: string, n: number): Promise<BenchRow[]> {
+  const home = makeTempHome({ prefix: 'sd-bench-' });
+  const modelA = path.join(home.models, 'checkpoints', path.basename(realModel));
+  const modelB = path.join(home.models, 'checkpoints', `copy-${path.basename(realModel)}`);
+  fs.mkdirSync(path.dirname(modelA), { recursive: true });
+  fs.symlinkSync(path.resolve(realModel), modelA);
+  fs.copyFileSync(realModel, modelB);
+  const t = await startTestStudio({ home, env: { SD_CPP_BIN: realBin } });
+  const directDir = path.join(home.home, 'direct');
+  fs.mkdirSync(directDir);
+  const params = (seed: number) => ({ width: 128, height: 128, steps: 4, cfgScale: 1, seed });
+  try {
+    const health = (await t.http.get('/api/health')).json;
+    if (health.sd?.mode !== 'server') throw new Error(`resident bench needs sd-server beside ${realBin} (health sd.mode = ${health.sd?.mode})`);
+    const viaApi = async (model: string, seed: number) => {
+      const g = new GraphBuilder('bench');
+      const p = g.node('prompt', { text: 'a lighthouse at dusk' }, {}, 'prompt');
+      const gen = g.node('txt2img', { model: path.relative(home.models, model), ...params(seed) }, { prompt: p.out('text') }, 'gen');
+      g.node('save', { filenamePrefix: 'bench' }, { image: gen.out('image') }, 'save');
+      const t0 = Date.now();
+      const res = await t.http.post('/api/runs', { graph: g.finalize() });
+      const r = await t.waitRun(res.json.runId, 120_000);
+      if (r.status !== 'completed') throw new Error(`bench run ended ${r.status}: ${JSON.stringify(r.view.nodes)}`);
+      const finishedAt = t.studio.store.runs.get(res.json.runId)?.finishedAt;
+      return (finishedAt ?? Date.now()) - t0;
+    };
+    const cold = async (seed: number) => {
+      await t.studio.supervisor.unload('sd', 'hard').catch(() => undefined);
+      return viaApi(modelA, seed);
+    };
+    const viaCli = (seed: number) => {
+      const payload = genPayloadSchema.parse({ prompt: 'a lighthouse at dusk', modelPath: modelA, outDir: directDir, preview: 'none', ...params(seed) });
+      const argv = buildGenArgv(payload, { outPath: path.join(directDir, `out-${seed}.png`), threads: sdThreads(), backendFlag: true });
+      return runDirect(realBin, argv, process.env, directDir);
+    };
+    // Warm-up: page cache, worker process start, tsx compile.
+    await viaApi(modelA, 1);
+    await viaCli(1);
+    const c: number[] = [], w: number[] = [], sw: number[] = [], cli: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const seed = 100 + i * 10;
+      if (i > 0) console.error(`sd bench: round ${i}/${n}: cli ${cli.slice(-2).map(Math.round).join('/')} ms, cold ${Math.round(c.at(-1)!)} ms, warm ${w.slice(-2).map(Math.round).join('/')} ms, switch ${sw.slice(-2).map(Math.round).join('/')} ms`);
+      cli.push(await viaCli(seed));
+      c.push(await cold(seed + 1));
+      w.push(await viaApi(modelA, seed + 2));
+      w.push(await viaApi(modelA, seed + 3));
+      sw.push(await viaApi(i % 2 === 0 ? modelB : modelA, seed + 4));
+      sw.push(await viaApi(i % 2 === 0 ? modelA : modelB, seed + 5));
+      cli.push(await viaCli(seed + 6));
+    }
+    const p50 = (xs: number[]) => percentile(xs, 50);
+    const coldR = p50(c) / p50(cli);
+    const warmR = p50(w) / p50(cli);
+    const switchR = p50(sw) / p50(c);
+    const note = `real ${path.basename(realBin)} + sd-server, ${path.basename(realModel)}, 128x128, 4 steps`;
+    const row = (op: string, xs: number[]) => ({ op, n: xs.length, p50: p50(xs), p95: percentile(xs, 95), unit: 'ms', note });
+    return [
+      row('raw sd-cli txt2img (one process)', cli),
+      row('cold: prompt → txt2img → save, fresh sd-server (submit → finishedAt)', c),
+      row('warm: same model, sd-server resident', w),
+      row('model switch: sd-server replaced each run', sw),
+      { op: 'cold / raw sd-cli', n: c.length, p50: coldR, p95: percentile(c, 95) / percentile(cli, 95), unit: '×', target: '≤ 1.10 (p50)', ok: coldR <= 1.10, note },
+      { op: 'warm / raw sd-cli', n: w.length, p50: warmR, p95: percentile(w, 95) / percentile(cli, 95), unit: '×', target: '≤ 0.75 (p50)', ok: warmR <= 0.75, note },
+      { op: 'model switch / cold', n: sw.length, p50: switchR, p95: percentile(sw, 95) / percentile(c, 95), unit: '×', target: '≤ 1.10 (p50)', ok: switchR <= 1.10, note },
+    ];
+  } finally {
+    await t.close();
+    home.cleanup();
+  }
+}
+
 /** @param o.n timed repetitions per side (after one warm-up each); default 7 */
 export async function benchSd(o: { n?: number } = {}): Promise<BenchRow[]> {
   const n = o.n ?? 7;
   const realBin = process.env.SD_CPP_BIN;
   const realModel = process.env.SD_TEST_MODEL;
   const real = Boolean(realBin && realModel);
+  if (real && fs.existsSync(path.join(path.dirname(realBin!), 'sd-server')) && process.env.MYSTI_SD_MODE !== 'cli') {
+    return benchSdResident(realBin!, realModel!, Number(process.env.MYSTI_BENCH_SD_ROUNDS) || Math.max(3, Math.min(n, 5)));
+  }
   const stepMs = '20';
   const home = makeTempHome({ prefix: 'sd-bench-' });
   const model = path.join(home.models, 'checkpoints', real ? path.basename(realModel!) : 'bench-sd1.safetensors');

@@ -4,7 +4,7 @@
  * ComfyUI-style run results (which nodes ran, which were cached — tests/execution/test_execution.py).
  */
 import { loadConfig } from '../../runtime/config';
-import { createLogger } from '../../runtime/log';
+import { createLogger, type Logger } from '../../runtime/log';
 import { defaultWorkers, startStudio, type RunningStudio, type StartOptions } from '../../runtime/main';
 import type { WorkerSpec } from '../../runtime/workers/supervisor';
 import type { GraphDoc } from '../../nodes/core/graph';
@@ -17,7 +17,8 @@ export interface TestStudio {
   port: number;
   http: Client;
   /** Submits a graph over HTTP and waits for its end; throws when the submit is refused. */
-  run(graph: GraphDoc | { graphId: string }, overrides?: Record<string, unknown>): Promise<RunResult>;
+  /** Submits and waits (default 20 s; real-engine tests on a busy machine pass more). */
+  run(graph: GraphDoc | { graphId: string }, overrides?: Record<string, unknown>, timeoutMs?: number): Promise<RunResult>;
   /** Waits until run `id` reaches a final status (polling GET /api/runs/:id). */
   waitRun(id: string, timeoutMs?: number): Promise<RunResult>;
   close(): Promise<void>;
@@ -35,6 +36,8 @@ export interface TestStudioOptions {
   supervisor?: StartOptions['supervisor'];
   /** Extra config environment (MYSTI_* variables). */
   env?: Record<string, string>;
+  /** A logger of the test's own (e.g. one collecting lines to assert on); default silent. */
+  logger?: Logger;
 }
 
 export const FINAL = new Set(['completed', 'failed', 'cancelled', 'interrupted']);
@@ -70,7 +73,7 @@ export async function startTestStudio(o: TestStudioOptions = {}): Promise<TestSt
   if (!o.workers) workers.sd = { ...workers.sd!, env: { ...workers.sd!.env, SDCPP_STANDIN_STEP_MS: String(o.stepMs ?? 2), ...o.sdEnv } };
   const studio = await startStudio({
     config,
-    logger: createLogger(process.env.MYSTI_TEST_LOG ?? 'silent'),
+    logger: o.logger ?? createLogger(process.env.MYSTI_TEST_LOG ?? 'silent'),
     workers,
     supervisor: { healthIntervalMs: 0, backoffMs: 50, ...o.supervisor },
   });
@@ -96,11 +99,11 @@ export async function startTestStudio(o: TestStudioOptions = {}): Promise<TestSt
     port: studio.port,
     http,
     waitRun,
-    async run(graph, overrides) {
+    async run(graph, overrides, timeoutMs) {
       const body = 'graphId' in graph ? { graphId: graph.graphId, overrides } : { graph, overrides };
       const r = await http.post('/api/runs', body);
       if (r.status !== 202) throw new Error(`POST /api/runs → ${r.status} ${r.text}`);
-      return waitRun(r.json.runId);
+      return waitRun(r.json.runId, timeoutMs);
     },
     async close() {
       await studio.close();

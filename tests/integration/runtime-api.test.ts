@@ -37,6 +37,8 @@ describe('runtime HTTP API', () => {
     const r = await s.http.get('/api/health');
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ status: 'ok', db: 'ok', sdCppConfigured: true });
+    // The sd-cli stand-in has no sd-server beside it: one sd-cli per job (resident mode off).
+    expect(r.json.sd).toEqual({ mode: 'cli' });
     expect(r.json.workers).toHaveProperty('sd');
   });
 

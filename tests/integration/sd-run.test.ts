@@ -94,7 +94,7 @@ const outputOf = (view: any, nodeId: string) => view.outputs.find((o: any) => o.
 describe(`sd through POST /api/runs (${REAL ? 'real sd.cpp' : 'stand-in'})`, () => {
   it('prompt → txt2img → upscale → save: progress per step, PNG of the expected size, lineage', async () => {
     events = [];
-    const r = await t.run(chain({ steps: 5 }), undefined);
+    const r = await t.run(chain({ steps: 5 }), undefined, REAL ? 90_000 : 20_000);
     expect(r.status, JSON.stringify(r.view.nodes)).toBe('completed');
     const sampling = events.filter((e) => e.type === 'node.progress' && e.nodeId === 'gen' && e.phase === 'sampling' && !e.preview && e.step !== undefined);
     expect(sampling.map((e) => `${e.step}/${e.steps}`)).toEqual(['1/5', '2/5', '3/5', '4/5', '5/5']);
@@ -120,7 +120,14 @@ describe(`sd through POST /api/runs (${REAL ? 'real sd.cpp' : 'stand-in'})`, () 
       expect(a.startsWith(home.home) || a.startsWith(models), a).toBe(false);
     }
     const argv = genInfo.argv as string[];
-    expect(argv[argv.indexOf('-o') + 1]).toMatch(/^tmp\/\.sd-[0-9a-f-]+\/out\.png$/);
+    if (genInfo.engine.mode === 'server') {
+      // Resident mode: argv is the sd-cli line that reproduces the image; the server's own flags beside it.
+      expect(argv[argv.indexOf('-o') + 1]).toBe('output.png');
+      expect(genInfo.server.argv).toEqual(['-m', `<models>/${modelRef}`, '-t', expect.any(String)]);
+      expect(genInfo.server.body).toMatchObject({ seed: 42, width: 128, height: 128, sample_params: { sample_steps: 5 } });
+    } else {
+      expect(argv[argv.indexOf('-o') + 1]).toMatch(/^tmp\/\.sd-[0-9a-f-]+\/out\.png$/);
+    }
     expect(genInfo.models.model).toMatchObject({ id: modelRef, file: `<models>/${modelRef}`, sha256: sha(checkpoint), autoV2: sha(checkpoint).slice(0, 10) });
     // The upscaled image names the seed that made it, and its own engine + upscaler hash.
     const upInfo = artifactInfo(outputOf(r.view, 'up').artifactId);

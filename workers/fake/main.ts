@@ -43,6 +43,7 @@ const run: JobHandler = async (payload, ctx) => {
     const bytes = Buffer.concat([ONE_PX_PNG, Buffer.from(JSON.stringify(payload))]);
     const file = path.join(img.outDir, img.name ?? `fake-${process.pid}-${jobsDone}.png`);
     fs.mkdirSync(img.outDir, { recursive: true });
+    // write-point: none — test worker; scratch in tmp/, swept at start.
     fs.writeFileSync(file, bytes);
     output.images = [{ path: file, sha256: createHash('sha256').update(bytes).digest('hex'), width: 1, height: 1 }];
   }

@@ -7,8 +7,8 @@
  * Result `output`: `{images: [{path, sha256, width, height, seed?}], engine: {binary, name, version},
  * argv, warnings, …}`; `memory`: the child's peak RSS (and GPU bytes where nvidia-smi exists).
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
@@ -21,7 +21,11 @@ import { detectEngine } from './engine';
 import { mapSdFailure, upscaleFailure } from './errors';
 import { genPayloadSchema, upscalePayloadSchema, type GenPayload } from './payload';
 import { PreviewForwarder } from './previews';
-import { runSd, type SdRunResult } from './process';
+import { liveChildren, runSd, type SdRunResult } from './process';
+import { sha256File } from './hash';
+import { ServerManager } from './server/manager';
+import { resolveServerBinary } from './server/locate';
+import { runOnServer } from './server/run-job';
 
 /** One output image. `seed` is the seed sd.cpp actually used (parsed from its log). */
 export interface SdImage {
@@ -44,12 +48,7 @@ function parse<T extends z.ZodType>(schema: T, payload: unknown): z.infer<T> {
   return r.data;
 }
 
-/** sha256 of a file, hex. */
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of createReadStream(path)) h.update(c as Buffer);
-  return h.digest('hex');
-}
+export { sha256File };
 
 /** Renames sd.cpp's output(s) out of the temp folder and describes them. */
 async function collect(files: string[], dest: (k: number) => string, seeds: (k: number) => number | undefined): Promise<SdImage[]> {
@@ -59,6 +58,7 @@ async function collect(files: string[], dest: (k: number) => string, seeds: (k: 
     if (!existsSync(f) || statSync(f).size === 0) throw new WorkerJobError('ENGINE_FAILED', `stable-diffusion.cpp exited 0 but wrote no image ${basename(f)}`);
     const meta = await sharp(f).metadata();
     const path = dest(k);
+    // write-point: none — worker scratch inside tmp/ (the runtime's start-up sweep empties it); the runtime names the move into artifacts/.
     await rename(f, path);
     const seed = seeds(k);
     images.push({ path, sha256: await sha256File(path), width: meta.width!, height: meta.height!, ...(seed !== undefined ? { seed } : {}) });
@@ -112,7 +112,49 @@ async function runInTemp(
   return { r, tmp, jobId, argv, engine };
 }
 
+let manager: ServerManager | null = null;
+let managerBinary = '';
+
+/** Which way txt2img/img2img run now: `server` (resident sd-server) or `cli` (one sd-cli per job). */
+export function sdMode(): { mode: 'server' | 'cli'; serverBinary: string | null } {
+  let bin: string | null = null;
+  try {
+    bin = resolveServerBinary();
+  } catch {
+    bin = null;
+  }
+  return { mode: bin ? 'server' : 'cli', serverBinary: bin };
+}
+
+/** The resident stack manager (created on first use for the located sd-server). */
+export function serverManager(): ServerManager | null {
+  return manager;
+}
+
+async function ensureManager(serverBinary: string, backendFlag: boolean): Promise<ServerManager> {
+  if (manager && managerBinary === serverBinary) return manager;
+  await manager?.stop();
+  const num = (v: string | undefined, d: number) => (v && Number(v) > 0 ? Number(v) : d);
+  manager = new ServerManager({
+    binary: serverBinary,
+    backendFlag,
+    startTimeoutMs: num(process.env.MYSTI_SD_SERVER_START_TIMEOUT_MS, 60_000),
+    graceMs: num(process.env.MYSTI_SD_SERVER_GRACE_MS, 300),
+    children: liveChildren,
+  });
+  managerBinary = serverBinary;
+  return manager;
+}
+
 async function generate(p: GenPayload, ctx: JobContext): Promise<{ output: Record<string, unknown>; memory?: Record<string, number> }> {
+  const serverBinary = p.livePreview ? null : resolveServerBinary();
+  if (!serverBinary) return generateCli(p, ctx);
+  const engine = await detectEngine();
+  const mgr = await ensureManager(serverBinary, engine.backendFlag);
+  return runOnServer(p, ctx, mgr, { ...engine, serverBinary }, sdThreads());
+}
+
+async function generateCli(p: GenPayload, ctx: JobContext): Promise<{ output: Record<string, unknown>; memory?: Record<string, number> }> {
   const { r, tmp, jobId, argv, engine } = await runInTemp(
     ctx,
     p.outDir,
@@ -189,6 +231,7 @@ export const upscale: JobHandler = async (payload, ctx) => {
       const w = Math.round(input.width! * p.scale);
       const h = Math.round(input.height! * p.scale);
       if (w !== meta.width || h !== meta.height) {
+        // write-point: none — worker scratch inside tmp/, swept at start.
         // The ESRGAN factor is the model's own (sdcpp.md §3 upscale()); reach the asked scale with Lanczos.
         await sharp(out).resize(w, h, { kernel: 'lanczos3', fit: 'fill' }).png().toFile(join(tmp, 'resized.png'));
         await rename(join(tmp, 'resized.png'), out);

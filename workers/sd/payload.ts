@@ -44,6 +44,11 @@ export const genPayloadSchema = z.object({
   initImagePath: absPath.optional(),
   /** Live preview kind; `tae` needs `taesdPath` and falls back to `proj` without it. */
   preview: z.enum(['none', 'proj', 'tae']).default('proj'),
+  /**
+   * Live previews need sd-cli (sd-server has none, sdcpp.md §2): true runs this job with sd-cli
+   * even when a resident sd-server is available; false uses the server (no previews) when there is one.
+   */
+  livePreview: z.boolean().default(false),
   /** Absolute temp folder the worker writes its images into. */
   outDir: absPath,
   mitigations: mitigationsSchema.optional(),

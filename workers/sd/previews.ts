@@ -44,6 +44,7 @@ export class PreviewForwarder {
       if (bytes.length < 20 || !bytes.subarray(-8).equals(IEND)) return;
       this.lastMtime = st.mtimeMs;
       const dest = join(this.outDir, `${this.prefix}.preview-${++this.n}.png`);
+      // write-point: none — a live preview in tmp/previews, swept at start.
       await writeFile(dest, bytes);
       this.sent.push(dest);
       this.lastSent = Date.now();

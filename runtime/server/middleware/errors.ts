@@ -7,16 +7,23 @@ import { HTTPException } from 'hono/http-exception';
 import { ZodError } from 'zod';
 import { MystiError, UserError } from '../../errors';
 import type { Logger } from '../../log';
+import { toDiskError } from '../../fs/disk-errors';
 
 /**
  * Hono `onError` handler: MystiErrors keep their code and status; ZodError → 400 BAD_REQUEST (with
- * the issues), SyntaxError → 400 INVALID_JSON, HTTPException 413 → PAYLOAD_TOO_LARGE; anything
+ * the issues), SyntaxError → 400 INVALID_JSON, HTTPException 413 → PAYLOAD_TOO_LARGE, disk errors → 507
+ * DISK_FULL / READ_ONLY (reported to `onDiskError`); anything
  * else → 500 INTERNAL, logged with its stack (4xx are logged at info).
  */
-export function errorHandler(logger: Logger) {
+export function errorHandler(logger: Logger, onDiskError?: (e: MystiError) => void) {
   return (err: Error, c: Context) => {
     let e: MystiError;
-    if (err instanceof MystiError) e = err;
+    const disk = toDiskError(err);
+    if (disk) {
+      // ENOSPC / EROFS / SQLITE_FULL → 507 DISK_FULL / READ_ONLY; the studio reports it in /api/health.
+      e = disk;
+      onDiskError?.(disk);
+    } else if (err instanceof MystiError) e = err;
     else if (err instanceof ZodError) {
       e = new UserError('BAD_REQUEST', err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '), { issues: err.issues });
     } else if (err instanceof SyntaxError) e = new UserError('INVALID_JSON', `the request body is not valid JSON: ${err.message}`);

@@ -11,6 +11,21 @@ import type { HealthResponse } from '../../../wire/api';
 import { specToJson } from '../../../nodes/core/catalog-json';
 import { APP_VERSION } from '../../version';
 import type { Studio } from '../../studio';
+import { resolveServerBinary } from '../../../workers/sd/server/locate';
+
+/**
+ * Which way txt2img/img2img run: `server` (a resident sd-server per model stack), `cli` (one
+ * sd-cli per job: no sd-server found or MYSTI_SD_MODE=cli), or null (sd.cpp not configured).
+ */
+function sdMode(s: Studio): { mode: 'server' | 'cli' | null } {
+  if (!s.config.sdCppBin) return { mode: null };
+  try {
+    const bin = resolveServerBinary({ SD_CPP_BIN: s.config.sdCppBin, ...(s.config.sd?.serverBin ? { SD_CPP_SERVER_BIN: s.config.sd.serverBin } : {}), MYSTI_SD_MODE: s.config.sd?.mode ?? 'auto' });
+    return { mode: bin ? 'server' : 'cli' };
+  } catch {
+    return { mode: 'cli' };
+  }
+}
 
 /** The routes above, mounted at /api. */
 export function systemRoutes(s: Studio): Hono {
@@ -25,9 +40,12 @@ export function systemRoutes(s: Studio): Hono {
       version: APP_VERSION,
       uptimeS: Math.round((Date.now() - s.startedAt) / 1000),
       db: s.store.db.open ? 'ok' : 'closed',
+      // {status: 'ok'|'full'|'read_only', last}: set by a DISK_FULL/READ_ONLY failure (runtime/fs/disk-errors.ts).
+      disk: s.services.disk.snapshot(),
       queue: s.queue.snapshot(),
       workers: s.supervisor.status(),
       sdCppConfigured: Boolean(s.config.sdCppBin),
+      sd: sdMode(s),
       modelFolders: s.config.modelFolders,
     } satisfies HealthResponse),
   );

@@ -19,7 +19,7 @@ const now = () => performance.now() / 1000;
 const secs = (t0) => `${(now() - t0).toFixed(2)}s`;
 
 /** Reads the first 64 KiB of a file; null when it does not exist. */
-function head(path) {
+export function head(path) {
   if (!path || !existsSync(path) || statSync(path).isDirectory()) return null;
   const fd = openSync(path, 'r');
   const b = Buffer.alloc(Math.min(65536, statSync(path).size));
@@ -29,7 +29,7 @@ function head(path) {
 }
 
 /** Container format from magic bytes (GGUF, safetensors header, zip/pickle checkpoint) or null. */
-function formatOf(b) {
+export function formatOf(b) {
   if (!b || b.length < 8) return null;
   if (b.subarray(0, 4).toString('latin1') === 'GGUF') return 'gguf';
   if (b.subarray(0, 2).toString('latin1') === 'PK') return 'checkpoint';
@@ -39,7 +39,7 @@ function formatOf(b) {
 }
 
 /** Faults requested by the model file marker and by SDCPP_STANDIN_FAULT. */
-function faultsOf(b) {
+export function faultsOf(b) {
   const set = new Set((process.env.SDCPP_STANDIN_FAULT ?? '').split(',').map((s) => s.trim()).filter(Boolean));
   const m = b ? /sdcpp-standin:([^\n\0]*)/.exec(b.toString('latin1')) : null;
   if (m) for (const w of m[1].split(/[\s,]+/)) if (w) set.add(w);
@@ -52,7 +52,7 @@ function markerValue(faults, key) {
   return undefined;
 }
 
-async function loadingBar(tensors, mb) {
+export async function loadingBar(tensors, mb) {
   const t0 = now();
   const ticks = 4;
   for (let k = 1; k <= ticks; k++) {
@@ -63,20 +63,20 @@ async function loadingBar(tensors, mb) {
 }
 
 /** Model not loadable: the three lines sd.cpp prints (sdcpp.md §1.4). */
-function modelLoadFailed(path) {
+export function modelLoadFailed(path) {
   error('model.cpp', 1185, `init model loader from file failed: '${path}'`);
   error('stable-diffusion.cpp', 273, `get sd version from file failed: '${path}'`);
   out('new_sd_ctx_t failed\n');
   return 1;
 }
 
-async function die(signal) {
+export async function die(signal) {
   process.kill(process.pid, signal);
   return new Promise(() => {});
 }
 
 /** ggml's allocation failure: message, assert, abort (exit 134). */
-async function oomAbort(mb) {
+export async function oomAbort(mb) {
   err(`ggml_aligned_malloc: insufficient memory (attempted to allocate ${mb.toFixed(2)} MB)\n`);
   err('ggml/src/ggml-backend.cpp:1662: GGML_ASSERT(buf != NULL && "failed to allocate buffer") failed\n');
   return die('SIGABRT');

@@ -107,7 +107,7 @@ describe('decide: outcome table', () => {
       action: 'evict',
       check: (d) => {
         expect(d.evictions).toEqual([{ worker: 'sd', model: 'sdxl', mode: 'hard', bytes: 4.5 * GB }]);
-        expect(d.message).toBe('Unloaded the image model SDXL (4.5 GB) to make room for llama-3.');
+        expect(d.message).toBe('Unloaded the image model SDXL (4.5 GB, its sd-server stopped) to make room for llama-3.');
       },
     },
     {

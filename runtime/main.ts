@@ -20,10 +20,12 @@ import { WorkerSupervisor, type WorkerSpec } from './workers/supervisor';
 import { createApp, type RouteMount } from './server/app';
 import { attachWsHub } from './ws/hub';
 import { ModelRegistry } from './models/registry';
-import { attachTags, resolveAlias, seedDefaultAliases } from './store/tags';
+import { attachTags, resolveAlias } from './store/tags';
 import { provenanceOf } from './library/provenance';
 import type { ExecPorts } from './exec/context';
 import { openaiRoutes } from './server/routes/openai';
+import { embeddingRoutes } from './server/routes/embeddings';
+import { tagRoutes } from './server/routes/tags';
 import { sweepOrphans } from './library/sweep';
 import type { Studio } from './studio';
 import type { EngineDeps } from './engine/deps';
@@ -43,6 +45,10 @@ import { generationRoutes } from './server/routes/generations';
 import { collectionRoutes, promptTemplateRoutes } from './server/routes/library';
 import { startGalleryJobs } from './jobs';
 import { startBackgroundImport, type BackgroundImport } from './library/import-background';
+import { createEmbedder, searchConfig } from './search/embedder';
+import { SemanticSearch } from './search/semantic';
+import { VectorStore } from './store/vectors';
+import { galleryStores } from './store/gallery-stores';
 
 /**
  * The registry kind of a kind string from the engine (`ctx.resolveModel`), the arbiter or a route.
@@ -105,7 +111,6 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     lock.release();
     throw err;
   }
-  seedDefaultAliases(store.db);
   const bus = new EventBus(store.events);
   const registry = new ModelRegistry(store.db, config.modelFolders, { allowUnsafeModels: config.raw.allowUnsafeModels === true });
   const supervisor = new WorkerSupervisor({
@@ -124,7 +129,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   const resolveModel = (ref: string, kind: string) => registry.resolve(ref, modelKind(kind));
   const ports: ExecPorts = {
     artifacts: { provenance: (artifactId) => provenanceOf(store, artifactId) },
-    gallery: { byUuid: (uuid) => store.generations.byUuid(uuid), insert: (g, extra) => store.generations.insert(g, extra) },
+    gallery: { byUuid: (uuid) => store.generations.byUuid(uuid), insert: (g, extra) => store.generations.insert(g, extra), lineagePrompt: (o) => store.generations.lineagePrompt(o) },
     tags: {
       resolveAlias: (name) => resolveAlias(store.db, name)?.normalizedName,
       attach: (generationId, tags, source) => attachTags(store.db, generationId, tags, source),
@@ -186,18 +191,27 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     vram: () => admission.snapshot(),
     services: { registry, libraryImport, disk, onDiskError },
   };
-  // Gallery background jobs (thumbnails, rescans, auto-tagging) wait while any run is queued or executing.
+  const llmAccess = {
+    resolve: (ref: string) => registry.resolve(ref, 'llm'),
+    reserve: admission.reserveLlm,
+    call: (job: string, payload: Record<string, unknown>, o: { signal: AbortSignal }) => supervisor.call('llm', job, payload, o),
+  };
+  // Semantic search (issue 17): only with config.json's search.embeddingModel.
+  const searchCfg = searchConfig(config.raw);
+  // /v1/embeddings works with an explicit model even when semantic search is off.
+  const anyEmbedder = createEmbedder(searchCfg, llmAccess);
+  const embedder = searchCfg.embeddingModel ? anyEmbedder : null;
+  studio.services.embedder = embedder;
+  studio.services.search = new SemanticSearch(galleryStores(store.db).queries, new VectorStore(store.db), embedder);
+  // Gallery background jobs (thumbnails, rescans, auto-tagging, embeddings) wait while any run is queued or executing.
   const galleryJobs = startGalleryJobs({
+    ...(embedder ? { embedder, embedBatch: searchCfg.batch } : {}),
     store, bus, config, logger,
     busy: () => {
       const q = queue.snapshot();
       return q.running.length > 0 || q.queued.length > 0;
     },
-    llm: {
-      resolve: (ref) => registry.resolve(ref, 'llm'),
-      reserve: admission.reserveLlm,
-      call: (job, payload, o) => supervisor.call('llm', job, payload, o),
-    },
+    llm: llmAccess,
   });
   studio.services.galleryJobs = galleryJobs;
   const backups = config.backup.everyMs > 0
@@ -218,6 +232,8 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     { prefix: '/api/collections', app: collectionRoutes(studio) },
     { prefix: '/api/prompt-templates', app: promptTemplateRoutes(studio) },
     { prefix: '/api/presets', app: presetRoutes(studio, presets) },
+    { prefix: '/api/tags', app: tagRoutes(studio) },
+    { prefix: '/', app: embeddingRoutes(anyEmbedder) },
     {
       prefix: '/',
       app: openaiRoutes({

@@ -11,6 +11,8 @@ import type { ResolvedModel } from './engine/executor';
 import type { ModelRegistry } from './models/registry';
 import type { BackgroundImport } from './library/import-background';
 import type { GalleryJobs } from './jobs';
+import type { SemanticSearch } from './search/semantic';
+import type { Embedder } from './search/embedder';
 
 /** Model listing as served by GET /api/models. */
 export interface ModelInfo {
@@ -51,6 +53,10 @@ export interface StudioServices {
   libraryImport: BackgroundImport | null;
   /** Thumbnails, rescans, auto-tagging (set right after the studio is assembled). */
   galleryJobs?: GalleryJobs;
+  /** Semantic/hybrid gallery search (issue 17); ranks only with an embedding model configured. */
+  search?: SemanticSearch;
+  /** The configured embedding model's embedder, or null when `search.embeddingModel` is unset. */
+  embedder?: Embedder | null;
   /** Disk full / read-only state for /api/health (runtime/fs/disk-errors.ts). */
   disk: DiskMonitor;
   /** Records a DISK_FULL / READ_ONLY failure seen outside the event bus (an API request); raises the alert once. */

@@ -70,6 +70,8 @@ export interface GalleryItem extends Omit<GenerationParams, 'scheduler'> {
   deletedAt: number | null;
   missing: boolean;
   hasThumb: boolean;
+  /** Ranked searches only (issue 17): cosine similarity (semantic) or the fused RRF score (hybrid). */
+  score?: number;
 }
 
 /** GET /api/generations/facets: what the filter panel offers, with counts. */

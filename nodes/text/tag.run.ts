@@ -1,7 +1,8 @@
 /**
  * Executor of `tag`: asks the llm worker for grammar-constrained tags
  * (`{tags:[{name, category, confidence}]}`) about the connected text and/or the image's
- * generation metadata, then normalizes names and maps aliases through `tag_aliases`
+ * known prompt (runtime/llm/describe-image.ts: its info, its argv, the library and lineage, its PNG
+ * metadata), then normalizes names and maps aliases through `tag_aliases`
  * ("feline" → "cat"). Storing them (source `llm_auto`) is the save node's job, inside the
  * generation's transaction (runtime/store/tags.ts `attachTags`).
  */
@@ -10,15 +11,9 @@ import { implement } from '../../runtime/engine/executor';
 import { UserError } from '../../runtime/errors';
 import { normalizeTags, type RawTag } from '../../runtime/llm/tags';
 import { tag } from './tag';
+import { describeImage } from '../../runtime/llm/describe-image';
 import { forwardLlmProgress, llmConfig, llmContextSize, resolveLlm } from '../../runtime/exec/llm';
 
-/** Text describing an image from its generation info: its prompt, caption, description and title, one per line. */
-function describeImage(info: Record<string, unknown> | undefined): string {
-  if (!info) return '';
-  const parts: string[] = [];
-  for (const k of ['prompt', 'caption', 'description', 'title']) if (typeof info[k] === 'string' && info[k]) parts.push(info[k] as string);
-  return parts.join('\n');
-}
 
 export default implement(tag, async (ctx, inputs, params) => {
   // An LLM preset (merged into params: runtime/exec/prepare.ts) supplies the model, the context size and defaults.
@@ -26,11 +21,13 @@ export default implement(tag, async (ctx, inputs, params) => {
   const pieces: string[] = [];
   if (inputs.text?.kind === 'text' && inputs.text.text.trim()) pieces.push(inputs.text.text.trim());
   if (inputs.image?.kind === 'image') {
-    const d = describeImage(inputs.image.info);
+    const d = describeImage(inputs.image, ctx.gallery);
     if (d) pieces.push(d);
   }
   if (pieces.length === 0) {
-    throw new UserError('INPUT_MISSING', 'Tag needs something to describe: connect a text, or an image that carries its prompt in its metadata');
+    throw new UserError('INPUT_MISSING', inputs.image?.kind === 'image'
+      ? 'Tag knows nothing about this image: it has no prompt in its lineage, in the library or in its PNG metadata (describing pixels needs a vision model, not supported yet); connect a text instead'
+      : 'Tag needs something to describe: connect a text, or an image');
   }
   const model = resolveLlm(ctx, params.model, modelNodeName(tag));
   const cfg = llmConfig(ctx);

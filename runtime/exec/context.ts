@@ -33,6 +33,8 @@ export interface GalleryPort {
   byUuid(uuid: string): GenerationRow | undefined;
   /** Inserts a generation; `extra` runs inside the same transaction with its row id. */
   insert(g: NewGeneration, extra?: (generationId: number) => void): number;
+  /** The prompt known for an image by file hash or artifact, along lineage (issue 17; GenerationStore.lineagePrompt). */
+  lineagePrompt(o: { sha256?: string | null; artifactId?: string | null }): string | undefined;
 }
 
 /** Tags and their aliases (runtime/store/tags.ts). */

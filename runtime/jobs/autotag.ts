@@ -8,6 +8,7 @@ import type { Store } from '../store';
 import { attachTags, resolveAlias } from '../store/tags';
 import { normalizeTags, type RawTag } from '../llm/tags';
 import type { JobHandler } from './runner';
+import { PermanentJobError } from './errors';
 import type { GalleryStores } from '../store/gallery-stores';
 
 /** Reads `autoTag` from the raw config.json: the model reference, or null when auto-tagging is off. */
@@ -21,14 +22,19 @@ export function autoTagModel(raw: Record<string, unknown>): { model: string; max
 /** Asks the LLM for tags of `text` (the runtime wires this to arbiter + supervisor). */
 export type TagText = (text: string, maxTags: number, signal: AbortSignal) => Promise<RawTag[]>;
 
-/** Payload `{generationId}`; a generation without a prompt gets no tags (nothing to describe). */
+/**
+ * Payload `{generationId}`. The text is the generation's prompt, else the nearest prompt along its
+ * lineage (issue 17 §5); with neither the job fails permanently with NOTHING_KNOWN (no retries:
+ * waiting will not make a description appear).
+ */
 export function autotagHandler(store: Store, g: GalleryStores, tagText: TagText, opts: { categories: readonly string[]; maxTags: number }): JobHandler {
   return async (job, signal) => {
     const id = Number(job.payload.generationId);
     const src = g.files.source(id);
     const row = src ? store.generations.byUuid(src.uuid) : undefined;
-    const text = (row?.prompt ?? '').trim();
-    if (!row || !text) return;
+    if (!row) return;
+    const text = (row.prompt ?? '').trim() || (store.generations.lineagePrompt({ sha256: row.sha256, artifactId: row.artifactId }) ?? '').trim();
+    if (!text) throw new PermanentJobError('NOTHING_KNOWN', `nothing is known about generation ${row.uuid} to tag it from: no prompt in it or its lineage`);
     const db = store.db;
     const raw = await tagText(text, opts.maxTags, signal);
     const tags = normalizeTags(raw, { categories: opts.categories, maxTags: opts.maxTags, alias: (n) => resolveAlias(db, n)?.normalizedName });

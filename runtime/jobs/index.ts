@@ -8,7 +8,10 @@ import { JobRunner } from './runner';
 import { thumbHandler } from './thumbs';
 import { rescanHandler } from './rescan';
 import { autotagHandler, autoTagModel } from './autotag';
-import { AUTOTAG_JOB, RESCAN_JOB, THUMB_JOB } from './schedule';
+import { AUTOTAG_JOB, EMBED_JOB, RESCAN_JOB, THUMB_JOB } from './schedule';
+import { embedHandler } from './embed';
+import { VectorStore } from '../store/vectors';
+import type { Embedder } from '../search/embedder';
 import { galleryStores, type GalleryStores } from '../store/gallery-stores';
 import { mergeLlmConfig } from '../llm/defaults';
 import type { Store } from '../store';
@@ -33,6 +36,10 @@ export interface GalleryJobsDeps {
     call(job: string, payload: Record<string, unknown>, opts: { signal: AbortSignal }): Promise<{ output: Record<string, unknown> }>;
   };
   concurrency?: number;
+  /** Semantic search (issue 17): when given, an `embed` job keeps the model's space filled. */
+  embedder?: Embedder;
+  /** Texts per embed step (default 32). */
+  embedBatch?: number;
 }
 
 export interface GalleryJobs {
@@ -40,6 +47,8 @@ export interface GalleryJobs {
   stores: GalleryStores;
   /** Queues the follow-up work of a saved generation (thumbnail; tags when auto-tagging is on). */
   onGenerationSaved(generationId: number): void;
+  /** The vector store, when semantic search is on. */
+  vectors: VectorStore | null;
   /** Queues an integrity rescan (deduplicated). */
   rescan(): void;
   stop(): Promise<void>;
@@ -71,6 +80,19 @@ export function startGalleryJobs(d: GalleryJobsDeps): GalleryJobs {
       }
     }, { categories: cfg.taxonomy, maxTags: auto.maxTags });
   }
+  const vectors = d.embedder ? new VectorStore(d.store.db) : null;
+  let embedKey: string | null = null;
+  if (d.embedder && vectors) {
+    try {
+      embedKey = d.embedder.model().key;
+    } catch (err) {
+      d.logger.warn({ err: String(err) }, 'search.embeddingModel cannot be resolved: semantic search is off until it can');
+    }
+    handlers.embed = embedHandler(vectors, d.embedder, {
+      batch: d.embedBatch ?? 32,
+      onProgress: (p) => d.bus.emit('job.progress', { kind: 'embed', ...p }),
+    });
+  }
   const runner = new JobRunner({
     jobs: stores.jobs,
     handlers,
@@ -78,13 +100,14 @@ export function startGalleryJobs(d: GalleryJobsDeps): GalleryJobs {
     busy: d.busy,
     concurrency: d.concurrency ?? 2,
     onFinished: (job, status, error) => {
-      if (job.kind !== 'rescan') d.bus.emit('job.progress', { kind: job.kind, jobId: job.id, status, ...(job.payload.generationId !== undefined ? { generationId: job.payload.generationId } : {}), ...(error ? { error } : {}) });
+      if (job.kind !== 'rescan' && (job.kind !== 'embed' || error)) d.bus.emit('job.progress', { kind: job.kind, jobId: job.id, status, ...(job.payload.generationId !== undefined ? { generationId: job.payload.generationId } : {}), ...(error ? { error } : {}) });
     },
   });
 
   const onGenerationSaved = (generationId: number) => {
     stores.jobs.enqueue(THUMB_JOB(generationId));
     if (handlers.autotag) stores.jobs.enqueue(AUTOTAG_JOB(generationId));
+    if (embedKey) stores.jobs.enqueue(EMBED_JOB(embedKey, generationId - 1));
     runner.kick();
   };
   // A save node's generation row is committed before its node.completed event; runs ending let paused jobs go.
@@ -98,6 +121,8 @@ export function startGalleryJobs(d: GalleryJobsDeps): GalleryJobs {
 
   const recovered = runner.start();
   stores.jobs.enqueue(RESCAN_JOB());
+  // Back-fill (or finish re-embedding for a new model): a cheap walk when everything is embedded.
+  if (embedKey) stores.jobs.enqueue(EMBED_JOB(embedKey));
   runner.kick();
   if (recovered) d.logger.info({ recovered }, 'background jobs resumed from the previous session');
   if (auto && !d.llm) d.logger.warn('autoTag is configured but no LLM access was given to the job runner');
@@ -106,6 +131,7 @@ export function startGalleryJobs(d: GalleryJobsDeps): GalleryJobs {
     runner,
     stores,
     onGenerationSaved,
+    vectors,
     rescan: () => {
       stores.jobs.enqueue(RESCAN_JOB());
       runner.kick();

@@ -107,8 +107,10 @@ export interface BuiltQuery {
 /**
  * Builds the page query for `f` (a smart collection must already be merged in) from a cursor.
  * Returns null when the filters cannot match anything (an unknown tag, an empty search).
+ * With `ids` it instead selects those generations that pass every filter except `q` (semantic
+ * search's candidates; unordered, no paging).
  */
-export function buildListQuery(db: Db, f: GalleryFilter, cursor: Cursor | null, limit: number): BuiltQuery | null {
+export function buildListQuery(db: Db, f: GalleryFilter, cursor: Cursor | null, limit: number, ids?: readonly number[]): BuiltQuery | null {
   const params: Record<string, unknown> = { limit };
   const preds: string[] = [];
   const c = cursor ?? { t: f.to ?? TOP.t, i: TOP.i };
@@ -145,14 +147,28 @@ export function buildListQuery(db: Db, f: GalleryFilter, cursor: Cursor | null, 
 
   const where = () => (preds.length ? ` AND ${preds.join(' AND ')}` : '');
 
-  if (f.q !== undefined) {
-    const q = ftsQuery(f.q);
-    if (q === null) return null;
-    params.q = q;
+  // Every filter as a per-row predicate (text search, and semantic search's candidate filter).
+  const rowPredicates = () => {
     pred.trash(); pred.favorite(); pred.model(); pred.tag();
     if (f.collection !== undefined) (preds.push('EXISTS (SELECT 1 FROM collection_items ci WHERE ci.collection_id = @collection AND ci.generation_id = g.id)'), (params.collection = f.collection));
     if (f.from !== undefined) (preds.push('g.created_at >= @from'), (params.from = f.from));
     if (f.to !== undefined) (preds.push('g.created_at <= @to'), (params.to = f.to));
+  };
+
+  if (ids) {
+    rowPredicates();
+    params.ids = JSON.stringify(ids);
+    delete params.ct;
+    delete params.ci;
+    delete params.limit;
+    return { order: 'id', params, sql: `SELECT ${ITEM_COLUMNS} FROM generations g WHERE g.id IN (SELECT value FROM json_each(@ids))${where()}` };
+  }
+
+  if (f.q !== undefined) {
+    const q = ftsQuery(f.q);
+    if (q === null) return null;
+    params.q = q;
+    rowPredicates();
     params.ci = cursor ? cursor.i : TOP.i;
     delete params.ct;
     return {
@@ -315,6 +331,19 @@ export class GalleryQueries {
     const last = items.at(-1);
     const nextCursor = items.length === limit && last ? encodeCursor({ t: raw.order === 'id' ? 0 : last.createdAt, i: last.id }) : null;
     return { items, nextCursor };
+  }
+
+  /**
+   * The generations among `ids` that pass every filter of `filter` except `q` (semantic search
+   * filters its nearest neighbours with this), keyed by id.
+   */
+  byIds(filter: GalleryFilter, ids: readonly number[]): Map<number, GalleryItem> {
+    const out = new Map<number, GalleryItem>();
+    if (!ids.length) return out;
+    const built = buildListQuery(this.db, this.expandSmart(filter), null, 1, ids);
+    if (!built) return out;
+    for (const r of this.statement(built.sql).all(built.params) as RawItem[]) out.set(r.id, toItem(r));
+    return out;
   }
 
   private statement(sql: string): Statement {

@@ -70,6 +70,21 @@ export class GenerationStore {
       byArtifact: db.prepare<[string], Raw>('SELECT * FROM generations WHERE artifact_id = ?'),
       byRun: db.prepare<[string], Raw>('SELECT * FROM generations WHERE run_id = ? ORDER BY id'),
       files: db.prepare<[number], { role: string; path: string; bytes: number | null }>('SELECT role, path, bytes FROM generation_files WHERE generation_id = ?'),
+      // The nearest prompt along lineage: the image itself (by file hash or artifact), then its
+      // ancestors breadth-first (artifact_parents), for the Tag node and the auto-tag job (issue 17).
+      lineagePrompt: db.prepare<{ sha: string | null; artifact: string | null }, { prompt: string }>(`
+        WITH RECURSIVE start(aid) AS (
+          SELECT artifact_id FROM generations WHERE sha256 = @sha AND artifact_id IS NOT NULL
+          UNION SELECT id FROM artifacts WHERE sha256 = @sha OR id = @artifact
+        ), up(aid, depth) AS (
+          SELECT aid, 0 FROM start
+          UNION SELECT p.parent_id, up.depth + 1 FROM artifact_parents p JOIN up ON p.artifact_id = up.aid WHERE up.depth < 50
+        )
+        SELECT prompt FROM (
+          SELECT g.prompt, -1 AS depth, g.id FROM generations g WHERE g.sha256 = @sha AND trim(coalesce(g.prompt, '')) <> ''
+          UNION ALL
+          SELECT g.prompt, up.depth, g.id FROM up JOIN generations g ON g.artifact_id = up.aid WHERE trim(coalesce(g.prompt, '')) <> ''
+        ) ORDER BY depth, id DESC LIMIT 1`),
       allFilePaths: db.prepare<[], { path: string }>('SELECT path FROM generation_files'),
     };
   }
@@ -99,6 +114,15 @@ export class GenerationStore {
   byUuid(uuid: string): GenerationRow | undefined {
     const r = this.s.byUuid.get(uuid);
     return r ? toGeneration(r) : undefined;
+  }
+
+  /**
+   * The prompt that describes an image: the prompt of a generation with this file hash (ours or
+   * imported: imports store the prompt from the file's metadata), else of the nearest ancestor
+   * along lineage. Undefined when nothing along the way has a prompt.
+   */
+  lineagePrompt(o: { sha256?: string | null; artifactId?: string | null }): string | undefined {
+    return this.s.lineagePrompt.get({ sha: o.sha256 || null, artifact: o.artifactId || null })?.prompt;
   }
 
   byArtifact(artifactId: string): GenerationRow | undefined {

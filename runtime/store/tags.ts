@@ -118,20 +118,3 @@ export function attachTags(
 export function tagsForGeneration(db: Database, generationId: number): ImageTagRow[] {
   return stmts(db).forGeneration.all(generationId) as ImageTagRow[];
 }
-
-/** Aliases seeded at start (alias → canonical tag). */
-export const DEFAULT_TAG_ALIASES: Readonly<Record<string, string>> = {
-  feline: 'cat', kitty: 'cat', kitten: 'cat', puppy: 'dog', doggy: 'dog', canine: 'dog', pup: 'dog',
-  automobile: 'car', 'motor car': 'car', bike: 'bicycle', ocean: 'sea', 'b w': 'black and white',
-  monochrome: 'black and white', 'photorealistic': 'photorealism', 'photo realistic': 'photorealism',
-  dusk: 'twilight', 'night time': 'night', nighttime: 'night', kid: 'child',
-};
-
-/** Inserts the default aliases (idempotent; existing aliases are left as the user set them). */
-export function seedDefaultAliases(db: Database): void {
-  db.transaction(() => {
-    for (const [alias, target] of Object.entries(DEFAULT_TAG_ALIASES)) {
-      if (!resolveAlias(db, normalizeTagName(alias))) addAlias(db, alias, target);
-    }
-  })();
-}

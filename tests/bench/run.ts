@@ -37,6 +37,7 @@ const benches: [name: string, run: () => Promise<BenchRow[]>][] = [
   ['editor', async () => (await import('./editor-bench')).benchEditor()],
   ['sd', async () => (await import('./sd-bench')).benchSd()],
   ['llm', async () => (await import('./llm-bench')).benchLlm()],
+  ['search', async () => (await import('./search-bench')).benchSearch()],
   ['load', async () => (await import('./load-bench')).benchLoad()],
 ];
 for (const [name, run] of benches) {

@@ -3,6 +3,7 @@
  * first (preset merged, models resolved: runtime/exec/prepare.ts), then executed with a context
  * carrying the prepared models and preset. Seeds are kept as given, so a test can pass `random`.
  */
+import { GenerationStore } from '../../runtime/store/generations';
 import type { Database } from 'better-sqlite3';
 import type { ExecPorts, ExecutionContext } from '../../runtime/exec/context';
 import { attachTags, resolveAlias } from '../../runtime/store/tags';
@@ -36,7 +37,8 @@ export function ports(o: { db?: Database; folders?: readonly string[] } = {}): E
   };
   return {
     artifacts: { provenance: none('artifact store') },
-    gallery: { byUuid: none('gallery'), insert: none('gallery') },
+    // Lineage prompts (the Tag node, issue 17) read the real database when given; without one nothing is known.
+    gallery: { byUuid: none('gallery'), insert: none('gallery'), lineagePrompt: (q) => (o.db ? new GenerationStore(o.db).lineagePrompt(q) : undefined) },
     tags: {
       resolveAlias: (name) => (o.db ? resolveAlias(o.db, name)?.normalizedName : undefined),
       attach: (generationId, tags, source) => (o.db ? attachTags(o.db, generationId, tags, source) : none('database')()),

@@ -14,12 +14,16 @@ import { llmEnhance } from '../../nodes/text/llm-enhance';
 import { tag } from '../../nodes/text/tag';
 import { openDb, type Db } from '../../runtime/store/db';
 import { ModelRegistry } from '../../runtime/models/registry';
-import { seedDefaultAliases, attachTags, tagsForGeneration } from '../../runtime/store/tags';
+import { attachTags, tagsForGeneration } from '../../runtime/store/tags';
 import { GenerationStore } from '../../runtime/store/generations';
 import { normalizeTagName } from '../../runtime/llm/tags';
 import { ports, runExecutor, type TestContext } from '../helpers/exec-context';
 import type { ProgressMsg } from '../../workers/protocol/messages';
 import type { TagsValue, TextValue } from '../../runtime/engine/values';
+import { z } from 'zod';
+import sharp from 'sharp';
+import { insertTextChunks } from '../../runtime/png';
+import { mergeLlmConfig } from '../../runtime/llm/defaults';
 
 let w: SpawnedWorker;
 let db: Db;
@@ -49,7 +53,6 @@ function ctx(progress: Omit<ProgressMsg, 'type'>[] = [], config: Record<string, 
 beforeAll(async () => {
   w = await spawnLlmWorker();
   db = openDb(':memory:');
-  seedDefaultAliases(db);
   modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-nodes-'));
   fs.symlinkSync(STORIES_MODEL, path.join(modelsDir, 'stories260K.gguf'));
   registry = new ModelRegistry(db, [modelsDir]);
@@ -120,5 +123,39 @@ describe('tag executor', () => {
     expect(out.kind).toBe('tags');
     await expect(runExecutor(tagNode, ctx(), {}, params(tag.params, { model: 'stories260K.gguf' }))).rejects.toMatchObject({ code: 'INPUT_MISSING' });
     await expect(runExecutor(tagNode, ctx(), { text: { kind: 'text', text: 'x' } }, params(tag.params, {}))).rejects.toMatchObject({ code: 'MODEL_NOT_CONFIGURED' });
+  });
+
+  // Issue 17 §5: an image alone, described from what is known about it.
+  const tagSchema = z.object({ kind: z.literal('tags'), tags: z.array(z.object({ name: z.string().min(1), category: z.enum(mergeLlmConfig({}).taxonomy as [string, ...string[]]), confidence: z.number().min(0).max(1) })).min(1).max(3) });
+  const tagImage = async (image: Record<string, unknown>) =>
+    tagSchema.parse((await runExecutor(tagNode, ctx(), { image: { kind: 'image', path: '/nonexistent.png', sha256: randomUUID(), ...image } as never }, params(tag.params, { model: 'stories260K.gguf', maxTags: 3 }))).tags);
+
+  it('tags our own image from the prompt sd.cpp was given (its lineage argv)', async () => {
+    const out = await tagImage({ info: { seed: 1, argv: ['-m', '<models>/m.safetensors', '-p', 'a red fox in the snow', '-W', '64'] } });
+    expect(out.tags.length).toBeGreaterThan(0);
+  });
+
+  it('tags an imported image from the prompt in its metadata (the library row of the same file)', async () => {
+    const sha = randomUUID();
+    new GenerationStore(db).insert({ uuid: randomUUID(), artifactId: null, filePath: '/elsewhere/imported.png', sha256: sha, createdAt: 1, prompt: 'portrait of an old sailor, oil painting', source: 'import' });
+    expect(new GenerationStore(db).lineagePrompt({ sha256: sha })).toBe('portrait of an old sailor, oil painting');
+    const out = await tagImage({ sha256: sha });
+    expect(out.tags.length).toBeGreaterThan(0);
+  });
+
+  it('tags an image read from a PNG file carrying A1111 parameters', async () => {
+    const file = path.join(os.tmpdir(), `${randomUUID()}.png`);
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } }).png().toBuffer();
+    fs.writeFileSync(file, insertTextChunks(png, [{ keyword: 'parameters', text: 'a castle on a hill\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1' }]));
+    try {
+      const out = await tagImage({ path: file });
+      expect(out.tags.length).toBeGreaterThan(0);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  it('fails clearly only when nothing is known about the image', async () => {
+    await expect(tagImage({ info: { seed: 3 } })).rejects.toMatchObject({ code: 'INPUT_MISSING', message: expect.stringContaining('knows nothing about this image') });
   });
 });

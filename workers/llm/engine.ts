@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   getLlama, readGgufFileInfo, GgufInsights, LlamaLogLevel,
-  type Llama, type LlamaModel, type LlamaContext, type LlamaContextSequence,
+  type Llama, type LlamaModel, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext,
 } from 'node-llama-cpp';
 import { readGgufHeader, type GgufHeader } from '../../formats/gguf';
 import { WorkerJobError } from '../protocol/server';
@@ -63,6 +63,8 @@ interface Resident {
   header: GgufHeader;
   weightsBytes: number;
   ctx?: { context: LlamaContext; sequence: LlamaContextSequence; size: number; kvBytes: number };
+  /** Embedding context (issue 17), separate from the generation context; disposed by any unload. */
+  embed?: { context: LlamaEmbeddingContext; size: number; kvBytes: number };
 }
 
 /** A model + context ready for one job. */
@@ -131,22 +133,11 @@ export class LlmEngine {
   async session(modelPath: string, modelId: string | undefined, contextSize: number): Promise<Session> {
     const abs = path.resolve(modelPath);
     if (this.resident && this.resident.path !== abs) await this.unloadNow('hard');
-    if (!this.resident) {
-      const header = await this.validate(abs);
-      const est = await this.estimate(abs, contextSize);
-      const llama = await this.llama();
-      let model: LlamaModel;
-      try {
-        model = await llama.loadModel({ modelPath: abs, gpuLayers: this.opts.gpu ? 'auto' : 0 });
-      } catch (err) {
-        throw mapEngineError(err, 'MODEL_LOAD_FAILED', `could not load ${abs}`);
-      }
-      this.resident = { modelId: modelId || path.basename(abs), path: abs, model, header, weightsBytes: est.weightsBytes };
-    }
-    const r = this.resident;
+    if (!this.resident) await this.loadResident(abs, modelId, contextSize);
+    const r = this.resident!;
     if (modelId) r.modelId = modelId;
     const size = this.capContext(contextSize, r.header);
-    if (r.ctx && r.ctx.size !== size) await this.unloadNow('soft');
+    if ((r.ctx && r.ctx.size !== size) || r.embed) await this.unloadNow('soft');
     if (!r.ctx) {
       const est = await this.estimate(abs, size);
       try {
@@ -158,6 +149,46 @@ export class LlmEngine {
     }
     await r.ctx.sequence.clearHistory();
     return { model: r.model, llama: await this.llama(), sequence: r.ctx.sequence, contextSize: size, hasChatTemplate: r.header.hasChatTemplate };
+  }
+
+  /**
+   * Returns an embedding context for `modelPath` (node-llama-cpp `model.createEmbeddingContext`),
+   * loading the model or reusing what is resident; a generation context of the same model is
+   * dropped first so only one KV cache is ever resident. Call only inside {@link exclusive}.
+   * @throws WorkerJobError OUT_OF_MEMORY when the context cannot be allocated, MODEL_* from loading
+   */
+  async embeddingContext(modelPath: string, modelId: string | undefined, contextSize: number): Promise<{ context: LlamaEmbeddingContext; contextSize: number }> {
+    const abs = path.resolve(modelPath);
+    if (this.resident && this.resident.path !== abs) await this.unloadNow('hard');
+    if (!this.resident) await this.loadResident(abs, modelId, contextSize);
+    const r = this.resident!;
+    if (modelId) r.modelId = modelId;
+    const size = this.capContext(contextSize, r.header);
+    if (r.embed && r.embed.size !== size) await this.unloadNow('soft');
+    if (r.ctx) await this.unloadNow('soft');
+    if (!r.embed) {
+      const est = await this.estimate(abs, size);
+      try {
+        const context = await r.model.createEmbeddingContext({ contextSize: size, batchSize: size, threads: this.opts.threads });
+        r.embed = { context, size, kvBytes: est.kvBytes };
+      } catch (err) {
+        throw mapEngineError(err, 'OUT_OF_MEMORY', `could not create a ${size}-token embedding context`);
+      }
+    }
+    return { context: r.embed.context, contextSize: size };
+  }
+
+  private async loadResident(abs: string, modelId: string | undefined, contextSize: number): Promise<void> {
+    const header = await this.validate(abs);
+    const est = await this.estimate(abs, contextSize);
+    const llama = await this.llama();
+    let model: LlamaModel;
+    try {
+      model = await llama.loadModel({ modelPath: abs, gpuLayers: this.opts.gpu ? 'auto' : 0 });
+    } catch (err) {
+      throw mapEngineError(err, 'MODEL_LOAD_FAILED', `could not load ${abs}`);
+    }
+    this.resident = { modelId: modelId || path.basename(abs), path: abs, model, header, weightsBytes: est.weightsBytes };
   }
 
   /** Drops the context after a cancelled/failed generation so its KV cache is freed now. */
@@ -178,6 +209,11 @@ export class LlmEngine {
       r.ctx = undefined;
       await c.context.dispose();
     }
+    if (r.embed) {
+      const e = r.embed;
+      r.embed = undefined;
+      await e.context.dispose();
+    }
     if (mode === 'hard') {
       this.resident = null;
       await r.model.dispose();
@@ -188,10 +224,10 @@ export class LlmEngine {
   loaded(): LoadedInfo | null {
     const r = this.resident;
     if (!r) return null;
-    const kvBytes = r.ctx?.kvBytes ?? 0;
+    const kvBytes = r.ctx?.kvBytes ?? r.embed?.kvBytes ?? 0;
     return {
       modelId: r.modelId, path: r.path, bytes: r.weightsBytes + kvBytes, weightsBytes: r.weightsBytes, kvBytes,
-      contextSize: r.ctx?.size ?? 0, hasChatTemplate: r.header.hasChatTemplate,
+      contextSize: r.ctx?.size ?? r.embed?.size ?? 0, hasChatTemplate: r.header.hasChatTemplate,
     };
   }
 

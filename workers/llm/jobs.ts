@@ -8,6 +8,7 @@
  *     → {tags: [{name, category, confidence}], raw, tokens, truncated}  (raw names; the runtime normalizes)
  * - `chat` {modelPath, modelId?, contextSize?, messages[], max_tokens?, temperature?, seed?}
  *     → {text, finishReason, usage: {prompt_tokens, completion_tokens, total_tokens}, chatWrapper}
+ * - `embed` {modelPath, modelId?, contextSize?, input: string[]} → {vectors, dimension, tokens, truncated} (embed.ts)
  * - `insights` {modelPath, contextSize?} → {weightsBytes, kvBytes, contextSize, trainContextSize}
  */
 import { z } from 'zod';
@@ -15,6 +16,7 @@ import type { JobHandler, JobContext } from '../protocol/server';
 import { WorkerJobError } from '../protocol/server';
 import type { LlmEngine } from './engine';
 import { generate } from './generate';
+import { embed, embedPayload } from './embed';
 
 const common = {
   /** Absolute path of the GGUF file (resolved by the runtime's registry). */
@@ -178,6 +180,8 @@ export function llmJobs(engine: LlmEngine): Record<string, JobHandler> {
         };
       });
     },
+
+    embed: async (payload, ctx) => ({ output: { ...(await embed(engine, parse(embedPayload, payload), ctx)) } }),
 
     insights: async (payload) => {
       const p = parse(insightsPayload, payload);

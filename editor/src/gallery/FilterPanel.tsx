@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import { useGallery, setFilters } from './state';
-import { galleryApi, type Collection, type Facets, type Filters, type TagSource } from './api';
+import { galleryApi, type Collection, type Facets, type Filters, type SearchMode, type TagSource } from './api';
 import { InlineInput } from './InlineInput';
 import { toast } from '../state/toasts';
 
@@ -27,6 +27,20 @@ export function FilterPanel({ facets, collections }: { facets: Facets | null; co
   return (
     <aside className="gal-filters" data-testid="gallery-filters">
       <input type="search" placeholder="Search prompts and tags…" value={text} onChange={(e) => setText(e.target.value)} data-testid="gallery-search" aria-label="Search" />
+      <label>
+        Match
+        <select value={filters.mode ?? ''} onChange={(e) => set({ mode: (e.target.value || undefined) as SearchMode | undefined })} data-testid="gallery-mode" title="Words: full-text. Meaning: embeddings. Both: fused (the default once an embedding model is set).">
+          <option value="">default</option>
+          <option value="text">words</option>
+          <option value="semantic">meaning</option>
+          <option value="hybrid">both</option>
+        </select>
+      </label>
+      {filters.similarTo && (
+        <div className="gal-similar" data-testid="gallery-similar">
+          More like this image <button onClick={() => set({ similarTo: undefined })} aria-label="Clear more like this">✕</button>
+        </div>
+      )}
       <label>
         Tag
         <input list="gal-tags" value={filters.tag ?? ''} onChange={(e) => set({ tag: e.target.value || undefined })} data-testid="gallery-tag" placeholder="any" />

@@ -1,5 +1,6 @@
 /**
- * The gallery view (issue 8): filter panel, virtualized grid, batch bar, lightbox and comparison.
+ * The gallery view (issue 8): filter panel, virtualized grid, batch bar, lightbox and comparison;
+ * the Tags view (issue 17) edits the taxonomy.
  * It loads the first page and the facets when opened; "Empty trash" removes files for good.
  */
 import { useCallback, useEffect, useState } from 'react';
@@ -10,6 +11,7 @@ import { Grid } from './Grid';
 import { Lightbox } from './Lightbox';
 import { BatchBar } from './BatchBar';
 import { Compare } from './Compare';
+import { TagsView } from './TagsView';
 import { toast } from '../state/toasts';
 
 export function GalleryView() {
@@ -17,6 +19,7 @@ export function GalleryView() {
   const inTrash = useGallery((s) => !!s.filters.trash);
   const [facets, setFacets] = useState<Facets | null>(null);
   const [collections, setCollections] = useState<Collection[]>([]);
+  const [tagsOpen, setTagsOpen] = useState(false);
   const refreshMeta = useCallback(() => {
     void galleryApi.facets().then(setFacets, () => {});
     void galleryApi.collections().then(setCollections, () => {});
@@ -51,12 +54,14 @@ export function GalleryView() {
               Empty trash
             </button>
           )}
+          <button onClick={() => setTagsOpen(true)} data-testid="open-tags" title="Rename, merge, recategorize and delete tags">Tags</button>
           <button onClick={() => { reload(); refreshMeta(); }} title="Reload">⟳</button>
         </div>
         <Grid />
       </div>
       <Lightbox />
       {compare && <Compare pair={compare} />}
+      {tagsOpen && <TagsView onClose={() => setTagsOpen(false)} />}
     </div>
   );
 }

@@ -1,10 +1,10 @@
 /**
  * The lightbox: the full image, ←/→ to move through the loaded list (loading more at the end),
  * Esc to close (the comparison too), i to toggle the metadata panel, f to favorite; buttons for favorite, trash /
- * restore, open workflow, rerun and "compare with…" (pick a second image).
+ * restore, open workflow, rerun, "more like this" (similar images) and "compare with…" (pick a second image).
  */
 import { useEffect, useState } from 'react';
-import { useGallery, step, patchItem } from './state';
+import { useGallery, step, patchItem, setFilters } from './state';
 import { galleryApi, imageUrl, type Detail } from './api';
 import { MetaPanel } from './MetaPanel';
 import { openWorkflow, rerun, setFavorite, trashOrRestore } from './actions';
@@ -50,6 +50,16 @@ export function Lightbox() {
           <button onClick={() => void trashOrRestore(uuid)} data-testid="lb-trash">{inTrash ? 'Restore' : 'Trash'}</button>
           <button onClick={() => void openWorkflow(uuid)} disabled={!cur?.hasWorkflow} data-testid="lb-open-workflow" title="Load this image's workflow into the editor">Open workflow</button>
           <button onClick={() => void rerun(uuid, cur?.runId ?? null)} disabled={!cur?.hasWorkflow} data-testid="lb-rerun">Rerun</button>
+          <button
+            onClick={() => {
+              useGallery.setState({ lightbox: null });
+              setFilters({ ...useGallery.getState().filters, q: undefined, mode: undefined, similarTo: uuid });
+            }}
+            data-testid="lb-more-like"
+            title="Show the images nearest to this one by meaning (needs an embedding model)"
+          >
+            More like this
+          </button>
           <button
             onClick={() => {
               useGallery.setState({ lightbox: null, selected: new Set([uuid]) });

@@ -8,8 +8,16 @@ import type { Facets, GalleryFilter, GalleryItem, TagSource } from '../../../wir
 import type { RerunResponse, RunStartResponse } from '../../../wire/api';
 
 export type { Facets, TagSource } from '../../../wire/gallery';
-/** The filters of GET /api/generations (times in ms since epoch, sizes in px). */
-export type Filters = GalleryFilter;
+/** How `q` is matched (issue 17): words (FTS5), meaning (embeddings), or both fused; absent = the server's default. */
+export type SearchMode = 'text' | 'semantic' | 'hybrid';
+/**
+ * The filters of GET /api/generations (times in ms since epoch, sizes in px), plus the search
+ * mode and `similarTo` (a generation uuid: "more like this", GET /api/generations/:uuid/similar).
+ */
+export type Filters = GalleryFilter & { mode?: SearchMode; similarTo?: string };
+
+/** One tag of the taxonomy (GET /api/tags). */
+export interface TaxonomyTag { id: number; name: string; category: string | null; count: number; aliases: string[] }
 /** One gallery tile. */
 export type Item = GalleryItem;
 
@@ -45,11 +53,17 @@ export function filterQuery(f: Filters): URLSearchParams {
 
 export const galleryApi = {
   list: (f: Filters, cursor: string | null, limit = 60) => {
-    const p = filterQuery(f);
+    const { similarTo, ...rest } = f;
+    const p = filterQuery(similarTo ? { ...rest, q: undefined, mode: undefined } : rest);
     p.set('limit', String(limit));
     if (cursor) p.set('cursor', cursor);
-    return request<{ items: Item[]; nextCursor: string | null }>(`/api/generations?${p}`);
+    const url = similarTo ? `/api/generations/${encodeURIComponent(similarTo)}/similar?${p}` : `/api/generations?${p}`;
+    return request<{ items: Item[]; nextCursor: string | null; mode?: SearchMode }>(url);
   },
+  tags: () => request<{ tags: TaxonomyTag[]; categories: string[] }>('/api/tags?limit=5000'),
+  patchTag: (id: number, body: { name?: string; category?: string | null }) => request<TaxonomyTag>(`/api/tags/${id}`, json('PATCH', body)),
+  mergeTags: (from: number[], into: number) => request<{ tag: TaxonomyTag; relabelled: number }>('/api/tags/merge', json('POST', { from, into })),
+  deleteTag: (id: number) => request<{ deleted: boolean }>(`/api/tags/${id}`, json('DELETE')),
   detail: (uuid: string) => request<Detail>(`/api/generations/${uuid}`),
   workflow: (uuid: string) => request<{ graph: GraphDoc }>(`/api/generations/${uuid}/workflow`),
   patch: (uuid: string, body: { favorite?: boolean; addTags?: string[]; removeTags?: string[]; addToCollections?: number[]; removeFromCollections?: number[] }) =>

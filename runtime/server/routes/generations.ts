@@ -1,8 +1,10 @@
 /**
  * The gallery API (design.md §8, issue 8), mounted at /api/generations:
  *
- * - `GET /` `?cursor&limit&q&tag&tagSource&model&from&to&favorite&minWidth&minHeight&maxWidth&maxHeight&collection&trash&missing`
- *   → `{items, nextCursor}` (keyset pages, newest first)
+ * - `GET /` `?cursor&limit&q&tag&tagSource&model&from&to&favorite&minWidth&minHeight&maxWidth&maxHeight&collection&trash&missing&mode&window`
+ *   → `{items, nextCursor, mode}` (keyset pages, newest first; `mode=semantic|hybrid` ranks by
+ *   meaning, runtime/search/semantic.ts, and adds `embedding: {model, embedded, total}`)
+ * - `GET /:uuid/similar` → the nearest generations by embedding ("more like this")
  * - `GET /facets` → models, top tags, counts;  `GET /jobs` → background job counts;  `POST /rescan`
  * - `GET /:uuid` → the generation with files, tags (with source), collections and lineage
  *   `{ancestors, descendants}`;  `GET /:uuid/workflow` → `{graph}`
@@ -23,6 +25,7 @@ import { galleryStores, type GalleryStores } from '../../store/gallery-stores';
 import type { GalleryFilter } from '../../store/gallery';
 import type { GalleryJobs } from '../../jobs';
 import { THUMB_JOB } from '../../jobs/schedule';
+import type { SemanticSearch } from '../../search/semantic';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const bool = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true');
@@ -55,6 +58,10 @@ export const listQuery = z.object({
   collection: int.optional(),
   trash: bool.optional(),
   missing: bool.optional(),
+  /** Issue 17: `text` (FTS5), `semantic` (embeddings) or `hybrid` (both, RRF); default hybrid once an embedding model is set. */
+  mode: z.enum(['text', 'semantic', 'hybrid']).optional(),
+  /** Candidates per ranked list (semantic/hybrid), 1..1000, default 200. */
+  window: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
 /** A smart collection's saved query: the same filters minus paging. */
@@ -107,9 +114,18 @@ export function generationRoutes(s: Studio): Hono {
   };
   const idsOf = (uuids: readonly string[]) => uuids.map((u) => g.library.idOf(u)).filter((x): x is number => x !== undefined);
 
-  app.get('/', (c) => {
-    const { cursor, limit, ...filters } = listQuery.parse(c.req.query());
-    return c.json(g.queries.list(defined(filters) as GalleryFilter, { cursor: cursor ?? null, limit: limit ?? 50 }));
+  const search = () => s.services.search;
+
+  app.get('/', async (c) => {
+    const { cursor, limit, mode, window, ...filters } = listQuery.parse(c.req.query());
+    const f = defined(filters) as GalleryFilter;
+    const se = search();
+    const m = mode ?? se?.defaultMode() ?? 'text';
+    if (m === 'text' || !se) {
+      if (m !== 'text') throw new UserError('EMBEDDINGS_OFF', `mode=${m} needs an embedding model: set "search": {"embeddingModel": "<gguf>"} in config.json`, undefined, 409);
+      return c.json({ ...g.queries.list(f, { cursor: cursor ?? null, limit: limit ?? 50 }), mode: 'text' });
+    }
+    return c.json(await se.search(f, m, { cursor: cursor ?? null, limit: limit ?? 50, ...(window ? { window } : {}) }, c.req.raw.signal));
   });
 
   app.get('/facets', (c) => c.json(g.library.facets()));
@@ -169,6 +185,15 @@ export function generationRoutes(s: Studio): Hono {
   });
 
   app.get('/:uuid', (c) => c.json(detail(s, g, idOf(c.req.param('uuid')))));
+
+  /** "More like this" (issue 17): `?limit&cursor&window` plus the list filters; ranked by cosine similarity. */
+  app.get('/:uuid/similar', (c) => {
+    const id = idOf(c.req.param('uuid'));
+    const { cursor, limit, mode: _m, window, ...filters } = listQuery.parse(c.req.query());
+    const se = search();
+    if (!se) throw new UserError('EMBEDDINGS_OFF', 'similar images need an embedding model: set "search": {"embeddingModel": "<gguf>"} in config.json', undefined, 409);
+    return c.json(se.similar(id, defined(filters) as GalleryFilter, { cursor: cursor ?? null, limit: limit ?? 50, ...(window ? { window } : {}) }));
+  });
 
   app.get('/:uuid/workflow', (c) => {
     const id = idOf(c.req.param('uuid'));

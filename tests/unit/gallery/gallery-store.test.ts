@@ -73,9 +73,9 @@ describe('filters', () => {
 
     expect(all({})).toEqual([c.id, b.id, a.id]);
     expect(all({ trash: true })).toEqual([d.id]);
-    // "Kittens" normalizes to "kitten"; "feline" is an alias only when seeded, so use the tag name.
-    expect(all({ tag: 'cat' })).toEqual([a.id]);
-    expect(all({ tag: 'kittens' })).toEqual([c.id]);
+    // "Kittens" normalizes to "kitten", which migration 0071's default aliases map to "cat".
+    expect(all({ tag: 'cat' })).toEqual([c.id, a.id]);
+    expect(all({ tag: 'kittens' })).toEqual([c.id, a.id]);
     expect(all({ tag: 'no such tag' })).toEqual([]);
     expect(all({ tagSource: 'llm_auto' })).toEqual([b.id, a.id]);
     expect(all({ tag: 'sofa', tagSource: 'user' })).toEqual([]);
@@ -84,7 +84,7 @@ describe('filters', () => {
     expect(all({ favorite: true })).toEqual([c.id, b.id]);
     expect(all({ minWidth: 1000 })).toEqual([b.id]);
     expect(all({ maxWidth: 600 })).toEqual([c.id, a.id]);
-    expect(all({ q: 'cat' })).toEqual([b.id, a.id]); // negative prompt is indexed too
+    expect(all({ q: 'cat' })).toEqual([c.id, b.id, a.id]); // negative prompt and tag names (c: Kittens → cat) are indexed too
     expect(all({ q: 'ca' })).toEqual([c.id, b.id, a.id]); // last word is a prefix: cat, castle
     expect(all({ q: 'castle ' })).toEqual([c.id]); // finished word: exact
     expect(all({ q: 'cast ' })).toEqual([]);

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { normalizeTagName, normalizeTags, singularize } from '../../../runtime/llm/tags';
 import { openDb } from '../../../runtime/store/db';
-import { addAlias, attachTags, resolveAlias, seedDefaultAliases, tagsForGeneration, upsertTag } from '../../../runtime/store/tags';
+import { addAlias, attachTags, resolveAlias, tagsForGeneration, upsertTag } from '../../../runtime/store/tags';
 import { DEFAULT_LLM_CONFIG, fillTemplate, mergeLlmConfig } from '../../../runtime/llm/defaults';
 import type { Db } from '../../../runtime/store/db';
 import { GenerationStore } from '../../../runtime/store/generations';
@@ -72,10 +72,8 @@ describe('tag store', () => {
   const newGen = () => ({ uuid: randomUUID(), artifactId: null, filePath: 'x.png', sha256: null, createdAt: 0 });
   const generation = (db: Db, extra?: (id: number) => void) => new GenerationStore(db).insert(newGen(), extra);
 
-  it('seeds default aliases idempotently and resolves feline → cat', () => {
+  it('the migration loads the default aliases as data and resolves feline → cat', () => {
     const db = fresh();
-    seedDefaultAliases(db);
-    seedDefaultAliases(db);
     expect(resolveAlias(db, 'feline')?.normalizedName).toBe('cat');
     expect(resolveAlias(db, 'kitty')?.normalizedName).toBe('cat');
     expect(resolveAlias(db, 'puppy')?.normalizedName).toBe('dog');

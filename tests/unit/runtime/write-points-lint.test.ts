@@ -17,8 +17,11 @@ import { REPO_ROOT } from '../../helpers/temp-home';
 const ROOTS = ['runtime', 'nodes', 'workers', 'wire'];
 /** The helpers themselves: their callers carry the names. */
 const HELPERS = new Set(['runtime/fs/atomic.ts', 'runtime/fs/write-points.ts']);
-const WRITE = /\b(?:writeFileSync|appendFileSync|writeFile|renameSync|rename|copyFileSync|copyFile|cpSync|createWriteStream|writeFileAtomic|moveFileDurable)\s*\(|\.toFile\s*\(|\bopenSync\s*\([^)]*['"](?:w|a|r\+|wx|ax)['"]/;
+// `rename(` alone is fs/promises' (imported bare); `x.rename(` only on fs objects — a store's rename() of a tag is no file move.
+const WRITE = /\b(?:writeFileSync|appendFileSync|writeFile|renameSync|(?:(?<![.\w])|\b(?:fs|fsp|fsPromises|promises)\.)rename|copyFileSync|copyFile|cpSync|createWriteStream|writeFileAtomic|moveFileDurable)\s*\(|\.toFile\s*\(|\bopenSync\s*\([^)]*['"](?:w|a|r\+|wx|ax)['"]/;
 const NEAR = 8;
+/** A class method's own definition (`rename(id: number, …): T {`), not a call. */
+const METHOD_DEF = /^\s*(?:async\s+)?\w+\s*\([^)]*\)\s*:\s*[^=]*\{\s*$/;
 
 function sources(dir: string): string[] {
   const abs = path.join(REPO_ROOT, dir);
@@ -34,7 +37,7 @@ export function unnamedWrites(file: string, src: string): string[] {
   const out: string[] = [];
   lines.forEach((l, i) => {
     const code = l.replace(/\/\/.*$/, '');
-    if (!WRITE.test(code) || /^\s*\*/.test(l) || /^\s*import\b/.test(l)) return;
+    if (!WRITE.test(code) || /^\s*\*/.test(l) || /^\s*import\b/.test(l) || METHOD_DEF.test(code)) return;
     const near = lines.slice(Math.max(0, i - NEAR), i + NEAR + 1).join('\n');
     if (/writePoint\('[\w.-]+'\)/.test(near) || /\/\/ write-point: none — \S/.test(near)) return;
     out.push(`${file}:${i + 1}: ${l.trim()}`);
@@ -60,6 +63,10 @@ describe('write points', () => {
   it('the check catches an unnamed write', () => {
     expect(unnamedWrites('x.ts', "import fs from 'node:fs';\nfs.writeFileSync(p, data);\n")).toHaveLength(1);
     expect(unnamedWrites('x.ts', "const fd = fs.openSync(p, 'w');\n")).toHaveLength(1);
+    expect(unnamedWrites('x.ts', "await rename(tmp, dest);\n")).toHaveLength(1);
+    expect(unnamedWrites('x.ts', "fs.renameSync(a, b);\nawait fsp.rename(a, b);\n")).toHaveLength(2);
+    // Not file moves: a store method's definition and a call of it.
+    expect(unnamedWrites('x.ts', "  rename(id: number, name: string): Tag {\n    tag = tax.rename(id, name);\n")).toEqual([]);
     expect(unnamedWrites('x.ts', "fs.writeFileSync(p, data);\nwritePoint('graph.save');\n")).toEqual([]);
     expect(unnamedWrites('x.ts', "// write-point: none — scratch file in tmp/, swept at start\nfs.writeFileSync(p, data);\n")).toEqual([]);
   });

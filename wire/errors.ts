@@ -62,6 +62,9 @@ export const ERROR_CODES = {
   /** Import: the file is over the import size limit. */
   FILE_TOO_LARGE: user(413),
   FOLDER_NOT_FOUND: user(),
+  EMBEDDING_DIMENSION: user(),
+  /** Semantic search asked for while no embedding model is configured. */
+  EMBEDDINGS_OFF: user(409),
   ENGINE_NOT_CONFIGURED: { ...user(), message: `stable-diffusion.cpp is not configured. ${SD_CPP_HOW_TO}` },
   FORBIDDEN_HOST: user(403),
   FORBIDDEN_ORIGIN: user(403),
@@ -86,6 +89,9 @@ export const ERROR_CODES = {
   NO_WORKFLOW: user(404),
   NOT_AVAILABLE: user(503),
   NOT_FOUND: user(404),
+  NOT_EMBEDDED: user(409),
+  /** Auto-tag job: no prompt in the generation or its lineage (background jobs). */
+  NOTHING_KNOWN: user(422),
   PATH_OUTSIDE_ROOT: user(403),
   PAYLOAD_TOO_LARGE: user(413),
   PNG_INVALID: user(),
@@ -97,6 +103,7 @@ export const ERROR_CODES = {
   PROMPT_TOO_LONG: user(),
   /** Import: the file cannot be read at all (permissions, I/O). */
   READ_FAILED: user(),
+  TAG_EXISTS: user(409),
   TEMPLATE_EXISTS: user(409),
   /** POST /api/runs `inputs` names an App field the graph does not expose. */
   UNKNOWN_APP_INPUT: user(),

@@ -31,6 +31,7 @@ import type { Studio } from './studio';
 import type { EngineDeps } from './engine/deps';
 import { TMP_PREFIX } from './fs/atomic';
 import { acquireLock } from './fs/home-lock';
+import { relativeInside } from './fs/safe-path';
 import { createAdmission } from './arbiter/admission';
 import { PresetStore } from './store/presets';
 import { isModelKind, type ModelKind } from './store/models';
@@ -150,8 +151,8 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     call: (worker, job, payload, o) => supervisor.call(worker, job, payload, o),
     resolveModel,
     previewUrl: (p) => {
-      const rel = path.relative(path.join(config.paths.tmp, 'previews'), p);
-      return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? `/api/previews/${encodeURIComponent(rel)}` : undefined;
+      const rel = relativeInside(p, path.join(config.paths.tmp, 'previews'));
+      return rel ? `/api/previews/${encodeURIComponent(rel)}` : undefined;
     },
     admission: admission.control,
   };

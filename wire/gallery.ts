@@ -1,8 +1,34 @@
 /**
  * The gallery's JSON shapes as they cross the HTTP API (runtime/server/routes/generations.ts):
- * declared once here for the runtime's stores and the editor's client (editor/src/gallery/api.ts).
+ * declared once here for the runtime's stores and the editor's client (editor/src/gallery/api.ts),
+ * with the generation-parameters record they share.
  * Types only, no imports: the editor bundle stays free of Node code.
  */
+
+/**
+ * The generation-parameters record: the settings an image was made with, as the gallery stores,
+ * searches and shows them. Declared once here and extended by every record that carries it — the
+ * store's rows (runtime/store/generations.ts), the importers' extract (runtime/importers/index.ts),
+ * the library reader (runtime/library/import-read.ts) and {@link GalleryItem}.
+ * null = unknown (e.g. an imported image whose metadata lacks the field).
+ */
+export interface GenerationParams {
+  prompt: string | null;
+  negativePrompt: string | null;
+  /** Exact decimal seed text (seeds go up to 2^63−1, beyond JSON's exact integers). */
+  seed: string | null;
+  /** px */
+  width: number | null;
+  /** px */
+  height: number | null;
+  steps: number | null;
+  /** CFG scale. */
+  cfgScale: number | null;
+  /** sd.cpp sampler name (mapped from the source tool's). */
+  sampler: string | null;
+  /** sd.cpp scheduler name. */
+  scheduler: string | null;
+}
 
 /** Who attached a tag: the user, the LLM tagger, or an imported file's own metadata. */
 export type TagSource = 'user' | 'llm_auto' | 'import';
@@ -35,19 +61,10 @@ export interface GalleryFilter {
 }
 
 /** One gallery tile (an item of GET /api/generations). Sizes px, times ms since epoch. */
-export interface GalleryItem {
+export interface GalleryItem extends Omit<GenerationParams, 'scheduler'> {
   id: number;
   uuid: string;
   createdAt: number;
-  prompt: string | null;
-  negativePrompt: string | null;
-  width: number | null;
-  height: number | null;
-  /** Exact decimal seed text (seeds go up to 2^63−1, beyond JSON's exact integers). */
-  seed: string | null;
-  steps: number | null;
-  cfgScale: number | null;
-  sampler: string | null;
   modelId: string | null;
   modelName: string | null;
   isFavorite: boolean;

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { implement } from '../../runtime/engine/executor';
 import { loadImage } from './load-image';
 import { UserError } from '../../runtime/errors';
+import { sentences } from '../../wire/errors';
 import { safePath } from '../../runtime/fs/safe-path';
 import { sha256FileAsync } from '../../runtime/fs/hash';
 import { absPath } from '../../runtime/engine/outputs';
@@ -17,7 +18,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Absolute path of the image `source` names. @throws UserError NOT_FOUND / PATH_OUTSIDE_ROOT / BAD_PARAMS */
 export function resolveSource(source: string, home: string, store: { generations: Pick<GalleryPort, 'byUuid'> }): string {
-  if (!source) throw new UserError('BAD_PARAMS', 'load image: set "source" to a generation id or a path inside the data folder');
+  if (!source) throw new UserError('BAD_PARAMS', sentences.loadImageNoSource);
   if (UUID.test(source)) {
     const g = store.generations.byUuid(source);
     if (!g) throw new UserError('NOT_FOUND', `load image: no generation ${source} in the library`, undefined, 404);

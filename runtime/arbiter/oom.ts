@@ -4,10 +4,11 @@
  * allocation failure from the LLM worker, also mapped to `OUT_OF_MEMORY`) gets exactly one retry
  * with conservative settings.
  */
+import type { ErrorCode } from '../errors';
 import type { Mitigations, WorkerKind } from './types';
 
 /** Error codes that mean "the engine ran out of memory". */
-export const OOM_CODES: ReadonlySet<string> = new Set(['OUT_OF_MEMORY']);
+export const OOM_CODES: ReadonlySet<string> = new Set<ErrorCode>(['OUT_OF_MEMORY']);
 
 /** True for an error carrying an OOM code (MystiError or any object with `code`). */
 export function isOomError(err: unknown): boolean {

@@ -6,21 +6,10 @@
  * (they are superseded by the next one anyway).
  */
 import type { EventStore } from '../store/events';
+import type { EventType, MystiEvent } from '../../wire/events';
 
-export type EventType =
-  | 'run.queued' | 'run.started' | 'run.completed' | 'run.failed' | 'run.cancelled' | 'run.interrupted'
-  | 'node.started' | 'node.progress' | 'node.cached' | 'node.completed' | 'node.failed'
-  | 'arbiter.decision' | 'worker.status' | 'system.alert' | 'import.progress' | 'job.progress';
-
-export interface MystiEvent {
-  type: EventType;
-  seq: number;
-  ts: number;
-  runId?: string;
-  nodeId?: string;
-  runSeq?: number;
-  [k: string]: unknown;
-}
+/** The event shapes are declared in wire/events.ts (the WebSocket carries them to the editor). */
+export type { EventType, MystiEvent };
 
 type Listener = (e: MystiEvent) => void;
 

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { moveFileDurable } from '../fs/atomic';
+import { relativeInside } from '../fs/safe-path';
 import { UnexpectedError } from '../errors';
 import type { Store } from '../store';
 import type { BatchImage, ExecutorImage, ExecutorOutput, ImageValue, PortValue } from './values';
@@ -89,8 +90,7 @@ function storeImage(deps: Pick<EngineDeps, 'config'>, v: ExecutorImage, base: Om
     abs = v.path;
     sha = v.sha256;
   }
-  const rel = path.relative(deps.config.paths.home, abs);
-  const stored = rel.startsWith('..') ? abs : rel;
+  const stored = rowPath(deps, abs);
   const value = { ...(v.width ? { width: v.width } : {}), ...(v.height ? { height: v.height } : {}), ...(v.info ? { info: v.info } : {}) };
   return { row: { ...base, kind: 'image', path: stored, sha256: sha, bytes: fs.statSync(abs).size, value }, value: { kind: 'image', path: abs, sha256: sha, ...value } };
 }
@@ -170,8 +170,7 @@ export function persistOutputs(
 
 /** Path as stored in an artifact row: relative to the data directory when inside it. */
 function rowPath(deps: Pick<EngineDeps, 'config'>, abs: string): string {
-  const rel = path.relative(deps.config.paths.home, abs);
-  return rel.startsWith('..') ? abs : rel;
+  return relativeInside(abs, deps.config.paths.home) ?? abs;
 }
 
 /** Outputs as events and the API describe them: images by URL, text and tags inline. */

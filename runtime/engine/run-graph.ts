@@ -8,7 +8,7 @@ import type { NodeSpec } from '../../nodes/core/define-node';
 import type { GraphDoc, GraphNode } from '../../nodes/core/graph';
 import { loadGraph, validateGraph } from '../../nodes/core/validate';
 import { MinHeap, topoSort } from '../../nodes/core/topo';
-import { MystiError, OperationalError, UserError, toMystiError } from '../errors';
+import { MystiError, OperationalError, UserError, toMystiError, type WireError } from '../errors';
 import type { RunRow } from '../store/runs';
 import { cacheKey } from './cache-key';
 import type { Implementation } from './executor';
@@ -54,7 +54,7 @@ export async function executeRun(deps: EngineDeps, run: RunRow, signal: AbortSig
     const loaded = loadGraph(run.graph, deps.catalog);
     const issues = loaded.ok ? validateGraph(loaded.graph, deps.catalog) : loaded.issues;
     if (!loaded.ok || issues.length) {
-      const error = { code: 'GRAPH_INVALID', message: issues.map((i) => i.message).join('; '), details: { issues } };
+      const error: WireError = { code: 'GRAPH_INVALID', message: issues.map((i) => i.message).join('; '), details: { issues } };
       store.runs.markFinished(run.id, 'failed', error);
       bus.emit('run.failed', { runId: run.id, error });
       return 'failed';
@@ -156,7 +156,8 @@ export async function executeRun(deps: EngineDeps, run: RunRow, signal: AbortSig
   }
 
   if (signal.aborted) {
-    store.runs.markFinished(run.id, 'cancelled', { code: 'CANCELLED', message: 'cancelled by the user' });
+    const cancelled: WireError = { code: 'CANCELLED', message: 'cancelled by the user' };
+    store.runs.markFinished(run.id, 'cancelled', cancelled);
     bus.emit('run.cancelled', { runId: run.id });
     log.info('run cancelled');
     return 'cancelled';

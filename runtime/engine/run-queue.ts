@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { GraphDoc } from '../../nodes/core/graph';
-import { OperationalError, UserError } from '../errors';
+import { OperationalError, UserError, type WireError } from '../errors';
 import type { RunRow } from '../store/runs';
 import type { EngineDeps } from './deps';
 import { executeRun } from './run-graph';
@@ -65,7 +65,7 @@ export class RunQueue {
    *   likely free) when `maxQueued` runs already wait — nothing is written.
    */
   submit(graph: GraphDoc, opts: { graphId?: string | null; rerunOf?: string | null; validated?: boolean } = {}): RunRow {
-    if (this.stopped) throw new UserError('SHUTTING_DOWN', 'the runtime is shutting down', undefined, 503);
+    if (this.stopped) throw new OperationalError('SHUTTING_DOWN', 'the runtime is shutting down', undefined, 503);
     if (this.pending.length >= this.maxQueued && this.active.size >= this.maxConcurrent) {
       const perRunS = (this.avgRunMs ?? 5_000) / 1000 / this.maxConcurrent;
       const retryAfterS = Math.min(3600, Math.max(1, Math.ceil(perRunS)));
@@ -113,7 +113,8 @@ export class RunQueue {
     if (i >= 0 && run.status === 'queued') {
       this.pending.splice(i, 1);
       this.validated.delete(runId);
-      this.deps.store.runs.markFinished(runId, 'cancelled', { code: 'CANCELLED', message: 'cancelled before it started' });
+      const error: WireError = { code: 'CANCELLED', message: 'cancelled before it started' };
+      this.deps.store.runs.markFinished(runId, 'cancelled', error);
       this.deps.bus.emit('run.cancelled', { runId });
       this.settleIdle();
       return true;
@@ -154,8 +155,9 @@ export class RunQueue {
         .catch((err: unknown) => {
           // executeRun records its own failures; reaching here is a bug — still close the run.
           this.deps.logger.error({ runId: id, err: String(err) }, 'run crashed the executor');
-          this.deps.store.runs.markFinished(id, 'failed', { code: 'INTERNAL', message: String(err) });
-          this.deps.bus.emit('run.failed', { runId: id, error: { code: 'INTERNAL', message: String(err) } });
+          const error: WireError = { code: 'INTERNAL', message: String(err) };
+          this.deps.store.runs.markFinished(id, 'failed', error);
+          this.deps.bus.emit('run.failed', { runId: id, error });
         })
         .finally(() => {
           const ms = Date.now() - t0;

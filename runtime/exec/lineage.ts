@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import type { ExecContext, ResolvedModel } from '../engine/executor';
+import { relativeInside } from '../fs/safe-path';
 
 /** One model file as recorded in lineage. */
 export interface LineageModel {
@@ -22,8 +23,8 @@ export interface LineageModel {
 }
 
 function inside(root: string, p: string): string | null {
-  const rel = path.relative(root, p);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : null;
+  const rel = relativeInside(p, root);
+  return rel ? rel.split(path.sep).join('/') : null;
 }
 
 /**

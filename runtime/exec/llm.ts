@@ -5,6 +5,7 @@
  */
 import type { ExecContext, ResolvedModel } from '../engine/executor';
 import { UserError, UnexpectedError } from '../errors';
+import { sentences } from '../../wire/errors';
 import type { ProgressMsg } from '../../workers/protocol/messages';
 import { mergeLlmConfig, type LlmConfig } from '../llm/defaults';
 import { preparedModel } from './models';
@@ -16,10 +17,7 @@ import { canonicalSeed, seedToUint32 } from '../../nodes/core/seed';
  */
 export function resolveLlm(ctx: Pick<ExecContext, 'models'>, ref: string, nodeTitle: string): ResolvedModel {
   if (!ref.trim()) {
-    throw new UserError(
-      'MODEL_NOT_CONFIGURED',
-      `${nodeTitle} needs a language model: pick a GGUF file in the node's Model field. Models are listed from the folders in MYSTI_MODELS (default: <data>/models); put a .gguf file there and rescan.`,
-    );
+    throw new UserError('MODEL_NOT_CONFIGURED', sentences.modelNotConfigured(nodeTitle, 'llm'));
   }
   return preparedModel(ctx, 'model');
 }

@@ -8,9 +8,10 @@ import type { ExecContext, ResolvedModel } from '../engine/executor';
 import type { NewImage, PortValue } from '../engine/values';
 import type { ProgressMsg } from '../../workers/protocol/messages';
 import { OperationalError, UserError } from '../errors';
+import { sentences } from '../../wire/errors';
 import type { Mitigations } from '../../workers/sd/payload';
 import { lineageModels, modelFolders, portableArgv } from './lineage';
-import { encoderRole, FAMILY_NEEDS, stackProblems, type EncoderRole } from '../../nodes/diffusion/families';
+import { FAMILY_NEEDS, stackProblems, type EncoderRole } from '../../nodes/diffusion/families';
 import { preparedModel as prepared } from './models';
 import { loraTags, stripLoraTags } from '../../workers/sd/lora-tags';
 
@@ -113,7 +114,7 @@ export function sdMitigations(m: Record<string, unknown> | undefined): Mitigatio
 export function genPayload(ctx: ExecContext, node: string, prompt: string, negative: string, params: SamplingParamsLike, used: Record<string, ResolvedModel> = {}): Record<string, unknown> {
   const model = params.model ? ctx.models.model : undefined;
   if (!model) {
-    throw new UserError('MODEL_NOT_CONFIGURED', `Choose a model in the ${node} node's "Model" param, or set MYSTI_MODELS to a folder with Stable Diffusion checkpoints (.safetensors, .gguf) and restart.`);
+    throw new UserError('MODEL_NOT_CONFIGURED', sentences.modelNotConfigured(node, 'sd'));
   }
   used.model = model;
   // `<lora:NAME:W>` in the text goes through the registry like the loras param (issue 18 #2):

@@ -44,11 +44,27 @@ export function safePath(
   return real;
 }
 
-/** True when `p` is `root` itself or below it (both already absolute and normalized). */
+/**
+ * True when `p` is `root` itself or below it (both already absolute and normalized). Lexical: it
+ * does not follow symlinks — paths from user input go through {@link safePath}, which does.
+ * `/a/bc` is not inside `/a/b`; a name that merely starts with dots (`..draft.png`) is inside.
+ */
 export function isInside(p: string, root: string): boolean {
   const rel = path.relative(root, p);
   // `..` as a whole segment, not a prefix: a file named `..draft.png` inside the root is fine.
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+/**
+ * `p` relative to `root` (platform separators) when `p` is strictly below `root`; null when it is
+ * outside or `root` itself. Both are made absolute with `path.resolve` first. Lexical like
+ * {@link isInside}: for storing/naming paths we produced ourselves, not for checking user input.
+ */
+export function relativeInside(p: string, root: string): string | null {
+  const absP = path.resolve(p);
+  const absRoot = path.resolve(root);
+  const rel = path.relative(absRoot, absP);
+  return rel !== '' && isInside(absP, absRoot) ? rel : null;
 }
 
 function nearestExisting(p: string): string {

@@ -10,6 +10,7 @@
  */
 import { UserError } from '../errors';
 import { assertJsonDepth } from '../json-limits';
+import type { GenerationParams } from '../../wire/gallery';
 import { readPngText } from '../png/read';
 import { isPng, type PngTextChunk, type PngWarning } from '../png/types';
 import { MYSTICANVAS_KEYWORD } from '../png/mysticanvas';
@@ -188,19 +189,7 @@ export function importFromChunks(chunks: readonly PngTextChunk[], pngWarnings: r
 
 
 /** What the gallery shows and indexes for an image (null fields = unknown). */
-export interface GenerationInfo {
-  prompt: string | null;
-  negativePrompt: string | null;
-  /** Exact decimal seed text. */
-  seed: string | null;
-  /** px */
-  width: number | null;
-  height: number | null;
-  steps: number | null;
-  cfgScale: number | null;
-  /** sd.cpp names (mapped from the source tool's). */
-  sampler: string | null;
-  scheduler: string | null;
+export interface GenerationInfo extends GenerationParams {
   model: string | null;
   source: ImportSource;
 }

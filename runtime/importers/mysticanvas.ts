@@ -2,7 +2,6 @@
 import { catalog } from '../../nodes/index';
 import { loadGraph } from '../../nodes/core/validate';
 import { UserError } from '../errors';
-import type { MysticanvasMeta } from '../png/mysticanvas';
 import type { ImportResult } from './build';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -7,7 +7,7 @@
  */
 import type { JobRow, JobStore } from '../store/jobs';
 import type { Logger } from '../log';
-import { UserError } from '../errors';
+import { UserError, type ErrorCode } from '../errors';
 import { toMystiErrorSafe } from './errors';
 
 /** What a handler may ask for when it finishes: run again later with a new payload (long work in slices). */
@@ -28,7 +28,7 @@ export interface JobRunnerOptions {
   /** First retry delay, ms (default 2000; doubles per attempt). */
   backoffBaseMs?: number;
   /** Called after every job (for `job.progress` events). */
-  onFinished?: (job: JobRow, status: 'done' | 'queued' | 'failed', error?: { code: string; message: string }) => void;
+  onFinished?: (job: JobRow, status: 'done' | 'queued' | 'failed', error?: { code: ErrorCode; message: string }) => void;
 }
 
 export class JobRunner {

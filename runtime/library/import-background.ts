@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { Store } from '../store';
 import type { Logger } from '../log';
 import type { EventBus } from '../engine/events';
-import { MystiError } from '../errors';
+import { MystiError, type WireError } from '../errors';
 import { importFolder, type ImportSummary } from './import';
 
 export interface BackgroundImportOptions {
@@ -83,7 +83,7 @@ export function startBackgroundImport(o: BackgroundImportOptions): BackgroundImp
           o.logger.info({ folder, imported: s.imported, relinked: s.relinked, missing: s.missing, failed: s.failed, ms: s.ms }, 'library import');
         }
       } catch (err) {
-        const e = err instanceof MystiError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: String(err) };
+        const e: WireError = err instanceof MystiError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: String(err) };
         // A watch folder on an unplugged drive is not an error of the studio.
         o.logger.warn({ folder, err: e }, 'library import skipped a folder');
         o.bus.emit('import.progress', { folder, phase: 'error', error: e });

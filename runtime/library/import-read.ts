@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import sharp from 'sharp';
-import { MystiError } from '../errors';
+import { MystiError, type ErrorCode } from '../errors';
+import type { GenerationParams } from '../../wire/gallery';
 import { readPngText } from '../png/read';
 import { isPng, type PngWarning } from '../png/types';
 import { generationInfoOf, importFromChunks, type ImportSource, type WorkflowImport } from '../importers';
@@ -27,7 +28,7 @@ export function librarySource(s: ImportSource | null): LibrarySource {
 }
 
 /** Everything the library records about one readable image. */
-export interface ImageRecord {
+export interface ImageRecord extends GenerationParams {
   format: 'png' | 'jpeg' | 'webp';
   /** File size, bytes. */
   bytes: number;
@@ -37,14 +38,6 @@ export interface ImageRecord {
   width: number | null;
   height: number | null;
   source: LibrarySource;
-  prompt: string | null;
-  negativePrompt: string | null;
-  /** Exact decimal seed text. */
-  seed: string | null;
-  steps: number | null;
-  cfgScale: number | null;
-  sampler: string | null;
-  scheduler: string | null;
   model: string | null;
   /** The imported workflow (what "open workflow" loads), or null when the file carries none. */
   workflow: GraphDoc | null;
@@ -58,7 +51,7 @@ export interface ImageRecord {
 
 /** Why a file could not be imported: a stable code and a sentence. */
 export interface ReadFailure {
-  code: string;
+  code: ErrorCode;
   reason: string;
 }
 
@@ -68,7 +61,7 @@ export const MAX_IMAGE_BYTES = 512 << 20;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** PNG reader warnings that mean the file itself is damaged (not just one bad text chunk). */
-const DAMAGE: Partial<Record<PngWarning['code'], string>> = {
+const DAMAGE: Partial<Record<PngWarning['code'], ErrorCode>> = {
   PNG_TRUNCATED: 'PNG_TRUNCATED',
   PNG_NO_IEND: 'PNG_TRUNCATED',
   PNG_CHUNK_INVALID: 'PNG_INVALID',

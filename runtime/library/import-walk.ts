@@ -8,14 +8,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { TMP_PREFIX } from '../fs/atomic';
+import { relativeInside } from '../fs/safe-path';
 
 /** Extensions the importer looks at (lower case). Content is checked by signature later. */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.png', '.jpg', '.jpeg', '.webp']);
 
 /** The stored path for absolute path `abs`: relative when inside `home`, else absolute. */
 export function libraryPath(abs: string, home: string): string {
-  const rel = path.relative(home, abs);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
+  return relativeInside(abs, home) ?? abs;
 }
 
 /** The absolute path of a stored library path. */

@@ -25,7 +25,7 @@ import { ImportStore, type LibraryFile } from '../store/imports';
 import { attachTags } from '../store/tags';
 import { absolutePath, libraryPath, libraryPrefix, walkImages } from './import-walk';
 import { isFailure, readImageFile, type ImageRecord } from './import-read';
-import { UserError } from '../errors';
+import { UserError, type ErrorCode } from '../errors';
 import { writePoint } from '../fs/write-points';
 
 /** Counters of one folder import. `done` counts files handled so far, out of `total` found. */
@@ -45,7 +45,7 @@ export interface ImportProgress {
 export interface ImportFailure {
   /** Absolute path. */
   path: string;
-  code: string;
+  code: ErrorCode;
   reason: string;
 }
 

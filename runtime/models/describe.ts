@@ -1,5 +1,5 @@
 /**
- * Describes one model file for the registry from header-only reads: GGUF (gguf.ts), safetensors
+ * Describes one model file for the registry from header-only reads: GGUF (formats/gguf.ts), safetensors
  * (safetensors.ts), or a pickle checkpoint (.ckpt/.pth/.pt/.bin: never parsed, flagged
  * `unsafe: true` because unpickling can run arbitrary code). Returns the row fields: kind (folder,
  * content and extension, classify.ts), family (family.ts) and a JSON-safe `metadata`:
@@ -15,7 +15,7 @@ import { MystiError } from '../errors';
 import type { ModelKind, ModelUpsert } from '../store/models';
 import { classifyModel, DIFFUSION_ARCHITECTURES, LLM_ARCHITECTURES, PICKLE_EXTENSIONS } from './classify';
 import { detectFamily, type FamilyGuess } from './family';
-import { readGgufHeader, summarizeGguf } from './gguf';
+import { readGgufHeader, summarizeGguf } from '../../formats/gguf';
 import { readSafetensorsHeader } from './safetensors';
 
 /** A file found by the folder walk. */

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { UserError } from '../errors';
+import { relativeInside } from '../fs/safe-path';
 import { ModelStore, type ModelKind, type ModelRow } from '../store/models';
 import { MODEL_EXTENSIONS, PICKLE_EXTENSIONS } from './classify';
 import { describeModel as describe, type FoundFile } from './describe';
@@ -33,11 +34,6 @@ export interface ScanResult {
 export function modelFoldersFromEnv(env: NodeJS.ProcessEnv, home: string): string[] {
   const raw = env.MYSTI_MODELS?.split(':').map((s) => s.trim()).filter(Boolean);
   return (raw && raw.length ? raw : [path.join(home, 'models')]).map((f) => path.resolve(f));
-}
-
-function isInside(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel === '' ? false : !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 /** Registry options (config.json). */
@@ -129,7 +125,8 @@ export class ModelRegistry {
     if (!row) {
       const norm = clean.replaceAll('\\', '/');
       const candidates = this.folders.map((f) => path.resolve(f, norm));
-      const inside = candidates.filter((c, i) => isInside(this.folders[i]!, c));
+      // Lexical on purpose: a model folder may hold symlinks to files kept elsewhere (a shared models/).
+      const inside = candidates.filter((c, i) => relativeInside(c, this.folders[i]!) !== null);
       if (inside.length === 0) {
         throw new UserError('PATH_OUTSIDE_ROOT', `model reference "${ref}" points outside the model folders (${this.folderList()})`, { ref });
       }

@@ -11,7 +11,7 @@
  * (`MAX_HEADER_SIZE`); so do we.
  */
 import { UserError } from '../errors';
-import { openModelFile } from './open-file';
+import { openModelFile } from '../../formats/open-file';
 
 /** Largest header accepted (bytes): safetensors' own `MAX_HEADER_SIZE`. */
 export const SAFETENSORS_MAX_HEADER = 100_000_000;

@@ -7,8 +7,8 @@ import type { GraphDoc } from '../../nodes/core/graph';
 import { loadGraph, validateGraph, type GraphIssue } from '../../nodes/core/validate';
 import { specToJson } from '../../nodes/core/catalog-json';
 import { appInputsToOverrides, appLayout, type AppLayout } from '../../nodes/core/app';
-import { UserError } from '../errors';
-import { stackProblems, type EncoderRole, type StackModel } from '../../nodes/diffusion/families';
+import { UserError, type ErrorCode } from '../errors';
+import { stackProblems, type EncoderRole } from '../../nodes/diffusion/families';
 import { loraTags } from '../../workers/sd/lora-tags';
 import { resolveNodeModels } from '../exec/models';
 
@@ -189,7 +189,7 @@ function modelParams(spec: NodeSpec): [string, Record<string, unknown>][] {
 }
 
 /** A graph issue as reported in `details.issues`: validation's own codes or a model registry error code. */
-type ReportedIssue = Omit<GraphIssue, 'code'> & { code: string };
+type ReportedIssue = Omit<GraphIssue, 'code'> & { code: GraphIssue['code'] | ErrorCode };
 
 function invalid(issues: readonly ReportedIssue[]): UserError {
   const head = issues.slice(0, 3).map((i) => i.message).join('; ');

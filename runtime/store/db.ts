@@ -89,7 +89,7 @@ function refuseLostLibrary(file: string): void {
   const artifacts = path.join(home, 'artifacts');
   const nonEmpty = (d: string) => fs.existsSync(d) && fs.readdirSync(d).length > 0;
   const evidence = fs.existsSync(markerOf(file)) ? [markerOf(file)] : [];
-  for (const d of [backupDirOf(file), path.join(home, 'artifacts')]) if (nonEmpty(d)) evidence.push(d);
+  for (const d of [backupDirOf(file), artifacts]) if (nonEmpty(d)) evidence.push(d);
   if (!evidence.length) return;
   const what = size === 0 ? 'is empty (0 bytes)' : 'is missing';
   throw new OperationalError('DB_MISSING', `${file} ${what} but a library existed here (${evidence.map((e) => path.basename(e)).join(', ')}). Nothing was changed and no file was swept. Restore a backup with \`mysti restore <dir>\` (scheduled backups are in ${backupDirOf(file)}); to really start an empty library, remove ${markerOf(file)}.`, { file, evidence });

@@ -3,24 +3,17 @@
  * generation, its files and whatever the caller adds (tags, lineage) in ONE transaction.
  */
 import type { Db } from './db';
+import type { GenerationParams } from '../../wire/gallery';
 
-export interface NewGeneration {
+export interface NewGeneration extends Partial<Omit<GenerationParams, 'seed'>> {
+  /** Exact seed 0 … 2^63−1 as decimal text (a safe-integer number is accepted); stored as INTEGER. */
+  seed?: string | number | null;
   uuid: string;
   artifactId: string | null;
   /** Relative to the data directory for our outputs; absolute for imported files. */
   filePath: string;
   sha256: string | null;
   createdAt: number;
-  prompt?: string | null;
-  negativePrompt?: string | null;
-  /** Exact seed 0 … 2^63−1 as decimal text (a safe-integer number is accepted); stored as INTEGER. */
-  seed?: string | number | null;
-  width?: number | null;
-  height?: number | null;
-  steps?: number | null;
-  cfgScale?: number | null;
-  sampler?: string | null;
-  scheduler?: string | null;
   modelId?: string | null;
   modelName?: string | null;
   params?: Record<string, unknown> | null;
@@ -31,23 +24,13 @@ export interface NewGeneration {
   files?: { role: string; path: string; bytes?: number | null }[];
 }
 
-export interface GenerationRow {
+export interface GenerationRow extends GenerationParams {
   id: number;
   uuid: string;
   artifactId: string | null;
   filePath: string;
   sha256: string | null;
   createdAt: number;
-  prompt: string | null;
-  negativePrompt: string | null;
-  /** Exact decimal seed text (INTEGER column read as text: JSON numbers are exact only to 2^53). */
-  seed: string | null;
-  width: number | null;
-  height: number | null;
-  steps: number | null;
-  cfgScale: number | null;
-  sampler: string | null;
-  scheduler: string | null;
   modelId: string | null;
   modelName: string | null;
   params: Record<string, unknown> | null;

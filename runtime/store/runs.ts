@@ -3,9 +3,12 @@
  * so a restart finds it (design.md §5: queued runs survive; running ones become `interrupted`).
  */
 import type { Db } from './db';
+import type { WireError } from '../errors';
+import type { RunStatus } from '../../wire/api';
 import { writePoint } from '../fs/write-points';
 
-export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+/** Declared in wire/api.ts (the API answers with it). */
+export type { RunStatus };
 export type NodeStatus = 'pending' | 'queued' | 'running' | 'cached' | 'completed' | 'failed' | 'cancelled' | 'skipped' | 'interrupted';
 
 export interface RunRow {
@@ -206,7 +209,7 @@ export class RunStore {
     this.db.transaction(() => {
       this.s.interruptRunning.run(now, id);
       const run = this.get(id);
-      const error = { code: 'INTERRUPTED', message: `the runtime stopped while this run was executing${run?.currentNode ? ` node ${run.currentNode}` : ''}`, details: { nodeId: run?.currentNode ?? null } };
+      const error: WireError = { code: 'INTERRUPTED', message: `the runtime stopped while this run was executing${run?.currentNode ? ` node ${run.currentNode}` : ''}`, details: { nodeId: run?.currentNode ?? null } };
       this.markFinished(id, 'interrupted', error, now);
     })();
   }

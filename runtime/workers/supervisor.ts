@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 import { WorkerClient, type CallOptions, type CallResult } from '../../workers/protocol/client';
 import { READY_PREFIX, TOKEN_ENV, PROTOCOL_VERSION, type HealthBody } from '../../workers/protocol/messages';
-import { OperationalError } from '../errors';
+import { OperationalError, type ErrorCode } from '../errors';
 import type { Logger } from '../log';
 import { DEFAULT_STALL_LIMITS_MS, StallWatchdog, type Stall, type StallLimits } from './stall-watchdog';
 
@@ -37,7 +37,7 @@ export interface SupervisorOptions {
   logger: Logger;
   /** Called on every state change and alert (the runtime turns them into events). */
   onStatus?: (e: { worker: string; state: WorkerState; pid?: number; message?: string }) => void;
-  onAlert?: (e: { worker: string; code: string; message: string }) => void;
+  onAlert?: (e: { worker: string; code: ErrorCode; message: string }) => void;
   /** Base restart backoff (ms), doubled per consecutive crash, capped at 30 s. */
   backoffMs?: number;
   /** Crash-loop breaker: this many crashes within `crashWindowMs` → `broken`. */

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { txt2imgChain } from '../helpers/graph-builder';
 import { startTestStudio, type TestStudio } from '../helpers/studio';
-import { fakeSafetensors, makeTempHome, SD_MODEL, SD_STANDIN, type TempHome } from '../helpers/temp-home';
+import { fakeSafetensors, SD_MODEL, SD_STANDIN, type TempHome } from '../helpers/temp-home';
 import { waitFor } from '../helpers/procs';
 
 function tempFiles(home: string): string[] {

@@ -40,11 +40,13 @@ describe('sd-cli stand-in fidelity', () => {
     const r = run(['-m', model, '-p', 'x', '-W', '64', '-H', '64', '--steps', '3', '-b', '2', '-o', join(dir, 'b.png')]);
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
+    // eslint-disable-next-line no-control-regex -- matching the ANSI escapes sd.cpp prints
     const bars = r.stdout.match(/\r {2}\|[=> ]{50}\| \d+\/3 - [\d.]+(it\/s|s\/it)\x1b\[K\n?/g) ?? [];
     expect(bars).toHaveLength(6);
     expect(bars[2]!.endsWith('\x1b[K\n')).toBe(true);
     expect(bars[0]).toMatch(/^\r {2}\|================>/);
     expect(r.stdout).toMatch(/\[INFO \] stable-diffusion\.cpp:\d+ +- generating image: 2\/2 - seed 43\n/);
+    // eslint-disable-next-line no-control-regex -- matching the ANSI escapes sd.cpp prints
     expect(r.stdout).toMatch(/\r {2}\|#{50}\| \d+\/\d+ - [\d.]+[MG]B\/s\x1b\[K\n/);
     expect(existsSync(join(dir, 'b_0.png')) && existsSync(join(dir, 'b_1.png'))).toBe(true);
   });

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
+import type { ErrorCode } from '../../wire/errors';
 import { serveWorker, WorkerJobError, type JobHandler } from '../protocol/server';
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -31,7 +32,8 @@ const run: JobHandler = async (payload, ctx) => {
   }
   if (mode === 'crash') process.kill(process.pid, 'SIGKILL');
   if (mode === 'hang') await sleep(24 * 3600 * 1000, ctx.signal);
-  if (mode === 'fail') throw new WorkerJobError(String(payload.errorCode ?? 'ENGINE_FAILED'), String(payload.message ?? 'the fake engine failed'));
+  // Tests choose the code, including ones without a row (to exercise unknown-code handling).
+  if (mode === 'fail') throw new WorkerJobError(String(payload.errorCode ?? 'ENGINE_FAILED') as ErrorCode, String(payload.message ?? 'the fake engine failed'));
   jobsDone++;
   const output: Record<string, unknown> = { jobsDone, pid: process.pid };
   if (typeof payload.text === 'string') output.text = payload.text;

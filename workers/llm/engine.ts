@@ -11,7 +11,7 @@ import {
   getLlama, readGgufFileInfo, GgufInsights, LlamaLogLevel,
   type Llama, type LlamaModel, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext,
 } from 'node-llama-cpp';
-import { readGgufHeader, type GgufHeader } from '../../runtime/models/gguf';
+import { readGgufHeader, type GgufHeader } from '../../formats/gguf';
 import { WorkerJobError } from '../protocol/server';
 import { mapEngineError } from './errors';
 

@@ -1,11 +1,11 @@
 /**
- * Maps what node-llama-cpp throws to stable worker error codes (runtime/errors.ts): allocation
+ * Maps what node-llama-cpp throws to stable worker error codes (wire/errors.ts): allocation
  * failures become `OUT_OF_MEMORY` (the runtime retries once with conservative settings, design.md
  * §6); errors that already carry a code pass through.
  */
 import { InsufficientMemoryError } from 'node-llama-cpp';
 import { WorkerJobError } from '../protocol/server';
-import { MystiError } from '../../runtime/errors';
+import { MystiError, type ErrorCode } from '../../wire/errors';
 
 const OOM_PATTERN = /insufficient memory|out of memory|failed to allocate|cannot allocate|alloc(ation)? failed|ENOMEM|bad_alloc/i;
 
@@ -14,7 +14,7 @@ const OOM_PATTERN = /insufficient memory|out of memory|failed to allocate|cannot
  * @param fallbackCode code when the error is neither an allocation failure nor already coded
  * @param context sentence prefix naming the operation
  */
-export function mapEngineError(err: unknown, fallbackCode: string, context: string): Error {
+export function mapEngineError(err: unknown, fallbackCode: ErrorCode, context: string): Error {
   if (err instanceof WorkerJobError || err instanceof MystiError) return err;
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof InsufficientMemoryError || OOM_PATTERN.test(message)) {

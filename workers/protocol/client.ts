@@ -4,7 +4,7 @@
  * (design.md §2). A connection that drops without a `result`/`error` line means the worker died:
  * the call rejects with `WORKER_CRASHED`.
  */
-import { errorFromWire, OperationalError, type MystiError } from '../../runtime/errors';
+import { errorFromWire, OperationalError, type MystiError } from '../../wire/errors';
 import { healthBody, streamLine, type HealthBody, type MemoryReport, type ProgressMsg } from './messages';
 
 export interface CallOptions {

@@ -1,18 +1,12 @@
 /**
- * Worker protocol messages (design.md §2). A job request is `POST /internal/jobs/<job>` with a
- * JSON body; the response body is NDJSON: any number of `progress`/`log` lines, then exactly one
- * `result` or `error` line. Every inbound line is validated with these schemas.
+ * Validation of the worker protocol's messages (design.md §2). The message types themselves are in
+ * wire/worker-protocol.ts; every schema here is checked at compile time to infer exactly that type,
+ * so the two cannot drift. Every inbound line is validated with these schemas.
  */
 import { z } from 'zod';
+import type * as wire from '../../wire/worker-protocol';
 
-/** Protocol version; bumped on incompatible change, checked in the ready handshake. */
-export const PROTOCOL_VERSION = 1;
-
-/** Environment variable carrying the transient bearer token (32 random bytes, hex). */
-export const TOKEN_ENV = 'MYSTI_WORKER_TOKEN';
-
-/** First stdout line of a worker: `MYSTI_WORKER_READY {"port":N,"protocol":1,"kind":"sd"}`. */
-export const READY_PREFIX = 'MYSTI_WORKER_READY ';
+export { PROTOCOL_VERSION, READY_PREFIX, TOKEN_ENV } from '../../wire/worker-protocol';
 
 export const progressMsg = z.object({
   type: z.literal('progress'),
@@ -56,10 +50,10 @@ export const errorMsg = z.object({ type: z.literal('error'), error: errorBody })
 
 export const streamLine = z.discriminatedUnion('type', [progressMsg, logMsg, resultMsg, errorMsg]);
 
-export type ProgressMsg = z.infer<typeof progressMsg>;
-export type ResultMsg = z.infer<typeof resultMsg>;
-export type StreamLine = z.infer<typeof streamLine>;
-export type MemoryReport = z.infer<typeof memoryReport>;
+export type ProgressMsg = wire.ProgressMsg;
+export type ResultMsg = wire.ResultMsg;
+export type StreamLine = wire.StreamLine;
+export type MemoryReport = wire.MemoryReport;
 
 /** `GET /internal/health` body (design.md §2). */
 export const healthBody = z.object({
@@ -71,4 +65,15 @@ export const healthBody = z.object({
   memory: z.object({ rssBytes: z.number(), deviceBytes: z.number().optional() }),
   busy: z.number().int().min(0).optional(),
 });
-export type HealthBody = z.infer<typeof healthBody>;
+export type HealthBody = wire.HealthBody;
+
+/** Compile-time: each schema parses exactly its wire/ type (a mismatch fails `npm run typecheck`). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const schemasMatchWire: [
+  Same<z.infer<typeof progressMsg>, wire.ProgressMsg>,
+  Same<z.infer<typeof logMsg>, wire.LogMsg>,
+  Same<z.infer<typeof resultMsg>, wire.ResultMsg>,
+  Same<z.infer<typeof errorMsg>, wire.ErrorMsg>,
+  Same<z.infer<typeof streamLine>, wire.StreamLine>,
+  Same<z.infer<typeof healthBody>, wire.HealthBody>,
+] = [true, true, true, true, true, true];

@@ -9,6 +9,7 @@
  */
 import http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { CodedError, MystiError, type ErrorBody, type ErrorCode } from '../../wire/errors';
 import { PROTOCOL_VERSION, READY_PREFIX, TOKEN_ENV, type HealthBody, type MemoryReport, type ProgressMsg } from './messages';
 
 /** What a job handler receives besides its payload. */
@@ -25,12 +26,11 @@ export type JobHandler = (
   ctx: JobContext,
 ) => Promise<{ output: Record<string, unknown>; memory?: MemoryReport }>;
 
-/** An error a handler throws to answer with a stable code (sdcpp.md §1.4 codes, etc.). */
-export class WorkerJobError extends Error {
-  constructor(readonly code: string, message: string, readonly details?: Record<string, unknown>) {
-    super(message);
-  }
-}
+/**
+ * An error a handler throws to answer with a stable code (sdcpp.md §1.4 codes, etc.): any code of
+ * wire/errors.ts's table, whose row also says how the runtime classifies it.
+ */
+export class WorkerJobError extends CodedError {}
 
 export interface WorkerOptions {
   kind: string;
@@ -56,7 +56,7 @@ export async function serveWorker(opts: WorkerOptions): Promise<{ port: number; 
   const server = http.createServer(async (req, res) => {
     const auth = Buffer.from(req.headers.authorization ?? '');
     if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) {
-      return sendJson(res, 401, { error: { code: 'UNAUTHORIZED', message: 'missing or wrong worker token' } });
+      return sendError(res, 401, 'UNAUTHORIZED', 'missing or wrong worker token');
     }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     try {
@@ -83,14 +83,13 @@ export async function serveWorker(opts: WorkerOptions): Promise<{ port: number; 
       const m = /^\/internal\/jobs\/([a-z0-9-]+)$/.exec(url.pathname);
       if (req.method === 'POST' && m) {
         const handler = opts.jobs[m[1]!];
-        if (!handler) return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no job ${m[1]} on the ${opts.kind} worker` } });
+        if (!handler) return sendError(res, 404, 'NOT_FOUND', `no job ${m[1]} on the ${opts.kind} worker`);
         const payload = await readJson(req, maxBody);
         return runJob(handler, payload, req, res, () => busy++, () => busy--);
       }
-      sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${req.method} ${url.pathname}` } });
+      sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}`);
     } catch (err) {
-      const e = err as WorkerJobError;
-      sendJson(res, 400, { error: { code: e.code ?? 'BAD_REQUEST', message: e.message } });
+      sendError(res, 400, err instanceof MystiError ? err.code : 'BAD_REQUEST', (err as Error).message);
     }
   });
   server.keepAliveTimeout = 5_000;
@@ -131,14 +130,20 @@ async function runJob(
     });
     line({ type: 'result', output: r.output, ...(r.memory ? { memory: r.memory } : {}) });
   } catch (err) {
-    const e = err as Partial<WorkerJobError> & Error;
-    const code = ac.signal.aborted ? 'CANCELLED' : (e.code ?? 'ENGINE_FAILED');
+    const e = err as Partial<MystiError> & Error;
+    // Only table codes cross the wire: a Node error's own `code` (ENOENT, …) is not one.
+    const code: ErrorCode = ac.signal.aborted ? 'CANCELLED' : err instanceof MystiError ? err.code : 'ENGINE_FAILED';
     line({ type: 'error', error: { code, message: e.message ?? String(err), ...(e.details ? { details: e.details } : {}) } });
   } finally {
     leave();
     res.end();
   }
   void req;
+}
+
+function sendError(res: http.ServerResponse, status: number, code: ErrorCode, message: string): void {
+  const body: ErrorBody = { error: { code, message } };
+  sendJson(res, status, body);
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {

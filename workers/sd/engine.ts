@@ -10,6 +10,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { WorkerJobError } from '../protocol/server';
+import { ERROR_CODES, SD_CPP_HOW_TO } from '../../wire/errors';
 
 const run = promisify(execFile);
 
@@ -25,10 +26,8 @@ export interface EngineInfo {
   backendFlag: boolean;
 }
 
-export const HOW_TO_CONFIGURE =
-  'Set SD_CPP_BIN to the path of stable-diffusion.cpp\'s sd-cli executable (or `sd` for builds before 2025-12), ' +
-  'e.g. SD_CPP_BIN=/opt/stable-diffusion.cpp/build/bin/sd-cli, then restart MystiCanvas. ' +
-  'Build it from https://github.com/leejet/stable-diffusion.cpp or use a release binary.';
+/** How to set SD_CPP_BIN; the sentence lives in wire/errors.ts so the editor shows the same words. */
+export const HOW_TO_CONFIGURE = SD_CPP_HOW_TO;
 
 const cache = new Map<string, EngineInfo>();
 
@@ -48,7 +47,7 @@ function isExecutable(p: string): boolean {
  */
 export function resolveBinary(env: NodeJS.ProcessEnv = process.env): string {
   const configured = env.SD_CPP_BIN?.trim();
-  if (!configured) throw new WorkerJobError('ENGINE_NOT_CONFIGURED', `stable-diffusion.cpp is not configured. ${HOW_TO_CONFIGURE}`);
+  if (!configured) throw new WorkerJobError('ENGINE_NOT_CONFIGURED', ERROR_CODES.ENGINE_NOT_CONFIGURED.message);
   let st;
   try {
     st = statSync(configured);

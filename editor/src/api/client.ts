@@ -1,10 +1,11 @@
 /**
  * Typed fetch wrappers over the runtime's public HTTP API (design.md §8). Every failure becomes
- * an {@link ApiError} carrying the server's stable `code` (runtime/errors.ts wire shape
+ * an {@link ApiError} carrying the server's stable `code` (wire/errors.ts `ErrorBody`
  * `{error:{code,message,details?}}`) or `NETWORK` / `BAD_RESPONSE` when the server never answered
  * in that shape.
  */
 import type { GraphDoc, GraphIssue, NodeSpecJson } from '../../../nodes/index';
+import type { CancelResponse, HealthResponse, RunStartResponse } from '../../../wire/api';
 
 export class ApiError extends Error {
   constructor(
@@ -120,7 +121,7 @@ export const api = {
   nodes: () => request<{ nodes: NodeSpecJson[] }>('/api/nodes').then((r) => r.nodes),
   models: () => request<{ models: ModelEntry[] }>('/api/models').then((r) => r.models ?? []),
   /** Where the runtime looks for model files (MYSTI_MODELS or ~/.mysticanvas/models). */
-  health: () => request<{ status: string; modelFolders?: string[]; sdCppConfigured?: boolean }>('/api/health'),
+  health: () => request<HealthResponse>('/api/health'),
   /** Rescans the model folders (POST /api/models/scan). */
   scanModels: () => request<unknown>('/api/models/scan', { method: 'POST' }),
   presets: (kind: 'image' | 'llm') => request<{ presets: PresetEntry[] }>(`/api/presets/${kind}`).then((r) => r.presets ?? []),
@@ -145,13 +146,13 @@ export const api = {
   updateGraph: (id: string, name: string, graph: GraphDoc) =>
     request<SavedGraph>(`/api/graphs/${encodeURIComponent(id)}`, json('PUT', { name, graph })),
   deleteGraph: (id: string) => request<unknown>(`/api/graphs/${encodeURIComponent(id)}`, { method: 'DELETE' }),
-  startRun: (graph: GraphDoc) => request<{ runId: string }>('/api/runs', json('POST', { graph })),
+  startRun: (graph: GraphDoc) => request<RunStartResponse>('/api/runs', json('POST', { graph })),
   getRun: (id: string) => request<Record<string, unknown>>(`/api/runs/${encodeURIComponent(id)}`),
   listRuns: () =>
     request<{ runs?: RunSummary[]; items?: RunSummary[] } | RunSummary[]>('/api/runs').then((r) =>
       Array.isArray(r) ? r : (r.runs ?? r.items ?? []),
     ),
-  cancelRun: (id: string) => request<unknown>(`/api/runs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
+  cancelRun: (id: string) => request<CancelResponse>(`/api/runs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
   /** Sends a dropped file (PNG with embedded workflow, or workflow JSON) as the raw body. */
   fromImage: (file: Blob) =>
     request<{ graph: GraphDoc; warnings?: string[]; source?: string }>('/api/workflows/from-image', {

@@ -5,6 +5,7 @@
 import { json, request } from '../api/client';
 import type { GraphDoc } from '../../../nodes/index';
 import type { Facets, GalleryFilter, GalleryItem, TagSource } from '../../../wire/gallery';
+import type { RerunResponse, RunStartResponse } from '../../../wire/api';
 
 export type { Facets, TagSource } from '../../../wire/gallery';
 /** How `q` is matched (issue 17): words (FTS5), meaning (embeddings), or both fused; absent = the server's default. */
@@ -75,9 +76,9 @@ export const galleryApi = {
   facets: () => request<Facets>('/api/generations/facets'),
   collections: () => request<{ collections: Collection[] }>('/api/collections').then((r) => r.collections),
   createCollection: (name: string, kind: 'manual' | 'smart', query?: Filters) => request<Collection>('/api/collections', json('POST', { name, kind, ...(query ? { query } : {}) })),
-  rerun: (graph: GraphDoc) => request<{ runId: string }>('/api/runs', json('POST', { graph })),
+  rerun: (graph: GraphDoc) => request<RunStartResponse>('/api/runs', json('POST', { graph })),
   /** Queues recorded run `runId` again with its resolved params (POST /api/runs/:id/rerun). */
-  rerunRun: (runId: string) => request<{ runId: string }>(`/api/runs/${encodeURIComponent(runId)}/rerun`, { method: 'POST' }),
+  rerunRun: (runId: string) => request<RerunResponse>(`/api/runs/${encodeURIComponent(runId)}/rerun`, { method: 'POST' }),
 };
 
 export const imageUrl = (uuid: string) => `/api/generations/${uuid}/image`;

@@ -9,13 +9,14 @@
  *   `sdCppConfigured: false` → `ENGINE_NOT_CONFIGURED`;
  * - an image source (`requires.imageSource`) left empty → `BAD_PARAMS`.
  *
- * The sentences are the runtime's own (runtime/exec/sd-payload.ts genPayload, runtime/exec/llm.ts
- * resolveLlm, workers/sd/engine.ts HOW_TO_CONFIGURE, nodes/image/load-image.run.ts resolveSource);
- * tests/unit/editor/preflight.test.ts fails when either side changes its wording alone.
+ * The sentences are the runtime's own, read from wire/errors.ts (the fixed `message` of the error
+ * table's row, or its `sentences`), the same source the throwing code uses;
+ * tests/unit/editor/preflight.test.ts checks that the runtime really throws them.
  * Pure: no store, no DOM.
  */
 import { catalog, needsSdEngine, type GraphDoc, type NodeSpecJson } from '../../../nodes/index';
 import type { ParamSchema } from '../widgets/schema';
+import { ERROR_CODES, sentences } from '../../../wire/errors';
 
 export type PreflightCode = 'MODEL_NOT_CONFIGURED' | 'ENGINE_NOT_CONFIGURED' | 'BAD_PARAMS';
 
@@ -32,33 +33,18 @@ export interface PreflightEnv {
   sdCppConfigured?: boolean;
 }
 
-
-/** workers/sd/engine.ts HOW_TO_CONFIGURE. */
-export const SD_CPP_HOW_TO =
-  'Set SD_CPP_BIN to the path of stable-diffusion.cpp\'s sd-cli executable (or `sd` for builds before 2025-12), ' +
-  'e.g. SD_CPP_BIN=/opt/stable-diffusion.cpp/build/bin/sd-cli, then restart MystiCanvas. ' +
-  'Build it from https://github.com/leejet/stable-diffusion.cpp or use a release binary.';
-
 /** The sd worker's ENGINE_NOT_CONFIGURED message when SD_CPP_BIN is unset. */
-export const ENGINE_MESSAGE = `stable-diffusion.cpp is not configured. ${SD_CPP_HOW_TO}`;
+export const ENGINE_MESSAGE = ERROR_CODES.ENGINE_NOT_CONFIGURED.message;
 
 /** load-image's message for an empty source. */
-export const SOURCE_MESSAGE = 'load image: set "source" to a generation id or a path inside the data folder';
+export const SOURCE_MESSAGE = sentences.loadImageNoSource;
 
 /**
  * The runtime's MODEL_NOT_CONFIGURED sentence for a node of `type` (kind `sd` or `llm`), naming
  * the node as its declaration's `requires.model.nodeName` does.
  */
 export function modelMessage(type: string, kind: string): string {
-  return modelSentence(catalog.get(type)?.requires?.model?.nodeName ?? type, kind);
-}
-
-/** The MODEL_NOT_CONFIGURED sentence naming the node `name`. */
-function modelSentence(name: string, kind: string): string {
-  if (kind === 'llm') {
-    return `${name} needs a language model: pick a GGUF file in the node's Model field. Models are listed from the folders in MYSTI_MODELS (default: <data>/models); put a .gguf file there and rescan.`;
-  }
-  return `Choose a model in the ${name} node's "Model" param, or set MYSTI_MODELS to a folder with Stable Diffusion checkpoints (.safetensors, .gguf) and restart.`;
+  return sentences.modelNotConfigured(catalog.get(type)?.requires?.model?.nodeName ?? type, kind === 'llm' ? 'llm' : 'sd');
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
@@ -79,7 +65,7 @@ export function preflight(doc: Pick<GraphDoc, 'nodes'>, specs: ReadonlyMap<strin
     const need = spec.requires?.model;
     // A preset brings its own model (runtime/exec/presets.ts applyPreset).
     if (need && !str(params[need.param]) && !str(params.preset)) {
-      out.push({ code: 'MODEL_NOT_CONFIGURED', nodeId: n.id, field: need.param, message: modelSentence(need.nodeName, props[need.param]?.modelKind ?? 'sd') });
+      out.push({ code: 'MODEL_NOT_CONFIGURED', nodeId: n.id, field: need.param, message: sentences.modelNotConfigured(need.nodeName, props[need.param]?.modelKind === 'llm' ? 'llm' : 'sd') });
     }
     if (env.sdCppConfigured === false && needsSdCpp(spec, params)) {
       out.push({ code: 'ENGINE_NOT_CONFIGURED', nodeId: n.id, message: ENGINE_MESSAGE });

@@ -25,7 +25,6 @@ import { galleryStores, type GalleryStores } from '../../store/gallery-stores';
 import type { GalleryFilter } from '../../store/gallery';
 import type { GalleryJobs } from '../../jobs';
 import { THUMB_JOB } from '../../jobs/schedule';
-import type { SemanticSearch } from '../../search/semantic';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const bool = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true');

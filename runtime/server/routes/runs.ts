@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { UserError } from '../../errors';
+import type { CancelResponse, RerunResponse, RunStartResponse } from '../../../wire/api';
 import type { Studio } from '../../studio';
 import { appOverrides, checkModelRefs, prepareGraph } from '../graph-input';
 
@@ -59,7 +60,7 @@ export function runRoutes(s: Studio): Hono {
     const graph = prepareGraph(input, s.catalog, fromApp ? { ...fromApp, ...b.overrides } : b.overrides);
     checkModelRefs(graph, s.catalog, s.models.resolve);
     const run = s.queue.submit(graph, { graphId: b.graphId ?? null, validated: true });
-    return c.json({ runId: run.id, status: run.status }, 202);
+    return c.json({ runId: run.id, status: run.status } satisfies RunStartResponse, 202);
   });
   app.get('/', (c) => {
     const limit = Math.min(Number(c.req.query('limit') ?? 50) || 50, 200);
@@ -77,11 +78,11 @@ export function runRoutes(s: Studio): Hono {
   app.post('/:id/cancel', (c) => {
     const id = c.req.param('id');
     const cancelled = s.queue.cancel(id);
-    return c.json({ runId: id, cancelled, status: s.store.runs.get(id)!.status }, cancelled ? 202 : 409);
+    return c.json({ runId: id, cancelled, status: s.store.runs.get(id)!.status } satisfies CancelResponse, cancelled ? 202 : 409);
   });
   app.post('/:id/rerun', (c) => {
     const run = s.queue.rerun(c.req.param('id'));
-    return c.json({ runId: run.id, status: run.status, rerunOf: c.req.param('id') }, 202);
+    return c.json({ runId: run.id, status: run.status, rerunOf: c.req.param('id') } satisfies RerunResponse, 202);
   });
   return app;
 }

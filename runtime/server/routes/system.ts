@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { autoV2, ModelRegistry } from '../../models/registry';
 import { UserError } from '../../errors';
+import type { HealthResponse } from '../../../wire/api';
 import { specToJson } from '../../../nodes/core/catalog-json';
 import { APP_VERSION } from '../../version';
 import type { Studio } from '../../studio';
@@ -46,7 +47,7 @@ export function systemRoutes(s: Studio): Hono {
       sdCppConfigured: Boolean(s.config.sdCppBin),
       sd: sdMode(s),
       modelFolders: s.config.modelFolders,
-    }),
+    } satisfies HealthResponse),
   );
   app.get('/nodes', (c) => c.json({ nodes: catalogJson, specsHash }));
   app.get('/specs/hash', (c) => c.json({ specsHash }));

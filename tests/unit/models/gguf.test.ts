@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readGgufHeader, summarizeGguf, GGUF_LIMITS } from '../../../runtime/models/gguf';
+import { readGgufHeader, summarizeGguf, GGUF_LIMITS } from '../../../formats/gguf';
 import { UserError } from '../../../runtime/errors';
 import { TINY_GGUF } from '../../helpers/temp-home';
 

@@ -135,6 +135,21 @@ describe('ModelRegistry', () => {
     }
   });
 
+  it('a file whose name starts with dots is inside its folder (safe-path.ts containment, not a `..` prefix test)', () => {
+    fs.copyFileSync(REAL, path.join(root, '..draft.gguf'));
+    const sibling = `${root}-evil`;
+    fs.mkdirSync(sibling);
+    try {
+      fs.copyFileSync(REAL, path.join(sibling, 'x.gguf'));
+      const reg = new ModelRegistry(db, [root]);
+      expect(reg.resolve('..draft.gguf', 'llm').path).toBe(path.join(root, '..draft.gguf'));
+      expect(thrown(() => reg.resolve(`../${path.basename(sibling)}/x.gguf`, 'llm')).code).toBe('PATH_OUTSIDE_ROOT');
+      expect(thrown(() => reg.resolve('.', 'llm')).code).toBe('PATH_OUTSIDE_ROOT');
+    } finally {
+      fs.rmSync(sibling, { recursive: true, force: true });
+    }
+  });
+
   it('reads MYSTI_MODELS as a colon-separated list with a $MYSTI_HOME/models default', () => {
     expect(modelFoldersFromEnv({ MYSTI_MODELS: '/a:/b/c' }, '/home')).toEqual(['/a', '/b/c']);
     expect(modelFoldersFromEnv({}, '/data')).toEqual(['/data/models']);

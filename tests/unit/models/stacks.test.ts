@@ -25,7 +25,6 @@ import { thrown } from '../../helpers/errors';
 import { importWorkflow } from '../../../runtime/importers';
 import { validateGraph } from '../../../nodes/index';
 
-const DM = 'model.diffusion_model.';
 /** Encoders and diffusion models as their real files name them (shapes cut to the measured dims). */
 const FILES: Record<string, CraftTensor[]> = {
   'checkpoints/sd15.safetensors': FAMILY_FILES.sd1!.tensors,

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isInside, safePath } from '../../../runtime/fs/safe-path';
+import { isInside, relativeInside, safePath } from '../../../runtime/fs/safe-path';
+import { libraryPath } from '../../../runtime/library/import-walk';
 import { UserError } from '../../../runtime/errors';
 
 let base: string;
@@ -107,5 +108,46 @@ describe('isInside', () => {
     expect(isInside('/data/home-evil/x', '/data/home')).toBe(false);
     expect(isInside('/data', '/data/home')).toBe(false);
     expect(isInside('/data/home/..x', '/data/home')).toBe(true);
+  });
+});
+
+describe('relativeInside (the lexical check every caller uses instead of its own)', () => {
+  it('answers the path below the root, null for the root itself and for anything outside', () => {
+    expect(relativeInside('/a/b/c.png', '/a/b')).toBe(path.join('c.png'));
+    expect(relativeInside('/a/b/x/y', '/a/b/')).toBe(path.join('x', 'y'));
+    expect(relativeInside('/a/b', '/a/b')).toBeNull();
+    expect(relativeInside('/a/b/', '/a/b')).toBeNull();
+  });
+
+  it('a sibling sharing the prefix is outside (/a/bc vs /a/b)', () => {
+    expect(relativeInside('/a/bc', '/a/b')).toBeNull();
+    expect(relativeInside('/a/bc/file', '/a/b')).toBeNull();
+    expect(relativeInside('/a/b-evil/file', '/a/b')).toBeNull();
+    expect(relativeInside('/a', '/a/b')).toBeNull();
+  });
+
+  it('names that start with dots are inside; `..` segments that climb out are not', () => {
+    expect(relativeInside('/a/b/..foo', '/a/b')).toBe('..foo');
+    expect(relativeInside('/a/b/...', '/a/b')).toBe('...');
+    expect(relativeInside('/a/b/x/..draft.png', '/a/b')).toBe(path.join('x', '..draft.png'));
+    expect(relativeInside('/a/b/../c', '/a/b')).toBeNull();
+    expect(relativeInside('/a/b/x/../../b/y', '/a/b')).toBe('y');
+  });
+
+  it('resolves relative arguments against the working directory first', () => {
+    expect(relativeInside('b/c', 'b')).toBe('c');
+    expect(relativeInside(path.join(process.cwd(), 'b', 'c'), 'b')).toBe('c');
+  });
+
+  it('is lexical: a symlink inside the root that points out is still "inside" (safePath is the check for input)', () => {
+    const link = path.join(root, 'dir-link', 'key.txt');
+    expect(relativeInside(link, root)).toBe(path.join('dir-link', 'key.txt'));
+    expect(code(() => safePath('dir-link/key.txt', root))).toBe('PATH_OUTSIDE_ROOT');
+  });
+
+  it('libraryPath (import-walk) stores files under the data folder relatively, `..name` included', () => {
+    expect(libraryPath(path.join(root, 'outputs', '..draft.png'), root)).toBe(path.join('outputs', '..draft.png'));
+    expect(libraryPath(path.join(base, 'home-evil.txt'), root)).toBe(path.join(base, 'home-evil.txt'));
+    expect(libraryPath(root, root)).toBe(root);
   });
 });

@@ -1,4 +1,5 @@
 /**
+ * (Shared by the runtime's model registry and the LLM worker, hence outside both: formats/.)
  * A bounded, header-only GGUF reader in pure TypeScript. It guards the native loader: llama.cpp
  * and sd.cpp have had crashes, assertion aborts and multi-GB allocations from crafted headers
  * (anchors-reliability.md §4), so every file is parsed here first and rejected with
@@ -14,7 +15,7 @@
  * bytes left in the file before anything is allocated.
  */
 import type fs from 'node:fs/promises';
-import { UserError } from '../errors';
+import { UserError } from '../wire/errors';
 import { openModelFile } from './open-file';
 
 /** Hard limits; an absurd header is rejected before allocation. */

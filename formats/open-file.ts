@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { UserError } from '../errors';
+import { UserError } from '../wire/errors';
 
 /**
  * Opens a model file read-only for one of the bounded header readers (gguf.ts, safetensors.ts),

@@ -124,7 +124,8 @@ describe(`sd through POST /api/runs (${REAL ? 'real sd.cpp' : 'stand-in'})`, () 
       // Resident mode: argv is the sd-cli line that reproduces the image; the server's own flags beside it.
       expect(argv[argv.indexOf('-o') + 1]).toBe('output.png');
       expect(genInfo.server.argv).toEqual(['-m', `<models>/${modelRef}`, '-t', expect.any(String)]);
-      expect(genInfo.server.body).toMatchObject({ seed: 42, width: 128, height: 128, sample_params: { sample_steps: 5 } });
+      // The seed as exact decimal text in lineage (the request itself sends it as a bare JSON number).
+      expect(genInfo.server.body).toMatchObject({ seed: '42', width: 128, height: 128, sample_params: { sample_steps: 5 } });
     } else {
       expect(argv[argv.indexOf('-o') + 1]).toMatch(/^tmp\/\.sd-[0-9a-f-]+\/out\.png$/);
     }

@@ -48,7 +48,7 @@ describe('resident mode faults (sd-server stand-in)', () => {
   it('runs a job on the stand-in server (server mode, seed from its log)', async () => {
     const r = await w.client.call('txt2img', job({ seed: 7 }));
     expect(r.output.engine).toMatchObject({ name: 'sd-server', mode: 'server' });
-    expect((r.output.images as { seed: number }[])[0]!.seed).toBe(7);
+    expect((r.output.images as { seed: string }[])[0]!.seed).toBe('7');
   }, 30_000);
 
   it('no answer within the start-up timeout → ENGINE_FAILED naming sd-server and its stderr', async () => {
@@ -100,7 +100,7 @@ describe('resident mode faults (sd-server stand-in)', () => {
     const second = w.client.call('txt2img', job({ modelPath: copy, steps: 4, seed: 3 }));
     expect(((await first) as MystiError).code).toBe('CANCELLED');
     const r = await second;
-    expect((r.output.images as { seed: number }[])[0]!.seed).toBe(3);
+    expect((r.output.images as { seed: string }[])[0]!.seed).toBe('3');
   }, 30_000);
 });
 

@@ -66,8 +66,8 @@ describe.skipIf(!enabled)('sd worker in resident mode with the real sd-server', 
     const phases = [...new Set(events.map((e) => e.phase))];
     expect(phases).toEqual(expect.arrayContaining(['encoding', 'loading', 'sampling', 'decoding']));
     expect(events.filter((e) => e.phase === 'sampling' && e.step !== undefined).at(-1)).toMatchObject({ step: 4, steps: 4 });
-    expect((r1.output.images as { seed: number }[])[0]!.seed).toBe(1);
-    expect((r3.output.images as { seed: number }[])[0]!.seed).toBe(3);
+    expect((r1.output.images as { seed: string }[])[0]!.seed).toBe('1');
+    expect((r3.output.images as { seed: string }[])[0]!.seed).toBe('3');
     expect(r1.output.engine).toMatchObject({ name: 'sd-server', mode: 'server' });
     // Lineage: the sd-cli line that reproduces it, and the server's start-up flags + body.
     expect(r1.output.argv).toEqual(expect.arrayContaining(['-m', modelLink, '-s', '1', '--steps', '4']));

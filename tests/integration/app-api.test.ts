@@ -47,7 +47,7 @@ describe('app mode API', () => {
     expect(schema.properties['Quality steps']).toMatchObject({ type: 'integer', minimum: 1, maximum: 150, default: 3, 'x-mysti': { group: 'Advanced' } });
     // The seed: an integer range or "random".
     expect(JSON.stringify(schema.properties.Seed.anyOf)).toContain('random');
-    expect(schema.properties.Seed.default).toBe(7);
+    expect(schema.properties.Seed.default).toBe('7') // seeds are exact decimal text (graph format v3);
     expect(schema['x-mysti'].outputs).toEqual([{ nodeId: 'save', name: 'Save image' }]);
     expect((await s.http.get('/api/graphs/nope/app')).status).toBe(404);
   });
@@ -67,7 +67,7 @@ describe('app mode API', () => {
     expect(keys(byNames.id)).toEqual(keys(byParams.id));
     expect(Object.values(keys(byNames.id)).every((k) => typeof k === 'string' && k.length > 0)).toBe(true);
     expect(byNames.view.nodes.save.outputs).toEqual(byParams.view.nodes.save.outputs);
-    expect(byNames.view.nodes.gen.params.seed).toBe(1234);
+    expect(byNames.view.nodes.gen.params.seed).toBe('1234');
     expect(byNames.view.graph.nodes.find((n: { id: string }) => n.id === 'prompt').params.text).toBe('a red fox in snow');
 
     // What is exposed is not part of any cache key: the same graph without its app layout is all cache hits.

@@ -76,6 +76,11 @@ function findCycle(blocked: string[], out: Map<string, string[]>): string[] {
 /** A binary min-heap of non-negative integers (document positions); also the run loop's ready queues. */
 export class MinHeap {
   private readonly a: number[] = [];
+  /** The smallest value without removing it; undefined when empty. */
+  peek(): number | undefined {
+    return this.a[0];
+  }
+
   get size(): number {
     return this.a.length;
   }

@@ -114,16 +114,21 @@ export async function executeRun(deps: EngineDeps, run: RunRow, signal: AbortSig
       if (open === 0 && !started.has(id)) enqueue(id);
     }
     while (done.size < order.length && !failure && !runAc.signal.aborted) {
-      for (const [w, q] of queues) {
-        while (q.size && !(w && busyWorkers.has(w))) {
-          const id = order[q.pop()]!;
-          if (started.has(id)) continue;
-          const st = states.get(id)!;
-          started.add(id);
-          if (st.spec.worker) busyWorkers.add(st.spec.worker);
-          startNode(id, st);
-          if (w) break; // one job per worker at a time
+      // Start ready nodes in topological order across all queues (the earliest head first), as a
+      // scan of the order would: which node asks the arbiter first decides what it evicts.
+      for (;;) {
+        let best: MinHeap | null = null;
+        for (const [w, q] of queues) {
+          if (!q.size || (w && busyWorkers.has(w))) continue;
+          if (!best || q.peek()! < best.peek()!) best = q;
         }
+        if (!best) break;
+        const id = order[best.pop()]!;
+        if (started.has(id)) continue;
+        const st = states.get(id)!;
+        started.add(id);
+        if (st.spec.worker) busyWorkers.add(st.spec.worker); // one job per worker at a time
+        startNode(id, st);
       }
       if (inflight.size === 0) break; // nothing runnable: should not happen on a validated DAG
       await Promise.race(inflight.values());

@@ -5,16 +5,37 @@ import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
 /** Any relative or absolute specifier that reaches into the runtime folder. */
-const RUNTIME = { regex: '(^|/)runtime(/|$)', message: 'Only the runtime process imports runtime/: use wire/ (what crosses a process boundary), formats/ or the browser-safe nodes/ declarations.' };
-const WORKERS = { regex: '(^|/)workers(/|$)', message: 'Browser-safe code cannot import worker processes.' };
+const RUNTIME = {
+  regex: '(^|/)runtime(/|$)',
+  message:
+    'Only the runtime process imports runtime/: use wire/ (what crosses a process boundary), formats/ or the browser-safe nodes/ declarations.',
+};
+const WORKERS = {
+  regex: '(^|/)workers(/|$)',
+  message: 'Browser-safe code cannot import worker processes.',
+};
 const NODE_BUILTINS = {
-  regex: `^(node:.*|(${builtinModules.filter((m) => !m.startsWith('_')).map((m) => m.replaceAll('/', '\\/')).join('|')})(/.*)?)$`,
-  message: 'Browser-safe code (node declarations, wire/) cannot use Node built-ins; put it in the *.run.ts executor or the runtime.',
+  regex: `^(node:.*|(${builtinModules
+    .filter((m) => !m.startsWith('_'))
+    .map((m) => m.replaceAll('/', '\\/'))
+    .join('|')})(/.*)?)$`,
+  message:
+    'Browser-safe code (node declarations, wire/) cannot use Node built-ins; put it in the *.run.ts executor or the runtime.',
 };
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', 'editor/dist/', 'data/', 'test-results/', 'playwright-report/', 'tests/e2e/artifacts/', '.tmp/', 'tests/fixtures/lint/'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'editor/dist/',
+      'data/',
+      'test-results/',
+      'playwright-report/',
+      'tests/e2e/artifacts/',
+      '.tmp/',
+      'tests/fixtures/lint/',
+    ],
   },
   {
     files: ['**/*.{ts,tsx,js,mjs}'],
@@ -22,7 +43,15 @@ export default tseslint.config(
     languageOptions: { parser: tseslint.parser, ecmaVersion: 2023, sourceType: 'module' },
     plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrors: 'none',
+          ignoreRestSiblings: true,
+        },
+      ],
       'no-debugger': 'error',
       'no-dupe-keys': 'error',
       'no-self-assign': 'error',
@@ -31,7 +60,7 @@ export default tseslint.config(
       'no-cond-assign': ['error', 'except-parens'],
       'no-constant-binary-expression': 'error',
       'no-control-regex': 'error',
-      'eqeqeq': ['error', 'always', { null: 'ignore' }],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
   },
   // Worker processes and the editor depend on the protocol (wire/), never on the runtime.

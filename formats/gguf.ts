@@ -39,8 +39,34 @@ export const GGUF_LIMITS = {
 } as const;
 
 /** GGUF metadata value types (gguf.md `gguf_metadata_value_type`). */
-const T = { U8: 0, I8: 1, U16: 2, I16: 3, U32: 4, I32: 5, F32: 6, BOOL: 7, STRING: 8, ARRAY: 9, U64: 10, I64: 11, F64: 12 } as const;
-const SCALAR_SIZE: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
+const T = {
+  U8: 0,
+  I8: 1,
+  U16: 2,
+  I16: 3,
+  U32: 4,
+  I32: 5,
+  F32: 6,
+  BOOL: 7,
+  STRING: 8,
+  ARRAY: 9,
+  U64: 10,
+  I64: 11,
+  F64: 12,
+} as const;
+const SCALAR_SIZE: Record<number, number> = {
+  0: 1,
+  1: 1,
+  2: 2,
+  3: 2,
+  4: 4,
+  5: 4,
+  6: 4,
+  7: 1,
+  10: 8,
+  11: 8,
+  12: 8,
+};
 
 /** An array value: its length, element type and only its first elements (vocabularies are huge). */
 export interface GgufArray {
@@ -88,15 +114,45 @@ export interface GgufHeader {
 
 /** ggml type → [block size in elements, bytes per block] (ggml.c `type_traits`). Unknown types skip the size check. */
 const GGML_BLOCK: Record<number, [number, number]> = {
-  0: [1, 4], 1: [1, 2], 2: [32, 18], 3: [32, 20], 6: [32, 22], 7: [32, 24], 8: [32, 34], 9: [32, 36],
-  10: [256, 84], 11: [256, 110], 12: [256, 144], 13: [256, 176], 14: [256, 210], 15: [256, 292],
-  16: [256, 66], 17: [256, 74], 18: [256, 98], 19: [256, 50], 20: [32, 18], 21: [256, 110], 22: [256, 82],
-  23: [256, 136], 24: [1, 1], 25: [1, 2], 26: [1, 4], 27: [1, 8], 28: [1, 8], 29: [256, 56], 30: [1, 2],
-  34: [256, 54], 35: [256, 66], 39: [32, 17],
+  0: [1, 4],
+  1: [1, 2],
+  2: [32, 18],
+  3: [32, 20],
+  6: [32, 22],
+  7: [32, 24],
+  8: [32, 34],
+  9: [32, 36],
+  10: [256, 84],
+  11: [256, 110],
+  12: [256, 144],
+  13: [256, 176],
+  14: [256, 210],
+  15: [256, 292],
+  16: [256, 66],
+  17: [256, 74],
+  18: [256, 98],
+  19: [256, 50],
+  20: [32, 18],
+  21: [256, 110],
+  22: [256, 82],
+  23: [256, 136],
+  24: [1, 1],
+  25: [1, 2],
+  26: [1, 4],
+  27: [1, 8],
+  28: [1, 8],
+  29: [256, 56],
+  30: [1, 2],
+  34: [256, 54],
+  35: [256, 66],
+  39: [32, 17],
 };
 
 function invalid(file: string, why: string, details: Record<string, unknown> = {}): UserError {
-  return new UserError('MODEL_INVALID', `${file} is not a usable GGUF model: ${why}`, { path: file, ...details });
+  return new UserError('MODEL_INVALID', `${file} is not a usable GGUF model: ${why}`, {
+    path: file,
+    ...details,
+  });
 }
 
 /** Buffered little-endian reader over a file handle; refills in chunks, never past the file end. */
@@ -116,8 +172,13 @@ class ChunkReader {
 
   /** Makes `n` bytes at the cursor available; throws MODEL_INVALID (truncated) if the file is shorter. */
   private async need(n: number, what: string): Promise<number> {
-    if (this.pos + n > this.size) throw invalid(this.file, `truncated while reading ${what} (needs ${n} bytes at offset ${this.pos}, file has ${this.size})`);
-    if (this.pos + n > GGUF_LIMITS.maxHeaderBytes) throw invalid(this.file, `header larger than ${GGUF_LIMITS.maxHeaderBytes} bytes`);
+    if (this.pos + n > this.size)
+      throw invalid(
+        this.file,
+        `truncated while reading ${what} (needs ${n} bytes at offset ${this.pos}, file has ${this.size})`,
+      );
+    if (this.pos + n > GGUF_LIMITS.maxHeaderBytes)
+      throw invalid(this.file, `header larger than ${GGUF_LIMITS.maxHeaderBytes} bytes`);
     const rel = this.pos - this.bufStart;
     if (rel >= 0 && rel + n <= this.buf.length) return rel;
     const want = Math.min(Math.max(n, 64 * 1024), this.size - this.pos);
@@ -153,44 +214,79 @@ class ChunkReader {
     this.pos += size;
     const b = this.buf;
     switch (type) {
-      case T.U8: return b.readUInt8(at);
-      case T.I8: return b.readInt8(at);
-      case T.U16: return b.readUInt16LE(at);
-      case T.I16: return b.readInt16LE(at);
-      case T.U32: return b.readUInt32LE(at);
-      case T.I32: return b.readInt32LE(at);
-      case T.F32: return b.readFloatLE(at);
-      case T.BOOL: return b.readUInt8(at) !== 0;
-      case T.U64: { const v = b.readBigUInt64LE(at); return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v; }
-      case T.I64: { const v = b.readBigInt64LE(at); return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v; }
-      default: return b.readDoubleLE(at);
+      case T.U8:
+        return b.readUInt8(at);
+      case T.I8:
+        return b.readInt8(at);
+      case T.U16:
+        return b.readUInt16LE(at);
+      case T.I16:
+        return b.readInt16LE(at);
+      case T.U32:
+        return b.readUInt32LE(at);
+      case T.I32:
+        return b.readInt32LE(at);
+      case T.F32:
+        return b.readFloatLE(at);
+      case T.BOOL:
+        return b.readUInt8(at) !== 0;
+      case T.U64: {
+        const v = b.readBigUInt64LE(at);
+        return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+      }
+      case T.I64: {
+        const v = b.readBigInt64LE(at);
+        return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)
+          ? Number(v)
+          : v;
+      }
+      default:
+        return b.readDoubleLE(at);
     }
   }
   /** A gguf_string: u64 length + UTF-8 bytes, bounded by `max`. */
   async string(what: string, max: number = GGUF_LIMITS.maxStringBytes): Promise<string> {
     const len = await this.u64(`${what} length`);
-    if (len > max) throw invalid(this.file, `${what} declares ${len} bytes (limit ${max})`, { limit: max });
+    if (len > max)
+      throw invalid(this.file, `${what} declares ${len} bytes (limit ${max})`, { limit: max });
     return (await this.bytes(len, what)).toString('utf8');
   }
 }
 
 const ARRAY_HEAD = 16;
 
-async function readValue(r: ChunkReader, type: number, key: string, file: string): Promise<GgufValue> {
+async function readValue(
+  r: ChunkReader,
+  type: number,
+  key: string,
+  file: string,
+): Promise<GgufValue> {
   if (type === T.STRING) return r.string(`value of ${key}`);
   if (type !== T.ARRAY) return r.scalar(type, `value of ${key}`);
   const elementType = await r.u32(`array type of ${key}`);
   const length = await r.u64(`array length of ${key}`);
-  if (length > GGUF_LIMITS.maxArrayLength) throw invalid(file, `array ${key} declares ${length} elements (limit ${GGUF_LIMITS.maxArrayLength})`);
+  if (length > GGUF_LIMITS.maxArrayLength)
+    throw invalid(
+      file,
+      `array ${key} declares ${length} elements (limit ${GGUF_LIMITS.maxArrayLength})`,
+    );
   if (elementType === T.ARRAY) throw invalid(file, `nested arrays are not supported (${key})`);
-  if (elementType !== T.STRING && SCALAR_SIZE[elementType] === undefined) throw invalid(file, `unknown array element type ${elementType} in ${key}`);
+  if (elementType !== T.STRING && SCALAR_SIZE[elementType] === undefined)
+    throw invalid(file, `unknown array element type ${elementType} in ${key}`);
   // Each element needs at least its fixed size (strings: their u64 length), so a declared
   // length that cannot fit in the rest of the file is caught before the loop.
   const minBytes = length * (elementType === T.STRING ? 8 : SCALAR_SIZE[elementType]!);
-  if (r.offset + minBytes > r.size) throw invalid(file, `truncated: array ${key} declares ${length} elements past the end of the file`);
+  if (r.offset + minBytes > r.size)
+    throw invalid(
+      file,
+      `truncated: array ${key} declares ${length} elements past the end of the file`,
+    );
   const head: GgufScalar[] = [];
   for (let i = 0; i < length; i++) {
-    const v = elementType === T.STRING ? await r.string(`element of ${key}`) : await r.scalar(elementType, `element of ${key}`);
+    const v =
+      elementType === T.STRING
+        ? await r.string(`element of ${key}`)
+        : await r.scalar(elementType, `element of ${key}`);
     if (i < ARRAY_HEAD) head.push(v);
   }
   return { type: 'array', elementType, length, head };
@@ -219,13 +315,17 @@ export async function readGgufHeader(file: string): Promise<GgufHeader> {
     const r = new ChunkReader(fh, size, file);
     if (size < 4) throw invalid(file, 'file too short to be GGUF');
     const magic = await r.bytes(4, 'magic');
-    if (magic.toString('latin1') !== 'GGUF') throw invalid(file, 'wrong magic bytes (not a GGUF file)', { magic: magic.toString('hex') });
+    if (magic.toString('latin1') !== 'GGUF')
+      throw invalid(file, 'wrong magic bytes (not a GGUF file)', { magic: magic.toString('hex') });
     const version = await r.u32('version');
-    if (version !== 2 && version !== 3) throw invalid(file, `unsupported GGUF version ${version} (2 or 3 expected)`);
+    if (version !== 2 && version !== 3)
+      throw invalid(file, `unsupported GGUF version ${version} (2 or 3 expected)`);
     const tensorCount = await r.u64('tensor count');
-    if (tensorCount > GGUF_LIMITS.maxTensorCount) throw invalid(file, `declares ${tensorCount} tensors (limit ${GGUF_LIMITS.maxTensorCount})`);
+    if (tensorCount > GGUF_LIMITS.maxTensorCount)
+      throw invalid(file, `declares ${tensorCount} tensors (limit ${GGUF_LIMITS.maxTensorCount})`);
     const kvCount = await r.u64('metadata count');
-    if (kvCount > GGUF_LIMITS.maxKvCount) throw invalid(file, `declares ${kvCount} metadata entries (limit ${GGUF_LIMITS.maxKvCount})`);
+    if (kvCount > GGUF_LIMITS.maxKvCount)
+      throw invalid(file, `declares ${kvCount} metadata entries (limit ${GGUF_LIMITS.maxKvCount})`);
 
     const metadata: Record<string, GgufValue> = Object.create(null);
     for (let i = 0; i < kvCount; i++) {
@@ -236,9 +336,18 @@ export async function readGgufHeader(file: string): Promise<GgufHeader> {
       metadata[key] = await readValue(r, type, key, file);
     }
 
-    const alignment = metadata['general.alignment'] === undefined ? 32 : num(metadata['general.alignment']);
-    if (alignment === null || alignment <= 0 || alignment > GGUF_LIMITS.maxAlignment || (alignment & (alignment - 1)) !== 0) {
-      throw invalid(file, `general.alignment ${String(metadata['general.alignment'])} is not a power of two ≤ ${GGUF_LIMITS.maxAlignment}`);
+    const alignment =
+      metadata['general.alignment'] === undefined ? 32 : num(metadata['general.alignment']);
+    if (
+      alignment === null ||
+      alignment <= 0 ||
+      alignment > GGUF_LIMITS.maxAlignment ||
+      (alignment & (alignment - 1)) !== 0
+    ) {
+      throw invalid(
+        file,
+        `general.alignment ${String(metadata['general.alignment'])} is not a power of two ≤ ${GGUF_LIMITS.maxAlignment}`,
+      );
     }
 
     const tensors: GgufTensor[] = [];
@@ -247,13 +356,15 @@ export async function readGgufHeader(file: string): Promise<GgufHeader> {
     for (let i = 0; i < tensorCount; i++) {
       const name = await r.string(`tensor name #${i}`, GGUF_LIMITS.maxKeyBytes);
       const nDims = await r.u32(`dims of ${name}`);
-      if (nDims < 1 || nDims > GGUF_LIMITS.maxDims) throw invalid(file, `tensor ${name} has ${nDims} dimensions (1..${GGUF_LIMITS.maxDims})`);
+      if (nDims < 1 || nDims > GGUF_LIMITS.maxDims)
+        throw invalid(file, `tensor ${name} has ${nDims} dimensions (1..${GGUF_LIMITS.maxDims})`);
       const dims: number[] = [];
       let elements = 1;
       for (let d = 0; d < nDims; d++) {
         const dim = await r.u64(`dimension of ${name}`);
         elements *= dim;
-        if (!(elements <= GGUF_LIMITS.maxTensorElements)) throw invalid(file, `tensor ${name} is absurdly large`);
+        if (!(elements <= GGUF_LIMITS.maxTensorElements))
+          throw invalid(file, `tensor ${name} is absurdly large`);
         dims.push(dim);
       }
       const type = await r.u32(`type of ${name}`);
@@ -270,10 +381,18 @@ export async function readGgufHeader(file: string): Promise<GgufHeader> {
       if (!block) continue;
       const elements = t.dims.reduce((a, b) => a * b, 1);
       const end = dataStart + t.offset + Math.ceil(elements / block[0]) * block[1];
-      if (end > size) throw invalid(file, `truncated: tensor ${t.name} ends at byte ${end} but the file has ${size}`, { fileBytes: size });
+      if (end > size)
+        throw invalid(
+          file,
+          `truncated: tensor ${t.name} ends at byte ${end} but the file has ${size}`,
+          { fileBytes: size },
+        );
     }
 
-    const arch = typeof metadata['general.architecture'] === 'string' ? (metadata['general.architecture'] as string) : null;
+    const arch =
+      typeof metadata['general.architecture'] === 'string'
+        ? (metadata['general.architecture'] as string)
+        : null;
     const a = (k: string) => (arch ? num(metadata[`${arch}.${k}`]) : null);
     return {
       version: version as 2 | 3,
@@ -283,14 +402,17 @@ export async function readGgufHeader(file: string): Promise<GgufHeader> {
       headerBytes,
       fileBytes: size,
       architecture: arch,
-      name: typeof metadata['general.name'] === 'string' ? (metadata['general.name'] as string) : null,
+      name:
+        typeof metadata['general.name'] === 'string' ? (metadata['general.name'] as string) : null,
       parameterCount,
       contextLength: a('context_length'),
       blockCount: a('block_count'),
       embeddingLength: a('embedding_length'),
       headCount: a('attention.head_count'),
       headCountKv: a('attention.head_count_kv'),
-      hasChatTemplate: typeof metadata['tokenizer.chat_template'] === 'string' && (metadata['tokenizer.chat_template'] as string).length > 0,
+      hasChatTemplate:
+        typeof metadata['tokenizer.chat_template'] === 'string' &&
+        (metadata['tokenizer.chat_template'] as string).length > 0,
       tensorTypes,
       tensors,
     };

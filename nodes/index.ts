@@ -22,7 +22,16 @@ export * from './core/app';
 export { SAMPLERS, SCHEDULERS, alignTo64 } from './diffusion/sampling';
 
 /** All core node specs, in palette order. */
-export const specs: readonly NodeSpec[] = [prompt, llmEnhance, txt2img, img2img, upscale, tag, save, loadImage];
+export const specs: readonly NodeSpec[] = [
+  prompt,
+  llmEnhance,
+  txt2img,
+  img2img,
+  upscale,
+  tag,
+  save,
+  loadImage,
+];
 
 /** Lookup by type name. */
 export const catalog: ReadonlyMap<string, NodeSpec> = new Map(specs.map((s) => [s.type, s]));

@@ -17,14 +17,26 @@ import save from './image/save.run';
 import loadImage from './image/load-image.run';
 
 /** Every core executor. */
-export const implementations: readonly Implementation[] = [prompt, llmEnhance, tag, txt2img, img2img, upscale, save, loadImage];
+export const implementations: readonly Implementation[] = [
+  prompt,
+  llmEnhance,
+  tag,
+  txt2img,
+  img2img,
+  upscale,
+  save,
+  loadImage,
+];
 
 /**
  * type → implementation for each declared spec, in declaration order.
  * @throws OperationalError NO_EXECUTOR naming every declared type without an executor (or bound to another declaration
  *   of that type), and every executor whose type is not declared or that is listed twice
  */
-export function executorRegistry(declared: readonly NodeSpec[], impls: readonly Implementation[]): ReadonlyMap<string, Implementation> {
+export function executorRegistry(
+  declared: readonly NodeSpec[],
+  impls: readonly Implementation[],
+): ReadonlyMap<string, Implementation> {
   const byType = new Map<string, Implementation>();
   const problems: string[] = [];
   for (const i of impls) {
@@ -35,13 +47,20 @@ export function executorRegistry(declared: readonly NodeSpec[], impls: readonly 
   for (const spec of declared) {
     const impl = byType.get(spec.type);
     if (!impl) problems.push(`node type "${spec.type}" is declared but has no executor`);
-    else if (impl.spec !== spec) problems.push(`the executor of "${spec.type}" is bound to a different declaration of that type`);
+    else if (impl.spec !== spec)
+      problems.push(
+        `the executor of "${spec.type}" is bound to a different declaration of that type`,
+      );
     else out.set(spec.type, impl);
     byType.delete(spec.type);
   }
   for (const type of byType.keys()) problems.push(`executor "${type}" has no node declaration`);
   if (problems.length) {
-    throw new OperationalError('NO_EXECUTOR', `node catalog and executors do not match: ${problems.join('; ')} (declarations: nodes/index.ts, executors: nodes/run.ts)`, { problems });
+    throw new OperationalError(
+      'NO_EXECUTOR',
+      `node catalog and executors do not match: ${problems.join('; ')} (declarations: nodes/index.ts, executors: nodes/run.ts)`,
+      { problems },
+    );
   }
   return out;
 }

@@ -9,7 +9,10 @@ export function printEvent(e: MystiEvent): void {
       console.error(`  ▶ ${e.nodeId}`);
       break;
     case 'node.progress':
-      if (e.step !== undefined && e.steps) console.error(`    ${e.nodeId} ${String(e.phase ?? '')} ${String(e.step)}/${String(e.steps)}`);
+      if (e.step !== undefined && e.steps)
+        console.error(
+          `    ${e.nodeId} ${String(e.phase ?? '')} ${String(e.step)}/${String(e.steps)}`,
+        );
       break;
     case 'node.cached':
       console.error(`  ✓ ${e.nodeId} (cached)`);

@@ -16,7 +16,12 @@ interface RunView {
 }
 
 /** Runs `graph` on the studio at `base` (e.g. http://127.0.0.1:1234); returns the process exit code. */
-export async function runRemote(base: string, graph: GraphDoc, home: string, json: boolean): Promise<number> {
+export async function runRemote(
+  base: string,
+  graph: GraphDoc,
+  home: string,
+  json: boolean,
+): Promise<number> {
   const wsUrl = `${base.replace(/^http/, 'ws')}/ws`;
   const ws = new WebSocket(wsUrl);
   await new Promise<void>((resolve, reject) => {
@@ -31,13 +36,20 @@ export async function runRemote(base: string, graph: GraphDoc, home: string, jso
       if (!runId) return void early.push(e);
       if (e.runId !== runId) return;
       printEvent(e);
-      if (['run.completed', 'run.failed', 'run.cancelled', 'run.interrupted'].includes(e.type)) resolve();
+      if (['run.completed', 'run.failed', 'run.cancelled', 'run.interrupted'].includes(e.type))
+        resolve();
     });
   });
-  const res = await fetch(`${base}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph }) });
+  const res = await fetch(`${base}/api/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ graph }),
+  });
   const body = (await res.json()) as { runId?: string; error?: { code: string; message: string } };
   if (!res.ok || !body.runId) {
-    console.error(`${body.error?.code ?? res.status}: ${body.error?.message ?? 'the studio refused the run'}`);
+    console.error(
+      `${body.error?.code ?? res.status}: ${body.error?.message ?? 'the studio refused the run'}`,
+    );
     ws.close();
     return 2;
   }
@@ -45,16 +57,28 @@ export async function runRemote(base: string, graph: GraphDoc, home: string, jso
   console.error(`run ${runId} queued on the studio at ${base}`);
   // Events that raced ahead of the POST's answer.
   for (const e of early) if (e.runId === runId) printEvent(e);
-  if (!early.some((e) => e.runId === runId && e.type.startsWith('run.') && e.type !== 'run.queued' && e.type !== 'run.started')) await finished;
+  if (
+    !early.some(
+      (e) =>
+        e.runId === runId &&
+        e.type.startsWith('run.') &&
+        e.type !== 'run.queued' &&
+        e.type !== 'run.started',
+    )
+  )
+    await finished;
   ws.close();
   const view = (await (await fetch(`${base}/api/runs/${runId}`)).json()) as RunView;
   if (json) console.log(JSON.stringify(view, null, 2));
   else {
     for (const o of view.outputs) {
-      if (o.kind === 'image' && o.path) console.log(`${o.nodeId}.${o.port}: ${path.resolve(home, o.path)}`);
+      if (o.kind === 'image' && o.path)
+        console.log(`${o.nodeId}.${o.port}: ${path.resolve(home, o.path)}`);
       else if (o.kind === 'text') console.log(`${o.nodeId}.${o.port}: ${JSON.stringify(o.text)}`);
     }
-    console.error(`run ${runId}: ${view.status}${view.error ? ` — ${view.error.code}: ${view.error.message}` : ''}`);
+    console.error(
+      `run ${runId}: ${view.status}${view.error ? ` — ${view.error.code}: ${view.error.message}` : ''}`,
+    );
   }
   return view.status === 'completed' ? 0 : 1;
 }

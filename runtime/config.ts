@@ -15,14 +15,26 @@ const configFileSchema = z
     sdCppBin: z.string().optional(),
     loraDir: z.string().optional(),
     watchFolders: z.array(z.string()).optional(),
-    vram: z.object({ budgetMb: z.number().positive().optional(), reserveMb: z.number().min(0).optional() }).optional(),
-    threads: z.object({ llm: z.number().int().positive().optional(), sd: z.number().int().positive().optional() }).optional(),
+    vram: z
+      .object({
+        budgetMb: z.number().positive().optional(),
+        reserveMb: z.number().min(0).optional(),
+      })
+      .optional(),
+    threads: z
+      .object({
+        llm: z.number().int().positive().optional(),
+        sd: z.number().int().positive().optional(),
+      })
+      .optional(),
     /** Resident sd-server mode (issue 12): idle unload delay (s), server binary, `auto`|`cli`. */
-    sd: z.object({
-      idleUnloadS: z.number().min(0).optional(),
-      serverBin: z.string().optional(),
-      mode: z.enum(['auto', 'cli']).optional(),
-    }).optional(),
+    sd: z
+      .object({
+        idleUnloadS: z.number().min(0).optional(),
+        serverBin: z.string().optional(),
+        mode: z.enum(['auto', 'cli']).optional(),
+      })
+      .optional(),
     /** LLM prompts and tag taxonomy (issue 3); merged over the built-in defaults. */
     llm: z.record(z.string(), z.unknown()).optional(),
     /** Largest accepted request body (bytes). */
@@ -34,7 +46,14 @@ const configFileSchema = z
      * before the node fails with ENGINE_STALLED; defaults loading 300, every other phase 120.
      */
     stallTimeoutsS: z
-      .object(Object.fromEntries(['loading', 'encoding', 'sampling', 'decoding', 'upscaling', 'generating'].map((k) => [k, z.number().positive().optional()])))
+      .object(
+        Object.fromEntries(
+          ['loading', 'encoding', 'sampling', 'decoding', 'upscaling', 'generating'].map((k) => [
+            k,
+            z.number().positive().optional(),
+          ]),
+        ),
+      )
       .strict()
       .optional(),
     /** Runs executed at the same time (the arbiter keeps them within the memory budget). */
@@ -44,7 +63,12 @@ const configFileSchema = z
     /** Runs that may wait in the queue (not yet running); one more is answered 429 (issue 18 #10). */
     maxQueuedRuns: z.number().int().min(1).optional(),
     /** Online database backups into backups/ (issue 18): every `everyHours` (0 = off), newest `keep` kept. */
-    backup: z.object({ everyHours: z.number().min(0).optional(), keep: z.number().int().min(1).optional() }).optional(),
+    backup: z
+      .object({
+        everyHours: z.number().min(0).optional(),
+        keep: z.number().int().min(1).optional(),
+      })
+      .optional(),
   })
   .passthrough();
 
@@ -70,7 +94,9 @@ export interface Config {
   maxBodyBytes: number;
   nodeTimeoutMs: number;
   /** Stall limits per phase in ms (config `stallTimeoutsS` × 1000); absent phases use the defaults. */
-  stallMs: Partial<Record<'loading' | 'encoding' | 'sampling' | 'decoding' | 'upscaling' | 'generating', number>>;
+  stallMs: Partial<
+    Record<'loading' | 'encoding' | 'sampling' | 'decoding' | 'upscaling' | 'generating', number>
+  >;
   maxConcurrentRuns: number;
   /** Extra exact origins allowed for state-changing requests and /ws (the studio's own always are). */
   allowedOrigins: string[];
@@ -99,13 +125,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     }
     const r = configFileSchema.safeParse(parsed);
     if (!r.success) {
-      throw new UserError('CONFIG_INVALID', `${file}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new UserError(
+        'CONFIG_INVALID',
+        `${file}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     }
     raw = r.data;
   }
   const c = raw as z.infer<typeof configFileSchema>;
-  const num = (v: string | undefined) => (v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
-  const modelFolders = (env.MYSTI_MODELS ? env.MYSTI_MODELS.split(':') : (c.models ?? [path.join(home, 'models')]))
+  const num = (v: string | undefined) =>
+    v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined;
+  const modelFolders = (
+    env.MYSTI_MODELS ? env.MYSTI_MODELS.split(':') : (c.models ?? [path.join(home, 'models')])
+  )
     .filter(Boolean)
     .map((f) => path.resolve(home, f));
   const vram = { ...(c.vram ?? {}) };
@@ -140,11 +172,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     llm: c.llm ?? {},
     maxBodyBytes: c.maxBodyBytes ?? 32 * 1024 * 1024,
     nodeTimeoutMs: c.nodeTimeoutMs ?? 30 * 60 * 1000,
-    stallMs: Object.fromEntries(Object.entries(c.stallTimeoutsS ?? {}).filter(([, v]) => typeof v === 'number').map(([k, v]) => [k, Math.round((v as number) * 1000)])),
+    stallMs: Object.fromEntries(
+      Object.entries(c.stallTimeoutsS ?? {})
+        .filter(([, v]) => typeof v === 'number')
+        .map(([k, v]) => [k, Math.round((v as number) * 1000)]),
+    ),
     maxConcurrentRuns: num(env.MYSTI_MAX_CONCURRENT_RUNS) ?? c.maxConcurrentRuns ?? 1,
     allowedOrigins: c.allowedOrigins ?? [],
     maxQueuedRuns: num(env.MYSTI_MAX_QUEUED_RUNS) ?? c.maxQueuedRuns ?? 100,
-    backup: { everyMs: (num(env.MYSTI_BACKUP_HOURS) ?? c.backup?.everyHours ?? 24) * 3_600_000, keep: c.backup?.keep ?? 7 },
+    backup: {
+      everyMs: (num(env.MYSTI_BACKUP_HOURS) ?? c.backup?.everyHours ?? 24) * 3_600_000,
+      keep: c.backup?.keep ?? 7,
+    },
     raw,
   };
 }

@@ -39,7 +39,12 @@ export function jsonDepth(text: string): number {
  */
 export function assertJsonDepth(text: string, what: string, max = MAX_JSON_DEPTH): void {
   const d = jsonDepth(text);
-  if (d > max) throw new UserError('JSON_TOO_DEEP', `${what} nests ${d} levels deep; at most ${max} are accepted`, { depth: d, maxDepth: max });
+  if (d > max)
+    throw new UserError(
+      'JSON_TOO_DEEP',
+      `${what} nests ${d} levels deep; at most ${max} are accepted`,
+      { depth: d, maxDepth: max },
+    );
 }
 
 /** JSON.parse after {@link assertJsonDepth}. @throws UserError JSON_TOO_DEEP; SyntaxError as JSON.parse. */

@@ -11,5 +11,8 @@ export type { Logger };
  * stdout is kept for what commands print as their result (`mysti run`'s output paths).
  */
 export function createLogger(level = process.env.MYSTI_LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, base: { app: 'mysticanvas' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
+  return pino(
+    { level, base: { app: 'mysticanvas' }, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination(2),
+  );
 }

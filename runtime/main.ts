@@ -67,7 +67,13 @@ export interface StartOptions {
   workers?: Record<string, WorkerSpec>;
   /** Listen (default true); false builds the studio for in-process `app.request()` tests. */
   listen?: boolean;
-  supervisor?: { healthIntervalMs?: number; backoffMs?: number; maxCrashes?: number; stallMs?: Partial<Record<string, number>>; stallHealthTimeoutMs?: number };
+  supervisor?: {
+    healthIntervalMs?: number;
+    backoffMs?: number;
+    maxCrashes?: number;
+    stallMs?: Partial<Record<string, number>>;
+    stallHealthTimeoutMs?: number;
+  };
   /** Import outputs/ and config.watchFolders in the background at start (default true). */
   backgroundImport?: boolean;
   /** The node declarations and their executors (default: the core catalog, nodes/run.ts). */
@@ -85,19 +91,33 @@ export interface RunningStudio extends Studio {
 /** Default worker processes (design.md §2). */
 export function defaultWorkers(config: Config): Record<string, WorkerSpec> {
   const env = (o: Record<string, string | number | null | undefined>) =>
-    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]));
+    Object.fromEntries(
+      Object.entries(o)
+        .filter(([, v]) => v !== undefined && v !== null)
+        .map(([k, v]) => [k, String(v)]),
+    );
   return {
     sd: {
       entry: 'workers/sd/main.ts',
-      env: env({ MYSTI_HOME: config.home, SD_CPP_BIN: config.sdCppBin, MYSTI_SD_THREADS: config.threads.sd, SD_CPP_SERVER_BIN: config.sd.serverBin, MYSTI_SD_MODE: config.sd.mode }),
+      env: env({
+        MYSTI_HOME: config.home,
+        SD_CPP_BIN: config.sdCppBin,
+        MYSTI_SD_THREADS: config.threads.sd,
+        SD_CPP_SERVER_BIN: config.sd.serverBin,
+        MYSTI_SD_MODE: config.sd.mode,
+      }),
       // A job's private folder is `tmp/.sd-<uuid>` (workers/sd/jobs.ts); only a dead worker leaves one.
       cleanupAfterCrash: () => {
         for (const f of fs.existsSync(config.paths.tmp) ? fs.readdirSync(config.paths.tmp) : []) {
-          if (/^\.sd-[0-9a-f-]{36}$/.test(f)) fs.rmSync(path.join(config.paths.tmp, f), { recursive: true, force: true });
+          if (/^\.sd-[0-9a-f-]{36}$/.test(f))
+            fs.rmSync(path.join(config.paths.tmp, f), { recursive: true, force: true });
         }
       },
     },
-    llm: { entry: 'workers/llm/main.ts', env: env({ MYSTI_HOME: config.home, MYSTI_LLM_THREADS: config.threads.llm }) },
+    llm: {
+      entry: 'workers/llm/main.ts',
+      env: env({ MYSTI_HOME: config.home, MYSTI_LLM_THREADS: config.threads.llm }),
+    },
   };
 }
 
@@ -121,7 +141,9 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     throw err;
   }
   const bus = new EventBus(store.events);
-  const registry = new ModelRegistry(store.db, config.modelFolders, { allowUnsafeModels: config.raw.allowUnsafeModels === true });
+  const registry = new ModelRegistry(store.db, config.modelFolders, {
+    allowUnsafeModels: config.raw.allowUnsafeModels === true,
+  });
   const supervisor = new WorkerSupervisor({
     workers: opts.workers ?? defaultWorkers(config),
     logger,
@@ -132,14 +154,23 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   });
   const presets = new PresetStore(store.db);
   const admission = createAdmission({
-    config, supervisor, bus, logger, presets, peaks: new VramPeakStore(store.db),
+    config,
+    supervisor,
+    bus,
+    logger,
+    presets,
+    peaks: new VramPeakStore(store.db),
     modelMeta: (m) => registry.get(m.id)?.metadata ?? null,
     modelFamily: (m) => registry.get(m.id)?.family ?? null,
   });
   const resolveModel = (ref: string, kind: string) => registry.resolve(ref, modelKind(kind));
   const ports: ExecPorts = {
     artifacts: { provenance: (artifactId) => provenanceOf(store, artifactId) },
-    gallery: { byUuid: (uuid) => store.generations.byUuid(uuid), insert: (g, extra) => store.generations.insert(g, extra), lineagePrompt: (o) => store.generations.lineagePrompt(o) },
+    gallery: {
+      byUuid: (uuid) => store.generations.byUuid(uuid),
+      insert: (g, extra) => store.generations.insert(g, extra),
+      lineagePrompt: (o) => store.generations.lineagePrompt(o),
+    },
     tags: {
       resolveAlias: (name) => resolveAlias(store.db, name)?.normalizedName,
       attach: (generationId, tags, source) => attachTags(store.db, generationId, tags, source),
@@ -147,7 +178,14 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     registry: { folders: registry.folders, resolve: resolveModel },
   };
   const deps: EngineDeps = {
-    store, bus, config, logger, catalog, executors, ports, presets,
+    store,
+    bus,
+    config,
+    logger,
+    catalog,
+    executors,
+    ports,
+    presets,
     call: (worker, job, payload, o) => supervisor.call(worker, job, payload, o),
     resolveModel,
     previewUrl: (p) => {
@@ -169,32 +207,76 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   };
   bus.on((e) => {
     const err = (e as { error?: { code?: string; message?: string } }).error;
-    if (err?.code && (e.type === 'node.failed' || e.type === 'job.progress')) onDiskError(err.code, err.message ?? '', e.type === 'node.failed' ? `node ${e.nodeId}` : 'background job');
+    if (err?.code && (e.type === 'node.failed' || e.type === 'job.progress'))
+      onDiskError(
+        err.code,
+        err.message ?? '',
+        e.type === 'node.failed' ? `node ${e.nodeId}` : 'background job',
+      );
     // A node that stored an image wrote to the disk again.
-    else if (e.type === 'node.completed' && Object.values((e.outputs ?? {}) as Record<string, { kind?: string }>).some((o) => o.kind === 'image')) disk.ok();
+    else if (
+      e.type === 'node.completed' &&
+      Object.values((e.outputs ?? {}) as Record<string, { kind?: string }>).some(
+        (o) => o.kind === 'image',
+      )
+    )
+      disk.ok();
   });
 
   // Start-up recovery before anything new can run: interrupted runs, then orphan files.
   const recovered = queue.recover();
   const swept = sweepOrphans(store, config, recovered.interrupted, TMP_PREFIX);
   if (recovered.interrupted.length || recovered.requeued.length || swept.removed) {
-    logger.info({ ...recovered, removed: swept.removed }, 'recovered runs from the previous session');
+    logger.info(
+      { ...recovered, removed: swept.removed },
+      'recovered runs from the previous session',
+    );
   }
-  for (const file of swept.quarantined) logger.warn({ file }, 'an interrupted run saved this image but its generation row was never written; moved to quarantine/');
+  for (const file of swept.quarantined)
+    logger.warn(
+      { file },
+      'an interrupted run saved this image but its generation row was never written; moved to quarantine/',
+    );
   // Temp copies of a backup a crash interrupted (and backups beyond `keep`).
   rotateBackups(config.dbFile, config.backup.keep);
   // Auto-archiving (issue 7): files in outputs/ and watch folders that the library does not know yet.
-  const libraryImport: BackgroundImport | null = opts.backgroundImport === false ? null : startBackgroundImport({
-    store, bus, logger, home: config.home, folders: [config.paths.outputs, ...config.watchFolders],
-    isBusy: () => queue.snapshot().running.length > 0,
-  });
-  await registry.scan().catch((err: unknown) => logger.warn({ err: String(err) }, 'model scan failed'));
+  const libraryImport: BackgroundImport | null =
+    opts.backgroundImport === false
+      ? null
+      : startBackgroundImport({
+          store,
+          bus,
+          logger,
+          home: config.home,
+          folders: [config.paths.outputs, ...config.watchFolders],
+          isBusy: () => queue.snapshot().running.length > 0,
+        });
+  await registry
+    .scan()
+    .catch((err: unknown) => logger.warn({ err: String(err) }, 'model scan failed'));
   void registry.startHashing().catch(() => {});
 
   const studio: Studio = {
-    config, logger, store, bus, queue, supervisor, catalog, startedAt: Date.now(),
+    config,
+    logger,
+    store,
+    bus,
+    queue,
+    supervisor,
+    catalog,
+    startedAt: Date.now(),
     models: {
-      list: (kind) => (kind === undefined || isModelKind(kind) ? registry.list(kind) : []).map((m) => ({ id: m.id, kind: m.kind, name: m.name, path: m.path, bytes: m.bytes, sha256: m.sha256, family: m.family, metadata: m.metadata })),
+      list: (kind) =>
+        (kind === undefined || isModelKind(kind) ? registry.list(kind) : []).map((m) => ({
+          id: m.id,
+          kind: m.kind,
+          name: m.name,
+          path: m.path,
+          bytes: m.bytes,
+          sha256: m.sha256,
+          family: m.family,
+          metadata: m.metadata,
+        })),
       scan: () => registry.scan(),
       resolve: (ref, kind) => registry.resolve(ref, modelKind(kind)),
     },
@@ -204,7 +286,8 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   const llmAccess = {
     resolve: (ref: string) => registry.resolve(ref, 'llm'),
     reserve: admission.reserveLlm,
-    call: (job: string, payload: Record<string, unknown>, o: { signal: AbortSignal }) => supervisor.call('llm', job, payload, o),
+    call: (job: string, payload: Record<string, unknown>, o: { signal: AbortSignal }) =>
+      supervisor.call('llm', job, payload, o),
   };
   // Semantic search (issue 17): only with config.json's search.embeddingModel.
   const searchCfg = searchConfig(config.raw);
@@ -212,11 +295,18 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   const anyEmbedder = createEmbedder(searchCfg, llmAccess);
   const embedder = searchCfg.embeddingModel ? anyEmbedder : null;
   studio.services.embedder = embedder;
-  studio.services.search = new SemanticSearch(galleryStores(store.db).queries, new VectorStore(store.db), embedder);
+  studio.services.search = new SemanticSearch(
+    galleryStores(store.db).queries,
+    new VectorStore(store.db),
+    embedder,
+  );
   // Gallery background jobs (thumbnails, rescans, auto-tagging, embeddings) wait while any run is queued or executing.
   const galleryJobs = startGalleryJobs({
     ...(embedder ? { embedder, embedBatch: searchCfg.batch } : {}),
-    store, bus, config, logger,
+    store,
+    bus,
+    config,
+    logger,
     busy: () => {
       const q = queue.snapshot();
       return q.running.length > 0 || q.queued.length > 0;
@@ -224,18 +314,25 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     llm: llmAccess,
   });
   studio.services.galleryJobs = galleryJobs;
-  const backups = config.backup.everyMs > 0
-    ? scheduleBackups(store.db, {
-      everyMs: config.backup.everyMs, keep: config.backup.keep,
-      onDone: (file) => logger.info({ file }, 'database backed up'),
-      onError: (err) => {
-        const e = toMystiError(err);
-        logger.error({ code: e.code, err: e.message }, 'database backup failed');
-        if (diskErrorCode(err)) onDiskError(e.code, e.message, 'backup');
-        else bus.emit('system.alert', { level: 'error', code: 'BACKUP_FAILED', message: `database backup failed: ${e.message}` });
-      },
-    })
-    : null;
+  const backups =
+    config.backup.everyMs > 0
+      ? scheduleBackups(store.db, {
+          everyMs: config.backup.everyMs,
+          keep: config.backup.keep,
+          onDone: (file) => logger.info({ file }, 'database backed up'),
+          onError: (err) => {
+            const e = toMystiError(err);
+            logger.error({ code: e.code, err: e.message }, 'database backup failed');
+            if (diskErrorCode(err)) onDiskError(e.code, e.message, 'backup');
+            else
+              bus.emit('system.alert', {
+                level: 'error',
+                code: 'BACKUP_FAILED',
+                message: `database backup failed: ${e.message}`,
+              });
+          },
+        })
+      : null;
   const extra: RouteMount[] = [
     { prefix: '/api/workflows', app: workflowRoutes(studio) },
     { prefix: '/api/generations', app: generationRoutes(studio) },
@@ -257,19 +354,27 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   let server: Server | null = null;
   let port = config.port;
   // Own origins use the port actually listened on (config.port may be 0); unknown until listening.
-  const originPolicy = { allowedOrigins: config.allowedOrigins, port: () => (server ? port : null) };
+  const originPolicy = {
+    allowedOrigins: config.allowedOrigins,
+    port: () => (server ? port : null),
+  };
   const app = createApp(studio, extra, originPolicy);
 
   let hub: ReturnType<typeof attachWsHub> | null = null;
   if (opts.listen !== false) {
     server = await new Promise<Server>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server)) as Server;
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+        resolve(s as Server),
+      ) as Server;
       s.once('error', reject);
     });
     port = (server.address() as AddressInfo).port;
     hub = attachWsHub(server, bus, logger, originPolicy);
     lock.update({ port, host: config.host });
-    logger.info({ url: `http://${config.host}:${port}`, home: config.home }, 'MystiCanvas is running');
+    logger.info(
+      { url: `http://${config.host}:${port}`, home: config.home },
+      'MystiCanvas is running',
+    );
   }
 
   let closed = false;

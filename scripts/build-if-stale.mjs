@@ -25,11 +25,26 @@ function newest(p) {
 }
 
 const built = fs.statSync(out, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-const sources = Math.max(newest(path.join(root, 'editor')), newest(path.join(root, 'nodes')), newest(path.join(root, 'package-lock.json')));
+const sources = Math.max(
+  newest(path.join(root, 'editor')),
+  newest(path.join(root, 'nodes')),
+  newest(path.join(root, 'package-lock.json')),
+);
 if (built && built >= sources && !process.argv.includes('--force')) {
   console.error('editor is up to date (editor/dist)');
   process.exit(0);
 }
 console.error('building the editor (vite)…');
-const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'editor/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+const r = spawnSync(
+  process.execPath,
+  [
+    path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+    'build',
+    '--config',
+    'editor/vite.config.ts',
+    '--logLevel',
+    'warn',
+  ],
+  { cwd: root, stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);

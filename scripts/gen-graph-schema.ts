@@ -14,7 +14,10 @@ import { z } from 'zod';
 import { graphSchema } from '../nodes/core/graph';
 
 /** Absolute path of the generated file. */
-export const GRAPH_SCHEMA_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../graphs/graph.schema.json');
+export const GRAPH_SCHEMA_FILE = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../graphs/graph.schema.json',
+);
 
 /** The file's exact text. */
 export function renderGraphSchema(): string {

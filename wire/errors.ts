@@ -35,7 +35,11 @@ export interface ErrorSpec {
 
 // Literal `kind`s so the per-kind code unions below can be derived from the table.
 const user = (status = 400) => ({ kind: 'user' as const, status, retryable: false });
-const operational = (status = 503, retryable = true) => ({ kind: 'operational' as const, status, retryable });
+const operational = (status = 503, retryable = true) => ({
+  kind: 'operational' as const,
+  status,
+  retryable,
+});
 
 /** How to point MystiCanvas at stable-diffusion.cpp (ends every ENGINE_NOT_CONFIGURED sentence). */
 export const SD_CPP_HOW_TO =
@@ -65,7 +69,10 @@ export const ERROR_CODES = {
   EMBEDDING_DIMENSION: user(),
   /** Semantic search asked for while no embedding model is configured. */
   EMBEDDINGS_OFF: user(409),
-  ENGINE_NOT_CONFIGURED: { ...user(), message: `stable-diffusion.cpp is not configured. ${SD_CPP_HOW_TO}` },
+  ENGINE_NOT_CONFIGURED: {
+    ...user(),
+    message: `stable-diffusion.cpp is not configured. ${SD_CPP_HOW_TO}`,
+  },
   FORBIDDEN_HOST: user(403),
   FORBIDDEN_ORIGIN: user(403),
   GRAPH_INVALID: user(),
@@ -230,7 +237,13 @@ export abstract class MystiError extends Error {
     return errorSpec(this.code).retryable;
   }
   toJSON(): ErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details ? { details: this.details } : {}),
+      },
+    };
   }
 }
 
@@ -245,7 +258,12 @@ export class UserError extends MystiError {
 /** The environment failed: worker crash, OOM, engine failure, disk full, cancellation. */
 export class OperationalError extends MystiError {
   readonly kind = 'operational' as const;
-  constructor(code: OperationalCode, message: string, details?: Record<string, unknown>, status?: number) {
+  constructor(
+    code: OperationalCode,
+    message: string,
+    details?: Record<string, unknown>,
+    status?: number,
+  ) {
     super(code, message, details, status ?? errorSpec(code).status);
   }
 }
@@ -267,7 +285,12 @@ export class CodedError extends MystiError {
   get kind(): ErrorKind {
     return errorSpec(this.code).kind;
   }
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, status?: number) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+    status?: number,
+  ) {
     super(code, message, details, status ?? errorSpec(code).status);
   }
 }
@@ -286,7 +309,11 @@ export function toMystiError(err: unknown): MystiError {
  * table: a user code → UserError, INTERNAL → UnexpectedError, anything else (including a code no
  * row knows) → OperationalError-kind.
  */
-export function errorFromWire(e: { code: string; message: string; details?: Record<string, unknown> }): MystiError {
+export function errorFromWire(e: {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}): MystiError {
   const spec = errorSpec(e.code);
   if (spec.kind === 'user') return new UserError(e.code as UserCode, e.message, e.details);
   if (spec.kind === 'unexpected') return new UnexpectedError(e.message, e.details);

@@ -5,9 +5,22 @@
  */
 
 export type EventType =
-  | 'run.queued' | 'run.started' | 'run.completed' | 'run.failed' | 'run.cancelled' | 'run.interrupted'
-  | 'node.started' | 'node.progress' | 'node.cached' | 'node.completed' | 'node.failed'
-  | 'arbiter.decision' | 'worker.status' | 'system.alert' | 'import.progress' | 'job.progress';
+  | 'run.queued'
+  | 'run.started'
+  | 'run.completed'
+  | 'run.failed'
+  | 'run.cancelled'
+  | 'run.interrupted'
+  | 'node.started'
+  | 'node.progress'
+  | 'node.cached'
+  | 'node.completed'
+  | 'node.failed'
+  | 'arbiter.decision'
+  | 'worker.status'
+  | 'system.alert'
+  | 'import.progress'
+  | 'job.progress';
 
 /** One event: `seq` is global and strictly increasing; `runSeq` counts within one run. Times ms since epoch. */
 export interface MystiEvent {

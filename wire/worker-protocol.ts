@@ -16,7 +16,8 @@ export const TOKEN_ENV = 'MYSTI_WORKER_TOKEN';
 /** First stdout line of a worker: `MYSTI_WORKER_READY {"port":N,"protocol":1,"kind":"sd"}`. */
 export const READY_PREFIX = 'MYSTI_WORKER_READY ';
 
-export type ProgressPhase = 'loading' | 'encoding' | 'sampling' | 'decoding' | 'upscaling' | 'generating';
+export type ProgressPhase =
+  'loading' | 'encoding' | 'sampling' | 'decoding' | 'upscaling' | 'generating';
 
 export interface ProgressMsg {
   type: 'progress';

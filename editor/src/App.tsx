@@ -33,7 +33,11 @@ async function boot(): Promise<void> {
     if (latest && !useRuns.getState().activeRunId) {
       const detail = await api.getRun(latest.id);
       if (detail.nodes && typeof detail.nodes === 'object') {
-        seedRunNodes(latest.id, detail.nodes as Record<string, { status?: string }>, (detail.outputs ?? []) as Parameters<typeof seedRunNodes>[2]);
+        seedRunNodes(
+          latest.id,
+          detail.nodes as Record<string, { status?: string }>,
+          (detail.outputs ?? []) as Parameters<typeof seedRunNodes>[2],
+        );
         if (runMatchesCanvas(detail.graph)) useRuns.setState({ activeRunId: latest.id });
       }
     }

@@ -41,7 +41,13 @@ export const SHORTCUTS: [string, string][] = [
 
 const typing = (t: EventTarget | null) => {
   const el = t as HTMLElement | null;
-  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+  return (
+    !!el &&
+    (el.tagName === 'INPUT' ||
+      el.tagName === 'TEXTAREA' ||
+      el.tagName === 'SELECT' ||
+      el.isContentEditable)
+  );
 };
 
 let pointer = { x: 0, y: 0 };
@@ -62,7 +68,10 @@ export function installShortcuts(flow: ReactFlowInstance): () => void {
       if (!dialog && !typing(e.target)) {
         const s = useGraph.getState();
         if (s.nodes.some((n) => n.selected) || s.edges.some((x) => x.selected)) {
-          setTransient({ nodes: s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), edges: s.edges.map((x) => (x.selected ? { ...x, selected: false } : x)) });
+          setTransient({
+            nodes: s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)),
+            edges: s.edges.map((x) => (x.selected ? { ...x, selected: false } : x)),
+          });
         }
       }
       return;
@@ -122,7 +131,11 @@ export function installShortcuts(flow: ReactFlowInstance): () => void {
     if (!doc) return;
     e.clipboardData.setData('text/plain', JSON.stringify(doc));
     e.preventDefault();
-    toast(`Copied ${doc.nodes.length + ((doc.meta?.annotations as unknown[]) ?? []).length} node(s)`, 'info', 1500);
+    toast(
+      `Copied ${doc.nodes.length + ((doc.meta?.annotations as unknown[]) ?? []).length} node(s)`,
+      'info',
+      1500,
+    );
   };
   const onPaste = (e: ClipboardEvent) => {
     if (typing(e.target) || !e.clipboardData) return;

@@ -47,7 +47,9 @@ export interface AppLayout {
 /** The params offered when nothing is exposed, from the first Text to image node, in form order. */
 const DEFAULT_PARAMS = ['model', 'width', 'height', 'steps', 'cfgScale', 'seed'] as const;
 
-const props = (spec: AppSpec | undefined) => ((spec?.params as { properties?: Record<string, Record<string, unknown>> } | undefined)?.properties ?? {});
+const props = (spec: AppSpec | undefined) =>
+  (spec?.params as { properties?: Record<string, Record<string, unknown>> } | undefined)
+    ?.properties ?? {};
 const titleOf = (node: GraphNode, spec: AppSpec | undefined) =>
   (typeof node.data?.title === 'string' && node.data.title.trim()) || spec?.title || node.type;
 
@@ -55,7 +57,11 @@ const titleOf = (node: GraphNode, spec: AppSpec | undefined) =>
  * The default name of a field: a node with one param (a Prompt) is named by its title ("Negative
  * prompt"), any other param by its label ("Seed").
  */
-export function defaultFieldName(node: GraphNode, spec: AppSpec | undefined, param: string): string {
+export function defaultFieldName(
+  node: GraphNode,
+  spec: AppSpec | undefined,
+  param: string,
+): string {
   const p = props(spec);
   if (Object.keys(p).length === 1) return titleOf(node, spec);
   const label = p[param]?.label;
@@ -83,7 +89,14 @@ export function appLayout(graph: GraphDoc, lookup: AppSpecLookup): AppLayout {
     const spec = lookup(node.type);
     for (const x of node.app?.inputs ?? []) {
       if (!(x.param in props(spec))) continue;
-      cands.push({ node, spec, param: x.param, label: x.label, group: x.group, order: x.order ?? 1e9 + seq });
+      cands.push({
+        node,
+        spec,
+        param: x.param,
+        label: x.label,
+        group: x.group,
+        order: x.order ?? 1e9 + seq,
+      });
       seq++;
     }
   }
@@ -114,12 +127,15 @@ export function appLayout(graph: GraphDoc, lookup: AppSpecLookup): AppLayout {
   });
 
   const marked = graph.nodes.filter((n) => n.app?.output);
-  const outNodes = marked.length ? marked : graph.nodes.filter((n) => lookup(n.type)?.category === 'output');
+  const outNodes = marked.length
+    ? marked
+    : graph.nodes.filter((n) => lookup(n.type)?.category === 'output');
   outNodes.sort((a, b) => (a.app?.output?.order ?? 0) - (b.app?.output?.order ?? 0));
   const outTaken = new Set<string>();
   const outputs = outNodes.map((n) => {
     let name = n.app?.output?.label ?? titleOf(n, lookup(n.type));
-    for (let i = 2; outTaken.has(name); i++) name = `${n.app?.output?.label ?? titleOf(n, lookup(n.type))} ${i}`;
+    for (let i = 2; outTaken.has(name); i++)
+      name = `${n.app?.output?.label ?? titleOf(n, lookup(n.type))} ${i}`;
     outTaken.add(name);
     return { nodeId: n.id, name };
   });
@@ -131,13 +147,18 @@ function defaultCandidates(graph: GraphDoc, lookup: AppSpecLookup): Candidate[] 
   if (!t2i) return [];
   const out: Candidate[] = [];
   let order = 0;
-  for (const [port, label] of [['prompt', 'Prompt'], ['negative', 'Negative prompt']] as const) {
+  for (const [port, label] of [
+    ['prompt', 'Prompt'],
+    ['negative', 'Negative prompt'],
+  ] as const) {
     const edge = graph.edges.find((e) => e.target === t2i.id && e.targetHandle === port);
     const src = edge && graph.nodes.find((n) => n.id === edge.source);
-    if (src?.type === 'prompt') out.push({ node: src, spec: lookup(src.type), param: 'text', label, order: order++ });
+    if (src?.type === 'prompt')
+      out.push({ node: src, spec: lookup(src.type), param: 'text', label, order: order++ });
   }
   const spec = lookup(t2i.type);
-  for (const param of DEFAULT_PARAMS) if (param in props(spec)) out.push({ node: t2i, spec, param, order: order++ });
+  for (const param of DEFAULT_PARAMS)
+    if (param in props(spec)) out.push({ node: t2i, spec, param, order: order++ });
   return out;
 }
 
@@ -149,7 +170,11 @@ function defaultCandidates(graph: GraphDoc, lookup: AppSpecLookup): Candidate[] 
 export function appJsonSchema(graph: GraphDoc, layout: AppLayout): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   for (const f of layout.fields) {
-    properties[f.name] = { ...f.schema, title: f.name, 'x-mysti': { nodeId: f.nodeId, param: f.param, ...(f.group ? { group: f.group } : {}) } };
+    properties[f.name] = {
+      ...f.schema,
+      title: f.name,
+      'x-mysti': { nodeId: f.nodeId, param: f.param, ...(f.group ? { group: f.group } : {}) },
+    };
   }
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -165,7 +190,10 @@ export function appJsonSchema(graph: GraphDoc, layout: AppLayout): Record<string
  * Turns form values by field name into `<nodeId>.<param>` overrides (runtime/server/graph-input.ts).
  * Returns the names no field has in `unknown` (the caller answers 400 naming them).
  */
-export function appInputsToOverrides(layout: AppLayout, inputs: Record<string, unknown>): { overrides: Record<string, unknown>; unknown: string[] } {
+export function appInputsToOverrides(
+  layout: AppLayout,
+  inputs: Record<string, unknown>,
+): { overrides: Record<string, unknown>; unknown: string[] } {
   const byName = new Map(layout.fields.map((f) => [f.name, f]));
   const overrides: Record<string, unknown> = {};
   const unknown: string[] = [];
@@ -190,5 +218,7 @@ export function nthSeed(seed: unknown, i: number): unknown {
   else if (typeof seed === 'string' && /^\d+$/.test(seed)) base = BigInt(seed);
   else return seed;
   const next = base + BigInt(i);
-  return typeof seed === 'number' && next <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(next) : next.toString();
+  return typeof seed === 'number' && next <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(next)
+    : next.toString();
 }

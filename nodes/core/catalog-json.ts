@@ -3,7 +3,15 @@
  * Schema (draft 2020-12, zod's `toJSONSchema`, UI hints from `.meta()` inlined).
  */
 import { z } from 'zod';
-import type { NodeSpec, PortSpec, WorkerKind, CachePolicy, NodeRequirements, NodeRole, NodeUi } from './define-node';
+import type {
+  NodeSpec,
+  PortSpec,
+  WorkerKind,
+  CachePolicy,
+  NodeRequirements,
+  NodeRole,
+  NodeUi,
+} from './define-node';
 
 export interface NodeSpecJson {
   type: string;

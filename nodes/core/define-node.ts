@@ -119,7 +119,10 @@ export interface NodeSpec<P extends z.ZodObject = z.ZodObject> {
  * True when running a node with these declared requirements and params starts stable-diffusion.cpp
  * (read by the editor's pre-run check and by executors that can also run without it).
  */
-export function needsSdEngine(req: NodeRequirements | undefined, params: Record<string, unknown>): boolean {
+export function needsSdEngine(
+  req: NodeRequirements | undefined,
+  params: Record<string, unknown>,
+): boolean {
   const sd = req?.sdEngine;
   if (!sd) return false;
   if (sd === true) return true;
@@ -156,7 +159,8 @@ export function defineNode<P extends z.ZodObject>(spec: NodeSpec<P>): NodeSpec<P
 /** UI hints carried in each param's zod `.meta()` and so in the served JSON Schema. */
 export interface UiHints {
   /** Widget the editor renders; inferred from the schema when absent. */
-  widget?: 'textarea' | 'slider' | 'number' | 'select' | 'seed' | 'model' | 'text' | 'toggle' | 'loras';
+  widget?:
+    'textarea' | 'slider' | 'number' | 'select' | 'seed' | 'model' | 'text' | 'toggle' | 'loras';
   /** Slider/number step. */
   step?: number;
   /** Which registry kind a model picker lists. */
@@ -175,25 +179,58 @@ export interface UiHints {
 export const p = {
   /** An integer with bounds (inclusive). */
   int: (d: number, min: number, max: number, ui: UiHints = {}) =>
-    z.number().int().min(min).max(max).default(d).meta({ widget: 'number', step: 1, ...ui }),
+    z
+      .number()
+      .int()
+      .min(min)
+      .max(max)
+      .default(d)
+      .meta({ widget: 'number', step: 1, ...ui }),
   /** A float with bounds (inclusive) and slider step. */
   float: (d: number, min: number, max: number, step: number, ui: UiHints = {}) =>
-    z.number().min(min).max(max).default(d).meta({ widget: 'slider', step, ...ui }),
+    z
+      .number()
+      .min(min)
+      .max(max)
+      .default(d)
+      .meta({ widget: 'slider', step, ...ui }),
   /** Free text; multi-line when `widget: 'textarea'`. */
   text: (d: string, ui: UiHints = {}, maxLength = 20_000) =>
-    z.string().max(maxLength).default(d).meta({ widget: 'text', ...ui }),
+    z
+      .string()
+      .max(maxLength)
+      .default(d)
+      .meta({ widget: 'text', ...ui }),
   /** One of a fixed set of strings. */
-  choice: <const T extends readonly [string, ...string[]]>(values: T, d: T[number], ui: UiHints = {}) =>
-    z.enum(values).default(d as never).meta({ widget: 'select', ...ui }),
+  choice: <const T extends readonly [string, ...string[]]>(
+    values: T,
+    d: T[number],
+    ui: UiHints = {},
+  ) =>
+    z
+      .enum(values)
+      .default(d as never)
+      .meta({ widget: 'select', ...ui }),
   /**
    * A seed: an exact integer 0 … 2^63−1 as a decimal string (a safe-integer number is accepted and
    * normalised), or `"random"` (resolved and recorded before hashing). See nodes/core/seed.ts.
    */
-  seed: (ui: UiHints = {}) => seedParamSchema().default('random').meta({ widget: 'seed', ...ui }),
+  seed: (ui: UiHints = {}) =>
+    seedParamSchema()
+      .default('random')
+      .meta({ widget: 'seed', ...ui }),
   /** A model reference: registry id or file name relative to a model folder; empty = unset. */
   model: (kind: NonNullable<UiHints['modelKind']>, ui: UiHints = {}) =>
-    z.string().max(1024).default('').meta({ widget: 'model', modelKind: kind, ...ui }),
-  bool: (d: boolean, ui: UiHints = {}) => z.boolean().default(d).meta({ widget: 'toggle', ...ui }),
+    z
+      .string()
+      .max(1024)
+      .default('')
+      .meta({ widget: 'model', modelKind: kind, ...ui }),
+  bool: (d: boolean, ui: UiHints = {}) =>
+    z
+      .boolean()
+      .default(d)
+      .meta({ widget: 'toggle', ...ui }),
 };
 
 export { MAX_SEED, MAX_SEED_STRING } from './seed';

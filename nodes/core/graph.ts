@@ -39,7 +39,9 @@ export const nodeAppSchema = z
     /** Set on an output node (save/preview) whose images the form shows. */
     output: z.object({ label: appLabel.optional(), order: z.number().optional() }).optional(),
   })
-  .meta({ description: 'App mode: params exposed as form fields and whether this node is an app output.' });
+  .meta({
+    description: 'App mode: params exposed as form fields and whether this node is an app output.',
+  });
 
 const id = z.string().min(1).max(128);
 
@@ -51,7 +53,8 @@ export const graphNodeSchema = z
     version: z.number().int().min(1).optional(),
     position: z.object({ x: z.number(), y: z.number() }).default({ x: 0, y: 0 }),
     params: z.record(z.string(), z.unknown()).default({}).meta({
-      description: "The node's params. Seeds (format version 2) are decimal integer strings 0 … 9223372036854775807 (2^63−1) or \"random\"; JSON numbers lose precision above 2^53, so a number is accepted only up to 2^53−1 and normalised to a string on load.",
+      description:
+        'The node\'s params. Seeds (format version 2) are decimal integer strings 0 … 9223372036854775807 (2^63−1) or "random"; JSON numbers lose precision above 2^53, so a number is accepted only up to 2^53−1 and normalised to a string on load.',
     }),
     /**
      * Free-form data the runtime does not interpret: editor notes, group membership, and for a
@@ -72,7 +75,9 @@ export const graphEdgeSchema = z
     target: id,
     targetHandle: z.string().min(1).max(128),
   })
-  .meta({ description: 'A wire from an output port (sourceHandle) to an input port (targetHandle).' });
+  .meta({
+    description: 'A wire from an output port (sourceHandle) to an input port (targetHandle).',
+  });
 
 export const graphSchema = z
   .object({

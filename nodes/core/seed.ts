@@ -46,11 +46,29 @@ export function seedParamSchema() {
   return z
     .union([
       z.literal('random'),
-      z.string().regex(/^\s*[0-9]{1,20}\s*$/, 'a seed is an integer 0 … 9223372036854775807 written in decimal')
-        .refine((s) => canonicalSeed(s) !== undefined, { message: `a seed must be at most ${MAX_SEED_STRING} (2^63−1, sd.cpp's int64 range)` })
-        .meta({ description: 'Exact seed as a decimal integer string, 0 … 9223372036854775807 (2^63−1).' }),
-      z.number().int().min(0).max(Number.MAX_SAFE_INTEGER, 'a seed above 2^53−1 must be written as a string, since JSON numbers that big lose digits')
-        .meta({ description: 'Seed as a JSON number (exact only up to 2^53−1); normalised to a string.' }),
+      z
+        .string()
+        .regex(
+          /^\s*[0-9]{1,20}\s*$/,
+          'a seed is an integer 0 … 9223372036854775807 written in decimal',
+        )
+        .refine((s) => canonicalSeed(s) !== undefined, {
+          message: `a seed must be at most ${MAX_SEED_STRING} (2^63−1, sd.cpp's int64 range)`,
+        })
+        .meta({
+          description: 'Exact seed as a decimal integer string, 0 … 9223372036854775807 (2^63−1).',
+        }),
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(
+          Number.MAX_SAFE_INTEGER,
+          'a seed above 2^53−1 must be written as a string, since JSON numbers that big lose digits',
+        )
+        .meta({
+          description: 'Seed as a JSON number (exact only up to 2^53−1); normalised to a string.',
+        }),
     ])
     .transform((v): 'random' | Seed => (v === 'random' ? 'random' : canonicalSeed(v)!));
 }
@@ -82,7 +100,8 @@ export function mapForeignSeed(v: unknown, warn: (m: string) => void): Seed | 'r
     if (typeof v === 'bigint') b = v;
     else if (typeof v === 'number') {
       if (!Number.isInteger(v)) throw new Error('not an integer');
-      if (!Number.isSafeInteger(v)) warn(`seed ${v} arrived as an inexact JSON number; its last digits may already be lost`);
+      if (!Number.isSafeInteger(v))
+        warn(`seed ${v} arrived as an inexact JSON number; its last digits may already be lost`);
       b = BigInt(v);
     } else if (typeof v === 'string' && /^\s*-?[0-9]+\s*$/.test(v)) b = BigInt(v.trim());
     else throw new Error('not an integer');
@@ -93,7 +112,9 @@ export function mapForeignSeed(v: unknown, warn: (m: string) => void): Seed | 'r
   if (b < 0n) return 'random';
   if (b <= MAX_SEED) return b.toString();
   const mapped = (b & MAX_SEED).toString();
-  warn(`seed ${b} is above stable-diffusion.cpp's largest seed 2^63−1; using ${mapped} (seed mod 2^63), so the image will differ from the original`);
+  warn(
+    `seed ${b} is above stable-diffusion.cpp's largest seed 2^63−1; using ${mapped} (seed mod 2^63), so the image will differ from the original`,
+  );
   return mapped;
 }
 

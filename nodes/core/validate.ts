@@ -34,7 +34,8 @@ export interface GraphIssue {
   field?: string;
 }
 
-export type LoadResult = { ok: true; graph: GraphDoc; issues: [] } | { ok: false; issues: GraphIssue[] };
+export type LoadResult =
+  { ok: true; graph: GraphDoc; issues: [] } | { ok: false; issues: GraphIssue[] };
 
 type Catalog = ReadonlyMap<string, NodeSpec>;
 
@@ -49,11 +50,13 @@ export function loadGraph(input: unknown, catalog: Catalog): LoadResult {
     if (typeof v === 'number' && v > GRAPH_FORMAT_VERSION) {
       return {
         ok: false,
-        issues: [{
-          code: 'GRAPH_VERSION_UNSUPPORTED',
-          field: 'version',
-          message: `graph format version ${v} is newer than this MystiCanvas understands (${GRAPH_FORMAT_VERSION}); update MystiCanvas`,
-        }],
+        issues: [
+          {
+            code: 'GRAPH_VERSION_UNSUPPORTED',
+            field: 'version',
+            message: `graph format version ${v} is newer than this MystiCanvas understands (${GRAPH_FORMAT_VERSION}); update MystiCanvas`,
+          },
+        ],
       };
     }
   }
@@ -82,7 +85,10 @@ export function seedParamNames(spec: NodeSpec): string[] {
   let names = seedNames.get(spec);
   if (!names) {
     names = Object.entries(spec.params.shape)
-      .filter(([, s]) => (s as { meta?: () => Record<string, unknown> | undefined }).meta?.()?.widget === 'seed')
+      .filter(
+        ([, s]) =>
+          (s as { meta?: () => Record<string, unknown> | undefined }).meta?.()?.widget === 'seed',
+      )
       .map(([n]) => n);
     seedNames.set(spec, names);
   }
@@ -136,7 +142,8 @@ export function validateGraph(graph: GraphDoc, catalog: Catalog): GraphIssue[] {
   const issues: GraphIssue[] = [];
   const nodes = new Map<string, GraphNode>();
   for (const n of graph.nodes) {
-    if (nodes.has(n.id)) issues.push({ code: 'DUPLICATE_ID', nodeId: n.id, message: `two nodes have the id ${n.id}` });
+    if (nodes.has(n.id))
+      issues.push({ code: 'DUPLICATE_ID', nodeId: n.id, message: `two nodes have the id ${n.id}` });
     nodes.set(n.id, n);
     const spec = catalog.get(n.type);
     if (!spec) {
@@ -152,7 +159,12 @@ export function validateGraph(graph: GraphDoc, catalog: Catalog): GraphIssue[] {
     if (!r.success) {
       for (const i of r.error.issues) {
         const field = i.path.join('.');
-        issues.push({ code: 'BAD_PARAM', nodeId: n.id, field, message: `node ${n.id}: ${field || 'params'}: ${i.message}` });
+        issues.push({
+          code: 'BAD_PARAM',
+          nodeId: n.id,
+          field,
+          message: `node ${n.id}: ${field || 'params'}: ${i.message}`,
+        });
       }
     }
   }
@@ -160,22 +172,39 @@ export function validateGraph(graph: GraphDoc, catalog: Catalog): GraphIssue[] {
   const edgeIds = new Set<string>();
   const connected = new Map<string, string>(); // `${target}:${handle}` → edge id
   for (const e of graph.edges) {
-    if (edgeIds.has(e.id)) issues.push({ code: 'DUPLICATE_ID', edgeId: e.id, message: `two edges have the id ${e.id}` });
+    if (edgeIds.has(e.id))
+      issues.push({ code: 'DUPLICATE_ID', edgeId: e.id, message: `two edges have the id ${e.id}` });
     edgeIds.add(e.id);
     const src = nodes.get(e.source);
     const dst = nodes.get(e.target);
     if (!src || !dst) {
       const missing = !src ? e.source : e.target;
-      issues.push({ code: 'DANGLING_EDGE', edgeId: e.id, message: `edge ${e.id} points to a missing node ${missing}` });
+      issues.push({
+        code: 'DANGLING_EDGE',
+        edgeId: e.id,
+        message: `edge ${e.id} points to a missing node ${missing}`,
+      });
       continue;
     }
     const out = portOf(catalog, src, 'outputs', e.sourceHandle);
     const inp = portOf(catalog, dst, 'inputs', e.targetHandle);
     if (out === 'unknown-port') {
-      issues.push({ code: 'UNKNOWN_PORT', edgeId: e.id, nodeId: src.id, field: e.sourceHandle, message: `edge ${e.id}: ${src.type} has no output "${e.sourceHandle}"` });
+      issues.push({
+        code: 'UNKNOWN_PORT',
+        edgeId: e.id,
+        nodeId: src.id,
+        field: e.sourceHandle,
+        message: `edge ${e.id}: ${src.type} has no output "${e.sourceHandle}"`,
+      });
     }
     if (inp === 'unknown-port') {
-      issues.push({ code: 'UNKNOWN_PORT', edgeId: e.id, nodeId: dst.id, field: e.targetHandle, message: `edge ${e.id}: ${dst.type} has no input "${e.targetHandle}"` });
+      issues.push({
+        code: 'UNKNOWN_PORT',
+        edgeId: e.id,
+        nodeId: dst.id,
+        field: e.targetHandle,
+        message: `edge ${e.id}: ${dst.type} has no input "${e.targetHandle}"`,
+      });
     }
     if (typeof out === 'object' && typeof inp === 'object' && out.type !== inp.type) {
       issues.push({
@@ -188,7 +217,13 @@ export function validateGraph(graph: GraphDoc, catalog: Catalog): GraphIssue[] {
     }
     const slot = `${e.target}:${e.targetHandle}`;
     if (connected.has(slot)) {
-      issues.push({ code: 'INPUT_ALREADY_CONNECTED', edgeId: e.id, nodeId: dst.id, field: e.targetHandle, message: `input ${dst.id}.${e.targetHandle} has two incoming edges (${connected.get(slot)}, ${e.id})` });
+      issues.push({
+        code: 'INPUT_ALREADY_CONNECTED',
+        edgeId: e.id,
+        nodeId: dst.id,
+        field: e.targetHandle,
+        message: `input ${dst.id}.${e.targetHandle} has two incoming edges (${connected.get(slot)}, ${e.id})`,
+      });
     }
     connected.set(slot, e.id);
   }
@@ -198,19 +233,33 @@ export function validateGraph(graph: GraphDoc, catalog: Catalog): GraphIssue[] {
     if (!spec) continue;
     for (const [name, port] of Object.entries(spec.inputs)) {
       if (!port.optional && !connected.has(`${n.id}:${name}`)) {
-        issues.push({ code: 'MISSING_INPUT', nodeId: n.id, field: name, message: `node ${n.id} (${spec.title}) needs its ${name} input connected` });
+        issues.push({
+          code: 'MISSING_INPUT',
+          nodeId: n.id,
+          field: name,
+          message: `node ${n.id} (${spec.title}) needs its ${name} input connected`,
+        });
       }
     }
   }
 
   const { cycle } = topoSort([...nodes.keys()], graph.edges);
   if (cycle.length) {
-    issues.push({ code: 'CYCLE', nodeId: cycle[0], message: `the graph has a cycle: ${[...cycle, cycle[0]].join(' → ')}` });
+    issues.push({
+      code: 'CYCLE',
+      nodeId: cycle[0],
+      message: `the graph has a cycle: ${[...cycle, cycle[0]].join(' → ')}`,
+    });
   }
   return issues;
 }
 
-function portOf(catalog: Catalog, node: GraphNode, side: 'inputs' | 'outputs', name: string): PortSpec | 'unknown-port' | 'placeholder' {
+function portOf(
+  catalog: Catalog,
+  node: GraphNode,
+  side: 'inputs' | 'outputs',
+  name: string,
+): PortSpec | 'unknown-port' | 'placeholder' {
   const spec = catalog.get(node.type);
   if (!spec) return 'placeholder';
   return spec[side][name] ?? 'unknown-port';

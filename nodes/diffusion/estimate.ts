@@ -17,6 +17,15 @@ export function estimateSdCompute(width: number, height: number, batchCount: num
  * The `estimate` hook of the sampling nodes (txt2img, img2img): weights unknown here (0; the
  * runtime adds file sizes), compute from {@link estimateSdCompute}, and the node's model ref.
  */
-export function estimateSampling(params: { width: number; height: number; batchCount: number; model: string }): MemoryEstimate {
-  return { weightsBytes: 0, computeBytes: estimateSdCompute(params.width, params.height, params.batchCount), model: params.model };
+export function estimateSampling(params: {
+  width: number;
+  height: number;
+  batchCount: number;
+  model: string;
+}): MemoryEstimate {
+  return {
+    weightsBytes: 0,
+    computeBytes: estimateSdCompute(params.width, params.height, params.batchCount),
+    model: params.model,
+  };
 }

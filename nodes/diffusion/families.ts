@@ -15,7 +15,12 @@ export type EncoderRole = 'clip_l' | 'clip_g' | 't5xxl' | 'llm';
 export const ENCODER_ROLES: readonly EncoderRole[] = ['clip_l', 'clip_g', 't5xxl', 'llm'];
 
 /** Human names of the roles, as messages and pickers show them. */
-export const ROLE_LABEL: Record<EncoderRole, string> = { clip_l: 'CLIP-L', clip_g: 'CLIP-G', t5xxl: 'T5-XXL', llm: 'LLM (Qwen/Mistral/Llama)' };
+export const ROLE_LABEL: Record<EncoderRole, string> = {
+  clip_l: 'CLIP-L',
+  clip_g: 'CLIP-G',
+  t5xxl: 'T5-XXL',
+  llm: 'LLM (Qwen/Mistral/Llama)',
+};
 
 /** What a family needs and uses. */
 export interface FamilyNeeds {
@@ -36,8 +41,27 @@ export interface FamilyNeeds {
   sizeStep: number;
 }
 
-const unet = (label: string, required: EncoderRole[]): FamilyNeeds => ({ label, required, optional: [], needsVae: true, distilledGuidance: false, flow: false, sizeStep: 64 });
-const dit = (label: string, o: Partial<FamilyNeeds> & Pick<FamilyNeeds, 'required'>): FamilyNeeds => ({ label, optional: [], needsVae: true, distilledGuidance: false, flow: true, sizeStep: 16, ...o });
+const unet = (label: string, required: EncoderRole[]): FamilyNeeds => ({
+  label,
+  required,
+  optional: [],
+  needsVae: true,
+  distilledGuidance: false,
+  flow: false,
+  sizeStep: 64,
+});
+const dit = (
+  label: string,
+  o: Partial<FamilyNeeds> & Pick<FamilyNeeds, 'required'>,
+): FamilyNeeds => ({
+  label,
+  optional: [],
+  needsVae: true,
+  distilledGuidance: false,
+  flow: true,
+  sizeStep: 16,
+  ...o,
+});
 
 /** Needs per family (family.ts names). Full checkpoints carry their encoders and VAE. */
 export const FAMILY_NEEDS: Record<string, FamilyNeeds> = {
@@ -77,8 +101,12 @@ export interface StackModel {
 
 /** English list: "a T5-XXL text encoder and a CLIP-L". */
 function roleList(roles: EncoderRole[]): string {
-  const names = roles.map((r, i) => (i === 0 ? `a ${ROLE_LABEL[r]} text encoder` : `a ${ROLE_LABEL[r]}`));
-  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  const names = roles.map((r, i) =>
+    i === 0 ? `a ${ROLE_LABEL[r]} text encoder` : `a ${ROLE_LABEL[r]}`,
+  );
+  return names.length <= 1
+    ? names.join('')
+    : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
 
 /**
@@ -86,13 +114,24 @@ function roleList(roles: EncoderRole[]): string {
  * need nothing more; a standalone diffusion model needs its family's required encoders and a VAE.
  * @param have which roles (and `vae`) the node fills
  */
-export function stackProblems(model: StackModel, have: Partial<Record<EncoderRole | 'vae', boolean>>): { field: EncoderRole | 'vae'; message: string }[] {
+export function stackProblems(
+  model: StackModel,
+  have: Partial<Record<EncoderRole | 'vae', boolean>>,
+): { field: EncoderRole | 'vae'; message: string }[] {
   if (model.component !== 'diffusion_model' || !model.family) return [];
   const needs = FAMILY_NEEDS[model.family];
   if (!needs) return [];
   const missing = needs.required.filter((r) => !have[r]);
   const out: { field: EncoderRole | 'vae'; message: string }[] = [];
-  if (missing.length) out.push({ field: missing[0]!, message: `${needs.label} needs ${roleList(missing)}: choose ${missing.length === 1 ? 'it' : 'them'} in the node's text encoder fields` });
-  if (needs.needsVae && !have.vae) out.push({ field: 'vae', message: `${needs.label} (a standalone diffusion model) needs a VAE: choose one in the node's VAE field` });
+  if (missing.length)
+    out.push({
+      field: missing[0]!,
+      message: `${needs.label} needs ${roleList(missing)}: choose ${missing.length === 1 ? 'it' : 'them'} in the node's text encoder fields`,
+    });
+  if (needs.needsVae && !have.vae)
+    out.push({
+      field: 'vae',
+      message: `${needs.label} (a standalone diffusion model) needs a VAE: choose one in the node's VAE field`,
+    });
   return out;
 }

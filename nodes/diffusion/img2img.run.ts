@@ -5,7 +5,13 @@
  */
 import { modelNodeName } from '../core/define-node';
 import { implement, type ResolvedModel } from '../../runtime/engine/executor';
-import { forwardProgress, genPayload, imageFromResult, imageInput, textInput } from '../../runtime/exec/sd-payload';
+import {
+  forwardProgress,
+  genPayload,
+  imageFromResult,
+  imageInput,
+  textInput,
+} from '../../runtime/exec/sd-payload';
 import { img2img } from './img2img';
 
 export default implement(img2img, async (ctx, inputs, params) => {
@@ -14,7 +20,26 @@ export default implement(img2img, async (ctx, inputs, params) => {
   const prompt = textInput(inputs.prompt, 'prompt', 'Image to image', true);
   const negative = textInput(inputs.negative, 'negative', 'Image to image', false);
   const used: Record<string, ResolvedModel> = {};
-  const payload = { ...genPayload(ctx, modelNodeName(img2img), prompt, negative, params, used), initImagePath: image.path, strength: params.strength };
+  const payload = {
+    ...genPayload(ctx, modelNodeName(img2img), prompt, negative, params, used),
+    initImagePath: image.path,
+    strength: params.strength,
+  };
   const { output } = await ctx.call('sd', 'img2img', payload, { onProgress: forwardProgress(ctx) });
-  return { image: imageFromResult(output, { mode: 'img2img', model: params.model, ...(preset ? { preset: preset.name } : {}), steps: params.steps, cfgScale: params.cfgScale, sampler: params.sampler, scheduler: params.scheduler, strength: params.strength }, { ctx, models: used }) };
+  return {
+    image: imageFromResult(
+      output,
+      {
+        mode: 'img2img',
+        model: params.model,
+        ...(preset ? { preset: preset.name } : {}),
+        steps: params.steps,
+        cfgScale: params.cfgScale,
+        sampler: params.sampler,
+        scheduler: params.scheduler,
+        strength: params.strength,
+      },
+      { ctx, models: used },
+    ),
+  };
 });

@@ -24,7 +24,12 @@ export const img2img = defineNode({
   worker: 'sd',
   cache: 'pure',
   estimate: estimateSampling,
-  estimateFrom: { width: 'width', height: 'height', batchCount: 'batchCount', cfgScale: 'cfgScale' },
+  estimateFrom: {
+    width: 'width',
+    height: 'height',
+    batchCount: 'batchCount',
+    cfgScale: 'cfgScale',
+  },
   requires: { model: { param: 'model', nodeName: 'img2img' }, sdEngine: true },
   role: 'generator',
 });

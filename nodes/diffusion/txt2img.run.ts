@@ -6,7 +6,12 @@
  */
 import { modelNodeName } from '../core/define-node';
 import { implement, type ResolvedModel } from '../../runtime/engine/executor';
-import { forwardProgress, genPayload, imageFromResult, textInput } from '../../runtime/exec/sd-payload';
+import {
+  forwardProgress,
+  genPayload,
+  imageFromResult,
+  textInput,
+} from '../../runtime/exec/sd-payload';
 import { txt2img } from './txt2img';
 
 export default implement(txt2img, async (ctx, inputs, params) => {
@@ -16,5 +21,19 @@ export default implement(txt2img, async (ctx, inputs, params) => {
   const used: Record<string, ResolvedModel> = {};
   const payload = genPayload(ctx, modelNodeName(txt2img), prompt, negative, params, used);
   const { output } = await ctx.call('sd', 'txt2img', payload, { onProgress: forwardProgress(ctx) });
-  return { image: imageFromResult(output, { mode: 'txt2img', model: params.model, ...(preset ? { preset: preset.name } : {}), steps: params.steps, cfgScale: params.cfgScale, sampler: params.sampler, scheduler: params.scheduler }, { ctx, models: used }) };
+  return {
+    image: imageFromResult(
+      output,
+      {
+        mode: 'txt2img',
+        model: params.model,
+        ...(preset ? { preset: preset.name } : {}),
+        steps: params.steps,
+        cfgScale: params.cfgScale,
+        sampler: params.sampler,
+        scheduler: params.scheduler,
+      },
+      { ctx, models: used },
+    ),
+  };
 });

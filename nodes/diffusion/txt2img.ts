@@ -11,13 +11,21 @@ export const txt2img = defineNode({
   category: 'diffusion',
   description:
     'Samples an image from a prompt with stable-diffusion.cpp. Width and height are rounded up to multiples of 64.',
-  inputs: { prompt: { type: 'text' }, negative: { type: 'text', optional: true, label: 'negative prompt' } },
+  inputs: {
+    prompt: { type: 'text' },
+    negative: { type: 'text', optional: true, label: 'negative prompt' },
+  },
   outputs: { image: { type: 'image' } },
   params: z.object(samplingParams),
   worker: 'sd',
   cache: 'pure',
   estimate: estimateSampling,
-  estimateFrom: { width: 'width', height: 'height', batchCount: 'batchCount', cfgScale: 'cfgScale' },
+  estimateFrom: {
+    width: 'width',
+    height: 'height',
+    batchCount: 'batchCount',
+    cfgScale: 'cfgScale',
+  },
   requires: { model: { param: 'model', nodeName: 'txt2img' }, sdEngine: true },
   role: 'generator',
 });

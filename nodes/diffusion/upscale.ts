@@ -15,7 +15,10 @@ export const upscale = defineNode({
   inputs: { image: { type: 'image' } },
   outputs: { image: { type: 'image' } },
   params: z.object({
-    model: p.model('upscaler', { label: 'Upscaler model', description: 'ESRGAN model; empty = Lanczos resize' }),
+    model: p.model('upscaler', {
+      label: 'Upscaler model',
+      description: 'ESRGAN model; empty = Lanczos resize',
+    }),
     scale: p.float(2, 1, 8, 0.5, { label: 'Scale' }),
     method: p.choice(['esrgan', 'lanczos'] as const, 'esrgan', {
       label: 'Method',

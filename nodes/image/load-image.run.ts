@@ -17,13 +17,29 @@ import type { GalleryPort } from '../../runtime/exec/context';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Absolute path of the image `source` names. @throws UserError NOT_FOUND / PATH_OUTSIDE_ROOT / BAD_PARAMS */
-export function resolveSource(source: string, home: string, store: { generations: Pick<GalleryPort, 'byUuid'> }): string {
+export function resolveSource(
+  source: string,
+  home: string,
+  store: { generations: Pick<GalleryPort, 'byUuid'> },
+): string {
   if (!source) throw new UserError('BAD_PARAMS', sentences.loadImageNoSource);
   if (UUID.test(source)) {
     const g = store.generations.byUuid(source);
-    if (!g) throw new UserError('NOT_FOUND', `load image: no generation ${source} in the library`, undefined, 404);
+    if (!g)
+      throw new UserError(
+        'NOT_FOUND',
+        `load image: no generation ${source} in the library`,
+        undefined,
+        404,
+      );
     const p = absPath(home, g.filePath);
-    if (!fs.existsSync(p)) throw new UserError('NOT_FOUND', `load image: the file of generation ${source} is missing (${g.filePath})`, undefined, 404);
+    if (!fs.existsSync(p))
+      throw new UserError(
+        'NOT_FOUND',
+        `load image: the file of generation ${source} is missing (${g.filePath})`,
+        undefined,
+        404,
+      );
     return p;
   }
   return safePath(source, home);
@@ -33,14 +49,23 @@ export default implement(
   loadImage,
   async (ctx, _inputs, params) => {
     const file = resolveSource(params.source, ctx.paths.home, { generations: ctx.gallery });
-    let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
+    let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
     try {
       meta = await sharp(file).metadata();
     } catch {
-      throw new UserError('BAD_PARAMS', `load image: ${params.source} is not an image sharp can read`);
+      throw new UserError(
+        'BAD_PARAMS',
+        `load image: ${params.source} is not an image sharp can read`,
+      );
     }
     return {
-      image: { kind: 'image', path: file, sha256: await sha256FileAsync(file), ...(meta.width ? { width: meta.width } : {}), ...(meta.height ? { height: meta.height } : {}) },
+      image: {
+        kind: 'image',
+        path: file,
+        sha256: await sha256FileAsync(file),
+        ...(meta.width ? { width: meta.width } : {}),
+        ...(meta.height ? { height: meta.height } : {}),
+      },
     };
   },
   (ctx, params) => {

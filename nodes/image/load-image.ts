@@ -12,7 +12,11 @@ export const loadImage = defineNode({
   inputs: {},
   outputs: { image: { type: 'image' } },
   params: z.object({
-    source: z.string().max(4096).default('').meta({ widget: 'text', label: 'Generation id or path' }),
+    source: z
+      .string()
+      .max(4096)
+      .default('')
+      .meta({ widget: 'text', label: 'Generation id or path' }),
   }),
   worker: null,
   // The file may change on disk: the runtime fingerprints it (size + mtime + sha256).

@@ -20,7 +20,12 @@ import { writePoint } from '../../runtime/fs/write-points';
 
 /** `mysti_20261122-021530123_1a2b3c4d_save1.png`: sorts by time, names its run and node. */
 export function outputName(prefix: string, runId: string, nodeId: string, now: Date): string {
-  const iso = now.toISOString().replace(/[-:]/g, '').replace('T', '-').replace('.', '').replace('Z', '');
+  const iso = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace('T', '-')
+    .replace('.', '')
+    .replace('Z', '');
   const safeNode = nodeId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 32) || 'node';
   return `${prefix || 'mysti'}_${iso}_${runId.slice(0, 8)}_${safeNode}.png`;
 }
@@ -42,14 +47,17 @@ export default implement(save, async (ctx, inputs, params) => {
     try {
       const m = ctx.registry.resolve(modelRef, 'sd');
       const sha = /^sha256:([0-9a-f]{64})$/.exec(m.identity)?.[1];
-      modelSha = sha ?? (image.info?.models as { model?: { sha256?: string } } | undefined)?.model?.sha256;
+      modelSha =
+        sha ?? (image.info?.models as { model?: { sha256?: string } } | undefined)?.model?.sha256;
     } catch {
       // The model may have been moved since; the image is still worth saving.
     }
   }
   // Exact decimal seed text (nodes/core/seed.ts); numbers from older lineage are accepted.
   const seed = canonicalSeed(image.info?.seed) ?? canonicalSeed(p.seed);
-  const engineVersion = String((image.info?.engine as { version?: string } | undefined)?.version ?? 'unknown');
+  const engineVersion = String(
+    (image.info?.engine as { version?: string } | undefined)?.version ?? 'unknown',
+  );
   const a1111: A1111Info | undefined = prov.generatorType
     ? {
         prompt: prov.prompt ?? '',
@@ -84,7 +92,11 @@ export default implement(save, async (ctx, inputs, params) => {
 
   const now = new Date();
   const day = now.toISOString().slice(0, 10);
-  const dest = path.join(ctx.paths.outputs, day, outputName(params.filenamePrefix, ctx.runId, ctx.nodeId, now));
+  const dest = path.join(
+    ctx.paths.outputs,
+    day,
+    outputName(params.filenamePrefix, ctx.runId, ctx.nodeId, now),
+  );
   const written = writeFileAtomic(dest, bytes);
   writePoint('save.png');
   const rel = path.relative(ctx.paths.home, dest);
@@ -94,12 +106,27 @@ export default implement(save, async (ctx, inputs, params) => {
   ctx.onCommit((ids) => {
     ctx.gallery.insert(
       {
-        uuid, artifactId: ids.image ?? null, filePath: rel, sha256: written.sha256, createdAt: now.getTime(),
-        prompt: prov.prompt, negativePrompt: prov.negativePrompt, seed: seed ?? null, width, height,
-        steps: typeof p.steps === 'number' ? p.steps : null, cfgScale: typeof p.cfgScale === 'number' ? p.cfgScale : null,
-        sampler: typeof p.sampler === 'string' ? p.sampler : null, scheduler: typeof p.scheduler === 'string' ? p.scheduler : null,
-        modelId: modelRef, modelName: modelRef ? path.basename(modelRef) : null, params: p, workflow: ctx.graph,
-        source: 'mysticanvas', runId: ctx.runId, nodeId: ctx.nodeId,
+        uuid,
+        artifactId: ids.image ?? null,
+        filePath: rel,
+        sha256: written.sha256,
+        createdAt: now.getTime(),
+        prompt: prov.prompt,
+        negativePrompt: prov.negativePrompt,
+        seed: seed ?? null,
+        width,
+        height,
+        steps: typeof p.steps === 'number' ? p.steps : null,
+        cfgScale: typeof p.cfgScale === 'number' ? p.cfgScale : null,
+        sampler: typeof p.sampler === 'string' ? p.sampler : null,
+        scheduler: typeof p.scheduler === 'string' ? p.scheduler : null,
+        modelId: modelRef,
+        modelName: modelRef ? path.basename(modelRef) : null,
+        params: p,
+        workflow: ctx.graph,
+        source: 'mysticanvas',
+        runId: ctx.runId,
+        nodeId: ctx.nodeId,
         files: [{ role: 'final', path: rel, bytes: written.bytes }],
       },
       (generationId) => {
@@ -109,6 +136,13 @@ export default implement(save, async (ctx, inputs, params) => {
     );
   });
   return {
-    image: { kind: 'image', path: dest, sha256: written.sha256, width, height, info: { generationUuid: uuid, file: rel, ...(seed !== undefined ? { seed } : {}) } },
+    image: {
+      kind: 'image',
+      path: dest,
+      sha256: written.sha256,
+      width,
+      height,
+      info: { generationUuid: uuid, file: rel, ...(seed !== undefined ? { seed } : {}) },
+    },
   };
 });

@@ -19,7 +19,10 @@ export const save = defineNode({
       .string()
       .max(64)
       // A leading dot makes a hidden file the folder import skips and that looks like a temp write.
-      .regex(/^(?!\.)[A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore only, not starting with a dot')
+      .regex(
+        /^(?!\.)[A-Za-z0-9._-]*$/,
+        'letters, digits, dot, dash and underscore only, not starting with a dot',
+      )
       .default('mysti')
       .meta({ widget: 'text', label: 'File name prefix' }),
   }),
@@ -28,4 +31,3 @@ export const save = defineNode({
   cache: 'pure',
   role: 'output',
 });
-

@@ -22,6 +22,10 @@ export const llmEnhance = defineNode({
   worker: 'llm',
   cache: 'pure',
   // KV cache grows with tokens; weights come from the GGUF file size at the runtime.
-  estimate: (params) => ({ weightsBytes: 0, computeBytes: 64 * 1024 * 1024 + params.maxTokens * 4096, model: params.model }),
+  estimate: (params) => ({
+    weightsBytes: 0,
+    computeBytes: 64 * 1024 * 1024 + params.maxTokens * 4096,
+    model: params.model,
+  }),
   requires: { model: { param: 'model', nodeName: 'LLM enhance' } },
 });

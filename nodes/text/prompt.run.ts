@@ -2,4 +2,6 @@
 import { implement } from '../../runtime/engine/executor';
 import { prompt } from './prompt';
 
-export default implement(prompt, async (_ctx, _inputs, params) => ({ text: { kind: 'text', text: params.text } }));
+export default implement(prompt, async (_ctx, _inputs, params) => ({
+  text: { kind: 'text', text: params.text },
+}));

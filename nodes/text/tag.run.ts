@@ -14,7 +14,6 @@ import { tag } from './tag';
 import { describeImage } from '../../runtime/llm/describe-image';
 import { forwardLlmProgress, llmConfig, llmContextSize, resolveLlm } from '../../runtime/exec/llm';
 
-
 export default implement(tag, async (ctx, inputs, params) => {
   // An LLM preset (merged into params: runtime/exec/prepare.ts) supplies the model, the context size and defaults.
   const contextSize = ctx.preset?.kind === 'llm' ? ctx.preset.value.contextSize : undefined;
@@ -25,23 +24,31 @@ export default implement(tag, async (ctx, inputs, params) => {
     if (d) pieces.push(d);
   }
   if (pieces.length === 0) {
-    throw new UserError('INPUT_MISSING', inputs.image?.kind === 'image'
-      ? 'Tag knows nothing about this image: it has no prompt in its lineage, in the library or in its PNG metadata (describing pixels needs a vision model, not supported yet); connect a text instead'
-      : 'Tag needs something to describe: connect a text, or an image');
+    throw new UserError(
+      'INPUT_MISSING',
+      inputs.image?.kind === 'image'
+        ? 'Tag knows nothing about this image: it has no prompt in its lineage, in the library or in its PNG metadata (describing pixels needs a vision model, not supported yet); connect a text instead'
+        : 'Tag needs something to describe: connect a text, or an image',
+    );
   }
   const model = resolveLlm(ctx, params.model, modelNodeName(tag));
   const cfg = llmConfig(ctx);
-  const { output } = await ctx.call('llm', 'tag', {
-    modelPath: model.path,
-    modelId: model.id,
-    contextSize: llmContextSize(ctx, contextSize, cfg),
-    system: cfg.tagging.system,
-    text: pieces.join('\n\n'),
-    maxTags: params.maxTags,
-    categories: cfg.taxonomy,
-  }, {
-    onProgress: forwardLlmProgress(ctx, { withText: false }),
-  });
+  const { output } = await ctx.call(
+    'llm',
+    'tag',
+    {
+      modelPath: model.path,
+      modelId: model.id,
+      contextSize: llmContextSize(ctx, contextSize, cfg),
+      system: cfg.tagging.system,
+      text: pieces.join('\n\n'),
+      maxTags: params.maxTags,
+      categories: cfg.taxonomy,
+    },
+    {
+      onProgress: forwardLlmProgress(ctx, { withText: false }),
+    },
+  );
   const tags = normalizeTags((output.tags ?? []) as RawTag[], {
     categories: cfg.taxonomy,
     maxTags: params.maxTags,

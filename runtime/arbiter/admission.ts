@@ -58,8 +58,14 @@ function holderIds(holder: string): { runId?: string; nodeId?: string } {
 export function decisionPayload(e: DecisionEvent): Record<string, unknown> {
   const { decision: d } = e;
   return {
-    ...holderIds(e.holder), holder: e.holder, worker: e.worker, model: e.model, at: e.at,
-    action: d.action, message: d.message, projectedBytes: d.projectedBytes,
+    ...holderIds(e.holder),
+    holder: e.holder,
+    worker: e.worker,
+    model: e.model,
+    at: e.at,
+    action: d.action,
+    message: d.message,
+    projectedBytes: d.projectedBytes,
     ...('evictions' in d && d.evictions.length ? { evictions: d.evictions } : {}),
     ...('mitigations' in d ? { mitigations: d.mitigations } : {}),
     ...('reason' in d ? { reason: d.reason } : {}),
@@ -75,10 +81,13 @@ export function createAdmission(deps: AdmissionDeps) {
   const startBudget = configured ?? os.totalmem();
   let budgetSource = configured ? 'config' : 'system-ram';
   let device = configured ? 'configured budget' : 'system RAM';
-  const reserveFor = (budget: number, source: 'config' | 'system-ram') => Math.min(
-    config.vram.reserveMb !== undefined ? Math.round(config.vram.reserveMb * MIB) : defaultReserveBytes(budget, source),
-    Math.floor(budget / 2),
-  );
+  const reserveFor = (budget: number, source: 'config' | 'system-ram') =>
+    Math.min(
+      config.vram.reserveMb !== undefined
+        ? Math.round(config.vram.reserveMb * MIB)
+        : defaultReserveBytes(budget, source),
+      Math.floor(budget / 2),
+    );
   const labels = new Map<string, string>();
   const footprints = new LlmFootprints();
 
@@ -101,16 +110,26 @@ export function createAdmission(deps: AdmissionDeps) {
     },
   });
   // config.vram already has MYSTI_VRAM_MB merged (runtime/config.ts): no second env lookup.
-  void resolveBudget({ config: config.vram, env: {} }).then((b) => {
-    arbiter.setBudget(b.budgetBytes, b.reserveBytes);
-    arbiter.setMitigationsAvailable(mitigationsFor(b.gpu !== null));
-    budgetSource = b.source;
-    device = b.gpu ? `${b.gpu.name ?? 'GPU'} (${formatBytes(b.gpu.totalMb * MIB)})` : device;
-  }).catch((err: unknown) => logger.warn({ err: String(err) }, 'VRAM budget detection failed; keeping the start-up budget'));
+  void resolveBudget({ config: config.vram, env: {} })
+    .then((b) => {
+      arbiter.setBudget(b.budgetBytes, b.reserveBytes);
+      arbiter.setMitigationsAvailable(mitigationsFor(b.gpu !== null));
+      budgetSource = b.source;
+      device = b.gpu ? `${b.gpu.name ?? 'GPU'} (${formatBytes(b.gpu.totalMb * MIB)})` : device;
+    })
+    .catch((err: unknown) =>
+      logger.warn(
+        { err: String(err) },
+        'VRAM budget detection failed; keeping the start-up budget',
+      ),
+    );
 
   const off = bus.on((e) => {
     // A crashed or stopped worker holds nothing any more (its leases end, its models are gone).
-    if (e.type === 'worker.status' && (e.state === 'crashed' || e.state === 'stopped' || e.state === 'broken')) {
+    if (
+      e.type === 'worker.status' &&
+      (e.state === 'crashed' || e.state === 'stopped' || e.state === 'broken')
+    ) {
       arbiter.releaseWorker(e.worker as 'sd' | 'llm');
     }
   });
@@ -126,22 +145,38 @@ export function createAdmission(deps: AdmissionDeps) {
       if (sdJobs > 0) return;
       const entry = arbiter.snapshot().resident.sd.find((e) => e.model === model);
       if (!entry) return;
-      void supervisor.unload('sd', 'hard').then(() => {
-        arbiter.noteUnloaded('sd');
-        const message = `Unloaded the image model ${label} (${formatBytes(entry.bytes)}) and stopped its sd-server: idle for ${idleMs / 1000} s (sd.idleUnloadS)`;
-        bus.emit('arbiter.decision', { action: 'idle-unload', worker: 'sd', model, message, at: Date.now(), evictions: [{ worker: 'sd', model, mode: 'hard', bytes: entry.bytes }] });
-        logger.info({ model }, message);
-      }).catch((err: unknown) => logger.warn({ err: String(err) }, 'idle unload of the sd stack failed'));
+      void supervisor
+        .unload('sd', 'hard')
+        .then(() => {
+          arbiter.noteUnloaded('sd');
+          const message = `Unloaded the image model ${label} (${formatBytes(entry.bytes)}) and stopped its sd-server: idle for ${idleMs / 1000} s (sd.idleUnloadS)`;
+          bus.emit('arbiter.decision', {
+            action: 'idle-unload',
+            worker: 'sd',
+            model,
+            message,
+            at: Date.now(),
+            evictions: [{ worker: 'sd', model, mode: 'hard', bytes: entry.bytes }],
+          });
+          logger.info({ model }, message);
+        })
+        .catch((err: unknown) =>
+          logger.warn({ err: String(err) }, 'idle unload of the sd stack failed'),
+        );
     }, idleMs);
     sdIdleTimer.unref();
   };
 
-  const facts = (m: ResolvedModel): ModelFacts => ({ metadata: deps.modelMeta(m), family: deps.modelFamily?.(m) ?? null });
+  const facts = (m: ResolvedModel): ModelFacts => ({
+    metadata: deps.modelMeta(m),
+    family: deps.modelFamily?.(m) ?? null,
+  });
 
   /** Records a measured peak: projected vs actual per model, and the preset's measured footprint. */
   const noteMeasured = (est: NodeEstimate, peakBytes: number) => {
     if (est.model) arbiter.noteActual(est.model, peakBytes, est.weightsBytes + est.computeBytes);
-    if (est.preset?.kind === 'image') deps.presets?.setImageMeasured(est.preset.value.id, peakBytes);
+    if (est.preset?.kind === 'image')
+      deps.presets?.setImageMeasured(est.preset.value.id, peakBytes);
     if (est.preset?.kind === 'llm') deps.presets?.setLlmMeasured(est.preset.value.id, peakBytes);
   };
 
@@ -163,19 +198,24 @@ export function createAdmission(deps: AdmissionDeps) {
       return;
     }
     if (est.worker !== 'llm') return release();
-    const known = est.model && est.contextSize ? footprints.get(est.model, est.contextSize) : undefined;
+    const known =
+      est.model && est.contextSize ? footprints.get(est.model, est.contextSize) : undefined;
     if (known) {
       arbiter.noteResident('llm', est.model, known.weightsBytes, 'weights', est.label);
       arbiter.noteResident('llm', est.model, known.kvBytes, 'kv', est.label);
       release();
       release = () => undefined;
     }
-    void syncLlmLedger(arbiter, supervisor, labels, footprints).then((loaded) => {
-      // The worker's own figure for what it holds is the LLM preset's footprint when no peak was reported.
-      if (!peakBytes && loaded && loaded.modelId === est.model && est.preset?.kind === 'llm') {
-        deps.presets?.setLlmMeasured(est.preset.value.id, loaded.bytes);
-      }
-    }).catch((err: unknown) => logger.warn({ err: String(err) }, 'could not read the llm worker\'s resident memory'))
+    void syncLlmLedger(arbiter, supervisor, labels, footprints)
+      .then((loaded) => {
+        // The worker's own figure for what it holds is the LLM preset's footprint when no peak was reported.
+        if (!peakBytes && loaded && loaded.modelId === est.model && est.preset?.kind === 'llm') {
+          deps.presets?.setLlmMeasured(est.preset.value.id, loaded.bytes);
+        }
+      })
+      .catch((err: unknown) =>
+        logger.warn({ err: String(err) }, "could not read the llm worker's resident memory"),
+      )
       .finally(release);
   };
 
@@ -187,9 +227,14 @@ export function createAdmission(deps: AdmissionDeps) {
       if (est.model) labels.set(est.model, est.label);
       const lease = await arbiter.reserve(
         {
-          holder: `run:${req.runId}/node:${req.nodeId}`, worker: est.worker, model: est.model, label: est.label,
-          weightsBytes: est.weightsBytes, computeBytes: est.computeBytes,
-          ...(est.sd ? { sd: est.sd } : {}), ...(est.measuredBytes ? { measuredBytes: est.measuredBytes } : {}),
+          holder: `run:${req.runId}/node:${req.nodeId}`,
+          worker: est.worker,
+          model: est.model,
+          label: est.label,
+          weightsBytes: est.weightsBytes,
+          computeBytes: est.computeBytes,
+          ...(est.sd ? { sd: est.sd } : {}),
+          ...(est.measuredBytes ? { measuredBytes: est.measuredBytes } : {}),
         },
         { signal },
       );
@@ -218,24 +263,58 @@ export function createAdmission(deps: AdmissionDeps) {
               ...(est.contextSize ? { current: { contextSize: est.contextSize } } : {}),
               onRetry: ({ error, settings }) => {
                 const code = (error as { code?: string }).code;
-                const message = `${est.label} ran out of memory; retrying once with conservative settings`
-                  + (settings.sd ? ' (VAE tiling, VAE and text encoders on the CPU, weights offloaded)' : settings.llm ? ` (a ${settings.llm.contextSize}-token context)` : '');
+                const message =
+                  `${est.label} ran out of memory; retrying once with conservative settings` +
+                  (settings.sd
+                    ? ' (VAE tiling, VAE and text encoders on the CPU, weights offloaded)'
+                    : settings.llm
+                      ? ` (a ${settings.llm.contextSize}-token context)`
+                      : '');
                 bus.emit('arbiter.decision', {
-                  action: 'oom-retry', attempt: 2, message, runId: req.runId, nodeId: req.nodeId, worker: est.worker, model: est.model, settings,
-                  error: { code, message: error instanceof Error ? error.message : String(error), details: (error as { details?: unknown }).details },
+                  action: 'oom-retry',
+                  attempt: 2,
+                  message,
+                  runId: req.runId,
+                  nodeId: req.nodeId,
+                  worker: est.worker,
+                  model: est.model,
+                  settings,
+                  error: {
+                    code,
+                    message: error instanceof Error ? error.message : String(error),
+                    details: (error as { details?: unknown }).details,
+                  },
                 });
                 logger.warn({ runId: req.runId, nodeId: req.nodeId, settings, code }, message);
               },
               onOutcome: (r) => {
                 if (r.attempt !== 2) return;
-                const message = r.outcome === 'ok'
-                  ? `The retry of ${est.label} with conservative settings succeeded`
-                  : `The retry of ${est.label} with conservative settings failed too`;
+                const message =
+                  r.outcome === 'ok'
+                    ? `The retry of ${est.label} with conservative settings succeeded`
+                    : `The retry of ${est.label} with conservative settings failed too`;
                 bus.emit('arbiter.decision', {
-                  action: 'oom-retry-outcome', attempt: 2, outcome: r.outcome, message, runId: req.runId, nodeId: req.nodeId, worker: est.worker, model: est.model,
-                  ...(r.error ? { error: { code: (r.error as { code?: string }).code, message: r.error instanceof Error ? r.error.message : String(r.error) } } : {}),
+                  action: 'oom-retry-outcome',
+                  attempt: 2,
+                  outcome: r.outcome,
+                  message,
+                  runId: req.runId,
+                  nodeId: req.nodeId,
+                  worker: est.worker,
+                  model: est.model,
+                  ...(r.error
+                    ? {
+                        error: {
+                          code: (r.error as { code?: string }).code,
+                          message: r.error instanceof Error ? r.error.message : String(r.error),
+                        },
+                      }
+                    : {}),
                 });
-                logger[r.outcome === 'ok' ? 'info' : 'warn']({ runId: req.runId, nodeId: req.nodeId, outcome: r.outcome }, message);
+                logger[r.outcome === 'ok' ? 'info' : 'warn'](
+                  { runId: req.runId, nodeId: req.nodeId, outcome: r.outcome },
+                  message,
+                );
               },
             },
           ),
@@ -252,15 +331,44 @@ export function createAdmission(deps: AdmissionDeps) {
      */
     reserveLlm: async (r: { model: ResolvedModel; contextSize: number }, signal: AbortSignal) => {
       const meta = deps.modelMeta(r.model);
-      const num = (k: string) => (meta && typeof meta[k] === 'number' ? (meta[k] as number) : undefined);
-      const blocks = num('blockCount'), embd = num('embeddingLength'), heads = num('headCount'), kvHeads = num('headCountKv');
+      const num = (k: string) =>
+        meta && typeof meta[k] === 'number' ? (meta[k] as number) : undefined;
+      const blocks = num('blockCount'),
+        embd = num('embeddingLength'),
+        heads = num('headCount'),
+        kvHeads = num('headCountKv');
       const contextSize = Math.min(r.contextSize, num('contextLength') ?? r.contextSize);
-      const e = blocks !== undefined && embd !== undefined && heads !== undefined
-        ? estimateLlm({ fileBytes: r.model.bytes, nLayers: blocks, contextSize, nEmbd: embd, nHead: heads, ...(kvHeads !== undefined ? { nHeadKv: kvHeads } : {}) })
-        : { weightsBytes: r.model.bytes, computeBytes: 64 * MIB };
+      const e =
+        blocks !== undefined && embd !== undefined && heads !== undefined
+          ? estimateLlm({
+              fileBytes: r.model.bytes,
+              nLayers: blocks,
+              contextSize,
+              nEmbd: embd,
+              nHead: heads,
+              ...(kvHeads !== undefined ? { nHeadKv: kvHeads } : {}),
+            })
+          : { weightsBytes: r.model.bytes, computeBytes: 64 * MIB };
       const label = r.model.id.split('/').pop() ?? r.model.id;
-      const lease = await arbiter.reserve({ holder: `openai:${Date.now()}`, worker: 'llm', model: r.model.id, label, weightsBytes: e.weightsBytes, computeBytes: e.computeBytes }, { signal });
-      const est: NodeEstimate = { worker: 'llm', model: r.model.id, label, weightsBytes: e.weightsBytes, computeBytes: e.computeBytes, contextSize };
+      const lease = await arbiter.reserve(
+        {
+          holder: `openai:${Date.now()}`,
+          worker: 'llm',
+          model: r.model.id,
+          label,
+          weightsBytes: e.weightsBytes,
+          computeBytes: e.computeBytes,
+        },
+        { signal },
+      );
+      const est: NodeEstimate = {
+        worker: 'llm',
+        model: r.model.id,
+        label,
+        weightsBytes: e.weightsBytes,
+        computeBytes: e.computeBytes,
+        contextSize,
+      };
       let done = false;
       return () => {
         if (done) return;
@@ -269,7 +377,8 @@ export function createAdmission(deps: AdmissionDeps) {
       };
     },
     /** The `GET /api/vram` body (vram-view.ts). */
-    snapshot: () => vramView(arbiter.snapshot(), { budgetSource, device, workers: supervisor.status() }),
+    snapshot: () =>
+      vramView(arbiter.snapshot(), { budgetSource, device, workers: supervisor.status() }),
     close: () => {
       clearTimeout(sdIdleTimer);
       off();

@@ -52,16 +52,30 @@ function positiveMb(v: unknown): number | undefined {
  * Asks nvidia-smi for the memory of GPU 0 (the one the workers use by default).
  * @returns MiB and the GPU name, or null when the binary is absent, fails, times out or prints junk.
  */
-export function queryNvidiaSmi(bin = 'nvidia-smi', timeoutMs = 3000): Promise<{ totalMb: number; name?: string } | null> {
+export function queryNvidiaSmi(
+  bin = 'nvidia-smi',
+  timeoutMs = 3000,
+): Promise<{ totalMb: number; name?: string } | null> {
   return new Promise((resolve) => {
-    execFile(bin, ['--query-gpu=memory.total,name', '--format=csv,noheader,nounits'], { timeout: timeoutMs, windowsHide: true }, (err, stdout) => {
-      if (err) return resolve(null);
-      const first = String(stdout).split(/\r?\n/).find((l) => l.trim() !== '');
-      if (!first) return resolve(null);
-      const [mem, ...name] = first.split(',');
-      const totalMb = positiveMb(mem);
-      resolve(totalMb === undefined ? null : { totalMb, ...(name.length ? { name: name.join(',').trim() } : {}) });
-    });
+    execFile(
+      bin,
+      ['--query-gpu=memory.total,name', '--format=csv,noheader,nounits'],
+      { timeout: timeoutMs, windowsHide: true },
+      (err, stdout) => {
+        if (err) return resolve(null);
+        const first = String(stdout)
+          .split(/\r?\n/)
+          .find((l) => l.trim() !== '');
+        if (!first) return resolve(null);
+        const [mem, ...name] = first.split(',');
+        const totalMb = positiveMb(mem);
+        resolve(
+          totalMb === undefined
+            ? null
+            : { totalMb, ...(name.length ? { name: name.join(',').trim() } : {}) },
+        );
+      },
+    );
   });
 }
 
@@ -76,8 +90,14 @@ export async function resolveBudget(opts: BudgetOptions = {}): Promise<Budget> {
   let budgetBytes: number;
   let source: BudgetSource;
   const ordered: [number | undefined, BudgetSource][] = opts.preferEnv
-    ? [[fromEnv, 'env'], [fromConfig, 'config']]
-    : [[fromConfig, 'config'], [fromEnv, 'env']];
+    ? [
+        [fromEnv, 'env'],
+        [fromConfig, 'config'],
+      ]
+    : [
+        [fromConfig, 'config'],
+        [fromEnv, 'env'],
+      ];
   const explicit = ordered.find(([mb]) => mb !== undefined);
   const gpu = await queryNvidiaSmi(opts.nvidiaSmi, opts.timeoutMs);
   if (explicit) {
@@ -93,8 +113,12 @@ export async function resolveBudget(opts: BudgetOptions = {}): Promise<Budget> {
     }
   }
   const rMb = opts.config?.reserveMb;
-  const configured = typeof rMb === 'number' && Number.isFinite(rMb) && rMb >= 0 ? Math.round(rMb * MIB) : undefined;
-  const reserveBytes = Math.min(configured ?? defaultReserveBytes(budgetBytes, source), Math.floor(budgetBytes / 2));
+  const configured =
+    typeof rMb === 'number' && Number.isFinite(rMb) && rMb >= 0 ? Math.round(rMb * MIB) : undefined;
+  const reserveBytes = Math.min(
+    configured ?? defaultReserveBytes(budgetBytes, source),
+    Math.floor(budgetBytes / 2),
+  );
   return { budgetBytes, reserveBytes, source, gpu };
 }
 
@@ -102,6 +126,18 @@ export async function resolveBudget(opts: BudgetOptions = {}): Promise<Budget> {
  * Which sd.cpp mitigations lower the peak on this machine: all of them with a GPU; only VAE tiling
  * without one (moving a module "to the CPU" keeps it in the same RAM).
  */
-export function mitigationsFor(hasGpu: boolean): { vaeTiling: boolean; vaeOnCpu: boolean; clipOnCpu: boolean; offloadToCpu: boolean; maxVram: boolean } {
-  return { vaeTiling: true, vaeOnCpu: hasGpu, clipOnCpu: hasGpu, offloadToCpu: hasGpu, maxVram: hasGpu };
+export function mitigationsFor(hasGpu: boolean): {
+  vaeTiling: boolean;
+  vaeOnCpu: boolean;
+  clipOnCpu: boolean;
+  offloadToCpu: boolean;
+  maxVram: boolean;
+} {
+  return {
+    vaeTiling: true,
+    vaeOnCpu: hasGpu,
+    clipOnCpu: hasGpu,
+    offloadToCpu: hasGpu,
+    maxVram: hasGpu,
+  };
 }

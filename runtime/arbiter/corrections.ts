@@ -39,11 +39,23 @@ export class Corrections {
    * Records a measured peak. Ignored when either number is not positive.
    * @returns the stored record, or undefined when ignored.
    */
-  record(model: string, projectedBytes: number, actualBytes: number, now = Date.now()): CorrectionRecord | undefined {
+  record(
+    model: string,
+    projectedBytes: number,
+    actualBytes: number,
+    now = Date.now(),
+  ): CorrectionRecord | undefined {
     if (!(projectedBytes > 0 && actualBytes > 0) || !model) return undefined;
     const ratio = Math.min(MAX_RATIO, Math.max(MIN_RATIO, actualBytes / projectedBytes));
     const prev = this.byModel.get(model);
-    const rec: CorrectionRecord = { model, projectedBytes, actualBytes, ratio, samples: (prev?.samples ?? 0) + 1, updatedAt: now };
+    const rec: CorrectionRecord = {
+      model,
+      projectedBytes,
+      actualBytes,
+      ratio,
+      samples: (prev?.samples ?? 0) + 1,
+      updatedAt: now,
+    };
     this.byModel.set(model, rec);
     this.persistence?.save(rec);
     return rec;
@@ -58,7 +70,11 @@ export class Corrections {
    * Applies the correction to an estimate. Weights are file sizes (exact), so only compute is
    * scaled — by the share of the total error it must absorb: corrected total = total × ratio.
    */
-  correct(model: string, weightsBytes: number, computeBytes: number): { weightsBytes: number; computeBytes: number } {
+  correct(
+    model: string,
+    weightsBytes: number,
+    computeBytes: number,
+  ): { weightsBytes: number; computeBytes: number } {
     const r = this.ratio(model);
     if (r === 1) return { weightsBytes, computeBytes };
     const total = (weightsBytes + computeBytes) * r;

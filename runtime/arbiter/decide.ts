@@ -15,7 +15,13 @@
  */
 import { formatBytes, joinPhrases, workerNoun } from './format';
 import type {
-  ArbiterRequest, DecideInput, Decision, Eviction, Mitigations, MitigationsAvailable, ResidentEntry,
+  ArbiterRequest,
+  DecideInput,
+  Decision,
+  Eviction,
+  Mitigations,
+  MitigationsAvailable,
+  ResidentEntry,
 } from './types';
 
 const MIB = 1024 * 1024;
@@ -37,7 +43,9 @@ export function requestNeed(req: ArbiterRequest, m: Mitigations, reusedKvBytes =
   const te = m.clipOnCpu ? 0 : b.textEncoderWeightsBytes;
   const vae = m.vaeOnCpu ? 0 : b.vaeWeightsBytes;
   // --offload-to-cpu keeps weights in RAM and moves one module to the device while it runs.
-  const weights = m.offloadToCpu ? Math.max(b.diffusionWeightsBytes, te, vae) : b.diffusionWeightsBytes + te + vae;
+  const weights = m.offloadToCpu
+    ? Math.max(b.diffusionWeightsBytes, te, vae)
+    : b.diffusionWeightsBytes + te + vae;
   // sd.cpp frees each phase's compute buffer before the next phase: the peak is the larger phase.
   const plain = Math.max(b.diffusionComputeBytes, b.vaeDecodeBytes) + b.fixedOverheadBytes;
   const vaeCompute = m.vaeOnCpu ? 0 : m.vaeTiling ? b.vaeDecodeTiledBytes : b.vaeDecodeBytes;
@@ -86,15 +94,26 @@ export function planEvictions(candidates: ResidentEntry[], deficit: number): Evi
   // Models that can be unloaded: an idle weights entry; LRU by that entry's last use.
   const hardGroups = lru
     .filter((e) => e.kind === 'weights')
-    .map((w) => ({ w, kv: lru.filter((e) => e.kind === 'kv' && e.worker === w.worker && e.model === w.model) }));
+    .map((w) => ({
+      w,
+      kv: lru.filter((e) => e.kind === 'kv' && e.worker === w.worker && e.model === w.model),
+    }));
   for (let k = 1; k <= hardGroups.length; k++) {
     const hard = hardGroups.slice(0, k);
     const freedHard = hard.reduce((a, g) => a + g.w.bytes + sum(g.kv), 0);
     const covered = new Set(hard.flatMap((g) => g.kv));
-    const rest = takeSofts(softs.filter((s) => !covered.has(s)), deficit - freedHard);
+    const rest = takeSofts(
+      softs.filter((s) => !covered.has(s)),
+      deficit - freedHard,
+    );
     if (rest) {
       return [
-        ...hard.map((g): Eviction => ({ worker: g.w.worker, model: g.w.model, mode: 'hard', bytes: g.w.bytes + sum(g.kv) })),
+        ...hard.map((g): Eviction => ({
+          worker: g.w.worker,
+          model: g.w.model,
+          mode: 'hard',
+          bytes: g.w.bytes + sum(g.kv),
+        })),
         ...rest,
       ];
     }
@@ -103,10 +122,15 @@ export function planEvictions(candidates: ResidentEntry[], deficit: number): Evi
 }
 
 function describeEvictions(evictions: Eviction[], resident: ResidentEntry[]): string {
-  const name = (e: Eviction) => resident.find((r) => r.worker === e.worker && r.model === e.model)?.label ?? e.model;
-  return joinPhrases(evictions.map((e) => e.mode === 'hard'
-    ? `unloaded ${workerNoun(e.worker)} ${name(e)} (${formatBytes(e.bytes)}${e.worker === 'sd' ? ', its sd-server stopped' : ''})`
-    : `dropped the context of ${name(e)} (${formatBytes(e.bytes)})`));
+  const name = (e: Eviction) =>
+    resident.find((r) => r.worker === e.worker && r.model === e.model)?.label ?? e.model;
+  return joinPhrases(
+    evictions.map((e) =>
+      e.mode === 'hard'
+        ? `unloaded ${workerNoun(e.worker)} ${name(e)} (${formatBytes(e.bytes)}${e.worker === 'sd' ? ', its sd-server stopped' : ''})`
+        : `dropped the context of ${name(e)} (${formatBytes(e.bytes)})`,
+    ),
+  );
 }
 
 function describeMitigations(m: Mitigations): string {
@@ -115,7 +139,8 @@ function describeMitigations(m: Mitigations): string {
   if (m.clipOnCpu) parts.push('the text encoders on the CPU');
   if (m.vaeOnCpu) parts.push('the VAE on the CPU');
   if (m.offloadToCpu) parts.push('weights offloaded to the CPU');
-  if (m.maxVramMb !== undefined) parts.push(`a ${formatBytes(m.maxVramMb * MIB)} device budget (--max-vram)`);
+  if (m.maxVramMb !== undefined)
+    parts.push(`a ${formatBytes(m.maxVramMb * MIB)} device budget (--max-vram)`);
   return joinPhrases(parts);
 }
 
@@ -124,7 +149,9 @@ function describeMitigations(m: Mitigations): string {
  * stack of this model is restarted with the new flags (workers/sd/server/manager.ts).
  */
 function restartNote(req: ArbiterRequest, keptForRequest: number): string {
-  return req.worker === 'sd' && keptForRequest > 0 ? ' (sd-server takes these flags only at start-up: the resident stack restarts with them)' : '';
+  return req.worker === 'sd' && keptForRequest > 0
+    ? ' (sd-server takes these flags only at start-up: the resident stack restarts with them)'
+    : '';
 }
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -137,9 +164,11 @@ export function decide(input: DecideInput): Decision {
   const { request: req, resident, leases } = input;
   const label = req.label ?? (req.model || req.holder);
   const capacity = Math.max(0, input.budgetBytes - input.reserveBytes);
-  const needed = (e: ResidentEntry) => e.worker === req.worker && e.model === req.model && req.model !== '';
+  const needed = (e: ResidentEntry) =>
+    e.worker === req.worker && e.model === req.model && req.model !== '';
   // An idle context of the same LLM is reused by the job: its KV bytes are already counted.
-  const reusedKv = req.worker === 'llm' ? sum(resident.filter((e) => needed(e) && e.kind === 'kv' && e.idle)) : 0;
+  const reusedKv =
+    req.worker === 'llm' ? sum(resident.filter((e) => needed(e) && e.kind === 'kv' && e.idle)) : 0;
   const keptForRequest = sum(resident.filter(needed));
   const used = sum(resident) + sum(leases);
   const free = capacity - used;
@@ -155,9 +184,15 @@ export function decide(input: DecideInput): Decision {
 
   if (minimalAlone + keptForRequest > capacity) {
     const savings = steps.length > 1 || useMaxVram ? ' even with every memory saving on' : '';
-    const reason = `${label} needs ${formatBytes(minimalAlone + keptForRequest)}${savings}, more than the ${formatBytes(capacity)} budget `
-      + `(${formatBytes(input.budgetBytes)} minus a ${formatBytes(input.reserveBytes)} reserve)`;
-    return { action: 'refuse', reason, projectedBytes: plainNeed, message: `Cannot run ${label}: it ${reason.slice(label.length + 1)}. Lower the resolution, pick a smaller or quantized model, or raise vram.budgetMb.` };
+    const reason =
+      `${label} needs ${formatBytes(minimalAlone + keptForRequest)}${savings}, more than the ${formatBytes(capacity)} budget ` +
+      `(${formatBytes(input.budgetBytes)} minus a ${formatBytes(input.reserveBytes)} reserve)`;
+    return {
+      action: 'refuse',
+      reason,
+      projectedBytes: plainNeed,
+      message: `Cannot run ${label}: it ${reason.slice(label.length + 1)}. Lower the resolution, pick a smaller or quantized model, or raise vram.budgetMb.`,
+    };
   }
 
   for (const m of steps) {
@@ -167,14 +202,29 @@ export function decide(input: DecideInput): Decision {
     const isPlain = Object.keys(m).length === 0;
     const evicted = evictions.length ? describeEvictions(evictions, resident) : '';
     if (isPlain && evictions.length === 0) {
-      return { action: 'proceed', projectedBytes: need, message: `${label} fits: ${formatBytes(used + need)} of ${formatBytes(capacity)} in use.` };
+      return {
+        action: 'proceed',
+        projectedBytes: need,
+        message: `${label} fits: ${formatBytes(used + need)} of ${formatBytes(capacity)} in use.`,
+      };
     }
     if (isPlain) {
-      return { action: 'evict', evictions, projectedBytes: need, message: `${cap(evicted)} to make room for ${label}.` };
+      return {
+        action: 'evict',
+        evictions,
+        projectedBytes: need,
+        message: `${cap(evicted)} to make room for ${label}.`,
+      };
     }
     const how = describeMitigations(m);
     const tail = evicted ? `; ${evicted} first` : '';
-    return { action: 'mitigate', mitigations: m, evictions, projectedBytes: need, message: `Running ${label} with ${how} to fit in ${formatBytes(capacity)}${tail}${restartNote(req, keptForRequest)}.` };
+    return {
+      action: 'mitigate',
+      mitigations: m,
+      evictions,
+      projectedBytes: need,
+      message: `Running ${label} with ${how} to fit in ${formatBytes(capacity)}${tail}${restartNote(req, keptForRequest)}.`,
+    };
   }
 
   if (useMaxVram) {
@@ -184,19 +234,38 @@ export function decide(input: DecideInput): Decision {
     if (evictions && target <= reachable) {
       const m: Mitigations = { ...strongest, maxVramMb: Math.floor(target / MIB) };
       const evicted = evictions.length ? `; ${describeEvictions(evictions, resident)} first` : '';
-      return { action: 'mitigate', mitigations: m, evictions, projectedBytes: target, message: `Running ${label} with ${describeMitigations(m)} to fit in ${formatBytes(capacity)}${evicted}${restartNote(req, keptForRequest)}.` };
+      return {
+        action: 'mitigate',
+        mitigations: m,
+        evictions,
+        projectedBytes: target,
+        message: `Running ${label} with ${describeMitigations(m)} to fit in ${formatBytes(capacity)}${evicted}${restartNote(req, keptForRequest)}.`,
+      };
     }
   }
 
   const blockers = [
     ...leases.map((l) => ({ who: l.holder, bytes: l.bytes })),
-    ...resident.filter((e) => !e.idle && !needed(e)).map((e) => ({ who: `${e.label ?? e.model} (${e.worker}, in use)`, bytes: e.bytes })),
+    ...resident
+      .filter((e) => !e.idle && !needed(e))
+      .map((e) => ({ who: `${e.label ?? e.model} (${e.worker}, in use)`, bytes: e.bytes })),
   ];
   if (blockers.length === 0) {
     // Unreachable when the ledger is consistent (the alone check passed); refuse rather than hang.
     const reason = `${label} does not fit and nothing holds memory that will be released`;
-    return { action: 'refuse', reason, projectedBytes: plainNeed, message: `Cannot run ${label}: ${reason}.` };
+    return {
+      action: 'refuse',
+      reason,
+      projectedBytes: plainNeed,
+      message: `Cannot run ${label}: ${reason}.`,
+    };
   }
   const reason = `waiting for VRAM: ${blockers.map((b) => `${b.who} holds ${formatBytes(b.bytes)}`).join(', ')}`;
-  return { action: 'wait', reason, blockers: blockers.map((b) => b.who), projectedBytes: plainNeed, message: `${label} is ${reason}.` };
+  return {
+    action: 'wait',
+    reason,
+    blockers: blockers.map((b) => b.who),
+    projectedBytes: plainNeed,
+    message: `${label} is ${reason}.`,
+  };
 }

@@ -46,11 +46,36 @@ export interface SdFamilyRow {
 
 /** The documented table (sources in the module comment). */
 export const SD_FAMILY_TABLE: Readonly<Record<SdFamily, SdFamilyRow>> = {
-  sd1: { memoryUsageFactor: 1.0, latentDownscale: 8, vaeDecodePerPixel: 2178, fixedOverheadBytes: 128 * MIB },
-  sd2: { memoryUsageFactor: 2.0, latentDownscale: 8, vaeDecodePerPixel: 2178, fixedOverheadBytes: 160 * MIB },
-  sdxl: { memoryUsageFactor: 0.8, latentDownscale: 8, vaeDecodePerPixel: 2178, fixedOverheadBytes: 256 * MIB },
-  sd3: { memoryUsageFactor: 1.2, latentDownscale: 8, vaeDecodePerPixel: 2178, fixedOverheadBytes: 768 * MIB },
-  flux: { memoryUsageFactor: 2.8, latentDownscale: 8, vaeDecodePerPixel: 2178, fixedOverheadBytes: 768 * MIB },
+  sd1: {
+    memoryUsageFactor: 1.0,
+    latentDownscale: 8,
+    vaeDecodePerPixel: 2178,
+    fixedOverheadBytes: 128 * MIB,
+  },
+  sd2: {
+    memoryUsageFactor: 2.0,
+    latentDownscale: 8,
+    vaeDecodePerPixel: 2178,
+    fixedOverheadBytes: 160 * MIB,
+  },
+  sdxl: {
+    memoryUsageFactor: 0.8,
+    latentDownscale: 8,
+    vaeDecodePerPixel: 2178,
+    fixedOverheadBytes: 256 * MIB,
+  },
+  sd3: {
+    memoryUsageFactor: 1.2,
+    latentDownscale: 8,
+    vaeDecodePerPixel: 2178,
+    fixedOverheadBytes: 768 * MIB,
+  },
+  flux: {
+    memoryUsageFactor: 2.8,
+    latentDownscale: 8,
+    vaeDecodePerPixel: 2178,
+    fixedOverheadBytes: 768 * MIB,
+  },
 };
 
 /** ggml compute buffers are f32. */
@@ -109,17 +134,23 @@ export interface SdEstimate {
  * @throws RangeError on non-positive dimensions.
  */
 export function estimateSd(files: WeightFile[], job: SdJobShape): SdEstimate {
-  if (!(job.width > 0 && job.height > 0)) throw new RangeError(`bad image size ${job.width}x${job.height}`);
+  if (!(job.width > 0 && job.height > 0))
+    throw new RangeError(`bad image size ${job.width}x${job.height}`);
   const family = sdFamilyOf(job.family);
   const row = SD_FAMILY_TABLE[family];
-  const w = (role: WeightFile['role']) => files.filter((f) => f.role === role).reduce((a, f) => a + f.bytes, 0);
+  const w = (role: WeightFile['role']) =>
+    files.filter((f) => f.role === role).reduce((a, f) => a + f.bytes, 0);
   const latentW = Math.ceil(job.width / row.latentDownscale);
   const latentH = Math.ceil(job.height / row.latentDownscale);
   const outPixels = latentW * latentH * row.latentDownscale ** 2;
   const samplerBatch = (job.parallelBatch ?? 1) * ((job.cfgScale ?? 7) > 1 ? 2 : 1);
-  const diffusionComputeBytes = Math.round(samplerBatch * latentW * latentH * COMPUTE_DTYPE_BYTES * 0.01 * row.memoryUsageFactor * MIB);
+  const diffusionComputeBytes = Math.round(
+    samplerBatch * latentW * latentH * COMPUTE_DTYPE_BYTES * 0.01 * row.memoryUsageFactor * MIB,
+  );
   const vaeDecodeBytes = Math.round(row.vaeDecodePerPixel * outPixels * VAE_DTYPE_BYTES);
-  const vaeDecodeTiledBytes = Math.round(row.vaeDecodePerPixel * Math.min(outPixels, VAE_TILE_PIXELS) * VAE_DTYPE_BYTES);
+  const vaeDecodeTiledBytes = Math.round(
+    row.vaeDecodePerPixel * Math.min(outPixels, VAE_TILE_PIXELS) * VAE_DTYPE_BYTES,
+  );
   const breakdown: SdBreakdown = {
     diffusionWeightsBytes: w('diffusion'),
     vaeWeightsBytes: w('vae'),
@@ -130,11 +161,17 @@ export function estimateSd(files: WeightFile[], job: SdJobShape): SdEstimate {
     fixedOverheadBytes: row.fixedOverheadBytes,
   };
   return {
-    weightsBytes: breakdown.diffusionWeightsBytes + breakdown.vaeWeightsBytes + breakdown.textEncoderWeightsBytes,
+    weightsBytes:
+      breakdown.diffusionWeightsBytes +
+      breakdown.vaeWeightsBytes +
+      breakdown.textEncoderWeightsBytes,
     computeBytes: Math.max(diffusionComputeBytes, vaeDecodeBytes) + row.fixedOverheadBytes,
     breakdown,
     family,
-    notes: files.map((f) => `${f.role}: ${f.bytes} bytes${f.format ? ` ${f.format}` : ''}${f.dtype ? ` ${f.dtype}` : ''}`),
+    notes: files.map(
+      (f) =>
+        `${f.role}: ${f.bytes} bytes${f.format ? ` ${f.format}` : ''}${f.dtype ? ` ${f.dtype}` : ''}`,
+    ),
   };
 }
 
@@ -182,8 +219,14 @@ export function estimateLlm(s: LlmShape): LlmEstimate {
   const headV = s.valueLength ?? (s.nHead ? s.nEmbd / s.nHead : 0);
   const nEmbdKGqa = headK * nHeadKv;
   const nEmbdVGqa = headV * nHeadKv;
-  const kvBytes = Math.round(s.nLayers * s.contextSize * (nEmbdKGqa + nEmbdVGqa) * (s.kvBytesPerElement ?? 2));
+  const kvBytes = Math.round(
+    s.nLayers * s.contextSize * (nEmbdKGqa + nEmbdVGqa) * (s.kvBytesPerElement ?? 2),
+  );
   const f = Math.min(1, Math.max(0, s.offloadFraction ?? 1));
   const weightsBytes = Math.round(s.fileBytes * f);
-  return { weightsBytes, kvBytes: Math.round(kvBytes * f), computeBytes: Math.round(kvBytes * f) + LLM_GRAPH_FLOOR + Math.round(s.fileBytes * 0.01) };
+  return {
+    weightsBytes,
+    kvBytes: Math.round(kvBytes * f),
+    computeBytes: Math.round(kvBytes * f) + LLM_GRAPH_FLOOR + Math.round(s.fileBytes * 0.01),
+  };
 }

@@ -19,7 +19,13 @@ import { OperationalError } from '../errors';
 import { Corrections, type CorrectionRecord } from './corrections';
 import { decide, requestNeed } from './decide';
 import type {
-  ArbiterRequest, Decision, LeaseEntry, Mitigations, MitigationsAvailable, ResidentEntry, WorkerKind,
+  ArbiterRequest,
+  Decision,
+  LeaseEntry,
+  Mitigations,
+  MitigationsAvailable,
+  ResidentEntry,
+  WorkerKind,
 } from './types';
 
 /** A request as the scheduler sends it: the node's estimate plus, optionally, a preset's measurement. */
@@ -81,11 +87,30 @@ export interface ArbiterSnapshot {
   reserveBytes: number;
   capacityBytes: number;
   usedBytes: number;
-  leases: { id: number; holder: string; worker: WorkerKind; model: string; bytes: number; weightsBytes: number; since: number; mitigations: Mitigations }[];
+  leases: {
+    id: number;
+    holder: string;
+    worker: WorkerKind;
+    model: string;
+    bytes: number;
+    weightsBytes: number;
+    since: number;
+    mitigations: Mitigations;
+  }[];
   resident: Record<WorkerKind, (ResidentEntry & { inUse: number })[]>;
   queue: { holder: string; worker: WorkerKind; model: string; since: number; reason?: string }[];
   /** Projected vs actual per model. */
-  models: (CorrectionRecord | { model: string; projectedBytes: number; actualBytes: null; ratio: 1; samples: 0; updatedAt: number })[];
+  models: (
+    | CorrectionRecord
+    | {
+        model: string;
+        projectedBytes: number;
+        actualBytes: null;
+        ratio: 1;
+        samples: 0;
+        updatedAt: number;
+      }
+  )[];
   decisions: DecisionEvent[];
   /** Recent leases with their grant/release order (oldest first), for overlap checks and the UI. */
   leaseLog: LeaseLogEntry[];
@@ -136,7 +161,8 @@ interface Waiter {
   cleanup: () => void;
 }
 
-const key = (worker: WorkerKind, model: string, kind: 'weights' | 'kv') => `${worker}\u0000${model}\u0000${kind}`;
+const key = (worker: WorkerKind, model: string, kind: 'weights' | 'kv') =>
+  `${worker}\u0000${model}\u0000${kind}`;
 
 export class Arbiter {
   private budgetBytes: number;
@@ -171,7 +197,11 @@ export class Arbiter {
   reserve(request: ReserveRequest, opts: { signal?: AbortSignal } = {}): Promise<Lease> {
     const { signal } = opts;
     if (signal?.aborted) return Promise.reject(cancelled(request.holder));
-    const corrected = this.corrections.correct(request.model, request.weightsBytes, request.computeBytes);
+    const corrected = this.corrections.correct(
+      request.model,
+      request.weightsBytes,
+      request.computeBytes,
+    );
     let computeBytes = corrected.computeBytes;
     if (request.measuredBytes !== undefined && request.measuredBytes > 0) {
       computeBytes = Math.max(0, request.measuredBytes - request.weightsBytes);
@@ -180,7 +210,9 @@ export class Arbiter {
     const req: ArbiterRequest = {
       ...rest,
       computeBytes,
-      alreadyResidentOnWorker: request.alreadyResidentOnWorker ?? this.resident.has(key(request.worker, request.model, 'weights')),
+      alreadyResidentOnWorker:
+        request.alreadyResidentOnWorker ??
+        this.resident.has(key(request.worker, request.model, 'weights')),
     };
     return new Promise<Lease>((resolve, reject) => {
       const onAbort = () => {
@@ -191,7 +223,13 @@ export class Arbiter {
         void this.pump();
       };
       const w: Waiter = {
-        req, rawTotal: request.weightsBytes + request.computeBytes, resolve, reject, done: false, since: this.now(), decisions: [],
+        req,
+        rawTotal: request.weightsBytes + request.computeBytes,
+        resolve,
+        reject,
+        done: false,
+        since: this.now(),
+        decisions: [],
         cleanup: () => signal?.removeEventListener('abort', onAbort),
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -201,12 +239,24 @@ export class Arbiter {
   }
 
   /** Records that `worker` holds `model` (weights) or an LLM context (`kv`) of `bytes`; replaces the booked size. */
-  noteResident(worker: WorkerKind, model: string, bytes: number, kind: 'weights' | 'kv' = 'weights', label?: string): void {
+  noteResident(
+    worker: WorkerKind,
+    model: string,
+    bytes: number,
+    kind: 'weights' | 'kv' = 'weights',
+    label?: string,
+  ): void {
     const k = key(worker, model, kind);
     const prev = this.resident.get(k);
     this.resident.set(k, {
-      worker, model, kind, bytes, label: label ?? prev?.label, inUse: prev?.inUse ?? 0,
-      idle: (prev?.inUse ?? 0) === 0, lastUsedAt: this.now(),
+      worker,
+      model,
+      kind,
+      bytes,
+      label: label ?? prev?.label,
+      inUse: prev?.inUse ?? 0,
+      idle: (prev?.inUse ?? 0) === 0,
+      lastUsedAt: this.now(),
     });
     void this.pump();
   }
@@ -214,7 +264,12 @@ export class Arbiter {
   /** Records that `worker` freed `model` (all kinds unless `kind`), or everything when `model` is omitted. */
   noteUnloaded(worker: WorkerKind, model?: string, kind?: 'weights' | 'kv'): void {
     for (const [k, e] of this.resident) {
-      if (e.worker === worker && (model === undefined || e.model === model) && (kind === undefined || e.kind === kind)) this.resident.delete(k);
+      if (
+        e.worker === worker &&
+        (model === undefined || e.model === model) &&
+        (kind === undefined || e.kind === kind)
+      )
+        this.resident.delete(k);
     }
     void this.pump();
   }
@@ -239,7 +294,11 @@ export class Arbiter {
    * projected vs actual; later estimates for the model are scaled by the ratio.
    * @returns the record, or undefined when no projection is known for the model.
    */
-  noteActual(model: string, peakBytes: number, projectedBytes?: number): CorrectionRecord | undefined {
+  noteActual(
+    model: string,
+    peakBytes: number,
+    projectedBytes?: number,
+  ): CorrectionRecord | undefined {
     const projected = projectedBytes ?? this.lastProjected.get(model)?.bytes;
     if (projected === undefined) return undefined;
     return this.corrections.record(model, projected, peakBytes, this.now());
@@ -278,7 +337,15 @@ export class Arbiter {
     for (const e of this.resident.values()) resident[e.worker].push({ ...e });
     const models: ArbiterSnapshot['models'] = this.corrections.all();
     for (const [model, p] of this.lastProjected) {
-      if (!models.some((m) => m.model === model)) models.push({ model, projectedBytes: p.bytes, actualBytes: null, ratio: 1, samples: 0, updatedAt: p.at });
+      if (!models.some((m) => m.model === model))
+        models.push({
+          model,
+          projectedBytes: p.bytes,
+          actualBytes: null,
+          ratio: 1,
+          samples: 0,
+          updatedAt: p.at,
+        });
     }
     return {
       budgetBytes: this.budgetBytes,
@@ -286,11 +353,25 @@ export class Arbiter {
       capacityBytes: Math.max(0, this.budgetBytes - this.reserveBytes),
       usedBytes: this.usedBytes(),
       leases: [...this.leases.entries()].map(([id, s]) => ({
-        id, holder: s.lease.holder, worker: s.lease.worker, model: s.lease.model, bytes: s.lease.bytes,
-        weightsBytes: s.lease.weightsBytes, since: s.since, mitigations: s.lease.mitigations,
+        id,
+        holder: s.lease.holder,
+        worker: s.lease.worker,
+        model: s.lease.model,
+        bytes: s.lease.bytes,
+        weightsBytes: s.lease.weightsBytes,
+        since: s.since,
+        mitigations: s.lease.mitigations,
       })),
       resident,
-      queue: this.queue.filter((w) => !w.done).map((w) => ({ holder: w.req.holder, worker: w.req.worker, model: w.req.model, since: w.since, ...(w.reason ? { reason: w.reason } : {}) })),
+      queue: this.queue
+        .filter((w) => !w.done)
+        .map((w) => ({
+          holder: w.req.holder,
+          worker: w.req.worker,
+          model: w.req.model,
+          since: w.since,
+          ...(w.reason ? { reason: w.reason } : {}),
+        })),
       models,
       decisions: [...this.history],
       leaseLog: this.leaseLog.map((e) => ({ ...e })),
@@ -314,7 +395,11 @@ export class Arbiter {
   private ledger(): { resident: ResidentEntry[]; leases: LeaseEntry[] } {
     return {
       resident: [...this.resident.values()].map(({ inUse: _u, ...e }) => e),
-      leases: [...this.leases.values()].map((s) => ({ holder: s.lease.holder, worker: s.lease.worker, bytes: s.lease.bytes })),
+      leases: [...this.leases.values()].map((s) => ({
+        holder: s.lease.holder,
+        worker: s.lease.worker,
+        bytes: s.lease.bytes,
+      })),
     };
   }
 
@@ -359,7 +444,13 @@ export class Arbiter {
       }
       if (d.action === 'refuse') {
         this.finish(w);
-        w.reject(new OperationalError('VRAM_REFUSED', d.message, { reason: d.reason, holder: w.req.holder, model: w.req.model }));
+        w.reject(
+          new OperationalError('VRAM_REFUSED', d.message, {
+            reason: d.reason,
+            holder: w.req.holder,
+            model: w.req.model,
+          }),
+        );
         continue;
       }
       const evictions = d.action === 'proceed' ? [] : d.evictions;
@@ -373,7 +464,13 @@ export class Arbiter {
           if (!w.done) {
             this.finish(w);
             const msg = err instanceof Error ? err.message : String(err);
-            w.reject(new OperationalError('VRAM_EVICT_FAILED', `Could not free memory for ${w.req.label ?? w.req.model}: ${msg}`, { holder: w.req.holder }));
+            w.reject(
+              new OperationalError(
+                'VRAM_EVICT_FAILED',
+                `Could not free memory for ${w.req.label ?? w.req.model}: ${msg}`,
+                { holder: w.req.holder },
+              ),
+            );
           }
         }
         continue; // re-decide on the new ledger
@@ -384,7 +481,8 @@ export class Arbiter {
 
   private noteEvicted(worker: WorkerKind, model: string, mode: 'soft' | 'hard'): void {
     for (const [k, e] of this.resident) {
-      if (e.worker === worker && e.model === model && (mode === 'hard' || e.kind === 'kv')) this.resident.delete(k);
+      if (e.worker === worker && e.model === model && (mode === 'hard' || e.kind === 'kv'))
+        this.resident.delete(k);
     }
   }
 
@@ -398,7 +496,13 @@ export class Arbiter {
     if (w.lastKey === k) return;
     w.lastKey = k;
     w.decisions.push(d);
-    const ev: DecisionEvent = { at: this.now(), holder: w.req.holder, worker: w.req.worker, model: w.req.model, decision: d };
+    const ev: DecisionEvent = {
+      at: this.now(),
+      holder: w.req.holder,
+      worker: w.req.worker,
+      model: w.req.model,
+      decision: d,
+    };
     this.history.push(ev);
     const max = this.opts.historySize ?? 50;
     if (this.history.length > max) this.history.splice(0, this.history.length - max);
@@ -426,7 +530,16 @@ export class Arbiter {
         prev.lastUsedAt = this.now();
         weightsBytes = prev.bytes;
       } else if (newWeights > 0) {
-        this.resident.set(k, { worker: req.worker, model: req.model, label: req.label, kind: 'weights', bytes: newWeights, inUse: 1, idle: false, lastUsedAt: this.now() });
+        this.resident.set(k, {
+          worker: req.worker,
+          model: req.model,
+          label: req.label,
+          kind: 'weights',
+          bytes: newWeights,
+          inUse: 1,
+          idle: false,
+          lastUsedAt: this.now(),
+        });
       }
       // A reused LLM context is in use too.
       const kv = this.resident.get(key(req.worker, req.model, 'kv'));
@@ -440,14 +553,28 @@ export class Arbiter {
     }
     const id = this.nextId++;
     const lease: Lease = {
-      id, holder: req.holder, worker: req.worker, model: req.model, bytes, weightsBytes, mitigations,
-      decisions: w.decisions, released: false,
+      id,
+      holder: req.holder,
+      worker: req.worker,
+      model: req.model,
+      bytes,
+      weightsBytes,
+      mitigations,
+      decisions: w.decisions,
+      released: false,
       release: () => this.release(id),
     };
     this.leases.set(id, { lease, since: this.now() });
     const entry: LeaseLogEntry = {
-      id, holder: req.holder, worker: req.worker, model: req.model, bytes, weightsBytes,
-      grantedAt: this.now(), grantedSeq: ++this.ledgerSeq, usedAfterGrant: this.usedBytes(),
+      id,
+      holder: req.holder,
+      worker: req.worker,
+      model: req.model,
+      bytes,
+      weightsBytes,
+      grantedAt: this.now(),
+      grantedSeq: ++this.ledgerSeq,
+      usedAfterGrant: this.usedBytes(),
     };
     this.leaseLog.push(entry);
     this.leaseLogById.set(id, entry);
@@ -469,12 +596,18 @@ export class Arbiter {
       e.inUse = Math.max(0, e.inUse - 1);
       e.idle = e.inUse === 0;
       e.lastUsedAt = this.now();
-      if (e.idle && this.opts.transientWorkers?.includes(worker)) this.resident.delete(key(worker, model, kind));
+      if (e.idle && this.opts.transientWorkers?.includes(worker))
+        this.resident.delete(key(worker, model, kind));
     }
     void this.pump();
   }
 }
 
 function cancelled(holder: string): OperationalError {
-  return new OperationalError('CANCELLED', `cancelled while waiting for VRAM (${holder})`, { holder }, 409);
+  return new OperationalError(
+    'CANCELLED',
+    `cancelled while waiting for VRAM (${holder})`,
+    { holder },
+    409,
+  );
 }

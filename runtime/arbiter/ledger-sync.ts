@@ -30,7 +30,12 @@ export interface LlmLoaded {
  * Never throws: a health failure leaves the ledger unchanged (the next sync or a crash event
  * corrects it) and returns undefined.
  */
-export async function syncLlmLedger(arbiter: Arbiter, supervisor: WorkerSupervisor, labels: ReadonlyMap<string, string>, memo?: LlmFootprints): Promise<LlmLoaded | null | undefined> {
+export async function syncLlmLedger(
+  arbiter: Arbiter,
+  supervisor: WorkerSupervisor,
+  labels: ReadonlyMap<string, string>,
+  memo?: LlmFootprints,
+): Promise<LlmLoaded | null | undefined> {
   const st = supervisor.status().llm;
   if (!st || st.state !== 'ready') {
     arbiter.noteUnloaded('llm');
@@ -47,7 +52,8 @@ export async function syncLlmLedger(arbiter: Arbiter, supervisor: WorkerSupervis
     arbiter.noteUnloaded('llm');
     return null;
   }
-  for (const e of arbiter.snapshot().resident.llm) if (e.model !== loaded.modelId) arbiter.noteUnloaded('llm', e.model);
+  for (const e of arbiter.snapshot().resident.llm)
+    if (e.model !== loaded.modelId) arbiter.noteUnloaded('llm', e.model);
   const weights = loaded.weightsBytes ?? loaded.bytes;
   const kv = loaded.kvBytes ?? Math.max(0, loaded.bytes - weights);
   const label = labels.get(loaded.modelId) ?? loaded.modelId.split('/').pop();
@@ -67,7 +73,12 @@ export async function syncLlmLedger(arbiter: Arbiter, supervisor: WorkerSupervis
  * @throws what WorkerClient.unload throws (WORKER_UNLOAD_FAILED, network errors): the arbiter
  *   then fails the waiting request with VRAM_EVICT_FAILED.
  */
-export async function evictOnWorker(supervisor: WorkerSupervisor, worker: string, model: string, mode: 'soft' | 'hard'): Promise<void> {
+export async function evictOnWorker(
+  supervisor: WorkerSupervisor,
+  worker: string,
+  model: string,
+  mode: 'soft' | 'hard',
+): Promise<void> {
   const st = supervisor.status()[worker];
   if (!st || st.state !== 'ready') return; // a stopped worker holds nothing
   const client = await supervisor.client(worker);
@@ -89,7 +100,10 @@ export class LlmFootprints {
   /** Keeps a loaded model's weights and KV bytes for its context size (ignored when the report lacks them). */
   remember(l: LlmLoaded): void {
     if (!l.contextSize || !l.kvBytes) return;
-    this.byKey.set(`${l.modelId}\u0000${l.contextSize}`, { weightsBytes: l.weightsBytes ?? l.bytes - l.kvBytes, kvBytes: l.kvBytes });
+    this.byKey.set(`${l.modelId}\u0000${l.contextSize}`, {
+      weightsBytes: l.weightsBytes ?? l.bytes - l.kvBytes,
+      kvBytes: l.kvBytes,
+    });
   }
 
   /** Bytes last reported for `model` at `contextSize` tokens, if any. */
@@ -103,7 +117,12 @@ export class LlmFootprints {
  * (the registry id the job used), or nothing when it keeps none (sd-cli per job).
  * @returns true when a resident stack was booked. Never throws (a failed health read books nothing).
  */
-export async function syncSdLedger(arbiter: Arbiter, supervisor: WorkerSupervisor, model: string, label?: string): Promise<boolean> {
+export async function syncSdLedger(
+  arbiter: Arbiter,
+  supervisor: WorkerSupervisor,
+  model: string,
+  label?: string,
+): Promise<boolean> {
   const st = supervisor.status().sd;
   if (!st || st.state !== 'ready') {
     arbiter.noteUnloaded('sd');
@@ -111,7 +130,10 @@ export async function syncSdLedger(arbiter: Arbiter, supervisor: WorkerSuperviso
   }
   let loaded: { bytes: number; mode?: string } | null;
   try {
-    loaded = ((await (await supervisor.client('sd')).health()).loaded ?? null) as { bytes: number; mode?: string } | null;
+    loaded = ((await (await supervisor.client('sd')).health()).loaded ?? null) as {
+      bytes: number;
+      mode?: string;
+    } | null;
   } catch {
     return false;
   }
@@ -119,7 +141,8 @@ export async function syncSdLedger(arbiter: Arbiter, supervisor: WorkerSuperviso
     arbiter.noteUnloaded('sd');
     return false;
   }
-  for (const e of arbiter.snapshot().resident.sd) if (e.model !== model) arbiter.noteUnloaded('sd', e.model);
+  for (const e of arbiter.snapshot().resident.sd)
+    if (e.model !== model) arbiter.noteUnloaded('sd', e.model);
   arbiter.noteResident('sd', model, loaded.bytes, 'weights', label);
   return true;
 }

@@ -56,30 +56,51 @@ export function estimateNode(req: { node: PreparedNode }, deps: NodeEstimateDeps
   const main = models.model;
   const measured = preset?.value.measuredVramBytes ?? undefined;
   const base = {
-    worker, model: main?.id ?? '', label: preset?.value.name ?? (main ? fileName(main) : spec.title),
-    ...(preset ? { preset } : {}), ...(measured && measured > 0 ? { measuredBytes: measured } : {}),
+    worker,
+    model: main?.id ?? '',
+    label: preset?.value.name ?? (main ? fileName(main) : spec.title),
+    ...(preset ? { preset } : {}),
+    ...(measured && measured > 0 ? { measuredBytes: measured } : {}),
   };
 
   if (worker === 'llm') {
-    const configured = mergeLlmConfig((deps.rawConfig as { llm?: unknown } | undefined)?.llm).contextSize;
+    const configured = mergeLlmConfig(
+      (deps.rawConfig as { llm?: unknown } | undefined)?.llm,
+    ).contextSize;
     const wanted = preset?.kind === 'llm' ? preset.value.contextSize : configured;
     const meta = main ? deps.facts(main).metadata : null;
-    const n = (k: string) => (meta && typeof meta[k] === 'number' ? (meta[k] as number) : undefined);
+    const n = (k: string) =>
+      meta && typeof meta[k] === 'number' ? (meta[k] as number) : undefined;
     // The worker caps the context to the model's trained length (workers/llm/engine.ts capContext).
     const contextSize = Math.min(wanted, n('contextLength') ?? wanted);
-    const blocks = n('blockCount'), embd = n('embeddingLength'), heads = n('headCount');
+    const blocks = n('blockCount'),
+      embd = n('embeddingLength'),
+      heads = n('headCount');
     if (main && blocks !== undefined && embd !== undefined && heads !== undefined) {
       const kvHeads = n('headCountKv');
-      const e = estimateLlm({ fileBytes: main.bytes, nLayers: blocks, contextSize, nEmbd: embd, nHead: heads, ...(kvHeads !== undefined ? { nHeadKv: kvHeads } : {}) });
+      const e = estimateLlm({
+        fileBytes: main.bytes,
+        nLayers: blocks,
+        contextSize,
+        nEmbd: embd,
+        nHead: heads,
+        ...(kvHeads !== undefined ? { nHeadKv: kvHeads } : {}),
+      });
       return { ...base, weightsBytes: e.weightsBytes, computeBytes: e.computeBytes, contextSize };
     }
     const fallback = spec.estimate?.(params);
-    return { ...base, weightsBytes: main?.bytes ?? 0, computeBytes: fallback?.computeBytes ?? 64 * MIB, contextSize };
+    return {
+      ...base,
+      weightsBytes: main?.bytes ?? 0,
+      computeBytes: fallback?.computeBytes ?? 64 * MIB,
+      contextSize,
+    };
   }
 
   // LoRAs are merged into the diffusion weights at load: count their files with the model.
   let loraBytes = 0;
-  for (const [role, m] of Object.entries(models)) if (role.startsWith('lora:')) loraBytes += m.bytes;
+  for (const [role, m] of Object.entries(models))
+    if (role.startsWith('lora:')) loraBytes += m.bytes;
   const files: WeightFile[] = [
     ...(main ? [{ role: 'diffusion' as const, bytes: main.bytes + loraBytes }] : []),
     ...(models.vae ? [{ role: 'vae' as const, bytes: models.vae.bytes }] : []),
@@ -90,14 +111,26 @@ export function estimateNode(req: { node: PreparedNode }, deps: NodeEstimateDeps
   ];
   // Which params give the output size etc. is the declaration's to say (NodeSpec.estimateFrom).
   const from = spec.estimateFrom;
-  const width = from ? Number(params[from.width]) : 0, height = from ? Number(params[from.height]) : 0;
+  const width = from ? Number(params[from.width]) : 0,
+    height = from ? Number(params[from.height]) : 0;
   if (from && width > 0 && height > 0) {
     const facts = main ? deps.facts(main) : null;
     const family = facts?.family ?? (facts?.metadata?.architecture as string | undefined) ?? null;
-    const num = (name: string | undefined, d: number) => Number((name ? params[name] : undefined) ?? d);
-    const e = estimateSd(files, { family, width, height, batchCount: num(from.batchCount, 1), cfgScale: num(from.cfgScale, 7) });
+    const num = (name: string | undefined, d: number) =>
+      Number((name ? params[name] : undefined) ?? d);
+    const e = estimateSd(files, {
+      family,
+      width,
+      height,
+      batchCount: num(from.batchCount, 1),
+      cfgScale: num(from.cfgScale, 7),
+    });
     return { ...base, weightsBytes: e.weightsBytes, computeBytes: e.computeBytes, sd: e.breakdown };
   }
   const fallback = spec.estimate?.(params);
-  return { ...base, weightsBytes: files.reduce((a, f) => a + f.bytes, 0), computeBytes: fallback?.computeBytes ?? 256 * MIB };
+  return {
+    ...base,
+    weightsBytes: files.reduce((a, f) => a + f.bytes, 0),
+    computeBytes: fallback?.computeBytes ?? 256 * MIB,
+  };
 }

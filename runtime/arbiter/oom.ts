@@ -12,7 +12,11 @@ export const OOM_CODES: ReadonlySet<string> = new Set<ErrorCode>(['OUT_OF_MEMORY
 
 /** True for an error carrying an OOM code (MystiError or any object with `code`). */
 export function isOomError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && OOM_CODES.has(String((err as { code?: unknown }).code));
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    OOM_CODES.has(String((err as { code?: unknown }).code))
+  );
 }
 
 /** LLM settings the retry lowers. */
@@ -38,7 +42,8 @@ export const MIN_RETRY_CONTEXT = 512;
  * @param current the LLM settings of the failed attempt (required for `llm`, ignored for `sd`).
  */
 export function conservativeSettings(worker: WorkerKind, current?: LlmSettings): RetrySettings {
-  if (worker === 'sd') return { worker, sd: { vaeTiling: true, vaeOnCpu: true, clipOnCpu: true, offloadToCpu: true } };
+  if (worker === 'sd')
+    return { worker, sd: { vaeTiling: true, vaeOnCpu: true, clipOnCpu: true, offloadToCpu: true } };
   const ctx = current?.contextSize ?? 2048;
   return {
     worker,
@@ -72,7 +77,10 @@ export interface OomRetryOptions {
  * Runs `attempt(null)`; on an OOM error runs `attempt(conservativeSettings)` once more.
  * Non-OOM errors and the second failure are rethrown unchanged.
  */
-export async function withOomRetry<T>(attempt: (settings: RetrySettings | null) => Promise<T>, opts: OomRetryOptions): Promise<T> {
+export async function withOomRetry<T>(
+  attempt: (settings: RetrySettings | null) => Promise<T>,
+  opts: OomRetryOptions,
+): Promise<T> {
   try {
     const v = await attempt(null);
     opts.onOutcome?.({ attempt: 1, outcome: 'ok', settings: null });
@@ -88,7 +96,12 @@ export async function withOomRetry<T>(attempt: (settings: RetrySettings | null) 
       opts.onOutcome?.({ attempt: 2, outcome: 'ok', settings });
       return v;
     } catch (err2) {
-      opts.onOutcome?.({ attempt: 2, outcome: isOomError(err2) ? 'oom' : 'error', settings, error: err2 });
+      opts.onOutcome?.({
+        attempt: 2,
+        outcome: isOomError(err2) ? 'oom' : 'error',
+        settings,
+        error: err2,
+      });
       throw err2;
     }
   }

@@ -121,4 +121,3 @@ export type Decision =
   | (DecisionBase & { action: 'mitigate'; mitigations: Mitigations; evictions: Eviction[] })
   | (DecisionBase & { action: 'wait'; reason: string; blockers: string[] })
   | (DecisionBase & { action: 'refuse'; reason: string });
-

@@ -35,7 +35,12 @@ export function vramView(
     // A GPU worker's device bytes are the VRAM figure; on CPU-only machines the budget is RAM.
     const measured = m ? (m.deviceBytes ?? m.rssBytes) : undefined;
     if (w.state === 'ready' && measured !== undefined) actual = (actual ?? 0) + measured;
-    workers[kind] = { state: w.state, pid: w.pid, loaded: w.health?.loaded ?? null, ...(m ? { memory: m } : {}) };
+    workers[kind] = {
+      state: w.state,
+      pid: w.pid,
+      loaded: w.health?.loaded ?? null,
+      ...(m ? { memory: m } : {}),
+    };
   }
   return {
     budgetBytes: snap.budgetBytes,

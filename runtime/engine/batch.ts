@@ -10,7 +10,8 @@ import type { ExecutorImage, ExecutorOutput, ImageValue, PortValue } from './val
 type Inputs = Record<string, PortValue | undefined>;
 type Parents = { port: string; parentId: string }[];
 
-const countOf = (v: PortValue | undefined) => (v?.kind === 'image' ? 1 + (v.batch?.length ?? 0) : 1);
+const countOf = (v: PortValue | undefined) =>
+  v?.kind === 'image' ? 1 + (v.batch?.length ?? 0) : 1;
 
 /**
  * How many times a node runs for these inputs: the batch size of its image inputs (1 without).
@@ -21,7 +22,11 @@ export function batchSize(inputs: Inputs, nodeId: string): number {
   for (const [port, v] of Object.entries(inputs)) {
     const c = countOf(v);
     if (c === 1) continue;
-    if (n !== 1 && c !== n) throw new UserError('BATCH_MISMATCH', `node ${nodeId}: input "${port}" carries ${c} images but another input carries ${n}; connect batches of the same size`);
+    if (n !== 1 && c !== n)
+      throw new UserError(
+        'BATCH_MISMATCH',
+        `node ${nodeId}: input "${port}" carries ${c} images but another input carries ${n}; connect batches of the same size`,
+      );
     n = c;
   }
   return n;
@@ -38,7 +43,11 @@ function imageAt(v: ImageValue, k: number): { value: ImageValue; artifactId?: st
 }
 
 /** The inputs, input artifact ids and lineage parents of execution `k`. */
-export function executionAt(inputs: Inputs, parents: Parents, k: number): { inputs: Inputs; inputArtifacts: Record<string, string>; parents: Parents } {
+export function executionAt(
+  inputs: Inputs,
+  parents: Parents,
+  k: number,
+): { inputs: Inputs; inputArtifacts: Record<string, string>; parents: Parents } {
   const out: Inputs = {};
   const ids: Record<string, string> = Object.fromEntries(parents.map((p) => [p.port, p.parentId]));
   for (const [port, v] of Object.entries(inputs)) {
@@ -50,7 +59,11 @@ export function executionAt(inputs: Inputs, parents: Parents, k: number): { inpu
       out[port] = v?.kind === 'image' ? imageAt(v, 0).value : v;
     }
   }
-  return { inputs: out, inputArtifacts: ids, parents: parents.map((p) => ({ port: p.port, parentId: ids[p.port] ?? p.parentId })) };
+  return {
+    inputs: out,
+    inputArtifacts: ids,
+    parents: parents.map((p) => ({ port: p.port, parentId: ids[p.port] ?? p.parentId })),
+  };
 }
 
 /**
@@ -64,13 +77,20 @@ export function joinExecutions(
   results: Record<string, ExecutorOutput>[],
   parentsOf: Parents[],
   hooksOf: ((ids: Record<string, string>) => void)[][],
-): { result: Record<string, ExecutorOutput>; images: Record<string, ExecutorImage[]>; parents: Parents[]; hooks: ((ids: Record<string, string>) => void)[][] } {
+): {
+  result: Record<string, ExecutorOutput>;
+  images: Record<string, ExecutorImage[]>;
+  parents: Parents[];
+  hooks: ((ids: Record<string, string>) => void)[][];
+} {
   const result: Record<string, ExecutorOutput> = {};
   const images: Record<string, ExecutorImage[]> = {};
   const flat = (v: ExecutorOutput): ExecutorImage[] => {
     if (v.kind !== 'image') return [];
     const { batch, ...first } = v as ExecutorOutput & { batch?: ExecutorImage[] };
-    const rest = ((batch ?? []) as (ExecutorImage & { artifactId?: string })[]).map(({ artifactId: _a, ...x }) => x as ExecutorImage);
+    const rest = ((batch ?? []) as (ExecutorImage & { artifactId?: string })[]).map(
+      ({ artifactId: _a, ...x }) => x as ExecutorImage,
+    );
     return [first as ExecutorImage, ...rest];
   };
   // Lineage/hook slot j (image j+1) ↔ the execution that produced it, from the first image port.

@@ -26,7 +26,12 @@ export function makeContext(
   const log = deps.logger.child({ runId: run.id, nodeId });
   const progress: ExecContext['progress'] = (p) => {
     const preview = p.preview ? deps.previewUrl(p.preview) : undefined;
-    deps.bus.emit('node.progress', { runId: run.id, nodeId, ...p, ...(preview ? { preview } : {}) });
+    deps.bus.emit('node.progress', {
+      runId: run.id,
+      nodeId,
+      ...p,
+      ...(preview ? { preview } : {}),
+    });
   };
   return {
     runId: run.id,
@@ -35,14 +40,19 @@ export function makeContext(
     signal,
     progress,
     call: async (worker, job, payload, opts = {}) => {
-      const r = await deps.call(worker, job, payload, { ...opts, signal, onProgress: opts.onProgress ?? ((p) => progress(p)) });
+      const r = await deps.call(worker, job, payload, {
+        ...opts,
+        signal,
+        onProgress: opts.onProgress ?? ((p) => progress(p)),
+      });
       const peak = Math.max(r.memory?.deviceBytes ?? 0, r.memory?.peakRssBytes ?? 0);
       if (peak > memory.peakBytes) memory.peakBytes = peak;
       return r;
     },
     models: prepared.models,
     preset: prepared.preset,
-    tempPath: (ext) => `${deps.config.paths.tmp}/${randomUUID()}${ext.startsWith('.') ? ext : `.${ext}`}`,
+    tempPath: (ext) =>
+      `${deps.config.paths.tmp}/${randomUUID()}${ext.startsWith('.') ? ext : `.${ext}`}`,
     paths: deps.config.paths,
     config: deps.config.raw,
     graph,

@@ -39,7 +39,12 @@ export interface EngineDeps {
   catalog: ReadonlyMap<string, NodeSpec>;
   executors: ReadonlyMap<string, Implementation>;
   /** Worker call through the supervisor. */
-  call(worker: string, job: string, payload: Record<string, unknown>, opts: CallOptions): Promise<CallResult>;
+  call(
+    worker: string,
+    job: string,
+    payload: Record<string, unknown>,
+    opts: CallOptions,
+  ): Promise<CallResult>;
   /** The registry lookup node preparation resolves model references with (runtime/exec/models.ts). */
   resolveModel(ref: string, kind: string): ResolvedModel;
   /** Presets nodes may name (absent: a node naming one fails with PRESETS_UNAVAILABLE). */

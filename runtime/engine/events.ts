@@ -32,12 +32,18 @@ export class EventBus {
 
   private unpersisted = 0;
 
-  constructor(private readonly store: EventStore, private readonly ringSize = 5_000) {
+  constructor(
+    private readonly store: EventStore,
+    private readonly ringSize = 5_000,
+  ) {
     this.seq = store.lastSeq() + EPHEMERAL_RUN - 1;
   }
 
   /** Publishes an event to every listener; returns it with its seq. */
-  emit(type: EventType, payload: Record<string, unknown> & { runId?: string; nodeId?: string } = {}): MystiEvent {
+  emit(
+    type: EventType,
+    payload: Record<string, unknown> & { runId?: string; nodeId?: string } = {},
+  ): MystiEvent {
     const e = this.stamp(type, payload);
     if (this.persists(type)) this.store.append(type, payload.runId ?? null, { ...e }, e.ts, e.seq);
     this.deliver(e);
@@ -49,16 +55,32 @@ export class EventBus {
    * persisted ones are written in ONE statement before any listener sees them (an unchanged
    * 500-node rerun's `node.cached` events). Called inside the caller's transaction, they share its commit.
    */
-  emitMany(events: readonly { type: EventType; payload: Record<string, unknown> & { runId?: string; nodeId?: string } }[]): MystiEvent[] {
+  emitMany(
+    events: readonly {
+      type: EventType;
+      payload: Record<string, unknown> & { runId?: string; nodeId?: string };
+    }[],
+  ): MystiEvent[] {
     const stamped = events.map((ev) => this.stamp(ev.type, ev.payload));
-    const rows = stamped.filter((e) => this.persists(e.type)).map((e) => ({ type: e.type, runId: e.runId ?? null, payload: { ...e }, ts: e.ts, seq: e.seq }));
+    const rows = stamped
+      .filter((e) => this.persists(e.type))
+      .map((e) => ({
+        type: e.type,
+        runId: e.runId ?? null,
+        payload: { ...e },
+        ts: e.ts,
+        seq: e.seq,
+      }));
     this.store.appendMany(rows);
     for (const e of stamped) this.deliver(e);
     return stamped;
   }
 
   /** The event with its seq, ts and per-run runSeq. */
-  private stamp(type: EventType, payload: Record<string, unknown> & { runId?: string; nodeId?: string }): MystiEvent {
+  private stamp(
+    type: EventType,
+    payload: Record<string, unknown> & { runId?: string; nodeId?: string },
+  ): MystiEvent {
     const ts = Date.now();
     const seq = ++this.seq;
     const e: MystiEvent = { ...payload, type, seq, ts };
@@ -66,7 +88,13 @@ export class EventBus {
       const rs = (this.runSeqs.get(payload.runId) ?? 0) + 1;
       this.runSeqs.set(payload.runId, rs);
       e.runSeq = rs;
-      if (type === 'run.completed' || type === 'run.failed' || type === 'run.cancelled' || type === 'run.interrupted') this.runSeqs.delete(payload.runId);
+      if (
+        type === 'run.completed' ||
+        type === 'run.failed' ||
+        type === 'run.cancelled' ||
+        type === 'run.interrupted'
+      )
+        this.runSeqs.delete(payload.runId);
     }
     return e;
   }
@@ -81,7 +109,8 @@ export class EventBus {
   private deliver(e: MystiEvent): void {
     this.ring.push(e);
     // Trim in halves so a full ring costs O(1) amortized per event, not an O(n) shift each time.
-    if (this.ring.length >= this.ringSize * 2) this.ring.splice(0, this.ring.length - this.ringSize);
+    if (this.ring.length >= this.ringSize * 2)
+      this.ring.splice(0, this.ring.length - this.ringSize);
     for (const l of this.listeners) {
       try {
         l(e);
@@ -104,7 +133,11 @@ export class EventBus {
     if (first && first.seq <= since + 1) {
       events = this.ring.filter((e) => e.seq > since);
     } else {
-      const persisted = this.store.since(since).map((r) => ({ ...(r.payload as object), seq: r.seq, ts: r.ts, type: r.type }) as MystiEvent);
+      const persisted = this.store
+        .since(since)
+        .map(
+          (r) => ({ ...(r.payload as object), seq: r.seq, ts: r.ts, type: r.type }) as MystiEvent,
+        );
       const lastPersisted = persisted.at(-1)?.seq ?? since;
       events = [...persisted, ...this.ring.filter((e) => e.seq > lastPersisted)];
     }

@@ -24,7 +24,10 @@ export type Executor<S extends NodeSpec = NodeSpec> = (
  * External state a `fingerprint` cache policy depends on (e.g. an input file's size + mtime +
  * sha256); part of the cache key so an edited file is re-read.
  */
-export type Fingerprinter<S extends NodeSpec = NodeSpec> = (ctx: Pick<ExecContext, 'paths' | 'gallery'>, params: z.infer<S['params']>) => string;
+export type Fingerprinter<S extends NodeSpec = NodeSpec> = (
+  ctx: Pick<ExecContext, 'paths' | 'gallery'>,
+  params: z.infer<S['params']>,
+) => string;
 
 /**
  * An executor bound to its spec (what nodes/run.ts lists). `execute` and `fingerprint` are
@@ -38,7 +41,11 @@ export interface Implementation<S extends NodeSpec = NodeSpec> {
 }
 
 /** Binds an executor to its spec so the params type flows from the declaration. */
-export function implement<S extends NodeSpec>(spec: S, execute: Executor<S>, fingerprint?: Fingerprinter<S>): Implementation<S> {
+export function implement<S extends NodeSpec>(
+  spec: S,
+  execute: Executor<S>,
+  fingerprint?: Fingerprinter<S>,
+): Implementation<S> {
   return fingerprint ? { spec, execute, fingerprint } : { spec, execute };
 }
 

@@ -23,13 +23,18 @@ type CacheEntry = NonNullable<ReturnType<Store['artifacts']['cacheEntry']>>;
 export type NodeOutputs = Map<string, { artifactId: string; value: PortValue }>;
 
 /** Absolute path of an artifact file stored relative to the data directory. */
-export const absPath = (home: string, p: string): string => (path.isAbsolute(p) ? p : path.join(home, p));
+export const absPath = (home: string, p: string): string =>
+  path.isAbsolute(p) ? p : path.join(home, p);
 
 /**
  * Outputs of a cache entry, or undefined on a miss — also when an image file has disappeared
  * (then the entry is forgotten so the node recomputes).
  */
-export function loadCachedOutputs(store: Store, key: string, home: string): NodeOutputs | undefined {
+export function loadCachedOutputs(
+  store: Store,
+  key: string,
+  home: string,
+): NodeOutputs | undefined {
   const entry = store.artifacts.cacheEntry(key);
   return entry ? cachedOutputsOf(store, key, entry, home) : undefined;
 }
@@ -38,22 +43,48 @@ export function loadCachedOutputs(store: Store, key: string, home: string): Node
  * Port values of an already loaded cache entry ({@link ArtifactStore.cacheEntries}), or undefined
  * when an artifact row or image file is gone (then the entry is forgotten, as in loadCachedOutputs).
  */
-export function cachedOutputsOf(store: Store, key: string, entry: CacheEntry, home: string): NodeOutputs | undefined {
+export function cachedOutputsOf(
+  store: Store,
+  key: string,
+  entry: CacheEntry,
+  home: string,
+): NodeOutputs | undefined {
   const out: NodeOutputs = new Map();
   for (const { port, artifact: a } of entry) {
     if (!a) return forget(store, key);
     const artifactId = a.id;
     if (a.kind === 'image') {
       if (!a.path || !fs.existsSync(absPath(home, a.path))) return forget(store, key);
-      const info = (a.value ?? {}) as { width?: number; height?: number; info?: Record<string, unknown>; batch?: (Omit<BatchImage, 'kind'>)[] };
+      const info = (a.value ?? {}) as {
+        width?: number;
+        height?: number;
+        info?: Record<string, unknown>;
+        batch?: Omit<BatchImage, 'kind'>[];
+      };
       const batch: BatchImage[] = [];
       for (const b of info.batch ?? []) {
         if (!fs.existsSync(absPath(home, b.path))) return forget(store, key);
-        batch.push({ kind: 'image', artifactId: b.artifactId, path: absPath(home, b.path), sha256: b.sha256, ...(b.width ? { width: b.width } : {}), ...(b.height ? { height: b.height } : {}), ...(b.info ? { info: b.info } : {}) });
+        batch.push({
+          kind: 'image',
+          artifactId: b.artifactId,
+          path: absPath(home, b.path),
+          sha256: b.sha256,
+          ...(b.width ? { width: b.width } : {}),
+          ...(b.height ? { height: b.height } : {}),
+          ...(b.info ? { info: b.info } : {}),
+        });
       }
       out.set(port, {
         artifactId,
-        value: { kind: 'image', path: absPath(home, a.path), sha256: a.sha256 ?? '', ...(info.width ? { width: info.width } : {}), ...(info.height ? { height: info.height } : {}), ...(info.info ? { info: info.info } : {}), ...(batch.length ? { batch } : {}) },
+        value: {
+          kind: 'image',
+          path: absPath(home, a.path),
+          sha256: a.sha256 ?? '',
+          ...(info.width ? { width: info.width } : {}),
+          ...(info.height ? { height: info.height } : {}),
+          ...(info.info ? { info: info.info } : {}),
+          ...(batch.length ? { batch } : {}),
+        },
       });
     } else if (a.kind === 'text') {
       out.set(port, { artifactId, value: { kind: 'text', text: String(a.value?.text ?? '') } });
@@ -73,12 +104,19 @@ type Row = Parameters<Store['artifacts']['insertMany']>[0][number];
 type Parents = { port: string; parentId: string }[];
 
 /** Moves one image into the artifact store (or keeps a file already in place) and describes its row. */
-function storeImage(deps: Pick<EngineDeps, 'config'>, v: ExecutorImage, base: Omit<Row, 'kind'>): { row: Row; value: ImageValue } {
+function storeImage(
+  deps: Pick<EngineDeps, 'config'>,
+  v: ExecutorImage,
+  base: Omit<Row, 'kind'>,
+): { row: Row; value: ImageValue } {
   let abs: string;
   let sha: string;
   if ('tempPath' in v) {
     // The producer's hash (the worker's, for sd.cpp images): hashing again here would block the event loop.
-    if (!/^[0-9a-f]{64}$/.test(v.sha256)) throw new UnexpectedError(`node ${base.nodeId} returned an image on ${base.port} without its sha256`);
+    if (!/^[0-9a-f]{64}$/.test(v.sha256))
+      throw new UnexpectedError(
+        `node ${base.nodeId} returned an image on ${base.port} without its sha256`,
+      );
     sha = v.sha256;
     abs = path.join(deps.config.paths.artifacts, sha.slice(0, 2), `${sha}.png`);
     if (fs.existsSync(abs)) fs.rmSync(v.tempPath, { force: true });
@@ -91,8 +129,15 @@ function storeImage(deps: Pick<EngineDeps, 'config'>, v: ExecutorImage, base: Om
     sha = v.sha256;
   }
   const stored = rowPath(deps, abs);
-  const value = { ...(v.width ? { width: v.width } : {}), ...(v.height ? { height: v.height } : {}), ...(v.info ? { info: v.info } : {}) };
-  return { row: { ...base, kind: 'image', path: stored, sha256: sha, bytes: fs.statSync(abs).size, value }, value: { kind: 'image', path: abs, sha256: sha, ...value } };
+  const value = {
+    ...(v.width ? { width: v.width } : {}),
+    ...(v.height ? { height: v.height } : {}),
+    ...(v.info ? { info: v.info } : {}),
+  };
+  return {
+    row: { ...base, kind: 'image', path: stored, sha256: sha, bytes: fs.statSync(abs).size, value },
+    value: { kind: 'image', path: abs, sha256: sha, ...value },
+  };
 }
 
 /**
@@ -130,19 +175,35 @@ export function persistOutputs(
     if (v.kind === 'image') {
       const { row, value } = storeImage(deps, v, base);
       rows.push(row);
-      const extra = [...('batch' in v && v.batch ? (v.batch as ExecutorImage[]) : []), ...(r.batch?.images[port] ?? [])];
+      const extra = [
+        ...('batch' in v && v.batch ? (v.batch as ExecutorImage[]) : []),
+        ...(r.batch?.images[port] ?? []),
+      ];
       if (extra.length) {
         const ids: string[] = (batchIds[port] = []);
         value.batch = extra.map((b, j) => {
           const bid = randomUUID();
           ids.push(bid);
-          const stored = storeImage(deps, b, { id: bid, runId: r.runId, nodeId: r.nodeId, port, parents: r.batch?.parents[j] ?? r.parents });
+          const stored = storeImage(deps, b, {
+            id: bid,
+            runId: r.runId,
+            nodeId: r.nodeId,
+            port,
+            parents: r.batch?.parents[j] ?? r.parents,
+          });
           rows.push(stored.row);
           const { batch: _b, ...plain } = stored.value;
           return { ...plain, artifactId: bid };
         });
         // The batch list lives in image 0's stored value, so a cache hit restores all N images.
-        (row.value as Record<string, unknown>).batch = value.batch.map((b) => ({ artifactId: b.artifactId, path: rowPath(deps, b.path), sha256: b.sha256, width: b.width, height: b.height, info: b.info }));
+        (row.value as Record<string, unknown>).batch = value.batch.map((b) => ({
+          artifactId: b.artifactId,
+          path: rowPath(deps, b.path),
+          sha256: b.sha256,
+          width: b.width,
+          height: b.height,
+          info: b.info,
+        }));
       }
       out.set(port, { artifactId: id, value });
     } else if (v.kind === 'text') {
@@ -160,7 +221,9 @@ export function persistOutputs(
     deps.store.artifacts.insertMany(rows);
     for (const h of r.hooks) h(ids);
     r.batch?.hooks.forEach((hooks, j) => {
-      const at = Object.fromEntries(Object.entries(ids).map(([port, id]) => [port, batchIds[port]?.[j] ?? id]));
+      const at = Object.fromEntries(
+        Object.entries(ids).map(([port, id]) => [port, batchIds[port]?.[j] ?? id]),
+      );
       for (const h of hooks) h(at);
     });
     writePoint('artifact.rows');
@@ -174,14 +237,29 @@ function rowPath(deps: Pick<EngineDeps, 'config'>, abs: string): string {
 }
 
 /** Outputs as events and the API describe them: images by URL, text and tags inline. */
-export function describeOutputs(outputs: Map<string, { artifactId: string; value: PortValue }>): Record<string, unknown> {
+export function describeOutputs(
+  outputs: Map<string, { artifactId: string; value: PortValue }>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [port, { artifactId, value }] of outputs) {
     if (value.kind === 'image') {
-      const batch = value.batch?.map((b) => ({ artifactId: b.artifactId, url: `/api/artifacts/${b.artifactId}`, width: b.width, height: b.height, ...(b.info ? { info: b.info } : {}) }));
-      out[port] = { kind: 'image', artifactId, url: `/api/artifacts/${artifactId}`, width: value.width, height: value.height, ...(value.info ? { info: value.info } : {}), ...(batch?.length ? { batch } : {}) };
-    }
-    else if (value.kind === 'text') out[port] = { kind: 'text', artifactId, text: value.text };
+      const batch = value.batch?.map((b) => ({
+        artifactId: b.artifactId,
+        url: `/api/artifacts/${b.artifactId}`,
+        width: b.width,
+        height: b.height,
+        ...(b.info ? { info: b.info } : {}),
+      }));
+      out[port] = {
+        kind: 'image',
+        artifactId,
+        url: `/api/artifacts/${artifactId}`,
+        width: value.width,
+        height: value.height,
+        ...(value.info ? { info: value.info } : {}),
+        ...(batch?.length ? { batch } : {}),
+      };
+    } else if (value.kind === 'text') out[port] = { kind: 'text', artifactId, text: value.text };
     else out[port] = { kind: 'tags', artifactId, tags: value.tags };
   }
   return out;

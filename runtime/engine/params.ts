@@ -11,7 +11,10 @@ import type { ResolvedModel } from './executor';
 const widgetCache = new WeakMap<NodeSpec, Map<string, { name: string; modelKind?: string }[]>>();
 
 /** Param names whose UI hint marks them as a given widget (`seed`, `model`); memoized per spec. */
-export function paramsWithWidget(spec: NodeSpec, widget: string): { name: string; modelKind?: string }[] {
+export function paramsWithWidget(
+  spec: NodeSpec,
+  widget: string,
+): { name: string; modelKind?: string }[] {
   let bySpec = widgetCache.get(spec);
   if (!bySpec) widgetCache.set(spec, (bySpec = new Map()));
   const hit = bySpec.get(widget);
@@ -20,7 +23,11 @@ export function paramsWithWidget(spec: NodeSpec, widget: string): { name: string
   bySpec.set(widget, out);
   for (const [name, schema] of Object.entries(spec.params.shape)) {
     const meta = (schema as { meta?: () => Record<string, unknown> | undefined }).meta?.();
-    if (meta?.widget === widget) out.push({ name, ...(typeof meta.modelKind === 'string' ? { modelKind: meta.modelKind } : {}) });
+    if (meta?.widget === widget)
+      out.push({
+        name,
+        ...(typeof meta.modelKind === 'string' ? { modelKind: meta.modelKind } : {}),
+      });
   }
   return out;
 }
@@ -40,7 +47,10 @@ export function fileIdentity(m: ResolvedModel): string {
 }
 
 /** Params with defaults applied and every `seed: "random"` made concrete (recorded, then hashed). */
-export function resolveParams(spec: NodeSpec, raw: Record<string, unknown>): Record<string, unknown> {
+export function resolveParams(
+  spec: NodeSpec,
+  raw: Record<string, unknown>,
+): Record<string, unknown> {
   const params = spec.params.parse(raw) as Record<string, unknown>;
   for (const { name } of paramsWithWidget(spec, 'seed')) {
     // Exact 63-bit seeds (nodes/core/seed.ts); decimal text, since JSON numbers stop being exact at 2^53.
@@ -48,4 +58,3 @@ export function resolveParams(spec: NodeSpec, raw: Record<string, unknown>): Rec
   }
   return params;
 }
-

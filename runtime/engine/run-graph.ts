@@ -42,7 +42,12 @@ interface NodeState {
  * reported as events. Returns the final status. `validated`: the run's graph as loaded and
  * validated at submit (skips doing it again); absent = load and validate `run.graph`.
  */
-export async function executeRun(deps: EngineDeps, run: RunRow, signal: AbortSignal, validated?: GraphDoc): Promise<RunOutcome> {
+export async function executeRun(
+  deps: EngineDeps,
+  run: RunRow,
+  signal: AbortSignal,
+  validated?: GraphDoc,
+): Promise<RunOutcome> {
   const { store, bus } = deps;
   const log = deps.logger.child({ runId: run.id });
   let graph: GraphDoc;
@@ -54,7 +59,11 @@ export async function executeRun(deps: EngineDeps, run: RunRow, signal: AbortSig
     const loaded = loadGraph(run.graph, deps.catalog);
     const issues = loaded.ok ? validateGraph(loaded.graph, deps.catalog) : loaded.issues;
     if (!loaded.ok || issues.length) {
-      const error: WireError = { code: 'GRAPH_INVALID', message: issues.map((i) => i.message).join('; '), details: { issues } };
+      const error: WireError = {
+        code: 'GRAPH_INVALID',
+        message: issues.map((i) => i.message).join('; '),
+        details: { issues },
+      };
       store.runs.markFinished(run.id, 'failed', error);
       bus.emit('run.failed', { runId: run.id, error });
       return 'failed';
@@ -62,7 +71,10 @@ export async function executeRun(deps: EngineDeps, run: RunRow, signal: AbortSig
     graph = loaded.graph;
   }
   const states = buildStates(deps, graph);
-  const order = topoSort(graph.nodes.map((n) => n.id), graph.edges).order;
+  const order = topoSort(
+    graph.nodes.map((n) => n.id),
+    graph.edges,
+  ).order;
 
   store.runs.markStarted(run.id);
   bus.emit('run.started', { runId: run.id, nodes: order });
@@ -136,7 +148,9 @@ export async function executeRun(deps: EngineDeps, run: RunRow, signal: AbortSig
     await Promise.allSettled(inflight.values());
   } finally {
     signal.removeEventListener('abort', onCancel);
-    store.artifacts.cacheTouch([...states.values()].filter((s) => s.hit && s.key).map((s) => s.key!));
+    store.artifacts.cacheTouch(
+      [...states.values()].filter((s) => s.hit && s.key).map((s) => s.key!),
+    );
   }
 
   function startNode(id: string, st: NodeState): void {
@@ -169,7 +183,11 @@ export async function executeRun(deps: EngineDeps, run: RunRow, signal: AbortSig
   }
   if (failure) {
     const f = failure as MystiError;
-    const error = { code: f.code, message: f.message, details: { ...(f.details ?? {}), nodeId: failedNode } };
+    const error = {
+      code: f.code,
+      message: f.message,
+      details: { ...(f.details ?? {}), nodeId: failedNode },
+    };
     store.runs.markFinished(run.id, 'failed', error);
     bus.emit('run.failed', { runId: run.id, nodeId: failedNode ?? undefined, error });
     log.warn({ code: f.code, nodeId: failedNode }, 'run failed');
@@ -186,10 +204,15 @@ function buildStates(deps: EngineDeps, graph: GraphDoc): Map<string, NodeState> 
   for (const node of graph.nodes) {
     const spec = deps.catalog.get(node.type)!;
     const impl = deps.executors.get(node.type);
-    if (!impl) throw new OperationalError('NO_EXECUTOR', `node type ${node.type} has no executor in this build`);
+    if (!impl)
+      throw new OperationalError(
+        'NO_EXECUTOR',
+        `node type ${node.type} has no executor in this build`,
+      );
     states.set(node.id, { node, spec, impl, incoming: new Map(), key: null, outputs: new Map() });
   }
-  for (const e of graph.edges) states.get(e.target)!.incoming.set(e.targetHandle, { source: e.source, port: e.sourceHandle });
+  for (const e of graph.edges)
+    states.get(e.target)!.incoming.set(e.targetHandle, { source: e.source, port: e.sourceHandle });
   return states;
 }
 
@@ -210,14 +233,21 @@ interface Prepared {
  */
 function prepareNode(deps: EngineDeps, st: NodeState, states: Map<string, NodeState>): Prepared {
   const { node, spec } = st;
-  const prepared = prepareExecution(spec, node.params, { resolveModel: deps.resolveModel, ...(deps.presets ? { presets: deps.presets } : {}) });
+  const prepared = prepareExecution(spec, node.params, {
+    resolveModel: deps.resolveModel,
+    ...(deps.presets ? { presets: deps.presets } : {}),
+  });
   const inputs: Record<string, PortValue | undefined> = {};
   const inputKeys: Record<string, string> = {};
   const parents: { port: string; parentId: string }[] = [];
   for (const [port, src] of st.incoming) {
     const up = states.get(src.source)!;
     const out = up.outputs.get(src.port);
-    if (!out) throw new UserError('INPUT_MISSING', `node ${node.id}: input ${port} got nothing from ${src.source}.${src.port}`);
+    if (!out)
+      throw new UserError(
+        'INPUT_MISSING',
+        `node ${node.id}: input ${port} got nothing from ${src.source}.${src.port}`,
+      );
     inputs[port] = out.value;
     inputKeys[port] = `${up.key ?? `uncached:${out.artifactId}`}#${src.port}`;
     parents.push({ port, parentId: out.artifactId });
@@ -228,14 +258,32 @@ function prepareNode(deps: EngineDeps, st: NodeState, states: Map<string, NodeSt
 }
 
 /** The node's cache key (null for `cache: 'never'`) from its prepared form and its inputs' keys (port → `upstreamKey#port`). */
-function keyOf(deps: EngineDeps, st: NodeState, prepared: PreparedNode, inputKeys: Record<string, string>): string | null {
+function keyOf(
+  deps: EngineDeps,
+  st: NodeState,
+  prepared: PreparedNode,
+  inputKeys: Record<string, string>,
+): string | null {
   const { spec, impl } = st;
   if (spec.cache === 'never') return null;
-  const fingerprint = [prepared.presetFingerprint, impl.fingerprint?.({ paths: deps.config.paths, gallery: deps.ports.gallery }, prepared.params as never)].filter(Boolean).join('|');
+  const fingerprint = [
+    prepared.presetFingerprint,
+    impl.fingerprint?.(
+      { paths: deps.config.paths, gallery: deps.ports.gallery },
+      prepared.params as never,
+    ),
+  ]
+    .filter(Boolean)
+    .join('|');
   return cacheKey({
-    type: spec.type, version: spec.version, params: prepared.recorded,
-    models: Object.fromEntries(Object.entries(prepared.models).map(([k, m]) => [k, fileIdentity(m)])),
-    inputs: inputKeys, ...(fingerprint ? { fingerprint } : {}),
+    type: spec.type,
+    version: spec.version,
+    params: prepared.recorded,
+    models: Object.fromEntries(
+      Object.entries(prepared.models).map(([k, m]) => [k, fileIdentity(m)]),
+    ),
+    inputs: inputKeys,
+    ...(fingerprint ? { fingerprint } : {}),
   });
 }
 
@@ -246,9 +294,19 @@ function fromCache(deps: EngineDeps, run: RunRow, st: NodeState, prep: Prepared)
   if (!cached) return false;
   st.outputs = cached;
   const outputs = Object.fromEntries([...cached].map(([p, o]) => [p, o.artifactId]));
-  deps.store.runs.nodeFinished(run.id, st.node.id, { status: 'cached', type: st.spec.type, cacheKey: prep.key, params: prep.params, outputs });
+  deps.store.runs.nodeFinished(run.id, st.node.id, {
+    status: 'cached',
+    type: st.spec.type,
+    cacheKey: prep.key,
+    params: prep.params,
+    outputs,
+  });
   st.hit = true;
-  deps.bus.emit('node.cached', { runId: run.id, nodeId: st.node.id, outputs: describeOutputs(cached) });
+  deps.bus.emit('node.cached', {
+    runId: run.id,
+    nodeId: st.node.id,
+    outputs: describeOutputs(cached),
+  });
   return true;
 }
 
@@ -263,7 +321,14 @@ function fromCache(deps: EngineDeps, run: RunRow, st: NodeState, prep: Prepared)
  * upstream keys, not their outputs); pass 2 loads all those entries at once; pass 3 walks the
  * order again and settles the nodes whose inputs were all served.
  */
-async function settleCachedPrefix(deps: EngineDeps, run: RunRow, order: string[], states: Map<string, NodeState>, done: Set<string>, started: Set<string>): Promise<void> {
+async function settleCachedPrefix(
+  deps: EngineDeps,
+  run: RunRow,
+  order: string[],
+  states: Map<string, NodeState>,
+  done: Set<string>,
+  started: Set<string>,
+): Promise<void> {
   const keyed: Keyed = new Map();
   // Slices of SLICE nodes, one transaction each, yielding to the event loop between them: a
   // 10,000-node graph must not block the server (health, other requests) for seconds (issue 18 #9).
@@ -279,7 +344,15 @@ const SLICE = 250;
 /** Cache keys of the nodes settled so far in this run (upstream keys of later slices). */
 type Keyed = Map<string, { node: PreparedNode; key: string | null }>;
 
-function settleSlice(deps: EngineDeps, run: RunRow, order: string[], states: Map<string, NodeState>, done: Set<string>, started: Set<string>, keyed: Keyed): void {
+function settleSlice(
+  deps: EngineDeps,
+  run: RunRow,
+  order: string[],
+  states: Map<string, NodeState>,
+  done: Set<string>,
+  started: Set<string>,
+  keyed: Keyed,
+): void {
   for (const id of order) {
     const st = states.get(id)!;
     const inputKeys: Record<string, string> = {};
@@ -291,7 +364,10 @@ function settleSlice(deps: EngineDeps, run: RunRow, order: string[], states: Map
     }
     if (!ready) continue;
     try {
-      const node = prepareExecution(st.spec, st.node.params, { resolveModel: deps.resolveModel, ...(deps.presets ? { presets: deps.presets } : {}) });
+      const node = prepareExecution(st.spec, st.node.params, {
+        resolveModel: deps.resolveModel,
+        ...(deps.presets ? { presets: deps.presets } : {}),
+      });
       keyed.set(id, { node, key: keyOf(deps, st, node, inputKeys) });
     } catch {
       continue;
@@ -299,7 +375,9 @@ function settleSlice(deps: EngineDeps, run: RunRow, order: string[], states: Map
   }
   const home = deps.config.paths.home;
   deps.store.db.transaction(() => {
-    const entries = deps.store.artifacts.cacheEntries([...keyed.values()].flatMap((k) => (k.key ? [k.key] : [])));
+    const entries = deps.store.artifacts.cacheEntries(
+      [...keyed.values()].flatMap((k) => (k.key ? [k.key] : [])),
+    );
     const rows: Parameters<typeof deps.store.runs.nodesFinished>[1][number][] = [];
     const events: Parameters<typeof deps.bus.emitMany>[0][number][] = [];
     for (const id of order) {
@@ -328,8 +406,18 @@ function settleSlice(deps: EngineDeps, run: RunRow, order: string[], states: Map
       if (!cached) continue;
       st.outputs = cached;
       st.hit = true;
-      rows.push({ nodeId: id, status: 'cached', type: st.spec.type, cacheKey: k.key, params: k.node.recorded, outputs: Object.fromEntries([...cached].map(([p, o]) => [p, o.artifactId])) });
-      events.push({ type: 'node.cached', payload: { runId: run.id, nodeId: id, outputs: describeOutputs(cached) } });
+      rows.push({
+        nodeId: id,
+        status: 'cached',
+        type: st.spec.type,
+        cacheKey: k.key,
+        params: k.node.recorded,
+        outputs: Object.fromEntries([...cached].map(([p, o]) => [p, o.artifactId])),
+      });
+      events.push({
+        type: 'node.cached',
+        payload: { runId: run.id, nodeId: id, outputs: describeOutputs(cached) },
+      });
       done.add(id);
       started.add(id);
     }
@@ -377,7 +465,13 @@ async function runNode(
     const timeoutMs = deps.config.nodeTimeoutMs;
     const timer = setTimeout(() => {
       timedOut = true;
-      nodeAbort.abort(new OperationalError('TIMEOUT', `node ${node.id} ran longer than ${timeoutMs} ms (config nodeTimeoutMs)`, { nodeId: node.id, timeoutMs }));
+      nodeAbort.abort(
+        new OperationalError(
+          'TIMEOUT',
+          `node ${node.id} ran longer than ${timeoutMs} ms (config nodeTimeoutMs)`,
+          { nodeId: node.id, timeoutMs },
+        ),
+      );
     }, timeoutMs);
     try {
       const nodeAc = nodeAbort.signal;
@@ -387,19 +481,53 @@ async function runNode(
       const hooksOf: ((ids: Record<string, string>) => void)[][] = [];
       const parentsOf: { port: string; parentId: string }[][] = [];
       for (let k = 0; k < n; k++) {
-        const at = n === 1 ? { inputs, parents, inputArtifacts: Object.fromEntries(parents.map((x) => [x.port, x.parentId])) } : executionAt(inputs, parents, k);
+        const at =
+          n === 1
+            ? {
+                inputs,
+                parents,
+                inputArtifacts: Object.fromEntries(parents.map((x) => [x.port, x.parentId])),
+              }
+            : executionAt(inputs, parents, k);
         const hooks: ((ids: Record<string, string>) => void)[] = [];
-        const ctx = makeContext(deps, run, graph, node.id, prep.node, nodeAc, admission?.mitigations ?? {}, hooks, at.inputArtifacts, memory);
+        const ctx = makeContext(
+          deps,
+          run,
+          graph,
+          node.id,
+          prep.node,
+          nodeAc,
+          admission?.mitigations ?? {},
+          hooks,
+          at.inputArtifacts,
+          memory,
+        );
         const attempt = () => impl.execute(ctx, at.inputs, prep.node.params as never);
-        results.push(admission?.withRetry ? await admission.withRetry(attempt, ctx) : await attempt());
+        results.push(
+          admission?.withRetry ? await admission.withRetry(attempt, ctx) : await attempt(),
+        );
         hooksOf.push(hooks);
         parentsOf.push(at.parents);
         if (runSignal.aborted) throw new OperationalError('CANCELLED', 'cancelled', undefined, 409);
       }
-      if (n === 1) outputs = persistOutputs(deps, { runId: run.id, nodeId: node.id, result: results[0]!, parents, hooks: hooksOf[0]! });
+      if (n === 1)
+        outputs = persistOutputs(deps, {
+          runId: run.id,
+          nodeId: node.id,
+          result: results[0]!,
+          parents,
+          hooks: hooksOf[0]!,
+        });
       else {
         const joined = joinExecutions(results, parentsOf, hooksOf);
-        outputs = persistOutputs(deps, { runId: run.id, nodeId: node.id, result: joined.result, parents, hooks: hooksOf[0]!, batch: joined });
+        outputs = persistOutputs(deps, {
+          runId: run.id,
+          nodeId: node.id,
+          result: joined.result,
+          parents,
+          hooks: hooksOf[0]!,
+          batch: joined,
+        });
       }
       admission?.release(memory.peakBytes ? memory : undefined);
     } catch (err) {
@@ -415,27 +543,49 @@ async function runNode(
       writePoint('cache.entry');
       store.artifacts.cacheStore(key, spec.type, outIds);
     }
-    store.runs.nodeFinished(run.id, node.id, { status: 'completed', type: spec.type, outputs: outIds });
-    bus.emit('node.completed', { ...ids, ms: Date.now() - started, outputs: describeOutputs(outputs) });
+    store.runs.nodeFinished(run.id, node.id, {
+      status: 'completed',
+      type: spec.type,
+      outputs: outIds,
+    });
+    bus.emit('node.completed', {
+      ...ids,
+      ms: Date.now() - started,
+      outputs: describeOutputs(outputs),
+    });
   } catch (err) {
     let e = toMystiError(err);
     if (runSignal.aborted && !(runSignal.reason instanceof MystiError)) {
       e = new OperationalError('CANCELLED', 'cancelled', undefined, 409);
     } else if (timedOut) {
       // Whatever the executor threw on the abort (the worker client says CANCELLED), it was the timeout.
-      e = new OperationalError('TIMEOUT', `node ${node.id} ran longer than ${deps.config.nodeTimeoutMs} ms (config nodeTimeoutMs)`, { nodeId: node.id, timeoutMs: deps.config.nodeTimeoutMs });
+      e = new OperationalError(
+        'TIMEOUT',
+        `node ${node.id} ran longer than ${deps.config.nodeTimeoutMs} ms (config nodeTimeoutMs)`,
+        { nodeId: node.id, timeoutMs: deps.config.nodeTimeoutMs },
+      );
     }
     const error = e.toJSON().error;
-    const cancelledByFailure = runSignal.aborted && runSignal.reason instanceof MystiError && e.code === 'CANCELLED';
-    store.runs.nodeFinished(run.id, node.id, { status: e.code === 'CANCELLED' ? 'cancelled' : 'failed', type: spec.type, params, error });
+    const cancelledByFailure =
+      runSignal.aborted && runSignal.reason instanceof MystiError && e.code === 'CANCELLED';
+    store.runs.nodeFinished(run.id, node.id, {
+      status: e.code === 'CANCELLED' ? 'cancelled' : 'failed',
+      type: spec.type,
+      params,
+      error,
+    });
     if (!cancelledByFailure) bus.emit('node.failed', { ...ids, error });
     deps.logger.child(ids).warn({ code: e.code, kind: e.kind }, e.message);
     throw e;
   }
 }
 
-function collectOutputs(states: Map<string, NodeState>): { nodeId: string; port: string; artifactId: string; kind: string }[] {
+function collectOutputs(
+  states: Map<string, NodeState>,
+): { nodeId: string; port: string; artifactId: string; kind: string }[] {
   const out: { nodeId: string; port: string; artifactId: string; kind: string }[] = [];
-  for (const st of states.values()) for (const [port, o] of st.outputs) out.push({ nodeId: st.node.id, port, artifactId: o.artifactId, kind: o.value.kind });
+  for (const st of states.values())
+    for (const [port, o] of st.outputs)
+      out.push({ nodeId: st.node.id, port, artifactId: o.artifactId, kind: o.value.kind });
   return out;
 }

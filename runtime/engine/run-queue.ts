@@ -25,7 +25,11 @@ export class RunQueue {
    * @param maxConcurrent runs executing at once
    * @param maxQueued runs that may wait (not counting running ones); {@link submit} refuses more
    */
-  constructor(private readonly deps: EngineDeps, private readonly maxConcurrent = 1, private readonly maxQueued = Infinity) {}
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly maxConcurrent = 1,
+    private readonly maxQueued = Infinity,
+  ) {}
 
   /**
    * Start-up recovery: `running` runs become `interrupted` (the node they were on is kept) — unless
@@ -41,7 +45,14 @@ export class RunQueue {
       const nodes = store.runs.nodes(id);
       if (nodes.length && nodes.every((n) => n.status === 'completed' || n.status === 'cached')) {
         store.runs.markFinished(id, 'completed');
-        const outputs = nodes.flatMap((n) => Object.entries(n.outputs ?? {}).map(([port, artifactId]) => ({ nodeId: n.nodeId, port, artifactId, kind: store.artifacts.get(artifactId)?.kind ?? 'unknown' })));
+        const outputs = nodes.flatMap((n) =>
+          Object.entries(n.outputs ?? {}).map(([port, artifactId]) => ({
+            nodeId: n.nodeId,
+            port,
+            artifactId,
+            kind: store.artifacts.get(artifactId)?.kind ?? 'unknown',
+          })),
+        );
         bus.emit('run.completed', { runId: id, outputs, recovered: true });
         continue;
       }
@@ -50,7 +61,11 @@ export class RunQueue {
     for (const id of interrupted) {
       store.runs.markInterrupted(id);
       const run = store.runs.get(id)!;
-      bus.emit('run.interrupted', { runId: id, nodeId: run.currentNode ?? undefined, error: run.error });
+      bus.emit('run.interrupted', {
+        runId: id,
+        nodeId: run.currentNode ?? undefined,
+        error: run.error,
+      });
     }
     const requeued = store.runs.withStatus('queued').map((r) => r.id);
     this.pending.push(...requeued);
@@ -64,15 +79,32 @@ export class RunQueue {
    * @throws OperationalError QUEUE_FULL (429, `details.retryAfterS` = seconds until a slot is
    *   likely free) when `maxQueued` runs already wait — nothing is written.
    */
-  submit(graph: GraphDoc, opts: { graphId?: string | null; rerunOf?: string | null; validated?: boolean } = {}): RunRow {
-    if (this.stopped) throw new OperationalError('SHUTTING_DOWN', 'the runtime is shutting down', undefined, 503);
+  submit(
+    graph: GraphDoc,
+    opts: { graphId?: string | null; rerunOf?: string | null; validated?: boolean } = {},
+  ): RunRow {
+    if (this.stopped)
+      throw new OperationalError('SHUTTING_DOWN', 'the runtime is shutting down', undefined, 503);
     if (this.pending.length >= this.maxQueued && this.active.size >= this.maxConcurrent) {
       const perRunS = (this.avgRunMs ?? 5_000) / 1000 / this.maxConcurrent;
       const retryAfterS = Math.min(3600, Math.max(1, Math.ceil(perRunS)));
-      throw new OperationalError('QUEUE_FULL', `the run queue is full (${this.maxQueued} runs waiting); try again in about ${retryAfterS} s`, { queued: this.pending.length, maxQueued: this.maxQueued, retryAfterS }, 429);
+      throw new OperationalError(
+        'QUEUE_FULL',
+        `the run queue is full (${this.maxQueued} runs waiting); try again in about ${retryAfterS} s`,
+        { queued: this.pending.length, maxQueued: this.maxQueued, retryAfterS },
+        429,
+      );
     }
-    const run = this.deps.store.runs.create({ id: randomUUID(), graph, graphId: opts.graphId ?? null, rerunOf: opts.rerunOf ?? null });
-    this.deps.bus.emit('run.queued', { runId: run.id, position: this.pending.length + this.active.size });
+    const run = this.deps.store.runs.create({
+      id: randomUUID(),
+      graph,
+      graphId: opts.graphId ?? null,
+      rerunOf: opts.rerunOf ?? null,
+    });
+    this.deps.bus.emit('run.queued', {
+      runId: run.id,
+      position: this.pending.length + this.active.size,
+    });
     if (opts.validated) this.validated.set(run.id, graph);
     this.pending.push(run.id);
     // Start on a later turn of the event loop: the submit answers first (issue 18 #9).

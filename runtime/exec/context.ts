@@ -87,7 +87,12 @@ export interface ExecutionContext extends ExecPorts {
   /** Emits a `node.progress` event (rate-limited by the hub for previews). */
   progress(p: Omit<ProgressMsg, 'type'>): void;
   /** Calls a job on a worker (started on demand by the supervisor), with progress forwarded. */
-  call(worker: 'sd' | 'llm', job: string, payload: Record<string, unknown>, opts?: Omit<CallOptions, 'signal'>): Promise<CallResult>;
+  call(
+    worker: 'sd' | 'llm',
+    job: string,
+    payload: Record<string, unknown>,
+    opts?: Omit<CallOptions, 'signal'>,
+  ): Promise<CallResult>;
   /** A fresh path in the data directory's temp area (not yet created). */
   tempPath(ext: string): string;
   /** The runtime's data directory layout. */
@@ -97,7 +102,11 @@ export interface ExecutionContext extends ExecPorts {
   /** The graph being run, for metadata written into saved images. */
   graph: unknown;
   /** Structured log with run/node ids. */
-  log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>): void;
+  log(
+    level: 'debug' | 'info' | 'warn' | 'error',
+    msg: string,
+    extra?: Record<string, unknown>,
+  ): void;
   /**
    * Memory mitigations the VRAM arbiter asked for (sd.cpp: VAE tiling, VAE/CLIP on CPU, offload);
    * empty when none. Executors pass them on to their worker.

@@ -31,7 +31,11 @@ function inside(root: string, p: string): string | null {
  * Rewrites absolute paths in an argv: model folders first (they may live inside the data folder),
  * then the data folder; other arguments (prompts, numbers, foreign paths) are kept as they are.
  */
-export function portableArgv(argv: readonly string[], home: string, modelFolders: readonly string[]): string[] {
+export function portableArgv(
+  argv: readonly string[],
+  home: string,
+  modelFolders: readonly string[],
+): string[] {
   return argv.map((a) => portablePath(a, home, modelFolders));
 }
 
@@ -52,13 +56,22 @@ export function modelFolders(ctx: Pick<ExecContext, 'registry'>): readonly strin
 }
 
 /** Lineage entries for the models a node used, keyed by role (`model`, `vae`, `lora:<name>`, …). */
-export function lineageModels(ctx: Pick<ExecContext, 'registry' | 'paths'>, used: Record<string, ResolvedModel>): Record<string, LineageModel> {
+export function lineageModels(
+  ctx: Pick<ExecContext, 'registry' | 'paths'>,
+  used: Record<string, ResolvedModel>,
+): Record<string, LineageModel> {
   const folders = modelFolders(ctx);
   const out: Record<string, LineageModel> = {};
   for (const [role, m] of Object.entries(used)) {
     // Only a hash the registry vouches for as current (resolve() checks size + mtime) is recorded.
     const sha256 = m.identity.startsWith('sha256:') ? m.identity.slice(7) : null;
-    out[role] = { id: m.id, file: portablePath(m.path, ctx.paths.home, folders), sha256, autoV2: sha256 ? sha256.slice(0, 10) : null, identity: m.identity };
+    out[role] = {
+      id: m.id,
+      file: portablePath(m.path, ctx.paths.home, folders),
+      sha256,
+      autoV2: sha256 ? sha256.slice(0, 10) : null,
+      identity: m.identity,
+    };
   }
   return out;
 }

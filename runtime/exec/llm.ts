@@ -15,7 +15,11 @@ import { canonicalSeed, seedToUint32 } from '../../nodes/core/seed';
  * The GGUF file of the node's `model` param, as preparation resolved it (`ctx.models.model`).
  * @throws UserError MODEL_NOT_CONFIGURED when the param is empty (no silent fallback)
  */
-export function resolveLlm(ctx: Pick<ExecContext, 'models'>, ref: string, nodeTitle: string): ResolvedModel {
+export function resolveLlm(
+  ctx: Pick<ExecContext, 'models'>,
+  ref: string,
+  nodeTitle: string,
+): ResolvedModel {
   if (!ref.trim()) {
     throw new UserError('MODEL_NOT_CONFIGURED', sentences.modelNotConfigured(nodeTitle, 'llm'));
   }
@@ -32,7 +36,11 @@ export function llmConfig(ctx: ExecContext): LlmConfig {
  * one through `ctx.mitigations.contextSize` (runtime/arbiter/oom.ts), which wins over the LLM
  * preset's, which wins over config.json's `llm.contextSize`.
  */
-export function llmContextSize(ctx: ExecContext, presetContextSize: number | undefined, cfg: LlmConfig): number {
+export function llmContextSize(
+  ctx: ExecContext,
+  presetContextSize: number | undefined,
+  cfg: LlmConfig,
+): number {
   const retry = ctx.mitigations.contextSize;
   return typeof retry === 'number' ? retry : (presetContextSize ?? cfg.contextSize);
 }
@@ -41,13 +49,17 @@ export function llmContextSize(ctx: ExecContext, presetContextSize: number | und
  * A worker-call `onProgress` that re-emits the llm worker's progress as `node.progress` with phase
  * 'generating': step/steps (tokens so far / maximum) and, with `withText`, the partial text.
  */
-export function forwardLlmProgress(ctx: ExecContext, o: { withText: boolean }): (p: ProgressMsg) => void {
-  return (p) => ctx.progress({
-    phase: 'generating',
-    ...(p.step !== undefined ? { step: p.step } : {}),
-    ...(p.steps !== undefined ? { steps: p.steps } : {}),
-    ...(o.withText && p.text !== undefined ? { text: p.text } : {}),
-  });
+export function forwardLlmProgress(
+  ctx: ExecContext,
+  o: { withText: boolean },
+): (p: ProgressMsg) => void {
+  return (p) =>
+    ctx.progress({
+      phase: 'generating',
+      ...(p.step !== undefined ? { step: p.step } : {}),
+      ...(p.steps !== undefined ? { steps: p.steps } : {}),
+      ...(o.withText && p.text !== undefined ? { text: p.text } : {}),
+    });
 }
 
 /**
@@ -58,7 +70,9 @@ export function forwardLlmProgress(ctx: ExecContext, o: { withText: boolean }): 
 export function concreteSeed(seed: unknown): number {
   const s = canonicalSeed(seed);
   if (s === undefined) {
-    throw new UnexpectedError(`seed should have been resolved to an integer before execution, got ${JSON.stringify(seed)}`);
+    throw new UnexpectedError(
+      `seed should have been resolved to an integer before execution, got ${JSON.stringify(seed)}`,
+    );
   }
   return seedToUint32(s);
 }

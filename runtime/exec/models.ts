@@ -28,12 +28,14 @@ export function modelRefs(spec: NodeSpec, params: Record<string, unknown>): Mode
   const out: ModelRef[] = [];
   for (const { name, modelKind } of paramsWithWidget(spec, 'model')) {
     const ref = params[name];
-    if (typeof ref === 'string' && ref.trim()) out.push({ role: name, param: name, ref, kind: modelKind ?? 'sd' });
+    if (typeof ref === 'string' && ref.trim())
+      out.push({ role: name, param: name, ref, kind: modelKind ?? 'sd' });
   }
   for (const { name } of paramsWithWidget(spec, 'loras')) {
     const list = params[name];
     for (const l of Array.isArray(list) ? (list as { name?: unknown }[]) : []) {
-      if (typeof l?.name === 'string' && l.name) out.push({ role: `lora:${l.name}`, param: name, ref: l.name, kind: 'lora' });
+      if (typeof l?.name === 'string' && l.name)
+        out.push({ role: `lora:${l.name}`, param: name, ref: l.name, kind: 'lora' });
     }
   }
   return out;
@@ -76,6 +78,7 @@ export function resolveNodeModels<M = ResolvedModel>(
  */
 export function preparedModel(ctx: Pick<ExecutionContext, 'models'>, role: string): ResolvedModel {
   const m = ctx.models[role];
-  if (!m) throw new UnexpectedError(`the ${role} model was not resolved before execution`, { role });
+  if (!m)
+    throw new UnexpectedError(`the ${role} model was not resolved before execution`, { role });
   return m;
 }

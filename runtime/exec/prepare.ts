@@ -40,7 +40,11 @@ export interface PrepareEnv {
  * @throws UserError from param parsing, the preset (PRESET_NOT_FOUND, PRESET_INVALID,
  *   PRESETS_UNAVAILABLE) and the registry (MODEL_NOT_FOUND, MODEL_WRONG_KIND, …)
  */
-export function prepareNode(spec: NodeSpec, raw: Record<string, unknown>, env: PrepareEnv): PreparedNode {
+export function prepareNode(
+  spec: NodeSpec,
+  raw: Record<string, unknown>,
+  env: PrepareEnv,
+): PreparedNode {
   return prepareParsed(spec, resolveParams(spec, raw), env);
 }
 
@@ -49,7 +53,11 @@ export function prepareNode(spec: NodeSpec, raw: Record<string, unknown>, env: P
  * the preset merge, then the model resolution.
  * @throws UserError as prepareNode
  */
-export function prepareParsed(spec: NodeSpec, recorded: Record<string, unknown>, env: PrepareEnv): PreparedNode {
+export function prepareParsed(
+  spec: NodeSpec,
+  recorded: Record<string, unknown>,
+  env: PrepareEnv,
+): PreparedNode {
   // A preset's text encoders take the param of their role, read from the registry's family.
   const roleOf = (ref: string) => encoderRole(env.resolveModel(ref, 'text_encoder').family);
   const { params, preset } = applyPreset(spec, recorded, env.presets, roleOf);

@@ -44,7 +44,12 @@ export interface SamplingParamsLike {
 
 /** The CFG param's declared default: "left at default" for the family-default rule. */
 const CFG_DEFAULT = 7;
-const ENCODER_PARAMS = [['clipL', 'clip_l', 'clipLPath'], ['clipG', 'clip_g', 'clipGPath'], ['t5xxl', 't5xxl', 't5xxlPath'], ['llm', 'llm', 'llmPath']] as const;
+const ENCODER_PARAMS = [
+  ['clipL', 'clip_l', 'clipLPath'],
+  ['clipG', 'clip_g', 'clipGPath'],
+  ['t5xxl', 't5xxl', 't5xxlPath'],
+  ['llm', 'llm', 'llmPath'],
+] as const;
 
 /**
  * Resolves the stack's text encoders and checks the stack against its family's needs
@@ -53,7 +58,14 @@ const ENCODER_PARAMS = [['clipL', 'clip_l', 'clipLPath'], ['clipG', 'clip_g', 'c
  * flow models (0 = auto), and the family's CFG (1 for guidance-distilled) when CFG is left at 7.
  * @throws UserError STACK_INCOMPLETE ("Flux needs a T5-XXL text encoder and a CLIP-L …")
  */
-export function applyStack(ctx: ExecContext, node: string, model: ResolvedModel, params: SamplingParamsLike, payload: Record<string, unknown>, used: Record<string, ResolvedModel>): void {
+export function applyStack(
+  ctx: ExecContext,
+  node: string,
+  model: ResolvedModel,
+  params: SamplingParamsLike,
+  payload: Record<string, unknown>,
+  used: Record<string, ResolvedModel>,
+): void {
   const have: Partial<Record<EncoderRole | 'vae', boolean>> = { vae: Boolean(params.vae) };
   for (const [param, role, key] of ENCODER_PARAMS) {
     const ref = params[param];
@@ -64,24 +76,43 @@ export function applyStack(ctx: ExecContext, node: string, model: ResolvedModel,
   }
   const family = model.family ?? null;
   const problems = stackProblems({ family, component: model.component ?? null }, have);
-  if (problems.length) throw new UserError('STACK_INCOMPLETE', `${node}: ${problems.map((p) => p.message).join('; ')}`, { family, missing: problems.map((p) => p.field) });
+  if (problems.length)
+    throw new UserError(
+      'STACK_INCOMPLETE',
+      `${node}: ${problems.map((p) => p.message).join('; ')}`,
+      { family, missing: problems.map((p) => p.field) },
+    );
   if (model.component === 'diffusion_model') payload.modelRole = 'diffusion_model';
   const needs = family ? FAMILY_NEEDS[family] : undefined;
   if (needs?.distilledGuidance && params.guidance !== undefined) payload.guidance = params.guidance;
   if (needs?.flow && params.flowShift) payload.flowShift = params.flowShift;
-  if (needs?.cfgScale !== undefined && params.cfgScale === CFG_DEFAULT) payload.cfgScale = needs.cfgScale;
+  if (needs?.cfgScale !== undefined && params.cfgScale === CFG_DEFAULT)
+    payload.cfgScale = needs.cfgScale;
 }
 
 /** Text of a text input, '' for an absent optional one. @throws UserError INPUT_MISSING when required and absent. */
-export function textInput(v: PortValue | undefined, port: string, node: string, required: boolean): string {
+export function textInput(
+  v: PortValue | undefined,
+  port: string,
+  node: string,
+  required: boolean,
+): string {
   if (v && v.kind === 'text') return v.text;
   if (required) throw new UserError('INPUT_MISSING', `${node} needs text on its "${port}" input`);
   return '';
 }
 
 /** Path of an image input. @throws UserError INPUT_MISSING. */
-export function imageInput(v: PortValue | undefined, node: string): { path: string; width?: number; height?: number } {
-  if (v && v.kind === 'image') return { path: v.path, ...(v.width ? { width: v.width } : {}), ...(v.height ? { height: v.height } : {}) };
+export function imageInput(
+  v: PortValue | undefined,
+  node: string,
+): { path: string; width?: number; height?: number } {
+  if (v && v.kind === 'image')
+    return {
+      path: v.path,
+      ...(v.width ? { width: v.width } : {}),
+      ...(v.height ? { height: v.height } : {}),
+    };
   throw new UserError('INPUT_MISSING', `${node} needs an image on its "image" input`);
 }
 
@@ -94,7 +125,8 @@ export function forwardProgress(ctx: ExecContext) {
 export function sdMitigations(m: Record<string, unknown> | undefined): Mitigations | undefined {
   if (!m) return undefined;
   const out: Mitigations = {};
-  for (const k of ['vaeTiling', 'vaeOnCpu', 'clipOnCpu', 'offloadToCpu'] as const) if (m[k] === true) out[k] = true;
+  for (const k of ['vaeTiling', 'vaeOnCpu', 'clipOnCpu', 'offloadToCpu'] as const)
+    if (m[k] === true) out[k] = true;
   if (typeof m.maxVramMb === 'number' && m.maxVramMb > 0) out.maxVramMb = m.maxVramMb;
   return Object.keys(out).length ? out : undefined;
 }
@@ -111,7 +143,14 @@ export function sdMitigations(m: Record<string, unknown> | undefined): Mitigatio
  *   (PATH_OUTSIDE_ROOT for `<lora:/etc/passwd:1>`, MODEL_NOT_FOUND, …); BAD_PARAMS for a tag
  *   weight that is not a number.
  */
-export function genPayload(ctx: ExecContext, node: string, prompt: string, negative: string, params: SamplingParamsLike, used: Record<string, ResolvedModel> = {}): Record<string, unknown> {
+export function genPayload(
+  ctx: ExecContext,
+  node: string,
+  prompt: string,
+  negative: string,
+  params: SamplingParamsLike,
+  used: Record<string, ResolvedModel> = {},
+): Record<string, unknown> {
   const model = params.model ? ctx.models.model : undefined;
   if (!model) {
     throw new UserError('MODEL_NOT_CONFIGURED', sentences.modelNotConfigured(node, 'sd'));
@@ -121,7 +160,10 @@ export function genPayload(ctx: ExecContext, node: string, prompt: string, negat
   // an unknown name or a path outside the model folders throws here, before any worker call.
   const tagged = [...loraTags(prompt), ...loraTags(negative)].map((t) => {
     const weight = Number(t.weight);
-    if (!Number.isFinite(weight)) throw new UserError('BAD_PARAMS', `${node}: the LoRA tag ${t.raw} has no numeric weight`, { tag: t.raw });
+    if (!Number.isFinite(weight))
+      throw new UserError('BAD_PARAMS', `${node}: the LoRA tag ${t.raw} has no numeric weight`, {
+        tag: t.raw,
+      });
     const name = t.name.trim();
     return { path: (used[`lora:${name}`] = ctx.registry.resolve(name, 'lora')).path, weight };
   });
@@ -146,12 +188,21 @@ export function genPayload(ctx: ExecContext, node: string, prompt: string, negat
   if (params.taesd) payload.taesdPath = (used.taesd = prepared(ctx, 'taesd')).path;
   applyStack(ctx, node, model, params, payload, used);
   if (params.loras.length || tagged.length) {
-    const files = [...params.loras.map((l) => ({ path: (used[`lora:${l.name}`] = prepared(ctx, `lora:${l.name}`)).path, weight: l.weight })), ...tagged];
+    const files = [
+      ...params.loras.map((l) => ({
+        path: (used[`lora:${l.name}`] = prepared(ctx, `lora:${l.name}`)).path,
+        weight: l.weight,
+      })),
+      ...tagged,
+    ];
     const loraDir = dirname(files[0]!.path);
     payload.loraDir = loraDir;
     payload.loras = files.map((f) => {
       const stem = basename(f.path, extname(f.path));
-      return { name: dirname(f.path) === loraDir ? stem : join(dirname(f.path), stem), weight: f.weight };
+      return {
+        name: dirname(f.path) === loraDir ? stem : join(dirname(f.path), stem),
+        weight: f.weight,
+      };
     });
   }
   const m = sdMitigations(ctx.mitigations);
@@ -190,24 +241,67 @@ export function imageFromResult(
     ...(first.seed !== undefined ? { seed: first.seed } : {}),
     sha256: first.sha256,
     // The binary's absolute path stays out of lineage: name + version identify the engine.
-    engine: engine ? { name: engine.name, version: engine.version, ...(engine.mode ? { mode: engine.mode } : {}) } : undefined,
+    engine: engine
+      ? {
+          name: engine.name,
+          version: engine.version,
+          ...(engine.mode ? { mode: engine.mode } : {}),
+        }
+      : undefined,
     argv: lineage ? portableArgv(argv, lineage.ctx.paths.home, modelFolders(lineage.ctx)) : argv,
     ...(lineage ? { models: lineageModels(lineage.ctx, lineage.models) } : {}),
   };
-  for (const k of ['requested', 'aligned', 'warnings', 'method', 'modelFactor', 'resizedTo', 'previews']) if (output[k] !== undefined) info[k] = output[k];
+  for (const k of [
+    'requested',
+    'aligned',
+    'warnings',
+    'method',
+    'modelFactor',
+    'resizedTo',
+    'previews',
+  ])
+    if (output[k] !== undefined) info[k] = output[k];
   // Resident mode: the sd-server start-up flags and the img_gen body (paths portable like argv).
-  const server = output.server as { argv?: string[]; body?: Record<string, unknown>; started?: string } | undefined;
+  const server = output.server as
+    { argv?: string[]; body?: Record<string, unknown>; started?: string } | undefined;
   if (server?.argv) {
-    const port = (a: string) => (lineage ? portableArgv([a], lineage.ctx.paths.home, modelFolders(lineage.ctx))[0]! : a);
-    const lora = Array.isArray(server.body?.lora) ? (server.body.lora as { path: string }[]).map((l) => ({ ...l, path: port(l.path) })) : undefined;
-    info.server = { argv: server.argv.map(port), body: { ...server.body, ...(lora ? { lora } : {}) }, ...(server.started ? { started: server.started } : {}) };
+    const port = (a: string) =>
+      lineage ? portableArgv([a], lineage.ctx.paths.home, modelFolders(lineage.ctx))[0]! : a;
+    const lora = Array.isArray(server.body?.lora)
+      ? (server.body.lora as { path: string }[]).map((l) => ({ ...l, path: port(l.path) }))
+      : undefined;
+    info.server = {
+      argv: server.argv.map(port),
+      body: { ...server.body, ...(lora ? { lora } : {}) },
+      ...(server.started ? { started: server.started } : {}),
+    };
   }
   // Every image of a batch is kept: images 1 … N−1 become artifacts of their own (seed base+k each,
   // as sd.cpp logs them; sdcpp.md §1.1) and downstream nodes run once per image.
   const batch = images.slice(1).map((i) => {
     const { seed: _s, sha256: _h, ...shared } = info;
-    return { kind: 'image' as const, tempPath: i.path, sha256: i.sha256, width: i.width, height: i.height, info: { ...shared, ...(i.seed !== undefined ? { seed: i.seed } : {}), sha256: i.sha256, batchIndex: images.indexOf(i) } };
+    return {
+      kind: 'image' as const,
+      tempPath: i.path,
+      sha256: i.sha256,
+      width: i.width,
+      height: i.height,
+      info: {
+        ...shared,
+        ...(i.seed !== undefined ? { seed: i.seed } : {}),
+        sha256: i.sha256,
+        batchIndex: images.indexOf(i),
+      },
+    };
   });
   if (batch.length) info.batchIndex = 0;
-  return { kind: 'image', tempPath: first.path, sha256: first.sha256, width: first.width, height: first.height, info, ...(batch.length ? { batch } : {}) };
+  return {
+    kind: 'image',
+    tempPath: first.path,
+    sha256: first.sha256,
+    width: first.width,
+    height: first.height,
+    info,
+    ...(batch.length ? { batch } : {}),
+  };
 }

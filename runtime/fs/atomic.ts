@@ -25,12 +25,16 @@ export function isAtomicTempName(name: string): boolean {
 export function writeFileAtomic(dest: string, data: Uint8Array): { bytes: number; sha256: string } {
   const dir = path.dirname(dest);
   fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `${TMP_PREFIX}${randomBytes(6).toString('hex')}-${path.basename(dest)}`);
+  const tmp = path.join(
+    dir,
+    `${TMP_PREFIX}${randomBytes(6).toString('hex')}-${path.basename(dest)}`,
+  );
   const fd = fs.openSync(tmp, 'wx', 0o644);
   try {
     try {
       // writeSync may write less than asked (a nearly full disk): loop until all is written.
-      for (let off = 0; off < data.byteLength; ) off += fs.writeSync(fd, data, off, data.byteLength - off);
+      for (let off = 0; off < data.byteLength;)
+        off += fs.writeSync(fd, data, off, data.byteLength - off);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);

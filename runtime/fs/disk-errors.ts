@@ -16,7 +16,8 @@ export function diskErrorCode(err: unknown): 'DISK_FULL' | 'READ_ONLY' | null {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return null;
   if (FULL.has(code) || code === 'DISK_FULL') return 'DISK_FULL';
-  if (READ_ONLY.has(code) || code.startsWith('SQLITE_READONLY') || code === 'READ_ONLY') return 'READ_ONLY';
+  if (READ_ONLY.has(code) || code.startsWith('SQLITE_READONLY') || code === 'READ_ONLY')
+    return 'READ_ONLY';
   return null;
 }
 
@@ -30,10 +31,16 @@ export function toDiskError(err: unknown): OperationalError | null {
   if (err instanceof OperationalError) return err;
   const e = err as NodeJS.ErrnoException;
   const where = e.path ? ` writing ${e.path}` : '';
-  const message = kind === 'DISK_FULL'
-    ? `the disk is full${where}; nothing was half-written. Free some space and run again.`
-    : `the folder is read-only${where}; nothing was written. Make it writable and run again.`;
-  return new OperationalError(kind, message, { ...(e.path ? { path: e.path } : {}), errno: e.code ?? null }, 507);
+  const message =
+    kind === 'DISK_FULL'
+      ? `the disk is full${where}; nothing was half-written. Free some space and run again.`
+      : `the folder is read-only${where}; nothing was written. Make it writable and run again.`;
+  return new OperationalError(
+    kind,
+    message,
+    { ...(e.path ? { path: e.path } : {}), errno: e.code ?? null },
+    507,
+  );
 }
 
 /** What `/api/health` reports under `disk`. */

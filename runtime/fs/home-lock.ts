@@ -42,7 +42,11 @@ export function readLock(home: string): LockInfo | null {
 export function acquireLock(home: string): { update(p: Partial<LockInfo>): void; release(): void } {
   const owner = readLock(home);
   if (owner) {
-    throw new OperationalError('HOME_IN_USE', `another MystiCanvas (pid ${owner.pid}${owner.port ? `, port ${owner.port}` : ''}) is using ${home}`, { ...owner });
+    throw new OperationalError(
+      'HOME_IN_USE',
+      `another MystiCanvas (pid ${owner.pid}${owner.port ? `, port ${owner.port}` : ''}) is using ${home}`,
+      { ...owner },
+    );
   }
   let info: LockInfo = { pid: process.pid, port: null, host: null, startedAt: Date.now() };
   const write = () => {

@@ -21,11 +21,21 @@ export function safePath(
   opts: { mustExist?: boolean; allowAbsolute?: boolean } = {},
 ): string {
   const rootList = (typeof roots === 'string' ? [roots] : roots).map((r) => fs.realpathSync(r));
-  if (typeof input !== 'string' || input.length === 0 || input.length > 4096 || input.includes('\0')) {
+  if (
+    typeof input !== 'string' ||
+    input.length === 0 ||
+    input.length > 4096 ||
+    input.includes('\0')
+  ) {
     throw new UserError('BAD_PATH', 'the path is empty, too long or contains a NUL byte');
   }
   if (path.isAbsolute(input) && !opts.allowAbsolute) {
-    throw new UserError('PATH_OUTSIDE_ROOT', 'absolute paths are not accepted here; give a path inside the data folder', undefined, 403);
+    throw new UserError(
+      'PATH_OUTSIDE_ROOT',
+      'absolute paths are not accepted here; give a path inside the data folder',
+      undefined,
+      403,
+    );
   }
   const candidate = path.resolve(rootList[0]!, input);
   let real: string;
@@ -77,4 +87,5 @@ function nearestExisting(p: string): string {
   return cur;
 }
 
-const outside = () => new UserError('PATH_OUTSIDE_ROOT', 'the path points outside the allowed folders', undefined, 403);
+const outside = () =>
+  new UserError('PATH_OUTSIDE_ROOT', 'the path points outside the allowed folders', undefined, 403);

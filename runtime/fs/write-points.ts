@@ -18,19 +18,22 @@ import fs from 'node:fs';
  */
 export const WRITE_POINTS = {
   'artifact.file': 'a node output image is in artifacts/, its artifact row is not committed yet',
-  'artifact.rows': 'inside the transaction writing artifact rows + commit hooks (generation row, tags), before COMMIT',
+  'artifact.rows':
+    'inside the transaction writing artifact rows + commit hooks (generation row, tags), before COMMIT',
   'save.png': "the save node's PNG is renamed into outputs/, its generation row is not written yet",
-  'save.generation': 'inside the artifact transaction: generation row + files written, its tags not yet',
-  'cache.entry': 'a node finished and its outputs are committed; its cache entry is not written yet',
+  'save.generation':
+    'inside the artifact transaction: generation row + files written, its tags not yet',
+  'cache.entry':
+    'a node finished and its outputs are committed; its cache entry is not written yet',
   'run.create': 'a submitted run is about to be inserted (before COMMIT of the run row)',
   'run.node-start': "a node's running row is about to be written",
   'run.node-finish': "a node's final row is about to be written",
-  'run.finish': "inside the transaction ending a run, before COMMIT",
+  'run.finish': 'inside the transaction ending a run, before COMMIT',
   'job.enqueue': 'a background job row is about to be inserted',
   'job.complete': "a job's effect is in the data, its row is not deleted yet",
   'import.batch': 'inside the transaction committing one batch of imported files, before COMMIT',
   'thumb.file': 'a thumbnail is renamed into thumbs/, its row is not written yet',
-  'migration': 'inside a migration transaction, after its SQL, before user_version and COMMIT',
+  migration: 'inside a migration transaction, after its SQL, before user_version and COMMIT',
   'graph.save': 'a saved graph row is about to be written',
   'backup.file': 'a database backup is written to its temp name, not renamed into backups/ yet',
 } as const;
@@ -44,7 +47,9 @@ function parse(v: string | undefined): { name: string; n: number } | null {
   const n = i > 0 ? Number(v.slice(i + 1)) : 1;
   if (!(name in WRITE_POINTS) || !Number.isInteger(n) || n < 1) {
     // A typo would make a fault test pass without ever killing anything.
-    throw new Error(`MYSTI_FAULT_POINT="${v}": expected <name>:<n> with a name from runtime/fs/write-points.ts and n ≥ 1`);
+    throw new Error(
+      `MYSTI_FAULT_POINT="${v}": expected <name>:<n> with a name from runtime/fs/write-points.ts and n ≥ 1`,
+    );
   }
   return { name, n };
 }

@@ -13,7 +13,10 @@ export function importA1111(text: string): ImportResult {
   const a = parseA1111Parameters(text);
   const p = a.params;
   const warnings: string[] = [];
-  if (!a.hasParamsLine) warnings.push('The parameters text has no settings line (Steps, Sampler, …); only the prompt was imported');
+  if (!a.hasParamsLine)
+    warnings.push(
+      'The parameters text has no settings line (Steps, Sampler, …); only the prompt was imported',
+    );
   const sm = mapA1111Sampler(p.Sampler, p['Schedule type']);
   if (sm.warning) warnings.push(sm.warning);
   const size = parseSize(p.Size);
@@ -22,32 +25,78 @@ export function importA1111(text: string): ImportResult {
   const loraHashes = parseHashList(p['Lora hashes']);
   const clipSkip = int(p['Clip skip']);
   const params: Record<string, unknown> = {
-    model: p.Model || undefined, width: size?.width, height: size?.height, steps: int(p.Steps),
-    cfgScale: num(p['CFG scale']), sampler: sm.sampler, scheduler: sm.scheduler,
-    seed: seedOf(p.Seed, (m) => warnings.push(m)), batchCount: undefined,
+    model: p.Model || undefined,
+    width: size?.width,
+    height: size?.height,
+    steps: int(p.Steps),
+    cfgScale: num(p['CFG scale']),
+    sampler: sm.sampler,
+    scheduler: sm.scheduler,
+    seed: seedOf(p.Seed, (m) => warnings.push(m)),
+    batchCount: undefined,
     clipSkip: clipSkip !== undefined && clipSkip > 1 ? clipSkip : undefined,
   };
   // Forge names a Flux/SD3 stack's separate files as `Module 1: ae, Module 2: clip_l, Module 3: t5xxl_fp16`
   // (no extension) and the distilled guidance as `Distilled CFG Scale`.
-  const withExt = (f: string) => (/\.(safetensors|gguf|sft|ckpt|pt|pth|bin)$/i.test(f) ? f : `${f}.safetensors`);
+  const withExt = (f: string) =>
+    /\.(safetensors|gguf|sft|ckpt|pt|pth|bin)$/i.test(f) ? f : `${f}.safetensors`;
   for (const k of Object.keys(p).filter((x) => /^Module \d+$/.test(x))) {
     const file = p[k]!;
-    const param = encoderParamOf(file) ?? (/(^|[^a-z])(ae|vae)([^a-z]|$)/i.test(file) ? 'vae' : undefined);
+    const param =
+      encoderParamOf(file) ?? (/(^|[^a-z])(ae|vae)([^a-z]|$)/i.test(file) ? 'vae' : undefined);
     if (param) params[param] = withExt(file);
-    else warnings.push(`Forge ${k}: ${file} is not a recognisable text encoder or VAE; choose it in the node's fields`);
+    else
+      warnings.push(
+        `Forge ${k}: ${file} is not a recognisable text encoder or VAE; choose it in the node's fields`,
+      );
   }
   const distilled = num(p['Distilled CFG Scale']);
   if (distilled !== undefined) params.guidance = distilled;
-  const known = new Set(['Distilled CFG Scale', ...Object.keys(p).filter((x) => /^Module \d+$/.test(x)), 'Steps', 'Sampler', 'Schedule type', 'CFG scale', 'Seed', 'Size', 'Model', 'Model hash', 'Version',
-    'Hires upscale', 'Hires steps', 'Hires upscaler', 'Denoising strength', 'Lora hashes', 'TI hashes', 'Clip skip', 'Hashes']);
+  const known = new Set([
+    'Distilled CFG Scale',
+    ...Object.keys(p).filter((x) => /^Module \d+$/.test(x)),
+    'Steps',
+    'Sampler',
+    'Schedule type',
+    'CFG scale',
+    'Seed',
+    'Size',
+    'Model',
+    'Model hash',
+    'Version',
+    'Hires upscale',
+    'Hires steps',
+    'Hires upscaler',
+    'Denoising strength',
+    'Lora hashes',
+    'TI hashes',
+    'Clip skip',
+    'Hashes',
+  ]);
   const unmapped = Object.keys(p).filter((k) => !known.has(k));
-  if (unmapped.length) warnings.push(`A1111 settings without a MystiCanvas equivalent were not applied: ${unmapped.join(', ')}`);
+  if (unmapped.length)
+    warnings.push(
+      `A1111 settings without a MystiCanvas equivalent were not applied: ${unmapped.join(', ')}`,
+    );
   const isForge = /^f\d/.test(p.Version ?? '');
   return linearGraph({
-    prompt: a.prompt, negativePrompt: a.negativePrompt, params, loraTags: true, warnings,
+    prompt: a.prompt,
+    negativePrompt: a.negativePrompt,
+    params,
+    loraTags: true,
+    warnings,
     ...(hiresScale !== undefined
-      ? { hires: { scale: hiresScale, strength: denoise ?? 0.7, ...(int(p['Hires steps']) ? { steps: int(p['Hires steps']) } : {}), ...(p['Hires upscaler'] ? { upscaler: p['Hires upscaler'] } : {}) } }
-      : denoise !== undefined ? { img2imgStrength: denoise } : {}),
+      ? {
+          hires: {
+            scale: hiresScale,
+            strength: denoise ?? 0.7,
+            ...(int(p['Hires steps']) ? { steps: int(p['Hires steps']) } : {}),
+            ...(p['Hires upscaler'] ? { upscaler: p['Hires upscaler'] } : {}),
+          },
+        }
+      : denoise !== undefined
+        ? { img2imgStrength: denoise }
+        : {}),
     name: a.prompt.split('\n')[0]!.slice(0, 60) || (isForge ? 'Forge image' : 'A1111 image'),
     data: {
       source: isForge ? 'forge' : 'a1111',
@@ -56,7 +105,9 @@ export function importA1111(text: string): ImportResult {
         ...(Object.keys(loraHashes).length ? { loraHashes } : {}),
         ...(p['TI hashes'] ? { tiHashes: parseHashList(p['TI hashes']) } : {}),
         ...(p.Version ? { version: p.Version } : {}),
-        ...(unmapped.length ? { unmapped: Object.fromEntries(unmapped.map((k) => [k, p[k]])) } : {}),
+        ...(unmapped.length
+          ? { unmapped: Object.fromEntries(unmapped.map((k) => [k, p[k]])) }
+          : {}),
       },
     },
   });

@@ -4,7 +4,12 @@
  * that keep the original node, and a left-to-right layout for sources without positions.
  */
 import { catalog } from '../../nodes/index';
-import { GRAPH_FORMAT_VERSION, type GraphDoc, type GraphEdge, type GraphNode } from '../../nodes/core/graph';
+import {
+  GRAPH_FORMAT_VERSION,
+  type GraphDoc,
+  type GraphEdge,
+  type GraphNode,
+} from '../../nodes/core/graph';
 import { loadGraph } from '../../nodes/core/validate';
 import { topoSort } from '../../nodes/core/topo';
 import { UserError } from '../errors';
@@ -48,25 +53,36 @@ export class GraphBuilder {
    * Adds a node of a core type. Params are checked against the type's schema: invalid fields are
    * dropped (with a warning) and defaults filled in. Returns the node id actually used.
    */
-  add(type: string, wantId: string, params: Record<string, unknown>, position?: Position, data?: Record<string, unknown>): string {
+  add(
+    type: string,
+    wantId: string,
+    params: Record<string, unknown>,
+    position?: Position,
+    data?: Record<string, unknown>,
+  ): string {
     const spec = catalog.get(type);
     if (!spec) throw new Error(`importer bug: unknown core type ${type}`);
     const id = this.uniqueId(wantId);
     const clean: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(params)) if (v !== undefined && k in spec.params.shape) clean[k] = v;
+    for (const [k, v] of Object.entries(params))
+      if (v !== undefined && k in spec.params.shape) clean[k] = v;
     let parsed = spec.params.safeParse(clean);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         const field = String(issue.path[0] ?? '');
         if (field in clean) {
-          this.warn(`${type} ${id}: ${field} = ${JSON.stringify(clean[field])} is outside what MystiCanvas accepts (${issue.message}); using the default`);
+          this.warn(
+            `${type} ${id}: ${field} = ${JSON.stringify(clean[field])} is outside what MystiCanvas accepts (${issue.message}); using the default`,
+          );
           delete clean[field];
         }
       }
       parsed = spec.params.safeParse(clean);
     }
     const node: GraphNode = {
-      id, type, position: position ?? { x: Number.NaN, y: Number.NaN },
+      id,
+      type,
+      position: position ?? { x: Number.NaN, y: Number.NaN },
       params: parsed.success ? (parsed.data as Record<string, unknown>) : clean,
       ...(data ? { data } : {}),
     };
@@ -79,13 +95,26 @@ export class GraphBuilder {
    * object in `data.original` and is named in a warning. It will not run (validateGraph reports
    * UNKNOWN_NODE_TYPE), but nothing of the source is lost.
    */
-  placeholder(source: 'comfyui' | 'invokeai', sourceType: string, wantId: string, params: Record<string, unknown>, original: unknown, position?: Position, reason?: string): string {
+  placeholder(
+    source: 'comfyui' | 'invokeai',
+    sourceType: string,
+    wantId: string,
+    params: Record<string, unknown>,
+    original: unknown,
+    position?: Position,
+    reason?: string,
+  ): string {
     const id = this.uniqueId(wantId);
     this.nodes.push({
-      id, type: `${source}:${sourceType}`, position: position ?? { x: Number.NaN, y: Number.NaN },
-      params, data: { placeholder: true, source, original },
+      id,
+      type: `${source}:${sourceType}`,
+      position: position ?? { x: Number.NaN, y: Number.NaN },
+      params,
+      data: { placeholder: true, source, original },
     });
-    this.warn(`${source === 'comfyui' ? 'ComfyUI' : 'InvokeAI'} node ${wantId} (${sourceType}) has no MystiCanvas equivalent; kept as a placeholder${reason ? ` (${reason})` : ''}`);
+    this.warn(
+      `${source === 'comfyui' ? 'ComfyUI' : 'InvokeAI'} node ${wantId} (${sourceType}) has no MystiCanvas equivalent; kept as a placeholder${reason ? ` (${reason})` : ''}`,
+    );
     return id;
   }
 
@@ -99,7 +128,13 @@ export class GraphBuilder {
     const key = `${source}\0${sourceHandle}\0${target}\0${targetHandle}`;
     if (this.edgeKeys.has(key)) return;
     this.edgeKeys.add(key);
-    this.edges.push({ id: `e${this.edges.length + 1}`, source, sourceHandle, target, targetHandle });
+    this.edges.push({
+      id: `e${this.edges.length + 1}`,
+      source,
+      sourceHandle,
+      target,
+      targetHandle,
+    });
   }
 
   /**
@@ -108,12 +143,20 @@ export class GraphBuilder {
    * @throws UserError WORKFLOW_INVALID when the result does not load (an importer bug or absurd input)
    */
   finish(meta?: Record<string, unknown>): ImportResult {
-    const unplaced = this.nodes.filter((n) => !Number.isFinite(n.position.x) || !Number.isFinite(n.position.y));
+    const unplaced = this.nodes.filter(
+      (n) => !Number.isFinite(n.position.x) || !Number.isFinite(n.position.y),
+    );
     if (unplaced.length) {
       const depth = new Map<string, number>();
-      const { order } = topoSort(this.nodes.map((n) => n.id), this.edges);
+      const { order } = topoSort(
+        this.nodes.map((n) => n.id),
+        this.edges,
+      );
       for (const id of order) {
-        const d = Math.max(0, ...this.edges.filter((e) => e.target === id).map((e) => (depth.get(e.source) ?? 0) + 1));
+        const d = Math.max(
+          0,
+          ...this.edges.filter((e) => e.target === id).map((e) => (depth.get(e.source) ?? 0) + 1),
+        );
         depth.set(id, d);
       }
       const placed = this.nodes.filter((n) => !unplaced.includes(n));
@@ -127,12 +170,23 @@ export class GraphBuilder {
       }
     }
     const doc: GraphDoc = {
-      format: 'mysticanvas.graph', version: GRAPH_FORMAT_VERSION, name: this.name.slice(0, 256) || 'Imported',
-      nodes: this.nodes, edges: this.edges, ...(meta && Object.keys(meta).length ? { meta } : {}),
+      format: 'mysticanvas.graph',
+      version: GRAPH_FORMAT_VERSION,
+      name: this.name.slice(0, 256) || 'Imported',
+      nodes: this.nodes,
+      edges: this.edges,
+      ...(meta && Object.keys(meta).length ? { meta } : {}),
     };
     const loaded = loadGraph(doc, catalog);
     if (!loaded.ok) {
-      throw new UserError('WORKFLOW_INVALID', `The imported workflow is not a valid graph: ${loaded.issues.map((i) => i.message).slice(0, 3).join('; ')}`, { issues: loaded.issues.slice(0, 20) });
+      throw new UserError(
+        'WORKFLOW_INVALID',
+        `The imported workflow is not a valid graph: ${loaded.issues
+          .map((i) => i.message)
+          .slice(0, 3)
+          .join('; ')}`,
+        { issues: loaded.issues.slice(0, 20) },
+      );
     }
     return { graph: loaded.graph, warnings: this.warnings };
   }
@@ -174,12 +228,26 @@ export function modelName(v: unknown): string | undefined {
  * Pulls `<lora:name:weight>` tags out of a prompt (A1111 / sd.cpp syntax, sdcpp.md §1.5) into
  * the txt2img `loras` param; the remaining text is the prompt.
  */
-export function extractLoraTags(prompt: string): { text: string; loras: Array<{ name: string; weight: number }> } {
+export function extractLoraTags(prompt: string): {
+  text: string;
+  loras: Array<{ name: string; weight: number }>;
+} {
   const loras: Array<{ name: string; weight: number }> = [];
-  const text = prompt.replace(/<lora:([^:>]+)(?::([-\d.]+))?[^>]*>/g, (_m, name: string, w?: string) => {
-    const weight = w !== undefined && Number.isFinite(Number(w)) ? Number(w) : 1;
-    loras.push({ name: name.trim(), weight });
-    return '';
-  });
-  return { text: loras.length ? text.replace(/[ \t]{2,}/g, ' ').replace(/\s*,(\s*,)+/g, ',').trim() : prompt, loras };
+  const text = prompt.replace(
+    /<lora:([^:>]+)(?::([-\d.]+))?[^>]*>/g,
+    (_m, name: string, w?: string) => {
+      const weight = w !== undefined && Number.isFinite(Number(w)) ? Number(w) : 1;
+      loras.push({ name: name.trim(), weight });
+      return '';
+    },
+  );
+  return {
+    text: loras.length
+      ? text
+          .replace(/[ \t]{2,}/g, ' ')
+          .replace(/\s*,(\s*,)+/g, ',')
+          .trim()
+      : prompt,
+    loras,
+  };
 }

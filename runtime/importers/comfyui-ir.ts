@@ -10,7 +10,10 @@ import type { Position } from './build';
 
 /** A link to output `slot` of node `node`. */
 export class Ref {
-  constructor(readonly node: string, readonly slot: number) {}
+  constructor(
+    readonly node: string,
+    readonly slot: number,
+  ) {}
 }
 
 export interface IrNode {
@@ -44,31 +47,55 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 
 /** True for `[source_id, output_index]`, the API format's link. */
 function isApiLink(v: unknown): v is [string | number, number] {
-  return Array.isArray(v) && v.length === 2 && (typeof v[0] === 'string' || typeof v[0] === 'number') && Number.isInteger(v[1]);
+  return (
+    Array.isArray(v) &&
+    v.length === 2 &&
+    (typeof v[0] === 'string' || typeof v[0] === 'number') &&
+    Number.isInteger(v[1])
+  );
 }
 
 /** True when the JSON looks like an API prompt: an object of `{class_type, inputs}` values. */
 export function isComfyApiPrompt(v: unknown): v is Record<string, Json> {
   if (!isObj(v)) return false;
   const vals = Object.values(v);
-  return vals.length > 0 && vals.every((n) => isObj(n) && typeof n.class_type === 'string' && (n.inputs === undefined || isObj(n.inputs)));
+  return (
+    vals.length > 0 &&
+    vals.every(
+      (n) =>
+        isObj(n) && typeof n.class_type === 'string' && (n.inputs === undefined || isObj(n.inputs)),
+    )
+  );
 }
 
 /** True when the JSON looks like a UI workflow (`nodes` array + `links`/`version`). */
 export function isComfyUiWorkflow(v: unknown): v is Json {
-  return isObj(v) && Array.isArray(v.nodes) && (Array.isArray(v.links) || 'last_node_id' in v || isObj(v.state)) &&
-    v.nodes.every((n) => isObj(n) && 'type' in n && 'id' in n);
+  return (
+    isObj(v) &&
+    Array.isArray(v.nodes) &&
+    (Array.isArray(v.links) || 'last_node_id' in v || isObj(v.state)) &&
+    v.nodes.every((n) => isObj(n) && 'type' in n && 'id' in n)
+  );
 }
 
 /** Reads an API prompt. @throws UserError WORKFLOW_INVALID when it is not one */
 export function irFromApi(prompt: unknown): IrGraph {
-  if (!isComfyApiPrompt(prompt)) throw new UserError('WORKFLOW_INVALID', 'Not a ComfyUI API prompt');
+  if (!isComfyApiPrompt(prompt))
+    throw new UserError('WORKFLOW_INVALID', 'Not a ComfyUI API prompt');
   const nodes = new Map<string, IrNode>();
   for (const [id, n] of Object.entries(prompt)) {
     const inputs: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(isObj(n.inputs) ? n.inputs : {})) inputs[k] = isApiLink(v) ? new Ref(String(v[0]), v[1]) : v;
+    for (const [k, v] of Object.entries(isObj(n.inputs) ? n.inputs : {}))
+      inputs[k] = isApiLink(v) ? new Ref(String(v[0]), v[1]) : v;
     const title = isObj(n._meta) && typeof n._meta.title === 'string' ? n._meta.title : undefined;
-    nodes.set(id, { id, classType: String(n.class_type), inputs, mode: 0, original: n, ...(title ? { title } : {}) });
+    nodes.set(id, {
+      id,
+      classType: String(n.class_type),
+      inputs,
+      mode: 0,
+      original: n,
+      ...(title ? { title } : {}),
+    });
   }
   return { nodes, notes: [], warnings: [] };
 }
@@ -79,7 +106,18 @@ export function irFromApi(prompt: unknown): IrGraph {
  */
 const WIDGETS: Record<string, string[]> = {
   KSampler: ['seed', '$control', 'steps', 'cfg', 'sampler_name', 'scheduler', 'denoise'],
-  KSamplerAdvanced: ['add_noise', 'noise_seed', '$control', 'steps', 'cfg', 'sampler_name', 'scheduler', 'start_at_step', 'end_at_step', 'return_with_leftover_noise'],
+  KSamplerAdvanced: [
+    'add_noise',
+    'noise_seed',
+    '$control',
+    'steps',
+    'cfg',
+    'sampler_name',
+    'scheduler',
+    'start_at_step',
+    'end_at_step',
+    'return_with_leftover_noise',
+  ],
   CheckpointLoaderSimple: ['ckpt_name'],
   CheckpointLoader: ['config_name', 'ckpt_name'],
   CLIPTextEncode: ['text'],
@@ -134,20 +172,39 @@ function namedWidgets(classType: string, values: unknown): Record<string, unknow
 }
 
 function pos(v: unknown): Position | undefined {
-  if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'number') return { x: v[0], y: v[1] };
+  if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'number')
+    return { x: v[0], y: v[1] };
   if (isObj(v) && typeof v[0] === 'number' && typeof v[1] === 'number') return { x: v[0], y: v[1] };
   return undefined;
 }
 
-interface Link { from: string; fromSlot: number; to: string; toSlot: number; type?: string }
+interface Link {
+  from: string;
+  fromSlot: number;
+  to: string;
+  toSlot: number;
+  type?: string;
+}
 
 function readLinks(links: unknown): Map<string, Link> {
   const out = new Map<string, Link>();
   for (const l of Array.isArray(links) ? links : []) {
     if (Array.isArray(l) && l.length >= 5) {
-      out.set(String(l[0]), { from: String(l[1]), fromSlot: Number(l[2]), to: String(l[3]), toSlot: Number(l[4]), type: typeof l[5] === 'string' ? l[5] : undefined });
+      out.set(String(l[0]), {
+        from: String(l[1]),
+        fromSlot: Number(l[2]),
+        to: String(l[3]),
+        toSlot: Number(l[4]),
+        type: typeof l[5] === 'string' ? l[5] : undefined,
+      });
     } else if (isObj(l) && 'origin_id' in l) {
-      out.set(String(l.id), { from: String(l.origin_id), fromSlot: Number(l.origin_slot), to: String(l.target_id), toSlot: Number(l.target_slot), type: typeof l.type === 'string' ? l.type : undefined });
+      out.set(String(l.id), {
+        from: String(l.origin_id),
+        fromSlot: Number(l.origin_slot),
+        to: String(l.target_id),
+        toSlot: Number(l.target_slot),
+        type: typeof l.type === 'string' ? l.type : undefined,
+      });
     }
   }
   return out;
@@ -167,14 +224,25 @@ export function irFromUi(wf: unknown, api?: unknown): IrGraph {
   const apiNodes = isComfyApiPrompt(api) ? irFromApi(api).nodes : undefined;
   const ir: IrGraph = { nodes: new Map(), notes: [], warnings: [] };
   const subgraphs = new Map<string, Json>();
-  const defs = isObj(wf.definitions) && Array.isArray(wf.definitions.subgraphs) ? wf.definitions.subgraphs : [];
+  const defs =
+    isObj(wf.definitions) && Array.isArray(wf.definitions.subgraphs)
+      ? wf.definitions.subgraphs
+      : [];
   for (const sg of defs) if (isObj(sg) && typeof sg.id === 'string') subgraphs.set(sg.id, sg);
   addLevel(ir, wf.nodes as unknown[], readLinks(wf.links), '', subgraphs, apiNodes, 0);
   return ir;
 }
 
 /** Adds one graph level; `prefix` is the subgraph instance path ("30:") for inner node ids. */
-function addLevel(ir: IrGraph, nodes: unknown[], links: Map<string, Link>, prefix: string, subgraphs: Map<string, Json>, api: Map<string, IrNode> | undefined, depth: number): void {
+function addLevel(
+  ir: IrGraph,
+  nodes: unknown[],
+  links: Map<string, Link>,
+  prefix: string,
+  subgraphs: Map<string, Json>,
+  api: Map<string, IrNode> | undefined,
+  depth: number,
+): void {
   for (const raw of nodes) {
     if (!isObj(raw)) continue;
     const id = prefix + String(raw.id);
@@ -189,20 +257,39 @@ function addLevel(ir: IrGraph, nodes: unknown[], links: Map<string, Link>, prefi
     const inputs: Record<string, unknown> = {};
     const inputTypes: Record<string, string> = {};
     const apiNode = api?.get(id);
-    Object.assign(inputs, apiNode && apiNode.classType === classType ? apiNode.inputs : namedWidgets(classType, raw.widgets_values));
+    Object.assign(
+      inputs,
+      apiNode && apiNode.classType === classType
+        ? apiNode.inputs
+        : namedWidgets(classType, raw.widgets_values),
+    );
     const slotNames: string[] = [];
     for (const inp of Array.isArray(raw.inputs) ? raw.inputs : []) {
       if (!isObj(inp) || typeof inp.name !== 'string') continue;
       slotNames.push(inp.name);
       if (typeof inp.type === 'string') inputTypes[inp.name] = inp.type;
-      const link = inp.link === null || inp.link === undefined ? undefined : links.get(String(inp.link));
-      if (link) inputs[inp.name] = new Ref(link.from === SUBGRAPH_IN ? `${prefix}${SUBGRAPH_IN}:${link.fromSlot}` : prefix + link.from, link.fromSlot);
+      const link =
+        inp.link === null || inp.link === undefined ? undefined : links.get(String(inp.link));
+      if (link)
+        inputs[inp.name] = new Ref(
+          link.from === SUBGRAPH_IN
+            ? `${prefix}${SUBGRAPH_IN}:${link.fromSlot}`
+            : prefix + link.from,
+          link.fromSlot,
+        );
     }
     const outs = Array.isArray(raw.outputs) ? raw.outputs.filter(isObj) : [];
     const node: IrNode = {
-      id, classType, inputs, mode: typeof raw.mode === 'number' ? raw.mode : 0, original: raw,
-      outputTypes: outs.map((o) => String(o.type ?? '')), outputNames: outs.map((o) => String(o.name ?? '')), inputTypes,
-      ...(position ? { position } : {}), ...(typeof raw.title === 'string' ? { title: raw.title } : {}),
+      id,
+      classType,
+      inputs,
+      mode: typeof raw.mode === 'number' ? raw.mode : 0,
+      original: raw,
+      outputTypes: outs.map((o) => String(o.type ?? '')),
+      outputNames: outs.map((o) => String(o.name ?? '')),
+      inputTypes,
+      ...(position ? { position } : {}),
+      ...(typeof raw.title === 'string' ? { title: raw.title } : {}),
     };
     const sg = UUID.test(classType) ? subgraphs.get(classType) : undefined;
     if (sg && depth < 8) {
@@ -210,14 +297,22 @@ function addLevel(ir: IrGraph, nodes: unknown[], links: Map<string, Link>, prefi
       continue;
     }
     if (classType.startsWith('workflow>') || classType.startsWith('workflow/')) {
-      ir.warnings.push(`ComfyUI group node ${id} (${classType}) is a legacy group node; it was not expanded`);
+      ir.warnings.push(
+        `ComfyUI group node ${id} (${classType}) is a legacy group node; it was not expanded`,
+      );
     }
     ir.nodes.set(id, node);
   }
   // Links that leave through a subgraph's output node are recorded as alias nodes (see below).
   for (const l of links.values()) {
     if (l.to === SUBGRAPH_OUT) {
-      ir.nodes.set(`${prefix}${SUBGRAPH_OUT}:${l.toSlot}`, { id: `${prefix}${SUBGRAPH_OUT}:${l.toSlot}`, classType: 'Reroute', inputs: { in: new Ref(prefix + l.from, l.fromSlot) }, mode: 0, original: null });
+      ir.nodes.set(`${prefix}${SUBGRAPH_OUT}:${l.toSlot}`, {
+        id: `${prefix}${SUBGRAPH_OUT}:${l.toSlot}`,
+        classType: 'Reroute',
+        inputs: { in: new Ref(prefix + l.from, l.fromSlot) },
+        mode: 0,
+        original: null,
+      });
     }
   }
 }
@@ -226,19 +321,50 @@ function addLevel(ir: IrGraph, nodes: unknown[], links: Map<string, Link>, prefi
  * Expands a subgraph instance: inner nodes get ids "<instance>:<inner>" (as ComfyUI's API
  * conversion does); boundary links become Reroute aliases so refs resolve straight through.
  */
-function expandSubgraph(ir: IrGraph, inst: IrNode, sg: Json, slotNames: string[], subgraphs: Map<string, Json>, api: Map<string, IrNode> | undefined, depth: number): void {
+function expandSubgraph(
+  ir: IrGraph,
+  inst: IrNode,
+  sg: Json,
+  slotNames: string[],
+  subgraphs: Map<string, Json>,
+  api: Map<string, IrNode> | undefined,
+  depth: number,
+): void {
   const prefix = `${inst.id}:`;
   // Each subgraph input slot k aliases whatever feeds the instance's input k.
   slotNames.forEach((name, k) => {
     const ref = inst.inputs[name];
-    if (ref instanceof Ref) ir.nodes.set(`${prefix}${SUBGRAPH_IN}:${k}`, { id: `${prefix}${SUBGRAPH_IN}:${k}`, classType: 'Reroute', inputs: { in: ref }, mode: 0, original: null });
+    if (ref instanceof Ref)
+      ir.nodes.set(`${prefix}${SUBGRAPH_IN}:${k}`, {
+        id: `${prefix}${SUBGRAPH_IN}:${k}`,
+        classType: 'Reroute',
+        inputs: { in: ref },
+        mode: 0,
+        original: null,
+      });
   });
-  addLevel(ir, Array.isArray(sg.nodes) ? sg.nodes : [], readLinks(sg.links), prefix, subgraphs, api, depth + 1);
+  addLevel(
+    ir,
+    Array.isArray(sg.nodes) ? sg.nodes : [],
+    readLinks(sg.links),
+    prefix,
+    subgraphs,
+    api,
+    depth + 1,
+  );
   // Consumers of the instance's output k read the alias of the subgraph output k.
   const outs = Array.isArray(sg.outputs) ? sg.outputs.length : 0;
   for (let k = 0; k < outs; k++) {
-    ir.nodes.set(inst.id + `#out${k}`, { id: inst.id + `#out${k}`, classType: 'Reroute', inputs: { in: new Ref(`${prefix}${SUBGRAPH_OUT}:${k}`, 0) }, mode: 0, original: null });
+    ir.nodes.set(inst.id + `#out${k}`, {
+      id: inst.id + `#out${k}`,
+      classType: 'Reroute',
+      inputs: { in: new Ref(`${prefix}${SUBGRAPH_OUT}:${k}`, 0) },
+      mode: 0,
+      original: null,
+    });
   }
-  ir.warnings.push(`ComfyUI subgraph ${inst.id} (${typeof sg.name === 'string' ? sg.name : String(sg.id)}) was expanded into its inner nodes`);
+  ir.warnings.push(
+    `ComfyUI subgraph ${inst.id} (${typeof sg.name === 'string' ? sg.name : String(sg.id)}) was expanded into its inner nodes`,
+  );
   ir.nodes.set(inst.id, { ...inst, classType: '$subgraph', inputs: {}, original: inst.original });
 }

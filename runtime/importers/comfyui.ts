@@ -3,7 +3,8 @@ import type { ImportResult } from './build';
 import { irFromApi, irFromUi } from './comfyui-ir';
 import { mapComfyGraph } from './comfyui-map';
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Imports a UI workflow (v0.4 or v1). `apiPrompt` (the `prompt` chunk of the same PNG) supplies
@@ -15,7 +16,12 @@ export function importComfyUi(workflow: unknown, apiPrompt?: unknown): ImportRes
   const w = workflow as Record<string, unknown>;
   const extra = isObj(w.extra) ? w.extra : {};
   return mapComfyGraph(ir, 'ComfyUI workflow', {
-    comfyui: { ...(typeof w.id === 'string' ? { id: w.id } : {}), version: w.version, ...(extra.frontendVersion ? { frontendVersion: extra.frontendVersion } : {}), ...(Array.isArray(w.groups) && w.groups.length ? { groups: w.groups } : {}) },
+    comfyui: {
+      ...(typeof w.id === 'string' ? { id: w.id } : {}),
+      version: w.version,
+      ...(extra.frontendVersion ? { frontendVersion: extra.frontendVersion } : {}),
+      ...(Array.isArray(w.groups) && w.groups.length ? { groups: w.groups } : {}),
+    },
   });
 }
 

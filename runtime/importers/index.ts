@@ -19,7 +19,14 @@ import type { ImportResult } from './build';
 import { importA1111 } from './a1111';
 import { importComfyApi, importComfyUi } from './comfyui';
 import { isComfyApiPrompt, isComfyUiWorkflow } from './comfyui-ir';
-import { importInvokeGraph, importInvokeLegacy, importInvokeMetadata, importInvokeWorkflow, isInvokeGraph, isInvokeWorkflow } from './invokeai';
+import {
+  importInvokeGraph,
+  importInvokeLegacy,
+  importInvokeMetadata,
+  importInvokeWorkflow,
+  isInvokeGraph,
+  isInvokeWorkflow,
+} from './invokeai';
 import { importMysticanvasChunk, importOurGraph, isOurGraph } from './mysticanvas';
 import { importSdcpp, isSdcppParameters } from './sdcpp';
 import { importSwarm, isSwarmParams } from './swarmui';
@@ -28,7 +35,15 @@ import { canonicalSeed } from '../../nodes/core/seed';
 import { parseJsonLossless } from './json';
 import { isGenerator, isOutput } from '../../nodes/index';
 
-export type ImportSource = 'mysticanvas' | 'comfyui-ui' | 'comfyui-api' | 'a1111' | 'sdcpp' | 'invokeai' | 'swarmui' | 'json';
+export type ImportSource =
+  | 'mysticanvas'
+  | 'comfyui-ui'
+  | 'comfyui-api'
+  | 'a1111'
+  | 'sdcpp'
+  | 'invokeai'
+  | 'swarmui'
+  | 'json';
 
 /** An imported workflow: the graph, what was approximated or left out, and where it came from. */
 export interface WorkflowImport extends ImportResult {
@@ -45,7 +60,8 @@ export interface ImportInput {
 
 /** Largest JSON body or chunk we parse, bytes. */
 const MAX_JSON_BYTES = 16 << 20;
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** JSON.parse or undefined; @throws UserError JSON_TOO_DEEP past MAX_JSON_DEPTH (runtime/json-limits.ts). */
 function parseJson(text: string): unknown {
@@ -73,12 +89,22 @@ export function importWorkflow(input: ImportInput): WorkflowImport {
     const read = readPngText(bytes, { mode: 'full' });
     return importFromChunks(read.chunks, read.warnings);
   }
-  if (bytes.length > MAX_JSON_BYTES) throw new UserError('UNSUPPORTED_FORMAT', 'The file is too large to be a workflow (over 16 MiB)', undefined, 413);
+  if (bytes.length > MAX_JSON_BYTES)
+    throw new UserError(
+      'UNSUPPORTED_FORMAT',
+      'The file is too large to be a workflow (over 16 MiB)',
+      undefined,
+      413,
+    );
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
   } catch {
-    throw new UserError('UNSUPPORTED_FORMAT', 'Only PNG images and JSON workflow files can be imported', { filename: input.filename, contentType: input.contentType });
+    throw new UserError(
+      'UNSUPPORTED_FORMAT',
+      'Only PNG images and JSON workflow files can be imported',
+      { filename: input.filename, contentType: input.contentType },
+    );
   }
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
@@ -88,9 +114,15 @@ export function importWorkflow(input: ImportInput): WorkflowImport {
   }
   if (!trimmed.startsWith('<') && parseA1111Parameters(text).hasParamsLine) {
     // A saved A1111 "PNG info" text (.txt).
-    return isSdcppParameters(text) ? { ...importSdcpp(text), source: 'sdcpp' } : { ...importA1111(text), source: 'a1111' };
+    return isSdcppParameters(text)
+      ? { ...importSdcpp(text), source: 'sdcpp' }
+      : { ...importA1111(text), source: 'a1111' };
   }
-  throw new UserError('UNSUPPORTED_FORMAT', 'Only PNG images and JSON workflow files can be imported', { filename: input.filename, contentType: input.contentType });
+  throw new UserError(
+    'UNSUPPORTED_FORMAT',
+    'Only PNG images and JSON workflow files can be imported',
+    { filename: input.filename, contentType: input.contentType },
+  );
 }
 
 /** Imports a parsed JSON workflow file. @throws UserError UNSUPPORTED_FORMAT when it is no known kind */
@@ -102,7 +134,10 @@ export function importJson(json: unknown): WorkflowImport {
   if (isInvokeWorkflow(json)) return { ...importInvokeWorkflow(json), source: 'invokeai' };
   if (isInvokeGraph(json)) return { ...importInvokeGraph(json), source: 'invokeai' };
   if (isSwarmParams(json)) return { ...importSwarm(json), source: 'swarmui' };
-  throw new UserError('UNSUPPORTED_FORMAT', 'This JSON is not a workflow MystiCanvas recognises (MystiCanvas graph, ComfyUI workflow or API prompt, InvokeAI workflow)');
+  throw new UserError(
+    'UNSUPPORTED_FORMAT',
+    'This JSON is not a workflow MystiCanvas recognises (MystiCanvas graph, ComfyUI workflow or API prompt, InvokeAI workflow)',
+  );
 }
 
 function ours(payload: unknown): WorkflowImport {
@@ -117,7 +152,10 @@ type Attempt = () => WorkflowImport | undefined | null;
  * Imports from already-read PNG text chunks (the gallery scanner reads them itself).
  * @throws UserError as {@link importWorkflow}; NO_METADATA when no chunk carries a workflow or parameters
  */
-export function importFromChunks(chunks: readonly PngTextChunk[], pngWarnings: readonly PngWarning[] = []): WorkflowImport {
+export function importFromChunks(
+  chunks: readonly PngTextChunk[],
+  pngWarnings: readonly PngWarning[] = [],
+): WorkflowImport {
   const text = (k: string) => chunks.find((c) => c.keyword === k)?.text;
   const json = (k: string) => {
     const t = text(k);
@@ -126,38 +164,69 @@ export function importFromChunks(chunks: readonly PngTextChunk[], pngWarnings: r
   const params = text('parameters');
   const paramsJson = params?.trimStart().startsWith('{') ? parseJson(params) : undefined;
   const attempts: Array<[string, Attempt]> = [
-    [MYSTICANVAS_KEYWORD, () => (json(MYSTICANVAS_KEYWORD) !== undefined ? ours(json(MYSTICANVAS_KEYWORD)) : undefined)],
-    ['workflow', () => {
-      const w = json('workflow');
-      return isComfyUiWorkflow(w) ? { ...importComfyUi(w, json('prompt')), source: 'comfyui-ui' } : undefined;
-    }],
-    ['parameters', () => (isSwarmParams(paramsJson) ? { ...importSwarm(paramsJson), source: 'swarmui' } : null)],
-    ['prompt', () => {
-      const p = json('prompt');
-      return isComfyApiPrompt(p) ? { ...importComfyApi(p), source: 'comfyui-api' } : undefined;
-    }],
-    ['invokeai_workflow', () => {
-      const w = json('invokeai_workflow');
-      return isInvokeWorkflow(w) ? { ...importInvokeWorkflow(w), source: 'invokeai' } : undefined;
-    }],
-    ['invokeai_metadata', () => {
-      const m = json('invokeai_metadata');
-      return isObj(m) ? { ...importInvokeMetadata(m, json('invokeai_graph')), source: 'invokeai' } : undefined;
-    }],
-    ['invokeai_graph', () => {
-      const g = json('invokeai_graph');
-      return isInvokeGraph(g) ? { ...importInvokeGraph(g), source: 'invokeai' } : undefined;
-    }],
-    ['sd-metadata', () => {
-      const m = json('sd-metadata');
-      return isObj(m) ? { ...importInvokeLegacy(m), source: 'invokeai' } : undefined;
-    }],
-    ['parameters', () => {
-      if (params === undefined || isSwarmParams(paramsJson)) return null;
-      if (paramsJson !== undefined) return { ...importGenericJson(paramsJson), source: 'json' };
-      if (isSdcppParameters(params)) return { ...importSdcpp(params), source: 'sdcpp' };
-      return { ...importA1111(params), source: 'a1111' };
-    }],
+    [
+      MYSTICANVAS_KEYWORD,
+      () => (json(MYSTICANVAS_KEYWORD) !== undefined ? ours(json(MYSTICANVAS_KEYWORD)) : undefined),
+    ],
+    [
+      'workflow',
+      () => {
+        const w = json('workflow');
+        return isComfyUiWorkflow(w)
+          ? { ...importComfyUi(w, json('prompt')), source: 'comfyui-ui' }
+          : undefined;
+      },
+    ],
+    [
+      'parameters',
+      () => (isSwarmParams(paramsJson) ? { ...importSwarm(paramsJson), source: 'swarmui' } : null),
+    ],
+    [
+      'prompt',
+      () => {
+        const p = json('prompt');
+        return isComfyApiPrompt(p) ? { ...importComfyApi(p), source: 'comfyui-api' } : undefined;
+      },
+    ],
+    [
+      'invokeai_workflow',
+      () => {
+        const w = json('invokeai_workflow');
+        return isInvokeWorkflow(w) ? { ...importInvokeWorkflow(w), source: 'invokeai' } : undefined;
+      },
+    ],
+    [
+      'invokeai_metadata',
+      () => {
+        const m = json('invokeai_metadata');
+        return isObj(m)
+          ? { ...importInvokeMetadata(m, json('invokeai_graph')), source: 'invokeai' }
+          : undefined;
+      },
+    ],
+    [
+      'invokeai_graph',
+      () => {
+        const g = json('invokeai_graph');
+        return isInvokeGraph(g) ? { ...importInvokeGraph(g), source: 'invokeai' } : undefined;
+      },
+    ],
+    [
+      'sd-metadata',
+      () => {
+        const m = json('sd-metadata');
+        return isObj(m) ? { ...importInvokeLegacy(m), source: 'invokeai' } : undefined;
+      },
+    ],
+    [
+      'parameters',
+      () => {
+        if (params === undefined || isSwarmParams(paramsJson)) return null;
+        if (paramsJson !== undefined) return { ...importGenericJson(paramsJson), source: 'json' };
+        if (isSdcppParameters(params)) return { ...importSdcpp(params), source: 'sdcpp' };
+        return { ...importA1111(params), source: 'a1111' };
+      },
+    ],
   ];
   const skipped: string[] = [];
   let firstError: unknown;
@@ -173,20 +242,36 @@ export function importFromChunks(chunks: readonly PngTextChunk[], pngWarnings: r
       skipped.push(`The ${keyword} chunk is not in a format MystiCanvas recognises; ignored`);
     } catch (err) {
       firstError ??= err;
-      skipped.push(`The ${keyword} chunk could not be imported: ${err instanceof Error ? err.message : String(err)}`);
+      skipped.push(
+        `The ${keyword} chunk could not be imported: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
   if (firstError) throw firstError;
-  const hard = pngWarnings.find((w) => w.code === 'PNG_TRUNCATED' || w.code === 'PNG_CHUNK_INVALID') ??
-    pngWarnings.find((w) => w.code === 'PNG_TEXT_TOO_LARGE') ?? pngWarnings.find((w) => w.code === 'PNG_BAD_CRC' || w.code === 'PNG_TEXT_INVALID');
+  const hard =
+    pngWarnings.find((w) => w.code === 'PNG_TRUNCATED' || w.code === 'PNG_CHUNK_INVALID') ??
+    pngWarnings.find((w) => w.code === 'PNG_TEXT_TOO_LARGE') ??
+    pngWarnings.find((w) => w.code === 'PNG_BAD_CRC' || w.code === 'PNG_TEXT_INVALID');
   if (hard) {
-    const code = hard.code === 'PNG_TRUNCATED' ? 'PNG_TRUNCATED' : hard.code === 'PNG_TEXT_TOO_LARGE' ? 'METADATA_TOO_LARGE' : 'PNG_INVALID';
-    throw new UserError(code, `No usable metadata could be read: ${hard.message}`, { warnings: pngWarnings.slice(0, 20) });
+    const code =
+      hard.code === 'PNG_TRUNCATED'
+        ? 'PNG_TRUNCATED'
+        : hard.code === 'PNG_TEXT_TOO_LARGE'
+          ? 'METADATA_TOO_LARGE'
+          : 'PNG_INVALID';
+    throw new UserError(code, `No usable metadata could be read: ${hard.message}`, {
+      warnings: pngWarnings.slice(0, 20),
+    });
   }
-  if (skipped.length) throw new UserError('UNSUPPORTED_FORMAT', `This PNG's metadata is in a format MystiCanvas does not recognise (${skipped.join('; ')})`);
-  throw new UserError('NO_METADATA', 'This PNG carries no workflow or generation parameters', { keywords: chunks.map((c) => c.keyword) });
+  if (skipped.length)
+    throw new UserError(
+      'UNSUPPORTED_FORMAT',
+      `This PNG's metadata is in a format MystiCanvas does not recognise (${skipped.join('; ')})`,
+    );
+  throw new UserError('NO_METADATA', 'This PNG carries no workflow or generation parameters', {
+    keywords: chunks.map((c) => c.keyword),
+  });
 }
-
 
 /** What the gallery shows and indexes for an image (null fields = unknown). */
 export interface GenerationInfo extends GenerationParams {
@@ -213,7 +298,11 @@ export function extractGenerationInfo(chunks: readonly PngTextChunk[]): Generati
 export function generationInfoOf(r: WorkflowImport): GenerationInfo {
   const { nodes, edges } = r.graph;
   const gens = nodes.filter((n) => isGenerator(n.type));
-  const saved = new Set(edges.filter((e) => isOutput(nodes.find((n) => n.id === e.target)?.type ?? '')).map((e) => e.source));
+  const saved = new Set(
+    edges
+      .filter((e) => isOutput(nodes.find((n) => n.id === e.target)?.type ?? ''))
+      .map((e) => e.source),
+  );
   const gen = gens.find((n) => saved.has(n.id)) ?? gens[0];
   const runParams = isObj(r.run?.params) ? r.run.params : {};
   const p = { ...(gen?.params ?? {}), ...(r.source === 'mysticanvas' ? runParams : {}) };
@@ -226,9 +315,16 @@ export function generationInfoOf(r: WorkflowImport): GenerationInfo {
   const numOrNull = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   const strOrNull = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
   return {
-    prompt: textInto('prompt'), negativePrompt: textInto('negative'),
-    seed: canonicalSeed(p.seed) ?? null, width: numOrNull(p.width), height: numOrNull(p.height), steps: numOrNull(p.steps),
-    cfgScale: numOrNull(p.cfgScale), sampler: strOrNull(p.sampler), scheduler: strOrNull(p.scheduler), model: strOrNull(p.model),
+    prompt: textInto('prompt'),
+    negativePrompt: textInto('negative'),
+    seed: canonicalSeed(p.seed) ?? null,
+    width: numOrNull(p.width),
+    height: numOrNull(p.height),
+    steps: numOrNull(p.steps),
+    cfgScale: numOrNull(p.cfgScale),
+    sampler: strOrNull(p.sampler),
+    scheduler: strOrNull(p.scheduler),
+    model: strOrNull(p.model),
     source: r.source,
   };
 }

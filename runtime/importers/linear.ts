@@ -36,13 +36,23 @@ export function linearGraph(spec: LinearSpec): ImportResult {
     }
   }
   const p = b.add('prompt', 'prompt', { text: prompt }, { x: 0, y: 0 });
-  const n = spec.negativePrompt ? b.add('prompt', 'negative', { text: spec.negativePrompt }, { x: 0, y: 260 }) : undefined;
+  const n = spec.negativePrompt
+    ? b.add('prompt', 'negative', { text: spec.negativePrompt }, { x: 0, y: 260 })
+    : undefined;
   let gen: string;
   if (spec.img2imgStrength !== undefined) {
     const li = b.add('load-image', 'source', {}, { x: 0, y: 520 });
-    gen = b.add('img2img', 'generate', { ...params, strength: spec.img2imgStrength }, { x: 380, y: 0 }, spec.data);
+    gen = b.add(
+      'img2img',
+      'generate',
+      { ...params, strength: spec.img2imgStrength },
+      { x: 380, y: 0 },
+      spec.data,
+    );
     b.connect(li, 'image', gen, 'image');
-    b.warn('The image was made with image-to-image; the source image is not recorded in its metadata, so pick it in the Load image node');
+    b.warn(
+      'The image was made with image-to-image; the source image is not recorded in its metadata, so pick it in the Load image node',
+    );
   } else {
     gen = b.add('txt2img', 'generate', params, { x: 380, y: 0 }, spec.data);
   }
@@ -51,23 +61,48 @@ export function linearGraph(spec: LinearSpec): ImportResult {
   let last = gen;
   let x = 760;
   if (spec.hires) {
-    const up = b.add('upscale', 'hires_upscale', { method: 'lanczos', scale: spec.hires.scale }, { x, y: 0 });
-    const fix = b.add('img2img', 'hires_fix', {
-      ...params, strength: spec.hires.strength, ...(spec.hires.steps ? { steps: spec.hires.steps } : {}),
-      width: typeof params.width === 'number' ? Math.round(params.width * spec.hires.scale) : undefined,
-      height: typeof params.height === 'number' ? Math.round(params.height * spec.hires.scale) : undefined,
-    }, { x: x + 380, y: 0 });
+    const up = b.add(
+      'upscale',
+      'hires_upscale',
+      { method: 'lanczos', scale: spec.hires.scale },
+      { x, y: 0 },
+    );
+    const fix = b.add(
+      'img2img',
+      'hires_fix',
+      {
+        ...params,
+        strength: spec.hires.strength,
+        ...(spec.hires.steps ? { steps: spec.hires.steps } : {}),
+        width:
+          typeof params.width === 'number'
+            ? Math.round(params.width * spec.hires.scale)
+            : undefined,
+        height:
+          typeof params.height === 'number'
+            ? Math.round(params.height * spec.hires.scale)
+            : undefined,
+      },
+      { x: x + 380, y: 0 },
+    );
     b.connect(gen, 'image', up, 'image');
     b.connect(up, 'image', fix, 'image');
     b.connect(p, 'text', fix, 'prompt');
     if (n) b.connect(n, 'text', fix, 'negative');
     if (spec.hires.upscaler && !/lanczos/i.test(spec.hires.upscaler)) {
-      b.warn(`Hires upscaler "${spec.hires.upscaler}" replaced by a Lanczos resize; choose an ESRGAN model in the Upscale node if you have one`);
+      b.warn(
+        `Hires upscaler "${spec.hires.upscaler}" replaced by a Lanczos resize; choose an ESRGAN model in the Upscale node if you have one`,
+      );
     }
     last = fix;
     x += 760;
   }
-  const s = b.add('save', 'save', spec.filenamePrefix ? { filenamePrefix: spec.filenamePrefix } : {}, { x, y: 0 });
+  const s = b.add(
+    'save',
+    'save',
+    spec.filenamePrefix ? { filenamePrefix: spec.filenamePrefix } : {},
+    { x, y: 0 },
+  );
   b.connect(last, 'image', s, 'image');
   return b.finish();
 }

@@ -4,7 +4,8 @@ import { loadGraph } from '../../nodes/core/validate';
 import { UserError } from '../errors';
 import type { ImportResult } from './build';
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** True for a graph document (`format: "mysticanvas.graph"`). */
 export function isOurGraph(v: unknown): boolean {
@@ -20,7 +21,14 @@ export function importOurGraph(v: unknown): ImportResult {
   if (!r.ok) {
     const newer = r.issues.find((i) => i.code === 'GRAPH_VERSION_UNSUPPORTED');
     if (newer) throw new UserError('GRAPH_VERSION_UNSUPPORTED', newer.message);
-    throw new UserError('WORKFLOW_INVALID', `The MystiCanvas graph is invalid: ${r.issues.slice(0, 3).map((i) => i.message).join('; ')}`, { issues: r.issues.slice(0, 50) });
+    throw new UserError(
+      'WORKFLOW_INVALID',
+      `The MystiCanvas graph is invalid: ${r.issues
+        .slice(0, 3)
+        .map((i) => i.message)
+        .join('; ')}`,
+      { issues: r.issues.slice(0, 50) },
+    );
   }
   return { graph: r.graph, warnings: [] };
 }
@@ -32,8 +40,11 @@ export function importOurGraph(v: unknown): ImportResult {
  * each field before use.
  * @throws UserError WORKFLOW_INVALID when the payload has no valid graph
  */
-export function importMysticanvasChunk(payload: unknown): ImportResult & { meta: Record<string, unknown> } {
-  if (!isObj(payload) || !isObj(payload.graph)) throw new UserError('WORKFLOW_INVALID', 'The mysticanvas chunk holds no graph');
+export function importMysticanvasChunk(
+  payload: unknown,
+): ImportResult & { meta: Record<string, unknown> } {
+  if (!isObj(payload) || !isObj(payload.graph))
+    throw new UserError('WORKFLOW_INVALID', 'The mysticanvas chunk holds no graph');
   const { graph, ...meta } = payload;
   const r = importOurGraph(graph);
   return { ...r, meta };

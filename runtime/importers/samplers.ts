@@ -18,29 +18,78 @@ export interface SamplerMapping {
 }
 
 const A1111_SAMPLERS: Record<string, Sampler> = {
-  'euler a': 'euler_a', euler: 'euler', heun: 'heun', dpm2: 'dpm2', 'dpm++ 2s a': 'dpm++2s_a',
-  'dpm++ 2m': 'dpm++2m', 'dpm++ 2m sde': 'dpm++2m_sde', lms: 'lms', lcm: 'lcm', ddim: 'ddim_trailing',
-  'ddim cfg++': 'ddim_trailing', ipndm: 'ipndm', 'ipndm_v': 'ipndm_v', tcd: 'tcd', 'euler cfg++': 'euler_cfg_pp',
-  'euler a cfg++': 'euler_a_cfg_pp', 'dpm++ 2m sde heun': 'dpm++2m_sde',
+  'euler a': 'euler_a',
+  euler: 'euler',
+  heun: 'heun',
+  dpm2: 'dpm2',
+  'dpm++ 2s a': 'dpm++2s_a',
+  'dpm++ 2m': 'dpm++2m',
+  'dpm++ 2m sde': 'dpm++2m_sde',
+  lms: 'lms',
+  lcm: 'lcm',
+  ddim: 'ddim_trailing',
+  'ddim cfg++': 'ddim_trailing',
+  ipndm: 'ipndm',
+  ipndm_v: 'ipndm_v',
+  tcd: 'tcd',
+  'euler cfg++': 'euler_cfg_pp',
+  'euler a cfg++': 'euler_a_cfg_pp',
+  'dpm++ 2m sde heun': 'dpm++2m_sde',
 };
 
 const COMFY_SAMPLERS: Record<string, Sampler> = {
-  euler: 'euler', euler_ancestral: 'euler_a', heun: 'heun', dpm_2: 'dpm2', lms: 'lms',
-  dpmpp_2s_ancestral: 'dpm++2s_a', dpmpp_2m: 'dpm++2m', dpmpp_2m_sde: 'dpm++2m_sde', lcm: 'lcm',
-  ddim: 'ddim_trailing', ipndm: 'ipndm', ipndm_v: 'ipndm_v', res_multistep: 'res_multistep',
-  er_sde: 'er_sde', euler_cfg_pp: 'euler_cfg_pp', euler_ancestral_cfg_pp: 'euler_a_cfg_pp', tcd: 'tcd',
+  euler: 'euler',
+  euler_ancestral: 'euler_a',
+  heun: 'heun',
+  dpm_2: 'dpm2',
+  lms: 'lms',
+  dpmpp_2s_ancestral: 'dpm++2s_a',
+  dpmpp_2m: 'dpm++2m',
+  dpmpp_2m_sde: 'dpm++2m_sde',
+  lcm: 'lcm',
+  ddim: 'ddim_trailing',
+  ipndm: 'ipndm',
+  ipndm_v: 'ipndm_v',
+  res_multistep: 'res_multistep',
+  er_sde: 'er_sde',
+  euler_cfg_pp: 'euler_cfg_pp',
+  euler_ancestral_cfg_pp: 'euler_a_cfg_pp',
+  tcd: 'tcd',
 };
 
 const INVOKE_SAMPLERS: Record<string, Sampler> = {
-  euler: 'euler', euler_a: 'euler_a', heun: 'heun', kdpm_2: 'dpm2', lms: 'lms', dpmpp_2s: 'dpm++2s_a',
-  dpmpp_2m: 'dpm++2m', dpmpp_2m_sde: 'dpm++2m_sde', ddim: 'ddim_trailing', lcm: 'lcm', tcd: 'tcd',
+  euler: 'euler',
+  euler_a: 'euler_a',
+  heun: 'heun',
+  kdpm_2: 'dpm2',
+  lms: 'lms',
+  dpmpp_2s: 'dpm++2s_a',
+  dpmpp_2m: 'dpm++2m',
+  dpmpp_2m_sde: 'dpm++2m_sde',
+  ddim: 'ddim_trailing',
+  lcm: 'lcm',
+  tcd: 'tcd',
 };
 
 const SCHEDULER_NAMES: Record<string, Scheduler> = {
-  automatic: 'default', default: 'default', normal: 'discrete', discrete: 'discrete', uniform: 'discrete',
-  karras: 'karras', exponential: 'exponential', 'sgm uniform': 'sgm_uniform', sgm_uniform: 'sgm_uniform',
-  simple: 'simple', beta: 'beta', 'align your steps': 'ays', ays: 'ays', 'kl optimal': 'kl_optimal',
-  kl_optimal: 'kl_optimal', gits: 'gits', smoothstep: 'smoothstep', lcm: 'lcm',
+  automatic: 'default',
+  default: 'default',
+  normal: 'discrete',
+  discrete: 'discrete',
+  uniform: 'discrete',
+  karras: 'karras',
+  exponential: 'exponential',
+  'sgm uniform': 'sgm_uniform',
+  sgm_uniform: 'sgm_uniform',
+  simple: 'simple',
+  beta: 'beta',
+  'align your steps': 'ays',
+  ays: 'ays',
+  'kl optimal': 'kl_optimal',
+  kl_optimal: 'kl_optimal',
+  gits: 'gits',
+  smoothstep: 'smoothstep',
+  lcm: 'lcm',
 };
 
 /** Samplers whose replacement changes the image noticeably (deterministic ↔ approximation). */
@@ -55,7 +104,11 @@ export function mapScheduler(name: string | undefined): Scheduler | undefined {
 }
 
 function fallback(source: string, what: string): SamplerMapping {
-  return { sampler: 'default', scheduler: 'default', warning: `${source} sampler "${what}" has no stable-diffusion.cpp equivalent; using the model's default sampler` };
+  return {
+    sampler: 'default',
+    scheduler: 'default',
+    warning: `${source} sampler "${what}" has no stable-diffusion.cpp equivalent; using the model's default sampler`,
+  };
 }
 
 /**
@@ -76,9 +129,15 @@ export function mapA1111Sampler(label: string | undefined, scheduleType?: string
   const out: SamplerMapping = sampler
     ? { sampler, scheduler: scheduler ?? 'default' }
     : { ...fallback('A1111', label), scheduler: scheduler ?? 'default' };
-  if (sampler && APPROXIMATE.has(k)) out.warning = `A1111 sampler "${label}" mapped to the nearest stable-diffusion.cpp sampler "${sampler}"`;
+  if (sampler && APPROXIMATE.has(k))
+    out.warning = `A1111 sampler "${label}" mapped to the nearest stable-diffusion.cpp sampler "${sampler}"`;
   if (scheduleType && !mapScheduler(scheduleType)) {
-    out.warning = [out.warning, `A1111 schedule type "${scheduleType}" has no stable-diffusion.cpp equivalent; using the default`].filter(Boolean).join('; ');
+    out.warning = [
+      out.warning,
+      `A1111 schedule type "${scheduleType}" has no stable-diffusion.cpp equivalent; using the default`,
+    ]
+      .filter(Boolean)
+      .join('; ');
   }
   return out;
 }
@@ -88,12 +147,27 @@ export function mapComfySampler(samplerName: unknown, schedulerName: unknown): S
   const s = typeof samplerName === 'string' ? samplerName : '';
   const sch = typeof schedulerName === 'string' ? schedulerName : '';
   const scheduler = mapScheduler(sch);
-  const sampler = COMFY_SAMPLERS[s.toLowerCase()] ?? ((SAMPLERS as readonly string[]).includes(s) ? (s as Sampler) : undefined);
+  const sampler =
+    COMFY_SAMPLERS[s.toLowerCase()] ??
+    ((SAMPLERS as readonly string[]).includes(s) ? (s as Sampler) : undefined);
   const warnings: string[] = [];
-  if (!sampler && s) warnings.push(`ComfyUI sampler "${s}" has no stable-diffusion.cpp equivalent; using the model's default sampler`);
-  if (s === 'ddim') warnings.push('ComfyUI sampler "ddim" mapped to the nearest stable-diffusion.cpp sampler "ddim_trailing"');
-  if (!scheduler && sch) warnings.push(`ComfyUI scheduler "${sch}" has no stable-diffusion.cpp equivalent; using the default`);
-  return { sampler: sampler ?? 'default', scheduler: scheduler ?? 'default', ...(warnings.length ? { warning: warnings.join('; ') } : {}) };
+  if (!sampler && s)
+    warnings.push(
+      `ComfyUI sampler "${s}" has no stable-diffusion.cpp equivalent; using the model's default sampler`,
+    );
+  if (s === 'ddim')
+    warnings.push(
+      'ComfyUI sampler "ddim" mapped to the nearest stable-diffusion.cpp sampler "ddim_trailing"',
+    );
+  if (!scheduler && sch)
+    warnings.push(
+      `ComfyUI scheduler "${sch}" has no stable-diffusion.cpp equivalent; using the default`,
+    );
+  return {
+    sampler: sampler ?? 'default',
+    scheduler: scheduler ?? 'default',
+    ...(warnings.length ? { warning: warnings.join('; ') } : {}),
+  };
 }
 
 /** Maps an InvokeAI scheduler name (`dpmpp_2m_k` = DPM++ 2M with Karras sigmas). */
@@ -115,18 +189,37 @@ export function mapSdcppSampler(value: string | undefined): SamplerMapping {
   const [m = '', s] = (value ?? '').trim().split(/[\s,]+/);
   const sampler = (SAMPLERS as readonly string[]).includes(m) ? (m as Sampler) : undefined;
   const scheduler = mapScheduler(s);
-  if (!sampler && m && m !== 'NONE') return { ...fallback('sd.cpp', m), scheduler: scheduler ?? 'default' };
+  if (!sampler && m && m !== 'NONE')
+    return { ...fallback('sd.cpp', m), scheduler: scheduler ?? 'default' };
   return { sampler: sampler ?? 'default', scheduler: scheduler ?? 'default' };
 }
 
 const A1111_LABEL: Partial<Record<Sampler, string>> = {
-  euler_a: 'Euler a', euler: 'Euler', heun: 'Heun', dpm2: 'DPM2', 'dpm++2s_a': 'DPM++ 2S a', 'dpm++2m': 'DPM++ 2M',
-  'dpm++2m_sde': 'DPM++ 2M SDE', lms: 'LMS', lcm: 'LCM', ddim_trailing: 'DDIM', ipndm: 'iPNDM', ipndm_v: 'iPNDM_V',
-  tcd: 'TCD', euler_cfg_pp: 'Euler CFG++', euler_a_cfg_pp: 'Euler a CFG++',
+  euler_a: 'Euler a',
+  euler: 'Euler',
+  heun: 'Heun',
+  dpm2: 'DPM2',
+  'dpm++2s_a': 'DPM++ 2S a',
+  'dpm++2m': 'DPM++ 2M',
+  'dpm++2m_sde': 'DPM++ 2M SDE',
+  lms: 'LMS',
+  lcm: 'LCM',
+  ddim_trailing: 'DDIM',
+  ipndm: 'iPNDM',
+  ipndm_v: 'iPNDM_V',
+  tcd: 'TCD',
+  euler_cfg_pp: 'Euler CFG++',
+  euler_a_cfg_pp: 'Euler a CFG++',
 };
 const A1111_SCHEDULE: Partial<Record<Scheduler, string>> = {
-  discrete: 'Normal', karras: 'Karras', exponential: 'Exponential', sgm_uniform: 'SGM Uniform', simple: 'Simple',
-  beta: 'Beta', ays: 'Align Your Steps', kl_optimal: 'KL Optimal',
+  discrete: 'Normal',
+  karras: 'Karras',
+  exponential: 'Exponential',
+  sgm_uniform: 'SGM Uniform',
+  simple: 'Simple',
+  beta: 'Beta',
+  ays: 'Align Your Steps',
+  kl_optimal: 'KL Optimal',
 };
 
 /** sd.cpp sampler → A1111 label (the raw name when A1111 has none), for the `parameters` chunk. */

@@ -15,7 +15,8 @@ export function isSdcppParameters(text: string): boolean {
 }
 
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
+const obj = (v: unknown): Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {};
 
 /** Imports an sd.cpp `parameters` text. */
 export function importSdcpp(text: string): ImportResult {
@@ -39,13 +40,19 @@ export function importSdcpp(text: string): ImportResult {
   const models = obj(j.models);
   const model = str(models.model) || str(models.diffusion_model) || p.Model || undefined;
   if (!p.Model && (p.Unet || str(models.diffusion_model))) {
-    warnings.push(`The image was made with a separate diffusion model (${p.Unet ?? str(models.diffusion_model)}); set it as the txt2img model`);
+    warnings.push(
+      `The image was made with a separate diffusion model (${p.Unet ?? str(models.diffusion_model)}); set it as the txt2img model`,
+    );
   }
   const clipSkip = int(j.clip_skip ?? p['Clip skip']);
   const params: Record<string, unknown> = {
-    model, width: int(j.width) ?? size?.width, height: int(j.height) ?? size?.height,
-    steps: int(sampling.steps ?? p.Steps), cfgScale: num(obj(obj(sampling.guidance)).txt_cfg ?? p['CFG scale']),
-    sampler: (sampler as string) === 'NONE' ? 'default' : sampler, scheduler,
+    model,
+    width: int(j.width) ?? size?.width,
+    height: int(j.height) ?? size?.height,
+    steps: int(sampling.steps ?? p.Steps),
+    cfgScale: num(obj(obj(sampling.guidance)).txt_cfg ?? p['CFG scale']),
+    sampler: (sampler as string) === 'NONE' ? 'default' : sampler,
+    scheduler,
     seed: seedOf(j.seed ?? p.Seed, (m) => warnings.push(m)),
     clipSkip: clipSkip !== undefined && clipSkip > 0 ? clipSkip : undefined,
     vae: str(models.vae) || p.VAE || undefined,
@@ -58,9 +65,18 @@ export function importSdcpp(text: string): ImportResult {
   return linearGraph({
     prompt: str(prompt.positive) ?? a.prompt,
     negativePrompt: str(prompt.negative) ?? a.negativePrompt,
-    params, loraTags: true, warnings,
+    params,
+    loraTags: true,
+    warnings,
     ...(isImg2img && strength !== undefined ? { img2imgStrength: strength } : {}),
     name: (str(prompt.positive) ?? a.prompt).split('\n')[0]!.slice(0, 60) || 'sd.cpp image',
-    data: { source: 'sdcpp', imported: { ...(p.Guidance ? { guidance: p.Guidance } : {}), ...(p.RNG ? { rng: p.RNG } : {}), ...(Object.keys(j).length ? { sdcpp: j } : {}) } },
+    data: {
+      source: 'sdcpp',
+      imported: {
+        ...(p.Guidance ? { guidance: p.Guidance } : {}),
+        ...(p.RNG ? { rng: p.RNG } : {}),
+        ...(Object.keys(j).length ? { sdcpp: j } : {}),
+      },
+    },
   });
 }

@@ -21,7 +21,11 @@ export interface EmbedProgress {
  * Payload `{spaceKey, afterId}` (schedule.ts EMBED_JOB).
  * @param batch generations embedded per step
  */
-export function embedHandler(vectors: VectorStore, embedder: Embedder, opts: { batch: number; onProgress?: (p: EmbedProgress) => void }): JobHandler {
+export function embedHandler(
+  vectors: VectorStore,
+  embedder: Embedder,
+  opts: { batch: number; onProgress?: (p: EmbedProgress) => void },
+): JobHandler {
   return async (job, signal) => {
     const p = job.payload as { spaceKey?: string; afterId?: number };
     const { model, key } = embedder.model();
@@ -32,9 +36,15 @@ export function embedHandler(vectors: VectorStore, embedder: Embedder, opts: { b
     // Nothing to say about an empty text: prompt-less, tag-less imports get no vector.
     const todo = slice.items.filter((i) => i.text !== '');
     if (todo.length) {
-      const r = await embedder.embed(todo.map((t) => t.text), signal);
+      const r = await embedder.embed(
+        todo.map((t) => t.text),
+        signal,
+      );
       if (r.key !== key) return;
-      vectors.put(space.id, todo.map((t, i) => ({ generationId: t.generationId, sha1: t.sha1, vector: r.vectors[i]! })));
+      vectors.put(
+        space.id,
+        todo.map((t, i) => ({ generationId: t.generationId, sha1: t.sha1, vector: r.vectors[i]! })),
+      );
     }
     const end = slice.scanned < opts.batch * 4 && slice.items.length < opts.batch;
     if (end) {

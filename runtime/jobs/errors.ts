@@ -13,11 +13,20 @@ export class PermanentJobError extends UserError {
 }
 
 /** Code, message and whether to retry, for any thrown value. */
-export function toMystiErrorSafe(err: unknown): { code: ErrorCode; message: string; retryable: boolean } {
+export function toMystiErrorSafe(err: unknown): {
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+} {
   if (err instanceof UserError) return { code: err.code, message: err.message, retryable: false };
   // Operational and unexpected: the table's `retryable` (wire/errors.ts).
-  if (err instanceof MystiError) return { code: err.code, message: err.message, retryable: err.retryable };
+  if (err instanceof MystiError)
+    return { code: err.code, message: err.message, retryable: err.retryable };
   const disk = toDiskError(err);
   if (disk) return { code: disk.code, message: disk.message, retryable: true };
-  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err), retryable: true };
+  return {
+    code: 'INTERNAL',
+    message: err instanceof Error ? err.message : String(err),
+    retryable: true,
+  };
 }

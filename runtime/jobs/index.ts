@@ -32,8 +32,15 @@ export interface GalleryJobsDeps {
   llm?: {
     resolve(ref: string): ResolvedModel;
     /** Reserves memory through the VRAM arbiter; returns the release function. */
-    reserve(r: { model: ResolvedModel; contextSize: number }, signal: AbortSignal): Promise<() => void>;
-    call(job: string, payload: Record<string, unknown>, opts: { signal: AbortSignal }): Promise<{ output: Record<string, unknown> }>;
+    reserve(
+      r: { model: ResolvedModel; contextSize: number },
+      signal: AbortSignal,
+    ): Promise<() => void>;
+    call(
+      job: string,
+      payload: Record<string, unknown>,
+      opts: { signal: AbortSignal },
+    ): Promise<{ output: Record<string, unknown> }>;
   };
   concurrency?: number;
   /** Semantic search (issue 17): when given, an `embed` job keeps the model's space filled. */
@@ -61,24 +68,40 @@ export function startGalleryJobs(d: GalleryJobsDeps): GalleryJobs {
   const auto = autoTagModel(d.config.raw);
   const handlers: Record<string, ReturnType<typeof thumbHandler>> = {
     thumb: thumbHandler(stores, roots),
-    rescan: rescanHandler(stores, roots, (p) => d.bus.emit('job.progress', { kind: 'rescan', ...p })),
+    rescan: rescanHandler(stores, roots, (p) =>
+      d.bus.emit('job.progress', { kind: 'rescan', ...p }),
+    ),
   };
   if (auto && d.llm) {
     const llm = d.llm;
     const cfg = mergeLlmConfig(d.config.llm);
-    handlers.autotag = autotagHandler(d.store, stores, async (text, maxTags, signal) => {
-      const model = llm.resolve(auto.model);
-      const release = await llm.reserve({ model, contextSize: cfg.contextSize }, signal);
-      try {
-        const { output } = await llm.call('tag', {
-          modelPath: model.path, modelId: model.id, contextSize: cfg.contextSize, system: cfg.tagging.system,
-          text, maxTags, categories: cfg.taxonomy,
-        }, { signal });
-        return (output.tags ?? []) as RawTag[];
-      } finally {
-        release();
-      }
-    }, { categories: cfg.taxonomy, maxTags: auto.maxTags });
+    handlers.autotag = autotagHandler(
+      d.store,
+      stores,
+      async (text, maxTags, signal) => {
+        const model = llm.resolve(auto.model);
+        const release = await llm.reserve({ model, contextSize: cfg.contextSize }, signal);
+        try {
+          const { output } = await llm.call(
+            'tag',
+            {
+              modelPath: model.path,
+              modelId: model.id,
+              contextSize: cfg.contextSize,
+              system: cfg.tagging.system,
+              text,
+              maxTags,
+              categories: cfg.taxonomy,
+            },
+            { signal },
+          );
+          return (output.tags ?? []) as RawTag[];
+        } finally {
+          release();
+        }
+      },
+      { categories: cfg.taxonomy, maxTags: auto.maxTags },
+    );
   }
   const vectors = d.embedder ? new VectorStore(d.store.db) : null;
   let embedKey: string | null = null;
@@ -86,7 +109,10 @@ export function startGalleryJobs(d: GalleryJobsDeps): GalleryJobs {
     try {
       embedKey = d.embedder.model().key;
     } catch (err) {
-      d.logger.warn({ err: String(err) }, 'search.embeddingModel cannot be resolved: semantic search is off until it can');
+      d.logger.warn(
+        { err: String(err) },
+        'search.embeddingModel cannot be resolved: semantic search is off until it can',
+      );
     }
     handlers.embed = embedHandler(vectors, d.embedder, {
       batch: d.embedBatch ?? 32,
@@ -100,7 +126,16 @@ export function startGalleryJobs(d: GalleryJobsDeps): GalleryJobs {
     busy: d.busy,
     concurrency: d.concurrency ?? 2,
     onFinished: (job, status, error) => {
-      if (job.kind !== 'rescan' && (job.kind !== 'embed' || error)) d.bus.emit('job.progress', { kind: job.kind, jobId: job.id, status, ...(job.payload.generationId !== undefined ? { generationId: job.payload.generationId } : {}), ...(error ? { error } : {}) });
+      if (job.kind !== 'rescan' && (job.kind !== 'embed' || error))
+        d.bus.emit('job.progress', {
+          kind: job.kind,
+          jobId: job.id,
+          status,
+          ...(job.payload.generationId !== undefined
+            ? { generationId: job.payload.generationId }
+            : {}),
+          ...(error ? { error } : {}),
+        });
     },
   });
 
@@ -113,8 +148,14 @@ export function startGalleryJobs(d: GalleryJobsDeps): GalleryJobs {
   // A save node's generation row is committed before its node.completed event; runs ending let paused jobs go.
   const off = d.bus.on((e: MystiEvent) => {
     if (e.type === 'node.completed' && e.runId && e.nodeId) {
-      for (const g of d.store.generations.byRun(e.runId)) if (g.nodeId === e.nodeId) onGenerationSaved(g.id);
-    } else if (e.type === 'run.completed' || e.type === 'run.failed' || e.type === 'run.cancelled' || e.type === 'run.interrupted') {
+      for (const g of d.store.generations.byRun(e.runId))
+        if (g.nodeId === e.nodeId) onGenerationSaved(g.id);
+    } else if (
+      e.type === 'run.completed' ||
+      e.type === 'run.failed' ||
+      e.type === 'run.cancelled' ||
+      e.type === 'run.interrupted'
+    ) {
       runner.kick();
     }
   });
@@ -125,7 +166,8 @@ export function startGalleryJobs(d: GalleryJobsDeps): GalleryJobs {
   if (embedKey) stores.jobs.enqueue(EMBED_JOB(embedKey));
   runner.kick();
   if (recovered) d.logger.info({ recovered }, 'background jobs resumed from the previous session');
-  if (auto && !d.llm) d.logger.warn('autoTag is configured but no LLM access was given to the job runner');
+  if (auto && !d.llm)
+    d.logger.warn('autoTag is configured but no LLM access was given to the job runner');
 
   return {
     runner,

@@ -21,9 +21,19 @@ export interface RescanProgress {
  * Payload `{afterId?: number, checked?, missing?, thumbsQueued?, batch?: number}`.
  * @param onProgress called after every slice with running totals
  */
-export function rescanHandler(g: GalleryStores, roots: { home: string }, onProgress?: (p: RescanProgress) => void): JobHandler {
+export function rescanHandler(
+  g: GalleryStores,
+  roots: { home: string },
+  onProgress?: (p: RescanProgress) => void,
+): JobHandler {
   return async (job) => {
-    const p = job.payload as { afterId?: number; checked?: number; missing?: number; thumbsQueued?: number; batch?: number };
+    const p = job.payload as {
+      afterId?: number;
+      checked?: number;
+      missing?: number;
+      thumbsQueued?: number;
+      batch?: number;
+    };
     const batch = Math.min(5000, Math.max(1, p.batch ?? 500));
     const rows = g.files.scanBatch(p.afterId ?? 0, batch);
     let missing = p.missing ?? 0;
@@ -35,9 +45,16 @@ export function rescanHandler(g: GalleryStores, roots: { home: string }, onProgr
       if (exists !== !r.missing) g.library.setMissing(r.id, !exists);
       if (exists && !r.hasThumb) thumbsQueued += g.jobs.enqueue(THUMB_JOB(r.id)) ? 1 : 0;
     }
-    const progress = { checked: (p.checked ?? 0) + rows.length, missing, thumbsQueued, done: rows.length < batch };
+    const progress = {
+      checked: (p.checked ?? 0) + rows.length,
+      missing,
+      thumbsQueued,
+      done: rows.length < batch,
+    };
     onProgress?.(progress);
     if (progress.done) return;
-    return { again: { afterId: rows.at(-1)!.id, checked: progress.checked, missing, thumbsQueued, batch } };
+    return {
+      again: { afterId: rows.at(-1)!.id, checked: progress.checked, missing, thumbsQueued, batch },
+    };
   };
 }

@@ -28,7 +28,11 @@ export interface JobRunnerOptions {
   /** First retry delay, ms (default 2000; doubles per attempt). */
   backoffBaseMs?: number;
   /** Called after every job (for `job.progress` events). */
-  onFinished?: (job: JobRow, status: 'done' | 'queued' | 'failed', error?: { code: ErrorCode; message: string }) => void;
+  onFinished?: (
+    job: JobRow,
+    status: 'done' | 'queued' | 'failed',
+    error?: { code: ErrorCode; message: string },
+  ) => void;
 }
 
 export class JobRunner {
@@ -112,7 +116,9 @@ export class JobRunner {
     const handler = this.o.handlers[job.kind];
     const ac = new AbortController();
     this.active.set(job.id, ac);
-    const run = handler ? handler(job, ac.signal) : Promise.reject(new UserError('JOB_UNKNOWN', `no handler for job kind ${job.kind}`));
+    const run = handler
+      ? handler(job, ac.signal)
+      : Promise.reject(new UserError('JOB_UNKNOWN', `no handler for job kind ${job.kind}`));
     void run
       .then((outcome) => {
         if (outcome && 'again' in outcome) this.o.jobs.again(job.id, outcome.again);
@@ -129,17 +135,33 @@ export class JobRunner {
         const retryable = e.retryable;
         let status: string;
         try {
-          status = this.o.jobs.fail(job, { code: e.code, message: e.message }, retryable, Date.now(), this.o.backoffBaseMs);
+          status = this.o.jobs.fail(
+            job,
+            { code: e.code, message: e.message },
+            retryable,
+            Date.now(),
+            this.o.backoffBaseMs,
+          );
         } catch (failErr) {
           // Recording the failure failed too (the database's disk is full): the row stays
           // `running` and goes back to the queue at the next start (JobStore.recover).
           const f = toMystiErrorSafe(failErr);
-          this.o.logger.error({ jobId: job.id, kind: job.kind, code: f.code, err: f.message }, 'could not record a background job failure');
+          this.o.logger.error(
+            { jobId: job.id, kind: job.kind, code: f.code, err: f.message },
+            'could not record a background job failure',
+          );
           this.o.onFinished?.(job, 'failed', { code: f.code, message: f.message });
           return;
         }
-        if (status === 'failed') this.o.logger.warn({ jobId: job.id, kind: job.kind, code: e.code, err: e.message }, 'background job failed');
-        this.o.onFinished?.(job, status === 'failed' ? 'failed' : 'queued', { code: e.code, message: e.message });
+        if (status === 'failed')
+          this.o.logger.warn(
+            { jobId: job.id, kind: job.kind, code: e.code, err: e.message },
+            'background job failed',
+          );
+        this.o.onFinished?.(job, status === 'failed' ? 'failed' : 'queued', {
+          code: e.code,
+          message: e.message,
+        });
       })
       .finally(() => {
         this.active.delete(job.id);

@@ -27,16 +27,27 @@ sharp.cache(false);
  * size×size px without enlarging, EXIF orientation applied.
  * @throws PermanentJobError IMAGE_UNREADABLE when the file is not a decodable image
  */
-export async function renderThumbnail(src: string, size = THUMB_SIZE, quality = 80): Promise<{ data: Buffer; width: number; height: number }> {
+export async function renderThumbnail(
+  src: string,
+  size = THUMB_SIZE,
+  quality = 80,
+): Promise<{ data: Buffer; width: number; height: number }> {
   try {
-    const { data, info } = await sharp(src, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true })
+    const { data, info } = await sharp(src, {
+      limitInputPixels: MAX_INPUT_PIXELS,
+      failOn: 'error',
+      sequentialRead: true,
+    })
       .rotate()
       .resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true })
       .webp({ quality, effort: 2 })
       .toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height };
   } catch (err) {
-    throw new PermanentJobError('IMAGE_UNREADABLE', `cannot make a thumbnail of ${path.basename(src)}: ${(err as Error).message}`);
+    throw new PermanentJobError(
+      'IMAGE_UNREADABLE',
+      `cannot make a thumbnail of ${path.basename(src)}: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -46,7 +57,10 @@ export function thumbRelPath(uuid: string): string {
 }
 
 /** Resolves a generation's stored file path (relative to home, or absolute for imports) safely. */
-export function resolveImagePath(filePath: string, roots: { home: string; extra?: readonly string[] }): string {
+export function resolveImagePath(
+  filePath: string,
+  roots: { home: string; extra?: readonly string[] },
+): string {
   return safePath(filePath, [roots.home, ...(roots.extra ?? [])], { allowAbsolute: true });
 }
 
@@ -54,7 +68,10 @@ export function resolveImagePath(filePath: string, roots: { home: string; extra?
  * The `thumb` job: payload `{generationId}`. A generation that is gone is done; a missing file
  * flags the generation `missing` and ends the job (retrying cannot bring it back).
  */
-export function thumbHandler(g: GalleryStores, roots: { home: string; extra?: readonly string[] }): JobHandler {
+export function thumbHandler(
+  g: GalleryStores,
+  roots: { home: string; extra?: readonly string[] },
+): JobHandler {
   return async (job) => {
     const id = Number(job.payload.generationId);
     const src = g.files.source(id);
@@ -65,7 +82,10 @@ export function thumbHandler(g: GalleryStores, roots: { home: string; extra?: re
     } catch (err) {
       if (err instanceof UserError && err.code === 'NOT_FOUND') {
         g.library.setMissing(id, true);
-        throw new PermanentJobError('FILE_MISSING', `the image of generation ${src.uuid} is missing: ${src.filePath}`);
+        throw new PermanentJobError(
+          'FILE_MISSING',
+          `the image of generation ${src.uuid} is missing: ${src.filePath}`,
+        );
       }
       throw err;
     }

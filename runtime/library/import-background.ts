@@ -49,10 +49,11 @@ export function startBackgroundImport(o: BackgroundImportOptions): BackgroundImp
   const busyDelay = o.busyDelayMs ?? 250;
   let timer: NodeJS.Timeout | null = null;
   let wake: (() => void) | null = null;
-  const sleep = (ms: number) => new Promise<void>((r) => {
-    wake = r;
-    timer = setTimeout(r, ms);
-  });
+  const sleep = (ms: number) =>
+    new Promise<void>((r) => {
+      wake = r;
+      timer = setTimeout(r, ms);
+    });
   const between = async () => {
     await new Promise<void>((r) => setImmediate(r));
     if (!ac.signal.aborted && o.isBusy?.()) await sleep(busyDelay);
@@ -71,19 +72,43 @@ export function startBackgroundImport(o: BackgroundImportOptions): BackgroundImp
           between,
           ...(o.batchSize ? { batchSize: o.batchSize } : {}),
           onProgress: (p) => {
-            if (p.phase !== 'done' && p.phase !== 'missing') o.bus.emit('import.progress', { ...p });
+            if (p.phase !== 'done' && p.phase !== 'missing')
+              o.bus.emit('import.progress', { ...p });
           },
         });
         out.push(s);
         o.bus.emit('import.progress', {
-          folder, phase: 'done', done: s.done, total: s.total, imported: s.imported, skipped: s.skipped, relinked: s.relinked,
-          missing: s.missing, failed: s.failed, aborted: s.aborted, ms: s.ms, failures: s.failures.slice(0, 20),
+          folder,
+          phase: 'done',
+          done: s.done,
+          total: s.total,
+          imported: s.imported,
+          skipped: s.skipped,
+          relinked: s.relinked,
+          missing: s.missing,
+          failed: s.failed,
+          aborted: s.aborted,
+          ms: s.ms,
+          failures: s.failures.slice(0, 20),
         });
         if (s.imported || s.relinked || s.missing || s.failed) {
-          o.logger.info({ folder, imported: s.imported, relinked: s.relinked, missing: s.missing, failed: s.failed, ms: s.ms }, 'library import');
+          o.logger.info(
+            {
+              folder,
+              imported: s.imported,
+              relinked: s.relinked,
+              missing: s.missing,
+              failed: s.failed,
+              ms: s.ms,
+            },
+            'library import',
+          );
         }
       } catch (err) {
-        const e: WireError = err instanceof MystiError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: String(err) };
+        const e: WireError =
+          err instanceof MystiError
+            ? { code: err.code, message: err.message }
+            : { code: 'INTERNAL', message: String(err) };
         // A watch folder on an unplugged drive is not an error of the studio.
         o.logger.warn({ folder, err: e }, 'library import skipped a folder');
         o.bus.emit('import.progress', { folder, phase: 'error', error: e });

@@ -29,8 +29,10 @@ export function progressLine(p: ImportProgress): string {
 /** The last line: what happened (or, with --dry-run, what would happen). */
 export function summaryLine(s: ImportSummary): string {
   const verb = s.dryRun ? 'dry run, nothing written: would import' : 'imported';
-  return `${verb} ${s.imported}, skipped ${s.skipped}, relinked ${s.relinked}, missing ${s.missing}, failed ${s.failed}` +
-    ` — ${s.total} files in ${(s.ms / 1000).toFixed(1)} s${s.aborted ? ' (interrupted)' : ''}`;
+  return (
+    `${verb} ${s.imported}, skipped ${s.skipped}, relinked ${s.relinked}, missing ${s.missing}, failed ${s.failed}` +
+    ` — ${s.total} files in ${(s.ms / 1000).toFixed(1)} s${s.aborted ? ' (interrupted)' : ''}`
+  );
 }
 
 /**
@@ -39,12 +41,20 @@ export function summaryLine(s: ImportSummary): string {
  *   folder cannot be read or the database cannot be opened, 130 when interrupted (Ctrl-C) — the
  *   batches committed before stay
  */
-export async function runImportCommand(dir: string, o: ImportCommandOptions, config: Config, io: CommandIo, signal?: AbortSignal): Promise<number> {
+export async function runImportCommand(
+  dir: string,
+  o: ImportCommandOptions,
+  config: Config,
+  io: CommandIo,
+  signal?: AbortSignal,
+): Promise<number> {
   let store: Store;
   try {
     store = Store.open(config.dbFile);
   } catch (err) {
-    io.err.write(`mysti import: cannot open the library ${config.dbFile}: ${(err as Error).message}\n`);
+    io.err.write(
+      `mysti import: cannot open the library ${config.dbFile}: ${(err as Error).message}\n`,
+    );
     return 2;
   }
   const tty = Boolean(io.err.isTTY) && !o.json;
@@ -52,7 +62,9 @@ export async function runImportCommand(dir: string, o: ImportCommandOptions, con
   const show = (p: ImportProgress) => {
     if (o.json) return;
     if (p.phase === 'scan') {
-      io.err.write(`${o.dryRun ? '[dry run] ' : ''}importing ${p.folder}: ${p.total} image files\n`);
+      io.err.write(
+        `${o.dryRun ? '[dry run] ' : ''}importing ${p.folder}: ${p.total} image files\n`,
+      );
       return;
     }
     if (p.phase === 'missing') return;
@@ -64,7 +76,11 @@ export async function runImportCommand(dir: string, o: ImportCommandOptions, con
   };
   try {
     const s = await importFolder(store, config.home, {
-      folder: dir, ...(o.dryRun ? { dryRun: true } : {}), ...(o.batchSize ? { batchSize: o.batchSize } : {}), onProgress: show, ...(signal ? { signal } : {}),
+      folder: dir,
+      ...(o.dryRun ? { dryRun: true } : {}),
+      ...(o.batchSize ? { batchSize: o.batchSize } : {}),
+      onProgress: show,
+      ...(signal ? { signal } : {}),
     });
     if (tty) io.err.write('\n');
     if (o.json) {
@@ -77,7 +93,9 @@ export async function runImportCommand(dir: string, o: ImportCommandOptions, con
     return s.aborted ? 130 : 0;
   } catch (err) {
     if (tty) io.err.write('\n');
-    io.err.write(`mysti import: ${err instanceof MystiError ? `${err.code}: ` : ''}${(err as Error).message}\n`);
+    io.err.write(
+      `mysti import: ${err instanceof MystiError ? `${err.code}: ` : ''}${(err as Error).message}\n`,
+    );
     return 2;
   } finally {
     store.close();

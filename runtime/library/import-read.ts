@@ -11,19 +11,33 @@ import { MystiError, type ErrorCode } from '../errors';
 import type { GenerationParams } from '../../wire/gallery';
 import { readPngText } from '../png/read';
 import { isPng, type PngWarning } from '../png/types';
-import { generationInfoOf, importFromChunks, type ImportSource, type WorkflowImport } from '../importers';
+import {
+  generationInfoOf,
+  importFromChunks,
+  type ImportSource,
+  type WorkflowImport,
+} from '../importers';
 import type { GraphDoc } from '../../nodes/core/graph';
 import { isGenerator } from '../../nodes/index';
 
 /** Where the library says an image came from (generations.source). */
-export type LibrarySource = 'mysticanvas' | 'comfyui' | 'a1111' | 'sdcpp' | 'invokeai' | 'swarmui' | 'unknown';
+export type LibrarySource =
+  'mysticanvas' | 'comfyui' | 'a1111' | 'sdcpp' | 'invokeai' | 'swarmui' | 'unknown';
 
 /** The library's source for an importer dialect: both ComfyUI formats are ComfyUI; generic JSON is unknown. */
 export function librarySource(s: ImportSource | null): LibrarySource {
   switch (s) {
-    case 'mysticanvas': case 'a1111': case 'sdcpp': case 'invokeai': case 'swarmui': return s;
-    case 'comfyui-ui': case 'comfyui-api': return 'comfyui';
-    default: return 'unknown';
+    case 'mysticanvas':
+    case 'a1111':
+    case 'sdcpp':
+    case 'invokeai':
+    case 'swarmui':
+      return s;
+    case 'comfyui-ui':
+    case 'comfyui-api':
+      return 'comfyui';
+    default:
+      return 'unknown';
   }
 }
 
@@ -58,7 +72,8 @@ export interface ReadFailure {
 /** Largest file the importer reads, bytes: an image bigger than this is not a generation. */
 export const MAX_IMAGE_BYTES = 512 << 20;
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** PNG reader warnings that mean the file itself is damaged (not just one bad text chunk). */
 const DAMAGE: Partial<Record<PngWarning['code'], ErrorCode>> = {
@@ -70,7 +85,12 @@ const DAMAGE: Partial<Record<PngWarning['code'], ErrorCode>> = {
 function sniff(b: Uint8Array): ImageRecord['format'] | null {
   if (isPng(b)) return 'png';
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
-  if (b.length >= 12 && String.fromCharCode(...b.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...b.subarray(8, 12)) === 'WEBP') return 'webp';
+  if (
+    b.length >= 12 &&
+    String.fromCharCode(...b.subarray(0, 4)) === 'RIFF' &&
+    String.fromCharCode(...b.subarray(8, 12)) === 'WEBP'
+  )
+    return 'webp';
   return null;
 }
 
@@ -85,7 +105,11 @@ export async function readImageFile(abs: string): Promise<ImageRecord | ReadFail
   let bytes: Buffer;
   try {
     const st = await fs.stat(abs);
-    if (st.size > MAX_IMAGE_BYTES) return { code: 'FILE_TOO_LARGE', reason: `${st.size} bytes is over the ${MAX_IMAGE_BYTES >> 20} MiB import limit` };
+    if (st.size > MAX_IMAGE_BYTES)
+      return {
+        code: 'FILE_TOO_LARGE',
+        reason: `${st.size} bytes is over the ${MAX_IMAGE_BYTES >> 20} MiB import limit`,
+      };
     bytes = await fs.readFile(abs);
   } catch (err) {
     return { code: 'READ_FAILED', reason: (err as Error).message };
@@ -96,18 +120,41 @@ export async function readImageFile(abs: string): Promise<ImageRecord | ReadFail
 /** {@link readImageFile} for bytes already in memory. */
 export async function describeImage(bytes: Uint8Array): Promise<ImageRecord | ReadFailure> {
   const format = sniff(bytes);
-  if (!format) return { code: 'UNSUPPORTED_FORMAT', reason: 'not a PNG, JPEG or WebP file (by its first bytes)' };
+  if (!format)
+    return {
+      code: 'UNSUPPORTED_FORMAT',
+      reason: 'not a PNG, JPEG or WebP file (by its first bytes)',
+    };
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const base: ImageRecord = {
-    format, bytes: bytes.length, sha256, width: null, height: null, source: 'unknown', prompt: null, negativePrompt: null,
-    seed: null, steps: null, cfgScale: null, sampler: null, scheduler: null, model: null, workflow: null, params: {}, tags: [], warnings: [],
+    format,
+    bytes: bytes.length,
+    sha256,
+    width: null,
+    height: null,
+    source: 'unknown',
+    prompt: null,
+    negativePrompt: null,
+    seed: null,
+    steps: null,
+    cfgScale: null,
+    sampler: null,
+    scheduler: null,
+    model: null,
+    workflow: null,
+    params: {},
+    tags: [],
+    warnings: [],
   };
   if (format !== 'png') {
     try {
       const m = await sharp(bytes).metadata();
       return { ...base, width: m.width ?? null, height: m.height ?? null };
     } catch (err) {
-      return { code: 'IMAGE_INVALID', reason: `the ${format.toUpperCase()} header cannot be read: ${(err as Error).message}` };
+      return {
+        code: 'IMAGE_INVALID',
+        reason: `the ${format.toUpperCase()} header cannot be read: ${(err as Error).message}`,
+      };
     }
   }
   return describePng(bytes, base);
@@ -130,7 +177,8 @@ function describePng(bytes: Uint8Array, base: ImageRecord): ImageRecord | ReadFa
     wf = importFromChunks(read.chunks, read.warnings);
   } catch (err) {
     // The image is fine; its metadata is absent or unreadable. Imported without a workflow.
-    if (!(err instanceof MystiError) || err.code !== 'NO_METADATA') rec.warnings.push(`metadata not imported: ${(err as Error).message}`);
+    if (!(err instanceof MystiError) || err.code !== 'NO_METADATA')
+      rec.warnings.push(`metadata not imported: ${(err as Error).message}`);
     return rec;
   }
   const info = generationInfoOf(wf);
@@ -157,7 +205,10 @@ function describePng(bytes: Uint8Array, base: ImageRecord): ImageRecord | ReadFa
 /** Tag names from a `tags` field: strings or `{name}` objects; anything else ignored. */
 function chunkTags(v: unknown): string[] {
   if (!Array.isArray(v)) return [];
-  return v.map((t) => (typeof t === 'string' ? t : isObj(t) && typeof t.name === 'string' ? t.name : '')).filter(Boolean).slice(0, 200);
+  return v
+    .map((t) => (typeof t === 'string' ? t : isObj(t) && typeof t.name === 'string' ? t.name : ''))
+    .filter(Boolean)
+    .slice(0, 200);
 }
 
 function failureOf(err: unknown): ReadFailure {

@@ -39,7 +39,10 @@ export function libraryPrefix(absDir: string, home: string): string {
  * @param root absolute folder path
  * @throws the fs error (ENOENT, ENOTDIR, EACCES) when `root` itself cannot be listed
  */
-export async function walkImages(root: string, signal?: AbortSignal): Promise<{ files: string[]; unreadable: string[] }> {
+export async function walkImages(
+  root: string,
+  signal?: AbortSignal,
+): Promise<{ files: string[]; unreadable: string[] }> {
   const files: string[] = [];
   const unreadable: string[] = [];
   const stack = [root];
@@ -60,7 +63,8 @@ export async function walkImages(root: string, signal?: AbortSignal): Promise<{ 
       if (e.name.startsWith('.') || e.name.startsWith(TMP_PREFIX)) continue;
       const p = path.join(dir, e.name);
       if (e.isDirectory()) stack.push(p);
-      else if (e.isFile() && IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase())) files.push(p);
+      else if (e.isFile() && IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase()))
+        files.push(p);
     }
   }
   files.sort();

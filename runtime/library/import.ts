@@ -97,29 +97,63 @@ const yieldNow = () => new Promise<void>((r) => setImmediate(r));
  * @returns the summary; a file that cannot be read is counted in `failed` with its reason, never thrown
  * @throws UserError FOLDER_NOT_FOUND when the folder does not exist or is not a directory
  */
-export async function importFolder(store: Store, home: string, opts: ImportOptions): Promise<ImportSummary> {
+export async function importFolder(
+  store: Store,
+  home: string,
+  opts: ImportOptions,
+): Promise<ImportSummary> {
   const t0 = Date.now();
   const folder = path.resolve(opts.folder);
   const dryRun = opts.dryRun ?? false;
   const batchSize = Math.max(1, opts.batchSize ?? 200);
   const db = new ImportStore(store.db);
   const s: ImportSummary = {
-    folder, phase: 'scan', done: 0, total: 0, imported: 0, skipped: 0, relinked: 0, missing: 0, failed: 0,
-    dryRun, aborted: false, tooNew: 0, failures: [], unreadable: [], ms: 0,
+    folder,
+    phase: 'scan',
+    done: 0,
+    total: 0,
+    imported: 0,
+    skipped: 0,
+    relinked: 0,
+    missing: 0,
+    failed: 0,
+    dryRun,
+    aborted: false,
+    tooNew: 0,
+    failures: [],
+    unreadable: [],
+    ms: 0,
   };
-  const progress = () => opts.onProgress?.({ folder, phase: s.phase, done: s.done, total: s.total, imported: s.imported, skipped: s.skipped, relinked: s.relinked, missing: s.missing, failed: s.failed });
+  const progress = () =>
+    opts.onProgress?.({
+      folder,
+      phase: s.phase,
+      done: s.done,
+      total: s.total,
+      imported: s.imported,
+      skipped: s.skipped,
+      relinked: s.relinked,
+      missing: s.missing,
+      failed: s.failed,
+    });
 
   let walked;
   try {
     walked = await walkImages(folder, opts.signal);
   } catch (err) {
-    throw new UserError('FOLDER_NOT_FOUND', `Cannot read the folder ${folder}: ${(err as Error).message}`, { folder });
+    throw new UserError(
+      'FOLDER_NOT_FOUND',
+      `Cannot read the folder ${folder}: ${(err as Error).message}`,
+      { folder },
+    );
   }
   s.unreadable = walked.unreadable;
   s.total = walked.files.length;
   // A partial walk must not mark the rest missing.
   if (opts.signal?.aborted) s.aborted = true;
-  const known = new Map<string, LibraryFile>(db.under(libraryPrefix(folder, home)).map((f) => [f.path, f]));
+  const known = new Map<string, LibraryFile>(
+    db.under(libraryPrefix(folder, home)).map((f) => [f.path, f]),
+  );
   const seen = new Set<string>();
   /** Rows relinked (or about to be) in this import: not missing, not a relink target twice. */
   const claimed = new Set<number>();
@@ -156,9 +190,10 @@ export async function importFolder(store: Store, home: string, opts: ImportOptio
     for (let i = 0; i < gone.length; i += batchSize) {
       const ids = gone.slice(i, i + batchSize);
       if (dryRun) s.missing += ids.length;
-      else db.transaction(() => {
-        for (const id of ids) if (!claimed.has(id) && db.setMissing(id, true)) s.missing++;
-      });
+      else
+        db.transaction(() => {
+          for (const id of ids) if (!claimed.has(id) && db.setMissing(id, true)) s.missing++;
+        });
     }
   }
   s.phase = 'done';
@@ -194,16 +229,18 @@ async function planBatch(batch: string[], c: BatchCtx): Promise<Plan[]> {
   const width = Math.max(1, c.opts.concurrency ?? 8);
   let next = 0;
   let sliceStart = Date.now();
-  await Promise.all(Array.from({ length: Math.min(width, fresh.length) }, async () => {
-    while (next < fresh.length) {
-      const k = next++;
-      results[k] = await readWithStat(fresh[k]!, c.opts.modifiedBefore);
-      if (Date.now() - sliceStart > SLICE_MS) {
-        await yieldNow();
-        sliceStart = Date.now();
+  await Promise.all(
+    Array.from({ length: Math.min(width, fresh.length) }, async () => {
+      while (next < fresh.length) {
+        const k = next++;
+        results[k] = await readWithStat(fresh[k]!, c.opts.modifiedBefore);
+        if (Date.now() - sliceStart > SLICE_MS) {
+          await yieldNow();
+          sliceStart = Date.now();
+        }
       }
-    }
-  }));
+    }),
+  );
   for (let k = 0; k < fresh.length; k++) {
     const abs = fresh[k]!;
     const r = results[k]!;
@@ -218,7 +255,14 @@ async function planBatch(batch: string[], c: BatchCtx): Promise<Plan[]> {
       continue;
     }
     const key = libraryPath(abs, c.home);
-    const moved = c.db.bySha(r.rec.sha256).find((f) => !c.claimed.has(f.id) && !c.seen.has(f.path) && (f.missing || !fs.existsSync(absolutePath(f.path, c.home))));
+    const moved = c.db
+      .bySha(r.rec.sha256)
+      .find(
+        (f) =>
+          !c.claimed.has(f.id) &&
+          !c.seen.has(f.path) &&
+          (f.missing || !fs.existsSync(absolutePath(f.path, c.home))),
+      );
     if (moved) {
       c.claimed.add(moved.id);
       plans.push({ kind: 'relink', key, id: moved.id, bytes: r.rec.bytes });
@@ -269,18 +313,46 @@ function applyBatch(store: Store, db: ImportStore, plans: Plan[], s: ImportSumma
 function insertImage(store: Store, key: string, rec: ImageRecord, mtimeMs: number): void {
   store.generations.insert(
     {
-      uuid: randomUUID(), artifactId: null, filePath: key, sha256: rec.sha256,
+      uuid: randomUUID(),
+      artifactId: null,
+      filePath: key,
+      sha256: rec.sha256,
       // The file's time is the best "when was it made" we have for other tools' images.
       createdAt: mtimeMs,
-      prompt: rec.prompt, negativePrompt: rec.negativePrompt, seed: rec.seed, width: rec.width, height: rec.height,
-      steps: rec.steps, cfgScale: rec.cfgScale, sampler: rec.sampler, scheduler: rec.scheduler,
-      modelId: null, modelName: rec.model,
-      params: { ...rec.params, import: { format: rec.format, bytes: rec.bytes, mtimeMs, ...(rec.warnings.length ? { warnings: rec.warnings } : {}) } },
-      workflow: rec.workflow, source: rec.source, runId: null, nodeId: null,
+      prompt: rec.prompt,
+      negativePrompt: rec.negativePrompt,
+      seed: rec.seed,
+      width: rec.width,
+      height: rec.height,
+      steps: rec.steps,
+      cfgScale: rec.cfgScale,
+      sampler: rec.sampler,
+      scheduler: rec.scheduler,
+      modelId: null,
+      modelName: rec.model,
+      params: {
+        ...rec.params,
+        import: {
+          format: rec.format,
+          bytes: rec.bytes,
+          mtimeMs,
+          ...(rec.warnings.length ? { warnings: rec.warnings } : {}),
+        },
+      },
+      workflow: rec.workflow,
+      source: rec.source,
+      runId: null,
+      nodeId: null,
       files: [{ role: 'final', path: key, bytes: rec.bytes }],
     },
     (id) => {
-      if (rec.tags.length) attachTags(store.db, id, rec.tags.map((name) => ({ name })), 'import');
+      if (rec.tags.length)
+        attachTags(
+          store.db,
+          id,
+          rec.tags.map((name) => ({ name })),
+          'import',
+        );
     },
   );
 }

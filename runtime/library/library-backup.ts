@@ -63,12 +63,24 @@ function copyTree(src: string, dest: string): { files: number; bytes: number } {
  */
 export async function backupLibrary(config: Config, dir: string): Promise<BackupManifest> {
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
-    throw new UserError('BACKUP_DIR_NOT_EMPTY', `${dir} is not empty; give mysti backup a new or empty folder`, { dir });
+    throw new UserError(
+      'BACKUP_DIR_NOT_EMPTY',
+      `${dir} is not empty; give mysti backup a new or empty folder`,
+      { dir },
+    );
   }
   if (path.resolve(dir).startsWith(path.resolve(config.home) + path.sep)) {
-    throw new UserError('BACKUP_DIR_INSIDE_HOME', `${dir} is inside the data folder ${config.home}; back up to another folder (ideally another disk)`, { dir });
+    throw new UserError(
+      'BACKUP_DIR_INSIDE_HOME',
+      `${dir} is inside the data folder ${config.home}; back up to another folder (ideally another disk)`,
+      { dir },
+    );
   }
-  if (!fs.existsSync(config.dbFile)) throw new UserError('NOT_FOUND', `no library at ${config.home} (${config.dbFile} does not exist)`);
+  if (!fs.existsSync(config.dbFile))
+    throw new UserError(
+      'NOT_FOUND',
+      `no library at ${config.home} (${config.dbFile} does not exist)`,
+    );
   fs.mkdirSync(dir, { recursive: true });
   await backupDatabaseFile(config.dbFile, path.join(dir, DB_NAME));
   let files = 0;
@@ -81,7 +93,14 @@ export async function backupLibrary(config: Config, dir: string): Promise<Backup
   const cfg = path.join(config.home, 'config.json');
   // write-point: none — part of the offline copy above.
   if (fs.existsSync(cfg)) fs.copyFileSync(cfg, path.join(dir, 'config.json'));
-  const manifest: BackupManifest = { format: 1, appVersion: APP_VERSION, createdAt: Date.now(), schemaVersion: inspectDatabaseFile(path.join(dir, DB_NAME)), files, bytes };
+  const manifest: BackupManifest = {
+    format: 1,
+    appVersion: APP_VERSION,
+    createdAt: Date.now(),
+    schemaVersion: inspectDatabaseFile(path.join(dir, DB_NAME)),
+    files,
+    bytes,
+  };
   // write-point: none — written last on purpose: its presence is what makes the folder a complete backup.
   fs.writeFileSync(path.join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
@@ -93,28 +112,54 @@ export async function backupLibrary(config: Config, dir: string): Promise<Backup
  * @throws OperationalError HOME_IN_USE while a studio runs; UserError BACKUP_INVALID for a folder
  *   that is not a complete backup; OperationalError DB_DAMAGED / DB_TOO_NEW for its database
  */
-export function restoreLibrary(config: Config, dir: string): { replacedTo: string | null; manifest: BackupManifest } {
+export function restoreLibrary(
+  config: Config,
+  dir: string,
+): { replacedTo: string | null; manifest: BackupManifest } {
   const owner = readLock(config.home);
   if (owner) {
-    throw new OperationalError('HOME_IN_USE', `a studio (pid ${owner.pid}${owner.port ? `, port ${owner.port}` : ''}) is using ${config.home}; stop it before mysti restore`, { ...owner }, 409);
+    throw new OperationalError(
+      'HOME_IN_USE',
+      `a studio (pid ${owner.pid}${owner.port ? `, port ${owner.port}` : ''}) is using ${config.home}; stop it before mysti restore`,
+      { ...owner },
+      409,
+    );
   }
   const manifestFile = path.join(dir, MANIFEST);
   if (!fs.existsSync(manifestFile) || !fs.existsSync(path.join(dir, DB_NAME))) {
-    throw new UserError('BACKUP_INVALID', `${dir} is not a complete MystiCanvas backup (${MANIFEST} or ${DB_NAME} missing)`, { dir });
+    throw new UserError(
+      'BACKUP_INVALID',
+      `${dir} is not a complete MystiCanvas backup (${MANIFEST} or ${DB_NAME} missing)`,
+      { dir },
+    );
   }
   const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as BackupManifest;
   const version = inspectDatabaseFile(path.join(dir, DB_NAME));
   if (version > lastMigrationVersion()) {
-    throw new OperationalError('DB_TOO_NEW', `the backup's database has schema ${version}, newer than this MystiCanvas knows (${lastMigrationVersion()}); upgrade first`, { version });
+    throw new OperationalError(
+      'DB_TOO_NEW',
+      `the backup's database has schema ${version}, newer than this MystiCanvas knows (${lastMigrationVersion()}); upgrade first`,
+      { version },
+    );
   }
   fs.mkdirSync(config.home, { recursive: true });
   // Holding the lock keeps a studio from starting on a half-restored folder.
   const lock = acquireLock(config.home);
   try {
-    const aside = path.join(config.home, `replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    const aside = path.join(
+      config.home,
+      `replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+    );
     let moved = false;
     const db = config.dbFile;
-    for (const p of [db, `${db}-wal`, `${db}-shm`, markerOf(db), ...FOLDERS.map((f) => path.join(config.home, f)), path.join(config.home, 'config.json')]) {
+    for (const p of [
+      db,
+      `${db}-wal`,
+      `${db}-shm`,
+      markerOf(db),
+      ...FOLDERS.map((f) => path.join(config.home, f)),
+      path.join(config.home, 'config.json'),
+    ]) {
       if (!fs.existsSync(p)) continue;
       fs.mkdirSync(aside, { recursive: true });
       // write-point: none — restore runs offline under the lock; the old library is moved aside, never deleted.
@@ -122,14 +167,18 @@ export function restoreLibrary(config: Config, dir: string): { replacedTo: strin
       moved = true;
     }
     for (const f of FOLDERS) copyTree(path.join(dir, f), path.join(config.home, f));
-    if (fs.existsSync(path.join(dir, 'config.json'))) fs.copyFileSync(path.join(dir, 'config.json'), path.join(config.home, 'config.json'));
+    if (fs.existsSync(path.join(dir, 'config.json')))
+      fs.copyFileSync(path.join(dir, 'config.json'), path.join(config.home, 'config.json'));
     // The database last, under a temp name: a crash before the rename leaves no database but
     // artifacts/, which a start refuses (DB_MISSING) instead of creating an empty library.
     const tmp = path.join(config.home, `${TMP_PREFIX}${DB_NAME}`);
     // write-point: none — offline under the lock; a crash leaves a temp file the sweep removes and no database, which a start refuses.
     fs.copyFileSync(path.join(dir, DB_NAME), tmp);
     fs.renameSync(tmp, db);
-    fs.writeFileSync(markerOf(db), `${JSON.stringify({ restoredFrom: path.resolve(dir), at: Date.now() })}\n`);
+    fs.writeFileSync(
+      markerOf(db),
+      `${JSON.stringify({ restoredFrom: path.resolve(dir), at: Date.now() })}\n`,
+    );
     return { replacedTo: moved ? aside : null, manifest };
   } finally {
     lock.release();

@@ -17,11 +17,19 @@ export interface Provenance {
   ancestorGenerations: string[];
 }
 
-
 /** Reads the provenance of `artifactId` (an image artifact). */
 export function provenanceOf(store: Store, artifactId: string): Provenance {
-  const chain = [{ id: artifactId, depth: 0 }, ...store.artifacts.ancestors(artifactId).map((a) => ({ id: a.id, depth: a.depth }))];
-  const result: Provenance = { generatorType: null, params: {}, prompt: null, negativePrompt: null, ancestorGenerations: [] };
+  const chain = [
+    { id: artifactId, depth: 0 },
+    ...store.artifacts.ancestors(artifactId).map((a) => ({ id: a.id, depth: a.depth })),
+  ];
+  const result: Provenance = {
+    generatorType: null,
+    params: {},
+    prompt: null,
+    negativePrompt: null,
+    ancestorGenerations: [],
+  };
   for (const { id, depth } of chain) {
     const a = store.artifacts.get(id);
     if (!a || a.kind !== 'image') continue;

@@ -20,7 +20,12 @@ import { isAtomicTempName } from '../fs/atomic';
  *   starts with the prefix (issue 18 #3)
  * @returns how many files/directories were removed, and the outputs moved to quarantine/ (relative paths)
  */
-export function sweepOrphans(store: Store, config: Config, interruptedRuns: string[], tmpPrefix: string): { removed: number; quarantined: string[] } {
+export function sweepOrphans(
+  store: Store,
+  config: Config,
+  interruptedRuns: string[],
+  tmpPrefix: string,
+): { removed: number; quarantined: string[] } {
   let removed = 0;
   const rm = (p: string) => {
     fs.rmSync(p, { force: true, recursive: true });
@@ -48,7 +53,8 @@ export function sweepOrphans(store: Store, config: Config, interruptedRuns: stri
       if (f.startsWith(tmpPrefix) && isAtomicTempName(f)) rm(path.join(dir, f));
       // A saved image whose generation row a crash never committed: a whole, valid PNG the user
       // may want — moved to quarantine/ (and logged by the caller), never deleted.
-      else if (runTags.some((t) => f.includes(t)) && !registered.has(rel)) quarantined.push(quarantine(config.paths.home, rel));
+      else if (runTags.some((t) => f.includes(t)) && !registered.has(rel))
+        quarantined.push(quarantine(config.paths.home, rel));
     }
   }
   // Thumbnails are derived data: one without its generation_files row is rebuilt on demand.

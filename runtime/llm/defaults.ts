@@ -23,9 +23,9 @@ export const DEFAULT_LLM_CONFIG: LlmConfig = {
   contextSize: 2048,
   enhance: {
     system:
-      'You are an expert prompt writer for text-to-image diffusion models. Rewrite the user\'s idea into one vivid, ' +
+      "You are an expert prompt writer for text-to-image diffusion models. Rewrite the user's idea into one vivid, " +
       'concrete image prompt: name the subject, setting, style or medium, lighting, colour palette, composition and mood. ' +
-      'Keep the user\'s intent; add no text, watermark or signature. Answer with the prompt only, as comma-separated phrases, ' +
+      "Keep the user's intent; add no text, watermark or signature. Answer with the prompt only, as comma-separated phrases, " +
       'under 75 words, with no preamble or quotes.',
     template: 'Idea: {{prompt}}\nImage prompt:',
   },
@@ -40,7 +40,9 @@ export const DEFAULT_LLM_CONFIG: LlmConfig = {
 
 /** Fills `{{prompt}}` (every occurrence); a template without the placeholder gets the prompt appended. */
 export function fillTemplate(template: string, prompt: string): string {
-  return template.includes('{{prompt}}') ? template.replaceAll('{{prompt}}', prompt) : `${template}\n${prompt}`;
+  return template.includes('{{prompt}}')
+    ? template.replaceAll('{{prompt}}', prompt)
+    : `${template}\n${prompt}`;
 }
 
 /**
@@ -54,11 +56,18 @@ export function mergeLlmConfig(raw: unknown): LlmConfig {
   const str = (v: unknown, fb: string) => (typeof v === 'string' && v.trim() ? v : fb);
   const enhance = obj(o.enhance);
   const tagging = obj(o.tagging);
-  const taxonomy = Array.isArray(o.taxonomy) ? o.taxonomy.filter((t): t is string => typeof t === 'string' && t.trim() !== '').map((t) => t.trim()) : [];
+  const taxonomy = Array.isArray(o.taxonomy)
+    ? o.taxonomy
+        .filter((t): t is string => typeof t === 'string' && t.trim() !== '')
+        .map((t) => t.trim())
+    : [];
   const cs = Number(o.contextSize);
   return {
     contextSize: Number.isInteger(cs) && cs >= 64 ? cs : d.contextSize,
-    enhance: { system: str(enhance.system, d.enhance.system), template: str(enhance.template, d.enhance.template) },
+    enhance: {
+      system: str(enhance.system, d.enhance.system),
+      template: str(enhance.template, d.enhance.template),
+    },
     tagging: { system: str(tagging.system, d.tagging.system) },
     taxonomy: taxonomy.length ? [...new Set(taxonomy)] : [...d.taxonomy],
   };

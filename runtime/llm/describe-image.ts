@@ -46,14 +46,22 @@ function pngPrompt(file: string): string | undefined {
  * @param generations the library (absent in contexts without a store: steps 1, 2 and 4 still apply)
  * @returns the description, or '' when nothing is known
  */
-export function describeImage(image: DescribableImage, generations?: Pick<GenerationStore, 'lineagePrompt'>): string {
+export function describeImage(
+  image: DescribableImage,
+  generations?: Pick<GenerationStore, 'lineagePrompt'>,
+): string {
   const info = image.info ?? {};
   const parts: string[] = [];
-  for (const k of ['prompt', 'caption', 'description', 'title']) if (typeof info[k] === 'string' && (info[k] as string).trim()) parts.push((info[k] as string).trim());
+  for (const k of ['prompt', 'caption', 'description', 'title'])
+    if (typeof info[k] === 'string' && (info[k] as string).trim())
+      parts.push((info[k] as string).trim());
   if (parts.length) return parts.join('\n');
   const fromArgv = argvPrompt(info.argv);
   if (fromArgv) return fromArgv;
-  const fromLibrary = generations?.lineagePrompt({ sha256: image.sha256, artifactId: typeof info.artifactId === 'string' ? info.artifactId : null });
+  const fromLibrary = generations?.lineagePrompt({
+    sha256: image.sha256,
+    artifactId: typeof info.artifactId === 'string' ? info.artifactId : null,
+  });
   if (fromLibrary?.trim()) return fromLibrary.trim();
   return pngPrompt(image.path) ?? '';
 }

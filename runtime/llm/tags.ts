@@ -7,19 +7,95 @@
  */
 
 const IRREGULAR: Record<string, string> = {
-  people: 'person', children: 'child', men: 'man', women: 'woman', mice: 'mouse', geese: 'goose', teeth: 'tooth',
-  feet: 'foot', oxen: 'ox', dice: 'die', leaves: 'leaf', wolves: 'wolf', knives: 'knife', lives: 'life', wives: 'wife',
-  elves: 'elf', shelves: 'shelf', halves: 'half', calves: 'calf', thieves: 'thief', loaves: 'loaf', scarves: 'scarf',
-  cacti: 'cactus', fungi: 'fungus', tomatoes: 'tomato', potatoes: 'potato', heroes: 'hero', volcanoes: 'volcano',
-  echoes: 'echo', mangoes: 'mango', buses: 'bus', gases: 'gas', lenses: 'lens', canvases: 'canvas', wharves: 'wharf',
+  people: 'person',
+  children: 'child',
+  men: 'man',
+  women: 'woman',
+  mice: 'mouse',
+  geese: 'goose',
+  teeth: 'tooth',
+  feet: 'foot',
+  oxen: 'ox',
+  dice: 'die',
+  leaves: 'leaf',
+  wolves: 'wolf',
+  knives: 'knife',
+  lives: 'life',
+  wives: 'wife',
+  elves: 'elf',
+  shelves: 'shelf',
+  halves: 'half',
+  calves: 'calf',
+  thieves: 'thief',
+  loaves: 'loaf',
+  scarves: 'scarf',
+  cacti: 'cactus',
+  fungi: 'fungus',
+  tomatoes: 'tomato',
+  potatoes: 'potato',
+  heroes: 'hero',
+  volcanoes: 'volcano',
+  echoes: 'echo',
+  mangoes: 'mango',
+  buses: 'bus',
+  gases: 'gas',
+  lenses: 'lens',
+  canvases: 'canvas',
+  wharves: 'wharf',
 };
 
 /** Words that look plural but are not (or are the same in both numbers). */
 const INVARIANT = new Set([
-  'sheep', 'fish', 'deer', 'series', 'species', 'aircraft', 'news', 'physics', 'mathematics', 'glasses', 'jeans', 'pants',
-  'shorts', 'scissors', 'clothes', 'lens', 'canvas', 'gas', 'chaos', 'cosmos', 'ethos', 'atlas', 'bokeh', 'mars', 'venus',
-  'paris', 'texas', 'its', 'this', 'was', 'has', 'is', 'as', 'us', 'yes', 'less', 'ladies', 'overalls', 'stairs', 'goggles',
-  'headphones', 'earrings', 'sunglasses', 'thanks', 'arts', 'crafts', 'sparks', 'bus', 'iris', 'kudos',
+  'sheep',
+  'fish',
+  'deer',
+  'series',
+  'species',
+  'aircraft',
+  'news',
+  'physics',
+  'mathematics',
+  'glasses',
+  'jeans',
+  'pants',
+  'shorts',
+  'scissors',
+  'clothes',
+  'lens',
+  'canvas',
+  'gas',
+  'chaos',
+  'cosmos',
+  'ethos',
+  'atlas',
+  'bokeh',
+  'mars',
+  'venus',
+  'paris',
+  'texas',
+  'its',
+  'this',
+  'was',
+  'has',
+  'is',
+  'as',
+  'us',
+  'yes',
+  'less',
+  'ladies',
+  'overalls',
+  'stairs',
+  'goggles',
+  'headphones',
+  'earrings',
+  'sunglasses',
+  'thanks',
+  'arts',
+  'crafts',
+  'sparks',
+  'bus',
+  'iris',
+  'kudos',
 ]);
 
 /** Singular form of one lower-case word. */
@@ -66,7 +142,11 @@ export interface RawTag {
  */
 export function normalizeTags(
   raw: RawTag[],
-  opts: { categories: readonly string[]; alias?: (normalized: string) => string | undefined; maxTags?: number },
+  opts: {
+    categories: readonly string[];
+    alias?: (normalized: string) => string | undefined;
+    maxTags?: number;
+  },
 ): RawTag[] {
   const cats = new Set(opts.categories);
   const fallback = opts.categories[0] ?? 'subject';
@@ -80,5 +160,7 @@ export function normalizeTags(
     const prev = byName.get(name);
     if (!prev || prev.confidence < confidence) byName.set(name, { name, category, confidence });
   }
-  return [...byName.values()].sort((a, b) => b.confidence - a.confidence || a.name.localeCompare(b.name)).slice(0, opts.maxTags ?? Infinity);
+  return [...byName.values()]
+    .sort((a, b) => b.confidence - a.confidence || a.name.localeCompare(b.name))
+    .slice(0, opts.maxTags ?? Infinity);
 }

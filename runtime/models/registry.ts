@@ -32,7 +32,9 @@ export interface ScanResult {
 
 /** Splits MYSTI_MODELS (`:`-separated) or falls back to `$MYSTI_HOME/models`. */
 export function modelFoldersFromEnv(env: NodeJS.ProcessEnv, home: string): string[] {
-  const raw = env.MYSTI_MODELS?.split(':').map((s) => s.trim()).filter(Boolean);
+  const raw = env.MYSTI_MODELS?.split(':')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return (raw && raw.length ? raw : [path.join(home, 'models')]).map((f) => path.resolve(f));
 }
 
@@ -83,7 +85,12 @@ export class ModelRegistry {
         seen.add(id);
         result.total++;
         const prev = this.store.get(id);
-        const unchanged = prev && prev.path === file.abs && prev.bytes === file.size && prev.mtimeMs === file.mtimeMs && !prev.missing;
+        const unchanged =
+          prev &&
+          prev.path === file.abs &&
+          prev.bytes === file.size &&
+          prev.mtimeMs === file.mtimeMs &&
+          !prev.missing;
         if (unchanged) continue;
         const row = await describe(file);
         if (row.metadata?.invalid) result.invalid++;
@@ -118,7 +125,10 @@ export class ModelRegistry {
   resolve(ref: string, kind: ModelKind): ResolvedModel {
     const clean = ref.trim();
     if (!clean) {
-      throw new UserError('MODEL_NOT_CONFIGURED', `no ${kind} model selected: pick one in the node's Model field (files come from MYSTI_MODELS, searched in ${this.folderList()})`);
+      throw new UserError(
+        'MODEL_NOT_CONFIGURED',
+        `no ${kind} model selected: pick one in the node's Model field (files come from MYSTI_MODELS, searched in ${this.folderList()})`,
+      );
     }
     let row = this.store.get(clean);
     let abs: string | undefined = row?.path;
@@ -128,12 +138,18 @@ export class ModelRegistry {
       // Lexical on purpose: a model folder may hold symlinks to files kept elsewhere (a shared models/).
       const inside = candidates.filter((c, i) => relativeInside(c, this.folders[i]!) !== null);
       if (inside.length === 0) {
-        throw new UserError('PATH_OUTSIDE_ROOT', `model reference "${ref}" points outside the model folders (${this.folderList()})`, { ref });
+        throw new UserError(
+          'PATH_OUTSIDE_ROOT',
+          `model reference "${ref}" points outside the model folders (${this.folderList()})`,
+          { ref },
+        );
       }
       abs = inside.find((c) => statFile(c));
       if (abs) row = this.store.getByPath(abs);
       else if (!norm.includes('/')) {
-        const byName = this.store.findByName(norm).filter((r) => r.kind === kind || r.kind === 'unknown');
+        const byName = this.store
+          .findByName(norm)
+          .filter((r) => r.kind === kind || r.kind === 'unknown');
         if (byName.length >= 1) {
           row = byName[0];
           abs = row!.path;
@@ -142,13 +158,23 @@ export class ModelRegistry {
     }
     const st = abs ? statFile(abs) : undefined;
     if (!abs || !st) {
-      throw new UserError('MODEL_NOT_FOUND', `${kind} model "${ref}" was not found in the model folders (${this.folderList()}); put the file there or set MYSTI_MODELS, then rescan`, { ref, folders: [...this.folders] }, 404);
+      throw new UserError(
+        'MODEL_NOT_FOUND',
+        `${kind} model "${ref}" was not found in the model folders (${this.folderList()}); put the file there or set MYSTI_MODELS, then rescan`,
+        { ref, folders: [...this.folders] },
+        404,
+      );
     }
     if (row?.metadata?.invalid) {
       throw new UserError('MODEL_INVALID', String(row.metadata.invalid), { ref, path: abs });
     }
-    const unsafe = row?.metadata?.unsafe === true || PICKLE_EXTENSIONS.has(path.extname(abs).toLowerCase());
-    if (unsafe && !this.allowUnsafeModels && !(row?.allowUnsafe && row.bytes === st.size && row.mtimeMs === Math.trunc(st.mtimeMs))) {
+    const unsafe =
+      row?.metadata?.unsafe === true || PICKLE_EXTENSIONS.has(path.extname(abs).toLowerCase());
+    if (
+      unsafe &&
+      !this.allowUnsafeModels &&
+      !(row?.allowUnsafe && row.bytes === st.size && row.mtimeMs === Math.trunc(st.mtimeMs))
+    ) {
       const id = row?.id ?? clean;
       throw new UserError(
         'MODEL_UNSAFE',
@@ -159,15 +185,25 @@ export class ModelRegistry {
       );
     }
     // An LLM (GGUF Qwen3, Mistral, …) is also a valid text encoder for the LLM-conditioned families.
-    if (row && row.kind !== kind && row.kind !== 'unknown' && !(kind === 'text_encoder' && row.kind === 'llm')) {
-      throw new UserError('MODEL_WRONG_KIND', `"${ref}" is a ${row.kind} model, this node needs a ${kind} model`, { ref, kind: row.kind, wanted: kind });
+    if (
+      row &&
+      row.kind !== kind &&
+      row.kind !== 'unknown' &&
+      !(kind === 'text_encoder' && row.kind === 'llm')
+    ) {
+      throw new UserError(
+        'MODEL_WRONG_KIND',
+        `"${ref}" is a ${row.kind} model, this node needs a ${kind} model`,
+        { ref, kind: row.kind, wanted: kind },
+      );
     }
     const fresh = row && row.bytes === st.size && row.mtimeMs === Math.trunc(st.mtimeMs);
     return {
       id: row?.id ?? clean,
       path: abs,
       bytes: st.size,
-      identity: fresh && row?.sha256 ? `sha256:${row.sha256}` : `${st.size}:${Math.trunc(st.mtimeMs)}`,
+      identity:
+        fresh && row?.sha256 ? `sha256:${row.sha256}` : `${st.size}:${Math.trunc(st.mtimeMs)}`,
       family: row?.family ?? null,
       component: typeof row?.metadata?.component === 'string' ? row.metadata.component : null,
     };
@@ -180,8 +216,12 @@ export class ModelRegistry {
    */
   allowUnsafe(id: string, allow: boolean): ModelRow {
     const row = this.store.get(id);
-    if (!row || row.missing) throw new UserError('NOT_FOUND', `no model with id "${id}"`, { id }, 404);
-    if (row.metadata?.unsafe !== true) throw new UserError('MODEL_NOT_UNSAFE', `"${id}" is not a pickle file; it needs no consent`, { id });
+    if (!row || row.missing)
+      throw new UserError('NOT_FOUND', `no model with id "${id}"`, { id }, 404);
+    if (row.metadata?.unsafe !== true)
+      throw new UserError('MODEL_NOT_UNSAFE', `"${id}" is not a pickle file; it needs no consent`, {
+        id,
+      });
     this.store.setAllowUnsafe(id, allow);
     return this.store.get(id)!;
   }
@@ -278,7 +318,12 @@ async function* walk(root: string, visited: Set<string>, dir = root): AsyncGener
     }
     if (st.isDirectory()) yield* walk(root, visited, abs);
     else if (st.isFile() && MODEL_EXTENSIONS.has(path.extname(e.name).toLowerCase())) {
-      yield { abs, rel: path.relative(root, abs).split(path.sep).join('/'), size: st.size, mtimeMs: Math.trunc(st.mtimeMs) };
+      yield {
+        abs,
+        rel: path.relative(root, abs).split(path.sep).join('/'),
+        size: st.size,
+        mtimeMs: Math.trunc(st.mtimeMs),
+      };
     }
   }
 }

@@ -18,8 +18,23 @@ export const SAFETENSORS_MAX_HEADER = 100_000_000;
 
 /** Bytes per element of each dtype (safetensors `Dtype::size`); sub-byte types are in bits below. */
 const DTYPE_BYTES: Record<string, number> = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, F8_E8M0: 1, I16: 2, U16: 2, F16: 2, BF16: 2,
-  I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8, C64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  F8_E8M0: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  F64: 8,
+  I64: 8,
+  U64: 8,
+  C64: 8,
 };
 const DTYPE_BITS: Record<string, number> = { F4: 4, F6_E2M3: 6, F6_E3M2: 6 };
 
@@ -49,7 +64,10 @@ export interface SafetensorsHeader {
 }
 
 function invalid(file: string, why: string, details: Record<string, unknown> = {}): UserError {
-  return new UserError('MODEL_INVALID', `${file} is not a usable safetensors model: ${why}`, { path: file, ...details });
+  return new UserError('MODEL_INVALID', `${file} is not a usable safetensors model: ${why}`, {
+    path: file,
+    ...details,
+  });
 }
 
 /**
@@ -70,9 +88,19 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
     await fh.read(prefix, 0, 8, 0);
     const n = prefix.readBigUInt64LE(0);
     if (n < 2n) throw invalid(file, `header length ${n} is too small`);
-    if (n > BigInt(SAFETENSORS_MAX_HEADER)) throw invalid(file, `header length ${n} bytes exceeds the ${SAFETENSORS_MAX_HEADER}-byte limit`, { headerBytes: n.toString() });
+    if (n > BigInt(SAFETENSORS_MAX_HEADER))
+      throw invalid(
+        file,
+        `header length ${n} bytes exceeds the ${SAFETENSORS_MAX_HEADER}-byte limit`,
+        { headerBytes: n.toString() },
+      );
     const headerBytes = Number(n);
-    if (8 + headerBytes > size) throw invalid(file, `header length ${headerBytes} bytes runs past the end of the ${size}-byte file (truncated?)`, { headerBytes });
+    if (8 + headerBytes > size)
+      throw invalid(
+        file,
+        `header length ${headerBytes} bytes runs past the end of the ${size}-byte file (truncated?)`,
+        { headerBytes },
+      );
     const buf = Buffer.alloc(headerBytes);
     const { bytesRead } = await fh.read(buf, 0, headerBytes, 8);
     if (bytesRead !== headerBytes) throw invalid(file, 'header could not be read completely');
@@ -83,14 +111,20 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
     } catch (err) {
       throw invalid(file, `header is not valid JSON (${(err as Error).message})`);
     }
-    if (!json || typeof json !== 'object' || Array.isArray(json)) throw invalid(file, 'header is not a JSON object');
+    if (!json || typeof json !== 'object' || Array.isArray(json))
+      throw invalid(file, 'header is not a JSON object');
     return parseEntries(file, json as Record<string, unknown>, headerBytes, size);
   } finally {
     await fh.close();
   }
 }
 
-function parseEntries(file: string, json: Record<string, unknown>, headerBytes: number, size: number): SafetensorsHeader {
+function parseEntries(
+  file: string,
+  json: Record<string, unknown>,
+  headerBytes: number,
+  size: number,
+): SafetensorsHeader {
   const metadata: Record<string, string> = {};
   const tensors: SafetensorsTensor[] = [];
   const dtypes: Record<string, number> = {};
@@ -98,7 +132,8 @@ function parseEntries(file: string, json: Record<string, unknown>, headerBytes: 
   for (const [name, v] of Object.entries(json)) {
     if (name === '__metadata__') {
       if (v && typeof v === 'object' && !Array.isArray(v)) {
-        for (const [k, s] of Object.entries(v as Record<string, unknown>)) if (typeof s === 'string') metadata[k] = s;
+        for (const [k, s] of Object.entries(v as Record<string, unknown>))
+          if (typeof s === 'string') metadata[k] = s;
       }
       continue;
     }
@@ -107,19 +142,33 @@ function parseEntries(file: string, json: Record<string, unknown>, headerBytes: 
     const dtype = String(e.dtype);
     const bytes = DTYPE_BYTES[dtype];
     const bits = DTYPE_BITS[dtype];
-    if (bytes === undefined && bits === undefined) throw invalid(file, `tensor ${name} has unknown dtype ${dtype}`);
-    if (!Array.isArray(e.shape) || e.shape.length > 8 || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    if (bytes === undefined && bits === undefined)
+      throw invalid(file, `tensor ${name} has unknown dtype ${dtype}`);
+    if (
+      !Array.isArray(e.shape) ||
+      e.shape.length > 8 ||
+      !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)
+    ) {
       throw invalid(file, `tensor ${name} has a bad shape ${JSON.stringify(e.shape)}`);
     }
     const shape = e.shape as number[];
     const off = e.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0) || off[1] < off[0]) {
+    if (
+      !Array.isArray(off) ||
+      off.length !== 2 ||
+      !off.every((d) => Number.isSafeInteger(d) && d >= 0) ||
+      off[1] < off[0]
+    ) {
       throw invalid(file, `tensor ${name} has bad data_offsets ${JSON.stringify(off)}`);
     }
     const elements = shape.reduce((a, b) => a * b, 1);
     if (!Number.isSafeInteger(elements)) throw invalid(file, `tensor ${name} is absurdly large`);
     const want = bytes !== undefined ? elements * bytes : Math.ceil((elements * bits!) / 8);
-    if (off[1] - off[0] !== want) throw invalid(file, `tensor ${name}: ${off[1] - off[0]} bytes for ${dtype}${JSON.stringify(shape)}, expected ${want}`);
+    if (off[1] - off[0] !== want)
+      throw invalid(
+        file,
+        `tensor ${name}: ${off[1] - off[0]} bytes for ${dtype}${JSON.stringify(shape)}, expected ${want}`,
+      );
     tensors.push({ name, dtype, shape, begin: off[0], end: off[1] });
     parameterCount += elements;
     dtypes[dtype] = (dtypes[dtype] ?? 0) + 1;
@@ -131,8 +180,16 @@ function parseEntries(file: string, json: Record<string, unknown>, headerBytes: 
   const warnings: string[] = [];
   let at = 0;
   for (const t of [...tensors].sort((a, b) => a.begin - b.begin || a.end - b.end)) {
-    if (t.end > dataBytes) throw invalid(file, `truncated: tensor ${t.name} ends at data byte ${t.end}, the file has ${dataBytes}`, { needed: t.end, have: dataBytes });
-    if (t.begin !== at && warnings.length < 5) warnings.push(`tensor ${t.name} starts at data byte ${t.begin}, expected ${at} (hole or overlap)`);
+    if (t.end > dataBytes)
+      throw invalid(
+        file,
+        `truncated: tensor ${t.name} ends at data byte ${t.end}, the file has ${dataBytes}`,
+        { needed: t.end, have: dataBytes },
+      );
+    if (t.begin !== at && warnings.length < 5)
+      warnings.push(
+        `tensor ${t.name} starts at data byte ${t.begin}, expected ${at} (hole or overlap)`,
+      );
     at = Math.max(at, t.end);
   }
   if (at !== dataBytes) warnings.push(`${dataBytes - at} bytes after the last tensor`);

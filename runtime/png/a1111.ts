@@ -63,10 +63,15 @@ export function formatA1111Parameters(info: A1111Info): string {
   ];
   const schedule = a1111ScheduleLabel(info.scheduler);
   if (schedule) pairs.push(['Schedule type', schedule]);
-  pairs.push(['CFG scale', info.cfgScale], ['Seed', info.seed], ['Size', `${info.width}x${info.height}`]);
+  pairs.push(
+    ['CFG scale', info.cfgScale],
+    ['Seed', info.seed],
+    ['Size', `${info.width}x${info.height}`],
+  );
   if (info.modelHash) pairs.push(['Model hash', info.modelHash]);
   if (info.model) pairs.push(['Model', modelDisplayName(info.model)]);
-  if (info.denoisingStrength !== undefined) pairs.push(['Denoising strength', info.denoisingStrength]);
+  if (info.denoisingStrength !== undefined)
+    pairs.push(['Denoising strength', info.denoisingStrength]);
   if (info.clipSkip !== undefined && info.clipSkip > 1) pairs.push(['Clip skip', info.clipSkip]);
   const loras = Object.entries(info.loraHashes ?? {});
   if (loras.length) pairs.push(['Lora hashes', loras.map(([n, h]) => `${n}: ${h}`).join(', ')]);
@@ -183,7 +188,12 @@ export function parseA1111Parameters(text: string): A1111Parsed {
       negative.push(line.trimStart().slice('Negative prompt:'.length).trimStart());
     } else (inNegative ? negative : prompt).push(line);
   }
-  return { prompt: prompt.join('\n').trim(), negativePrompt: negative.join('\n').trim(), params, hasParamsLine };
+  return {
+    prompt: prompt.join('\n').trim(),
+    negativePrompt: negative.join('\n').trim(),
+    params,
+    hasParamsLine,
+  };
 }
 
 /** Parses `"name: hash, name2: hash2"` (A1111 `Lora hashes`, `TI hashes`) into a map. */

@@ -4,7 +4,13 @@
  */
 export * from './types';
 export { readPngText, readPngTextFile } from './read';
-export { insertTextChunks, encodeTextChunk, encodeChunk, isLatin1, type PngTextEntry } from './write';
+export {
+  insertTextChunks,
+  encodeTextChunk,
+  encodeChunk,
+  isLatin1,
+  type PngTextEntry,
+} from './write';
 export { crc32, chunkCrc } from './crc';
 export * from './a1111';
 export * from './mysticanvas';

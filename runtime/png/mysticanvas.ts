@@ -29,8 +29,11 @@ export interface MysticanvasMeta {
  * `parameters` (tEXt when Latin-1-safe, else iTXt — what A1111 itself does).
  */
 export function metadataEntries(meta: MysticanvasMeta, a1111?: A1111Info): PngTextEntry[] {
-  const entries: PngTextEntry[] = [{ keyword: MYSTICANVAS_KEYWORD, text: JSON.stringify(meta), chunk: 'iTXt' }];
-  if (a1111) entries.push({ keyword: 'parameters', text: formatA1111Parameters(a1111), chunk: 'auto' });
+  const entries: PngTextEntry[] = [
+    { keyword: MYSTICANVAS_KEYWORD, text: JSON.stringify(meta), chunk: 'iTXt' },
+  ];
+  if (a1111)
+    entries.push({ keyword: 'parameters', text: formatA1111Parameters(a1111), chunk: 'auto' });
   return entries;
 }
 
@@ -38,6 +41,10 @@ export function metadataEntries(meta: MysticanvasMeta, a1111?: A1111Info): PngTe
  * Returns `png` with our metadata chunks inserted before IDAT (replacing older ones).
  * @throws UserError PNG_INVALID when `png` is not a PNG
  */
-export function embedMetadata(png: Uint8Array, meta: MysticanvasMeta, a1111?: A1111Info): Uint8Array {
+export function embedMetadata(
+  png: Uint8Array,
+  meta: MysticanvasMeta,
+  a1111?: A1111Info,
+): Uint8Array {
   return insertTextChunks(png, metadataEntries(meta, a1111));
 }

@@ -45,7 +45,11 @@ export function decodeTextChunk(
 ): PngTextChunk | null {
   const nul = data.indexOf(0);
   if (nul < 1 || nul > 79) {
-    warnings.push({ code: 'PNG_TEXT_INVALID', chunk: type, message: `${type} chunk without a valid keyword (1–79 bytes then NUL); skipped` });
+    warnings.push({
+      code: 'PNG_TEXT_INVALID',
+      chunk: type,
+      message: `${type} chunk without a valid keyword (1–79 bytes then NUL); skipped`,
+    });
     return null;
   }
   const keyword = latin1String(data.subarray(0, nul));
@@ -82,18 +86,30 @@ export function decodeTextChunk(
   }
 
   const cap = Math.min(budget.limits.maxChunkBytes, budget.remaining);
-  const capName = cap < budget.limits.maxChunkBytes ? `the per-file text cap (${budget.limits.maxTotalBytes} bytes)` : `the per-chunk cap (${budget.limits.maxChunkBytes} bytes)`;
+  const capName =
+    cap < budget.limits.maxChunkBytes
+      ? `the per-file text cap (${budget.limits.maxTotalBytes} bytes)`
+      : `the per-chunk cap (${budget.limits.maxChunkBytes} bytes)`;
   if (cap <= 0 || body.length > (compressed ? Math.max(cap, 1024) : cap)) {
-    warnings.push({ code: 'PNG_TEXT_TOO_LARGE', chunk: where, message: `${where}: text exceeds ${capName}; skipped` });
+    warnings.push({
+      code: 'PNG_TEXT_TOO_LARGE',
+      chunk: where,
+      message: `${where}: text exceeds ${capName}; skipped`,
+    });
     return null;
   }
   if (compressed) {
     try {
       body = inflateSync(body, { maxOutputLength: cap });
     } catch (err) {
-      const tooBig = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError;
+      const tooBig =
+        (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError;
       if (tooBig) {
-        warnings.push({ code: 'PNG_TEXT_TOO_LARGE', chunk: where, message: `${where}: inflates beyond ${capName}; skipped` });
+        warnings.push({
+          code: 'PNG_TEXT_TOO_LARGE',
+          chunk: where,
+          message: `${where}: inflates beyond ${capName}; skipped`,
+        });
         return null;
       }
       return invalid('corrupt compressed data');
@@ -106,14 +122,23 @@ export function decodeTextChunk(
   if (type === 'iTXt') {
     const d = decodeUtf8OrLatin1(body);
     if (d.encoding === 'latin1') {
-      warnings.push({ code: 'PNG_TEXT_INVALID', chunk: where, message: `${where}: not valid UTF-8; decoded as Latin-1` });
+      warnings.push({
+        code: 'PNG_TEXT_INVALID',
+        chunk: where,
+        message: `${where}: not valid UTF-8; decoded as Latin-1`,
+      });
     }
     ({ text, encoding } = d);
   } else {
     ({ text, encoding } = decodeUtf8OrLatin1(body));
   }
   return {
-    type, keyword, text, compressed, encoding, afterIdat,
+    type,
+    keyword,
+    text,
+    compressed,
+    encoding,
+    afterIdat,
     ...(language !== undefined ? { language, translatedKeyword } : {}),
   };
 }

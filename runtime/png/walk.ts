@@ -7,8 +7,13 @@ import { UserError } from '../errors';
 import { chunkCrc } from './crc';
 import { decodeTextChunk, TextBudget } from './text';
 import {
-  DEFAULT_LIMITS, PNG_SIGNATURE, type PngReadOptions, type PngTextChunk, type PngTextRead,
-  type PngWarning, type TextChunkType,
+  DEFAULT_LIMITS,
+  PNG_SIGNATURE,
+  type PngReadOptions,
+  type PngTextChunk,
+  type PngTextRead,
+  type PngWarning,
+  type TextChunkType,
 } from './types';
 
 /** Random access to the file's bytes. `read` may return fewer bytes only at end of file. */
@@ -48,12 +53,25 @@ export function walkPng(src: ByteSource, opts: PngReadOptions = {}): PngTextRead
 
   const head = src.read(0, 33); // signature + IHDR (8 + 4 + 4 + 13 + 4)
   for (let i = 0; i < 8; i++) {
-    if (i >= head.length) throw new UserError('PNG_TRUNCATED', 'The PNG file is cut short before its header', { bytes: src.size });
-    if (head[i] !== PNG_SIGNATURE[i]) throw new UserError('PNG_INVALID', 'Not a PNG file (the PNG signature is missing)');
+    if (i >= head.length)
+      throw new UserError('PNG_TRUNCATED', 'The PNG file is cut short before its header', {
+        bytes: src.size,
+      });
+    if (head[i] !== PNG_SIGNATURE[i])
+      throw new UserError('PNG_INVALID', 'Not a PNG file (the PNG signature is missing)');
   }
-  if (head.length < 33) throw new UserError('PNG_TRUNCATED', 'The PNG file is cut short inside its IHDR header', { bytes: src.size });
+  if (head.length < 33)
+    throw new UserError('PNG_TRUNCATED', 'The PNG file is cut short inside its IHDR header', {
+      bytes: src.size,
+    });
   const ihdr = head.subarray(8);
-  if (u32(ihdr, 0) !== 13 || ihdr[4] !== 0x49 || ihdr[5] !== 0x48 || ihdr[6] !== 0x44 || ihdr[7] !== 0x52) {
+  if (
+    u32(ihdr, 0) !== 13 ||
+    ihdr[4] !== 0x49 ||
+    ihdr[5] !== 0x48 ||
+    ihdr[6] !== 0x44 ||
+    ihdr[7] !== 0x52
+  ) {
     throw new UserError('PNG_INVALID', 'The PNG does not start with an IHDR chunk');
   }
   if (checkCrc && chunkCrc(ihdr.subarray(4, 8), ihdr.subarray(8, 21)) !== u32(ihdr, 21)) {
@@ -68,12 +86,18 @@ export function walkPng(src: ByteSource, opts: PngReadOptions = {}): PngTextRead
   let stoppedAtIdat = false;
   for (;;) {
     if (off >= src.size) {
-      warnings.push({ code: 'PNG_NO_IEND', message: 'The file ends without an IEND chunk (it may be cut short)' });
+      warnings.push({
+        code: 'PNG_NO_IEND',
+        message: 'The file ends without an IEND chunk (it may be cut short)',
+      });
       break;
     }
     const h = src.read(off, 8);
     if (h.length < 8) {
-      warnings.push({ code: 'PNG_TRUNCATED', message: `The file is cut short inside a chunk header at byte ${off}` });
+      warnings.push({
+        code: 'PNG_TRUNCATED',
+        message: `The file is cut short inside a chunk header at byte ${off}`,
+      });
       break;
     }
     const len = u32(h, 0);
@@ -81,15 +105,26 @@ export function walkPng(src: ByteSource, opts: PngReadOptions = {}): PngTextRead
     // Copied: the file source reuses its buffer, so `h` is only valid until the next read.
     const typeBytes = Uint8Array.of(h[4]!, h[5]!, h[6]!, h[7]!);
     if (!isChunkType(h)) {
-      warnings.push({ code: 'PNG_CHUNK_INVALID', message: `Invalid chunk type at byte ${off}; stopped reading` });
+      warnings.push({
+        code: 'PNG_CHUNK_INVALID',
+        message: `Invalid chunk type at byte ${off}; stopped reading`,
+      });
       break;
     }
     if (len > MAX_CHUNK_LENGTH) {
-      warnings.push({ code: 'PNG_CHUNK_INVALID', chunk: type, message: `${type} chunk at byte ${off} claims ${len} bytes (over 2^31−1); stopped reading` });
+      warnings.push({
+        code: 'PNG_CHUNK_INVALID',
+        chunk: type,
+        message: `${type} chunk at byte ${off} claims ${len} bytes (over 2^31−1); stopped reading`,
+      });
       break;
     }
     if (off + 12 + len > src.size) {
-      warnings.push({ code: 'PNG_TRUNCATED', chunk: type, message: `${type} chunk at byte ${off} claims ${len} bytes but the file ends first` });
+      warnings.push({
+        code: 'PNG_TRUNCATED',
+        chunk: type,
+        message: `${type} chunk at byte ${off} claims ${len} bytes but the file ends first`,
+      });
       break;
     }
     if (type === 'IDAT' && !afterIdat) {
@@ -105,12 +140,20 @@ export function walkPng(src: ByteSource, opts: PngReadOptions = {}): PngTextRead
       // Caps are checked on the stored length before reading, so a 100 MB chunk is never loaded.
       const storedCap = Math.max(budget.limits.maxChunkBytes, 1024) + 2048; // + keyword/iTXt header room
       if (len > storedCap) {
-        warnings.push({ code: 'PNG_TEXT_TOO_LARGE', chunk: type, message: `${type} chunk of ${len} bytes exceeds the text cap; skipped` });
+        warnings.push({
+          code: 'PNG_TEXT_TOO_LARGE',
+          chunk: type,
+          message: `${type} chunk of ${len} bytes exceeds the text cap; skipped`,
+        });
       } else {
         const body = src.read(off + 8, len + 4);
         const data = body.subarray(0, len);
         if (checkCrc && chunkCrc(typeBytes, data) !== u32(body, len)) {
-          warnings.push({ code: 'PNG_BAD_CRC', chunk: type, message: `${type} chunk at byte ${off} fails its CRC check; skipped` });
+          warnings.push({
+            code: 'PNG_BAD_CRC',
+            chunk: type,
+            message: `${type} chunk at byte ${off} fails its CRC check; skipped`,
+          });
         } else {
           const c = decodeTextChunk(type as TextChunkType, data, afterIdat, budget, warnings);
           if (c) chunks.push(c);

@@ -39,7 +39,12 @@ function latin1Bytes(s: string): Uint8Array {
 }
 
 function checkKeyword(k: string): void {
-  if (!/^[\x20-\x7e\xa1-\xff]{1,79}$/.test(k) || k.startsWith(' ') || k.endsWith(' ') || k.includes('  ')) {
+  if (
+    !/^[\x20-\x7e\xa1-\xff]{1,79}$/.test(k) ||
+    k.startsWith(' ') ||
+    k.endsWith(' ') ||
+    k.includes('  ')
+  ) {
     throw new UserError('BAD_PARAMS', `Invalid PNG text keyword "${k}"`);
   }
 }
@@ -62,7 +67,8 @@ export function encodeTextChunk(e: PngTextEntry): Uint8Array {
   const kw = latin1Bytes(e.keyword);
   const want = e.chunk ?? 'auto';
   const latin = isLatin1(e.text);
-  if (want === 'tEXt' && !latin) throw new UserError('BAD_PARAMS', `Text for "${e.keyword}" is not Latin-1; it needs iTXt`);
+  if (want === 'tEXt' && !latin)
+    throw new UserError('BAD_PARAMS', `Text for "${e.keyword}" is not Latin-1; it needs iTXt`);
   if (want !== 'iTXt' && latin) {
     const body = latin1Bytes(e.text);
     if (e.compress) {
@@ -95,7 +101,8 @@ function concat(parts: Uint8Array[]): Uint8Array {
  * @throws UserError PNG_INVALID when `png` is not a well-formed PNG, BAD_PARAMS on a bad keyword
  */
 export function insertTextChunks(png: Uint8Array, entries: readonly PngTextEntry[]): Uint8Array {
-  if (!isPng(png)) throw new UserError('PNG_INVALID', 'Not a PNG file (the PNG signature is missing)');
+  if (!isPng(png))
+    throw new UserError('PNG_INVALID', 'Not a PNG file (the PNG signature is missing)');
   const replace = new Set(entries.map((e) => e.keyword));
   const newChunks = entries.map(encodeTextChunk);
   const parts: Uint8Array[] = [png.subarray(0, 8)];

@@ -18,8 +18,14 @@ export interface SearchConfig {
 
 /** Reads `search` from the raw config.json; wrong types fall back to the defaults field by field. */
 export function searchConfig(raw: Record<string, unknown>): SearchConfig {
-  const s = (raw.search && typeof raw.search === 'object' ? raw.search : {}) as Record<string, unknown>;
-  const m = typeof s.embeddingModel === 'string' && s.embeddingModel.trim() ? s.embeddingModel.trim() : null;
+  const s = (raw.search && typeof raw.search === 'object' ? raw.search : {}) as Record<
+    string,
+    unknown
+  >;
+  const m =
+    typeof s.embeddingModel === 'string' && s.embeddingModel.trim()
+      ? s.embeddingModel.trim()
+      : null;
   const cs = Number(s.contextSize);
   const b = Number(s.batch);
   return {
@@ -32,8 +38,15 @@ export function searchConfig(raw: Record<string, unknown>): SearchConfig {
 export interface LlmAccess {
   resolve(ref: string): ResolvedModel;
   /** Reserves memory through the VRAM arbiter; returns the release function. */
-  reserve(r: { model: ResolvedModel; contextSize: number }, signal: AbortSignal): Promise<() => void>;
-  call(job: string, payload: Record<string, unknown>, opts: { signal: AbortSignal }): Promise<{ output: Record<string, unknown> }>;
+  reserve(
+    r: { model: ResolvedModel; contextSize: number },
+    signal: AbortSignal,
+  ): Promise<() => void>;
+  call(
+    job: string,
+    payload: Record<string, unknown>,
+    opts: { signal: AbortSignal },
+  ): Promise<{ output: Record<string, unknown> }>;
 }
 
 export interface EmbedResult {
@@ -50,7 +63,11 @@ export interface Embedder {
    * Embeds `texts` in batches of `cfg.batch`, in order.
    * @throws UserError EMBEDDINGS_OFF when no embedding model is configured; what the worker throws
    */
-  embed(texts: readonly string[], signal: AbortSignal, ref?: string): Promise<EmbedResult & { key: string; modelId: string }>;
+  embed(
+    texts: readonly string[],
+    signal: AbortSignal,
+    ref?: string,
+  ): Promise<EmbedResult & { key: string; modelId: string }>;
 }
 
 /**
@@ -61,7 +78,13 @@ export const spaceKey = (m: ResolvedModel): string => `${m.id}@${m.bytes}`;
 
 export function createEmbedder(cfg: SearchConfig, llm: LlmAccess): Embedder {
   const model = (ref = cfg.embeddingModel) => {
-    if (!ref) throw new UserError('EMBEDDINGS_OFF', 'semantic search needs an embedding model: set "search": {"embeddingModel": "<gguf>"} in config.json', undefined, 409);
+    if (!ref)
+      throw new UserError(
+        'EMBEDDINGS_OFF',
+        'semantic search needs an embedding model: set "search": {"embeddingModel": "<gguf>"} in config.json',
+        undefined,
+        409,
+      );
     const m = llm.resolve(ref);
     return { model: m, key: spaceKey(m) };
   };
@@ -76,7 +99,11 @@ export function createEmbedder(cfg: SearchConfig, llm: LlmAccess): Embedder {
         const input = texts.slice(i, i + cfg.batch);
         const release = await llm.reserve({ model: m, contextSize: cfg.contextSize }, signal);
         try {
-          const { output } = await llm.call('embed', { modelPath: m.path, modelId: m.id, contextSize: cfg.contextSize, input }, { signal });
+          const { output } = await llm.call(
+            'embed',
+            { modelPath: m.path, modelId: m.id, contextSize: cfg.contextSize, input },
+            { signal },
+          );
           vectors.push(...(output.vectors as number[][]));
           tokens.push(...(output.tokens as number[]));
           dimension = output.dimension as number;

@@ -53,7 +53,8 @@ export function encodeRankCursor(c: RankCursor): string {
 
 /** @throws UserError BAD_CURSOR when it is not a ranked cursor this server gave out */
 export function decodeRankCursor(s: string): RankCursor {
-  const bad = () => new UserError('BAD_CURSOR', 'the cursor is not one this server gave out for a ranked search');
+  const bad = () =>
+    new UserError('BAD_CURSOR', 'the cursor is not one this server gave out for a ranked search');
   if (!s.startsWith(CURSOR_PREFIX)) throw bad();
   let v: unknown;
   try {
@@ -61,9 +62,21 @@ export function decodeRankCursor(s: string): RankCursor {
   } catch {
     throw bad();
   }
-  if (!Array.isArray(v) || v.length !== 4 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) throw bad();
+  if (
+    !Array.isArray(v) ||
+    v.length !== 4 ||
+    !v.every((x) => typeof x === 'number' && Number.isFinite(x))
+  )
+    throw bad();
   const [sc, i, m, w] = v as [number, number, number, number];
-  if (!Number.isInteger(i) || !Number.isInteger(m) || !Number.isInteger(w) || w < 1 || w > MAX_WINDOW) throw bad();
+  if (
+    !Number.isInteger(i) ||
+    !Number.isInteger(m) ||
+    !Number.isInteger(w) ||
+    w < 1 ||
+    w > MAX_WINDOW
+  )
+    throw bad();
   return { s: sc, i, m, w };
 }
 
@@ -90,12 +103,26 @@ export class SemanticSearch {
    * @throws UserError EMBEDDINGS_OFF (409) for semantic/hybrid without an embedding model;
    *   BAD_CURSOR; BAD_REQUEST when semantic/hybrid has no `q`
    */
-  async search(filter: GalleryFilter, mode: SearchMode, o: RankOptions, signal: AbortSignal): Promise<RankedPage> {
+  async search(
+    filter: GalleryFilter,
+    mode: SearchMode,
+    o: RankOptions,
+    signal: AbortSignal,
+  ): Promise<RankedPage> {
     // Without text a ranked mode has nothing to rank by: the plain (filtered, newest-first) list.
     if (mode === 'text' || filter.q === undefined || !filter.q.trim()) {
-      return { ...this.queries.list(filter, { cursor: o.cursor ?? null, limit: o.limit ?? 50 }), mode: 'text' };
+      return {
+        ...this.queries.list(filter, { cursor: o.cursor ?? null, limit: o.limit ?? 50 }),
+        mode: 'text',
+      };
     }
-    if (!this.embedder) throw new UserError('EMBEDDINGS_OFF', `mode=${mode} needs an embedding model: set "search": {"embeddingModel": "<gguf>"} in config.json`, undefined, 409);
+    if (!this.embedder)
+      throw new UserError(
+        'EMBEDDINGS_OFF',
+        `mode=${mode} needs an embedding model: set "search": {"embeddingModel": "<gguf>"} in config.json`,
+        undefined,
+        409,
+      );
     const r = await this.embedder.embed([filter.q], signal);
     return this.rank(filter, mode, r.vectors[0]!, r.key, o);
   }
@@ -106,11 +133,23 @@ export class SemanticSearch {
    * @throws UserError EMBEDDINGS_OFF (409); NOT_EMBEDDED (409) when that generation has no vector yet
    */
   similar(generationId: number, filter: GalleryFilter, o: RankOptions): RankedPage {
-    if (!this.embedder) throw new UserError('EMBEDDINGS_OFF', 'similar images need an embedding model: set "search": {"embeddingModel": "<gguf>"} in config.json', undefined, 409);
+    if (!this.embedder)
+      throw new UserError(
+        'EMBEDDINGS_OFF',
+        'similar images need an embedding model: set "search": {"embeddingModel": "<gguf>"} in config.json',
+        undefined,
+        409,
+      );
     const { model, key } = this.embedder.model();
     const space = this.vectors.space(key, model.id);
     const v = this.vectors.vector(space.id, generationId);
-    if (!v) throw new UserError('NOT_EMBEDDED', `generation ${generationId} has no embedding in ${model.id} yet (the background job is still embedding the library)`, undefined, 409);
+    if (!v)
+      throw new UserError(
+        'NOT_EMBEDDED',
+        `generation ${generationId} has no embedding in ${model.id} yet (the background job is still embedding the library)`,
+        undefined,
+        409,
+      );
     return this.rank({ ...filter, q: undefined }, 'semantic', v, key, o, generationId);
   }
 
@@ -118,18 +157,30 @@ export class SemanticSearch {
    * Ranks with a given query vector (the search without the embedding call; the bench uses it).
    * `key` names the embedding space; only that space's vectors are compared.
    */
-  rank(filter: GalleryFilter, mode: 'semantic' | 'hybrid', query: ArrayLike<number>, key: string, o: RankOptions, exclude?: number): RankedPage {
+  rank(
+    filter: GalleryFilter,
+    mode: 'semantic' | 'hybrid',
+    query: ArrayLike<number>,
+    key: string,
+    o: RankOptions,
+    exclude?: number,
+  ): RankedPage {
     const limit = Math.min(500, Math.max(1, Math.floor(o.limit ?? 50)));
     const c = o.cursor ? decodeRankCursor(o.cursor) : null;
-    const window = c?.w ?? Math.min(MAX_WINDOW, Math.max(1, Math.floor(o.window ?? DEFAULT_WINDOW)));
+    const window =
+      c?.w ?? Math.min(MAX_WINDOW, Math.max(1, Math.floor(o.window ?? DEFAULT_WINDOW)));
     const snapshot = c?.m ?? this.vectors.maxGenerationId();
     const modelId = key.slice(0, key.lastIndexOf('@'));
     const space = this.vectors.space(key, modelId);
     const { q: _q, ...rest } = filter;
 
-    const near = this.vectors.nearest(space.id, query, window + (exclude !== undefined ? 1 : 0))
+    const near = this.vectors
+      .nearest(space.id, query, window + (exclude !== undefined ? 1 : 0))
       .filter((n) => n.generationId <= snapshot && n.generationId !== exclude);
-    const passing = this.queries.byIds(rest, near.map((n) => n.generationId));
+    const passing = this.queries.byIds(
+      rest,
+      near.map((n) => n.generationId),
+    );
     const scored = new Map<number, { item: GalleryItem; score: number }>();
     if (mode === 'semantic') {
       for (const n of near) {
@@ -142,7 +193,13 @@ export class SemanticSearch {
         const item = passing.get(n.generationId);
         if (item) scored.set(item.id, { item, score: 1 / (RRF_K + ++rank) });
       }
-      const text = filter.q !== undefined ? this.queries.list(filter, { cursor: encodeCursor({ t: 0, i: snapshot + 1 }), limit: window }).items : [];
+      const text =
+        filter.q !== undefined
+          ? this.queries.list(filter, {
+              cursor: encodeCursor({ t: 0, i: snapshot + 1 }),
+              limit: window,
+            }).items
+          : [];
       text.forEach((item, k) => {
         const prev = scored.get(item.id);
         const add = 1 / (RRF_K + k + 1);
@@ -150,14 +207,19 @@ export class SemanticSearch {
       });
     }
     const ordered = [...scored.values()].sort((a, b) => b.score - a.score || b.item.id - a.item.id);
-    const after = c ? ordered.filter((x) => x.score < c.s || (x.score === c.s && x.item.id < c.i)) : ordered;
+    const after = c
+      ? ordered.filter((x) => x.score < c.s || (x.score === c.s && x.item.id < c.i))
+      : ordered;
     const page = after.slice(0, limit);
     const last = page.at(-1);
     const cov = this.vectors.coverage(space.id);
     return {
       mode,
       items: page.map((x) => ({ ...x.item, score: x.score })),
-      nextCursor: after.length > limit && last ? encodeRankCursor({ s: last.score, i: last.item.id, m: snapshot, w: window }) : null,
+      nextCursor:
+        after.length > limit && last
+          ? encodeRankCursor({ s: last.score, i: last.item.id, m: snapshot, w: window })
+          : null,
       embedding: { model: modelId, ...cov },
     };
   }

@@ -36,10 +36,19 @@ export type RouteMount = { prefix: string; app: Hono };
  * `maxBodyBytes`), the core /api routes, `extra` route groups, and the built editor at `/`.
  * Errors leave as design.md's `{error:{code,message,details?}}` (middleware/errors.ts).
  */
-export function createApp(s: Studio, extra: RouteMount[] = [], originPolicy: OriginPolicy = { allowedOrigins: s.config.allowedOrigins }): Hono {
+export function createApp(
+  s: Studio,
+  extra: RouteMount[] = [],
+  originPolicy: OriginPolicy = { allowedOrigins: s.config.allowedOrigins },
+): Hono {
   const app = new Hono();
   app.onError(errorHandler(s.logger, (e) => s.services.onDiskError(e.code, e.message, 'api')));
-  app.notFound((c) => c.json(new UserError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, undefined, 404).toJSON(), 404));
+  app.notFound((c) =>
+    c.json(
+      new UserError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, undefined, 404).toJSON(),
+      404,
+    ),
+  );
   app.use('*', async (c, next) => {
     const reqId = c.req.header('x-request-id')?.slice(0, 64) || randomUUID();
     c.set('reqId', reqId);
@@ -47,19 +56,44 @@ export function createApp(s: Studio, extra: RouteMount[] = [], originPolicy: Ori
     await next();
     c.header('x-request-id', reqId);
     if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/v1/')) {
-      s.logger.debug({ reqId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - t0) }, 'request');
+      s.logger.debug(
+        {
+          reqId,
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          ms: Math.round(performance.now() - t0),
+        },
+        'request',
+      );
     }
   });
   app.use('*', noFraming());
   app.use('*', originGuard(originPolicy));
-  app.use('*', bodyLimit({
-    maxSize: s.config.maxBodyBytes,
-    onError: (c) => c.json(new UserError('PAYLOAD_TOO_LARGE', `the request body is over ${s.config.maxBodyBytes} bytes`, undefined, 413).toJSON(), 413),
-  }));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: s.config.maxBodyBytes,
+      onError: (c) =>
+        c.json(
+          new UserError(
+            'PAYLOAD_TOO_LARGE',
+            `the request body is over ${s.config.maxBodyBytes} bytes`,
+            undefined,
+            413,
+          ).toJSON(),
+          413,
+        ),
+    }),
+  );
   // JSON bodies are depth-checked on their text before any route parses them (issue 18 #6);
   // hono caches the text, so the route's c.req.json() does not read the body twice.
   app.use('*', async (c, next) => {
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && /\bjson\b/i.test(c.req.header('content-type') ?? '')) {
+    if (
+      c.req.method !== 'GET' &&
+      c.req.method !== 'HEAD' &&
+      /\bjson\b/i.test(c.req.header('content-type') ?? '')
+    ) {
       assertJsonDepth(await c.req.text(), 'the request body');
     }
     await next();
@@ -75,11 +109,16 @@ export function createApp(s: Studio, extra: RouteMount[] = [], originPolicy: Ori
     const root = path.relative(process.cwd(), dist) || '.';
     app.use('/*', serveStatic({ root }));
     app.get('*', (c) => {
-      if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/v1/')) throw new UserError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, undefined, 404);
+      if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/v1/'))
+        throw new UserError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, undefined, 404);
       return c.html(fs.readFileSync(path.join(dist, 'index.html'), 'utf8'));
     });
   } else {
-    app.get('/', (c) => c.text('MystiCanvas runtime is up. The editor is not built: run `npm run build` (npm start does it for you).'));
+    app.get('/', (c) =>
+      c.text(
+        'MystiCanvas runtime is up. The editor is not built: run `npm run build` (npm start does it for you).',
+      ),
+    );
   }
   return app;
 }

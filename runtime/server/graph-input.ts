@@ -22,7 +22,11 @@ export function applyOverrides(graph: GraphDoc, overrides: Overrides | undefined
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
   const set = (nodeId: string, param: string, value: unknown, key: string) => {
     const node = byId.get(nodeId);
-    if (!node || !param) throw new UserError('BAD_OVERRIDE', `override "${key}" names no node param (use <nodeId>.<param>)`);
+    if (!node || !param)
+      throw new UserError(
+        'BAD_OVERRIDE',
+        `override "${key}" names no node param (use <nodeId>.<param>)`,
+      );
     node.params = { ...node.params, [param]: value };
   };
   for (const [key, value] of Object.entries(overrides)) {
@@ -52,7 +56,11 @@ export function graphApp(graph: GraphDoc, catalog: ReadonlyMap<string, NodeSpec>
  * so a run by field names is the very graph of the equivalent node-param overrides.
  * @throws UserError UNKNOWN_APP_INPUT naming every unknown name and listing the known ones.
  */
-export function appOverrides(input: unknown, catalog: ReadonlyMap<string, NodeSpec>, inputs: Record<string, unknown>): Overrides {
+export function appOverrides(
+  input: unknown,
+  catalog: ReadonlyMap<string, NodeSpec>,
+  inputs: Record<string, unknown>,
+): Overrides {
   const graph = loadOrThrow(input, catalog);
   const layout = graphApp(graph, catalog);
   const { overrides, unknown } = appInputsToOverrides(layout, inputs);
@@ -68,7 +76,11 @@ export function appOverrides(input: unknown, catalog: ReadonlyMap<string, NodeSp
 }
 
 /** Loads + validates; returns the graph or throws UserError GRAPH_INVALID with `details.issues`. */
-export function prepareGraph(input: unknown, catalog: ReadonlyMap<string, NodeSpec>, overrides?: Overrides): GraphDoc {
+export function prepareGraph(
+  input: unknown,
+  catalog: ReadonlyMap<string, NodeSpec>,
+  overrides?: Overrides,
+): GraphDoc {
   const loaded = loadGraph(input, catalog);
   if (!loaded.ok) throw invalid(loaded.issues);
   const graph = applyOverrides(loaded.graph, overrides);
@@ -137,7 +149,12 @@ export function checkModelRefs(
           resolve(tag.name.trim(), 'lora');
         } catch (err) {
           if (!(err instanceof UserError)) throw err;
-          issues.push({ code: err.code, nodeId: node.id, field: name, message: `node ${node.id}: the prompt tag ${tag.raw}: ${err.message}` });
+          issues.push({
+            code: err.code,
+            nodeId: node.id,
+            field: name,
+            message: `node ${node.id}: the prompt tag ${tag.raw}: ${err.message}`,
+          });
         }
       }
     }
@@ -146,31 +163,62 @@ export function checkModelRefs(
       const kind = typeof meta.modelKind === 'string' ? meta.modelKind : 'sd';
       const empty = ref === undefined || (typeof ref === 'string' && !ref.trim());
       const preset = node.params.preset;
-      if (empty && name === 'model' && REQUIRED_MODEL_KINDS.has(kind) && !(typeof preset === 'string' && preset.trim())) {
-        issues.push({ code: 'MODEL_NOT_CONFIGURED', nodeId: node.id, field: name, message: `node ${node.id}: choose a model in its "${name}" param (or a preset); it is empty` });
+      if (
+        empty &&
+        name === 'model' &&
+        REQUIRED_MODEL_KINDS.has(kind) &&
+        !(typeof preset === 'string' && preset.trim())
+      ) {
+        issues.push({
+          code: 'MODEL_NOT_CONFIGURED',
+          nodeId: node.id,
+          field: name,
+          message: `node ${node.id}: choose a model in its "${name}" param (or a preset); it is empty`,
+        });
       }
     }
     // The same resolution a run's node preparation does (runtime/exec/models.ts), model pickers only:
     // LoRA lists are checked when the node is prepared.
     const models = resolveNodeModels(spec, node.params, resolve, {
       only: 'pickers',
-      onIssue: (r, err) => issues.push({ code: err.code, nodeId: node.id, field: r.param, message: `node ${node.id}: ${err.message}` }),
+      onIssue: (r, err) =>
+        issues.push({
+          code: err.code,
+          nodeId: node.id,
+          field: r.param,
+          message: `node ${node.id}: ${err.message}`,
+        }),
     });
     // A model stack missing a required text encoder or VAE is refused before the run (issue 13).
     // With a preset the preset supplies the files; the executor checks that stack.
     const main = models.model as { family?: string | null; component?: string | null } | undefined;
     if (main && !node.params.preset) {
       const have: Partial<Record<EncoderRole | 'vae', boolean>> = { vae: Boolean(models.vae) };
-      for (const [role, param] of Object.entries(ROLE_PARAM)) if (models[param]) have[role as EncoderRole] = true;
-      for (const p of stackProblems({ family: main.family ?? null, component: main.component ?? null }, have)) {
-        issues.push({ code: 'STACK_INCOMPLETE', nodeId: node.id, field: paramOfRole(p.field), message: `node ${node.id}: ${p.message}` });
+      for (const [role, param] of Object.entries(ROLE_PARAM))
+        if (models[param]) have[role as EncoderRole] = true;
+      for (const p of stackProblems(
+        { family: main.family ?? null, component: main.component ?? null },
+        have,
+      )) {
+        issues.push({
+          code: 'STACK_INCOMPLETE',
+          nodeId: node.id,
+          field: paramOfRole(p.field),
+          message: `node ${node.id}: ${p.message}`,
+        });
       }
     }
   }
   if (issues.length) throw invalid(issues);
 }
 
-const ROLE_PARAM: Record<EncoderRole | 'vae', string> = { clip_l: 'clipL', clip_g: 'clipG', t5xxl: 't5xxl', llm: 'llm', vae: 'vae' };
+const ROLE_PARAM: Record<EncoderRole | 'vae', string> = {
+  clip_l: 'clipL',
+  clip_g: 'clipG',
+  t5xxl: 't5xxl',
+  llm: 'llm',
+  vae: 'vae',
+};
 const paramOfRole = (r: EncoderRole | 'vae') => ROLE_PARAM[r];
 
 /** Per spec: its model params and their UI meta (read once, not per node: issue 18 #9). */
@@ -192,6 +240,13 @@ function modelParams(spec: NodeSpec): [string, Record<string, unknown>][] {
 type ReportedIssue = Omit<GraphIssue, 'code'> & { code: GraphIssue['code'] | ErrorCode };
 
 function invalid(issues: readonly ReportedIssue[]): UserError {
-  const head = issues.slice(0, 3).map((i) => i.message).join('; ');
-  return new UserError('GRAPH_INVALID', `the graph has ${issues.length} problem${issues.length === 1 ? '' : 's'}: ${head}${issues.length > 3 ? '; …' : ''}`, { issues });
+  const head = issues
+    .slice(0, 3)
+    .map((i) => i.message)
+    .join('; ');
+  return new UserError(
+    'GRAPH_INVALID',
+    `the graph has ${issues.length} problem${issues.length === 1 ? '' : 's'}: ${head}${issues.length > 3 ? '; …' : ''}`,
+    { issues },
+  );
 }

@@ -19,11 +19,30 @@ export interface ArtifactRow {
   createdAt: number;
 }
 
-interface Raw { id: string; kind: ArtifactRow['kind']; run_id: string | null; node_id: string | null; port: string | null; path: string | null; sha256: string | null; bytes: number | null; value_json: string | null; created_at: number }
+interface Raw {
+  id: string;
+  kind: ArtifactRow['kind'];
+  run_id: string | null;
+  node_id: string | null;
+  port: string | null;
+  path: string | null;
+  sha256: string | null;
+  bytes: number | null;
+  value_json: string | null;
+  created_at: number;
+}
 
 const toRow = (r: Raw): ArtifactRow => ({
-  id: r.id, kind: r.kind, runId: r.run_id, nodeId: r.node_id, port: r.port, path: r.path, sha256: r.sha256,
-  bytes: r.bytes, value: r.value_json ? JSON.parse(r.value_json) : null, createdAt: r.created_at,
+  id: r.id,
+  kind: r.kind,
+  runId: r.run_id,
+  nodeId: r.node_id,
+  port: r.port,
+  path: r.path,
+  sha256: r.sha256,
+  bytes: r.bytes,
+  value: r.value_json ? JSON.parse(r.value_json) : null,
+  createdAt: r.created_at,
 });
 
 /** A new artifact with the ids of what it was made from (input port → parent artifact ids). */
@@ -44,11 +63,16 @@ export class ArtifactStore {
   private readonly s;
   constructor(private readonly db: Db) {
     this.s = {
-      insert: db.prepare(`INSERT INTO artifacts (id, kind, run_id, node_id, port, path, sha256, bytes, value_json, created_at)
+      insert:
+        db.prepare(`INSERT INTO artifacts (id, kind, run_id, node_id, port, path, sha256, bytes, value_json, created_at)
         VALUES (@id, @kind, @runId, @nodeId, @port, @path, @sha256, @bytes, @value, @now)`),
-      parent: db.prepare('INSERT OR IGNORE INTO artifact_parents (artifact_id, parent_id, port) VALUES (?, ?, ?)'),
+      parent: db.prepare(
+        'INSERT OR IGNORE INTO artifact_parents (artifact_id, parent_id, port) VALUES (?, ?, ?)',
+      ),
       get: db.prepare<[string], Raw>('SELECT * FROM artifacts WHERE id = ?'),
-      cacheGet: db.prepare<[string], { outputs_json: string }>('SELECT outputs_json FROM node_cache WHERE cache_key = ?'),
+      cacheGet: db.prepare<[string], { outputs_json: string }>(
+        'SELECT outputs_json FROM node_cache WHERE cache_key = ?',
+      ),
       cacheJoin: db.prepare<[string], Raw & { cache_port: string }>(`
         SELECT j.key AS cache_port, a.* FROM node_cache c, json_each(c.outputs_json) j
         LEFT JOIN artifacts a ON a.id = j.value WHERE c.cache_key = ?`),
@@ -58,7 +82,8 @@ export class ArtifactStore {
       // One statement for a run's hits; a key hit twice in the run counts twice (UPDATE … FROM, SQLite ≥ 3.33).
       cacheHitMany: db.prepare(`UPDATE node_cache SET hits = hits + k.n, last_hit_at = ?
         FROM (SELECT value AS key, COUNT(*) AS n FROM json_each(?) GROUP BY value) k WHERE node_cache.cache_key = k.key`),
-      cachePut: db.prepare(`INSERT INTO node_cache (cache_key, type, outputs_json, created_at, last_hit_at) VALUES (?, ?, ?, ?, ?)
+      cachePut:
+        db.prepare(`INSERT INTO node_cache (cache_key, type, outputs_json, created_at, last_hit_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT(cache_key) DO UPDATE SET outputs_json = excluded.outputs_json, last_hit_at = excluded.last_hit_at`),
       cacheDel: db.prepare('DELETE FROM node_cache WHERE cache_key = ?'),
       paths: db.prepare<[], { path: string }>('SELECT path FROM artifacts WHERE path IS NOT NULL'),
@@ -72,7 +97,9 @@ export class ArtifactStore {
           SELECT artifact_id, 1 FROM artifact_parents WHERE parent_id = ?
           UNION SELECT p.artifact_id, down.depth + 1 FROM artifact_parents p JOIN down ON p.parent_id = down.id WHERE down.depth < ?
         ) SELECT a.*, MIN(down.depth) AS depth FROM down JOIN artifacts a ON a.id = down.id GROUP BY a.id ORDER BY depth`),
-      parentsOf: db.prepare<[string], { parent_id: string; port: string }>('SELECT parent_id, port FROM artifact_parents WHERE artifact_id = ?'),
+      parentsOf: db.prepare<[string], { parent_id: string; port: string }>(
+        'SELECT parent_id, port FROM artifact_parents WHERE artifact_id = ?',
+      ),
     };
   }
 
@@ -81,8 +108,16 @@ export class ArtifactStore {
     this.db.transaction(() => {
       for (const a of items) {
         this.s.insert.run({
-          id: a.id, kind: a.kind, runId: a.runId, nodeId: a.nodeId, port: a.port, path: a.path ?? null,
-          sha256: a.sha256 ?? null, bytes: a.bytes ?? null, value: a.value ? JSON.stringify(a.value) : null, now,
+          id: a.id,
+          kind: a.kind,
+          runId: a.runId,
+          nodeId: a.nodeId,
+          port: a.port,
+          path: a.path ?? null,
+          sha256: a.sha256 ?? null,
+          bytes: a.bytes ?? null,
+          value: a.value ? JSON.stringify(a.value) : null,
+          now,
         });
         for (const p of a.parents) this.s.parent.run(a.id, p.parentId, p.port);
       }
@@ -117,7 +152,9 @@ export class ArtifactStore {
    * {@link cacheEntry} for many keys in ONE query: key → entry, keys that miss absent. A rerun
    * loads every entry it may need at once instead of one query per node.
    */
-  cacheEntries(keys: readonly string[]): Map<string, { port: string; artifact: ArtifactRow | undefined }[]> {
+  cacheEntries(
+    keys: readonly string[],
+  ): Map<string, { port: string; artifact: ArtifactRow | undefined }[]> {
     const out = new Map<string, { port: string; artifact: ArtifactRow | undefined }[]>();
     if (!keys.length) return out;
     for (const r of this.s.cacheJoinMany.all(JSON.stringify(keys))) {

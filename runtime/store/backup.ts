@@ -33,7 +33,11 @@ function stamp(now: number): string {
 }
 
 function target(dbFile: string, reason: string, now: number): string {
-  return path.join(path.dirname(dbFile), 'backups', `${path.basename(dbFile, '.db')}-${stamp(now)}-${reason}.db`);
+  return path.join(
+    path.dirname(dbFile),
+    'backups',
+    `${path.basename(dbFile, '.db')}-${stamp(now)}-${reason}.db`,
+  );
 }
 
 /** Backups of `dbFile` in its backups folder, newest first. */
@@ -47,7 +51,12 @@ export function listBackups(dbFile: string): BackupFile[] {
     if (!m || m[1] !== base) continue;
     const s = m[2]!;
     const iso = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}.${s.slice(15, 18)}Z`;
-    out.push({ file: path.join(dir, f), createdAt: Date.parse(iso), reason: m[3]!, bytes: fs.statSync(path.join(dir, f)).size });
+    out.push({
+      file: path.join(dir, f),
+      createdAt: Date.parse(iso),
+      reason: m[3]!,
+      bytes: fs.statSync(path.join(dir, f)).size,
+    });
   }
   return out.sort((a, b) => b.createdAt - a.createdAt);
 }
@@ -55,8 +64,11 @@ export function listBackups(dbFile: string): BackupFile[] {
 /** Deletes all but the newest `keep` backups of `dbFile` (and leftover temp copies); returns the deleted paths. */
 export function rotateBackups(dbFile: string, keep = DEFAULT_KEEP): string[] {
   const dir = path.join(path.dirname(dbFile), 'backups');
-  const gone = listBackups(dbFile).slice(Math.max(1, keep)).map((b) => b.file);
-  if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir)) if (f.startsWith(TMP_PREFIX)) gone.push(path.join(dir, f));
+  const gone = listBackups(dbFile)
+    .slice(Math.max(1, keep))
+    .map((b) => b.file);
+  if (fs.existsSync(dir))
+    for (const f of fs.readdirSync(dir)) if (f.startsWith(TMP_PREFIX)) gone.push(path.join(dir, f));
   for (const f of gone) fs.rmSync(f, { force: true });
   return gone;
 }
@@ -71,7 +83,12 @@ function place(tmp: string, dest: string): void {
  * rename). Throws (and the migration does not run) when the copy fails, e.g. ENOSPC.
  * @returns the backup's path
  */
-export function backupBeforeMigration(db: Db, version: number, now = Date.now(), keep = DEFAULT_KEEP): string {
+export function backupBeforeMigration(
+  db: Db,
+  version: number,
+  now = Date.now(),
+  keep = DEFAULT_KEEP,
+): string {
   const dest = target(db.name, `before-migration-${version}`, now);
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const tmp = path.join(path.dirname(dest), `${TMP_PREFIX}${path.basename(dest)}`);
@@ -93,7 +110,10 @@ export function backupBeforeMigration(db: Db, version: number, now = Date.now(),
  * @returns the backup's path
  * @throws the fs/SQLite error (ENOSPC, EROFS, …); no partial file stays under `dest`
  */
-export async function backupOnline(db: Db, o: { dest?: string; reason?: string; keep?: number; now?: number } = {}): Promise<string> {
+export async function backupOnline(
+  db: Db,
+  o: { dest?: string; reason?: string; keep?: number; now?: number } = {},
+): Promise<string> {
   const dest = o.dest ?? target(db.name, o.reason ?? 'scheduled', o.now ?? Date.now());
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const tmp = path.join(path.dirname(dest), `${TMP_PREFIX}${path.basename(dest)}`);
@@ -114,7 +134,16 @@ export async function backupOnline(db: Db, o: { dest?: string; reason?: string; 
  * retried at the next check.
  * @returns tick() (one check now) and stop(), which waits for a backup in flight (close the database after it)
  */
-export function scheduleBackups(db: Db, o: { everyMs: number; keep: number; checkMs?: number; onDone?: (file: string) => void; onError: (err: unknown) => void }): { stop(): Promise<void>; tick(): Promise<void> } {
+export function scheduleBackups(
+  db: Db,
+  o: {
+    everyMs: number;
+    keep: number;
+    checkMs?: number;
+    onDone?: (file: string) => void;
+    onError: (err: unknown) => void;
+  },
+): { stop(): Promise<void>; tick(): Promise<void> } {
   let inflight: Promise<void> | null = null;
   let stopped = false;
   const run = async () => {
@@ -158,7 +187,12 @@ export async function backupDatabaseFile(dbFile: string, dest: string): Promise<
   const db = new Database(dbFile, { readonly: true, fileMustExist: true });
   try {
     const check = String(db.pragma('quick_check(1)', { simple: true }));
-    if (check !== 'ok') throw new OperationalError('DB_DAMAGED', `${dbFile} is damaged (${check}); not backing it up`, { file: dbFile, check });
+    if (check !== 'ok')
+      throw new OperationalError(
+        'DB_DAMAGED',
+        `${dbFile} is damaged (${check}); not backing it up`,
+        { file: dbFile, check },
+      );
     await backupOnline(db, { dest });
   } finally {
     db.close();
@@ -174,11 +208,16 @@ export function inspectDatabaseFile(file: string): number {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const check = String(db.pragma('quick_check(1)', { simple: true }));
-    if (check !== 'ok') throw new OperationalError('DB_DAMAGED', `${file} is damaged (${check})`, { file, check });
+    if (check !== 'ok')
+      throw new OperationalError('DB_DAMAGED', `${file} is damaged (${check})`, { file, check });
     return db.pragma('user_version', { simple: true }) as number;
   } catch (err) {
     if (err instanceof OperationalError) throw err;
-    throw new OperationalError('DB_DAMAGED', `${file} is not a usable database: ${(err as Error).message}`, { file });
+    throw new OperationalError(
+      'DB_DAMAGED',
+      `${file} is not a usable database: ${(err as Error).message}`,
+      { file },
+    );
   } finally {
     db.close();
   }

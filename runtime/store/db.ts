@@ -55,25 +55,37 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
     db = new Database(file, { readonly: opts.readonly ?? false });
     // quick_check reads every page (~0.3 s per 100 MB here); past QUICK_CHECK_MAX_BYTES only the
     // schema is read at start and damage deeper in the file surfaces as DB_DAMAGED when touched.
-    const check = fs.statSync(file).size <= QUICK_CHECK_MAX_BYTES
-      ? String(db.pragma('quick_check(1)', { simple: true }))
-      : (db.prepare('SELECT count(*) FROM sqlite_schema').get(), 'ok');
-    if (check !== 'ok') throw new OperationalError('DB_DAMAGED', damaged(file, check), { file, check });
+    const check =
+      fs.statSync(file).size <= QUICK_CHECK_MAX_BYTES
+        ? String(db.pragma('quick_check(1)', { simple: true }))
+        : (db.prepare('SELECT count(*) FROM sqlite_schema').get(), 'ok');
+    if (check !== 'ok')
+      throw new OperationalError('DB_DAMAGED', damaged(file, check), { file, check });
     const version = db.pragma('user_version', { simple: true }) as number;
     const known = lastMigrationVersion();
     if (version > known) {
-      throw new OperationalError('DB_TOO_NEW', `${file} was written by a newer MystiCanvas (schema ${version}; this version knows up to ${known}). Nothing was changed: upgrade MystiCanvas, or restore a backup made by this version with \`mysti restore <dir>\` (${backupDirOf(file)}).`, { file, version, known });
+      throw new OperationalError(
+        'DB_TOO_NEW',
+        `${file} was written by a newer MystiCanvas (schema ${version}; this version knows up to ${known}). Nothing was changed: upgrade MystiCanvas, or restore a backup made by this version with \`mysti restore <dir>\` (${backupDirOf(file)}).`,
+        { file, version, known },
+      );
     }
     setUp(db, opts);
   } catch (err) {
     db?.close();
     if (err instanceof OperationalError) throw err;
     const code = (err as { code?: string }).code ?? '';
-    if (/^SQLITE_(CORRUPT|NOTADB)/.test(code)) throw new OperationalError('DB_DAMAGED', damaged(file, `${code}: ${(err as Error).message}`), { file, sqlite: code });
+    if (/^SQLITE_(CORRUPT|NOTADB)/.test(code))
+      throw new OperationalError(
+        'DB_DAMAGED',
+        damaged(file, `${code}: ${(err as Error).message}`),
+        { file, sqlite: code },
+      );
     throw err;
   }
   // write-point: none — written after the database is whole; a crash before it only skips the marker.
-  if (!opts.readonly && !fs.existsSync(markerOf(file))) fs.writeFileSync(markerOf(file), `${JSON.stringify({ createdAt: Date.now() })}\n`);
+  if (!opts.readonly && !fs.existsSync(markerOf(file)))
+    fs.writeFileSync(markerOf(file), `${JSON.stringify({ createdAt: Date.now() })}\n`);
   return db;
 }
 
@@ -92,7 +104,11 @@ function refuseLostLibrary(file: string): void {
   for (const d of [backupDirOf(file), artifacts]) if (nonEmpty(d)) evidence.push(d);
   if (!evidence.length) return;
   const what = size === 0 ? 'is empty (0 bytes)' : 'is missing';
-  throw new OperationalError('DB_MISSING', `${file} ${what} but a library existed here (${evidence.map((e) => path.basename(e)).join(', ')}). Nothing was changed and no file was swept. Restore a backup with \`mysti restore <dir>\` (scheduled backups are in ${backupDirOf(file)}); to really start an empty library, remove ${markerOf(file)}.`, { file, evidence });
+  throw new OperationalError(
+    'DB_MISSING',
+    `${file} ${what} but a library existed here (${evidence.map((e) => path.basename(e)).join(', ')}). Nothing was changed and no file was swept. Restore a backup with \`mysti restore <dir>\` (scheduled backups are in ${backupDirOf(file)}); to really start an empty library, remove ${markerOf(file)}.`,
+    { file, evidence },
+  );
 }
 
 function setUp(db: Db, opts: { readonly?: boolean }): Db {
@@ -104,7 +120,8 @@ function setUp(db: Db, opts: { readonly?: boolean }): Db {
   db.pragma('synchronous = NORMAL');
   if (!opts.readonly) {
     const current = db.pragma('user_version', { simple: true }) as number;
-    if (current > 0 && current < lastMigrationVersion() && db.name !== ':memory:') backupBeforeMigration(db, current);
+    if (current > 0 && current < lastMigrationVersion() && db.name !== ':memory:')
+      backupBeforeMigration(db, current);
     migrate(db);
   }
   return db;
@@ -116,11 +133,17 @@ export function lastMigrationVersion(dir = MIGRATIONS_DIR): number {
 }
 
 /** Lists migration files as {version, name, sql}, sorted by version. */
-export function listMigrations(dir = MIGRATIONS_DIR): { version: number; name: string; sql: string }[] {
+export function listMigrations(
+  dir = MIGRATIONS_DIR,
+): { version: number; name: string; sql: string }[] {
   return fs
     .readdirSync(dir)
     .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))
-    .map((f) => ({ version: Number(f.slice(0, 4)), name: f, sql: fs.readFileSync(path.join(dir, f), 'utf8') }))
+    .map((f) => ({
+      version: Number(f.slice(0, 4)),
+      name: f,
+      sql: fs.readFileSync(path.join(dir, f), 'utf8'),
+    }))
     .sort((a, b) => a.version - b.version);
 }
 

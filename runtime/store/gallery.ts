@@ -66,15 +66,43 @@ const ITEM_COLUMNS = `g.id, g.uuid, g.created_at, g.prompt, g.negative_prompt, g
   EXISTS (SELECT 1 FROM generation_files tf WHERE tf.generation_id = g.id AND tf.role = 'thumb') AS has_thumb`;
 
 interface RawItem {
-  id: number; uuid: string; created_at: number; prompt: string | null; negative_prompt: string | null; width: number | null;
-  height: number | null; seed: string | null; steps: number | null; cfg_scale: number | null; sampler: string | null;
-  model_id: string | null; model_name: string | null; is_favorite: number; deleted_at: number | null; missing: number; has_thumb: number;
+  id: number;
+  uuid: string;
+  created_at: number;
+  prompt: string | null;
+  negative_prompt: string | null;
+  width: number | null;
+  height: number | null;
+  seed: string | null;
+  steps: number | null;
+  cfg_scale: number | null;
+  sampler: string | null;
+  model_id: string | null;
+  model_name: string | null;
+  is_favorite: number;
+  deleted_at: number | null;
+  missing: number;
+  has_thumb: number;
 }
 
 const toItem = (r: RawItem): GalleryItem => ({
-  id: r.id, uuid: r.uuid, createdAt: r.created_at, prompt: r.prompt, negativePrompt: r.negative_prompt, width: r.width,
-  height: r.height, seed: r.seed, steps: r.steps, cfgScale: r.cfg_scale, sampler: r.sampler, modelId: r.model_id,
-  modelName: r.model_name, isFavorite: r.is_favorite === 1, deletedAt: r.deleted_at, missing: r.missing === 1, hasThumb: r.has_thumb === 1,
+  id: r.id,
+  uuid: r.uuid,
+  createdAt: r.created_at,
+  prompt: r.prompt,
+  negativePrompt: r.negative_prompt,
+  width: r.width,
+  height: r.height,
+  seed: r.seed,
+  steps: r.steps,
+  cfgScale: r.cfg_scale,
+  sampler: r.sampler,
+  modelId: r.model_id,
+  modelName: r.model_name,
+  isFavorite: r.is_favorite === 1,
+  deletedAt: r.deleted_at,
+  missing: r.missing === 1,
+  hasThumb: r.has_thumb === 1,
 });
 
 /**
@@ -93,7 +121,9 @@ export function ftsQuery(text: string): string | null {
   const words = norm.match(/[\p{L}\p{N}]+/gu)?.slice(0, 16) ?? [];
   if (!words.length) return null;
   const lastIsPrefix = /[\p{L}\p{N}]$/u.test(norm);
-  return words.map((w, k) => (k === words.length - 1 && lastIsPrefix ? `"${w}"*` : `"${w}"`)).join(' ');
+  return words
+    .map((w, k) => (k === words.length - 1 && lastIsPrefix ? `"${w}"*` : `"${w}"`))
+    .join(' ');
 }
 
 /** The SQL a filter set runs (exposed so tests can EXPLAIN QUERY PLAN it) and its parameters. */
@@ -110,7 +140,13 @@ export interface BuiltQuery {
  * With `ids` it instead selects those generations that pass every filter except `q` (semantic
  * search's candidates; unordered, no paging).
  */
-export function buildListQuery(db: Db, f: GalleryFilter, cursor: Cursor | null, limit: number, ids?: readonly number[]): BuiltQuery | null {
+export function buildListQuery(
+  db: Db,
+  f: GalleryFilter,
+  cursor: Cursor | null,
+  limit: number,
+  ids?: readonly number[],
+): BuiltQuery | null {
   const params: Record<string, unknown> = { limit };
   const preds: string[] = [];
   const c = cursor ?? { t: f.to ?? TOP.t, i: TOP.i };
@@ -129,28 +165,46 @@ export function buildListQuery(db: Db, f: GalleryFilter, cursor: Cursor | null, 
   const pred = {
     trash: () => preds.push(f.trash ? 'g.deleted_at IS NOT NULL' : 'g.deleted_at IS NULL'),
     favorite: () => f.favorite !== undefined && preds.push(`g.is_favorite = ${f.favorite ? 1 : 0}`),
-    model: () => f.model !== undefined && (preds.push('g.model_id = @model'), (params.model = f.model)),
+    model: () =>
+      f.model !== undefined && (preds.push('g.model_id = @model'), (params.model = f.model)),
     tag: () =>
       tagId !== null
-        ? preds.push(`EXISTS (SELECT 1 FROM image_tags it WHERE it.generation_id = g.id AND it.tag_id = @tagId${f.tagSource ? ' AND it.source = @tagSource' : ''})`)
-        : f.tagSource && preds.push('EXISTS (SELECT 1 FROM image_tags it WHERE it.generation_id = g.id AND it.source = @tagSource)'),
+        ? preds.push(
+            `EXISTS (SELECT 1 FROM image_tags it WHERE it.generation_id = g.id AND it.tag_id = @tagId${f.tagSource ? ' AND it.source = @tagSource' : ''})`,
+          )
+        : f.tagSource &&
+          preds.push(
+            'EXISTS (SELECT 1 FROM image_tags it WHERE it.generation_id = g.id AND it.source = @tagSource)',
+          ),
     created: (col: string) => {
       if (f.from !== undefined) (preds.push(`${col} >= @from`), (params.from = f.from));
-      if (f.to !== undefined && col !== 'g.created_at') (preds.push(`${col} <= @to`), (params.to = f.to));
+      if (f.to !== undefined && col !== 'g.created_at')
+        (preds.push(`${col} <= @to`), (params.to = f.to));
     },
   };
-  if (f.minWidth !== undefined) (preds.push('g.width >= @minWidth'), (params.minWidth = f.minWidth));
-  if (f.minHeight !== undefined) (preds.push('g.height >= @minHeight'), (params.minHeight = f.minHeight));
-  if (f.maxWidth !== undefined) (preds.push('g.width <= @maxWidth'), (params.maxWidth = f.maxWidth));
-  if (f.maxHeight !== undefined) (preds.push('g.height <= @maxHeight'), (params.maxHeight = f.maxHeight));
+  if (f.minWidth !== undefined)
+    (preds.push('g.width >= @minWidth'), (params.minWidth = f.minWidth));
+  if (f.minHeight !== undefined)
+    (preds.push('g.height >= @minHeight'), (params.minHeight = f.minHeight));
+  if (f.maxWidth !== undefined)
+    (preds.push('g.width <= @maxWidth'), (params.maxWidth = f.maxWidth));
+  if (f.maxHeight !== undefined)
+    (preds.push('g.height <= @maxHeight'), (params.maxHeight = f.maxHeight));
   if (f.missing) preds.push('g.missing = 1');
 
   const where = () => (preds.length ? ` AND ${preds.join(' AND ')}` : '');
 
   // Every filter as a per-row predicate (text search, and semantic search's candidate filter).
   const rowPredicates = () => {
-    pred.trash(); pred.favorite(); pred.model(); pred.tag();
-    if (f.collection !== undefined) (preds.push('EXISTS (SELECT 1 FROM collection_items ci WHERE ci.collection_id = @collection AND ci.generation_id = g.id)'), (params.collection = f.collection));
+    pred.trash();
+    pred.favorite();
+    pred.model();
+    pred.tag();
+    if (f.collection !== undefined)
+      (preds.push(
+        'EXISTS (SELECT 1 FROM collection_items ci WHERE ci.collection_id = @collection AND ci.generation_id = g.id)',
+      ),
+        (params.collection = f.collection));
     if (f.from !== undefined) (preds.push('g.created_at >= @from'), (params.from = f.from));
     if (f.to !== undefined) (preds.push('g.created_at <= @to'), (params.to = f.to));
   };
@@ -161,7 +215,11 @@ export function buildListQuery(db: Db, f: GalleryFilter, cursor: Cursor | null, 
     delete params.ct;
     delete params.ci;
     delete params.limit;
-    return { order: 'id', params, sql: `SELECT ${ITEM_COLUMNS} FROM generations g WHERE g.id IN (SELECT value FROM json_each(@ids))${where()}` };
+    return {
+      order: 'id',
+      params,
+      sql: `SELECT ${ITEM_COLUMNS} FROM generations g WHERE g.id IN (SELECT value FROM json_each(@ids))${where()}`,
+    };
   }
 
   if (f.q !== undefined) {
@@ -181,7 +239,11 @@ export function buildListQuery(db: Db, f: GalleryFilter, cursor: Cursor | null, 
 
   if (f.collection !== undefined) {
     params.collection = f.collection;
-    pred.trash(); pred.favorite(); pred.model(); pred.tag(); pred.created('ci.created_at');
+    pred.trash();
+    pred.favorite();
+    pred.model();
+    pred.tag();
+    pred.created('ci.created_at');
     return {
       order: 'created',
       params,
@@ -192,7 +254,10 @@ export function buildListQuery(db: Db, f: GalleryFilter, cursor: Cursor | null, 
   }
 
   if (tagId !== null) {
-    pred.trash(); pred.favorite(); pred.model(); pred.created('x.created_at');
+    pred.trash();
+    pred.favorite();
+    pred.model();
+    pred.created('x.created_at');
     if (f.tagSource) preds.push('x.source = @tagSource');
     // Favorites with a tag: the partial index holds only live favorites (0050), so the page is a
     // seek instead of a walk over every row of the tag.
@@ -218,7 +283,9 @@ export function buildListQuery(db: Db, f: GalleryFilter, cursor: Cursor | null, 
     preds.push('g.is_favorite = 1', 'g.deleted_at IS NULL');
   } else {
     index = f.trash ? 'gen_trash_created' : 'gen_live_created';
-    pred.trash(); pred.favorite(); pred.model();
+    pred.trash();
+    pred.favorite();
+    pred.model();
   }
   pred.tag();
   pred.created('g.created_at');
@@ -237,7 +304,9 @@ export function tagIdFor(db: Db, name: string): number | null {
   if (!norm) return null;
   const aliased = resolveAlias(db, norm);
   if (aliased) return aliased.id;
-  const r = db.prepare<[string], { id: number }>('SELECT id FROM tags WHERE normalized_name = ?').get(norm);
+  const r = db
+    .prepare<[string], { id: number }>('SELECT id FROM tags WHERE normalized_name = ?')
+    .get(norm);
   return r?.id ?? null;
 }
 
@@ -255,7 +324,11 @@ export const SMALL_TAG = 20_000;
 /** Candidates from a tag checked before its text search falls back to the FTS-driven query. */
 const TAG_CANDIDATES = 512;
 
-type ProbeRow = RawItem & { fts_prompt: string | null; fts_negative: string | null; fts_tags: string | null };
+type ProbeRow = RawItem & {
+  fts_prompt: string | null;
+  fts_negative: string | null;
+  fts_tags: string | null;
+};
 
 // The FTS columns of a candidate are plain ASCII (the usual prompt): then unicode61's tokens are
 // exactly the runs of [A-Za-z0-9], lower-cased (every other ASCII character is a space,
@@ -263,13 +336,19 @@ type ProbeRow = RawItem & { fts_prompt: string | null; fts_negative: string | nu
 // remove_diacritics changes nothing), so the prefix can be checked in JavaScript, exactly.
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7f]*$/;
-const isAscii = (r: ProbeRow) => ASCII.test(r.fts_prompt ?? '') && ASCII.test(r.fts_negative ?? '') && ASCII.test(r.fts_tags ?? '');
+const isAscii = (r: ProbeRow) =>
+  ASCII.test(r.fts_prompt ?? '') &&
+  ASCII.test(r.fts_negative ?? '') &&
+  ASCII.test(r.fts_tags ?? '');
 /**
  * Whether an ASCII row matches the AND-ed `words` of {@link ftsQuery}: each a token of some
  * column, the last one a token's prefix when `lastIsPrefix` (all words `[a-z0-9]`).
  */
 function asciiMatch(r: ProbeRow, words: string[], lastIsPrefix: boolean): boolean {
-  const tokens = `${r.fts_prompt ?? ''} ${r.fts_negative ?? ''} ${r.fts_tags ?? ''}`.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+  const tokens =
+    `${r.fts_prompt ?? ''} ${r.fts_negative ?? ''} ${r.fts_tags ?? ''}`
+      .toLowerCase()
+      .match(/[a-z0-9]+/g) ?? [];
   const set = new Set(tokens);
   const n = lastIsPrefix ? words.length - 1 : words.length;
   for (let k = 0; k < n; k++) if (!set.has(words[k]!)) return false;
@@ -291,9 +370,15 @@ class FtsProbe {
     // Contentless (content=''): it keeps no copy of the text, and 'delete-all' empties it at once.
     db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.gallery_fts_probe USING fts5(prompt, negative_prompt, tags,
       content = '', tokenize = 'unicode61 remove_diacritics 2', detail = column)`);
-    this.ins = db.prepare('INSERT INTO temp.gallery_fts_probe (rowid, prompt, negative_prompt, tags) VALUES (?, ?, ?, ?)');
-    this.match = db.prepare('SELECT rowid FROM temp.gallery_fts_probe WHERE gallery_fts_probe MATCH ?').pluck();
-    this.clear = db.prepare("INSERT INTO temp.gallery_fts_probe (gallery_fts_probe) VALUES ('delete-all')");
+    this.ins = db.prepare(
+      'INSERT INTO temp.gallery_fts_probe (rowid, prompt, negative_prompt, tags) VALUES (?, ?, ?, ?)',
+    );
+    this.match = db
+      .prepare('SELECT rowid FROM temp.gallery_fts_probe WHERE gallery_fts_probe MATCH ?')
+      .pluck();
+    this.clear = db.prepare(
+      "INSERT INTO temp.gallery_fts_probe (gallery_fts_probe) VALUES ('delete-all')",
+    );
   }
 
   /** The ids of `rows` whose FTS columns match the FTS5 query `q`. */
@@ -313,7 +398,9 @@ export class GalleryQueries {
   private readonly smart;
 
   constructor(private readonly db: Db) {
-    this.smart = db.prepare<[number], { kind: string; query_json: string | null }>('SELECT kind, query_json FROM collections WHERE id = ?');
+    this.smart = db.prepare<[number], { kind: string; query_json: string | null }>(
+      'SELECT kind, query_json FROM collections WHERE id = ?',
+    );
   }
 
   /**
@@ -329,7 +416,10 @@ export class GalleryQueries {
     if (!raw) return { items: [], nextCursor: null };
     const items = raw.rows.map(toItem);
     const last = items.at(-1);
-    const nextCursor = items.length === limit && last ? encodeCursor({ t: raw.order === 'id' ? 0 : last.createdAt, i: last.id }) : null;
+    const nextCursor =
+      items.length === limit && last
+        ? encodeCursor({ t: raw.order === 'id' ? 0 : last.createdAt, i: last.id })
+        : null;
     return { items, nextCursor };
   }
 
@@ -342,7 +432,8 @@ export class GalleryQueries {
     if (!ids.length) return out;
     const built = buildListQuery(this.db, this.expandSmart(filter), null, 1, ids);
     if (!built) return out;
-    for (const r of this.statement(built.sql).all(built.params) as RawItem[]) out.set(r.id, toItem(r));
+    for (const r of this.statement(built.sql).all(built.params) as RawItem[])
+      out.set(r.id, toItem(r));
     return out;
   }
 
@@ -356,7 +447,11 @@ export class GalleryQueries {
   }
 
   /** The page as {@link buildListQuery} plans it; null when nothing can match. */
-  private page(f: GalleryFilter, cursor: Cursor | null, limit: number): { rows: RawItem[]; order: BuiltQuery['order'] } | null {
+  private page(
+    f: GalleryFilter,
+    cursor: Cursor | null,
+    limit: number,
+  ): { rows: RawItem[]; order: BuiltQuery['order'] } | null {
     const built = buildListQuery(this.db, f, cursor, limit);
     if (!built) return null;
     return { rows: this.statement(built.sql).all(built.params) as RawItem[], order: built.order };
@@ -377,23 +472,38 @@ export class GalleryQueries {
    * With a small tag filter, the tag's rows are the candidates instead ({@link smallTagCandidates}).
    * Returns null when no fast path applies (no text search, a short or finished last word).
    */
-  private longPrefixPage(f: GalleryFilter, cursor: Cursor | null, limit: number): { rows: RawItem[]; order: 'id' } | null {
+  private longPrefixPage(
+    f: GalleryFilter,
+    cursor: Cursor | null,
+    limit: number,
+  ): { rows: RawItem[]; order: 'id' } | null {
     if (f.q === undefined) return null;
     const full = ftsQuery(f.q);
-    const words = f.q.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu)?.slice(0, 16);
+    const words = f.q
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu)
+      ?.slice(0, 16);
     if (!full || !words) return null;
     const lastIsPrefix = full.endsWith('*');
     const last = words.at(-1)!;
     const check = { full, words, lastIsPrefix };
     const small = this.smallTagCandidates(f);
     // A word that is rare inside the tag too: after TAG_CANDIDATES the text side is the smaller one.
-    if (small) return this.checkedPage(check, cursor, limit, TAG_CANDIDATES, small) ?? (this.page(f, cursor, limit) as { rows: RawItem[]; order: 'id' } | null);
+    if (small)
+      return (
+        this.checkedPage(check, cursor, limit, TAG_CANDIDATES, small) ??
+        (this.page(f, cursor, limit) as { rows: RawItem[]; order: 'id' } | null)
+      );
     if (!lastIsPrefix || [...last].length <= INDEXED_PREFIX) return null;
     const shortQ = [...words.slice(0, -1), [...last].slice(0, INDEXED_PREFIX).join('')].join(' ');
     return this.checkedPage(check, cursor, limit, PREFIX_CANDIDATES, (at, chunk) => {
       const built = buildListQuery(this.db, { ...f, q: shortQ }, at, chunk);
       if (!built) return [];
-      const sql = built.sql.replace(`SELECT ${ITEM_COLUMNS}`, `SELECT ${ITEM_COLUMNS}, f.prompt AS fts_prompt, f.negative_prompt AS fts_negative, f.tags AS fts_tags`);
+      const sql = built.sql.replace(
+        `SELECT ${ITEM_COLUMNS}`,
+        `SELECT ${ITEM_COLUMNS}, f.prompt AS fts_prompt, f.negative_prompt AS fts_negative, f.tags AS fts_tags`,
+      );
       return this.statement(sql).all(built.params) as ProbeRow[];
     });
   }
@@ -405,24 +515,34 @@ export class GalleryQueries {
    * (index gallery_tag_by_id, 0130), each checked against the text exactly ({@link checkedPage}).
    * Returns null when there is no tag filter or the tag is larger.
    */
-  private smallTagCandidates(f: GalleryFilter): ((at: Cursor | null, chunk: number) => ProbeRow[]) | null {
+  private smallTagCandidates(
+    f: GalleryFilter,
+  ): ((at: Cursor | null, chunk: number) => ProbeRow[]) | null {
     if (f.tag === undefined) return null;
     const tagId = tagIdFor(this.db, f.tag);
     if (tagId === null) return null;
-    const n = this.statement('SELECT count(*) AS n FROM (SELECT 1 FROM gallery_tag_index WHERE tag_id = ? LIMIT ?)').get(tagId, SMALL_TAG + 1) as { n: number };
+    const n = this.statement(
+      'SELECT count(*) AS n FROM (SELECT 1 FROM gallery_tag_index WHERE tag_id = ? LIMIT ?)',
+    ).get(tagId, SMALL_TAG + 1) as { n: number };
     if (n.n > SMALL_TAG) return null;
     return (at, chunk) => {
       // The text query's own SQL, driven by the tag's rows instead of the FTS index.
       const built = buildListQuery(this.db, f, at, chunk);
       if (!built) return [];
       const sql = built.sql
-        .replace(`SELECT ${ITEM_COLUMNS}`, `SELECT ${ITEM_COLUMNS}, g.prompt AS fts_prompt, g.negative_prompt AS fts_negative, coalesce(tt.tags, '') AS fts_tags`)
+        .replace(
+          `SELECT ${ITEM_COLUMNS}`,
+          `SELECT ${ITEM_COLUMNS}, g.prompt AS fts_prompt, g.negative_prompt AS fts_negative, coalesce(tt.tags, '') AS fts_tags`,
+        )
         .replace(
           /FROM generations_fts f JOIN generations g ON g\.id = f\.rowid\s+WHERE generations_fts MATCH @q AND f\.rowid < @ci/,
           'FROM gallery_tag_index x INDEXED BY gallery_tag_by_id JOIN generations g ON g.id = x.generation_id LEFT JOIN generation_tag_text tt ON tt.generation_id = g.id WHERE x.tag_id = @tagId AND x.generation_id < @ci',
         )
         .replace('ORDER BY f.rowid DESC', 'ORDER BY x.generation_id DESC');
-      if (sql.includes('generations_fts')) throw new Error('gallery: the text query changed shape; smallTagCandidates no longer fits it');
+      if (sql.includes('generations_fts'))
+        throw new Error(
+          'gallery: the text query changed shape; smallTagCandidates no longer fits it',
+        );
       const { q: _q, ...params } = built.params;
       return this.statement(sql).all(params) as ProbeRow[];
     };
@@ -452,7 +572,10 @@ export class GalleryQueries {
       seen += batch.length;
       // A non-ASCII word ("lïgh") is folded by the tokenizer on the query side too: probe it all.
       const byJs = (r: ProbeRow) => inJs && isAscii(r);
-      const keep = probe.check(batch.filter((r) => !byJs(r)), check.full);
+      const keep = probe.check(
+        batch.filter((r) => !byJs(r)),
+        check.full,
+      );
       for (const r of batch) {
         if (rows.length === limit) break;
         if (!(byJs(r) ? asciiMatch(r, check.words, check.lastIsPrefix) : keep.has(r.id))) continue;
@@ -472,9 +595,16 @@ export class GalleryQueries {
 
   /** The query plan rows (`detail` column) for a filter set, for tests and diagnostics. */
   explain(filter: GalleryFilter, cursor: string | null = null, limit = 50): string[] {
-    const built = buildListQuery(this.db, this.expandSmart(filter), cursor ? decodeCursor(cursor) : null, limit);
+    const built = buildListQuery(
+      this.db,
+      this.expandSmart(filter),
+      cursor ? decodeCursor(cursor) : null,
+      limit,
+    );
     if (!built) return [];
-    return (this.db.prepare(`EXPLAIN QUERY PLAN ${built.sql}`).all(built.params) as { detail: string }[]).map((r) => r.detail);
+    return (
+      this.db.prepare(`EXPLAIN QUERY PLAN ${built.sql}`).all(built.params) as { detail: string }[]
+    ).map((r) => r.detail);
   }
 
   /** A smart collection's saved query, with the request's own filters winning. */
@@ -487,6 +617,8 @@ export class GalleryQueries {
     const { collection: _drop, ...rest } = f;
     const merged = { ...saved, ...rest };
     // A smart collection may name another collection; two levels is plenty and stops cycles.
-    return merged.collection !== undefined && depth < 2 ? this.expandSmart(merged, depth + 1) : { ...merged, ...(depth >= 2 ? { collection: undefined } : {}) };
+    return merged.collection !== undefined && depth < 2
+      ? this.expandSmart(merged, depth + 1)
+      : { ...merged, ...(depth >= 2 ? { collection: undefined } : {}) };
   }
 }

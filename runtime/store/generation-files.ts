@@ -17,10 +17,19 @@ export class GenerationFileStore {
   private readonly s;
   constructor(db: Db) {
     this.s = {
-      put: db.prepare('INSERT OR REPLACE INTO generation_files (generation_id, role, path, bytes) VALUES (?, ?, ?, ?)'),
-      get: db.prepare<[number, string], { path: string; bytes: number | null }>('SELECT path, bytes FROM generation_files WHERE generation_id = ? AND role = ?'),
-      source: db.prepare<[number], { uuid: string; file_path: string; deleted_at: number | null }>('SELECT uuid, file_path, deleted_at FROM generations WHERE id = ?'),
-      scan: db.prepare<[number, number], { id: number; uuid: string; file_path: string; missing: number; has_thumb: number }>(
+      put: db.prepare(
+        'INSERT OR REPLACE INTO generation_files (generation_id, role, path, bytes) VALUES (?, ?, ?, ?)',
+      ),
+      get: db.prepare<[number, string], { path: string; bytes: number | null }>(
+        'SELECT path, bytes FROM generation_files WHERE generation_id = ? AND role = ?',
+      ),
+      source: db.prepare<[number], { uuid: string; file_path: string; deleted_at: number | null }>(
+        'SELECT uuid, file_path, deleted_at FROM generations WHERE id = ?',
+      ),
+      scan: db.prepare<
+        [number, number],
+        { id: number; uuid: string; file_path: string; missing: number; has_thumb: number }
+      >(
         `SELECT g.id, g.uuid, g.file_path, g.missing,
            EXISTS (SELECT 1 FROM generation_files f WHERE f.generation_id = g.id AND f.role = 'thumb') AS has_thumb
          FROM generations g WHERE g.id > ? ORDER BY g.id LIMIT ?`,
@@ -38,13 +47,21 @@ export class GenerationFileStore {
   }
 
   /** The generation's image path and uuid (for thumbnailing), or undefined when it is gone. */
-  source(generationId: number): { uuid: string; filePath: string; deletedAt: number | null } | undefined {
+  source(
+    generationId: number,
+  ): { uuid: string; filePath: string; deletedAt: number | null } | undefined {
     const r = this.s.source.get(generationId);
     return r ? { uuid: r.uuid, filePath: r.file_path, deletedAt: r.deleted_at } : undefined;
   }
 
   /** Generations with id > afterId, in id order (keyset batches for the rescan). */
   scanBatch(afterId: number, limit: number): ScanRow[] {
-    return this.s.scan.all(afterId, limit).map((r) => ({ id: r.id, uuid: r.uuid, filePath: r.file_path, missing: r.missing === 1, hasThumb: r.has_thumb === 1 }));
+    return this.s.scan.all(afterId, limit).map((r) => ({
+      id: r.id,
+      uuid: r.uuid,
+      filePath: r.file_path,
+      missing: r.missing === 1,
+      hasThumb: r.has_thumb === 1,
+    }));
   }
 }

@@ -43,38 +43,91 @@ export interface GenerationRow extends GenerationParams {
 }
 
 interface Raw {
-  id: number; uuid: string; artifact_id: string | null; file_path: string; sha256: string | null; created_at: number;
-  prompt: string | null; negative_prompt: string | null; seed: number | null; seed_text: string | null; width: number | null; height: number | null;
-  steps: number | null; cfg_scale: number | null; sampler: string | null; scheduler: string | null; model_id: string | null;
-  model_name: string | null; params_json: string | null; source: string; is_favorite: number; deleted_at: number | null;
-  missing: number; run_id: string | null; node_id: string | null;
+  id: number;
+  uuid: string;
+  artifact_id: string | null;
+  file_path: string;
+  sha256: string | null;
+  created_at: number;
+  prompt: string | null;
+  negative_prompt: string | null;
+  seed: number | null;
+  seed_text: string | null;
+  width: number | null;
+  height: number | null;
+  steps: number | null;
+  cfg_scale: number | null;
+  sampler: string | null;
+  scheduler: string | null;
+  model_id: string | null;
+  model_name: string | null;
+  params_json: string | null;
+  source: string;
+  is_favorite: number;
+  deleted_at: number | null;
+  missing: number;
+  run_id: string | null;
+  node_id: string | null;
 }
 
 /** Maps a raw `generations` row (SELECT *) to the API shape. */
 export const toGeneration = (r: Raw): GenerationRow => ({
-  id: r.id, uuid: r.uuid, artifactId: r.artifact_id, filePath: r.file_path, sha256: r.sha256, createdAt: r.created_at,
-  prompt: r.prompt, negativePrompt: r.negative_prompt, seed: r.seed_text ?? (r.seed === null || r.seed === undefined ? null : String(r.seed)), width: r.width, height: r.height, steps: r.steps,
-  cfgScale: r.cfg_scale, sampler: r.sampler, scheduler: r.scheduler, modelId: r.model_id, modelName: r.model_name,
-  params: r.params_json ? JSON.parse(r.params_json) : null, source: r.source, isFavorite: r.is_favorite === 1,
-  deletedAt: r.deleted_at, missing: r.missing === 1, runId: r.run_id, nodeId: r.node_id,
+  id: r.id,
+  uuid: r.uuid,
+  artifactId: r.artifact_id,
+  filePath: r.file_path,
+  sha256: r.sha256,
+  createdAt: r.created_at,
+  prompt: r.prompt,
+  negativePrompt: r.negative_prompt,
+  seed: r.seed_text ?? (r.seed === null || r.seed === undefined ? null : String(r.seed)),
+  width: r.width,
+  height: r.height,
+  steps: r.steps,
+  cfgScale: r.cfg_scale,
+  sampler: r.sampler,
+  scheduler: r.scheduler,
+  modelId: r.model_id,
+  modelName: r.model_name,
+  params: r.params_json ? JSON.parse(r.params_json) : null,
+  source: r.source,
+  isFavorite: r.is_favorite === 1,
+  deletedAt: r.deleted_at,
+  missing: r.missing === 1,
+  runId: r.run_id,
+  nodeId: r.node_id,
 });
 
 export class GenerationStore {
   private readonly s;
   constructor(private readonly db: Db) {
     this.s = {
-      insert: db.prepare(`INSERT INTO generations (uuid, artifact_id, file_path, sha256, created_at, prompt, negative_prompt, seed, width, height,
+      insert:
+        db.prepare(`INSERT INTO generations (uuid, artifact_id, file_path, sha256, created_at, prompt, negative_prompt, seed, width, height,
           steps, cfg_scale, sampler, scheduler, model_id, model_name, params_json, workflow_json, source, run_id, node_id)
         VALUES (@uuid, @artifactId, @filePath, @sha256, @createdAt, @prompt, @negativePrompt, @seed, @width, @height, @steps, @cfgScale,
           @sampler, @scheduler, @modelId, @modelName, @params, @workflow, @source, @runId, @nodeId)`),
-      file: db.prepare('INSERT OR REPLACE INTO generation_files (generation_id, role, path, bytes) VALUES (?, ?, ?, ?)'),
-      byUuid: db.prepare<[string], Raw>('SELECT *, CAST(seed AS TEXT) AS seed_text FROM generations WHERE uuid = ?'),
-      byArtifact: db.prepare<[string], Raw>('SELECT *, CAST(seed AS TEXT) AS seed_text FROM generations WHERE artifact_id = ?'),
-      byRun: db.prepare<[string], Raw>('SELECT *, CAST(seed AS TEXT) AS seed_text FROM generations WHERE run_id = ? ORDER BY id'),
-      files: db.prepare<[number], { role: string; path: string; bytes: number | null }>('SELECT role, path, bytes FROM generation_files WHERE generation_id = ?'),
+      file: db.prepare(
+        'INSERT OR REPLACE INTO generation_files (generation_id, role, path, bytes) VALUES (?, ?, ?, ?)',
+      ),
+      byUuid: db.prepare<[string], Raw>(
+        'SELECT *, CAST(seed AS TEXT) AS seed_text FROM generations WHERE uuid = ?',
+      ),
+      byArtifact: db.prepare<[string], Raw>(
+        'SELECT *, CAST(seed AS TEXT) AS seed_text FROM generations WHERE artifact_id = ?',
+      ),
+      byRun: db.prepare<[string], Raw>(
+        'SELECT *, CAST(seed AS TEXT) AS seed_text FROM generations WHERE run_id = ? ORDER BY id',
+      ),
+      files: db.prepare<[number], { role: string; path: string; bytes: number | null }>(
+        'SELECT role, path, bytes FROM generation_files WHERE generation_id = ?',
+      ),
       // The nearest prompt along lineage: the image itself (by file hash or artifact), then its
       // ancestors breadth-first (artifact_parents), for the Tag node and the auto-tag job (issue 17).
-      lineagePrompt: db.prepare<{ sha: string | null; artifact: string | null }, { prompt: string }>(`
+      lineagePrompt: db.prepare<
+        { sha: string | null; artifact: string | null },
+        { prompt: string }
+      >(`
         WITH RECURSIVE start(aid) AS (
           SELECT artifact_id FROM generations WHERE sha256 = @sha AND artifact_id IS NOT NULL
           UNION SELECT id FROM artifacts WHERE sha256 = @sha OR id = @artifact
@@ -99,15 +152,31 @@ export class GenerationStore {
     return this.db.transaction(() => {
       const id = Number(
         this.s.insert.run({
-          uuid: g.uuid, artifactId: g.artifactId, filePath: g.filePath, sha256: g.sha256, createdAt: g.createdAt,
-          prompt: g.prompt ?? null, negativePrompt: g.negativePrompt ?? null, seed: g.seed === undefined || g.seed === null ? null : BigInt(g.seed), width: g.width ?? null,
-          height: g.height ?? null, steps: g.steps ?? null, cfgScale: g.cfgScale ?? null, sampler: g.sampler ?? null,
-          scheduler: g.scheduler ?? null, modelId: g.modelId ?? null, modelName: g.modelName ?? null,
-          params: g.params ? JSON.stringify(g.params) : null, workflow: g.workflow ? JSON.stringify(g.workflow) : null,
-          source: g.source ?? 'mysticanvas', runId: g.runId ?? null, nodeId: g.nodeId ?? null,
+          uuid: g.uuid,
+          artifactId: g.artifactId,
+          filePath: g.filePath,
+          sha256: g.sha256,
+          createdAt: g.createdAt,
+          prompt: g.prompt ?? null,
+          negativePrompt: g.negativePrompt ?? null,
+          seed: g.seed === undefined || g.seed === null ? null : BigInt(g.seed),
+          width: g.width ?? null,
+          height: g.height ?? null,
+          steps: g.steps ?? null,
+          cfgScale: g.cfgScale ?? null,
+          sampler: g.sampler ?? null,
+          scheduler: g.scheduler ?? null,
+          modelId: g.modelId ?? null,
+          modelName: g.modelName ?? null,
+          params: g.params ? JSON.stringify(g.params) : null,
+          workflow: g.workflow ? JSON.stringify(g.workflow) : null,
+          source: g.source ?? 'mysticanvas',
+          runId: g.runId ?? null,
+          nodeId: g.nodeId ?? null,
         }).lastInsertRowid,
       );
-      for (const f of g.files ?? [{ role: 'final', path: g.filePath }]) this.s.file.run(id, f.role, f.path, f.bytes ?? null);
+      for (const f of g.files ?? [{ role: 'final', path: g.filePath }])
+        this.s.file.run(id, f.role, f.path, f.bytes ?? null);
       extra?.(id);
       return id;
     })();
@@ -124,7 +193,8 @@ export class GenerationStore {
    * along lineage. Undefined when nothing along the way has a prompt.
    */
   lineagePrompt(o: { sha256?: string | null; artifactId?: string | null }): string | undefined {
-    return this.s.lineagePrompt.get({ sha: o.sha256 || null, artifact: o.artifactId || null })?.prompt;
+    return this.s.lineagePrompt.get({ sha: o.sha256 || null, artifact: o.artifactId || null })
+      ?.prompt;
   }
 
   byArtifact(artifactId: string): GenerationRow | undefined {

@@ -10,20 +10,35 @@ export interface SavedGraph {
   updatedAt: number;
 }
 
-interface Row { id: string; name: string; graph_json: string; created_at: number; updated_at: number }
+interface Row {
+  id: string;
+  name: string;
+  graph_json: string;
+  created_at: number;
+  updated_at: number;
+}
 
-const toGraph = (r: Row): SavedGraph => ({ id: r.id, name: r.name, graph: JSON.parse(r.graph_json), createdAt: r.created_at, updatedAt: r.updated_at });
+const toGraph = (r: Row): SavedGraph => ({
+  id: r.id,
+  name: r.name,
+  graph: JSON.parse(r.graph_json),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
 
 /** CRUD over saved graphs; statements are prepared once per database. */
 export class GraphStore {
   private readonly s;
   constructor(db: Db) {
     this.s = {
-      upsert: db.prepare(`INSERT INTO graphs (id, name, graph_json, created_at, updated_at) VALUES (@id, @name, @graph_json, @now, @now)
+      upsert:
+        db.prepare(`INSERT INTO graphs (id, name, graph_json, created_at, updated_at) VALUES (@id, @name, @graph_json, @now, @now)
         ON CONFLICT(id) DO UPDATE SET name = excluded.name, graph_json = excluded.graph_json, updated_at = excluded.updated_at`),
       get: db.prepare<[string], Row>('SELECT * FROM graphs WHERE id = ?'),
       del: db.prepare('DELETE FROM graphs WHERE id = ?'),
-      first: db.prepare<[number], Row>('SELECT * FROM graphs ORDER BY updated_at DESC, id DESC LIMIT ?'),
+      first: db.prepare<[number], Row>(
+        'SELECT * FROM graphs ORDER BY updated_at DESC, id DESC LIMIT ?',
+      ),
       after: db.prepare<[number, string, number], Row>(
         'SELECT * FROM graphs WHERE (updated_at, id) < (?, ?) ORDER BY updated_at DESC, id DESC LIMIT ?',
       ),
@@ -49,7 +64,9 @@ export class GraphStore {
 
   /** Newest first, keyset paginated by (updated_at, id). `cursor` is the last item of the previous page. */
   list(limit: number, cursor?: { updatedAt: number; id: string }): SavedGraph[] {
-    const rows = cursor ? this.s.after.all(cursor.updatedAt, cursor.id, limit) : this.s.first.all(limit);
+    const rows = cursor
+      ? this.s.after.all(cursor.updatedAt, cursor.id, limit)
+      : this.s.first.all(limit);
     return rows.map(toGraph);
   }
 }

@@ -29,7 +29,12 @@ interface Raw {
 
 type RawGeneration = Parameters<typeof toGeneration>[0] & { workflow_json: string | null };
 
-const toFile = (r: Raw): LibraryFile => ({ id: r.id, path: r.path, sha256: r.sha256, missing: r.missing === 1 });
+const toFile = (r: Raw): LibraryFile => ({
+  id: r.id,
+  path: r.path,
+  sha256: r.sha256,
+  missing: r.missing === 1,
+});
 
 /**
  * The smallest string greater than every string starting with `prefix` (its last UTF-16 unit
@@ -49,13 +54,23 @@ export class ImportStore {
   private readonly s;
   constructor(readonly db: Db) {
     this.s = {
-      under: db.prepare<[string, string], Raw>(`${SELECT} WHERE f.role = 'final' AND f.path >= ? AND f.path < ? ORDER BY f.path`),
-      byPath: db.prepare<[string], Raw>(`${SELECT} WHERE f.role = 'final' AND f.path = ? ORDER BY g.id LIMIT 1`),
-      bySha: db.prepare<[string], Raw>(`${SELECT} WHERE f.role = 'final' AND g.sha256 = ? ORDER BY g.missing DESC, g.id`),
+      under: db.prepare<[string, string], Raw>(
+        `${SELECT} WHERE f.role = 'final' AND f.path >= ? AND f.path < ? ORDER BY f.path`,
+      ),
+      byPath: db.prepare<[string], Raw>(
+        `${SELECT} WHERE f.role = 'final' AND f.path = ? ORDER BY g.id LIMIT 1`,
+      ),
+      bySha: db.prepare<[string], Raw>(
+        `${SELECT} WHERE f.role = 'final' AND g.sha256 = ? ORDER BY g.missing DESC, g.id`,
+      ),
       relinkGen: db.prepare('UPDATE generations SET file_path = ?, missing = 0 WHERE id = ?'),
-      relinkFile: db.prepare(`UPDATE generation_files SET path = ?, bytes = coalesce(?, bytes) WHERE generation_id = ? AND role = 'final'`),
+      relinkFile: db.prepare(
+        `UPDATE generation_files SET path = ?, bytes = coalesce(?, bytes) WHERE generation_id = ? AND role = 'final'`,
+      ),
       setMissing: db.prepare('UPDATE generations SET missing = ? WHERE id = ? AND missing <> ?'),
-      record: db.prepare<[number], RawGeneration>('SELECT *, CAST(seed AS TEXT) AS seed_text FROM generations WHERE id = ?'),
+      record: db.prepare<[number], RawGeneration>(
+        'SELECT *, CAST(seed AS TEXT) AS seed_text FROM generations WHERE id = ?',
+      ),
     };
   }
 
@@ -90,7 +105,9 @@ export class ImportStore {
   /** The stored generation `id` with its workflow graph (null when the file carried none), or undefined. */
   record(id: number): (GenerationRow & { workflow: unknown }) | undefined {
     const r = this.s.record.get(id);
-    return r ? { ...toGeneration(r), workflow: r.workflow_json ? JSON.parse(r.workflow_json) : null } : undefined;
+    return r
+      ? { ...toGeneration(r), workflow: r.workflow_json ? JSON.parse(r.workflow_json) : null }
+      : undefined;
   }
 
   /** Runs `fn` in one transaction (nested calls become savepoints). */

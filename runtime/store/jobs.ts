@@ -34,10 +34,29 @@ export interface NewJob {
   runAfter?: number;
 }
 
-interface Raw { id: number; kind: string; dedupe_key: string | null; payload_json: string; priority: number; status: JobStatus; attempts: number; max_attempts: number; run_after: number; error_json: string | null }
+interface Raw {
+  id: number;
+  kind: string;
+  dedupe_key: string | null;
+  payload_json: string;
+  priority: number;
+  status: JobStatus;
+  attempts: number;
+  max_attempts: number;
+  run_after: number;
+  error_json: string | null;
+}
 const toJob = (r: Raw): JobRow => ({
-  id: r.id, kind: r.kind, dedupeKey: r.dedupe_key, payload: JSON.parse(r.payload_json) as Record<string, unknown>, priority: r.priority,
-  status: r.status, attempts: r.attempts, maxAttempts: r.max_attempts, runAfter: r.run_after, error: r.error_json ? JSON.parse(r.error_json) : null,
+  id: r.id,
+  kind: r.kind,
+  dedupeKey: r.dedupe_key,
+  payload: JSON.parse(r.payload_json) as Record<string, unknown>,
+  priority: r.priority,
+  status: r.status,
+  attempts: r.attempts,
+  maxAttempts: r.max_attempts,
+  runAfter: r.run_after,
+  error: r.error_json ? JSON.parse(r.error_json) : null,
 });
 
 /** Delay before retry `attempt` (1-based): 2 s, 4 s, 8 s … capped at 10 min. */
@@ -50,35 +69,64 @@ export class JobStore {
   constructor(private readonly db: Db) {
     this.s = {
       // A waiting or running duplicate stays as it is; a finished/failed one is queued afresh.
-      enqueue: db.prepare(`INSERT INTO jobs (kind, dedupe_key, payload_json, priority, status, attempts, max_attempts, run_after, created_at, updated_at)
+      enqueue:
+        db.prepare(`INSERT INTO jobs (kind, dedupe_key, payload_json, priority, status, attempts, max_attempts, run_after, created_at, updated_at)
         VALUES (@kind, @key, @payload, @priority, 'queued', 0, @max, @runAfter, @now, @now)
         ON CONFLICT(dedupe_key) DO UPDATE SET status = 'queued', attempts = 0, error_json = NULL, payload_json = excluded.payload_json,
           run_after = excluded.run_after, updated_at = excluded.updated_at
         WHERE jobs.status IN ('done', 'failed')`),
-      next: db.prepare<[number], Raw>(`SELECT * FROM jobs INDEXED BY jobs_ready WHERE status = 'queued' AND run_after <= ?
+      next: db.prepare<
+        [number],
+        Raw
+      >(`SELECT * FROM jobs INDEXED BY jobs_ready WHERE status = 'queued' AND run_after <= ?
         ORDER BY priority DESC, run_after, id LIMIT 1`),
-      nextAt: db.prepare<[], { t: number | null }>("SELECT min(run_after) AS t FROM jobs WHERE status = 'queued'"),
-      start: db.prepare("UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'"),
+      nextAt: db.prepare<[], { t: number | null }>(
+        "SELECT min(run_after) AS t FROM jobs WHERE status = 'queued'",
+      ),
+      start: db.prepare(
+        "UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'",
+      ),
       done: db.prepare('DELETE FROM jobs WHERE id = ?'),
-      retry: db.prepare("UPDATE jobs SET status = 'queued', run_after = ?, error_json = ?, updated_at = ? WHERE id = ?"),
-      failed: db.prepare("UPDATE jobs SET status = 'failed', error_json = ?, updated_at = ? WHERE id = ?"),
-      again: db.prepare("UPDATE jobs SET status = 'queued', payload_json = ?, attempts = 0, run_after = ?, updated_at = ? WHERE id = ?"),
-      recover: db.prepare("UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'"),
-      release: db.prepare("UPDATE jobs SET status = 'queued', attempts = max(0, attempts - 1), updated_at = ? WHERE id = ? AND status = 'running'"),
+      retry: db.prepare(
+        "UPDATE jobs SET status = 'queued', run_after = ?, error_json = ?, updated_at = ? WHERE id = ?",
+      ),
+      failed: db.prepare(
+        "UPDATE jobs SET status = 'failed', error_json = ?, updated_at = ? WHERE id = ?",
+      ),
+      again: db.prepare(
+        "UPDATE jobs SET status = 'queued', payload_json = ?, attempts = 0, run_after = ?, updated_at = ? WHERE id = ?",
+      ),
+      recover: db.prepare(
+        "UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'",
+      ),
+      release: db.prepare(
+        "UPDATE jobs SET status = 'queued', attempts = max(0, attempts - 1), updated_at = ? WHERE id = ? AND status = 'running'",
+      ),
       get: db.prepare<[number], Raw>('SELECT * FROM jobs WHERE id = ?'),
       byKey: db.prepare<[string], Raw>('SELECT * FROM jobs WHERE dedupe_key = ?'),
-      counts: db.prepare<[], { kind: string; status: JobStatus; n: number }>('SELECT kind, status, count(*) AS n FROM jobs GROUP BY kind, status'),
-      retryFailed: db.prepare("UPDATE jobs SET status = 'queued', attempts = 0, run_after = ?, updated_at = ? WHERE status = 'failed'"),
+      counts: db.prepare<[], { kind: string; status: JobStatus; n: number }>(
+        'SELECT kind, status, count(*) AS n FROM jobs GROUP BY kind, status',
+      ),
+      retryFailed: db.prepare(
+        "UPDATE jobs SET status = 'queued', attempts = 0, run_after = ?, updated_at = ? WHERE status = 'failed'",
+      ),
     };
   }
 
   /** Adds a job (or revives a finished duplicate); returns true when something was queued. */
   enqueue(j: NewJob, now = Date.now()): boolean {
     writePoint('job.enqueue');
-    return this.s.enqueue.run({
-      kind: j.kind, key: j.dedupeKey ?? null, payload: JSON.stringify(j.payload), priority: j.priority ?? 0,
-      max: j.maxAttempts ?? 5, runAfter: j.runAfter ?? now, now,
-    }).changes > 0;
+    return (
+      this.s.enqueue.run({
+        kind: j.kind,
+        key: j.dedupeKey ?? null,
+        payload: JSON.stringify(j.payload),
+        priority: j.priority ?? 0,
+        max: j.maxAttempts ?? 5,
+        runAfter: j.runAfter ?? now,
+        now,
+      }).changes > 0
+    );
   }
 
   /** Takes the next ready job (marking it running, counting the attempt), or undefined. */
@@ -110,7 +158,13 @@ export class JobStore {
    * Records a failure: back to the queue after {@link backoffMs} while attempts remain (and the
    * error is retryable), else `failed` for good. Returns the new status.
    */
-  fail(job: Pick<JobRow, 'id' | 'attempts' | 'maxAttempts'>, error: { code: string; message: string }, retryable = true, now = Date.now(), baseMs?: number): JobStatus {
+  fail(
+    job: Pick<JobRow, 'id' | 'attempts' | 'maxAttempts'>,
+    error: { code: string; message: string },
+    retryable = true,
+    now = Date.now(),
+    baseMs?: number,
+  ): JobStatus {
     const e = JSON.stringify(error);
     if (retryable && job.attempts < job.maxAttempts) {
       this.s.retry.run(now + backoffMs(job.attempts, baseMs), e, now, job.id);

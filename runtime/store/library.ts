@@ -30,7 +30,8 @@ export interface PurgedGeneration {
   files: string[];
 }
 
-const LINEAGE_COLUMNS = 'g.id, g.uuid, g.created_at AS createdAt, g.prompt, g.width, g.height, g.deleted_at AS deletedAt';
+const LINEAGE_COLUMNS =
+  'g.id, g.uuid, g.created_at AS createdAt, g.prompt, g.width, g.height, g.deleted_at AS deletedAt';
 
 export class LibraryStore {
   private readonly s;
@@ -39,17 +40,27 @@ export class LibraryStore {
     this.s = {
       idByUuid: db.prepare<[string], { id: number }>('SELECT id FROM generations WHERE uuid = ?'),
       favorite: db.prepare('UPDATE generations SET is_favorite = ? WHERE id = ?'),
-      trash: db.prepare('UPDATE generations SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL'),
-      restore: db.prepare('UPDATE generations SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL'),
+      trash: db.prepare(
+        'UPDATE generations SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL',
+      ),
+      restore: db.prepare(
+        'UPDATE generations SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL',
+      ),
       untag: db.prepare('DELETE FROM image_tags WHERE generation_id = ? AND tag_id = ?'),
       setMissing: db.prepare('UPDATE generations SET missing = ? WHERE id = ? AND missing <> ?'),
       trashedBatch: db.prepare<[number, number], { id: number; uuid: string }>(
         'SELECT id, uuid FROM generations INDEXED BY gen_trash_created WHERE deleted_at IS NOT NULL AND deleted_at <= ? ORDER BY created_at DESC, id DESC LIMIT ?',
       ),
-      filesOf: db.prepare<[number], { path: string }>('SELECT path FROM generation_files WHERE generation_id = ?'),
-      finalPath: db.prepare<[number], { file_path: string }>('SELECT file_path FROM generations WHERE id = ?'),
+      filesOf: db.prepare<[number], { path: string }>(
+        'SELECT path FROM generation_files WHERE generation_id = ?',
+      ),
+      finalPath: db.prepare<[number], { file_path: string }>(
+        'SELECT file_path FROM generations WHERE id = ?',
+      ),
       del: db.prepare('DELETE FROM generations WHERE id = ?'),
-      pathUsers: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM generation_files WHERE path = ?'),
+      pathUsers: db.prepare<[string], { n: number }>(
+        'SELECT count(*) AS n FROM generation_files WHERE path = ?',
+      ),
       ancestors: db.prepare<[string, number], LineageEntry>(`
         WITH RECURSIVE up(aid, depth) AS (
           SELECT parent_id, 1 FROM artifact_parents WHERE artifact_id = ?
@@ -64,8 +75,12 @@ export class LibraryStore {
         )
         SELECT ${LINEAGE_COLUMNS}, MIN(down.depth) AS depth FROM down CROSS JOIN generations AS g INDEXED BY gen_artifact ON g.artifact_id = down.aid
         WHERE g.artifact_id IS NOT NULL GROUP BY g.id ORDER BY depth, g.id DESC`),
-      workflow: db.prepare<[number], { workflow_json: string | null }>('SELECT workflow_json FROM generations WHERE id = ?'),
-      artifactOf: db.prepare<[number], { artifact_id: string | null }>('SELECT artifact_id FROM generations WHERE id = ?'),
+      workflow: db.prepare<[number], { workflow_json: string | null }>(
+        'SELECT workflow_json FROM generations WHERE id = ?',
+      ),
+      artifactOf: db.prepare<[number], { artifact_id: string | null }>(
+        'SELECT artifact_id FROM generations WHERE id = ?',
+      ),
       facetModels: db.prepare<[], { modelId: string; count: number }>(
         'SELECT model_id AS modelId, count(*) AS count FROM generations INDEXED BY gen_model_created WHERE deleted_at IS NULL AND model_id IS NOT NULL GROUP BY model_id ORDER BY count DESC LIMIT 200',
       ),
@@ -102,7 +117,18 @@ export class LibraryStore {
 
   /** Adds user tags (source 'user'; an automatic tag of the same name becomes the user's). */
   addTags(ids: readonly number[], names: readonly string[]): number {
-    return this.many(ids, (id) => (attachTags(this.db, id, names.map((name) => ({ name, confidence: 1 })), 'user'), 1));
+    return this.many(
+      ids,
+      (id) => (
+        attachTags(
+          this.db,
+          id,
+          names.map((name) => ({ name, confidence: 1 })),
+          'user',
+        ),
+        1
+      ),
+    );
   }
 
   /** Removes tags by name (any source); unknown names are ignored. */
@@ -136,7 +162,11 @@ export class LibraryStore {
         const final = this.s.finalPath.get(r.id)?.file_path;
         if (final) paths.add(final);
         this.s.del.run(r.id);
-        out.push({ id: r.id, uuid: r.uuid, files: [...paths].filter((p) => this.s.pathUsers.get(p)!.n === 0) });
+        out.push({
+          id: r.id,
+          uuid: r.uuid,
+          files: [...paths].filter((p) => this.s.pathUsers.get(p)!.n === 0),
+        });
       }
       return out;
     })();
@@ -163,13 +193,20 @@ export class LibraryStore {
   /** Query plans of the lineage statements (tests prove they seek, never scan generations). */
   explainLineage(): string[] {
     return [this.s.ancestors, this.s.descendants].flatMap((st) =>
-      this.db.prepare<[string, number], { detail: string }>(`EXPLAIN QUERY PLAN ${st.source}`).all('x', 64).map((r) => r.detail),
+      this.db
+        .prepare<[string, number], { detail: string }>(`EXPLAIN QUERY PLAN ${st.source}`)
+        .all('x', 64)
+        .map((r) => r.detail),
     );
   }
 
   /** Models, top tags and counts for the filter panel. */
   facets(): Facets {
-    return { models: this.s.facetModels.all(), tags: this.s.facetTags.all(), counts: this.s.counts.get()! };
+    return {
+      models: this.s.facetModels.all(),
+      tags: this.s.facetTags.all(),
+      counts: this.s.counts.get()!,
+    };
   }
 
   private many(ids: readonly number[], fn: (id: number) => number): number {

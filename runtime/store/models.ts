@@ -6,7 +6,17 @@
 import type { Database } from 'better-sqlite3';
 
 /** Registry kinds; `unknown` covers files we could not classify or that failed validation. */
-export const MODEL_KINDS = ['sd', 'llm', 'vae', 'lora', 'upscaler', 'taesd', 'text_encoder', 'embedding', 'unknown'] as const;
+export const MODEL_KINDS = [
+  'sd',
+  'llm',
+  'vae',
+  'lora',
+  'upscaler',
+  'taesd',
+  'text_encoder',
+  'embedding',
+  'unknown',
+] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** True when `s` is one of {@link MODEL_KINDS} (kind strings from the engine or a query string). */
@@ -33,18 +43,42 @@ export interface ModelRow {
 }
 
 /** What a scan provides for one file. */
-export type ModelUpsert = Omit<ModelRow, 'sha256' | 'missing' | 'allowUnsafe' | 'addedAt' | 'updatedAt'>;
+export type ModelUpsert = Omit<
+  ModelRow,
+  'sha256' | 'missing' | 'allowUnsafe' | 'addedAt' | 'updatedAt'
+>;
 
 interface RawRow {
-  id: string; kind: string; name: string; path: string; sha256: string | null; family: string | null;
-  bytes: number; mtime_ms: number; metadata_json: string | null; missing: number; allow_unsafe: number; added_at: number; updated_at: number;
+  id: string;
+  kind: string;
+  name: string;
+  path: string;
+  sha256: string | null;
+  family: string | null;
+  bytes: number;
+  mtime_ms: number;
+  metadata_json: string | null;
+  missing: number;
+  allow_unsafe: number;
+  added_at: number;
+  updated_at: number;
 }
 
 function fromRaw(r: RawRow): ModelRow {
   return {
-    id: r.id, kind: r.kind as ModelKind, name: r.name, path: r.path, sha256: r.sha256, family: r.family,
-    bytes: r.bytes, mtimeMs: r.mtime_ms, metadata: r.metadata_json ? (JSON.parse(r.metadata_json) as Record<string, unknown>) : null,
-    missing: r.missing !== 0, allowUnsafe: r.allow_unsafe !== 0, addedAt: r.added_at, updatedAt: r.updated_at,
+    id: r.id,
+    kind: r.kind as ModelKind,
+    name: r.name,
+    path: r.path,
+    sha256: r.sha256,
+    family: r.family,
+    bytes: r.bytes,
+    mtimeMs: r.mtime_ms,
+    metadata: r.metadata_json ? (JSON.parse(r.metadata_json) as Record<string, unknown>) : null,
+    missing: r.missing !== 0,
+    allowUnsafe: r.allow_unsafe !== 0,
+    addedAt: r.added_at,
+    updatedAt: r.updated_at,
   };
 }
 
@@ -54,7 +88,8 @@ export class ModelStore {
   constructor(private readonly db: Database) {
     this.s = {
       // A changed file (size or mtime) loses its hash and any unsafe-load consent; an unchanged one keeps both.
-      upsert: db.prepare(`INSERT INTO models (id, kind, name, path, sha256, family, bytes, mtime_ms, metadata_json, missing, added_at, updated_at)
+      upsert:
+        db.prepare(`INSERT INTO models (id, kind, name, path, sha256, family, bytes, mtime_ms, metadata_json, missing, added_at, updated_at)
         VALUES (@id, @kind, @name, @path, NULL, @family, @bytes, @mtimeMs, @metadata, 0, @now, @now)
         ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, name = excluded.name, path = excluded.path, family = excluded.family,
           sha256 = CASE WHEN models.bytes = excluded.bytes AND models.mtime_ms = excluded.mtime_ms THEN models.sha256 ELSE NULL END,
@@ -67,11 +102,17 @@ export class ModelStore {
       listKind: db.prepare('SELECT * FROM models WHERE missing = 0 AND kind = ? ORDER BY name, id'),
       listIncludingMissing: db.prepare('SELECT * FROM models ORDER BY kind, name, id'),
       byName: db.prepare('SELECT * FROM models WHERE missing = 0 AND name = ? ORDER BY id'),
-      markMissing: db.prepare('UPDATE models SET missing = 1, updated_at = ? WHERE id = ? AND missing = 0'),
+      markMissing: db.prepare(
+        'UPDATE models SET missing = 1, updated_at = ? WHERE id = ? AND missing = 0',
+      ),
       ids: db.prepare('SELECT id FROM models WHERE missing = 0'),
-      setSha: db.prepare('UPDATE models SET sha256 = ?, updated_at = ? WHERE id = ? AND bytes = ? AND mtime_ms = ?'),
+      setSha: db.prepare(
+        'UPDATE models SET sha256 = ?, updated_at = ? WHERE id = ? AND bytes = ? AND mtime_ms = ?',
+      ),
       setAllowUnsafe: db.prepare('UPDATE models SET allow_unsafe = ?, updated_at = ? WHERE id = ?'),
-      needingHash: db.prepare('SELECT * FROM models WHERE missing = 0 AND sha256 IS NULL ORDER BY bytes'),
+      needingHash: db.prepare(
+        'SELECT * FROM models WHERE missing = 0 AND sha256 IS NULL ORDER BY bytes',
+      ),
     };
   }
 

@@ -39,19 +39,27 @@ function stmts(db: Database): Stmts {
   let s = cache.get(db);
   if (!s) {
     s = {
-      insertTag: db.prepare('INSERT INTO tags (name, normalized_name, category) VALUES (?, ?, ?) ON CONFLICT(normalized_name) DO NOTHING'),
-      getByNorm: db.prepare('SELECT id, name, normalized_name AS normalizedName, category FROM tags WHERE normalized_name = ?'),
+      insertTag: db.prepare(
+        'INSERT INTO tags (name, normalized_name, category) VALUES (?, ?, ?) ON CONFLICT(normalized_name) DO NOTHING',
+      ),
+      getByNorm: db.prepare(
+        'SELECT id, name, normalized_name AS normalizedName, category FROM tags WHERE normalized_name = ?',
+      ),
       setCategory: db.prepare('UPDATE tags SET category = ? WHERE id = ? AND category IS NULL'),
       aliasTarget: db.prepare(`SELECT t.id, t.name, t.normalized_name AS normalizedName, t.category
         FROM tag_aliases a JOIN tags t ON t.id = a.tag_id WHERE a.alias = ?`),
-      upsertAlias: db.prepare('INSERT INTO tag_aliases (alias, tag_id) VALUES (?, ?) ON CONFLICT(alias) DO UPDATE SET tag_id = excluded.tag_id'),
+      upsertAlias: db.prepare(
+        'INSERT INTO tag_aliases (alias, tag_id) VALUES (?, ?) ON CONFLICT(alias) DO UPDATE SET tag_id = excluded.tag_id',
+      ),
       // A user's tag is never downgraded to an automatic one; otherwise the highest confidence wins.
-      attach: db.prepare(`INSERT INTO image_tags (generation_id, tag_id, source, confidence) VALUES (?, ?, ?, ?)
+      attach:
+        db.prepare(`INSERT INTO image_tags (generation_id, tag_id, source, confidence) VALUES (?, ?, ?, ?)
         ON CONFLICT(generation_id, tag_id) DO UPDATE SET
           source = CASE WHEN image_tags.source = 'user' THEN 'user' ELSE excluded.source END,
           confidence = CASE WHEN image_tags.source = 'user' AND excluded.source <> 'user' THEN image_tags.confidence
                             ELSE max(coalesce(image_tags.confidence, 0), coalesce(excluded.confidence, 0)) END`),
-      forGeneration: db.prepare(`SELECT t.id, t.name, t.normalized_name AS normalizedName, t.category, it.source, it.confidence
+      forGeneration:
+        db.prepare(`SELECT t.id, t.name, t.normalized_name AS normalizedName, t.category, it.source, it.confidence
         FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.generation_id = ? ORDER BY it.confidence DESC, t.normalized_name`),
     };
     cache.set(db, s);
@@ -80,7 +88,12 @@ export function upsertTag(db: Database, name: string, category: string | null = 
 }
 
 /** Maps `alias` (normalized) to the tag named `target` (created if needed). */
-export function addAlias(db: Database, alias: string, target: string, category: string | null = null): void {
+export function addAlias(
+  db: Database,
+  alias: string,
+  target: string,
+  category: string | null = null,
+): void {
   const a = normalizeTagName(alias);
   const t = normalizeTagName(target);
   if (!a || !t || a === t) return;

@@ -77,8 +77,20 @@ function toBlob(v: ArrayLike<number>, dim = v.length): Buffer {
   return Buffer.from(f.buffer);
 }
 
-interface RawSpace { id: number; model_key: string; model_id: string; dimension: number | null; state: EmbeddingSpace['state'] }
-const toSpace = (r: RawSpace): EmbeddingSpace => ({ id: r.id, modelKey: r.model_key, modelId: r.model_id, dimension: r.dimension, state: r.state });
+interface RawSpace {
+  id: number;
+  model_key: string;
+  model_id: string;
+  dimension: number | null;
+  state: EmbeddingSpace['state'];
+}
+const toSpace = (r: RawSpace): EmbeddingSpace => ({
+  id: r.id,
+  modelKey: r.model_key,
+  modelId: r.model_id,
+  dimension: r.dimension,
+  state: r.state,
+});
 
 export class VectorStore {
   private readonly s;
@@ -87,31 +99,48 @@ export class VectorStore {
   constructor(private readonly db: Db) {
     loadVec(db);
     this.s = {
-      spaceByKey: db.prepare<[string], RawSpace>('SELECT * FROM embedding_spaces WHERE model_key = ?'),
+      spaceByKey: db.prepare<[string], RawSpace>(
+        'SELECT * FROM embedding_spaces WHERE model_key = ?',
+      ),
       spaceById: db.prepare<[number], RawSpace>('SELECT * FROM embedding_spaces WHERE id = ?'),
-      insertSpace: db.prepare("INSERT INTO embedding_spaces (model_key, model_id, state, created_at, updated_at) VALUES (?, ?, 'building', ?, ?)"),
-      setDim: db.prepare('UPDATE embedding_spaces SET dimension = ?, updated_at = ? WHERE id = ? AND dimension IS NULL'),
+      insertSpace: db.prepare(
+        "INSERT INTO embedding_spaces (model_key, model_id, state, created_at, updated_at) VALUES (?, ?, 'building', ?, ?)",
+      ),
+      setDim: db.prepare(
+        'UPDATE embedding_spaces SET dimension = ?, updated_at = ? WHERE id = ? AND dimension IS NULL',
+      ),
       setState: db.prepare('UPDATE embedding_spaces SET state = ?, updated_at = ? WHERE id = ?'),
       others: db.prepare<[number], RawSpace>('SELECT * FROM embedding_spaces WHERE id <> ?'),
       all: db.prepare<[], RawSpace>('SELECT * FROM embedding_spaces ORDER BY id'),
       deleteSpace: db.prepare('DELETE FROM embedding_spaces WHERE id = ?'),
-      pending: db.prepare<[number, number, number], { id: number; prompt: string | null; tags: string | null; sha1: string | null }>(
+      pending: db.prepare<
+        [number, number, number],
+        { id: number; prompt: string | null; tags: string | null; sha1: string | null }
+      >(
         `SELECT g.id, g.prompt, tt.tags, e.text_sha1 AS sha1 FROM generations g
          LEFT JOIN generation_tag_text tt ON tt.generation_id = g.id
          LEFT JOIN generation_embeddings e ON e.space_id = ? AND e.generation_id = g.id
-         WHERE g.id > ? ORDER BY g.id LIMIT ?`),
-      upsert: db.prepare(`INSERT INTO generation_embeddings (space_id, generation_id, text_sha1, vector, embedded_at) VALUES (?, ?, ?, ?, ?)
+         WHERE g.id > ? ORDER BY g.id LIMIT ?`,
+      ),
+      upsert:
+        db.prepare(`INSERT INTO generation_embeddings (space_id, generation_id, text_sha1, vector, embedded_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT(space_id, generation_id) DO UPDATE SET text_sha1 = excluded.text_sha1, vector = excluded.vector, embedded_at = excluded.embedded_at`),
-      count: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM generation_embeddings INDEXED BY generation_embeddings_space WHERE space_id = ?'),
+      count: db.prepare<[number], { n: number }>(
+        'SELECT count(*) AS n FROM generation_embeddings INDEXED BY generation_embeddings_space WHERE space_id = ?',
+      ),
       total: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM generations'),
       maxId: db.prepare<[], { m: number | null }>('SELECT max(id) AS m FROM generations'),
-      vector: db.prepare<[number, number], { vector: Buffer }>('SELECT vector FROM generation_embeddings WHERE space_id = ? AND generation_id = ?'),
+      vector: db.prepare<[number, number], { vector: Buffer }>(
+        'SELECT vector FROM generation_embeddings WHERE space_id = ? AND generation_id = ?',
+      ),
       exact: db.prepare<[Buffer, number, number], { id: number; d: number }>(
         `SELECT generation_id AS id, vec_distance_cosine(vector, ?) AS d FROM generation_embeddings
-         WHERE space_id = ? ORDER BY d, generation_id DESC LIMIT ?`),
+         WHERE space_id = ? ORDER BY d, generation_id DESC LIMIT ?`,
+      ),
       rescore: db.prepare<[Buffer, number, string], { id: number; d: number }>(
         `SELECT generation_id AS id, vec_distance_cosine(vector, ?) AS d FROM generation_embeddings
-         WHERE space_id = ? AND generation_id IN (SELECT value FROM json_each(?))`),
+         WHERE space_id = ? AND generation_id IN (SELECT value FROM json_each(?))`,
+      ),
     };
   }
 
@@ -154,7 +183,11 @@ export class VectorStore {
    * The next `limit` generations after `afterId` (id order) whose embedding in the space is
    * missing or stale (its text changed), plus the last id looked at (the back-fill's resume point).
    */
-  pending(spaceId: number, afterId: number, limit: number): { items: PendingText[]; lastId: number | null; scanned: number } {
+  pending(
+    spaceId: number,
+    afterId: number,
+    limit: number,
+  ): { items: PendingText[]; lastId: number | null; scanned: number } {
     // Look at up to 4× the batch so a mostly embedded library advances quickly.
     const rows = this.s.pending.all(spaceId, afterId, limit * 4);
     const items: PendingText[] = [];
@@ -174,20 +207,31 @@ export class VectorStore {
    * fixes the space's dimension and creates its vec0 table.
    * @throws UserError EMBEDDING_DIMENSION when a vector's length differs from the space's
    */
-  put(spaceId: number, rows: readonly { generationId: number; sha1: string; vector: ArrayLike<number> }[], now = Date.now()): void {
+  put(
+    spaceId: number,
+    rows: readonly { generationId: number; sha1: string; vector: ArrayLike<number> }[],
+    now = Date.now(),
+  ): void {
     if (!rows.length) return;
     this.db.transaction(() => {
       let dim = this.get(spaceId)?.dimension ?? null;
       if (dim === null) {
         dim = rows[0]!.vector.length;
         this.s.setDim.run(dim, now, spaceId);
-        this.db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${vecTable(spaceId)} USING vec0(bin bit[${bitDim(dim)}])`);
+        this.db.exec(
+          `CREATE VIRTUAL TABLE IF NOT EXISTS ${vecTable(spaceId)} USING vec0(bin bit[${bitDim(dim)}])`,
+        );
       }
       const del = this.db.prepare(`DELETE FROM ${vecTable(spaceId)} WHERE rowid = ?`);
-      const ins = this.db.prepare(`INSERT INTO ${vecTable(spaceId)} (rowid, bin) VALUES (?, vec_quantize_binary(?))`);
+      const ins = this.db.prepare(
+        `INSERT INTO ${vecTable(spaceId)} (rowid, bin) VALUES (?, vec_quantize_binary(?))`,
+      );
       for (const r of rows) {
         if (r.vector.length !== dim) {
-          throw new UserError('EMBEDDING_DIMENSION', `embedding of generation ${r.generationId} has ${r.vector.length} dimensions, the space has ${dim}`);
+          throw new UserError(
+            'EMBEDDING_DIMENSION',
+            `embedding of generation ${r.generationId} has ${r.vector.length} dimensions, the space has ${dim}`,
+          );
         }
         this.s.upsert.run(spaceId, r.generationId, r.sha1, toBlob(r.vector), now);
         del.run(BigInt(r.generationId));
@@ -199,7 +243,11 @@ export class VectorStore {
   /** Removes vec0 rows whose generation is gone (generation_embeddings cascades; vec0 cannot). */
   prune(spaceId: number): number {
     if (this.get(spaceId)?.dimension == null) return 0;
-    return this.db.prepare(`DELETE FROM ${vecTable(spaceId)} WHERE rowid NOT IN (SELECT generation_id FROM generation_embeddings WHERE space_id = ?)`).run(spaceId).changes;
+    return this.db
+      .prepare(
+        `DELETE FROM ${vecTable(spaceId)} WHERE rowid NOT IN (SELECT generation_id FROM generation_embeddings WHERE space_id = ?)`,
+      )
+      .run(spaceId).changes;
   }
 
   /** {embedded, total}: vectors in the space and generations in the library. */
@@ -215,7 +263,11 @@ export class VectorStore {
   /** A generation's stored float vector in the space, or undefined. */
   vector(spaceId: number, generationId: number): Float32Array | undefined {
     const r = this.s.vector.get(spaceId, generationId);
-    return r ? new Float32Array(r.vector.buffer.slice(r.vector.byteOffset, r.vector.byteOffset + r.vector.byteLength)) : undefined;
+    return r
+      ? new Float32Array(
+          r.vector.buffer.slice(r.vector.byteOffset, r.vector.byteOffset + r.vector.byteLength),
+        )
+      : undefined;
   }
 
   /**
@@ -224,11 +276,19 @@ export class VectorStore {
    * @param o.exact force the exact float scan
    * @throws UserError EMBEDDING_DIMENSION when the query's length differs from the space's
    */
-  nearest(spaceId: number, query: ArrayLike<number>, k: number, o: { oversample?: number; exact?: boolean } = {}): Neighbour[] {
+  nearest(
+    spaceId: number,
+    query: ArrayLike<number>,
+    k: number,
+    o: { oversample?: number; exact?: boolean } = {},
+  ): Neighbour[] {
     const space = this.get(spaceId);
     if (!space || space.dimension === null) return [];
     if (query.length !== space.dimension) {
-      throw new UserError('EMBEDDING_DIMENSION', `the query vector has ${query.length} dimensions, space ${spaceId} has ${space.dimension}`);
+      throw new UserError(
+        'EMBEDDING_DIMENSION',
+        `the query vector has ${query.length} dimensions, space ${spaceId} has ${space.dimension}`,
+      );
     }
     const q = toBlob(query);
     const n = this.s.count.get(spaceId)!.n;
@@ -238,7 +298,9 @@ export class VectorStore {
     } else {
       let knn = this.knn.get(spaceId);
       if (!knn) {
-        knn = this.db.prepare<[Buffer, number], { rowid: number }>(`SELECT rowid FROM ${vecTable(spaceId)} WHERE bin MATCH vec_quantize_binary(?) AND k = ?`);
+        knn = this.db.prepare<[Buffer, number], { rowid: number }>(
+          `SELECT rowid FROM ${vecTable(spaceId)} WHERE bin MATCH vec_quantize_binary(?) AND k = ?`,
+        );
         this.knn.set(spaceId, knn);
       }
       const want = Math.max(k * (o.oversample ?? DEFAULT_OVERSAMPLE), k + 100);

@@ -9,14 +9,20 @@
  */
 
 /** Phases of `progress` lines, plus `loading` for the time before the first line. */
-export type StallPhase = 'loading' | 'encoding' | 'sampling' | 'decoding' | 'upscaling' | 'generating';
+export type StallPhase =
+  'loading' | 'encoding' | 'sampling' | 'decoding' | 'upscaling' | 'generating';
 
 /** Silence allowed per phase (ms). */
 export type StallLimits = Record<StallPhase, number>;
 
 /** Defaults: 300 s to load (first line included), 120 s between lines of any working phase. */
 export const DEFAULT_STALL_LIMITS_MS: StallLimits = {
-  loading: 300_000, encoding: 120_000, sampling: 120_000, decoding: 120_000, upscaling: 120_000, generating: 120_000,
+  loading: 300_000,
+  encoding: 120_000,
+  sampling: 120_000,
+  decoding: 120_000,
+  upscaling: 120_000,
+  generating: 120_000,
 };
 
 /** What the watchdog saw when it fired. */
@@ -42,7 +48,10 @@ export class StallWatchdog {
   private readonly timer: NodeJS.Timeout;
   private fired = false;
 
-  constructor(private readonly limits: StallLimits, private readonly onStall: (s: Stall) => void) {
+  constructor(
+    private readonly limits: StallLimits,
+    private readonly onStall: (s: Stall) => void,
+  ) {
     // Check often enough to fire within ~1/4 of the smallest limit (at least every 25 ms, at most 1 s).
     const every = Math.max(25, Math.min(1_000, Math.floor(Math.min(...Object.values(limits)) / 4)));
     this.timer = setInterval(() => this.check(), every);
@@ -66,6 +75,12 @@ export class StallWatchdog {
     if (this.fired || silentMs <= limitMs) return;
     this.fired = true;
     this.stop();
-    this.onStall({ phase: this.phase, silentMs, limitMs, ...(this.step !== undefined ? { step: this.step } : {}), ...(this.steps !== undefined ? { steps: this.steps } : {}) });
+    this.onStall({
+      phase: this.phase,
+      silentMs,
+      limitMs,
+      ...(this.step !== undefined ? { step: this.step } : {}),
+      ...(this.steps !== undefined ? { steps: this.steps } : {}),
+    });
   }
 }

@@ -10,10 +10,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 import { WorkerClient, type CallOptions, type CallResult } from '../../workers/protocol/client';
-import { READY_PREFIX, TOKEN_ENV, PROTOCOL_VERSION, type HealthBody } from '../../workers/protocol/messages';
+import {
+  READY_PREFIX,
+  TOKEN_ENV,
+  PROTOCOL_VERSION,
+  type HealthBody,
+} from '../../workers/protocol/messages';
 import { OperationalError, type ErrorCode } from '../errors';
 import type { Logger } from '../log';
-import { DEFAULT_STALL_LIMITS_MS, StallWatchdog, type Stall, type StallLimits } from './stall-watchdog';
+import {
+  DEFAULT_STALL_LIMITS_MS,
+  StallWatchdog,
+  type Stall,
+  type StallLimits,
+} from './stall-watchdog';
 
 /** Repository root (workers are started with cwd here so `--import tsx` resolves). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -78,7 +88,15 @@ export class WorkerSupervisor {
 
   constructor(private readonly opts: SupervisorOptions) {
     for (const kind of Object.keys(opts.workers)) {
-      this.slots.set(kind, { kind, state: 'stopped', inflight: new Set(), crashes: [], consecutive: 0, nextStartAt: 0, healthFailures: 0 });
+      this.slots.set(kind, {
+        kind,
+        state: 'stopped',
+        inflight: new Set(),
+        crashes: [],
+        consecutive: 0,
+        nextStartAt: 0,
+        healthFailures: 0,
+      });
     }
   }
 
@@ -88,10 +106,18 @@ export class WorkerSupervisor {
   }
 
   /** State, pid and last health of each worker (for GET /api/health and /api/vram). */
-  status(): Record<string, { state: WorkerState; pid: number | null; health: HealthBody | null; crashes: number }> {
+  status(): Record<
+    string,
+    { state: WorkerState; pid: number | null; health: HealthBody | null; crashes: number }
+  > {
     const out: ReturnType<WorkerSupervisor['status']> = {};
     for (const s of this.slots.values()) {
-      out[s.kind] = { state: s.state, pid: s.child?.pid ?? null, health: s.lastHealth ?? null, crashes: s.crashes.length };
+      out[s.kind] = {
+        state: s.state,
+        pid: s.child?.pid ?? null,
+        health: s.lastHealth ?? null,
+        crashes: s.crashes.length,
+      };
     }
     return out;
   }
@@ -100,7 +126,12 @@ export class WorkerSupervisor {
    * Calls `job` on the `kind` worker, starting it if needed. The call rejects with
    * WORKER_CRASHED as soon as the process exits, CANCELLED when `signal` aborts.
    */
-  async call(kind: string, job: string, payload: Record<string, unknown>, opts: CallOptions = {}): Promise<CallResult> {
+  async call(
+    kind: string,
+    job: string,
+    payload: Record<string, unknown>,
+    opts: CallOptions = {},
+  ): Promise<CallResult> {
     const slot = this.slot(kind);
     const client = await this.ensure(slot);
     const ac = new AbortController();
@@ -109,10 +140,13 @@ export class WorkerSupervisor {
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     slot.inflight.add(ac);
     let stall: Stall | null = null;
-    const watchdog = new StallWatchdog({ ...DEFAULT_STALL_LIMITS_MS, ...this.opts.stallMs }, (s) => {
-      stall = s;
-      ac.abort(STALLED); // cancels the job: the worker kills its engine process (sd-cli: SIGTERM, then SIGKILL)
-    });
+    const watchdog = new StallWatchdog(
+      { ...DEFAULT_STALL_LIMITS_MS, ...this.opts.stallMs },
+      (s) => {
+        stall = s;
+        ac.abort(STALLED); // cancels the job: the worker kills its engine process (sd-cli: SIGTERM, then SIGKILL)
+      },
+    );
     try {
       return await client.call(job, payload, {
         ...opts,
@@ -128,7 +162,11 @@ export class WorkerSupervisor {
       });
     } catch (err) {
       if (ac.signal.aborted && ac.signal.reason === CRASHED) {
-        throw new OperationalError('WORKER_CRASHED', `the ${kind} worker crashed while running this node`, { worker: kind });
+        throw new OperationalError(
+          'WORKER_CRASHED',
+          `the ${kind} worker crashed while running this node`,
+          { worker: kind },
+        );
       }
       if (ac.signal.aborted && ac.signal.reason === STALLED && stall) {
         const s: Stall = stall;
@@ -160,12 +198,19 @@ export class WorkerSupervisor {
     const timeoutMs = this.opts.stallHealthTimeoutMs ?? 2_000;
     let timer: NodeJS.Timeout | undefined;
     const healthy = await Promise.race([
-      client.health().then(() => true, () => false),
+      client.health().then(
+        () => true,
+        () => false,
+      ),
       new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
     ]);
     clearTimeout(timer);
-    if (healthy || slot.child !== child || child.exitCode !== null || child.signalCode !== null) return;
-    this.opts.logger.error({ worker: slot.kind, pid: child.pid }, 'worker did not answer after a stall; killing it');
+    if (healthy || slot.child !== child || child.exitCode !== null || child.signalCode !== null)
+      return;
+    this.opts.logger.error(
+      { worker: slot.kind, pid: child.pid },
+      'worker did not answer after a stall; killing it',
+    );
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill('SIGKILL');
     await exited;
@@ -222,7 +267,11 @@ export class WorkerSupervisor {
     if (slot.starting) return slot.starting;
     if (this.closed) throw new OperationalError('SHUTTING_DOWN', 'the runtime is shutting down');
     if (slot.state === 'broken') {
-      throw new OperationalError('WORKER_UNAVAILABLE', `the ${slot.kind} worker crashed ${slot.crashes.length} times in a row and is paused; check its log, then restart it`, { worker: slot.kind });
+      throw new OperationalError(
+        'WORKER_UNAVAILABLE',
+        `the ${slot.kind} worker crashed ${slot.crashes.length} times in a row and is paused; check its log, then restart it`,
+        { worker: slot.kind },
+      );
     }
     const wait = slot.nextStartAt - Date.now();
     slot.starting = (async () => {
@@ -240,16 +289,23 @@ export class WorkerSupervisor {
       try {
         spec.cleanupAfterCrash();
       } catch (err) {
-        this.opts.logger.warn({ worker: slot.kind, err: (err as Error).message }, 'could not clean up after the crashed worker');
+        this.opts.logger.warn(
+          { worker: slot.kind, err: (err as Error).message },
+          'could not clean up after the crashed worker',
+        );
       }
     }
     const token = randomBytes(32).toString('hex');
     this.setState(slot, 'starting');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(REPO_ROOT, spec.entry)], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...spec.env, [TOKEN_ENV]: token },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.resolve(REPO_ROOT, spec.entry)],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...spec.env, [TOKEN_ENV]: token },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     slot.child = child;
     const log = this.opts.logger.child({ worker: slot.kind, pid: child.pid });
     const startTimeout = this.opts.startTimeoutMs ?? 30_000;
@@ -259,15 +315,28 @@ export class WorkerSupervisor {
       const timer = setTimeout(() => {
         if (!ready) {
           child.kill('SIGKILL');
-          reject(new OperationalError('WORKER_START_FAILED', `the ${slot.kind} worker did not start within ${startTimeout} ms`));
+          reject(
+            new OperationalError(
+              'WORKER_START_FAILED',
+              `the ${slot.kind} worker did not start within ${startTimeout} ms`,
+            ),
+          );
         }
       }, startTimeout);
       readline.createInterface({ input: child.stdout! }).on('line', (line) => {
         if (!ready && line.startsWith(READY_PREFIX)) {
-          const hello = JSON.parse(line.slice(READY_PREFIX.length)) as { port: number; protocol: number };
+          const hello = JSON.parse(line.slice(READY_PREFIX.length)) as {
+            port: number;
+            protocol: number;
+          };
           if (hello.protocol !== PROTOCOL_VERSION) {
             child.kill('SIGKILL');
-            return reject(new OperationalError('WORKER_PROTOCOL', `the ${slot.kind} worker speaks protocol ${hello.protocol}, expected ${PROTOCOL_VERSION}`));
+            return reject(
+              new OperationalError(
+                'WORKER_PROTOCOL',
+                `the ${slot.kind} worker speaks protocol ${hello.protocol}, expected ${PROTOCOL_VERSION}`,
+              ),
+            );
           }
           ready = true;
           clearTimeout(timer);
@@ -280,17 +349,30 @@ export class WorkerSupervisor {
           log.info({ stream: 'stdout' }, line);
         }
       });
-      readline.createInterface({ input: child.stderr! }).on('line', (line) => log.warn({ stream: 'stderr' }, line));
+      readline
+        .createInterface({ input: child.stderr! })
+        .on('line', (line) => log.warn({ stream: 'stderr' }, line));
       child.on('error', (err) => log.error({ err: err.message }, 'worker spawn error'));
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
         this.onExit(slot, child, code, signal);
-        if (!ready) reject(new OperationalError('WORKER_START_FAILED', `the ${slot.kind} worker exited before it was ready (code ${code}, signal ${signal})`));
+        if (!ready)
+          reject(
+            new OperationalError(
+              'WORKER_START_FAILED',
+              `the ${slot.kind} worker exited before it was ready (code ${code}, signal ${signal})`,
+            ),
+          );
       });
     });
   }
 
-  private onExit(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+  private onExit(
+    slot: Slot,
+    child: ChildProcess,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ): void {
     if (slot.child !== child) return;
     clearInterval(slot.healthTimer);
     slot.client = undefined;
@@ -311,11 +393,24 @@ export class WorkerSupervisor {
     const message = `the ${slot.kind} worker exited unexpectedly (code ${code}, signal ${signal})`;
     this.opts.logger.error({ worker: slot.kind, code, signal, backoffMs: backoff }, message);
     if (slot.crashes.length >= (this.opts.maxCrashes ?? 5)) {
-      this.setState(slot, 'broken', undefined, `${message}; ${slot.crashes.length} crashes within ${windowMs / 1000} s, paused`);
-      this.opts.onAlert?.({ worker: slot.kind, code: 'WORKER_CRASH_LOOP', message: `${message}. It crashed ${slot.crashes.length} times within ${windowMs / 1000} s and is paused.` });
+      this.setState(
+        slot,
+        'broken',
+        undefined,
+        `${message}; ${slot.crashes.length} crashes within ${windowMs / 1000} s, paused`,
+      );
+      this.opts.onAlert?.({
+        worker: slot.kind,
+        code: 'WORKER_CRASH_LOOP',
+        message: `${message}. It crashed ${slot.crashes.length} times within ${windowMs / 1000} s and is paused.`,
+      });
     } else {
       this.setState(slot, 'crashed', undefined, message);
-      this.opts.onAlert?.({ worker: slot.kind, code: 'WORKER_CRASHED', message: `${message}; it restarts on the next job (in ${backoff} ms at the earliest)` });
+      this.opts.onAlert?.({
+        worker: slot.kind,
+        code: 'WORKER_CRASHED',
+        message: `${message}; it restarts on the next job (in ${backoff} ms at the earliest)`,
+      });
     }
   }
 
@@ -333,7 +428,10 @@ export class WorkerSupervisor {
       } catch {
         // A busy engine may be slow to answer; only a run of failures means it is wedged.
         if (++slot.healthFailures >= 3) {
-          this.opts.logger.error({ worker: slot.kind }, 'worker failed 3 health checks; killing it');
+          this.opts.logger.error(
+            { worker: slot.kind },
+            'worker failed 3 health checks; killing it',
+          );
           slot.child?.kill('SIGKILL');
         }
       }
@@ -343,7 +441,12 @@ export class WorkerSupervisor {
 
   private setState(slot: Slot, state: WorkerState, pid?: number, message?: string): void {
     slot.state = state;
-    this.opts.onStatus?.({ worker: slot.kind, state, ...(pid ? { pid } : {}), ...(message ? { message } : {}) });
+    this.opts.onStatus?.({
+      worker: slot.kind,
+      state,
+      ...(pid ? { pid } : {}),
+      ...(message ? { message } : {}),
+    });
   }
 }
 

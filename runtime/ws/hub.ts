@@ -18,14 +18,29 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
  * pass {@link checkRequest} with `originPolicy` (the same exact-origin rule as HTTP).
  * @returns `close()` (terminates every client, closes the WebSocket server; the HTTP server stays up) and `clients()` (connected count)
  */
-export function attachWsHub(server: Server, bus: EventBus, logger: Logger, originPolicy: OriginPolicy = {}): { close(): void; clients(): number } {
+export function attachWsHub(
+  server: Server,
+  bus: EventBus,
+  logger: Logger,
+  originPolicy: OriginPolicy = {},
+): { close(): void; clients(): number } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/ws') return socket.destroy();
-    const err = checkRequest({ host: req.headers.host ?? null, origin: (req.headers.origin as string | undefined) ?? null, secFetchSite: (req.headers['sec-fetch-site'] as string | undefined) ?? null }, true, originPolicy);
+    const err = checkRequest(
+      {
+        host: req.headers.host ?? null,
+        origin: (req.headers.origin as string | undefined) ?? null,
+        secFetchSite: (req.headers['sec-fetch-site'] as string | undefined) ?? null,
+      },
+      true,
+      originPolicy,
+    );
     if (err) {
-      socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\n\r\n${JSON.stringify(err.toJSON())}`);
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\n\r\n${JSON.stringify(err.toJSON())}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => onClient(ws, url));
@@ -44,7 +59,10 @@ export function attachWsHub(server: Server, bus: EventBus, logger: Logger, origi
         return;
       }
       if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-        logger.warn({ buffered: ws.bufferedAmount }, 'ws client too slow; closing it (it will resume with ?since=)');
+        logger.warn(
+          { buffered: ws.bufferedAmount },
+          'ws client too slow; closing it (it will resume with ?since=)',
+        );
         ws.close(4008, 'too slow');
         return;
       }
@@ -80,7 +98,8 @@ export function attachWsHub(server: Server, bus: EventBus, logger: Logger, origi
     });
     ws.on('error', () => off());
     ws.on('message', (m) => {
-      if (String(m) === 'ping') ws.send(JSON.stringify({ type: 'pong', seq: bus.lastSeq(), ts: Date.now() }));
+      if (String(m) === 'ping')
+        ws.send(JSON.stringify({ type: 'pong', seq: bus.lastSeq(), ts: Date.now() }));
     });
   }
 

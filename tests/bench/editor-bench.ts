@@ -26,24 +26,60 @@ import { REPO_ROOT } from '../../runtime/workers/supervisor';
 import { p50p95, percentile, type BenchRow } from './stats';
 
 /** The launch flags of tests/e2e/playwright.config.ts (Debian chromium, no GPU, no sandbox). */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /**
  * A graph document of `n` real catalog nodes in chains of six: prompt and negative prompt →
  * txt2img → upscale → tag → save (upscale also feeds save), i.e. one edge per node, laid out on
  * a grid (as a saved workflow would be). Node ids `n<i>`.
  */
-export function benchGraph(n: number): { format: string; version: number; name: string; nodes: unknown[]; edges: unknown[] } {
+export function benchGraph(n: number): {
+  format: string;
+  version: number;
+  name: string;
+  nodes: unknown[];
+  edges: unknown[];
+} {
   const chain = ['prompt', 'prompt', 'txt2img', 'upscale', 'tag', 'save'];
-  const nodes: { id: string; type: string; position: { x: number; y: number }; params: Record<string, unknown> }[] = [];
-  const edges: { id: string; source: string; sourceHandle: string; target: string; targetHandle: string }[] = [];
+  const nodes: {
+    id: string;
+    type: string;
+    position: { x: number; y: number };
+    params: Record<string, unknown>;
+  }[] = [];
+  const edges: {
+    id: string;
+    source: string;
+    sourceHandle: string;
+    target: string;
+    targetHandle: string;
+  }[] = [];
   const wire = (s: number, sh: string, t: number, th: string) => {
-    if (s < n && t < n) edges.push({ id: `e${edges.length}`, source: `n${s}`, sourceHandle: sh, target: `n${t}`, targetHandle: th });
+    if (s < n && t < n)
+      edges.push({
+        id: `e${edges.length}`,
+        source: `n${s}`,
+        sourceHandle: sh,
+        target: `n${t}`,
+        targetHandle: th,
+      });
   };
   for (let i = 0; i < n; i++) {
     const k = i % chain.length;
     const row = Math.floor(i / chain.length);
-    nodes.push({ id: `n${i}`, type: chain[k]!, position: { x: k * 320, y: row * 420 }, params: k < 2 ? { text: `prompt ${i}` } : {} });
+    nodes.push({
+      id: `n${i}`,
+      type: chain[k]!,
+      position: { x: k * 320, y: row * 420 },
+      params: k < 2 ? { text: `prompt ${i}` } : {},
+    });
     const b = i - k;
     if (k === 5) {
       wire(b, 'text', b + 2, 'prompt');
@@ -64,11 +100,14 @@ async function timeOpen(page: Page, doc: unknown, count: number): Promise<number
       new Promise<number>((resolve, reject) => {
         const w = window as unknown as { mystiProfile: { open(d: unknown): boolean } };
         const t0 = performance.now();
-        if (!w.mystiProfile.open(doc)) return reject(new Error('the editor refused the bench graph'));
+        if (!w.mystiProfile.open(doc))
+          return reject(new Error('the editor refused the bench graph'));
         const check = () => {
           const els = document.querySelectorAll<HTMLElement>('.react-flow__node');
-          if (els.length === count && ![...els].some((e) => e.style.visibility === 'hidden')) resolve(performance.now() - t0);
-          else if (performance.now() - t0 > 30_000) reject(new Error(`only ${els.length}/${count} nodes after 30 s`));
+          if (els.length === count && ![...els].some((e) => e.style.visibility === 'hidden'))
+            resolve(performance.now() - t0);
+          else if (performance.now() - t0 > 30_000)
+            reject(new Error(`only ${els.length}/${count} nodes after 30 s`));
           else requestAnimationFrame(check);
         };
         requestAnimationFrame(check);
@@ -90,14 +129,31 @@ async function scriptedDrag(page: Page, id: string, ms: number): Promise<DragRes
   return page.evaluate(
     ({ id, ms }) =>
       new Promise<DragResult>((resolve) => {
-        const prof = (window as unknown as { mystiProfile: { reset(): void; renders(): { node: Record<string, number>; edge: Record<string, number> } } }).mystiProfile;
+        const prof = (
+          window as unknown as {
+            mystiProfile: {
+              reset(): void;
+              renders(): { node: Record<string, number>; edge: Record<string, number> };
+            };
+          }
+        ).mystiProfile;
         const el = document.querySelector<HTMLElement>(`.react-flow__node[data-id="${id}"]`)!;
         const head = el.querySelector<HTMLElement>('.mnode-head') ?? el;
         const r = head.getBoundingClientRect();
         const start = { x: r.left + 8, y: r.top + r.height / 2 };
         const before = el.style.transform;
         const fire = (type: string, x: number, y: number, target: EventTarget) =>
-          target.dispatchEvent(new MouseEvent(type, { clientX: x, clientY: y, bubbles: true, cancelable: true, view: window, button: 0, buttons: type === 'mouseup' ? 0 : 1 }));
+          target.dispatchEvent(
+            new MouseEvent(type, {
+              clientX: x,
+              clientY: y,
+              bubbles: true,
+              cancelable: true,
+              view: window,
+              button: 0,
+              buttons: type === 'mouseup' ? 0 : 1,
+            }),
+          );
         fire('mousedown', start.x, start.y, head);
         const frames: number[] = [];
         const nodeRenders: number[] = [];
@@ -120,7 +176,15 @@ async function scriptedDrag(page: Page, id: string, ms: number): Promise<DragRes
           last = now;
           if (now - t0 > ms) {
             fire('mouseup', start.x + i * 2, start.y + i, window);
-            requestAnimationFrame(() => resolve({ frames, nodeRenders, edgeRenders, otherNodes, moved: el.style.transform !== before }));
+            requestAnimationFrame(() =>
+              resolve({
+                frames,
+                nodeRenders,
+                edgeRenders,
+                otherNodes,
+                moved: el.style.transform !== before,
+              }),
+            );
             return;
           }
           i++;
@@ -160,10 +224,17 @@ async function timeArrange(page: Page): Promise<{ ms: number; longestTask: numbe
  * @throws Error when the build fails, the studio does not start, or the page misbehaves.
  */
 export async function benchEditor(): Promise<BenchRow[]> {
-  const build = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/build-if-stale.mjs')], { cwd: REPO_ROOT, stdio: 'inherit' });
+  const build = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/build-if-stale.mjs')], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+  });
   if (build.status !== 0) throw new Error('editor build failed');
   const ts = await startTestStudio();
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
   const rows: BenchRow[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -185,23 +256,59 @@ export async function benchEditor(): Promise<BenchRow[]> {
       opens.push(await timeOpen(page, big, 500));
     }
     const samples = opens.slice(1); // the first one also pays for code warm-up
-    rows.push({ op: 'render 500-node graph (first frame)', n: samples.length, ...p50p95(samples, 2), unit: 'ms', target: '≤ 1000 ms', ok: percentile(samples, 95) <= 1000, note: `${big.edges.length} edges; first ${Math.round(opens[0]!)} ms` });
+    rows.push({
+      op: 'render 500-node graph (first frame)',
+      n: samples.length,
+      ...p50p95(samples, 2),
+      unit: 'ms',
+      target: '≤ 1000 ms',
+      ok: percentile(samples, 95) <= 1000,
+      note: `${big.edges.length} edges; first ${Math.round(opens[0]!)} ms`,
+    });
 
     // Drag one node of the 500 for 2 s.
     const drag = await scriptedDrag(page, 'n200', 2000);
     if (!drag.moved) throw new Error('the scripted drag did not move the node');
     const longAt = drag.frames.flatMap((f, i) => (f > 50 ? [`#${i}: ${Math.round(f)} ms`] : []));
     const long = longAt.length;
-    rows.push({ op: 'drag one node of 500: frame interval', n: drag.frames.length, ...p50p95(drag.frames, 2), unit: 'ms', target: 'no frame > 50 ms', ok: long === 0, note: long ? `long frames ${longAt.join(', ')}` : 'no long frame' });
+    rows.push({
+      op: 'drag one node of 500: frame interval',
+      n: drag.frames.length,
+      ...p50p95(drag.frames, 2),
+      unit: 'ms',
+      target: 'no frame > 50 ms',
+      ok: long === 0,
+      note: long ? `long frames ${longAt.join(', ')}` : 'no long frame',
+    });
     const steps = drag.nodeRenders.length;
     const nodeTotal = drag.nodeRenders.reduce((a, b) => a + b, 0);
-    rows.push({ op: 'drag one node: node renders per step', unit: 'renders', n: steps, p50: percentile(drag.nodeRenders, 50), p95: percentile(drag.nodeRenders, 95), target: '1', ok: percentile(drag.nodeRenders, 95) <= 1 && drag.otherNodes === 0, note: `${nodeTotal} renders in ${steps} steps; other nodes rendered: ${drag.otherNodes}` });
-    rows.push({ op: 'drag one node: edge renders per step', unit: 'renders', n: steps, p50: percentile(drag.edgeRenders, 50), p95: percentile(drag.edgeRenders, 95), target: '≤ 4', ok: percentile(drag.edgeRenders, 95) <= 4 });
+    rows.push({
+      op: 'drag one node: node renders per step',
+      unit: 'renders',
+      n: steps,
+      p50: percentile(drag.nodeRenders, 50),
+      p95: percentile(drag.nodeRenders, 95),
+      target: '1',
+      ok: percentile(drag.nodeRenders, 95) <= 1 && drag.otherNodes === 0,
+      note: `${nodeTotal} renders in ${steps} steps; other nodes rendered: ${drag.otherNodes}`,
+    });
+    rows.push({
+      op: 'drag one node: edge renders per step',
+      unit: 'renders',
+      n: steps,
+      p50: percentile(drag.edgeRenders, 50),
+      p95: percentile(drag.edgeRenders, 95),
+      target: '≤ 4',
+      ok: percentile(drag.edgeRenders, 95) <= 4,
+    });
 
     // Auto-arrange in the elk worker: a warm-up (worker start, JIT), then samples per size.
     await timeOpen(page, small, 6);
     await timeArrange(page);
-    for (const [n, runs, target] of [[100, 5, 600], [500, 3, 2000]] as const) {
+    for (const [n, runs, target] of [
+      [100, 5, 600],
+      [500, 3, 2000],
+    ] as const) {
       await timeOpen(page, benchGraph(n), n);
       const times: number[] = [];
       let longest = 0;
@@ -210,7 +317,15 @@ export async function benchEditor(): Promise<BenchRow[]> {
         times.push(r.ms);
         longest = Math.max(longest, r.longestTask);
       }
-      rows.push({ op: `auto-arrange ${n} nodes (elk worker)`, n: runs, ...p50p95(times, 2), unit: 'ms', target: `≤ ${target} ms`, ok: percentile(times, 50) <= target, note: `longest main-thread task ${Math.round(longest)} ms` });
+      rows.push({
+        op: `auto-arrange ${n} nodes (elk worker)`,
+        n: runs,
+        ...p50p95(times, 2),
+        unit: 'ms',
+        target: `≤ ${target} ms`,
+        ok: percentile(times, 50) <= target,
+        note: `longest main-thread task ${Math.round(longest)} ms`,
+      });
     }
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
   } finally {

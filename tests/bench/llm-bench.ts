@@ -16,17 +16,34 @@ const MODEL = TINY_GGUF;
 export async function benchLlm(o: { n?: number; maxTokens?: number } = {}): Promise<BenchRow[]> {
   const n = o.n ?? 9;
   const maxTokens = o.maxTokens ?? 512;
-  const settings = { prompt: 'Once upon a time, there was a little girl named Lily. She', maxTokens, temperature: 0, seed: 7 };
+  const settings = {
+    prompt: 'Once upon a time, there was a little girl named Lily. She',
+    maxTokens,
+    temperature: 0,
+    seed: 7,
+  };
 
   const worker = await spawnLlmWorker({ MYSTI_LLM_THREADS: '1' });
-  const llama = await getLlama({ gpu: false, maxThreads: 1, build: 'never', skipDownload: true, usePrebuiltBinaries: true, progressLogs: false, logLevel: LlamaLogLevel.warn });
+  const llama = await getLlama({
+    gpu: false,
+    maxThreads: 1,
+    build: 'never',
+    skipDownload: true,
+    usePrebuiltBinaries: true,
+    progressLogs: false,
+    logLevel: LlamaLogLevel.warn,
+  });
   const model = await llama.loadModel({ modelPath: MODEL, gpuLayers: 0 });
   const context = await model.createContext({ contextSize: 2048, threads: 1, sequences: 1 });
   const sequence = context.getSequence();
   try {
     const viaWorker = async () => {
       const t0 = performance.now();
-      const r = await worker.client.call('complete', { modelPath: MODEL, contextSize: 2048, ...settings });
+      const r = await worker.client.call('complete', {
+        modelPath: MODEL,
+        contextSize: 2048,
+        ...settings,
+      });
       return { ms: performance.now() - t0, tokens: Number(r.output.tokens) };
     };
     const inProcess = async () => {
@@ -36,7 +53,10 @@ export async function benchLlm(o: { n?: number; maxTokens?: number } = {}): Prom
       const completion = new LlamaCompletion({ contextSequence: sequence });
       try {
         await completion.generateCompletionWithMeta(settings.prompt, {
-          maxTokens, temperature: settings.temperature, seed: settings.seed, onToken: (t) => (tokens += t.length),
+          maxTokens,
+          temperature: settings.temperature,
+          seed: settings.seed,
+          onToken: (t) => (tokens += t.length),
         });
       } finally {
         completion.dispose({ disposeSequence: false });
@@ -61,9 +81,31 @@ export async function benchLlm(o: { n?: number; maxTokens?: number } = {}): Prom
     const ratio = percentile(w, 50) / percentile(ip, 50);
     const note = `stories260K, 1 thread, ${maxTokens} max tokens; tokens worker/in-process: ${[...counts].join(', ')}`;
     return [
-      { op: 'tokens/s via LLM worker (complete job)', n, p50: percentile(w, 50), p95: percentile(w, 5), unit: 'tok/s', note: `p95 column = 5th percentile (slowest); ${note}` },
-      { op: 'tokens/s node-llama-cpp in-process', n, p50: percentile(ip, 50), p95: percentile(ip, 5), unit: 'tok/s', note: 'p95 column = 5th percentile (slowest)' },
-      { op: 'worker / in-process', n, p50: ratio, p95: percentile(w, 5) / percentile(ip, 5), unit: '×', target: '≥ 0.95 (p50)', ok: ratio >= 0.95 },
+      {
+        op: 'tokens/s via LLM worker (complete job)',
+        n,
+        p50: percentile(w, 50),
+        p95: percentile(w, 5),
+        unit: 'tok/s',
+        note: `p95 column = 5th percentile (slowest); ${note}`,
+      },
+      {
+        op: 'tokens/s node-llama-cpp in-process',
+        n,
+        p50: percentile(ip, 50),
+        p95: percentile(ip, 5),
+        unit: 'tok/s',
+        note: 'p95 column = 5th percentile (slowest)',
+      },
+      {
+        op: 'worker / in-process',
+        n,
+        p50: ratio,
+        p95: percentile(w, 5) / percentile(ip, 5),
+        unit: '×',
+        target: '≥ 0.95 (p50)',
+        ok: ratio >= 0.95,
+      },
     ];
   } finally {
     await context.dispose();

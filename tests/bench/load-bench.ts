@@ -22,7 +22,12 @@ const FINAL = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.inte
 function cheapGraph(seed: number) {
   const g = new GraphBuilder();
   const p = g.node('prompt', { text: `load ${seed}` }, {}, 'prompt');
-  g.node('txt2img', { model: SD_MODEL, width: 64, height: 64, steps: 1, seed }, { prompt: p.out('text') }, 'gen');
+  g.node(
+    'txt2img',
+    { model: SD_MODEL, width: 64, height: 64, steps: 1, seed },
+    { prompt: p.out('text') },
+    'gen',
+  );
   return g.finalize();
 }
 
@@ -32,16 +37,22 @@ function rssMb(pid: number): number {
 }
 
 /** Runs the bench; `clients` HTTP clients × `rounds` submissions, `sockets` WebSocket listeners. */
-export async function benchLoad(o: { clients?: number; rounds?: number; sockets?: number } = {}): Promise<BenchRow[]> {
+export async function benchLoad(
+  o: { clients?: number; rounds?: number; sockets?: number } = {},
+): Promise<BenchRow[]> {
   const clients = o.clients ?? 20;
   const rounds = o.rounds ?? 3;
   const sockets = o.sockets ?? 50;
   const home = makeTempHome({ prefix: 'mysti-load-' });
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'runtime/cli.ts'), 'serve'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...home.env, SDCPP_STANDIN_STEP_MS: '1', MYSTI_LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'runtime/cli.ts'), 'serve'],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...home.env, SDCPP_STANDIN_STEP_MS: '1', MYSTI_LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const wss: WsClient[] = [];
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -51,14 +62,17 @@ export async function benchLoad(o: { clients?: number; rounds?: number; sockets?
         const m = /open http:\/\/127\.0\.0\.1:(\d+)\//.exec(err);
         if (m) resolve(Number(m[1]));
       });
-      child.once('exit', (code) => reject(new Error(`mysti serve exited (${code}): ${err.slice(-500)}`)));
+      child.once('exit', (code) =>
+        reject(new Error(`mysti serve exited (${code}): ${err.slice(-500)}`)),
+      );
     });
     const http = client(port);
     const waitFinal = async (id: string, timeoutMs = 120_000) => {
       const until = Date.now() + timeoutMs;
       for (;;) {
         const r = await http.get(`/api/runs/${id}`);
-        if (['completed', 'failed', 'cancelled', 'interrupted'].includes(r.json.status)) return r.json.status as string;
+        if (['completed', 'failed', 'cancelled', 'interrupted'].includes(r.json.status))
+          return r.json.status as string;
         if (Date.now() > until) return 'timeout';
         await new Promise((res) => setTimeout(res, 50));
       }
@@ -67,7 +81,8 @@ export async function benchLoad(o: { clients?: number; rounds?: number; sockets?
     for (let i = 0; i < 3; i++) {
       const r = await http.post('/api/runs', { graph: cheapGraph(1_000_000 + i) });
       if (r.status !== 202) throw new Error(`warm-up submit → ${r.status} ${r.text}`);
-      if ((await waitFinal(r.json.runId)) !== 'completed') throw new Error('warm-up run did not complete');
+      if ((await waitFinal(r.json.runId)) !== 'completed')
+        throw new Error('warm-up run did not complete');
     }
     const rssWarm = rssMb(child.pid!);
 
@@ -77,7 +92,8 @@ export async function benchLoad(o: { clients?: number; rounds?: number; sockets?
     // Latency is measured on the first socket; every socket must see every final event.
     wss[0]!.socket.on('message', (data) => {
       const m = JSON.parse(String(data));
-      if (FINAL.has(m.type) && m.runId && !finalAt.has(m.runId)) finalAt.set(m.runId, { type: m.type, t: performance.now() });
+      if (FINAL.has(m.type) && m.runId && !finalAt.has(m.runId))
+        finalAt.set(m.runId, { type: m.type, t: performance.now() });
     });
 
     let accepted = 0;
@@ -85,18 +101,20 @@ export async function benchLoad(o: { clients?: number; rounds?: number; sockets?
     let other = 0;
     const submitMs: number[] = [];
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: clients }, async (_, c) => {
-      for (let r = 0; r < rounds; r++) {
-        const s = performance.now();
-        const res = await http.post('/api/runs', { graph: cheapGraph(c * 1000 + r) });
-        submitMs.push(performance.now() - s);
-        if (res.status === 202) {
-          accepted++;
-          submittedAt.set(res.json.runId, s);
-        } else if (res.status === 429) refused++;
-        else other++;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: clients }, async (_, c) => {
+        for (let r = 0; r < rounds; r++) {
+          const s = performance.now();
+          const res = await http.post('/api/runs', { graph: cheapGraph(c * 1000 + r) });
+          submitMs.push(performance.now() - s);
+          if (res.status === 202) {
+            accepted++;
+            submittedAt.set(res.json.runId, s);
+          } else if (res.status === 429) refused++;
+          else other++;
+        }
+      }),
+    );
     const statuses = await Promise.all([...submittedAt.keys()].map((id) => waitFinal(id)));
     const wallS = (performance.now() - t0) / 1000;
     await new Promise((res) => setTimeout(res, 300)); // the last events in flight
@@ -104,20 +122,50 @@ export async function benchLoad(o: { clients?: number; rounds?: number; sockets?
     const failed = statuses.filter((s) => s !== 'completed' && s !== 'timeout').length;
     const neverFinal = statuses.filter((s) => s === 'timeout').length;
     const ids = [...submittedAt.keys()];
-    const missedBySockets = wss.reduce((n, w) => n + ids.filter((id) => !w.messages.some((m) => FINAL.has(m.type) && m.runId === id)).length, 0);
+    const missedBySockets = wss.reduce(
+      (n, w) =>
+        n + ids.filter((id) => !w.messages.some((m) => FINAL.has(m.type) && m.runId === id)).length,
+      0,
+    );
     const lost = neverFinal + missedBySockets;
-    const e2e = ids.flatMap((id) => (finalAt.has(id) ? [finalAt.get(id)!.t - submittedAt.get(id)!] : []));
+    const e2e = ids.flatMap((id) =>
+      finalAt.has(id) ? [finalAt.get(id)!.t - submittedAt.get(id)!] : [],
+    );
     const rssAfter = rssMb(child.pid!);
     const note = `accepted ${accepted}, refused(429) ${refused}, other ${other}, completed ${completed}, failed ${failed}, lost ${lost} (never final ${neverFinal}, missed by ws ${missedBySockets}); ${clients} clients × ${rounds}, ${sockets} ws, ${wallS.toFixed(1)} s`;
     return [
-      { op: `submit POST /api/runs (${clients} clients)`, n: submitMs.length, p50: percentile(submitMs, 50), p95: percentile(submitMs, 95), unit: 'ms', note },
-      { op: 'submit → run.completed on /ws', n: e2e.length, p50: percentile(e2e, 50), p95: percentile(e2e, 95), unit: 'ms', target: 'lost = 0', ok: lost === 0 && other === 0 },
-      { op: 'runtime RSS after warm-up / after load', n: 1, p50: rssWarm, p95: rssAfter, unit: 'MiB', note: 'p50 column = after warm-up, p95 column = after the load' },
+      {
+        op: `submit POST /api/runs (${clients} clients)`,
+        n: submitMs.length,
+        p50: percentile(submitMs, 50),
+        p95: percentile(submitMs, 95),
+        unit: 'ms',
+        note,
+      },
+      {
+        op: 'submit → run.completed on /ws',
+        n: e2e.length,
+        p50: percentile(e2e, 50),
+        p95: percentile(e2e, 95),
+        unit: 'ms',
+        target: 'lost = 0',
+        ok: lost === 0 && other === 0,
+      },
+      {
+        op: 'runtime RSS after warm-up / after load',
+        n: 1,
+        p50: rssWarm,
+        p95: rssAfter,
+        unit: 'MiB',
+        note: 'p50 column = after warm-up, p95 column = after the load',
+      },
     ];
   } finally {
     await Promise.all(wss.map((w) => w.close().catch(() => {})));
     child.kill('SIGTERM');
-    await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
+    await new Promise((r) =>
+      child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r),
+    );
     killMatching(home.home);
     home.cleanup();
   }

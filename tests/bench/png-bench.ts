@@ -21,26 +21,44 @@ function measure(op: string, n: number, fn: () => void, target?: string): BenchR
 export async function benchPng(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const pngDir = join(FIXTURES_DIR, 'png');
-  const pngs = readdirSync(pngDir).filter((f) => f.endsWith('.png')).sort();
+  const pngs = readdirSync(pngDir)
+    .filter((f) => f.endsWith('.png'))
+    .sort();
   const paths = pngs.map((f) => join(pngDir, f));
   let i = 0;
-  rows.push(measure('png.readHeader (per file, all fixtures)', 4000, () => {
-    readPngTextFile(paths[i++ % paths.length]!, { mode: 'header' });
-  }, '≤ 100 µs'));
+  rows.push(
+    measure(
+      'png.readHeader (per file, all fixtures)',
+      4000,
+      () => {
+        readPngTextFile(paths[i++ % paths.length]!, { mode: 'header' });
+      },
+      '≤ 100 µs',
+    ),
+  );
   for (const f of pngs) {
-    rows.push(measure(`png.readHeader ${f}`, 500, () => readPngTextFile(join(pngDir, f), { mode: 'header' })));
+    rows.push(
+      measure(`png.readHeader ${f}`, 500, () =>
+        readPngTextFile(join(pngDir, f), { mode: 'header' }),
+      ),
+    );
   }
-  const files = [...pngs.map((f) => join(pngDir, f)), ...readdirSync(join(FIXTURES_DIR, 'json')).map((f) => join(FIXTURES_DIR, 'json', f))];
+  const files = [
+    ...pngs.map((f) => join(pngDir, f)),
+    ...readdirSync(join(FIXTURES_DIR, 'json')).map((f) => join(FIXTURES_DIR, 'json', f)),
+  ];
   for (const path of files) {
     const bytes = readFileSync(path);
     const name = path.slice(FIXTURES_DIR.length + 1);
-    rows.push(measure(`importWorkflow ${name}`, 300, () => {
-      try {
-        importWorkflow({ bytes });
-      } catch {
-        // no_metadata_pose_input.png throws NO_METADATA by design; that path is timed too.
-      }
-    }));
+    rows.push(
+      measure(`importWorkflow ${name}`, 300, () => {
+        try {
+          importWorkflow({ bytes });
+        } catch {
+          // no_metadata_pose_input.png throws NO_METADATA by design; that path is timed too.
+        }
+      }),
+    );
   }
   return rows;
 }

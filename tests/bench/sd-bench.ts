@@ -19,12 +19,19 @@ import { FAMILY_FILES, writeSafetensors } from '../unit/models/craft';
 import { percentile, type BenchRow } from './stats';
 
 /** Runs the sd.cpp command directly, like a user at a shell would (no shell, same env). */
-function runDirect(bin: string, argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+function runDirect(
+  bin: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<number> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(bin, argv, { env, cwd, stdio: ['ignore', 'ignore', 'ignore'] });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`sd-cli exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(performance.now() - t0) : reject(new Error(`sd-cli exited ${code}`)),
+    );
   });
 }
 
@@ -51,16 +58,25 @@ async function benchSdResident(realBin: string, realModel: string, n: number): P
   const params = (seed: number) => ({ width: 128, height: 128, steps: 4, cfgScale: 1, seed });
   try {
     const health = (await t.http.get('/api/health')).json;
-    if (health.sd?.mode !== 'server') throw new Error(`resident bench needs sd-server beside ${realBin} (health sd.mode = ${health.sd?.mode})`);
+    if (health.sd?.mode !== 'server')
+      throw new Error(
+        `resident bench needs sd-server beside ${realBin} (health sd.mode = ${health.sd?.mode})`,
+      );
     const viaApi = async (model: string, seed: number) => {
       const g = new GraphBuilder('bench');
       const p = g.node('prompt', { text: 'a lighthouse at dusk' }, {}, 'prompt');
-      const gen = g.node('txt2img', { model: path.relative(home.models, model), ...params(seed) }, { prompt: p.out('text') }, 'gen');
+      const gen = g.node(
+        'txt2img',
+        { model: path.relative(home.models, model), ...params(seed) },
+        { prompt: p.out('text') },
+        'gen',
+      );
       g.node('save', { filenamePrefix: 'bench' }, { image: gen.out('image') }, 'save');
       const t0 = Date.now();
       const res = await t.http.post('/api/runs', { graph: g.finalize() });
       const r = await t.waitRun(res.json.runId, 120_000);
-      if (r.status !== 'completed') throw new Error(`bench run ended ${r.status}: ${JSON.stringify(r.view.nodes)}`);
+      if (r.status !== 'completed')
+        throw new Error(`bench run ended ${r.status}: ${JSON.stringify(r.view.nodes)}`);
       const finishedAt = t.studio.store.runs.get(res.json.runId)?.finishedAt;
       return (finishedAt ?? Date.now()) - t0;
     };
@@ -69,17 +85,33 @@ async function benchSdResident(realBin: string, realModel: string, n: number): P
       return viaApi(modelA, seed);
     };
     const viaCli = (seed: number) => {
-      const payload = genPayloadSchema.parse({ prompt: 'a lighthouse at dusk', modelPath: modelA, outDir: directDir, preview: 'none', ...params(seed) });
-      const argv = buildGenArgv(payload, { outPath: path.join(directDir, `out-${seed}.png`), threads: sdThreads(), backendFlag: true });
+      const payload = genPayloadSchema.parse({
+        prompt: 'a lighthouse at dusk',
+        modelPath: modelA,
+        outDir: directDir,
+        preview: 'none',
+        ...params(seed),
+      });
+      const argv = buildGenArgv(payload, {
+        outPath: path.join(directDir, `out-${seed}.png`),
+        threads: sdThreads(),
+        backendFlag: true,
+      });
       return runDirect(realBin, argv, process.env, directDir);
     };
     // Warm-up: page cache, worker process start, tsx compile.
     await viaApi(modelA, 1);
     await viaCli(1);
-    const c: number[] = [], w: number[] = [], sw: number[] = [], cli: number[] = [];
+    const c: number[] = [],
+      w: number[] = [],
+      sw: number[] = [],
+      cli: number[] = [];
     for (let i = 0; i < n; i++) {
       const seed = 100 + i * 10;
-      if (i > 0) console.error(`sd bench: round ${i}/${n}: cli ${cli.slice(-2).map(Math.round).join('/')} ms, cold ${Math.round(c.at(-1)!)} ms, warm ${w.slice(-2).map(Math.round).join('/')} ms, switch ${sw.slice(-2).map(Math.round).join('/')} ms`);
+      if (i > 0)
+        console.error(
+          `sd bench: round ${i}/${n}: cli ${cli.slice(-2).map(Math.round).join('/')} ms, cold ${Math.round(c.at(-1)!)} ms, warm ${w.slice(-2).map(Math.round).join('/')} ms, switch ${sw.slice(-2).map(Math.round).join('/')} ms`,
+        );
       cli.push(await viaCli(seed));
       c.push(await cold(seed + 1));
       w.push(await viaApi(modelA, seed + 2));
@@ -93,15 +125,49 @@ async function benchSdResident(realBin: string, realModel: string, n: number): P
     const warmR = p50(w) / p50(cli);
     const switchR = p50(sw) / p50(c);
     const note = `real ${path.basename(realBin)} + sd-server, ${path.basename(realModel)}, 128x128, 4 steps`;
-    const row = (op: string, xs: number[]) => ({ op, n: xs.length, p50: p50(xs), p95: percentile(xs, 95), unit: 'ms', note });
+    const row = (op: string, xs: number[]) => ({
+      op,
+      n: xs.length,
+      p50: p50(xs),
+      p95: percentile(xs, 95),
+      unit: 'ms',
+      note,
+    });
     return [
       row('raw sd-cli txt2img (one process)', cli),
       row('cold: prompt → txt2img → save, fresh sd-server (submit → finishedAt)', c),
       row('warm: same model, sd-server resident', w),
       row('model switch: sd-server replaced each run', sw),
-      { op: 'cold / raw sd-cli', n: c.length, p50: coldR, p95: percentile(c, 95) / percentile(cli, 95), unit: '×', target: '≤ 1.10 (p50)', ok: coldR <= 1.10, note },
-      { op: 'warm / raw sd-cli', n: w.length, p50: warmR, p95: percentile(w, 95) / percentile(cli, 95), unit: '×', target: '≤ 0.75 (p50)', ok: warmR <= 0.75, note },
-      { op: 'model switch / cold', n: sw.length, p50: switchR, p95: percentile(sw, 95) / percentile(c, 95), unit: '×', target: '≤ 1.10 (p50)', ok: switchR <= 1.10, note },
+      {
+        op: 'cold / raw sd-cli',
+        n: c.length,
+        p50: coldR,
+        p95: percentile(c, 95) / percentile(cli, 95),
+        unit: '×',
+        target: '≤ 1.10 (p50)',
+        ok: coldR <= 1.1,
+        note,
+      },
+      {
+        op: 'warm / raw sd-cli',
+        n: w.length,
+        p50: warmR,
+        p95: percentile(w, 95) / percentile(cli, 95),
+        unit: '×',
+        target: '≤ 0.75 (p50)',
+        ok: warmR <= 0.75,
+        note,
+      },
+      {
+        op: 'model switch / cold',
+        n: sw.length,
+        p50: switchR,
+        p95: percentile(sw, 95) / percentile(c, 95),
+        unit: '×',
+        target: '≤ 1.10 (p50)',
+        ok: switchR <= 1.1,
+        note,
+      },
     ];
   } finally {
     await t.close();
@@ -115,23 +181,45 @@ export async function benchSd(o: { n?: number } = {}): Promise<BenchRow[]> {
   const realBin = process.env.SD_CPP_BIN;
   const realModel = process.env.SD_TEST_MODEL;
   const real = Boolean(realBin && realModel);
-  if (real && fs.existsSync(path.join(path.dirname(realBin!), 'sd-server')) && process.env.MYSTI_SD_MODE !== 'cli') {
-    return benchSdResident(realBin!, realModel!, Number(process.env.MYSTI_BENCH_SD_ROUNDS) || Math.max(3, Math.min(n, 5)));
+  if (
+    real &&
+    fs.existsSync(path.join(path.dirname(realBin!), 'sd-server')) &&
+    process.env.MYSTI_SD_MODE !== 'cli'
+  ) {
+    return benchSdResident(
+      realBin!,
+      realModel!,
+      Number(process.env.MYSTI_BENCH_SD_ROUNDS) || Math.max(3, Math.min(n, 5)),
+    );
   }
   const stepMs = '20';
   const home = makeTempHome({ prefix: 'sd-bench-' });
-  const model = path.join(home.models, 'checkpoints', real ? path.basename(realModel!) : 'bench-sd1.safetensors');
+  const model = path.join(
+    home.models,
+    'checkpoints',
+    real ? path.basename(realModel!) : 'bench-sd1.safetensors',
+  );
   fs.mkdirSync(path.dirname(model), { recursive: true });
   if (real) fs.symlinkSync(path.resolve(realModel!), model);
   else writeSafetensors(model, FAMILY_FILES.sd1!.tensors);
-  const t = await startTestStudio({ home, stepMs: Number(stepMs), ...(real ? { env: { SD_CPP_BIN: realBin! } } : {}) });
+  const t = await startTestStudio({
+    home,
+    stepMs: Number(stepMs),
+    ...(real ? { env: { SD_CPP_BIN: realBin! } } : {}),
+  });
   const bin = t.studio.config.sdCppBin!;
   const env = { ...process.env, SDCPP_STANDIN_STEP_MS: stepMs };
   const directDir = path.join(home.home, 'direct');
   fs.mkdirSync(directDir);
   try {
     const ref = path.relative(home.models, model);
-    const params = (seed: number) => ({ width: 128, height: 128, steps: 4, cfgScale: real ? 1 : 7, seed });
+    const params = (seed: number) => ({
+      width: 128,
+      height: 128,
+      steps: 4,
+      cfgScale: real ? 1 : 7,
+      seed,
+    });
     const viaApi = async (seed: number) => {
       const g = new GraphBuilder('bench');
       const p = g.node('prompt', { text: 'a lighthouse at dusk' }, {}, 'prompt');
@@ -141,7 +229,11 @@ export async function benchSd(o: { n?: number } = {}): Promise<BenchRow[]> {
       const finished = new Promise<string>((r) => (done = r));
       let runId = '';
       const off = t.studio.bus.on((e) => {
-        if (e.runId === runId && (e.type === 'run.completed' || e.type === 'run.failed' || e.type === 'run.cancelled')) done(e.type);
+        if (
+          e.runId === runId &&
+          (e.type === 'run.completed' || e.type === 'run.failed' || e.type === 'run.cancelled')
+        )
+          done(e.type);
       });
       const res = await t.http.post('/api/runs', { graph: g.finalize() });
       runId = res.json.runId;
@@ -153,8 +245,18 @@ export async function benchSd(o: { n?: number } = {}): Promise<BenchRow[]> {
       return performance.now() - t0;
     };
     const viaCli = (seed: number) => {
-      const payload = genPayloadSchema.parse({ prompt: 'a lighthouse at dusk', modelPath: model, outDir: directDir, ...params(seed) });
-      const argv = buildGenArgv(payload, { outPath: path.join(directDir, `out-${seed}.png`), threads: sdThreads(), backendFlag: true, previewPath: path.join(directDir, 'preview.png') });
+      const payload = genPayloadSchema.parse({
+        prompt: 'a lighthouse at dusk',
+        modelPath: model,
+        outDir: directDir,
+        ...params(seed),
+      });
+      const argv = buildGenArgv(payload, {
+        outPath: path.join(directDir, `out-${seed}.png`),
+        threads: sdThreads(),
+        backendFlag: true,
+        previewPath: path.join(directDir, 'preview.png'),
+      });
       return runDirect(bin, argv, env, directDir);
     };
     await viaApi(1);
@@ -173,11 +275,36 @@ export async function benchSd(o: { n?: number } = {}): Promise<BenchRow[]> {
       }
     }
     const ratio50 = percentile(api, 50) / percentile(cli, 50);
-    const note = real ? `real sd.cpp (${path.basename(bin)}) + ${path.basename(realModel!)}` : 'stand-in sd-cli (20 ms/step): measures our overhead around a fake engine';
+    const note = real
+      ? `real sd.cpp (${path.basename(bin)}) + ${path.basename(realModel!)}`
+      : 'stand-in sd-cli (20 ms/step): measures our overhead around a fake engine';
     return [
-      { op: 'txt2img 128x128 4 steps via POST /api/runs', n, p50: percentile(api, 50), p95: percentile(api, 95), unit: 'ms', note },
-      { op: 'same sd-cli command run directly', n, p50: percentile(cli, 50), p95: percentile(cli, 95), unit: 'ms', note },
-      { op: 'API / direct', n, p50: ratio50, p95: percentile(api, 95) / percentile(cli, 95), unit: '×', target: '≤ 1.05 (p50)', ok: ratio50 <= 1.05, note: `overhead ${(percentile(api, 50) - percentile(cli, 50)).toFixed(0)} ms at p50` },
+      {
+        op: 'txt2img 128x128 4 steps via POST /api/runs',
+        n,
+        p50: percentile(api, 50),
+        p95: percentile(api, 95),
+        unit: 'ms',
+        note,
+      },
+      {
+        op: 'same sd-cli command run directly',
+        n,
+        p50: percentile(cli, 50),
+        p95: percentile(cli, 95),
+        unit: 'ms',
+        note,
+      },
+      {
+        op: 'API / direct',
+        n,
+        p50: ratio50,
+        p95: percentile(api, 95) / percentile(cli, 95),
+        unit: '×',
+        target: '≤ 1.05 (p50)',
+        ok: ratio50 <= 1.05,
+        note: `overhead ${(percentile(api, 50) - percentile(cli, 50)).toFixed(0)} ms at p50`,
+      },
     ];
   } finally {
     await t.close();

@@ -43,7 +43,7 @@ export function p50p95(xs: ArrayLike<number>, decimals: number): { p50: number; 
 }
 
 export type TimeUnit = 'µs' | 'ms';
-const NS_PER: Record<TimeUnit, number> = { 'µs': 1e3, ms: 1e6 };
+const NS_PER: Record<TimeUnit, number> = { µs: 1e3, ms: 1e6 };
 
 /** Elapsed time since `t0` (a `process.hrtime.bigint()` reading) in `unit`. */
 export function since(t0: bigint, unit: TimeUnit): number {
@@ -55,7 +55,11 @@ export function since(t0: bigint, unit: TimeUnit): number {
  * a time with the monotonic clock.
  * @returns the n durations in `unit`, in call order.
  */
-export function sampleSync(n: number, fn: (i: number) => unknown, o: { warmup: number; unit: TimeUnit }): number[] {
+export function sampleSync(
+  n: number,
+  fn: (i: number) => unknown,
+  o: { warmup: number; unit: TimeUnit },
+): number[] {
   for (let i = 0; i < Math.min(o.warmup, n); i++) fn(i);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
@@ -67,7 +71,11 @@ export function sampleSync(n: number, fn: (i: number) => unknown, o: { warmup: n
 }
 
 /** {@link sampleSync} for an async `fn`: each call is awaited before the next starts. */
-export async function sampleAsync(n: number, fn: (i: number) => Promise<unknown> | unknown, o: { warmup: number; unit: TimeUnit }): Promise<number[]> {
+export async function sampleAsync(
+  n: number,
+  fn: (i: number) => Promise<unknown> | unknown,
+  o: { warmup: number; unit: TimeUnit },
+): Promise<number[]> {
   for (let i = 0; i < Math.min(o.warmup, n); i++) await fn(i);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {

@@ -5,13 +5,31 @@
  * form follows; the saved graph reopens in App view from its own URL (#/app/<id>); the form works
  * from the keyboard (tab order, Ctrl+Enter) and at 1280×720 and 390×844.
  */
-import { test, expect, openEditor, freshEditor, dropFile, node, shot, appUrl, txt2imgGraph } from './helpers/app';
+import {
+  test,
+  expect,
+  openEditor,
+  freshEditor,
+  dropFile,
+  node,
+  shot,
+  appUrl,
+  txt2imgGraph,
+} from './helpers/app';
 import type { Page } from '@playwright/test';
 
-const field = (page: Page, name: string) => page.getByTestId('app-view').locator(`[data-field="${name}"]`);
-const fieldNames = (page: Page) => page.getByTestId('app-view').locator('.app-field').evaluateAll((els) => els.map((e) => e.getAttribute('data-field')));
+const field = (page: Page, name: string) =>
+  page.getByTestId('app-view').locator(`[data-field="${name}"]`);
+const fieldNames = (page: Page) =>
+  page
+    .getByTestId('app-view')
+    .locator('.app-field')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-field')));
 
-test('expose, run ×2 from the App form, lightbox, undo follows, the URL reopens the App view', async ({ page, request }) => {
+test('expose, run ×2 from the App form, lightbox, undo follows, the URL reopens the App view', async ({
+  page,
+  request,
+}) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await openEditor(page);
   await expect(node(page, 'txt2img-1')).toBeVisible();
@@ -19,7 +37,16 @@ test('expose, run ×2 from the App form, lightbox, undo follows, the URL reopens
   // Nothing exposed yet: the App view offers the Text to image defaults and says how to choose.
   await page.getByTestId('tab-app').click();
   await expect(page.getByTestId('app-hint')).toBeVisible();
-  expect(await fieldNames(page)).toEqual(['Prompt', 'Negative prompt', 'Model', 'Width (px)', 'Height (px)', 'Steps', 'CFG scale', 'Seed']);
+  expect(await fieldNames(page)).toEqual([
+    'Prompt',
+    'Negative prompt',
+    'Model',
+    'Width (px)',
+    'Height (px)',
+    'Steps',
+    'CFG scale',
+    'Seed',
+  ]);
   // Size presets set width and height together, one undo step.
   await page.getByTestId('size-preset').selectOption({ label: '3:2 · 768×512' });
   await expect(field(page, 'Width (px)').locator('input[type="number"]')).toHaveValue('768');
@@ -32,7 +59,10 @@ test('expose, run ×2 from the App form, lightbox, undo follows, the URL reopens
   await page.getByTestId('tab-editor').click();
   await node(page, 'prompt-1').getByTestId('pin-text').click();
   await node(page, 'txt2img-1').getByTestId('pin-seed').click();
-  await expect(node(page, 'txt2img-1').getByTestId('pin-seed')).toHaveAttribute('aria-pressed', 'true');
+  await expect(node(page, 'txt2img-1').getByTestId('pin-seed')).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
   await shot(page, '66-editor-pins');
   await page.getByTestId('tab-app').click();
   await expect(page.getByTestId('app-hint')).toHaveCount(0);
@@ -66,7 +96,9 @@ test('expose, run ×2 from the App form, lightbox, undo follows, the URL reopens
   // Progress per run and phase, then two images.
   const lines = page.getByTestId('app-run-line');
   await expect(lines).toHaveCount(2, { timeout: 15_000 });
-  await expect(page.getByTestId('app-phase').first()).toContainText(/Text to image: .*\d+\/20/, { timeout: 30_000 });
+  await expect(page.getByTestId('app-phase').first()).toContainText(/Text to image: .*\d+\/20/, {
+    timeout: 30_000,
+  });
   await shot(page, '61-app-progress');
   await expect(lines.nth(0)).toHaveAttribute('data-status', 'completed', { timeout: 60_000 });
   await expect(lines.nth(1)).toHaveAttribute('data-status', 'completed', { timeout: 60_000 });
@@ -80,12 +112,16 @@ test('expose, run ×2 from the App form, lightbox, undo follows, the URL reopens
   await page.setViewportSize({ width: 1280, height: 720 });
 
   // The two runs: the typed prompt, seeds 100 and 101 (Run ×N increments fixed seeds).
-  const runs = (await (await request.get(appUrl('/api/runs?limit=2'))).json()).items as { id: string }[];
+  const runs = (await (await request.get(appUrl('/api/runs?limit=2'))).json()).items as {
+    id: string;
+  }[];
   const seeds: unknown[] = [];
   for (const r of runs) {
     const v = await (await request.get(appUrl(`/api/runs/${r.id}`))).json();
     seeds.push(v.nodes['txt2img-1'].params.seed);
-    expect(v.graph.nodes.find((n: { id: string }) => n.id === 'prompt-1').params.text).toBe('a paper boat on a pond, app mode');
+    expect(v.graph.nodes.find((n: { id: string }) => n.id === 'prompt-1').params.text).toBe(
+      'a paper boat on a pond, app mode',
+    );
   }
   expect(seeds.sort()).toEqual([100, 101]);
 
@@ -105,13 +141,18 @@ test('expose, run ×2 from the App form, lightbox, undo follows, the URL reopens
 
   // One graph, one history: expose Steps in the editor, undo there, and the form follows.
   await page.getByTestId('tab-editor').click();
-  await expect(node(page, 'prompt-1').locator('[data-param="text"] textarea')).toHaveValue('a paper boat on a pond, app mode');
+  await expect(node(page, 'prompt-1').locator('[data-param="text"] textarea')).toHaveValue(
+    'a paper boat on a pond, app mode',
+  );
   await node(page, 'txt2img-1').getByTestId('pin-steps').click();
   await page.getByTestId('tab-app').click();
   expect(await fieldNames(page)).toEqual(['Prompt', 'Seed', 'Steps']);
   await page.getByTestId('tab-editor').click();
   await page.getByTestId('undo').click();
-  await expect(node(page, 'txt2img-1').getByTestId('pin-steps')).toHaveAttribute('aria-pressed', 'false');
+  await expect(node(page, 'txt2img-1').getByTestId('pin-steps')).toHaveAttribute(
+    'aria-pressed',
+    'false',
+  );
   await page.getByTestId('tab-app').click();
   expect(await fieldNames(page)).toEqual(['Prompt', 'Seed']);
 
@@ -123,7 +164,9 @@ test('expose, run ×2 from the App form, lightbox, undo follows, the URL reopens
   await expect(page.locator('html[data-restored]')).toHaveCount(1);
   await expect(page.getByTestId('app-view')).toBeVisible();
   expect(await fieldNames(page)).toEqual(['Prompt', 'Seed']);
-  await expect(field(page, 'Prompt').locator('textarea')).toHaveValue('a paper boat on a pond, app mode');
+  await expect(field(page, 'Prompt').locator('textarea')).toHaveValue(
+    'a paper boat on a pond, app mode',
+  );
   // The latest run's image is back in the strip and still opens in the viewer.
   await expect(page.getByTestId('app-image')).toHaveCount(1);
   await expect(page.getByTestId('app-image')).toBeEnabled();
@@ -136,25 +179,57 @@ test('expose, run ×2 from the App form, lightbox, undo follows, the URL reopens
   // Phone size: one column, nothing cut off sideways.
   await page.setViewportSize({ width: 390, height: 844 });
   await expect(page.getByTestId('app-run')).toBeVisible();
-  const overflow = await page.getByTestId('app-view').evaluate((el) => el.scrollWidth - el.clientWidth);
+  const overflow = await page
+    .getByTestId('app-view')
+    .evaluate((el) => el.scrollWidth - el.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await shot(page, '64-app-phone');
 
   // The e2e runtime is shared by every file, and a first open paints the latest run on the default
   // workflow when the node ids match: leave a latest run of another graph (first-open.e2e.ts runs later).
-  const other = await (await request.post(appUrl('/api/runs'), { data: { graph: JSON.parse(txt2imgGraph({ steps: 1, name: 'after app mode' })) } })).json();
-  await expect.poll(async () => (await (await request.get(appUrl(`/api/runs/${other.runId}`))).json()).status, { timeout: 30_000 }).toBe('completed');
+  const other = await (
+    await request.post(appUrl('/api/runs'), {
+      data: { graph: JSON.parse(txt2imgGraph({ steps: 1, name: 'after app mode' })) },
+    })
+  ).json();
+  await expect
+    .poll(
+      async () => (await (await request.get(appUrl(`/api/runs/${other.runId}`))).json()).status,
+      { timeout: 30_000 },
+    )
+    .toBe('completed');
 });
 
-test('the workflow library opens a saved graph straight in the App view', async ({ page, request }) => {
+test('the workflow library opens a saved graph straight in the App view', async ({
+  page,
+  request,
+}) => {
   const graph = JSON.parse(
     JSON.stringify({
       format: 'mysticanvas.graph',
       version: 2,
       name: 'App library e2e',
       nodes: [
-        { id: 'p1', type: 'prompt', position: { x: 0, y: 0 }, params: { text: 'a red fox' }, app: { inputs: [{ param: 'text', label: 'Describe it' }] } },
-        { id: 'g1', type: 'txt2img', position: { x: 320, y: 0 }, params: { model: 'checkpoints/dummy-sd15.safetensors', width: 128, height: 128, steps: 4, seed: 7 }, app: { inputs: [{ param: 'steps', group: 'Advanced' }] } },
+        {
+          id: 'p1',
+          type: 'prompt',
+          position: { x: 0, y: 0 },
+          params: { text: 'a red fox' },
+          app: { inputs: [{ param: 'text', label: 'Describe it' }] },
+        },
+        {
+          id: 'g1',
+          type: 'txt2img',
+          position: { x: 320, y: 0 },
+          params: {
+            model: 'checkpoints/dummy-sd15.safetensors',
+            width: 128,
+            height: 128,
+            steps: 4,
+            seed: 7,
+          },
+          app: { inputs: [{ param: 'steps', group: 'Advanced' }] },
+        },
         { id: 's1', type: 'save', position: { x: 640, y: 0 }, params: {}, app: { output: {} } },
       ],
       edges: [
@@ -166,7 +241,11 @@ test('the workflow library opens a saved graph straight in the App view', async 
   const saved = await (await request.post(appUrl('/api/graphs'), { data: { graph } })).json();
   await openEditor(page);
   await page.getByRole('button', { name: 'Open', exact: true }).click();
-  await page.getByTestId('workflows').locator('li', { hasText: 'App library e2e' }).getByTestId('open-in-app').click();
+  await page
+    .getByTestId('workflows')
+    .locator('li', { hasText: 'App library e2e' })
+    .getByTestId('open-in-app')
+    .click();
   await expect(page.getByTestId('app-view')).toBeVisible();
   await expect(page).toHaveURL(new RegExp(`#/app/${saved.id}$`));
   expect(await fieldNames(page)).toEqual(['Describe it', 'Steps']);
@@ -189,20 +268,30 @@ test('the workflow library opens a saved graph straight in the App view', async 
   await expect.poll(() => fieldNames(page)).toEqual(['Describe it', 'Quality']);
 });
 
-test('an unconnected text input is shown in the app through a wired Prompt node', async ({ page }) => {
+test('an unconnected text input is shown in the app through a wired Prompt node', async ({
+  page,
+}) => {
   await freshEditor(page);
-  await dropFile(page, { name: 'no-negative.json', content: txt2imgGraph({ name: 'no negative' }) }, 'application/json');
+  await dropFile(
+    page,
+    { name: 'no-negative.json', content: txt2imgGraph({ name: 'no negative' }) },
+    'application/json',
+  );
   await expect(node(page, 'g1')).toBeVisible();
   await node(page, 'g1').getByTestId('pin-port-negative').click();
   await expect(node(page, 'prompt-1').locator('.mnode-title')).toHaveText('Negative prompt');
   await expect(node(page, 'g1').getByTestId('pin-port-negative')).toHaveCount(0);
-  await expect(page.locator('.react-flow__edge[data-id="e-prompt-1.text-g1.negative"]')).toHaveCount(1);
+  await expect(
+    page.locator('.react-flow__edge[data-id="e-prompt-1.text-g1.negative"]'),
+  ).toHaveCount(1);
   await shot(page, '68-port-pin');
   await page.getByTestId('tab-app').click();
   expect(await fieldNames(page)).toEqual(['Negative prompt']);
   await field(page, 'Negative prompt').locator('textarea').fill('grainy');
   await page.getByTestId('tab-editor').click();
-  await expect(node(page, 'prompt-1').locator('[data-param="text"] textarea')).toHaveValue('grainy');
+  await expect(node(page, 'prompt-1').locator('[data-param="text"] textarea')).toHaveValue(
+    'grainy',
+  );
 });
 
 test('a field the run cannot start with says why, in the form', async ({ page }) => {

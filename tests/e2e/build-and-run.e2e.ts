@@ -4,9 +4,23 @@
  * input, set params, run (sd-cli stand-in + the real stories260K LLM), watch progress, see the
  * image on the save node, save the workflow, reload and find it again.
  */
-import { test, expect, freshEditor, dragFromPalette, dragWire, handle, node, nodes, edges, param, shot } from './helpers/app';
+import {
+  test,
+  expect,
+  freshEditor,
+  dragFromPalette,
+  dragWire,
+  handle,
+  node,
+  nodes,
+  edges,
+  param,
+  shot,
+} from './helpers/app';
 
-test('build a txt2img graph from the palette, run it, and find it after a reload', async ({ page }) => {
+test('build a txt2img graph from the palette, run it, and find it after a reload', async ({
+  page,
+}) => {
   await freshEditor(page);
 
   await test.step('drag four nodes from the palette', async () => {
@@ -18,30 +32,53 @@ test('build a txt2img graph from the palette, run it, and find it after a reload
     await dragFromPalette(page, 'txt2img', 480, 60);
     await dragFromPalette(page, 'save', 720, 160);
     await expect(nodes(page)).toHaveCount(4);
-    for (const id of ['prompt-1', 'llm-enhance-1', 'txt2img-1', 'save-1']) await expect(node(page, id)).toBeVisible();
+    for (const id of ['prompt-1', 'llm-enhance-1', 'txt2img-1', 'save-1'])
+      await expect(node(page, id)).toBeVisible();
   });
 
   await test.step('connect ports by dragging handles', async () => {
-    await dragWire(page, handle(page, 'prompt-1', 'text', 'source'), handle(page, 'llm-enhance-1', 'prompt', 'target'));
-    await dragWire(page, handle(page, 'llm-enhance-1', 'text', 'source'), handle(page, 'txt2img-1', 'prompt', 'target'));
-    await dragWire(page, handle(page, 'txt2img-1', 'image', 'source'), handle(page, 'save-1', 'image', 'target'));
+    await dragWire(
+      page,
+      handle(page, 'prompt-1', 'text', 'source'),
+      handle(page, 'llm-enhance-1', 'prompt', 'target'),
+    );
+    await dragWire(
+      page,
+      handle(page, 'llm-enhance-1', 'text', 'source'),
+      handle(page, 'txt2img-1', 'prompt', 'target'),
+    );
+    await dragWire(
+      page,
+      handle(page, 'txt2img-1', 'image', 'source'),
+      handle(page, 'save-1', 'image', 'target'),
+    );
     await expect(edges(page)).toHaveCount(3);
   });
 
   await test.step('an incompatible connection is refused with a reason', async () => {
-    await dragWire(page, handle(page, 'prompt-1', 'text', 'source'), handle(page, 'save-1', 'tags', 'target'));
-    await expect(page.getByTestId('toast').filter({ hasText: 'Cannot connect' })).toContainText('text output cannot feed a tags input');
+    await dragWire(
+      page,
+      handle(page, 'prompt-1', 'text', 'source'),
+      handle(page, 'save-1', 'tags', 'target'),
+    );
+    await expect(page.getByTestId('toast').filter({ hasText: 'Cannot connect' })).toContainText(
+      'text output cannot feed a tags input',
+    );
     await expect(edges(page)).toHaveCount(3);
   });
 
   await test.step('set params', async () => {
     await param(page, 'prompt-1', 'text').fill('a lighthouse at dusk');
     const llmModel = param(page, 'llm-enhance-1', 'model');
-    await llmModel.selectOption((await llmModel.locator('option', { hasText: 'stories260K' }).getAttribute('value'))!);
+    await llmModel.selectOption(
+      (await llmModel.locator('option', { hasText: 'stories260K' }).getAttribute('value'))!,
+    );
     await param(page, 'llm-enhance-1', 'maxTokens').fill('12');
     await param(page, 'llm-enhance-1', 'seed', 'input[type=checkbox]').uncheck();
     const sdModel = param(page, 'txt2img-1', 'model');
-    await sdModel.selectOption((await sdModel.locator('option', { hasText: 'dummy-sd15' }).getAttribute('value'))!);
+    await sdModel.selectOption(
+      (await sdModel.locator('option', { hasText: 'dummy-sd15' }).getAttribute('value'))!,
+    );
     await param(page, 'txt2img-1', 'steps', 'input[type=number]').fill('8');
     await param(page, 'txt2img-1', 'width', 'input[type=number]').fill('128');
     await param(page, 'txt2img-1', 'width', 'input[type=number]').blur();
@@ -68,14 +105,27 @@ test('build a txt2img graph from the palette, run it, and find it after a reload
           if (label && !list.includes(`progress:${label}`)) list.push(`progress:${label}`);
         }
       };
-      new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+      new MutationObserver(note).observe(document.body, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        characterData: true,
+      });
     });
     await page.getByTestId('run').click();
     await expect(page.getByTestId('run-item').first()).toBeVisible();
-    await expect(node(page, 'txt2img-1').locator('.mnode')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
+    await expect(node(page, 'txt2img-1').locator('.mnode')).toHaveAttribute(
+      'data-status',
+      'running',
+      { timeout: 60_000 },
+    );
     await shot(page, '02-running');
-    await expect(node(page, 'save-1').locator('.mnode')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
-    const seen = await page.evaluate(() => (window as unknown as { __seen: Record<string, string[]> }).__seen);
+    await expect(node(page, 'save-1').locator('.mnode')).toHaveAttribute('data-status', 'done', {
+      timeout: 60_000,
+    });
+    const seen = await page.evaluate(
+      () => (window as unknown as { __seen: Record<string, string[]> }).__seen,
+    );
     expect(seen['txt2img-1']).toContain('running');
     expect(seen['txt2img-1']!.some((s) => /progress:.*\d+\/8/.test(s))).toBe(true);
     expect(seen['llm-enhance-1']).toContain('running');

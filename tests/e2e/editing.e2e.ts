@@ -4,7 +4,20 @@
  * help overlay.
  */
 import type { Page } from '@playwright/test';
-import { test, expect, freshEditor, dragFromPalette, dragWire, handle, node, nodes, edges, param, nodePosition, shot } from './helpers/app';
+import {
+  test,
+  expect,
+  freshEditor,
+  dragFromPalette,
+  dragWire,
+  handle,
+  node,
+  nodes,
+  edges,
+  param,
+  nodePosition,
+  shot,
+} from './helpers/app';
 
 async function undo(page: Page) {
   await page.keyboard.press('Control+z');
@@ -32,7 +45,11 @@ test('undo and redo every kind of edit', async ({ page }) => {
 
   await test.step('connect', async () => {
     await dragFromPalette(page, 'txt2img', 500, 100);
-    await dragWire(page, handle(page, 'prompt-1', 'text', 'source'), handle(page, 'txt2img-1', 'prompt', 'target'));
+    await dragWire(
+      page,
+      handle(page, 'prompt-1', 'text', 'source'),
+      handle(page, 'txt2img-1', 'prompt', 'target'),
+    );
     await expect(edges(page)).toHaveCount(1);
     await focusCanvas(page);
     await undo(page);
@@ -103,11 +120,15 @@ test('undo and redo every kind of edit', async ({ page }) => {
     const before = await nodePosition(page, 'txt2img-1');
     await focusCanvas(page);
     await page.keyboard.press('l');
-    await expect.poll(async () => JSON.stringify(await nodePosition(page, 'txt2img-1'))).not.toBe(JSON.stringify(before));
+    await expect
+      .poll(async () => JSON.stringify(await nodePosition(page, 'txt2img-1')))
+      .not.toBe(JSON.stringify(before));
     await undo(page);
     expect(await nodePosition(page, 'txt2img-1')).toEqual(before);
     await redo(page);
-    await expect.poll(async () => JSON.stringify(await nodePosition(page, 'txt2img-1'))).not.toBe(JSON.stringify(before));
+    await expect
+      .poll(async () => JSON.stringify(await nodePosition(page, 'txt2img-1')))
+      .not.toBe(JSON.stringify(before));
   });
 
   await test.step('note and rename', async () => {
@@ -136,7 +157,10 @@ test('quick-add by double-click and by dropping a wire on empty space', async ({
   await expect(node(page, 'txt2img-1')).toBeVisible();
 
   const box = (await pane.boundingBox())!;
-  await dragWire(page, handle(page, 'txt2img-1', 'image', 'source'), { x: box.x + 900, y: box.y + 300 });
+  await dragWire(page, handle(page, 'txt2img-1', 'image', 'source'), {
+    x: box.x + 900,
+    y: box.y + 300,
+  });
   const menu = page.getByTestId('add-menu');
   await expect(menu).toBeVisible();
   await expect(menu.getByTestId('add-save')).toBeVisible();
@@ -146,7 +170,9 @@ test('quick-add by double-click and by dropping a wire on empty space', async ({
   await menu.getByTestId('add-save').click();
   await expect(node(page, 'save-1')).toBeVisible();
   await expect(edges(page)).toHaveCount(1);
-  await expect(page.locator('.react-flow__edge[data-id="e-txt2img-1.image-save-1.image"]')).toHaveCount(1);
+  await expect(
+    page.locator('.react-flow__edge[data-id="e-txt2img-1.image-save-1.image"]'),
+  ).toHaveCount(1);
 
   await page.keyboard.press('?');
   await expect(page.getByTestId('help')).toBeVisible();
@@ -160,7 +186,11 @@ test('copy in one tab, paste in another', async ({ page, context }) => {
   await freshEditor(page);
   await dragFromPalette(page, 'prompt', 100, 150);
   await dragFromPalette(page, 'llm-enhance', 450, 150);
-  await dragWire(page, handle(page, 'prompt-1', 'text', 'source'), handle(page, 'llm-enhance-1', 'prompt', 'target'));
+  await dragWire(
+    page,
+    handle(page, 'prompt-1', 'text', 'source'),
+    handle(page, 'llm-enhance-1', 'prompt', 'target'),
+  );
   await param(page, 'prompt-1', 'text').fill('copied prompt');
   await page.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
   await page.keyboard.press('Control+a');
@@ -174,7 +204,9 @@ test('copy in one tab, paste in another', async ({ page, context }) => {
   await other.keyboard.press('Control+v');
   await expect(other.locator('.react-flow__node')).toHaveCount(2);
   await expect(other.locator('.react-flow__edge')).toHaveCount(1);
-  await expect(other.locator('.react-flow__node[data-id="prompt-1"] textarea')).toHaveValue('copied prompt');
+  await expect(other.locator('.react-flow__node[data-id="prompt-1"] textarea')).toHaveValue(
+    'copied prompt',
+  );
   await shot(other, '13-pasted');
   await other.keyboard.press('Control+z');
   await expect(other.locator('.react-flow__node')).toHaveCount(0);

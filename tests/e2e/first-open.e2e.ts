@@ -9,7 +9,9 @@ test('the first open shows the default workflow, ready to run', async ({ page })
   await openEditor(page);
   await expect(nodes(page)).toHaveCount(4);
   await expect(edges(page)).toHaveCount(3);
-  await expect(page.locator('.react-flow__edge[data-id="e-prompt-2.text-txt2img-1.negative"]')).toHaveCount(1);
+  await expect(
+    page.locator('.react-flow__edge[data-id="e-prompt-2.text-txt2img-1.negative"]'),
+  ).toHaveCount(1);
   await expect(node(page, 'prompt-2').locator('.mnode-title')).toHaveText('Negative prompt');
   expect((await param(page, 'prompt-1', 'text').inputValue()).length).toBeGreaterThan(10);
   await expect(param(page, 'txt2img-1', 'model')).toHaveValue('checkpoints/dummy-sd15.safetensors');

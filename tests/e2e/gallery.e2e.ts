@@ -10,26 +10,47 @@ import { test, expect, freshEditor, appUrl, nodes, shot } from './helpers/app';
 import type { Page } from '@playwright/test';
 
 const WORD = `quokka${Date.now().toString(36)}`;
-const PROMPTS = [`a ${WORD} on a red bicycle`, `a ${WORD} reading a map`, `a lonely lighthouse ${WORD}x`];
+const PROMPTS = [
+  `a ${WORD} on a red bicycle`,
+  `a ${WORD} reading a map`,
+  `a lonely lighthouse ${WORD}x`,
+];
 const CHAIN = `lineage${Date.now().toString(36)}`;
 const MODEL = 'checkpoints/dummy-sd15.safetensors';
 
 async function waitRun(runId: string): Promise<void> {
-  await expect.poll(async () => ((await (await fetch(appUrl(`/api/runs/${runId}`))).json()) as { status: string }).status, { timeout: 30_000 }).toBe('completed');
+  await expect
+    .poll(
+      async () =>
+        ((await (await fetch(appUrl(`/api/runs/${runId}`))).json()) as { status: string }).status,
+      { timeout: 30_000 },
+    )
+    .toBe('completed');
 }
 
 async function submit(graph: unknown): Promise<void> {
-  const r = await fetch(appUrl('/api/runs'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph }) });
+  const r = await fetch(appUrl('/api/runs'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ graph }),
+  });
   expect(r.status, await r.clone().text()).toBe(202);
   await waitRun(((await r.json()) as { runId: string }).runId);
 }
 
 async function makeImage(prompt: string): Promise<void> {
   await submit({
-    format: 'mysticanvas.graph', version: 1, name: `gallery e2e ${prompt}`,
+    format: 'mysticanvas.graph',
+    version: 1,
+    name: `gallery e2e ${prompt}`,
     nodes: [
       { id: 'p', type: 'prompt', position: { x: 0, y: 0 }, params: { text: prompt } },
-      { id: 'g', type: 'txt2img', position: { x: 320, y: 0 }, params: { model: MODEL, width: 128, height: 128, steps: 2, seed: 1 } },
+      {
+        id: 'g',
+        type: 'txt2img',
+        position: { x: 320, y: 0 },
+        params: { model: MODEL, width: 128, height: 128, steps: 2, seed: 1 },
+      },
       { id: 's', type: 'save', position: { x: 640, y: 0 }, params: { filenamePrefix: 'gal' } },
     ],
     edges: [
@@ -42,13 +63,30 @@ async function makeImage(prompt: string): Promise<void> {
 /** txt2img → save → img2img → save: the second image's lineage holds the first. */
 async function makeChain(prompt: string): Promise<void> {
   await submit({
-    format: 'mysticanvas.graph', version: 1, name: `gallery e2e chain ${prompt}`,
+    format: 'mysticanvas.graph',
+    version: 1,
+    name: `gallery e2e chain ${prompt}`,
     nodes: [
       { id: 'p', type: 'prompt', position: { x: 0, y: 0 }, params: { text: prompt } },
-      { id: 'g', type: 'txt2img', position: { x: 320, y: 0 }, params: { model: MODEL, width: 128, height: 128, steps: 2, seed: 5 } },
+      {
+        id: 'g',
+        type: 'txt2img',
+        position: { x: 320, y: 0 },
+        params: { model: MODEL, width: 128, height: 128, steps: 2, seed: 5 },
+      },
       { id: 's1', type: 'save', position: { x: 640, y: 0 }, params: { filenamePrefix: 'chain-a' } },
-      { id: 'r', type: 'img2img', position: { x: 960, y: 0 }, params: { model: MODEL, steps: 2, seed: 6, strength: 0.5 } },
-      { id: 's2', type: 'save', position: { x: 1280, y: 0 }, params: { filenamePrefix: 'chain-b' } },
+      {
+        id: 'r',
+        type: 'img2img',
+        position: { x: 960, y: 0 },
+        params: { model: MODEL, steps: 2, seed: 6, strength: 0.5 },
+      },
+      {
+        id: 's2',
+        type: 'save',
+        position: { x: 1280, y: 0 },
+        params: { filenamePrefix: 'chain-b' },
+      },
     ],
     edges: [
       { id: 'e1', source: 'p', sourceHandle: 'text', target: 'g', targetHandle: 'prompt' },
@@ -66,7 +104,9 @@ async function search(page: Page, text: string): Promise<void> {
   await page.getByTestId('gallery-search').fill(text);
 }
 
-test('gallery: search, lightbox keys, tag filter, favorite, trash/restore, open workflow', async ({ page }) => {
+test('gallery: search, lightbox keys, tag filter, favorite, trash/restore, open workflow', async ({
+  page,
+}) => {
   await test.step('make three images and a two-image chain', async () => {
     for (const p of PROMPTS) await makeImage(p);
     await makeChain(`a ${CHAIN} harbour at dawn`);
@@ -88,7 +128,9 @@ test('gallery: search, lightbox keys, tag filter, favorite, trash/restore, open 
     await shot(page, 'gallery-01-grid');
   });
 
-  const uuids = await tiles(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-uuid')!));
+  const uuids = await tiles(page).evaluateAll((els) =>
+    els.map((e) => e.getAttribute('data-uuid')!),
+  );
 
   await test.step('lightbox: open, ←/→, i, Esc', async () => {
     await tiles(page).first().click();
@@ -120,7 +162,9 @@ test('gallery: search, lightbox keys, tag filter, favorite, trash/restore, open 
     await page.locator(`[data-testid="gallery-tile"][data-uuid="${tagged}"]`).click();
     await page.getByTestId('meta-add-tag').fill('Keeper E2E');
     await page.getByTestId('meta-add-tag').press('Enter');
-    await expect(page.getByTestId('meta-tag').filter({ hasText: 'keeper e2e' })).toContainText('user');
+    await expect(page.getByTestId('meta-tag').filter({ hasText: 'keeper e2e' })).toContainText(
+      'user',
+    );
     await page.keyboard.press('Escape'); // leaves the tag field
     await page.keyboard.press('Escape'); // closes the lightbox
     await search(page, '');
@@ -168,8 +212,12 @@ test('gallery: search, lightbox keys, tag filter, favorite, trash/restore, open 
     page.on('dialog', (d) => (dialogs++, void d.dismiss()));
     await search(page, WORD);
     await expect(tiles(page)).toHaveCount(3);
-    await tiles(page).nth(0).click({ modifiers: ['Control'] });
-    await tiles(page).nth(2).click({ modifiers: ['Control'] });
+    await tiles(page)
+      .nth(0)
+      .click({ modifiers: ['Control'] });
+    await tiles(page)
+      .nth(2)
+      .click({ modifiers: ['Control'] });
     await expect(page.getByTestId('batch-bar')).toContainText('2 selected');
     await page.getByTestId('batch-tag').click();
     await page.getByTestId('batch-tag-input').fill('pair e2e, Second One');
@@ -180,7 +228,9 @@ test('gallery: search, lightbox keys, tag filter, favorite, trash/restore, open 
     await search(page, '');
     await page.getByTestId('gallery-tag').fill('pair e2e');
     await expect(tiles(page)).toHaveCount(2);
-    expect((await tiles(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-uuid')))).sort()).toEqual([uuids[0], uuids[2]].sort());
+    expect(
+      (await tiles(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-uuid')))).sort(),
+    ).toEqual([uuids[0], uuids[2]].sort());
     await page.getByTestId('gallery-tag').fill('');
     expect(dialogs).toBe(0);
   });
@@ -188,8 +238,12 @@ test('gallery: search, lightbox keys, tag filter, favorite, trash/restore, open 
   await test.step('compare two images side by side', async () => {
     await search(page, WORD);
     await expect(tiles(page)).toHaveCount(3);
-    await tiles(page).nth(0).click({ modifiers: ['Control'] });
-    await tiles(page).nth(1).click({ modifiers: ['Control'] });
+    await tiles(page)
+      .nth(0)
+      .click({ modifiers: ['Control'] });
+    await tiles(page)
+      .nth(1)
+      .click({ modifiers: ['Control'] });
     await page.getByTestId('batch-compare').click();
     const cmp = page.getByTestId('compare');
     await expect(cmp).toBeVisible();
@@ -211,7 +265,9 @@ test('gallery: search, lightbox keys, tag filter, favorite, trash/restore, open 
   await test.step('lineage: the refined image shows its source; clicking it jumps there', async () => {
     await search(page, CHAIN);
     await expect(tiles(page)).toHaveCount(2);
-    const [refined, source] = await tiles(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-uuid')!));
+    const [refined, source] = await tiles(page).evaluateAll((els) =>
+      els.map((e) => e.getAttribute('data-uuid')!),
+    );
     await tiles(page).first().click();
     const lin = page.getByTestId('lineage');
     await expect(lin.getByTestId('lineage-node')).toHaveCount(1);
@@ -223,7 +279,10 @@ test('gallery: search, lightbox keys, tag filter, favorite, trash/restore, open 
     await lin.getByTestId('lineage-node').click();
     await expect(page.getByTestId('lightbox')).toHaveAttribute('data-uuid', source!);
     await expect(page.getByTestId('lineage')).toContainText('Used by (1)');
-    await expect(page.getByTestId('lineage').getByTestId('lineage-node')).toHaveAttribute('data-uuid', refined!);
+    await expect(page.getByTestId('lineage').getByTestId('lineage-node')).toHaveAttribute(
+      'data-uuid',
+      refined!,
+    );
     await page.keyboard.press('Escape');
   });
 
@@ -232,7 +291,11 @@ test('gallery: search, lightbox keys, tag filter, favorite, trash/restore, open 
     await tiles(page).first().click();
     const rerunBtn = page.getByTestId('lb-rerun');
     await expect(rerunBtn).toBeEnabled();
-    const posted = page.waitForResponse((r) => r.request().method() === 'POST' && /\/api\/runs(\/[^/]+\/rerun)?$/.test(new URL(r.url()).pathname));
+    const posted = page.waitForResponse(
+      (r) =>
+        r.request().method() === 'POST' &&
+        /\/api\/runs(\/[^/]+\/rerun)?$/.test(new URL(r.url()).pathname),
+    );
     await rerunBtn.click();
     const res = await posted;
     expect(res.status()).toBe(202);
@@ -240,7 +303,9 @@ test('gallery: search, lightbox keys, tag filter, favorite, trash/restore, open 
     expect(body.rerunOf).toBeTruthy(); // the recorded run was reused (resolved params), not a fresh graph
     await expect(page.getByText(`Queued run ${body.runId.slice(0, 8)}`)).toBeVisible();
     await waitRun(body.runId);
-    const run = (await (await fetch(appUrl(`/api/runs/${body.runId}`))).json()) as { rerunOf: string | null };
+    const run = (await (await fetch(appUrl(`/api/runs/${body.runId}`))).json()) as {
+      rerunOf: string | null;
+    };
     expect(run.rerunOf).toBe(body.rerunOf);
     await page.keyboard.press('Escape');
   });

@@ -13,20 +13,33 @@ test('drop a ComfyUI PNG and get its workflow as a graph', async ({ page }) => {
   await expect(page.getByTestId('toast').filter({ hasText: 'Loaded workflow' })).toBeVisible();
   await expect.poll(() => nodes(page).count()).toBeGreaterThanOrEqual(3);
   await expect.poll(() => edges(page).count()).toBeGreaterThanOrEqual(2);
-  await expect(page.locator('.react-flow__node[data-id] .mnode[data-type="txt2img"]')).toHaveCount(1);
+  await expect(page.locator('.react-flow__node[data-id] .mnode[data-type="txt2img"]')).toHaveCount(
+    1,
+  );
   const promptText = await page.locator('.mnode[data-type="prompt"] textarea').first().inputValue();
   expect(promptText.length).toBeGreaterThan(0);
   await expect(page.getByTestId('dirty')).toHaveText('●');
   await shot(page, '20-imported-png');
 });
 
-test('a ComfyUI workflow with nodes we cannot map keeps them as placeholders, with their data', async ({ page }) => {
+test('a ComfyUI workflow with nodes we cannot map keeps them as placeholders, with their data', async ({
+  page,
+}) => {
   await freshEditor(page);
   // The SDXL base + refiner API workflow, with a sharpen pass (a node we have no equivalent for) before saving.
-  const wf = JSON.parse(readFileSync(join(SHARED, 'fixtures/json/comfyui_api_sdxl_base_refiner.json'), 'utf8'));
-  wf['99'] = { class_type: 'ImageSharpen', inputs: { image: ['12', 0], sharpen_radius: 1, sigma: 0.5, alpha: 0.5 } };
+  const wf = JSON.parse(
+    readFileSync(join(SHARED, 'fixtures/json/comfyui_api_sdxl_base_refiner.json'), 'utf8'),
+  );
+  wf['99'] = {
+    class_type: 'ImageSharpen',
+    inputs: { image: ['12', 0], sharpen_radius: 1, sigma: 0.5, alpha: 0.5 },
+  };
   wf['13'].inputs.images = ['99', 0];
-  await dropFile(page, { name: 'sdxl_sharpen.json', content: JSON.stringify(wf) }, 'application/json');
+  await dropFile(
+    page,
+    { name: 'sdxl_sharpen.json', content: JSON.stringify(wf) },
+    'application/json',
+  );
   await expect(page.getByTestId('toast').filter({ hasText: 'Loaded workflow' })).toBeVisible();
   const placeholders = page.locator('.mnode.placeholder');
   await expect.poll(() => placeholders.count()).toBeGreaterThan(0);
@@ -41,7 +54,9 @@ test('a ComfyUI workflow with nodes we cannot map keeps them as placeholders, wi
   // Saved as it was loaded: the placeholder keeps its type and original ComfyUI object.
   const placeholdersInDraft = () =>
     page.evaluate(() => {
-      const draft = JSON.parse(localStorage.getItem('mysti.draft') ?? 'null') as { doc: { nodes: { type: string; data?: { original?: unknown } }[] } } | null;
+      const draft = JSON.parse(localStorage.getItem('mysti.draft') ?? 'null') as {
+        doc: { nodes: { type: string; data?: { original?: unknown } }[] };
+      } | null;
       return (draft?.doc.nodes ?? []).filter((n) => n.type.startsWith('comfyui:'));
     });
   await expect.poll(async () => (await placeholdersInDraft()).length).toBeGreaterThan(0);

@@ -5,19 +5,48 @@
  * node by double-clicking its title, and applying a prompt style from GET /api/prompt-templates.
  */
 import type { Page } from '@playwright/test';
-import { test, expect, freshEditor, openEditor, appUrl, dragFromPalette, dragWire, dropFile, handle, node, nodes, param, shot, txt2imgGraph } from './helpers/app';
+import {
+  test,
+  expect,
+  freshEditor,
+  openEditor,
+  appUrl,
+  dragFromPalette,
+  dragWire,
+  dropFile,
+  handle,
+  node,
+  nodes,
+  param,
+  shot,
+  txt2imgGraph,
+} from './helpers/app';
 
 const WORD = `wombat${Date.now().toString(36)}`;
 
 /** Makes one library image over the API (prompt → txt2img → save) and returns its generation uuid. */
 async function makeImage(prompt: string): Promise<string> {
-  const graph = JSON.parse(txt2imgGraph({ steps: 2, name: `picker ${prompt}` })) as { nodes: { params: Record<string, unknown> }[] };
+  const graph = JSON.parse(txt2imgGraph({ steps: 2, name: `picker ${prompt}` })) as {
+    nodes: { params: Record<string, unknown> }[];
+  };
   graph.nodes[0]!.params.text = prompt;
-  const r = await fetch(appUrl('/api/runs'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph }) });
+  const r = await fetch(appUrl('/api/runs'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ graph }),
+  });
   expect(r.status, await r.clone().text()).toBe(202);
   const { runId } = (await r.json()) as { runId: string };
-  await expect.poll(async () => ((await (await fetch(appUrl(`/api/runs/${runId}`))).json()) as { status: string }).status, { timeout: 30_000 }).toBe('completed');
-  const list = (await (await fetch(appUrl(`/api/generations?limit=5&q=${encodeURIComponent(prompt)}`))).json()) as { items: { uuid: string; prompt: string }[] };
+  await expect
+    .poll(
+      async () =>
+        ((await (await fetch(appUrl(`/api/runs/${runId}`))).json()) as { status: string }).status,
+      { timeout: 30_000 },
+    )
+    .toBe('completed');
+  const list = (await (
+    await fetch(appUrl(`/api/generations?limit=5&q=${encodeURIComponent(prompt)}`))
+  ).json()) as { items: { uuid: string; prompt: string }[] };
   const hit = list.items.find((i) => i.prompt === prompt);
   expect(hit, `generation for “${prompt}”`).toBeTruthy();
   return hit!.uuid;
@@ -41,7 +70,13 @@ async function dropUrl(page: Page, selector: string, url: string): Promise<void>
       const dt = new DataTransfer();
       dt.setData('text/uri-list', url);
       dt.setData('text/plain', url);
-      const at = { clientX: r.left + r.width / 2, clientY: r.top + Math.min(40, r.height / 2), bubbles: true, cancelable: true, dataTransfer: dt };
+      const at = {
+        clientX: r.left + r.width / 2,
+        clientY: r.top + Math.min(40, r.height / 2),
+        bubbles: true,
+        cancelable: true,
+        dataTransfer: dt,
+      };
       el.dispatchEvent(new DragEvent('dragover', at));
       el.dispatchEvent(new DragEvent('drop', at));
     },
@@ -68,7 +103,10 @@ test('load image: pick a gallery image by search, drop one, and run it', async (
   await expect(picker.getByTestId('picker-image')).toHaveCount(1);
   await picker.getByTestId('picker-image').click();
   await expect(picker).toHaveCount(0);
-  await expect(li.getByTestId('source-thumb')).toHaveAttribute('src', `/api/generations/${owl}/thumb`);
+  await expect(li.getByTestId('source-thumb')).toHaveAttribute(
+    'src',
+    `/api/generations/${owl}/thumb`,
+  );
   await expect(li.getByTestId('source-text')).toHaveValue(owl);
   await expect(li.getByTestId('node-checks')).toHaveCount(0);
   await page.getByTestId('undo').click();
@@ -77,7 +115,11 @@ test('load image: pick a gallery image by search, drop one, and run it', async (
   await expect(li.getByTestId('source-text')).toHaveValue(owl);
 
   // A gallery URL dropped on the node replaces its image; dropped on the canvas it adds a Load image.
-  await dropUrl(page, '.react-flow__node[data-id="load-image-1"] [data-testid="image-source"]', appUrl(`/api/generations/${fox}/image`));
+  await dropUrl(
+    page,
+    '.react-flow__node[data-id="load-image-1"] [data-testid="image-source"]',
+    appUrl(`/api/generations/${fox}/image`),
+  );
   await expect(li.getByTestId('source-text')).toHaveValue(fox);
   await dropUrl(page, '.react-flow__pane', appUrl(`/api/generations/${owl}/image`));
   await expect(nodes(page)).toHaveCount(2);
@@ -85,24 +127,42 @@ test('load image: pick a gallery image by search, drop one, and run it', async (
 
   // The runtime loads the chosen generation.
   await dragFromPalette(page, 'save', 700, 150);
-  await dragWire(page, handle(page, 'load-image-1', 'image', 'source'), handle(page, 'save-1', 'image', 'target'));
+  await dragWire(
+    page,
+    handle(page, 'load-image-1', 'image', 'source'),
+    handle(page, 'save-1', 'image', 'target'),
+  );
   await node(page, 'load-image-2').locator('.mnode-head').click();
   await page.keyboard.press('Delete');
   await expect(nodes(page)).toHaveCount(2);
   await page.getByTestId('run').click();
-  await expect(node(page, 'save-1').locator('.mnode')).toHaveAttribute('data-status', /done|cached/, { timeout: 30_000 });
+  await expect(node(page, 'save-1').locator('.mnode')).toHaveAttribute(
+    'data-status',
+    /done|cached/,
+    { timeout: 30_000 },
+  );
   await shot(page, '41-load-image-chosen');
 });
 
-test('pre-run checks: an empty model and a missing SD_CPP_BIN are on the node before Run, and Run explains', async ({ page }) => {
+test('pre-run checks: an empty model and a missing SD_CPP_BIN are on the node before Run, and Run explains', async ({
+  page,
+}) => {
   await freshEditor(page);
-  await dropFile(page, { name: 'nomodel.json', content: txt2imgGraph({ model: '' }) }, 'application/json');
+  await dropFile(
+    page,
+    { name: 'nomodel.json', content: txt2imgGraph({ model: '' }) },
+    'application/json',
+  );
   const g1 = node(page, 'g1');
-  await expect(g1.getByTestId('node-checks')).toContainText(`Choose a model in the txt2img node's "Model" param`);
+  await expect(g1.getByTestId('node-checks')).toContainText(
+    `Choose a model in the txt2img node's "Model" param`,
+  );
   await expect(g1.locator('[data-param="model"]')).toHaveClass(/warn/);
   const posted = watchRunPosts(page);
   await page.getByTestId('run').click();
-  await expect(page.getByTestId('toast').filter({ hasText: 'Cannot run yet' })).toContainText('Text to image: Choose a model');
+  await expect(page.getByTestId('toast').filter({ hasText: 'Cannot run yet' })).toContainText(
+    'Text to image: Choose a model',
+  );
   await shot(page, '42-prerun-warning');
   expect(posted()).toBe(false);
   await param(page, 'g1', 'model').selectOption('checkpoints/dummy-sd15.safetensors');
@@ -112,24 +172,38 @@ test('pre-run checks: an empty model and a missing SD_CPP_BIN are on the node be
   await page.waitForTimeout(600); // the draft is written 400 ms after the last edit
   await page.route('**/api/health', async (route) => {
     const res = await route.fetch();
-    await route.fulfill({ response: res, json: { ...((await res.json()) as object), sdCppConfigured: false } });
+    await route.fulfill({
+      response: res,
+      json: { ...((await res.json()) as object), sdCppConfigured: false },
+    });
   });
   await page.reload();
   await expect(page.locator('.app[data-ready]')).toBeVisible();
-  await expect(g1.getByTestId('node-checks')).toContainText('Set SD_CPP_BIN to the path of stable-diffusion.cpp');
+  await expect(g1.getByTestId('node-checks')).toContainText(
+    'Set SD_CPP_BIN to the path of stable-diffusion.cpp',
+  );
   await expect(node(page, 's1').getByTestId('node-checks')).toHaveCount(0);
   await page.getByTestId('run').click();
-  await expect(page.getByTestId('toast').filter({ hasText: 'Cannot run yet' })).toContainText('stable-diffusion.cpp is not configured');
+  await expect(page.getByTestId('toast').filter({ hasText: 'Cannot run yet' })).toContainText(
+    'stable-diffusion.cpp is not configured',
+  );
   await shot(page, '43-prerun-sdcpp');
   expect(posted()).toBe(false);
 });
 
-test('rename a node by double-clicking its title; apply a prompt style; both undoable', async ({ page }) => {
+test('rename a node by double-clicking its title; apply a prompt style; both undoable', async ({
+  page,
+}) => {
   const style = `Cinematic ${WORD}`;
   const r = await fetch(appUrl('/api/prompt-templates'), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: style, category: 'Photo', prompt: 'cinematic still of {prompt}, film grain', negativePrompt: 'cartoon' }),
+    body: JSON.stringify({
+      name: style,
+      category: 'Photo',
+      prompt: 'cinematic still of {prompt}, film grain',
+      negativePrompt: 'cartoon',
+    }),
   });
   expect(r.status, await r.clone().text()).toBe(201);
   await openEditor(page);
@@ -157,7 +231,9 @@ test('rename a node by double-clicking its title; apply a prompt style; both und
   const prompt = await param(page, 'prompt-1', 'text').inputValue();
   const negative = await param(page, 'prompt-2', 'text').inputValue();
   await node(page, 'prompt-1').getByTestId('style-picker').selectOption({ label: style });
-  await expect(param(page, 'prompt-1', 'text')).toHaveValue(`cinematic still of ${prompt}, film grain`);
+  await expect(param(page, 'prompt-1', 'text')).toHaveValue(
+    `cinematic still of ${prompt}, film grain`,
+  );
   await expect(param(page, 'prompt-2', 'text')).toHaveValue(`${negative}, cartoon`);
   await page.getByTestId('undo').click();
   await expect(param(page, 'prompt-1', 'text')).toHaveValue(prompt);

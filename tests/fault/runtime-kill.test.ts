@@ -19,11 +19,15 @@ import { makeTempHome, REPO_ROOT, type TempHome } from '../helpers/temp-home';
 
 /** Starts `mysti serve` on port 0; resolves with the child and the port it printed. */
 function serve(home: TempHome): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'runtime/cli.ts'), 'serve'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...home.env, SDCPP_STANDIN_STEP_MS: '100' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'runtime/cli.ts'), 'serve'],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...home.env, SDCPP_STANDIN_STEP_MS: '100' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let err = '';
     child.stderr!.on('data', (d) => {
@@ -58,14 +62,35 @@ describe('runtime killed with SIGKILL mid-run', () => {
     const http = client(port);
     try {
       // A finished run first: its outputs must all survive the crash.
-      const quick = await http.post('/api/runs', { graph: txt2imgChain({ text: 'finished before the crash', steps: 2 }).finalize() });
-      await waitFor(async () => (await http.get(`/api/runs/${quick.json.runId}`)).json.status === 'completed', 20_000, 'the first run');
+      const quick = await http.post('/api/runs', {
+        graph: txt2imgChain({ text: 'finished before the crash', steps: 2 }).finalize(),
+      });
+      await waitFor(
+        async () => (await http.get(`/api/runs/${quick.json.runId}`)).json.status === 'completed',
+        20_000,
+        'the first run',
+      );
       const view = (await http.get(`/api/runs/${quick.json.runId}`)).json;
-      completedBefore = { id: quick.json.runId, files: view.outputs.filter((o: any) => o.path).map((o: any) => o.path) };
+      completedBefore = {
+        id: quick.json.runId,
+        files: view.outputs.filter((o: any) => o.path).map((o: any) => o.path),
+      };
 
-      runningId = (await http.post('/api/runs', { graph: txt2imgChain({ text: 'killed mid-run', steps: 80 }).finalize() })).json.runId;
-      queuedId = (await http.post('/api/runs', { graph: txt2imgChain({ text: 'queued at the crash', steps: 2 }).finalize() })).json.runId;
-      await waitFor(async () => (await http.get(`/api/runs/${runningId}`)).json.nodes.gen?.status === 'running', 15_000, 'the sd node to run');
+      runningId = (
+        await http.post('/api/runs', {
+          graph: txt2imgChain({ text: 'killed mid-run', steps: 80 }).finalize(),
+        })
+      ).json.runId;
+      queuedId = (
+        await http.post('/api/runs', {
+          graph: txt2imgChain({ text: 'queued at the crash', steps: 2 }).finalize(),
+        })
+      ).json.runId;
+      await waitFor(
+        async () => (await http.get(`/api/runs/${runningId}`)).json.nodes.gen?.status === 'running',
+        15_000,
+        'the sd node to run',
+      );
       await waitFor(() => sdStandins(home.home).length > 0, 10_000, 'sd.cpp to sample');
       await new Promise((r) => setTimeout(r, 300));
       expect((await http.get(`/api/runs/${queuedId}`)).json.status).toBe('queued');
@@ -78,7 +103,10 @@ describe('runtime killed with SIGKILL mid-run', () => {
     fs.mkdirSync(path.join(home.home, 'artifacts', 'ab'), { recursive: true });
     fs.writeFileSync(path.join(home.home, 'artifacts', 'ab', `ab${'0'.repeat(62)}.png`), 'orphan');
     fs.mkdirSync(path.join(home.home, 'outputs', '2020-01-01'), { recursive: true });
-    fs.writeFileSync(path.join(home.home, 'outputs', '2020-01-01', '.tmp-0123456789ab-mysti_partial.png'), 'partial');
+    fs.writeFileSync(
+      path.join(home.home, 'outputs', '2020-01-01', '.tmp-0123456789ab-mysti_partial.png'),
+      'partial',
+    );
     fs.writeFileSync(path.join(home.home, 'tmp', 'leftover.png'), 'scratch');
   }, 90_000);
 
@@ -89,7 +117,11 @@ describe('runtime killed with SIGKILL mid-run', () => {
   });
 
   it('leaves no worker or engine process behind', async () => {
-    await waitFor(() => processesMatching(home.home).length === 0, 5_000, 'orphaned workers/engines to exit');
+    await waitFor(
+      () => processesMatching(home.home).length === 0,
+      5_000,
+      'orphaned workers/engines to exit',
+    );
   });
 
   it('after a restart the killed run is interrupted on its sd node and the queued run completes', async () => {
@@ -107,7 +139,11 @@ describe('runtime killed with SIGKILL mid-run', () => {
     const queued = await s.waitRun(queuedId, 30_000);
     expect(queued.status).toBe('completed');
     expect(queued.didRun('gen')).toBe(true);
-    expect(await s.http.get('/api/runs').then((r) => r.json.items.filter((i: any) => i.status === 'running'))).toEqual([]);
+    expect(
+      await s.http
+        .get('/api/runs')
+        .then((r) => r.json.items.filter((i: any) => i.status === 'running')),
+    ).toEqual([]);
   });
 
   it('the database is intact and every artifact row has its file and every file its row', async () => {
@@ -115,7 +151,9 @@ describe('runtime killed with SIGKILL mid-run', () => {
     expect(s!.studio.store.integrityCheck()).toBe('ok');
     expect(db.pragma('foreign_key_check')).toEqual([]);
 
-    const rows = db.prepare('SELECT id, path, bytes, sha256 FROM artifacts WHERE path IS NOT NULL').all() as { id: string; path: string; bytes: number; sha256: string }[];
+    const rows = db
+      .prepare('SELECT id, path, bytes, sha256 FROM artifacts WHERE path IS NOT NULL')
+      .all() as { id: string; path: string; bytes: number; sha256: string }[];
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) {
       const f = path.resolve(home.home, r.path);
@@ -124,15 +162,22 @@ describe('runtime killed with SIGKILL mid-run', () => {
       expect(sha256File(f)).toBe(r.sha256);
     }
     const rowPaths = new Set(rows.map((r) => r.path));
-    const generationPaths = new Set((db.prepare('SELECT file_path FROM generations').all() as { file_path: string }[]).map((g) => g.file_path));
-    for (const f of filesUnder(home.home, 'artifacts')) expect(rowPaths.has(f), `orphan file ${f}`).toBe(true);
-    for (const f of filesUnder(home.home, 'outputs')) expect(generationPaths.has(f) || rowPaths.has(f), `orphan output ${f}`).toBe(true);
+    const generationPaths = new Set(
+      (db.prepare('SELECT file_path FROM generations').all() as { file_path: string }[]).map(
+        (g) => g.file_path,
+      ),
+    );
+    for (const f of filesUnder(home.home, 'artifacts'))
+      expect(rowPaths.has(f), `orphan file ${f}`).toBe(true);
+    for (const f of filesUnder(home.home, 'outputs'))
+      expect(generationPaths.has(f) || rowPaths.has(f), `orphan output ${f}`).toBe(true);
     for (const f of [...filesUnder(home.home, 'artifacts'), ...filesUnder(home.home, 'outputs')]) {
       expect(path.basename(f).startsWith('.tmp-'), `partial file ${f}`).toBe(false);
       expect(fs.statSync(path.join(home.home, f)).size, `empty file ${f}`).toBeGreaterThan(0);
     }
     expect(filesUnder(home.home, 'tmp').filter((f) => f.endsWith('leftover.png'))).toEqual([]);
     // Outputs completed before the crash are all still there.
-    for (const f of completedBefore.files) expect(fs.existsSync(path.resolve(home.home, f)), f).toBe(true);
+    for (const f of completedBefore.files)
+      expect(fs.existsSync(path.resolve(home.home, f)), f).toBe(true);
   });
 });

@@ -21,7 +21,9 @@ describe('worker killed mid-node', () => {
   });
 
   it('fails the node with WORKER_CRASHED within 2 s; the next run succeeds on a restarted worker', async () => {
-    const sub = await s.http.post('/api/runs', { graph: txt2imgChain({ text: 'worker dies', steps: 60 }).finalize() });
+    const sub = await s.http.post('/api/runs', {
+      graph: txt2imgChain({ text: 'worker dies', steps: 60 }).finalize(),
+    });
     const runId = sub.json.runId as string;
     await waitFor(() => standins().length > 0, 15_000, 'the sd.cpp stand-in to start');
     await new Promise((r) => setTimeout(r, 200));
@@ -37,7 +39,10 @@ describe('worker killed mid-node', () => {
     expect(run.view.nodes.gen.status).toBe('failed');
     expect(run.view.nodes.gen.error.code).toBe('WORKER_CRASHED');
     expect(run.view.error).toMatchObject({ code: 'WORKER_CRASHED', details: { nodeId: 'gen' } });
-    expect(run.events.find((e) => e.type === 'node.failed')).toMatchObject({ nodeId: 'gen', error: { code: 'WORKER_CRASHED' } });
+    expect(run.events.find((e) => e.type === 'node.failed')).toMatchObject({
+      nodeId: 'gen',
+      error: { code: 'WORKER_CRASHED' },
+    });
     expect(run.didRun('save')).toBe(false);
 
     const alerts = s.studio.bus.since(0).filter((e) => e.type === 'system.alert');
@@ -61,7 +66,10 @@ describe('crash loop', () => {
 
   it('a worker that dies at start-up trips the breaker: WORKER_UNAVAILABLE, fast, with a system.alert', async () => {
     s = await startTestStudio({
-      workers: { sd: { entry: 'tests/helpers/crash-worker.ts' }, llm: { entry: 'tests/helpers/crash-worker.ts' } },
+      workers: {
+        sd: { entry: 'tests/helpers/crash-worker.ts' },
+        llm: { entry: 'tests/helpers/crash-worker.ts' },
+      },
       supervisor: { backoffMs: 10, maxCrashes: 3 },
     });
     const codes: string[] = [];
@@ -81,8 +89,12 @@ describe('crash loop', () => {
     expect(Date.now() - t0).toBeLessThan(1_000);
 
     const events = s.studio.bus.since(0);
-    expect(events.filter((e) => e.type === 'system.alert' && e.code === 'WORKER_CRASH_LOOP')).toHaveLength(1);
-    expect(events.some((e) => e.type === 'worker.status' && e.worker === 'sd' && e.state === 'broken')).toBe(true);
+    expect(
+      events.filter((e) => e.type === 'system.alert' && e.code === 'WORKER_CRASH_LOOP'),
+    ).toHaveLength(1);
+    expect(
+      events.some((e) => e.type === 'worker.status' && e.worker === 'sd' && e.state === 'broken'),
+    ).toBe(true);
     const health = await s.http.get('/api/health');
     expect(health.status).toBe(200);
     expect(health.json.workers.sd).toMatchObject({ state: 'broken', crashes: 3 });

@@ -13,13 +13,22 @@ export interface CliResult {
 }
 
 /** `mysti <args>` on `home`; `timeoutMs` kills a command that hangs (it then resolves with code null). */
-export function mysti(home: TempHome, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliResult> {
+export function mysti(
+  home: TempHome,
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'runtime/cli.ts'), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...home.env, SDCPP_STANDIN_STEP_MS: '2', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO_ROOT, 'runtime/cli.ts'), ...args],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...home.env, SDCPP_STANDIN_STEP_MS: '2', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

@@ -13,18 +13,34 @@ import { prepareParsed } from '../../runtime/exec/prepare';
 import type { PresetLookup } from '../../runtime/exec/presets';
 
 /** A context minus what preparation fills in, plus the registry lookup preparation uses. */
-export type TestContext = Omit<ExecutionContext, 'models' | 'preset'> & { resolveModel(ref: string, kind: string): ExecutionContext['models'][string] };
+export type TestContext = Omit<ExecutionContext, 'models' | 'preset'> & {
+  resolveModel(ref: string, kind: string): ExecutionContext['models'][string];
+};
 
 export async function runExecutor(
-  impl: { spec: NodeSpec; execute: (ctx: ExecutionContext, inputs: Record<string, PortValue | undefined>, params: never) => Promise<Record<string, ExecutorOutput>> },
+  impl: {
+    spec: NodeSpec;
+    execute: (
+      ctx: ExecutionContext,
+      inputs: Record<string, PortValue | undefined>,
+      params: never,
+    ) => Promise<Record<string, ExecutorOutput>>;
+  },
   ctx: TestContext,
   inputs: Record<string, PortValue | undefined>,
   params: unknown,
   presets?: PresetLookup,
 ): Promise<Record<string, ExecutorOutput>> {
   const { resolveModel, ...rest } = ctx;
-  const node = prepareParsed(impl.spec, params as Record<string, unknown>, { resolveModel, ...(presets ? { presets } : {}) });
-  return impl.execute({ ...rest, models: node.models, preset: node.preset }, inputs, node.params as never);
+  const node = prepareParsed(impl.spec, params as Record<string, unknown>, {
+    resolveModel,
+    ...(presets ? { presets } : {}),
+  });
+  return impl.execute(
+    { ...rest, models: node.models, preset: node.preset },
+    inputs,
+    node.params as never,
+  );
 }
 
 /**
@@ -38,10 +54,15 @@ export function ports(o: { db?: Database; folders?: readonly string[] } = {}): E
   return {
     artifacts: { provenance: none('artifact store') },
     // Lineage prompts (the Tag node, issue 17) read the real database when given; without one nothing is known.
-    gallery: { byUuid: none('gallery'), insert: none('gallery'), lineagePrompt: (q) => (o.db ? new GenerationStore(o.db).lineagePrompt(q) : undefined) },
+    gallery: {
+      byUuid: none('gallery'),
+      insert: none('gallery'),
+      lineagePrompt: (q) => (o.db ? new GenerationStore(o.db).lineagePrompt(q) : undefined),
+    },
     tags: {
       resolveAlias: (name) => (o.db ? resolveAlias(o.db, name)?.normalizedName : undefined),
-      attach: (generationId, tags, source) => (o.db ? attachTags(o.db, generationId, tags, source) : none('database')()),
+      attach: (generationId, tags, source) =>
+        o.db ? attachTags(o.db, generationId, tags, source) : none('database')(),
     },
     registry: { folders: o.folders ?? [], resolve: none('model registry') },
   };

@@ -23,31 +23,41 @@ export interface RequestOptions {
 }
 
 /** Sends one request to 127.0.0.1:`port`. Never rejects on an HTTP error status. */
-export function request<T = any>(port: number, method: string, urlPath: string, o: RequestOptions = {}): Promise<HttpResponse<T>> {
+export function request<T = any>(
+  port: number,
+  method: string,
+  urlPath: string,
+  o: RequestOptions = {},
+): Promise<HttpResponse<T>> {
   let payload: Buffer | undefined;
   const headers: Record<string, string> = { host: `127.0.0.1:${port}`, ...o.headers };
   if (o.body !== undefined) {
-    payload = Buffer.isBuffer(o.body) ? o.body : Buffer.from(typeof o.body === 'string' ? o.body : JSON.stringify(o.body));
+    payload = Buffer.isBuffer(o.body)
+      ? o.body
+      : Buffer.from(typeof o.body === 'string' ? o.body : JSON.stringify(o.body));
     headers['content-type'] ??= 'application/json';
     headers['content-length'] = String(payload.length);
   }
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers, timeout: o.timeoutMs ?? 20_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const bytes = Buffer.concat(chunks);
-        const text = bytes.toString('utf8');
-        let json: any;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, json, text });
-      });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path: urlPath, headers, timeout: o.timeoutMs ?? 20_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          const text = bytes.toString('utf8');
+          let json: any;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, json, text });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath} timed out`)));
     // A server may answer (413) and close before reading a large body, so a write error (EPIPE,
     // ECONNRESET) can arrive just before the response: give the response a moment to win.
@@ -60,8 +70,10 @@ export function request<T = any>(port: number, method: string, urlPath: string, 
 export function client(port: number) {
   return {
     get: <T = any>(p: string, o?: RequestOptions) => request<T>(port, 'GET', p, o),
-    post: <T = any>(p: string, body?: unknown, o?: RequestOptions) => request<T>(port, 'POST', p, { ...o, body }),
-    put: <T = any>(p: string, body?: unknown, o?: RequestOptions) => request<T>(port, 'PUT', p, { ...o, body }),
+    post: <T = any>(p: string, body?: unknown, o?: RequestOptions) =>
+      request<T>(port, 'POST', p, { ...o, body }),
+    put: <T = any>(p: string, body?: unknown, o?: RequestOptions) =>
+      request<T>(port, 'PUT', p, { ...o, body }),
     del: <T = any>(p: string, o?: RequestOptions) => request<T>(port, 'DELETE', p, o),
   };
 }

@@ -37,7 +37,12 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Polls `cond` every `everyMs` until it returns a truthy value; throws after `timeoutMs`. */
-export async function waitFor<T>(cond: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition', everyMs = 20): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  cond: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+  everyMs = 20,
+): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await cond();

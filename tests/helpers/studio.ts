@@ -5,7 +5,12 @@
  */
 import { loadConfig } from '../../runtime/config';
 import { createLogger, type Logger } from '../../runtime/log';
-import { defaultWorkers, startStudio, type RunningStudio, type StartOptions } from '../../runtime/main';
+import {
+  defaultWorkers,
+  startStudio,
+  type RunningStudio,
+  type StartOptions,
+} from '../../runtime/main';
 import type { WorkerSpec } from '../../runtime/workers/supervisor';
 import type { GraphDoc } from '../../nodes/core/graph';
 import { client, type Client } from './http';
@@ -18,7 +23,11 @@ export interface TestStudio {
   http: Client;
   /** Submits a graph over HTTP and waits for its end; throws when the submit is refused. */
   /** Submits and waits (default 20 s; real-engine tests on a busy machine pass more). */
-  run(graph: GraphDoc | { graphId: string }, overrides?: Record<string, unknown>, timeoutMs?: number): Promise<RunResult>;
+  run(
+    graph: GraphDoc | { graphId: string },
+    overrides?: Record<string, unknown>,
+    timeoutMs?: number,
+  ): Promise<RunResult>;
   /** Waits until run `id` reaches a final status (polling GET /api/runs/:id). */
   waitRun(id: string, timeoutMs?: number): Promise<RunResult>;
   close(): Promise<void>;
@@ -44,7 +53,11 @@ export const FINAL = new Set(['completed', 'failed', 'cancelled', 'interrupted']
 
 /** What a finished run did, from its persisted events and GET /api/runs/:id. */
 export class RunResult {
-  constructor(readonly id: string, readonly view: any, readonly events: any[]) {}
+  constructor(
+    readonly id: string,
+    readonly view: any,
+    readonly events: any[],
+  ) {}
   get status(): string {
     return this.view.status;
   }
@@ -58,10 +71,16 @@ export class RunResult {
   }
   /** Node ids that executed, sorted. */
   ran(): string[] {
-    return this.events.filter((e) => e.type === 'node.started').map((e) => e.nodeId as string).sort();
+    return this.events
+      .filter((e) => e.type === 'node.started')
+      .map((e) => e.nodeId as string)
+      .sort();
   }
   cached(): string[] {
-    return this.events.filter((e) => e.type === 'node.cached').map((e) => e.nodeId as string).sort();
+    return this.events
+      .filter((e) => e.type === 'node.cached')
+      .map((e) => e.nodeId as string)
+      .sort();
   }
 }
 
@@ -70,7 +89,11 @@ export async function startTestStudio(o: TestStudioOptions = {}): Promise<TestSt
   const home = o.home ?? makeTempHome();
   const config = loadConfig({ ...home.env, ...o.env });
   const workers = o.workers ?? defaultWorkers(config);
-  if (!o.workers) workers.sd = { ...workers.sd!, env: { ...workers.sd!.env, SDCPP_STANDIN_STEP_MS: String(o.stepMs ?? 2), ...o.sdEnv } };
+  if (!o.workers)
+    workers.sd = {
+      ...workers.sd!,
+      env: { ...workers.sd!.env, SDCPP_STANDIN_STEP_MS: String(o.stepMs ?? 2), ...o.sdEnv },
+    };
   const studio = await startStudio({
     config,
     logger: o.logger ?? createLogger(process.env.MYSTI_TEST_LOG ?? 'silent'),
@@ -88,7 +111,8 @@ export async function startTestStudio(o: TestStudioOptions = {}): Promise<TestSt
         const ev = await http.get(`/api/runs/${id}/events`);
         return new RunResult(id, r.json, ev.json.events);
       }
-      if (Date.now() > until) throw new Error(`run ${id} still ${r.json.status} after ${timeoutMs} ms`);
+      if (Date.now() > until)
+        throw new Error(`run ${id} still ${r.json.status} after ${timeoutMs} ms`);
       await new Promise((res) => setTimeout(res, 20));
     }
   };
@@ -100,7 +124,8 @@ export async function startTestStudio(o: TestStudioOptions = {}): Promise<TestSt
     http,
     waitRun,
     async run(graph, overrides, timeoutMs) {
-      const body = 'graphId' in graph ? { graphId: graph.graphId, overrides } : { graph, overrides };
+      const body =
+        'graphId' in graph ? { graphId: graph.graphId, overrides } : { graph, overrides };
       const r = await http.post('/api/runs', body);
       if (r.status !== 202) throw new Error(`POST /api/runs → ${r.status} ${r.text}`);
       return waitRun(r.json.runId, timeoutMs);

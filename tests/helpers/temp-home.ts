@@ -25,7 +25,9 @@ export const SD_MODEL = 'tiny-sd.safetensors';
  * stand-in go there, e.g. `sdcpp-standin: oom`).
  */
 export function fakeSafetensors(extra = ''): Buffer {
-  const header = Buffer.from(JSON.stringify({ __metadata__: { format: 'pt', note: 'mysticanvas test model' } }));
+  const header = Buffer.from(
+    JSON.stringify({ __metadata__: { format: 'pt', note: 'mysticanvas test model' } }),
+  );
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(header.length));
   return Buffer.concat([len, header, Buffer.from(extra)]);
@@ -53,7 +55,14 @@ export function makeTempHome(opts: { gguf?: boolean; prefix?: string } = {}): Te
     home,
     models,
     // One run at a time (the default, pinned): queue tests rely on a second run waiting.
-    env: { MYSTI_HOME: home, MYSTI_MODELS: models, SD_CPP_BIN: SD_STANDIN, MYSTI_PORT: '0', MYSTI_LOG_LEVEL: 'warn', MYSTI_MAX_CONCURRENT_RUNS: '1' },
+    env: {
+      MYSTI_HOME: home,
+      MYSTI_MODELS: models,
+      SD_CPP_BIN: SD_STANDIN,
+      MYSTI_PORT: '0',
+      MYSTI_LOG_LEVEL: 'warn',
+      MYSTI_MAX_CONCURRENT_RUNS: '1',
+    },
     cleanup: () => fs.rmSync(home, { recursive: true, force: true }),
   };
 }

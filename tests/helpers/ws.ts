@@ -13,7 +13,11 @@ export interface WsClient {
 }
 
 /** Opens `ws://127.0.0.1:<port><path>`; rejects with `{status}` when the upgrade is refused. */
-export function connectWs(port: number, urlPath = '/ws', headers: Record<string, string> = {}): Promise<WsClient> {
+export function connectWs(
+  port: number,
+  urlPath = '/ws',
+  headers: Record<string, string> = {},
+): Promise<WsClient> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(`ws://127.0.0.1:${port}${urlPath}`, { headers });
     const messages: any[] = [];
@@ -28,7 +32,11 @@ export function connectWs(port: number, urlPath = '/ws', headers: Record<string,
         }
       }
     });
-    socket.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })));
+    socket.once('unexpected-response', (_req, res) =>
+      reject(
+        Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode }),
+      ),
+    );
     socket.once('error', reject);
     socket.once('open', () =>
       resolve({

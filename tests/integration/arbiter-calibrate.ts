@@ -24,11 +24,27 @@ export const MIB = 1024 * 1024;
 export function seededSdNeed(home: ArbiterHome, size: number): number {
   const bytes = fs.statSync(path.join(home.models, SD_MODEL)).size;
   // The family the registry gives the file picks the compute table row, as in the runtime.
-  const e = estimateSd([{ role: 'diffusion', bytes }], { family: home.sdFamily, width: size, height: size, cfgScale: 7 });
+  const e = estimateSd([{ role: 'diffusion', bytes }], {
+    family: home.sdFamily,
+    width: size,
+    height: size,
+    cfgScale: 7,
+  });
   const c = new Corrections();
   c.record(SD_MODEL, 1000, 1);
   const corrected = c.correct(SD_MODEL, e.weightsBytes, e.computeBytes);
-  return requestNeed({ holder: 'x', worker: 'sd', model: SD_MODEL, weightsBytes: e.weightsBytes, computeBytes: corrected.computeBytes, sd: e.breakdown, alreadyResidentOnWorker: false }, {});
+  return requestNeed(
+    {
+      holder: 'x',
+      worker: 'sd',
+      model: SD_MODEL,
+      weightsBytes: e.weightsBytes,
+      computeBytes: corrected.computeBytes,
+      sd: e.breakdown,
+      alreadyResidentOnWorker: false,
+    },
+    {},
+  );
 }
 
 export interface ArbiterHome extends TempHome {
@@ -37,11 +53,20 @@ export interface ArbiterHome extends TempHome {
 }
 
 /** A temp home whose config.json sets `budgetBytes` exactly, no reserve, and `extra` keys. */
-export async function arbiterHome(opts: { budgetBytes?: number; extra?: Record<string, unknown> } = {}): Promise<ArbiterHome> {
+export async function arbiterHome(
+  opts: { budgetBytes?: number; extra?: Record<string, unknown> } = {},
+): Promise<ArbiterHome> {
   const home = makeTempHome({ gguf: true, prefix: 'mysti-arbiter-' });
   writeBudget(home, opts.budgetBytes ?? 100_000 * MIB, opts.extra);
   const store = Store.open(path.join(home.home, 'mysticanvas.db'));
-  new VramPeakStore(store.db).save({ model: SD_MODEL, projectedBytes: 2 * MIB, actualBytes: MIB, ratio: MIN_RATIO, samples: 1, updatedAt: Date.now() });
+  new VramPeakStore(store.db).save({
+    model: SD_MODEL,
+    projectedBytes: 2 * MIB,
+    actualBytes: MIB,
+    ratio: MIN_RATIO,
+    samples: 1,
+    updatedAt: Date.now(),
+  });
   const registry = new ModelRegistry(store.db, [home.models]);
   await registry.scan();
   const sdFamily = registry.get(SD_MODEL)?.family ?? null;
@@ -49,8 +74,15 @@ export async function arbiterHome(opts: { budgetBytes?: number; extra?: Record<s
   return { ...home, sdFamily };
 }
 
-export function writeBudget(home: TempHome, budgetBytes: number, extra: Record<string, unknown> = {}): void {
-  fs.writeFileSync(path.join(home.home, 'config.json'), JSON.stringify({ vram: { budgetMb: budgetBytes / MIB, reserveMb: 0 }, ...extra }));
+export function writeBudget(
+  home: TempHome,
+  budgetBytes: number,
+  extra: Record<string, unknown> = {},
+): void {
+  fs.writeFileSync(
+    path.join(home.home, 'config.json'),
+    JSON.stringify({ vram: { budgetMb: budgetBytes / MIB, reserveMb: 0 }, ...extra }),
+  );
 }
 
 /** arbiter.decision events of a run (persisted events, in order). */

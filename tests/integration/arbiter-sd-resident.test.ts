@@ -20,8 +20,13 @@ import { processesMatching, waitFor } from '../helpers/procs';
 
 const BIN = process.env.SD_CPP_BIN;
 const MODEL = process.env.SD_TEST_MODEL;
-const enabled = Boolean(BIN && MODEL && fs.existsSync(path.join(path.dirname(BIN ?? '.'), 'sd-server')));
-if (!enabled) console.warn('arbiter-sd-resident: skipped — set SD_CPP_BIN (a real sd-cli with sd-server beside it) and SD_TEST_MODEL to run it');
+const enabled = Boolean(
+  BIN && MODEL && fs.existsSync(path.join(path.dirname(BIN ?? '.'), 'sd-server')),
+);
+if (!enabled)
+  console.warn(
+    'arbiter-sd-resident: skipped — set SD_CPP_BIN (a real sd-cli with sd-server beside it) and SD_TEST_MODEL to run it',
+  );
 
 const SD = 'checkpoints/tiny-sdxs.gguf';
 
@@ -36,7 +41,12 @@ function home(config: Record<string, unknown>): TempHome {
 function sdGraph(seed: number) {
   const g = new GraphBuilder('sd');
   const p = g.node('prompt', { text: 'a lighthouse' }, {}, 'p');
-  g.node('txt2img', { model: SD, width: 128, height: 128, steps: 2, cfgScale: 1, seed }, { prompt: p.out('text') }, 't');
+  g.node(
+    'txt2img',
+    { model: SD, width: 128, height: 128, steps: 2, cfgScale: 1, seed },
+    { prompt: p.out('text') },
+    't',
+  );
   return g.finalize();
 }
 
@@ -48,19 +58,34 @@ afterAll(async () => {
 describe.skipIf(!enabled)('resident sd stack under the arbiter (real engines)', () => {
   it('is booked as resident, then unloaded after sd.idleUnloadS; the next image starts a new sd-server', async () => {
     const h = home({ sd: { idleUnloadS: 2 } });
-    ts = await startTestStudio({ home: h, env: { SD_CPP_BIN: BIN!, MYSTI_SD_THREADS: '2', MYSTI_LLM_THREADS: '1' } });
+    ts = await startTestStudio({
+      home: h,
+      env: { SD_CPP_BIN: BIN!, MYSTI_SD_THREADS: '2', MYSTI_LLM_THREADS: '1' },
+    });
     const seen: any[] = [];
-    const off = ts.studio.bus.on((e: any) => { if (e.type === 'arbiter.decision') seen.push(e); });
+    const off = ts.studio.bus.on((e: any) => {
+      if (e.type === 'arbiter.decision') seen.push(e);
+    });
     const servers = () => processesMatching(h.models).filter((p) => p.cmd.includes('sd-server'));
     expect((await ts.run(sdGraph(1), undefined, 60_000)).status).toBe('completed');
-    const v = await waitFor(async () => {
-      const j = (await ts!.http.get('/api/vram')).json;
-      return j.residentByWorker.sd.length ? j : null;
-    }, 5_000, 'the sd stack in the ledger');
+    const v = await waitFor(
+      async () => {
+        const j = (await ts!.http.get('/api/vram')).json;
+        return j.residentByWorker.sd.length ? j : null;
+      },
+      5_000,
+      'the sd stack in the ledger',
+    );
     expect(v.residentByWorker.sd[0]).toMatchObject({ model: SD, kind: 'weights', idle: true });
     expect(servers()).toHaveLength(1);
-    const idle = await waitFor(() => seen.find((e) => e.action === 'idle-unload'), 10_000, 'the idle unload');
-    expect(idle.message).toMatch(/^Unloaded the image model tiny-sdxs\.gguf \([\d.]+ MB\) and stopped its sd-server: idle for 2 s \(sd\.idleUnloadS\)$/);
+    const idle = await waitFor(
+      () => seen.find((e) => e.action === 'idle-unload'),
+      10_000,
+      'the idle unload',
+    );
+    expect(idle.message).toMatch(
+      /^Unloaded the image model tiny-sdxs\.gguf \([\d.]+ MB\) and stopped its sd-server: idle for 2 s \(sd\.idleUnloadS\)$/,
+    );
     await waitFor(() => servers().length === 0, 5_000, 'the sd-server to stop');
     expect((await ts.http.get('/api/vram')).json.residentByWorker.sd).toEqual([]);
     const first = servers();

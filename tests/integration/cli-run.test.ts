@@ -20,11 +20,15 @@ interface CliResult {
 
 function mysti(home: TempHome, args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'runtime/cli.ts'), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...home.env, SDCPP_STANDIN_STEP_MS: '2' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO_ROOT, 'runtime/cli.ts'), ...args],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...home.env, SDCPP_STANDIN_STEP_MS: '2' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -58,11 +62,22 @@ describe('mysti run', () => {
     const r = await mysti(home, ['run', write('bad.json', g.finalize())]);
     expect(r.code).not.toBe(0);
     expect(r.code).not.toBeNull();
-    for (const code of ['GRAPH_INVALID', 'CYCLE', 'PORT_TYPE_MISMATCH', 'UNKNOWN_NODE_TYPE', 'BAD_PARAM']) expect(r.stderr).toContain(code);
+    for (const code of [
+      'GRAPH_INVALID',
+      'CYCLE',
+      'PORT_TYPE_MISMATCH',
+      'UNKNOWN_NODE_TYPE',
+      'BAD_PARAM',
+    ])
+      expect(r.stderr).toContain(code);
     expect(r.stderr).toMatch(/not-a-node/);
     expect(r.stdout).toBe('');
     // Nothing ran: no database rows were needed to refuse it, no outputs written.
-    expect(fs.existsSync(path.join(home.home, 'outputs')) ? fs.readdirSync(path.join(home.home, 'outputs')) : []).toEqual([]);
+    expect(
+      fs.existsSync(path.join(home.home, 'outputs'))
+        ? fs.readdirSync(path.join(home.home, 'outputs'))
+        : [],
+    ).toEqual([]);
   });
 
   it('unreadable JSON and an override naming no node exit non-zero with the reason', async () => {
@@ -71,13 +86,21 @@ describe('mysti run', () => {
     const broken = await mysti(home, ['run', f]);
     expect(broken.code).not.toBe(0);
     expect(broken.stderr).toMatch(/JSON/);
-    const bad = await mysti(home, ['run', write('ok.json', txt2imgChain().finalize()), '--set', 'ghost.steps=3']);
+    const bad = await mysti(home, [
+      'run',
+      write('ok.json', txt2imgChain().finalize()),
+      '--set',
+      'ghost.steps=3',
+    ]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('BAD_OVERRIDE');
   });
 
   it('a model file that does not exist is refused before anything runs', async () => {
-    const r = await mysti(home, ['run', write('nomodel.json', txt2imgChain({ model: 'no-such-model.safetensors' }).finalize())]);
+    const r = await mysti(home, [
+      'run',
+      write('nomodel.json', txt2imgChain({ model: 'no-such-model.safetensors' }).finalize()),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('GRAPH_INVALID');
     expect(r.stderr).toContain('[MODEL_NOT_FOUND] node gen');
@@ -86,7 +109,16 @@ describe('mysti run', () => {
 
   it('--set node.param=value overrides params and prints output paths', async () => {
     const file = write('chain.json', txt2imgChain({ text: 'original prompt' }).finalize());
-    const r = await mysti(home, ['run', file, '--set', 'prompt.text=a cat on a windowsill', '--set', 'gen.seed=1234', '--set', 'gen.steps=4']);
+    const r = await mysti(home, [
+      'run',
+      file,
+      '--set',
+      'prompt.text=a cat on a windowsill',
+      '--set',
+      'gen.seed=1234',
+      '--set',
+      'gen.steps=4',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/completed/);
     const saved = /^saved: (.+)$/m.exec(r.stdout)?.[1];
@@ -107,7 +139,16 @@ describe('mysti run', () => {
   it('--input sets App fields by the names the form shows; an unknown name is refused naming it', async () => {
     const file = write('app-chain.json', txt2imgChain({ text: 'original prompt' }).finalize());
     // Nothing exposed: the form is the Text to image defaults (Prompt, Model, …, Seed).
-    const r = await mysti(home, ['run', file, '--input', 'Prompt=a heron by the river', '--input', 'Seed=77', '--input', 'Steps=2']);
+    const r = await mysti(home, [
+      'run',
+      file,
+      '--input',
+      'Prompt=a heron by the river',
+      '--input',
+      'Seed=77',
+      '--input',
+      'Steps=2',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^prompt\.text: "a heron by the river"$/m);
     const saved = /^saved: (.+)$/m.exec(r.stdout)![1]!;
@@ -124,7 +165,12 @@ describe('mysti run', () => {
     const served = await startTestStudio({ home, stepMs: 2 });
     try {
       const before = served.studio.store.runs.list(100).length;
-      const r = await mysti(home, ['run', write('remote.json', txt2imgChain({ text: 'remote fox' }).finalize()), '--set', 'gen.steps=3']);
+      const r = await mysti(home, [
+        'run',
+        write('remote.json', txt2imgChain({ text: 'remote fox' }).finalize()),
+        '--set',
+        'gen.steps=3',
+      ]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain(`queued on the studio at http://127.0.0.1:${served.port}`);
       expect(r.stderr).toMatch(/completed/);

@@ -61,17 +61,33 @@ describe('deep JSON and malformed multipart (issue 18 #6)', () => {
   });
 
   it('POST /api/workflows/from-image: a deep mysticanvas chunk or deep JSON body → 400', async () => {
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } })
+      .png()
+      .toBuffer();
     const bad = insertTextChunks(png, [{ keyword: MYSTICANVAS_KEYWORD, text: deepText(DEPTH) }]);
-    expectError400(await s.http.post('/api/workflows/from-image', Buffer.from(bad), { headers: { 'content-type': 'image/png' } }));
-    expectError400(await s.http.post('/api/workflows/from-image', deepText(DEPTH), { headers: { 'content-type': 'application/json' } }));
+    expectError400(
+      await s.http.post('/api/workflows/from-image', Buffer.from(bad), {
+        headers: { 'content-type': 'image/png' },
+      }),
+    );
+    expectError400(
+      await s.http.post('/api/workflows/from-image', deepText(DEPTH), {
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
   });
 
   it('POST /api/workflows/from-image with malformed multipart → 400', async () => {
-    const broken = Buffer.from('--XYZ\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\nnot closed');
-    const r = await s.http.post('/api/workflows/from-image', broken, { headers: { 'content-type': 'multipart/form-data; boundary=XYZ' } });
+    const broken = Buffer.from(
+      '--XYZ\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\nnot closed',
+    );
+    const r = await s.http.post('/api/workflows/from-image', broken, {
+      headers: { 'content-type': 'multipart/form-data; boundary=XYZ' },
+    });
     expectError400(r);
-    const noBoundary = await s.http.post('/api/workflows/from-image', Buffer.from('hello'), { headers: { 'content-type': 'multipart/form-data' } });
+    const noBoundary = await s.http.post('/api/workflows/from-image', Buffer.from('hello'), {
+      headers: { 'content-type': 'multipart/form-data' },
+    });
     expectError400(noBoundary);
   });
 });

@@ -18,7 +18,9 @@ import { fakeSafetensors, SD_MODEL, SD_STANDIN, type TempHome } from '../helpers
 import { waitFor } from '../helpers/procs';
 
 function tempFiles(home: string): string[] {
-  return (fs.readdirSync(home, { recursive: true }) as string[]).filter((f) => path.basename(f).startsWith('.tmp-') && !f.startsWith('tmp'));
+  return (fs.readdirSync(home, { recursive: true }) as string[]).filter(
+    (f) => path.basename(f).startsWith('.tmp-') && !f.startsWith('tmp'),
+  );
 }
 
 /** Makes fs writes to files whose path contains `needle` fail with `code` (in this process: the runtime's side). */
@@ -26,7 +28,10 @@ function injectWriteError(needle: string, code: 'ENOSPC' | 'EROFS') {
   const realOpen = fs.openSync;
   const realWrite = fs.writeSync;
   const doomed = new Set<number>();
-  const open = vi.spyOn(fs, 'openSync').mockImplementation(((p: fs.PathLike, ...rest: unknown[]) => {
+  const open = vi.spyOn(fs, 'openSync').mockImplementation(((
+    p: fs.PathLike,
+    ...rest: unknown[]
+  ) => {
     const fd = (realOpen as (...a: unknown[]) => number)(p, ...rest);
     if (String(p).includes(needle)) doomed.add(fd);
     return fd;
@@ -34,7 +39,12 @@ function injectWriteError(needle: string, code: 'ENOSPC' | 'EROFS') {
   const write = vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, ...rest: unknown[]) => {
     if (doomed.has(fd)) {
       doomed.delete(fd);
-      throw Object.assign(new Error(`${code}: ${code === 'ENOSPC' ? 'no space left on device' : 'read-only file system'}, write`), { code, syscall: 'write' });
+      throw Object.assign(
+        new Error(
+          `${code}: ${code === 'ENOSPC' ? 'no space left on device' : 'read-only file system'}, write`,
+        ),
+        { code, syscall: 'write' },
+      );
     }
     return (realWrite as (...a: unknown[]) => number)(fd, ...rest);
   }) as typeof fs.writeSync);
@@ -65,7 +75,9 @@ describe('disk full / read-only, injected', () => {
     const health = await s.http.get('/api/health');
     expect(health.status).toBe(200);
     expect(health.json.disk).toMatchObject({ status: 'full', last: { code: 'DISK_FULL' } });
-    expect(s.studio.bus.since(0).filter((e) => e.type === 'system.alert' && e.code === 'DISK_FULL')).toHaveLength(1);
+    expect(
+      s.studio.bus.since(0).filter((e) => e.type === 'system.alert' && e.code === 'DISK_FULL'),
+    ).toHaveLength(1);
 
     const next = await s.run(txt2imgChain({ text: 'space again', steps: 2 }).finalize());
     expect(next.status).toBe('completed');
@@ -79,8 +91,15 @@ describe('disk full / read-only, injected', () => {
     try {
       const run = await s.run(txt2imgChain({ text: 'read-only thumbs', steps: 2 }).finalize());
       expect(run.status).toBe('completed');
-      await waitFor(() => s.studio.bus.since(0).some((e) => e.type === 'system.alert' && e.code === 'READ_ONLY'), 15_000, 'a READ_ONLY alert');
-      const failedJob = seen.find((e) => e.type === 'job.progress' && e.error?.code === 'READ_ONLY');
+      await waitFor(
+        () =>
+          s.studio.bus.since(0).some((e) => e.type === 'system.alert' && e.code === 'READ_ONLY'),
+        15_000,
+        'a READ_ONLY alert',
+      );
+      const failedJob = seen.find(
+        (e) => e.type === 'job.progress' && e.error?.code === 'READ_ONLY',
+      );
       expect(failedJob).toBeDefined();
       expect((await s.http.get('/api/health')).json.disk).toMatchObject({ status: 'read_only' });
       expect(tempFiles(s.home.home)).toEqual([]);
@@ -104,7 +123,10 @@ function mountTmpfs(mb: number): string | null {
 }
 
 const mnt = mountTmpfs(6);
-if (!mnt) console.warn('disk-full.test.ts: mount -t tmpfs is not permitted here; the real small-file-system test is skipped (the injected-error tests above still run)');
+if (!mnt)
+  console.warn(
+    'disk-full.test.ts: mount -t tmpfs is not permitted here; the real small-file-system test is skipped (the injected-error tests above still run)',
+  );
 
 describe.skipIf(!mnt)('disk full on a real small file system (tmpfs)', () => {
   let s: TestStudio | undefined;
@@ -125,12 +147,22 @@ describe.skipIf(!mnt)('disk full on a real small file system (tmpfs)', () => {
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mysti-scratch-'));
     fs.symlinkSync(scratch, path.join(home, 'tmp'));
     const th: TempHome = {
-      home, models,
-      env: { MYSTI_HOME: home, MYSTI_MODELS: models, SD_CPP_BIN: SD_STANDIN, MYSTI_PORT: '0', MYSTI_LOG_LEVEL: 'warn', MYSTI_MAX_CONCURRENT_RUNS: '1' },
+      home,
+      models,
+      env: {
+        MYSTI_HOME: home,
+        MYSTI_MODELS: models,
+        SD_CPP_BIN: SD_STANDIN,
+        MYSTI_PORT: '0',
+        MYSTI_LOG_LEVEL: 'warn',
+        MYSTI_MAX_CONCURRENT_RUNS: '1',
+      },
       cleanup: () => {},
     };
     s = await startTestStudio({ home: th });
-    expect((await s.run(txt2imgChain({ text: 'warm-up', steps: 2 }).finalize())).status).toBe('completed');
+    expect((await s.run(txt2imgChain({ text: 'warm-up', steps: 2 }).finalize())).status).toBe(
+      'completed',
+    );
 
     const filler = path.join(home, 'filler.bin');
     const fd = fs.openSync(filler, 'w');
@@ -148,7 +180,9 @@ describe.skipIf(!mnt)('disk full on a real small file system (tmpfs)', () => {
     }
     fs.closeSync(fd);
 
-    const r = await s.http.post('/api/runs', { graph: txt2imgChain({ text: 'no space left', seed: 7, steps: 2 }).finalize() });
+    const r = await s.http.post('/api/runs', {
+      graph: txt2imgChain({ text: 'no space left', seed: 7, steps: 2 }).finalize(),
+    });
     if (r.status === 202) {
       const run = await s.waitRun(r.json.runId, 30_000);
       expect(run.status).toBe('failed');
@@ -175,7 +209,9 @@ describe.skipIf(!mnt)('disk full on a real small file system (tmpfs)', () => {
     execFileSync('mount', ['--bind', outputs, outputs]);
     execFileSync('mount', ['-o', 'remount,bind,ro', outputs]);
     try {
-      const r = await s!.http.post('/api/runs', { graph: txt2imgChain({ text: 'read-only disk', seed: 9, steps: 2 }).finalize() });
+      const r = await s!.http.post('/api/runs', {
+        graph: txt2imgChain({ text: 'read-only disk', seed: 9, steps: 2 }).finalize(),
+      });
       if (r.status === 202) {
         const run = await s!.waitRun(r.json.runId, 30_000);
         expect(run.status).toBe('failed');
@@ -191,7 +227,9 @@ describe.skipIf(!mnt)('disk full on a real small file system (tmpfs)', () => {
       execFileSync('umount', [outputs]);
     }
     expect(tempFiles(home)).toEqual([]);
-    const next = await s!.run(txt2imgChain({ text: 'writable again', seed: 10, steps: 2 }).finalize());
+    const next = await s!.run(
+      txt2imgChain({ text: 'writable again', seed: 10, steps: 2 }).finalize(),
+    );
     expect(next.status).toBe('completed');
     expect(s!.studio.store.integrityCheck()).toBe('ok');
   }, 60_000);

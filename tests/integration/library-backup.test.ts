@@ -40,7 +40,14 @@ describe('mysti backup / restore and a broken database', () => {
     const run = await s.run(txt2imgChain({ text: 'a lighthouse at dusk', steps: 2 }).finalize());
     expect(run.status).toBe('completed');
     runId = run.id;
-    expect((await s.http.post('/api/graphs', { name: 'kept', graph: txt2imgChain({ steps: 2 }).finalize() })).status).toBe(201);
+    expect(
+      (
+        await s.http.post('/api/graphs', {
+          name: 'kept',
+          graph: txt2imgChain({ steps: 2 }).finalize(),
+        })
+      ).status,
+    ).toBe(201);
   }, 60_000);
 
   afterAll(async () => {
@@ -54,7 +61,10 @@ describe('mysti backup / restore and a broken database', () => {
     expect(b.stderr).not.toMatch(/\n\s+at /);
     expect(b.code).toBe(0);
     expect(b.stdout).toContain('backed up');
-    expect(JSON.parse(fs.readFileSync(path.join(backupDir, 'backup.json'), 'utf8'))).toMatchObject({ format: 1, files: expect.any(Number) });
+    expect(JSON.parse(fs.readFileSync(path.join(backupDir, 'backup.json'), 'utf8'))).toMatchObject({
+      format: 1,
+      files: expect.any(Number),
+    });
     const r = await mysti(home, ['restore', backupDir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('HOME_IN_USE');
@@ -74,7 +84,10 @@ describe('mysti backup / restore and a broken database', () => {
     expect(r.stderr).toContain('mysti restore');
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(fs.statSync(db).size).toBe(0);
-    const now = new Map([...filesUnder(home.home, 'outputs'), ...filesUnder(home.home, 'artifacts')]);
+    const now = new Map([
+      ...filesUnder(home.home, 'outputs'),
+      ...filesUnder(home.home, 'artifacts'),
+    ]);
     expect(now).toEqual(before);
   });
 
@@ -94,7 +107,10 @@ describe('mysti backup / restore and a broken database', () => {
     expect(r.code).toBe(0);
     const aside = /moved to (\S+)/.exec(r.stdout)?.[1];
     expect(aside && fs.existsSync(path.join(aside, 'mysticanvas.db'))).toBe(true);
-    const after = new Map([...filesUnder(home.home, 'outputs'), ...filesUnder(home.home, 'artifacts')]);
+    const after = new Map([
+      ...filesUnder(home.home, 'outputs'),
+      ...filesUnder(home.home, 'artifacts'),
+    ]);
     expect(after).toEqual(before);
 
     s = await startTestStudio({ home });
@@ -104,6 +120,8 @@ describe('mysti backup / restore and a broken database', () => {
     const gens = s.studio.store.generations.byRun(runId);
     expect(gens.length).toBe(1);
     expect(sha256File(path.join(home.home, gens[0]!.filePath))).toBe(gens[0]!.sha256);
-    expect((await s.run(txt2imgChain({ text: 'after the restore', steps: 2 }).finalize())).status).toBe('completed');
+    expect(
+      (await s.run(txt2imgChain({ text: 'after the restore', steps: 2 }).finalize())).status,
+    ).toBe('completed');
   });
 });

@@ -17,7 +17,11 @@ describe('llm worker: embed', () => {
   it('returns one unit vector per input, deterministic, with progress', async () => {
     const input = ['a red fox in the snow', 'a lighthouse at dusk', '', 'a red fox in the snow'];
     const steps: number[] = [];
-    const { output } = await w.client.call('embed', { modelPath: STORIES_MODEL, input }, { onProgress: (p) => steps.push(p.step ?? -1) });
+    const { output } = await w.client.call(
+      'embed',
+      { modelPath: STORIES_MODEL, input },
+      { onProgress: (p) => steps.push(p.step ?? -1) },
+    );
     const vectors = output.vectors as number[][];
     expect(vectors).toHaveLength(4);
     expect(output.dimension).toBeGreaterThan(0);
@@ -34,13 +38,20 @@ describe('llm worker: embed', () => {
   });
 
   it('generation and embedding alternate on one resident model', async () => {
-    const c = await w.client.call('complete', { modelPath: STORIES_MODEL, prompt: 'Once', maxTokens: 8, seed: 1 });
+    const c = await w.client.call('complete', {
+      modelPath: STORIES_MODEL,
+      prompt: 'Once',
+      maxTokens: 8,
+      seed: 1,
+    });
     expect(typeof c.output.text).toBe('string');
     const e = await w.client.call('embed', { modelPath: STORIES_MODEL, input: ['x'] });
     expect((e.output.vectors as number[][])[0]!.length).toBe(e.output.dimension);
   });
 
   it('rejects an empty batch with BAD_PARAMS', async () => {
-    await expect(w.client.call('embed', { modelPath: STORIES_MODEL, input: [] })).rejects.toMatchObject({ code: 'BAD_PARAMS' });
+    await expect(
+      w.client.call('embed', { modelPath: STORIES_MODEL, input: [] }),
+    ).rejects.toMatchObject({ code: 'BAD_PARAMS' });
   });
 });

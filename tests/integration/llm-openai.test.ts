@@ -43,20 +43,35 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const post = (body: unknown) => app.request('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (body: unknown) =>
+  app.request('/v1/chat/completions', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('OpenAI-compatible routes', () => {
   it('lists LLM models in the OpenAI list shape', async () => {
     const res = await app.request('/v1/models');
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { object: string; data: { id: string; object: string; owned_by: string }[] };
+    const body = (await res.json()) as {
+      object: string;
+      data: { id: string; object: string; owned_by: string }[];
+    };
     expect(body.object).toBe('list');
-    expect(body.data).toEqual([expect.objectContaining({ id: 'llm/stories260K.gguf', object: 'model', owned_by: 'local' })]);
+    expect(body.data).toEqual([
+      expect.objectContaining({ id: 'llm/stories260K.gguf', object: 'model', owned_by: 'local' }),
+    ]);
   });
 
   it('answers a non-streaming chat.completion through the arbiter hook', async () => {
     reservations.length = 0;
-    const res = await post({ model: 'stories260K.gguf', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 20, temperature: 0 });
+    const res = await post({
+      model: 'stories260K.gguf',
+      messages: [{ role: 'user', content: 'Hello' }],
+      max_tokens: 20,
+      temperature: 0,
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, any>;
     expect(body).toMatchObject({ object: 'chat.completion', model: 'llm/stories260K.gguf' });
@@ -69,7 +84,14 @@ describe('OpenAI-compatible routes', () => {
   });
 
   it('streams chat.completion.chunk events ending with data: [DONE]', async () => {
-    const res = await post({ model: 'llm/stories260K.gguf', messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 200, temperature: 0.7, seed: 3, stream: true });
+    const res = await post({
+      model: 'llm/stories260K.gguf',
+      messages: [{ role: 'user', content: 'Tell me a story' }],
+      max_tokens: 200,
+      temperature: 0.7,
+      seed: 3,
+      stream: true,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const raw = await res.text();
@@ -83,7 +105,15 @@ describe('OpenAI-compatible routes', () => {
     expect(withChoice.at(-1)!.choices[0].finish_reason).toMatch(/stop|length/);
     const text = withChoice.map((c) => c.choices[0].delta.content ?? '').join('');
     // Same request without streaming gives the same text (same seed).
-    const plain = (await (await post({ model: 'llm/stories260K.gguf', messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 200, temperature: 0.7, seed: 3 })).json()) as Record<string, any>;
+    const plain = (await (
+      await post({
+        model: 'llm/stories260K.gguf',
+        messages: [{ role: 'user', content: 'Tell me a story' }],
+        max_tokens: 200,
+        temperature: 0.7,
+        seed: 3,
+      })
+    ).json()) as Record<string, any>;
     expect(text).toBe(plain.choices[0].message.content);
     expect(text.length).toBeGreaterThan(0);
   });
@@ -91,13 +121,18 @@ describe('OpenAI-compatible routes', () => {
   it('answers errors in the design.md shape', async () => {
     const missing = await post({ model: 'nope.gguf', messages: [{ role: 'user', content: 'x' }] });
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toMatchObject({ error: { code: 'MODEL_NOT_FOUND', message: expect.any(String) } });
+    expect(await missing.json()).toMatchObject({
+      error: { code: 'MODEL_NOT_FOUND', message: expect.any(String) },
+    });
     const bad = await post({ model: 'stories260K.gguf', messages: [] });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: 'BAD_REQUEST' } });
     const notJson = await app.request('/v1/chat/completions', { method: 'POST', body: 'hello' });
     expect(notJson.status).toBe(400);
-    const escape = await post({ model: '../../etc/passwd', messages: [{ role: 'user', content: 'x' }] });
+    const escape = await post({
+      model: '../../etc/passwd',
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect((await escape.json()) as object).toMatchObject({ error: { code: 'PATH_OUTSIDE_ROOT' } });
   });
 });

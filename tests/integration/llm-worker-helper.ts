@@ -22,7 +22,13 @@ export async function spawnLlmWorker(env: Record<string, string> = {}): Promise<
   const token = randomBytes(32).toString('hex');
   const proc = spawn(process.execPath, ['--import', 'tsx', 'workers/llm/main.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, [TOKEN_ENV]: token, MYSTI_LLM_THREADS: '1', MYSTI_LLM_GPU: 'false', ...env },
+    env: {
+      ...process.env,
+      [TOKEN_ENV]: token,
+      MYSTI_LLM_THREADS: '1',
+      MYSTI_LLM_GPU: 'false',
+      ...env,
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let err = '';
@@ -38,7 +44,9 @@ export async function spawnLlmWorker(env: Record<string, string> = {}): Promise<
       }
     };
     proc.stdout!.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`llm worker exited (${code}) before ready: ${err}`)));
+    proc.once('exit', (code) =>
+      reject(new Error(`llm worker exited (${code}) before ready: ${err}`)),
+    );
   });
   const client = new WorkerClient('llm', `http://127.0.0.1:${port}`, token);
   return {

@@ -22,12 +22,26 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const codeOf = (p: Promise<unknown>) => p.then(() => 'resolved', (e: { code?: unknown }) => e.code);
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'resolved',
+    (e: { code?: unknown }) => e.code,
+  );
 
 describe('llm worker: complete', () => {
   it('streams progress with partial text and returns the text', async () => {
     const progress: ProgressMsg[] = [];
-    const { output } = await w.client.call('complete', { modelPath: STORIES_MODEL, prompt: 'Once upon a time', maxTokens: 120, temperature: 0.8, seed: 42 }, { onProgress: (p) => progress.push(p) });
+    const { output } = await w.client.call(
+      'complete',
+      {
+        modelPath: STORIES_MODEL,
+        prompt: 'Once upon a time',
+        maxTokens: 120,
+        temperature: 0.8,
+        seed: 42,
+      },
+      { onProgress: (p) => progress.push(p) },
+    );
     expect(typeof output.text).toBe('string');
     expect((output.text as string).length).toBeGreaterThan(0);
     expect(output.tokens).toBeGreaterThan(0);
@@ -42,7 +56,13 @@ describe('llm worker: complete', () => {
   });
 
   it('gives the same text for the same seed and params, another for another seed', async () => {
-    const payload = { modelPath: STORIES_MODEL, prompt: 'The dog', maxTokens: 80, temperature: 0.9, seed: 1234 };
+    const payload = {
+      modelPath: STORIES_MODEL,
+      prompt: 'The dog',
+      maxTokens: 80,
+      temperature: 0.9,
+      seed: 1234,
+    };
     const a = await w.client.call('complete', payload);
     const b = await w.client.call('complete', payload);
     const c = await w.client.call('complete', { ...payload, seed: 999 });
@@ -52,14 +72,29 @@ describe('llm worker: complete', () => {
 
   it('refuses a prompt longer than the context with PROMPT_TOO_LONG', async () => {
     const prompt = 'the little girl ran to the park and played with her ball. '.repeat(40);
-    expect(await codeOf(w.client.call('complete', { modelPath: STORIES_MODEL, prompt, maxTokens: 10, contextSize: 64 }))).toBe('PROMPT_TOO_LONG');
+    expect(
+      await codeOf(
+        w.client.call('complete', {
+          modelPath: STORIES_MODEL,
+          prompt,
+          maxTokens: 10,
+          contextSize: 64,
+        }),
+      ),
+    ).toBe('PROMPT_TOO_LONG');
   });
 });
 
 describe('llm worker: tag', () => {
   it('returns JSON-schema-valid tags', async () => {
     const categories = ['subject', 'style', 'colour'];
-    const { output } = await w.client.call('tag', { modelPath: STORIES_MODEL, system: 'Tag the text.', text: 'a cat sleeping on a red sofa', maxTags: 4, categories });
+    const { output } = await w.client.call('tag', {
+      modelPath: STORIES_MODEL,
+      system: 'Tag the text.',
+      text: 'a cat sleeping on a red sofa',
+      maxTags: 4,
+      categories,
+    });
     const tags = output.tags as { name: string; category: string; confidence: number }[];
     expect(Array.isArray(tags)).toBe(true);
     expect(tags.length).toBeGreaterThanOrEqual(1);
@@ -80,16 +115,29 @@ describe('llm worker: tag', () => {
 describe('llm worker: chat', () => {
   it('answers with a general chat wrapper when the model has no template', async () => {
     const progress: ProgressMsg[] = [];
-    const { output } = await w.client.call('chat', {
-      modelPath: STORIES_MODEL,
-      messages: [{ role: 'system', content: 'You are kind.' }, { role: 'user', content: 'Tell me a story.' }, { role: 'assistant', content: 'Sure.' }, { role: 'user', content: [{ type: 'text', text: 'Go on.' }] }],
-      max_tokens: 40,
-      temperature: 0,
-    }, { onProgress: (p) => progress.push(p) });
+    const { output } = await w.client.call(
+      'chat',
+      {
+        modelPath: STORIES_MODEL,
+        messages: [
+          { role: 'system', content: 'You are kind.' },
+          { role: 'user', content: 'Tell me a story.' },
+          { role: 'assistant', content: 'Sure.' },
+          { role: 'user', content: [{ type: 'text', text: 'Go on.' }] },
+        ],
+        max_tokens: 40,
+        temperature: 0,
+      },
+      { onProgress: (p) => progress.push(p) },
+    );
     expect(output.chatWrapper).toBe('General');
     expect(typeof output.text).toBe('string');
     expect(['stop', 'length']).toContain(output.finishReason);
-    const usage = output.usage as { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+    const usage = output.usage as {
+      prompt_tokens: number;
+      completion_tokens: number;
+      total_tokens: number;
+    };
     expect(usage.completion_tokens).toBeGreaterThan(0);
     expect(usage.total_tokens).toBe(usage.prompt_tokens + usage.completion_tokens);
     expect(progress.length).toBeGreaterThan(0);
@@ -98,21 +146,42 @@ describe('llm worker: chat', () => {
 
 describe('llm worker: health, insights, unload', () => {
   it('reports the loaded model with weights + KV bytes, and unloads soft then hard', async () => {
-    await w.client.call('complete', { modelPath: STORIES_MODEL, modelId: 'stories', prompt: 'Hi', maxTokens: 4, contextSize: 512 });
-    const ins = (await w.client.call('insights', { modelPath: STORIES_MODEL, contextSize: 512 })).output as { weightsBytes: number; kvBytes: number };
+    await w.client.call('complete', {
+      modelPath: STORIES_MODEL,
+      modelId: 'stories',
+      prompt: 'Hi',
+      maxTokens: 4,
+      contextSize: 512,
+    });
+    const ins = (await w.client.call('insights', { modelPath: STORIES_MODEL, contextSize: 512 }))
+      .output as { weightsBytes: number; kvBytes: number };
     expect(ins.weightsBytes).toBeGreaterThan(1_000_000);
     expect(ins.kvBytes).toBeGreaterThan(0);
     let h = await w.client.health();
-    expect(h.loaded).toMatchObject({ modelId: 'stories', path: STORIES_MODEL, contextSize: 512, weightsBytes: ins.weightsBytes, kvBytes: ins.kvBytes });
+    expect(h.loaded).toMatchObject({
+      modelId: 'stories',
+      path: STORIES_MODEL,
+      contextSize: 512,
+      weightsBytes: ins.weightsBytes,
+      kvBytes: ins.kvBytes,
+    });
     expect(h.loaded!.bytes).toBe(ins.weightsBytes + ins.kvBytes);
 
     await w.client.unload('soft');
     h = await w.client.health();
-    expect(h.loaded).toMatchObject({ path: STORIES_MODEL, contextSize: 0, bytes: ins.weightsBytes });
+    expect(h.loaded).toMatchObject({
+      path: STORIES_MODEL,
+      contextSize: 0,
+      bytes: ins.weightsBytes,
+    });
     await w.client.unload('hard');
     expect((await w.client.health()).loaded).toBeNull();
     // And it comes back on demand.
-    const again = await w.client.call('complete', { modelPath: STORIES_MODEL, prompt: 'Hi', maxTokens: 4 });
+    const again = await w.client.call('complete', {
+      modelPath: STORIES_MODEL,
+      prompt: 'Hi',
+      maxTokens: 4,
+    });
     expect(again.output.tokens).toBeGreaterThan(0);
   });
 });
@@ -121,15 +190,19 @@ describe('llm worker: cancel and bad models', () => {
   it('stops a cancelled generation within a second and frees the context', async () => {
     const ac = new AbortController();
     let firstProgress = 0;
-    const call = w.client.call('complete', { modelPath: STORIES_MODEL, prompt: 'Once', maxTokens: 4000, temperature: 1, seed: 5 }, {
-      signal: ac.signal,
-      onProgress: () => {
-        if (!firstProgress) {
-          firstProgress = Date.now();
-          ac.abort();
-        }
+    const call = w.client.call(
+      'complete',
+      { modelPath: STORIES_MODEL, prompt: 'Once', maxTokens: 4000, temperature: 1, seed: 5 },
+      {
+        signal: ac.signal,
+        onProgress: () => {
+          if (!firstProgress) {
+            firstProgress = Date.now();
+            ac.abort();
+          }
+        },
       },
-    });
+    );
     await expect(call).rejects.toMatchObject({ code: 'CANCELLED' });
     const deadline = Date.now() + 1000;
     let h = await w.client.health();
@@ -139,7 +212,11 @@ describe('llm worker: cancel and bad models', () => {
     }
     expect(h.busy).toBe(0);
     expect(h.loaded?.contextSize).toBe(0); // KV cache disposed
-    const next = await w.client.call('complete', { modelPath: STORIES_MODEL, prompt: 'Once', maxTokens: 5 });
+    const next = await w.client.call('complete', {
+      modelPath: STORIES_MODEL,
+      prompt: 'Once',
+      maxTokens: 5,
+    });
     expect(next.output.tokens).toBeGreaterThan(0);
   });
 
@@ -148,10 +225,23 @@ describe('llm worker: cancel and bad models', () => {
     fs.writeFileSync(fake, '<html>not a model</html>');
     const cut = path.join(tmp, 'cut.gguf');
     fs.writeFileSync(cut, fs.readFileSync(STORIES_MODEL).subarray(0, 600_000));
-    expect(await codeOf(w.client.call('complete', { modelPath: fake, prompt: 'x', maxTokens: 2 }))).toBe('MODEL_INVALID');
-    expect(await codeOf(w.client.call('complete', { modelPath: cut, prompt: 'x', maxTokens: 2 }))).toBe('MODEL_INVALID');
-    expect(await codeOf(w.client.call('chat', { modelPath: path.join(tmp, 'gone.gguf'), messages: [{ role: 'user', content: 'x' }] }))).toBe('MODEL_NOT_FOUND');
-    expect(await codeOf(w.client.call('complete', { modelPath: STORIES_MODEL }))).toBe('BAD_PARAMS');
+    expect(
+      await codeOf(w.client.call('complete', { modelPath: fake, prompt: 'x', maxTokens: 2 })),
+    ).toBe('MODEL_INVALID');
+    expect(
+      await codeOf(w.client.call('complete', { modelPath: cut, prompt: 'x', maxTokens: 2 })),
+    ).toBe('MODEL_INVALID');
+    expect(
+      await codeOf(
+        w.client.call('chat', {
+          modelPath: path.join(tmp, 'gone.gguf'),
+          messages: [{ role: 'user', content: 'x' }],
+        }),
+      ),
+    ).toBe('MODEL_NOT_FOUND');
+    expect(await codeOf(w.client.call('complete', { modelPath: STORIES_MODEL }))).toBe(
+      'BAD_PARAMS',
+    );
     expect((await w.client.health()).status).toBe('ok');
   });
 });
@@ -160,9 +250,13 @@ describe('llm worker: killed mid-generation', () => {
   it('fails the in-flight call with WORKER_CRASHED', async () => {
     const victim = await spawnLlmWorker();
     try {
-      const call = victim.client.call('complete', { modelPath: STORIES_MODEL, prompt: 'Once', maxTokens: 4000, temperature: 1, seed: 9 }, {
-        onProgress: () => victim.proc.kill('SIGKILL'),
-      });
+      const call = victim.client.call(
+        'complete',
+        { modelPath: STORIES_MODEL, prompt: 'Once', maxTokens: 4000, temperature: 1, seed: 9 },
+        {
+          onProgress: () => victim.proc.kill('SIGKILL'),
+        },
+      );
       expect(await codeOf(call)).toBe('WORKER_CRASHED');
     } finally {
       await victim.stop();

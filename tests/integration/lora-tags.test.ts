@@ -19,7 +19,12 @@ const graph = (prompt: string, negative = '') => {
   const g = new GraphBuilder('lora tags');
   const p = g.node('prompt', { text: prompt }, {}, 'p');
   const n = g.node('prompt', { text: negative }, {}, 'n');
-  g.node('txt2img', { model: 'tiny-sdxs-q4_0.gguf', width: 128, height: 128, steps: 1, seed: 1 }, { prompt: p.out('text'), negative: n.out('text') }, 'gen');
+  g.node(
+    'txt2img',
+    { model: 'tiny-sdxs-q4_0.gguf', width: 128, height: 128, steps: 1, seed: 1 },
+    { prompt: p.out('text'), negative: n.out('text') },
+    'gen',
+  );
   return g.finalize();
 };
 
@@ -38,14 +43,19 @@ describe.skipIf(!enabled)('<lora:> tags in prompt text (issue 18 #2, real sd-cli
     ['a relative escape', 'a cat <lora:../../x:1>', '', 'PATH_OUTSIDE_ROOT'],
     ['an unknown LoRA', 'a cat <lora:nosuchlora:0.5>', '', 'MODEL_NOT_FOUND'],
     ['a tag in the negative prompt', 'a cat', 'blurry <lora:/etc/passwd:1>', 'PATH_OUTSIDE_ROOT'],
-  ])('%s → 400 at submit naming the node, no run written', async (_label, prompt, negative, code) => {
-    const before = s.studio.store.runs.list(1000).length;
-    const r = await s.http.post('/api/runs', { graph: graph(prompt, negative) });
-    expect(r.status, r.text).toBe(400);
-    expect(r.json.error.code).toBe('GRAPH_INVALID');
-    expect(r.json.error.details.issues).toEqual([expect.objectContaining({ code, nodeId: negative ? 'n' : 'p', field: 'text' })]);
-    expect(s.studio.store.runs.list(1000).length).toBe(before);
-  });
+  ])(
+    '%s → 400 at submit naming the node, no run written',
+    async (_label, prompt, negative, code) => {
+      const before = s.studio.store.runs.list(1000).length;
+      const r = await s.http.post('/api/runs', { graph: graph(prompt, negative) });
+      expect(r.status, r.text).toBe(400);
+      expect(r.json.error.code).toBe('GRAPH_INVALID');
+      expect(r.json.error.details.issues).toEqual([
+        expect.objectContaining({ code, nodeId: negative ? 'n' : 'p', field: 'text' }),
+      ]);
+      expect(s.studio.store.runs.list(1000).length).toBe(before);
+    },
+  );
 
   it('a tag that reaches the node at run time fails it before the engine starts (nothing opened)', async () => {
     const run = s.studio.queue.submit(graph('a cat <lora:/etc/passwd:1>'));
@@ -60,7 +70,9 @@ describe.skipIf(!enabled)('<lora:> tags in prompt text (issue 18 #2, real sd-cli
     const sub = await s.http.post('/api/runs', { graph: graph('a lighthouse at dusk') });
     expect(sub.status).toBe(202);
     const r = await s.waitRun(sub.json.runId, 100_000);
-    expect(r.status, JSON.stringify(r.view.error ?? r.view.nodes.gen.error ?? null)).toBe('completed');
+    expect(r.status, JSON.stringify(r.view.error ?? r.view.nodes.gen.error ?? null)).toBe(
+      'completed',
+    );
     const art = s.studio.store.artifacts.get(r.view.nodes.gen.outputs.image)!;
     const argv = (art.value as { info?: { argv?: string[] } } | null)?.info?.argv ?? [];
     expect(argv[argv.indexOf('-p') + 1]).toBe('a lighthouse at dusk');

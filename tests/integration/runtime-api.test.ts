@@ -10,7 +10,16 @@ import { readPngText } from '../../runtime/png';
 import { startTestStudio, type TestStudio } from '../helpers/studio';
 import { GraphBuilder, txt2imgChain } from '../helpers/graph-builder';
 
-const CORE = ['img2img', 'llm-enhance', 'load-image', 'prompt', 'save', 'tag', 'txt2img', 'upscale'];
+const CORE = [
+  'img2img',
+  'llm-enhance',
+  'load-image',
+  'prompt',
+  'save',
+  'tag',
+  'txt2img',
+  'upscale',
+];
 
 /** design.md §2: `{"error": {"code", "message", "details"?}}`. */
 function expectErrorShape(body: any, code?: string): void {
@@ -55,8 +64,16 @@ describe('runtime HTTP API', () => {
       expect(Object.keys(n.outputs).length, n.type).toBeGreaterThan(0);
     }
     const t2i = nodes.find((n) => n.type === 'txt2img');
-    expect(t2i.params.properties.steps).toMatchObject({ type: 'integer', minimum: 1, maximum: 150, default: 20 });
-    expect(t2i.inputs).toMatchObject({ prompt: { type: 'text' }, negative: { type: 'text', optional: true } });
+    expect(t2i.params.properties.steps).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: 150,
+      default: 20,
+    });
+    expect(t2i.inputs).toMatchObject({
+      prompt: { type: 'text' },
+      negative: { type: 'text', optional: true },
+    });
     expect(t2i.worker).toBe('sd');
   });
 
@@ -76,9 +93,14 @@ describe('runtime HTTP API', () => {
     expectErrorShape(r.json, 'GRAPH_INVALID');
     const issues = r.json.error.details.issues as any[];
     const codes = issues.map((i) => i.code);
-    expect(codes).toEqual(expect.arrayContaining(['CYCLE', 'PORT_TYPE_MISMATCH', 'UNKNOWN_NODE_TYPE']));
+    expect(codes).toEqual(
+      expect.arrayContaining(['CYCLE', 'PORT_TYPE_MISMATCH', 'UNKNOWN_NODE_TYPE']),
+    );
     expect(issues.find((i) => i.code === 'CYCLE').message).toMatch(/a → b → a|b → a → b/);
-    expect(issues.find((i) => i.code === 'PORT_TYPE_MISMATCH')).toMatchObject({ nodeId: 's', field: 'image' });
+    expect(issues.find((i) => i.code === 'PORT_TYPE_MISMATCH')).toMatchObject({
+      nodeId: 's',
+      field: 'image',
+    });
     expect(issues.find((i) => i.code === 'UNKNOWN_NODE_TYPE')).toMatchObject({ nodeId: 'm' });
     expect(runCount()).toBe(before);
   });
@@ -97,24 +119,47 @@ describe('runtime HTTP API', () => {
   });
 
   it('wrong param types → 400 naming each bad param', async () => {
-    const g = txt2imgChain().set('gen', { steps: 'many', width: -3, sampler: 'nope' }).set('save', { filenamePrefix: '../../x' }).finalize();
+    const g = txt2imgChain()
+      .set('gen', { steps: 'many', width: -3, sampler: 'nope' })
+      .set('save', { filenamePrefix: '../../x' })
+      .finalize();
     const r = await s.http.post('/api/runs', { graph: g });
     expect(r.status).toBe(400);
     expectErrorShape(r.json, 'GRAPH_INVALID');
-    const fields = (r.json.error.details.issues as any[]).map((i) => `${i.code}:${i.nodeId}.${i.field}`).sort();
-    expect(fields).toEqual(['BAD_PARAM:gen.sampler', 'BAD_PARAM:gen.steps', 'BAD_PARAM:gen.width', 'BAD_PARAM:save.filenamePrefix']);
+    const fields = (r.json.error.details.issues as any[])
+      .map((i) => `${i.code}:${i.nodeId}.${i.field}`)
+      .sort();
+    expect(fields).toEqual([
+      'BAD_PARAM:gen.sampler',
+      'BAD_PARAM:gen.steps',
+      'BAD_PARAM:gen.width',
+      'BAD_PARAM:save.filenamePrefix',
+    ]);
   });
 
   it('a 10 MB graph → 4xx, never 500, nothing written', async () => {
     const before = runCount();
     const base = txt2imgChain().finalize();
-    const huge = { ...base, nodes: [...base.nodes, ...Array.from({ length: 40_000 }, (_, i) => ({ id: `n${i}`, type: 'prompt', position: { x: 0, y: 0 }, params: { text: 'y'.repeat(220) } }))] };
+    const huge = {
+      ...base,
+      nodes: [
+        ...base.nodes,
+        ...Array.from({ length: 40_000 }, (_, i) => ({
+          id: `n${i}`,
+          type: 'prompt',
+          position: { x: 0, y: 0 },
+          params: { text: 'y'.repeat(220) },
+        })),
+      ],
+    };
     const body = JSON.stringify({ graph: huge });
     expect(body.length).toBeGreaterThan(10 * 1024 * 1024);
     const r = await s.http.post('/api/runs', body);
     expect([400, 413]).toContain(r.status);
     expectErrorShape(r.json);
-    const longName = await s.http.post('/api/runs', { graph: { ...base, name: 'x'.repeat(10 * 1024 * 1024) } });
+    const longName = await s.http.post('/api/runs', {
+      graph: { ...base, name: 'x'.repeat(10 * 1024 * 1024) },
+    });
     expect([400, 413]).toContain(longName.status);
     expectErrorShape(longName.json);
     expect(runCount()).toBe(before);
@@ -122,15 +167,24 @@ describe('runtime HTTP API', () => {
 
   it('a model file that does not exist → 400 naming the node and param, nothing written', async () => {
     const before = runCount();
-    const r = await s.http.post('/api/runs', { graph: txt2imgChain({ model: 'missing-model.safetensors' }).finalize() });
+    const r = await s.http.post('/api/runs', {
+      graph: txt2imgChain({ model: 'missing-model.safetensors' }).finalize(),
+    });
     expect(r.status).toBe(400);
     expectErrorShape(r.json, 'GRAPH_INVALID');
-    expect(r.json.error.details.issues).toEqual([expect.objectContaining({ code: 'MODEL_NOT_FOUND', nodeId: 'gen', field: 'model' })]);
+    expect(r.json.error.details.issues).toEqual([
+      expect.objectContaining({ code: 'MODEL_NOT_FOUND', nodeId: 'gen', field: 'model' }),
+    ]);
     expect(runCount()).toBe(before);
   });
 
   it('unknown run / graph / artifact ids → 404 with the error shape', async () => {
-    for (const p of ['/api/runs/nope', '/api/graphs/nope', '/api/artifacts/nope', '/api/nothing-here']) {
+    for (const p of [
+      '/api/runs/nope',
+      '/api/graphs/nope',
+      '/api/artifacts/nope',
+      '/api/nothing-here',
+    ]) {
       const r = await s.http.get(p);
       expect(r.status, p).toBe(404);
       expectErrorShape(r.json, 'NOT_FOUND');
@@ -146,13 +200,25 @@ describe('runtime HTTP API', () => {
     const created = await s.http.post('/api/graphs', { name: 'My workflow', graph: g });
     expect(created.status).toBe(201);
     const id = created.json.id as string;
-    expect(created.json).toMatchObject({ name: 'My workflow', graph: { nodes: expect.any(Array) } });
+    expect(created.json).toMatchObject({
+      name: 'My workflow',
+      graph: { nodes: expect.any(Array) },
+    });
 
     const list = await s.http.get('/api/graphs');
     expect(list.json.items.map((i: any) => i.id)).toContain(id);
-    expect(list.json.items.find((i: any) => i.id === id)).toMatchObject({ name: 'My workflow', nodes: 4 });
+    expect(list.json.items.find((i: any) => i.id === id)).toMatchObject({
+      name: 'My workflow',
+      nodes: 4,
+    });
 
-    const renamed = await s.http.put(`/api/graphs/${id}`, { name: 'Renamed', graph: { ...g, nodes: g.nodes.map((n) => (n.id === 'prompt' ? { ...n, params: { text: 'edited' } } : n)) } });
+    const renamed = await s.http.put(`/api/graphs/${id}`, {
+      name: 'Renamed',
+      graph: {
+        ...g,
+        nodes: g.nodes.map((n) => (n.id === 'prompt' ? { ...n, params: { text: 'edited' } } : n)),
+      },
+    });
     expect(renamed.status).toBe(200);
     const read = await s.http.get(`/api/graphs/${id}`);
     expect(read.json.name).toBe('Renamed');
@@ -168,7 +234,11 @@ describe('runtime HTTP API', () => {
     wip.node('comfy-thing', { a: 1, nested: { b: [1, 2] } }, {}, 'x');
     const saved = await s.http.post('/api/graphs', { graph: wip.finalize() });
     expect(saved.status).toBe(201);
-    expect(saved.json.graph.nodes[0]).toMatchObject({ id: 'x', type: 'comfy-thing', params: { a: 1, nested: { b: [1, 2] } } });
+    expect(saved.json.graph.nodes[0]).toMatchObject({
+      id: 'x',
+      type: 'comfy-thing',
+      params: { a: 1, nested: { b: [1, 2] } },
+    });
 
     expect((await s.http.del(`/api/graphs/${id}`)).status).toBe(204);
     expect((await s.http.get(`/api/graphs/${id}`)).status).toBe(404);

@@ -31,7 +31,8 @@ describe('output cache', () => {
 
     const r2 = await s.run(g);
     expect(r2.status).toBe('completed');
-    for (const id of ALL) expect(r2.didRun(id), `node ${id} ran, but should have been cached`).toBe(false);
+    for (const id of ALL)
+      expect(r2.didRun(id), `node ${id} ran, but should have been cached`).toBe(false);
     expect(r2.cached()).toEqual(ALL);
     // Cached outputs are the very same artifacts.
     expect(r2.view.nodes.save.outputs).toEqual(r1.view.nodes.save.outputs);

@@ -21,7 +21,9 @@ describe('live runs (slow stand-in)', () => {
   });
 
   it('cancelling a running sd node ends the run within 1 s and stops the sd.cpp process', async () => {
-    const sub = await s.http.post('/api/runs', { graph: txt2imgChain({ text: 'to be cancelled', steps: 60 }).finalize() });
+    const sub = await s.http.post('/api/runs', {
+      graph: txt2imgChain({ text: 'to be cancelled', steps: 60 }).finalize(),
+    });
     expect(sub.status).toBe(202);
     const runId = sub.json.runId as string;
     await waitFor(() => standins().length > 0, 15_000, 'the sd.cpp stand-in to start');
@@ -48,9 +50,18 @@ describe('live runs (slow stand-in)', () => {
   it('a WebSocket client that reconnects with ?since=<seq> gets every missed event, no gap, no duplicate', async () => {
     const c1 = await connectWs(s.port, '/ws');
     const hello1 = await c1.next((m) => m.type === 'hello');
-    const sub = await s.http.post('/api/runs', { graph: txt2imgChain({ text: 'ws resume', steps: 12 }).finalize() });
+    const sub = await s.http.post('/api/runs', {
+      graph: txt2imgChain({ text: 'ws resume', steps: 12 }).finalize(),
+    });
     const runId = sub.json.runId as string;
-    await c1.next((m) => m.type === 'node.progress' && m.runId === runId && m.nodeId === 'gen' && m.phase === 'sampling' && m.step >= 2);
+    await c1.next(
+      (m) =>
+        m.type === 'node.progress' &&
+        m.runId === runId &&
+        m.nodeId === 'gen' &&
+        m.phase === 'sampling' &&
+        m.step >= 2,
+    );
     await c1.close();
     const seen1 = c1.messages.filter((m) => m.type !== 'hello');
     const lastSeen = Math.max(...seen1.map((m) => m.seq));
@@ -67,7 +78,8 @@ describe('live runs (slow stand-in)', () => {
     const seqs = [...seen1, ...seen2].map((m) => m.seq);
     expect(seqs[0]).toBe(hello1.seq + 1);
     expect(new Set(seqs).size).toBe(seqs.length);
-    for (let i = 1; i < seqs.length; i++) expect(seqs[i], `gap after seq ${seqs[i - 1]}`).toBe(seqs[i - 1]! + 1);
+    for (let i = 1; i < seqs.length; i++)
+      expect(seqs[i], `gap after seq ${seqs[i - 1]}`).toBe(seqs[i - 1]! + 1);
 
     // Per-run sequence numbers are contiguous too, from run.queued to run.completed.
     const mine = [...seen1, ...seen2].filter((m) => m.runId === runId);

@@ -27,20 +27,32 @@ describe('saved PNG metadata', () => {
   });
 
   it('carries the workflow, the resolved seed and the AutoV2 model hash, and reloads as the same graph', async () => {
-    const modelFile = fs.readdirSync(home.models, { recursive: true }).map(String).find((f) => f.endsWith(SD_MODEL))!;
-    const sha = crypto.createHash('sha256').update(fs.readFileSync(path.join(home.models, modelFile))).digest('hex');
+    const modelFile = fs
+      .readdirSync(home.models, { recursive: true })
+      .map(String)
+      .find((f) => f.endsWith(SD_MODEL))!;
+    const sha = crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(path.join(home.models, modelFile)))
+      .digest('hex');
     // The registry hashes in the background; wait until GET /api/models shows it.
-    await waitFor(async () => {
-      const r = await s.http.get<{ models: { sha256: string | null }[] }>('/api/models');
-      return r.json.models.find((m) => m.sha256 === sha);
-    }, 15_000, 'model hash');
+    await waitFor(
+      async () => {
+        const r = await s.http.get<{ models: { sha256: string | null }[] }>('/api/models');
+        return r.json.models.find((m) => m.sha256 === sha);
+      },
+      15_000,
+      'model hash',
+    );
 
     const graph = txt2imgChain({ text: 'a heron in the reeds', seed: 'random' }).finalize();
     const r = await s.run(graph);
     expect(r.status).toBe('completed');
     const seed = (r.view.nodes.gen.params as { seed: string }).seed;
     expect(seed).toMatch(/^[0-9]+$/); // exact decimal text (nodes/core/seed.ts)
-    const saved = r.view.outputs.find((o: { nodeId: string }) => o.nodeId === 'save') as { path: string };
+    const saved = r.view.outputs.find((o: { nodeId: string }) => o.nodeId === 'save') as {
+      path: string;
+    };
     const file = path.join(home.home, saved.path);
     const chunks = readPngTextFile(file).chunks;
 
@@ -56,11 +68,18 @@ describe('saved PNG metadata', () => {
     expect(ours.params.seed).toBe(seed);
     expect(Object.values(ours.modelHashes)).toContain(sha);
 
-    const back = await s.http.post('/api/workflows/from-image', fs.readFileSync(file), { headers: { 'content-type': 'image/png' } });
+    const back = await s.http.post('/api/workflows/from-image', fs.readFileSync(file), {
+      headers: { 'content-type': 'image/png' },
+    });
     expect(back.status).toBe(200);
-    const body = back.json as { source: string; graph: { nodes: { id: string; type: string }[]; edges: unknown[] } };
+    const body = back.json as {
+      source: string;
+      graph: { nodes: { id: string; type: string }[]; edges: unknown[] };
+    };
     expect(body.source).toBe('mysticanvas');
-    expect(body.graph.nodes.map((n) => `${n.id}:${n.type}`).sort()).toEqual(graph.nodes.map((n) => `${n.id}:${n.type}`).sort());
+    expect(body.graph.nodes.map((n) => `${n.id}:${n.type}`).sort()).toEqual(
+      graph.nodes.map((n) => `${n.id}:${n.type}`).sort(),
+    );
     expect(body.graph.edges.length).toBe(graph.edges.length);
   });
 });

@@ -17,7 +17,10 @@ const BIN = process.env.SD_CPP_BIN;
 const MODEL = process.env.SD_TEST_MODEL;
 const UPSCALER = process.env.SD_TEST_UPSCALER;
 const enabled = Boolean(BIN && MODEL);
-if (!enabled) console.warn('sd-real: skipped — set SD_CPP_BIN (a real sd-cli) and SD_TEST_MODEL (e.g. from shared/tools/make_random_sd_model.py) to run it');
+if (!enabled)
+  console.warn(
+    'sd-real: skipped — set SD_CPP_BIN (a real sd-cli) and SD_TEST_MODEL (e.g. from shared/tools/make_random_sd_model.py) to run it',
+  );
 
 const root = mkdtempSync(join(tmpdir(), 'sd-real-'));
 let n = 0;
@@ -26,7 +29,17 @@ const outDir = () => {
   mkdirSync(d);
   return d;
 };
-const job = (o: Record<string, unknown> = {}) => ({ prompt: 'a lighthouse at dusk', modelPath: MODEL, width: 64, height: 64, steps: 1, cfgScale: 1, seed: 42, outDir: outDir(), ...o });
+const job = (o: Record<string, unknown> = {}) => ({
+  prompt: 'a lighthouse at dusk',
+  modelPath: MODEL,
+  width: 64,
+  height: 64,
+  steps: 1,
+  cfgScale: 1,
+  seed: 42,
+  outDir: outDir(),
+  ...o,
+});
 
 describe.skipIf(!enabled)('sd worker with a real sd.cpp build', () => {
   let w: StartedWorker;
@@ -39,7 +52,9 @@ describe.skipIf(!enabled)('sd worker with a real sd.cpp build', () => {
 
   it('txt2img: PNG of the aligned size, progress per step, byte-identical with the same seed', async () => {
     const events: ProgressMsg[] = [];
-    const a = await w.client.call('txt2img', job({ steps: 2, width: 100, height: 64 }), { onProgress: (e) => events.push(e) });
+    const a = await w.client.call('txt2img', job({ steps: 2, width: 100, height: 64 }), {
+      onProgress: (e) => events.push(e),
+    });
     const b = await w.client.call('txt2img', job({ steps: 2, width: 100, height: 64 }));
     const ia = (a.output.images as { path: string; sha256: string; seed: number }[])[0]!;
     const ib = (b.output.images as { sha256: string }[])[0]!;
@@ -47,9 +62,13 @@ describe.skipIf(!enabled)('sd worker with a real sd.cpp build', () => {
     expect(ia.seed).toBe('42'); // exact decimal text (64-bit seeds, issue 13)
     const meta = await sharp(ia.path).metadata();
     expect([meta.width, meta.height]).toEqual([128, 64]);
-    const ticks = events.filter((e) => e.phase === 'sampling' && e.step !== undefined && !e.preview);
+    const ticks = events.filter(
+      (e) => e.phase === 'sampling' && e.step !== undefined && !e.preview,
+    );
     expect(ticks.at(-1)).toMatchObject({ step: 2, steps: 2 });
-    expect(a.output.engine).toMatchObject({ version: expect.stringMatching(/stable-diffusion\.cpp version|unknown/) });
+    expect(a.output.engine).toMatchObject({
+      version: expect.stringMatching(/stable-diffusion\.cpp version|unknown/),
+    });
   }, 120_000);
 
   it('random seed is read from the log', async () => {
@@ -59,10 +78,16 @@ describe.skipIf(!enabled)('sd worker with a real sd.cpp build', () => {
 
   it('img2img counts floor(steps × strength) + 1 ticks', async () => {
     const init = join(root, 'init.png');
-    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } }).png().toFile(init);
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } })
+      .png()
+      .toFile(init);
     const events: ProgressMsg[] = [];
-    await w.client.call('img2img', job({ initImagePath: init, strength: 0.5, steps: 4 }), { onProgress: (e) => events.push(e) });
-    const ticks = events.filter((e) => e.phase === 'sampling' && e.step !== undefined && !e.preview);
+    await w.client.call('img2img', job({ initImagePath: init, strength: 0.5, steps: 4 }), {
+      onProgress: (e) => events.push(e),
+    });
+    const ticks = events.filter(
+      (e) => e.phase === 'sampling' && e.step !== undefined && !e.preview,
+    );
     expect(ticks.at(-1)).toMatchObject({ step: 3, steps: 3 });
   }, 120_000);
 
@@ -70,25 +95,41 @@ describe.skipIf(!enabled)('sd worker with a real sd.cpp build', () => {
     const p = job({ steps: 200, width: 128, height: 128 });
     const ac = new AbortController();
     const err = await w.client
-      .call('txt2img', p, { signal: ac.signal, onProgress: (e) => e.phase === 'sampling' && e.step === 1 && ac.abort() })
+      .call('txt2img', p, {
+        signal: ac.signal,
+        onProgress: (e) => e.phase === 'sampling' && e.step === 1 && ac.abort(),
+      })
       .catch((e: MystiError) => e);
     expect((err as MystiError).code).toBe('CANCELLED');
     const deadline = Date.now() + 3_000;
-    while ((pidsWithArg(p.outDir).length || readdirSync(p.outDir).length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((pidsWithArg(p.outDir).length || readdirSync(p.outDir).length) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect(pidsWithArg(p.outDir)).toEqual([]);
     expect(readdirSync(p.outDir)).toEqual([]);
   }, 120_000);
 
   it('missing model → MODEL_NOT_FOUND', async () => {
-    const err = await w.client.call('txt2img', job({ modelPath: join(root, 'missing.gguf') })).catch((e: MystiError) => e);
+    const err = await w.client
+      .call('txt2img', job({ modelPath: join(root, 'missing.gguf') }))
+      .catch((e: MystiError) => e);
     expect((err as MystiError).code).toBe('MODEL_NOT_FOUND');
   }, 120_000);
 
-  it.skipIf(!UPSCALER)('upscale with ESRGAN', async () => {
-    const input = join(root, 'small.png');
-    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#884422' } }).png().toFile(input);
-    const r = await w.client.call('upscale', { initImagePath: input, upscaleModelPath: UPSCALER, outDir: outDir() });
-    const img = (r.output.images as { width: number }[])[0]!;
-    expect(img.width).toBeGreaterThan(64);
-  }, 120_000);
+  it.skipIf(!UPSCALER)(
+    'upscale with ESRGAN',
+    async () => {
+      const input = join(root, 'small.png');
+      await sharp({ create: { width: 64, height: 64, channels: 3, background: '#884422' } })
+        .png()
+        .toFile(input);
+      const r = await w.client.call('upscale', {
+        initImagePath: input,
+        upscaleModelPath: UPSCALER,
+        outDir: outDir(),
+      });
+      const img = (r.output.images as { width: number }[])[0]!;
+      expect(img.width).toBeGreaterThan(64);
+    },
+    120_000,
+  );
 });

@@ -20,9 +20,14 @@ import { GraphBuilder } from '../helpers/graph-builder';
 import { readPngTextFile } from '../../runtime/png/read';
 
 const BIN = process.env.SD_CPP_BIN;
-const MODEL = process.env.SD_TEST_MODEL ?? path.resolve(REPO_ROOT, '../shared/sdcpp/models/tiny-sdxs-q4_0.gguf');
+const MODEL =
+  process.env.SD_TEST_MODEL ??
+  path.resolve(REPO_ROOT, '../shared/sdcpp/models/tiny-sdxs-q4_0.gguf');
 const enabled = Boolean(BIN && fs.existsSync(MODEL));
-if (!enabled) console.warn('sd-seed-batch: skipped — set SD_CPP_BIN to a real sd-cli (and SD_TEST_MODEL, or have ../shared/sdcpp/models/tiny-sdxs-q4_0.gguf)');
+if (!enabled)
+  console.warn(
+    'sd-seed-batch: skipped — set SD_CPP_BIN to a real sd-cli (and SD_TEST_MODEL, or have ../shared/sdcpp/models/tiny-sdxs-q4_0.gguf)',
+  );
 
 const SEED = '89848141647836';
 const SIZE = 128;
@@ -38,22 +43,49 @@ if (enabled) {
 const cliDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sd-seed-cli-'));
 
 /** Raw RGB pixels of a PNG. */
-const pixels = async (file: string) => (await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true }));
+const pixels = async (file: string) =>
+  await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
 
 /** The same params straight through sd-cli; returns the written file(s). */
 function cli(seed: string, batch: number): string[] {
   const out = path.join(cliDir, `s${seed}-b${batch}.png`);
-  const args = ['-m', MODEL, '-p', PROMPT, '-W', String(SIZE), '-H', String(SIZE), '--steps', String(STEPS), '--cfg-scale', '1', '-s', seed, '-t', '2', '-o', out];
+  const args = [
+    '-m',
+    MODEL,
+    '-p',
+    PROMPT,
+    '-W',
+    String(SIZE),
+    '-H',
+    String(SIZE),
+    '--steps',
+    String(STEPS),
+    '--cfg-scale',
+    '1',
+    '-s',
+    seed,
+    '-t',
+    '2',
+    '-o',
+    out,
+  ];
   if (batch > 1) args.push('-b', String(batch));
   const log = execFileSync(BIN!, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   expect(log).toContain(`seed ${seed}`);
-  return batch === 1 ? [out] : Array.from({ length: batch }, (_, k) => out.replace(/\.png$/, `_${k}.png`));
+  return batch === 1
+    ? [out]
+    : Array.from({ length: batch }, (_, k) => out.replace(/\.png$/, `_${k}.png`));
 }
 
 function graph(seed: string, batchCount: number) {
   const g = new GraphBuilder('seed batch');
   const p = g.node('prompt', { text: PROMPT }, {}, 'prompt');
-  const gen = g.node('txt2img', { model: modelRef, width: SIZE, height: SIZE, steps: STEPS, cfgScale: 1, seed, batchCount }, { prompt: p.out('text') }, 'gen');
+  const gen = g.node(
+    'txt2img',
+    { model: modelRef, width: SIZE, height: SIZE, steps: STEPS, cfgScale: 1, seed, batchCount },
+    { prompt: p.out('text') },
+    'gen',
+  );
   g.node('save', { filenamePrefix: `b${batchCount}` }, { image: gen.out('image') }, 'save');
   return g.finalize();
 }
@@ -90,10 +122,15 @@ describe.skipIf(!enabled)('exact 64-bit seeds and whole batches with the real sd
     expect(chunks.find((c) => c.keyword === 'parameters')!.text).toContain(`Seed: ${SEED},`);
     expect(chunks.find((c) => c.keyword === 'mysticanvas')!.text).toContain(`"seed":"${SEED}"`);
     const gen = r.view.outputs.find((o: any) => o.nodeId === 'gen' && o.port === 'image');
-    const info = (t.studio.store.artifacts.get(gen.artifactId)!.value as { info: Record<string, unknown> }).info;
+    const info = (
+      t.studio.store.artifacts.get(gen.artifactId)!.value as { info: Record<string, unknown> }
+    ).info;
     expect(info.seed).toBe(SEED);
     expect(info.argv).toEqual(expect.arrayContaining(['-s', SEED]));
-    const rows = (await t.http.get('/api/generations')).json.items as { seed: string; runId?: string }[];
+    const rows = (await t.http.get('/api/generations')).json.items as {
+      seed: string;
+      runId?: string;
+    }[];
     expect(rows.map((x) => x.seed)).toContain(SEED);
   }, 180_000);
 
@@ -118,7 +155,11 @@ describe.skipIf(!enabled)('exact 64-bit seeds and whole batches with the real sd
       const mine = await pixels(path.resolve(home.home, gens[k]!.filePath));
       const ref = await pixels(refs[k]!);
       expect(mine.data.equals(ref.data), `image ${k}`).toBe(true);
-      expect(readPngTextFile(path.resolve(home.home, gens[k]!.filePath)).chunks.find((c) => c.keyword === 'parameters')!.text).toContain(`Seed: ${gens[k]!.seed},`);
+      expect(
+        readPngTextFile(path.resolve(home.home, gens[k]!.filePath)).chunks.find(
+          (c) => c.keyword === 'parameters',
+        )!.text,
+      ).toContain(`Seed: ${gens[k]!.seed},`);
     }
     // The three images differ (three seeds, not one image thrice).
     expect(new Set(gens.map((g) => g.sha256)).size).toBe(3);

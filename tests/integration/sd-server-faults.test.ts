@@ -33,13 +33,29 @@ function model(name: string, faults = ''): string {
   return p;
 }
 const good = model('good.safetensors');
-const job = (o: Record<string, unknown> = {}) => ({ prompt: 'x', modelPath: good, width: 64, height: 64, steps: 4, cfgScale: 7, seed: 1, outDir: outDir(), ...o });
-const servers = () => processesMatching(join(root, 'models')).filter((p) => p.cmd.includes('sd-server-standin'));
+const job = (o: Record<string, unknown> = {}) => ({
+  prompt: 'x',
+  modelPath: good,
+  width: 64,
+  height: 64,
+  steps: 4,
+  cfgScale: 7,
+  seed: 1,
+  outDir: outDir(),
+  ...o,
+});
+const servers = () =>
+  processesMatching(join(root, 'models')).filter((p) => p.cmd.includes('sd-server-standin'));
 
 describe('resident mode faults (sd-server stand-in)', () => {
   let w: StartedWorker;
   beforeAll(async () => {
-    w = await startSdWorker({ SD_CPP_BIN: STANDIN, SD_CPP_SERVER_BIN: SERVER, SDCPP_STANDIN_STEP_MS: '30', MYSTI_SD_SERVER_START_TIMEOUT_MS: '8000' });
+    w = await startSdWorker({
+      SD_CPP_BIN: STANDIN,
+      SD_CPP_SERVER_BIN: SERVER,
+      SDCPP_STANDIN_STEP_MS: '30',
+      MYSTI_SD_SERVER_START_TIMEOUT_MS: '8000',
+    });
   });
   afterAll(async () => {
     await w?.stop();
@@ -52,22 +68,34 @@ describe('resident mode faults (sd-server stand-in)', () => {
   }, 30_000);
 
   it('no answer within the start-up timeout → ENGINE_FAILED naming sd-server and its stderr', async () => {
-    const err = await w.client.call('txt2img', job({ modelPath: model('hang.safetensors', 'server-hang') })).catch((e: MystiError) => e);
+    const err = await w.client
+      .call('txt2img', job({ modelPath: model('hang.safetensors', 'server-hang') }))
+      .catch((e: MystiError) => e);
     expect((err as MystiError).code).toBe('ENGINE_FAILED');
-    expect((err as MystiError).message).toMatch(/sd-server did not answer on 127\.0\.0\.1:\d+ within 8 s/);
+    expect((err as MystiError).message).toMatch(
+      /sd-server did not answer on 127\.0\.0\.1:\d+ within 8 s/,
+    );
     expect((err as MystiError).message).toContain('backend init stalled');
-    await waitFor(() => !servers().some((p) => p.cmd.includes('hang.safetensors')), 3_000, 'the hung server to be killed');
+    await waitFor(
+      () => !servers().some((p) => p.cmd.includes('hang.safetensors')),
+      3_000,
+      'the hung server to be killed',
+    );
   }, 30_000);
 
   it('ggml OOM abort mid-job → OUT_OF_MEMORY; the worker stays up', async () => {
-    const err = await w.client.call('txt2img', job({ modelPath: model('oom.safetensors', 'oom') })).catch((e: MystiError) => e);
+    const err = await w.client
+      .call('txt2img', job({ modelPath: model('oom.safetensors', 'oom') }))
+      .catch((e: MystiError) => e);
     expect((err as MystiError).code).toBe('OUT_OF_MEMORY');
     expect((await w.client.health()).status).toBe('ok');
   }, 30_000);
 
   it('the server dying mid-job → ENGINE_CRASHED; the next job starts a new server', async () => {
     const crash = model('crash.safetensors', 'server-crash');
-    const err = await w.client.call('txt2img', job({ modelPath: crash })).catch((e: MystiError) => e);
+    const err = await w.client
+      .call('txt2img', job({ modelPath: crash }))
+      .catch((e: MystiError) => e);
     expect((err as MystiError).code).toBe('ENGINE_CRASHED');
     const ok = await w.client.call('txt2img', job());
     expect((ok.output.images as unknown[]).length).toBe(1);
@@ -77,17 +105,19 @@ describe('resident mode faults (sd-server stand-in)', () => {
     const copy = join(root, 'models', 'queue.safetensors');
     copyFileSync(good, copy);
     await w.client.call('txt2img', job({ modelPath: copy }));
-    const pid = (((await w.client.health()).loaded) as unknown as { pid: number }).pid;
+    const pid = ((await w.client.health()).loaded as unknown as { pid: number }).pid;
     const first = w.client.call('txt2img', job({ modelPath: copy, steps: 30 }));
     const ac = new AbortController();
-    const second = w.client.call('txt2img', job({ modelPath: copy, steps: 30, seed: 2 }), { signal: ac.signal }).catch((e: MystiError) => e);
+    const second = w.client
+      .call('txt2img', job({ modelPath: copy, steps: 30, seed: 2 }), { signal: ac.signal })
+      .catch((e: MystiError) => e);
     await new Promise((r) => setTimeout(r, 300));
     ac.abort();
     expect(((await second) as MystiError).code).toBe('CANCELLED');
     const r = await first;
     expect((r.output.images as unknown[]).length).toBe(1);
     // Cancelling a queued job did not kill the server.
-    expect((((await w.client.health()).loaded) as unknown as { pid: number }).pid).toBe(pid);
+    expect(((await w.client.health()).loaded as unknown as { pid: number }).pid).toBe(pid);
   }, 30_000);
 
   it('cancelling the generating job kills the server; a job queued behind it is submitted again to a new one', async () => {
@@ -95,7 +125,12 @@ describe('resident mode faults (sd-server stand-in)', () => {
     copyFileSync(good, copy);
     await w.client.call('txt2img', job({ modelPath: copy }));
     const ac = new AbortController();
-    const first = w.client.call('txt2img', job({ modelPath: copy, steps: 60 }), { signal: ac.signal, onProgress: (e) => e.phase === 'sampling' && e.step === 2 && ac.abort() }).catch((e: MystiError) => e);
+    const first = w.client
+      .call('txt2img', job({ modelPath: copy, steps: 60 }), {
+        signal: ac.signal,
+        onProgress: (e) => e.phase === 'sampling' && e.step === 2 && ac.abort(),
+      })
+      .catch((e: MystiError) => e);
     await new Promise((r) => setTimeout(r, 100));
     const second = w.client.call('txt2img', job({ modelPath: copy, steps: 4, seed: 3 }));
     expect(((await first) as MystiError).code).toBe('CANCELLED');
@@ -109,13 +144,19 @@ describe('ServerManager start-up (sd-server stand-in)', () => {
     const { createServer } = await import('node:net');
     const { ServerManager } = await import('../../workers/sd/server/manager');
     const { freePort } = await import('../../workers/sd/server/child');
-    const squatter = createServer((s) => s.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}')).listen(0, '127.0.0.1');
+    const squatter = createServer((s) =>
+      s.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}'),
+    ).listen(0, '127.0.0.1');
     await new Promise((r) => squatter.once('listening', r));
     const taken = (squatter.address() as { port: number }).port;
     const tried: number[] = [];
     const children = new Set<import('node:child_process').ChildProcess>();
     const mgr = new ServerManager({
-      binary: SERVER, backendFlag: true, startTimeoutMs: 10_000, graceMs: 300, children,
+      binary: SERVER,
+      backendFlag: true,
+      startTimeoutMs: 10_000,
+      graceMs: 300,
+      children,
       pickPort: async () => {
         const p = tried.length === 0 ? taken : await freePort();
         tried.push(p);
@@ -123,7 +164,10 @@ describe('ServerManager start-up (sd-server stand-in)', () => {
       },
     });
     try {
-      const lease = await mgr.acquire({ modelPath: good, threads: 1 }, new AbortController().signal);
+      const lease = await mgr.acquire(
+        { modelPath: good, threads: 1 },
+        new AbortController().signal,
+      );
       expect(tried[0]).toBe(taken);
       expect(tried.length).toBeGreaterThanOrEqual(2);
       expect(lease.child.port).not.toBe(taken);

@@ -21,7 +21,10 @@ const BIN = process.env.SD_CPP_BIN;
 const MODEL = process.env.SD_TEST_MODEL;
 const SERVER = BIN ? join(dirname(BIN), 'sd-server') : '';
 const enabled = Boolean(BIN && MODEL && existsSync(SERVER));
-if (!enabled) console.warn('sd-server-real: skipped — set SD_CPP_BIN (a real sd-cli with sd-server beside it) and SD_TEST_MODEL to run it');
+if (!enabled)
+  console.warn(
+    'sd-server-real: skipped — set SD_CPP_BIN (a real sd-cli with sd-server beside it) and SD_TEST_MODEL to run it',
+  );
 
 const root = mkdtempSync(join(tmpdir(), 'sd-server-real-'));
 let n = 0;
@@ -33,8 +36,24 @@ const outDir = () => {
 /** A model path unique to this file (a symlink), so its sd-server processes can be told apart. */
 const modelLink = join(root, 'models', 'tiny.gguf');
 const servers = () => processesMatching(modelLink).filter((p) => p.cmd.includes('sd-server'));
-const job = (o: Record<string, unknown> = {}) => ({ prompt: 'a lighthouse at dusk', modelPath: modelLink, width: 128, height: 128, steps: 4, cfgScale: 1, seed: 42, outDir: outDir(), ...o });
-type Loaded = { mode: string; tensorLoads: number; starts: number; jobs: number; pid: number } | null;
+const job = (o: Record<string, unknown> = {}) => ({
+  prompt: 'a lighthouse at dusk',
+  modelPath: modelLink,
+  width: 128,
+  height: 128,
+  steps: 4,
+  cfgScale: 1,
+  seed: 42,
+  outDir: outDir(),
+  ...o,
+});
+type Loaded = {
+  mode: string;
+  tensorLoads: number;
+  starts: number;
+  jobs: number;
+  pid: number;
+} | null;
 
 async function rawPixels(path: string): Promise<Buffer> {
   return sharp(path).removeAlpha().raw().toBuffer();
@@ -46,7 +65,12 @@ describe.skipIf(!enabled)('sd worker in resident mode with the real sd-server', 
   beforeAll(async () => {
     mkdirSync(dirname(modelLink), { recursive: true });
     symlinkSync(MODEL!, modelLink);
-    w = await startSdWorker({ SD_CPP_BIN: BIN, MYSTI_SD_THREADS: '2', SD_CPP_SERVER_BIN: undefined, MYSTI_SD_MODE: undefined });
+    w = await startSdWorker({
+      SD_CPP_BIN: BIN,
+      MYSTI_SD_THREADS: '2',
+      SD_CPP_SERVER_BIN: undefined,
+      MYSTI_SD_MODE: undefined,
+    });
   });
   afterAll(async () => {
     await w?.stop();
@@ -54,23 +78,35 @@ describe.skipIf(!enabled)('sd worker in resident mode with the real sd-server', 
 
   it('three seeds on one model: only the first job loads weights; progress phase by phase', async () => {
     const events: ProgressMsg[] = [];
-    const r1 = await w.client.call('txt2img', job({ seed: 1 }), { onProgress: (e) => events.push(e) });
+    const r1 = await w.client.call('txt2img', job({ seed: 1 }), {
+      onProgress: (e) => events.push(e),
+    });
     const after1 = await loaded();
     expect(after1).toMatchObject({ mode: 'server', starts: 1 });
     // text encoder, UNet, TAE: one `loading tensors completed` line each, on the first job only.
     expect(after1!.tensorLoads).toBe(3);
     await w.client.call('txt2img', job({ seed: 2 }));
     const r3 = await w.client.call('txt2img', job({ seed: 3 }));
-    expect(await loaded()).toMatchObject({ mode: 'server', starts: 1, tensorLoads: 3, jobs: 3, pid: after1!.pid });
+    expect(await loaded()).toMatchObject({
+      mode: 'server',
+      starts: 1,
+      tensorLoads: 3,
+      jobs: 3,
+      pid: after1!.pid,
+    });
     expect(servers()).toHaveLength(1);
     const phases = [...new Set(events.map((e) => e.phase))];
     expect(phases).toEqual(expect.arrayContaining(['encoding', 'loading', 'sampling', 'decoding']));
-    expect(events.filter((e) => e.phase === 'sampling' && e.step !== undefined).at(-1)).toMatchObject({ step: 4, steps: 4 });
+    expect(
+      events.filter((e) => e.phase === 'sampling' && e.step !== undefined).at(-1),
+    ).toMatchObject({ step: 4, steps: 4 });
     expect((r1.output.images as { seed: string }[])[0]!.seed).toBe('1');
     expect((r3.output.images as { seed: string }[])[0]!.seed).toBe('3');
     expect(r1.output.engine).toMatchObject({ name: 'sd-server', mode: 'server' });
     // Lineage: the sd-cli line that reproduces it, and the server's start-up flags + body.
-    expect(r1.output.argv).toEqual(expect.arrayContaining(['-m', modelLink, '-s', '1', '--steps', '4']));
+    expect(r1.output.argv).toEqual(
+      expect.arrayContaining(['-m', modelLink, '-s', '1', '--steps', '4']),
+    );
     expect((r1.output.server as { argv: string[] }).argv).toEqual(['-m', modelLink, '-t', '2']);
     expect(r1.output.previews).toMatch(/not available from sd-server/);
   }, 120_000);
@@ -78,7 +114,12 @@ describe.skipIf(!enabled)('sd worker in resident mode with the real sd-server', 
   it('the same params through sd-server and sd-cli give identical pixels', async () => {
     const p = job({ seed: 89848141647836, prompt: 'pixel identity' });
     const viaServer = await w.client.call('txt2img', p);
-    const viaCli = await w.client.call('txt2img', { ...p, outDir: outDir(), livePreview: true, preview: 'none' });
+    const viaCli = await w.client.call('txt2img', {
+      ...p,
+      outDir: outDir(),
+      livePreview: true,
+      preview: 'none',
+    });
     expect(viaServer.output.engine).toMatchObject({ mode: 'server' });
     expect((viaCli.output.engine as { name: string }).name).toBe('sd-cli');
     const a = (viaServer.output.images as { path: string }[])[0]!.path;
@@ -115,7 +156,9 @@ describe.skipIf(!enabled)('sd worker in resident mode with the real sd-server', 
     await w.client.call('txt2img', job({ seed: 6 }));
     const pid = (await loaded())!.pid;
     const err = await w.client
-      .call('txt2img', job({ steps: 300 }), { onProgress: (e) => e.phase === 'sampling' && e.step === 2 && process.kill(pid, 'SIGKILL') })
+      .call('txt2img', job({ steps: 300 }), {
+        onProgress: (e) => e.phase === 'sampling' && e.step === 2 && process.kill(pid, 'SIGKILL'),
+      })
       .catch((e: MystiError) => e);
     expect((err as MystiError).code).toBe('ENGINE_CRASHED');
     expect((err as MystiError).message).toMatch(/sd-server was killed by SIGKILL/);
@@ -125,7 +168,9 @@ describe.skipIf(!enabled)('sd worker in resident mode with the real sd-server', 
   }, 120_000);
 
   it('a missing model → MODEL_NOT_FOUND (same code as the CLI path)', async () => {
-    const err = await w.client.call('txt2img', job({ modelPath: join(root, 'missing.gguf') })).catch((e: MystiError) => e);
+    const err = await w.client
+      .call('txt2img', job({ modelPath: join(root, 'missing.gguf') }))
+      .catch((e: MystiError) => e);
     expect((err as MystiError).code).toBe('MODEL_NOT_FOUND');
   }, 120_000);
 

@@ -17,15 +17,24 @@ import { makeTempHome, REPO_ROOT, type TempHome } from '../helpers/temp-home';
 
 const BIN = process.env.SD_CPP_BIN;
 const MODEL = process.env.SD_TEST_MODEL;
-const enabled = Boolean(BIN && MODEL && fs.existsSync(path.join(path.dirname(BIN ?? '.'), 'sd-server')));
-if (!enabled) console.warn('sd-server-studio: skipped — set SD_CPP_BIN (a real sd-cli with sd-server beside it) and SD_TEST_MODEL to run it');
+const enabled = Boolean(
+  BIN && MODEL && fs.existsSync(path.join(path.dirname(BIN ?? '.'), 'sd-server')),
+);
+if (!enabled)
+  console.warn(
+    'sd-server-studio: skipped — set SD_CPP_BIN (a real sd-cli with sd-server beside it) and SD_TEST_MODEL to run it',
+  );
 
 function serve(home: TempHome): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'runtime/cli.ts'), 'serve'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...home.env, SD_CPP_BIN: BIN!, MYSTI_SD_THREADS: '2' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'runtime/cli.ts'), 'serve'],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...home.env, SD_CPP_BIN: BIN!, MYSTI_SD_THREADS: '2' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let err = '';
     child.stderr!.on('data', (d) => {
@@ -48,12 +57,18 @@ function homeWithModel(): { home: TempHome; ref: string } {
 function graph(ref: string, seed: number, steps = 4) {
   const g = new GraphBuilder('resident');
   const p = g.node('prompt', { text: 'a lighthouse at dusk' }, {}, 'prompt');
-  const gen = g.node('txt2img', { model: ref, width: 128, height: 128, steps, cfgScale: 1, seed }, { prompt: p.out('text') }, 'gen');
+  const gen = g.node(
+    'txt2img',
+    { model: ref, width: 128, height: 128, steps, cfgScale: 1, seed },
+    { prompt: p.out('text') },
+    'gen',
+  );
   g.node('save', { filenamePrefix: 'resident' }, { image: gen.out('image') }, 'save');
   return g.finalize();
 }
 
-const serversOf = (home: TempHome) => processesMatching(home.home).filter((p) => p.cmd.includes('sd-server'));
+const serversOf = (home: TempHome) =>
+  processesMatching(home.home).filter((p) => p.cmd.includes('sd-server'));
 
 describe.skipIf(!enabled)('resident sd-server under the studio', () => {
   it('three seeds on one model: one sd-server for all, health says server mode, /api/vram shows the stack; SIGKILL of the studio leaves no sd-server', async () => {
@@ -65,10 +80,14 @@ describe.skipIf(!enabled)('resident sd-server under the studio', () => {
       const pids: number[] = [];
       for (const seed of [11, 12, 13]) {
         const { runId } = (await http.post('/api/runs', { graph: graph(ref, seed) })).json;
-        const run = await waitFor(async () => {
-          const r = (await http.get(`/api/runs/${runId}`)).json;
-          return ['completed', 'failed', 'cancelled'].includes(r.status) ? r : null;
-        }, 60_000, `run seed ${seed}`);
+        const run = await waitFor(
+          async () => {
+            const r = (await http.get(`/api/runs/${runId}`)).json;
+            return ['completed', 'failed', 'cancelled'].includes(r.status) ? r : null;
+          },
+          60_000,
+          `run seed ${seed}`,
+        );
         expect(run.status).toBe('completed');
         const s = serversOf(home);
         expect(s).toHaveLength(1);
@@ -81,7 +100,11 @@ describe.skipIf(!enabled)('resident sd-server under the studio', () => {
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
     }
-    await waitFor(() => serversOf(home).length === 0, 5_000, 'no sd-server after kill -9 of the studio');
+    await waitFor(
+      () => serversOf(home).length === 0,
+      5_000,
+      'no sd-server after kill -9 of the studio',
+    );
   }, 180_000);
 
   it('SIGTERM of the studio mid-job leaves no sd-server', async () => {
@@ -95,6 +118,10 @@ describe.skipIf(!enabled)('resident sd-server under the studio', () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
-    await waitFor(() => serversOf(home).length === 0, 5_000, 'no sd-server after SIGTERM of the studio');
+    await waitFor(
+      () => serversOf(home).length === 0,
+      5_000,
+      'no sd-server after SIGTERM of the studio',
+    );
   }, 120_000);
 });

@@ -24,7 +24,10 @@ describe('security: web surface', () => {
 
   beforeAll(async () => {
     home = makeTempHome();
-    fs.writeFileSync(path.join(home.home, 'config.json'), JSON.stringify({ maxBodyBytes: LIMIT, allowedOrigins: ['http://localhost:5173'] }));
+    fs.writeFileSync(
+      path.join(home.home, 'config.json'),
+      JSON.stringify({ maxBodyBytes: LIMIT, allowedOrigins: ['http://localhost:5173'] }),
+    );
     canary = path.join(path.dirname(home.home), `${path.basename(home.home)}-canary.png`);
     fs.writeFileSync(canary, CANARY_TEXT);
     s = await startTestStudio({ home });
@@ -36,19 +39,28 @@ describe('security: web surface', () => {
   });
 
   describe('Host header (DNS rebinding)', () => {
-    it.each(['evil.com', 'evil.com:1234', 'localhost.evil.com', '127.0.0.1.nip.io'])('Host "%s" → 403', async (host) => {
-      const r = await s.http.get('/api/health', { headers: { host } });
-      expect(r.status).toBe(403);
-      expect(r.json.error.code).toBe('FORBIDDEN_HOST');
-    });
+    it.each(['evil.com', 'evil.com:1234', 'localhost.evil.com', '127.0.0.1.nip.io'])(
+      'Host "%s" → 403',
+      async (host) => {
+        const r = await s.http.get('/api/health', { headers: { host } });
+        expect(r.status).toBe(403);
+        expect(r.json.error.code).toBe('FORBIDDEN_HOST');
+      },
+    );
     it('an empty Host and an HTTP/1.0 request without Host → 403', async () => {
-      for (const req of ['GET /api/health HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n', 'GET /api/health HTTP/1.0\r\n\r\n']) {
+      for (const req of [
+        'GET /api/health HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n',
+        'GET /api/health HTTP/1.0\r\n\r\n',
+      ]) {
         expect(await rawExchange(s.port, [req])).toMatch(/^HTTP\/1\.1 403 /);
       }
     });
-    it.each(['localhost', 'LOCALHOST:1234', '127.0.0.1', '[::1]:80'])('Host "%s" is served', async (host) => {
-      expect((await s.http.get('/api/health', { headers: { host } })).status).toBe(200);
-    });
+    it.each(['localhost', 'LOCALHOST:1234', '127.0.0.1', '[::1]:80'])(
+      'Host "%s" is served',
+      async (host) => {
+        expect((await s.http.get('/api/health', { headers: { host } })).status).toBe(200);
+      },
+    );
   });
 
   describe('cross-site state changes', () => {
@@ -64,7 +76,9 @@ describe('security: web surface', () => {
       ['Origin: http://localhost:3000', { origin: 'http://localhost:3000' }],
       ['Origin: https on the studio port', { origin: 'https://localhost:PORT' }],
     ])('%s → 403 on POST, PUT and DELETE, nothing written', async (_label, h) => {
-      const headers: Record<string, string> = Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v.replace('PORT', String(s.port))]));
+      const headers: Record<string, string> = Object.fromEntries(
+        Object.entries(h).map(([k, v]) => [k, v.replace('PORT', String(s.port))]),
+      );
       const before = s.studio.store.runs.list(1000).length;
       const post = await s.http.post('/api/runs', { graph }, { headers });
       expect(post.status).toBe(403);
@@ -77,15 +91,31 @@ describe('security: web surface', () => {
     });
     it('the studio’s own origin may POST', async () => {
       for (const origin of [`http://127.0.0.1:${s.port}`, `http://localhost:${s.port}`]) {
-        const r = await s.http.post('/api/graphs', { graph }, { headers: { origin, 'sec-fetch-site': 'same-origin' } });
+        const r = await s.http.post(
+          '/api/graphs',
+          { graph },
+          { headers: { origin, 'sec-fetch-site': 'same-origin' } },
+        );
         expect(r.status, origin).toBe(201);
-        expect((await s.http.del(`/api/graphs/${r.json.id}`, { headers: { origin } })).status).toBe(204);
+        expect((await s.http.del(`/api/graphs/${r.json.id}`, { headers: { origin } })).status).toBe(
+          204,
+        );
       }
     });
     it('an origin listed in config.json allowedOrigins may POST (e.g. the Vite dev server)', async () => {
-      const r = await s.http.post('/api/graphs', { graph }, { headers: { origin: 'http://localhost:5173' } });
+      const r = await s.http.post(
+        '/api/graphs',
+        { graph },
+        { headers: { origin: 'http://localhost:5173' } },
+      );
       expect(r.status).toBe(201);
-      expect((await s.http.del(`/api/graphs/${r.json.id}`, { headers: { origin: 'http://localhost:5173' } })).status).toBe(204);
+      expect(
+        (
+          await s.http.del(`/api/graphs/${r.json.id}`, {
+            headers: { origin: 'http://localhost:5173' },
+          })
+        ).status,
+      ).toBe(204);
     });
   });
 
@@ -96,7 +126,11 @@ describe('security: web surface', () => {
         expect(r.headers['content-security-policy'], p).toMatch(/frame-ancestors 'none'/);
         expect(r.headers['x-frame-options'], p).toBe('DENY');
       }
-      const refused = await s.http.post('/api/runs', { graph: new GraphBuilder().finalize() }, { headers: { origin: 'http://evil.com' } });
+      const refused = await s.http.post(
+        '/api/runs',
+        { graph: new GraphBuilder().finalize() },
+        { headers: { origin: 'http://evil.com' } },
+      );
       expect(refused.headers['x-frame-options']).toBe('DENY');
     });
   });
@@ -162,7 +196,17 @@ describe('security: web surface', () => {
         { id: randomUUID(), p: canary }, // absolute
         { id: randomUUID(), p: 'artifacts/evil-link.png' }, // symlink inside → outside
       ];
-      store.artifacts.insertMany(rows.map((r) => ({ id: r.id, kind: 'image' as const, runId: run.id, nodeId: 'x', port: 'image', path: r.p, parents: [] })));
+      store.artifacts.insertMany(
+        rows.map((r) => ({
+          id: r.id,
+          kind: 'image' as const,
+          runId: run.id,
+          nodeId: 'x',
+          port: 'image',
+          path: r.p,
+          parents: [],
+        })),
+      );
       for (const r of rows) {
         const res = await s.http.get(`/api/artifacts/${r.id}`);
         expect(res.status, r.p).toBe(403);
@@ -175,7 +219,14 @@ describe('security: web surface', () => {
       const link = path.join(home.home, 'outputs', 'escape.png');
       fs.mkdirSync(path.dirname(link), { recursive: true });
       fs.symlinkSync(canary, link);
-      for (const source of ['../../etc/passwd', '/etc/passwd', path.relative(home.home, canary), canary, 'outputs/escape.png', 'outputs/../../x.png']) {
+      for (const source of [
+        '../../etc/passwd',
+        '/etc/passwd',
+        path.relative(home.home, canary),
+        canary,
+        'outputs/escape.png',
+        'outputs/../../x.png',
+      ]) {
         const g = new GraphBuilder();
         const l = g.node('load-image', { source }, {}, 'load');
         g.node('save', {}, { image: l.out('image') }, 'save');
@@ -191,7 +242,9 @@ describe('security: web surface', () => {
   describe('body limits', () => {
     it('a body over the limit → 413 with the error shape, nothing written', async () => {
       const before = s.studio.store.runs.list(1000).length;
-      const big = JSON.stringify({ graph: { format: 'mysticanvas.graph', version: 1, nodes: [], name: 'x'.repeat(LIMIT) } });
+      const big = JSON.stringify({
+        graph: { format: 'mysticanvas.graph', version: 1, nodes: [], name: 'x'.repeat(LIMIT) },
+      });
       const r = await s.http.post('/api/runs', big);
       expect(r.status).toBe(413);
       expect(r.json.error.code).toBe('PAYLOAD_TOO_LARGE');

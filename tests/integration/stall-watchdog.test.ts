@@ -50,16 +50,28 @@ async function sdStudio(config: Record<string, unknown>): Promise<TestStudio> {
 const sdGraph = (text: string, steps = 40) => {
   const g = new GraphBuilder('stall');
   const p = g.node('prompt', { text }, {}, 'p');
-  g.node('txt2img', { model: 'tiny-sdxs-q4_0.gguf', width: 128, height: 128, steps, seed: 3 }, { prompt: p.out('text') }, 'gen');
+  g.node(
+    'txt2img',
+    { model: 'tiny-sdxs-q4_0.gguf', width: 128, height: 128, steps, seed: 3 },
+    { prompt: p.out('text') },
+    'gen',
+  );
   return g.finalize();
 };
 
 /** Submits, waits for the first sampling progress line, SIGSTOPs the sd-cli of this home; returns run id and pid. */
-async function submitAndStopSdCli(t: TestStudio, text: string): Promise<{ runId: string; pid: number }> {
+async function submitAndStopSdCli(
+  t: TestStudio,
+  text: string,
+): Promise<{ runId: string; pid: number }> {
   const sampling = new Promise<void>((resolve) => {
     const off = t.studio.bus.on((e) => {
       // A sampling step (sd-cli prints a 'sampling' header before its last loading bar).
-      if (e.type === 'node.progress' && (e as { phase?: string }).phase === 'sampling' && (e as { step?: number }).step !== undefined) {
+      if (
+        e.type === 'node.progress' &&
+        (e as { phase?: string }).phase === 'sampling' &&
+        (e as { step?: number }).step !== undefined
+      ) {
         off();
         resolve();
       }
@@ -88,7 +100,8 @@ describe.skipIf(!sdEnabled)('a stopped sd-cli (real engine)', () => {
     expect(err.details).toMatchObject({ phase: 'sampling', worker: 'sd' });
     expect(Date.now() - t0).toBeLessThan(20_000);
     const deadline = Date.now() + 5_000;
-    while (pidsWithArg(s.home.models).includes(pid) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    while (pidsWithArg(s.home.models).includes(pid) && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 50));
     expect(pidsWithArg(s.home.models)).toEqual([]);
     // The lease and the worker are free again: the next run completes.
     const next = await s.http.post('/api/runs', { graph: sdGraph('after the stall', 2) });
@@ -102,7 +115,8 @@ describe.skipIf(!sdEnabled)('a stopped sd-cli (real engine)', () => {
     const runId = sub.json.runId as string;
     // Stop sd-cli as soon as it exists (while loading): only the node timeout can end this node.
     const until = Date.now() + 10_000;
-    while (!pidsWithArg(s.home.models).length && Date.now() < until) await new Promise((res) => setTimeout(res, 20));
+    while (!pidsWithArg(s.home.models).length && Date.now() < until)
+      await new Promise((res) => setTimeout(res, 20));
     const pid = pidsWithArg(s.home.models)[0]!;
     expect(pid).toBeGreaterThan(0);
     process.kill(pid, 'SIGSTOP');
@@ -116,7 +130,8 @@ describe.skipIf(!sdEnabled)('a stopped sd-cli (real engine)', () => {
     expect(r.view.nodes.gen.error.code).toBe('TIMEOUT');
     // The cancel reaches sd-cli as SIGTERM, then SIGKILL after the worker's grace (a stopped process only dies of the latter).
     const gone = Date.now() + 5_000;
-    while (pidsWithArg(s.home.models).length && Date.now() < gone) await new Promise((res) => setTimeout(res, 50));
+    while (pidsWithArg(s.home.models).length && Date.now() < gone)
+      await new Promise((res) => setTimeout(res, 50));
     expect(pidsWithArg(s.home.models)).toEqual([]);
   }, 150_000);
 });
@@ -124,12 +139,20 @@ describe.skipIf(!sdEnabled)('a stopped sd-cli (real engine)', () => {
 describe.skipIf(!fs.existsSync(TINY_GGUF))('a stopped LLM worker (real node-llama-cpp)', () => {
   it('ENGINE_STALLED, the wedged worker is killed, the next run restarts it and succeeds', async () => {
     const home = makeTempHome({ gguf: true });
-    fs.writeFileSync(path.join(home.home, 'config.json'), JSON.stringify({ stallTimeoutsS: { loading: 15, generating: 3 } }));
+    fs.writeFileSync(
+      path.join(home.home, 'config.json'),
+      JSON.stringify({ stallTimeoutsS: { loading: 15, generating: 3 } }),
+    );
     s = await startTestStudio({ home, supervisor: { stallHealthTimeoutMs: 1_000 } });
     const llmGraph = (text: string) => {
       const g = new GraphBuilder('llm stall');
       const p = g.node('prompt', { text }, {}, 'p');
-      g.node('llm-enhance', { model: path.basename(TINY_GGUF), maxTokens: 20, seed: 1 }, { prompt: p.out('text') }, 'llm');
+      g.node(
+        'llm-enhance',
+        { model: path.basename(TINY_GGUF), maxTokens: 20, seed: 1 },
+        { prompt: p.out('text') },
+        'llm',
+      );
       return g.finalize();
     };
     const warm = await s.http.post('/api/runs', { graph: llmGraph('a cat') });
@@ -140,9 +163,14 @@ describe.skipIf(!fs.existsSync(TINY_GGUF))('a stopped LLM worker (real node-llam
     const sub = await s.http.post('/api/runs', { graph: llmGraph('a dog') });
     const r = await s.waitRun(sub.json.runId, 30_000);
     expect(r.status).toBe('failed');
-    expect(r.view.nodes.llm.error).toMatchObject({ code: 'ENGINE_STALLED', details: { worker: 'llm' } });
+    expect(r.view.nodes.llm.error).toMatchObject({
+      code: 'ENGINE_STALLED',
+      details: { worker: 'llm' },
+    });
     expect(s.studio.supervisor.status().llm!.pid).not.toBe(pid);
-    expect(fs.existsSync(`/proc/${pid}`) && !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))).toBe(false);
+    expect(
+      fs.existsSync(`/proc/${pid}`) && !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')),
+    ).toBe(false);
     const again = await s.http.post('/api/runs', { graph: llmGraph('a bird') });
     expect((await s.waitRun(again.json.runId, 120_000)).status).toBe('completed');
   }, 240_000);

@@ -25,12 +25,16 @@ describe('queue cap (issue 18 #10)', () => {
     const ids: string[] = [];
     // 1 running + 3 queued fill the queue (each run differs so none is served from the cache).
     for (let i = 0; i < 4; i++) {
-      const r = await s.http.post('/api/runs', { graph: txt2imgChain({ text: `cap ${i}`, steps: 10 }).finalize() });
+      const r = await s.http.post('/api/runs', {
+        graph: txt2imgChain({ text: `cap ${i}`, steps: 10 }).finalize(),
+      });
       expect(r.status, r.text).toBe(202);
       ids.push(r.json.runId);
     }
     const before = s.studio.store.runs.list(1000).length;
-    const refused = await s.http.post('/api/runs', { graph: txt2imgChain({ text: 'one too many' }).finalize() });
+    const refused = await s.http.post('/api/runs', {
+      graph: txt2imgChain({ text: 'one too many' }).finalize(),
+    });
     expect(refused.status).toBe(429);
     expect(Object.keys(refused.json)).toEqual(['error']);
     expect(refused.json.error.code).toBe('QUEUE_FULL');
@@ -39,7 +43,9 @@ describe('queue cap (issue 18 #10)', () => {
     expect(s.studio.store.runs.list(1000).length).toBe(before);
     for (const id of ids) s.studio.queue.cancel(id);
     await s.studio.queue.idle();
-    const ok = await s.http.post('/api/runs', { graph: txt2imgChain({ text: 'after the cap' }).finalize() });
+    const ok = await s.http.post('/api/runs', {
+      graph: txt2imgChain({ text: 'after the cap' }).finalize(),
+    });
     expect(ok.status).toBe(202);
   }, 60_000);
 });

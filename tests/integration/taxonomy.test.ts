@@ -17,14 +17,39 @@ beforeAll(async () => {
   t = await startTestStudio();
   const { store } = t.studio;
   for (let i = 0; i < 6; i++) {
-    ids.push(store.generations.insert({ uuid: randomUUID(), artifactId: null, filePath: `outputs/t${i}.png`, sha256: null, createdAt: 1000 + i, prompt: `picture ${i}`, source: 'import' },
-      (id) => attachTags(store.db, id, [{ name: i < 3 ? 'cat' : 'tomcat', category: 'subject', confidence: 0.5 }, ...(i === 0 ? [{ name: 'tomcat', confidence: 0.9 }] : [])], i === 5 ? 'user' : 'llm_auto')));
+    ids.push(
+      store.generations.insert(
+        {
+          uuid: randomUUID(),
+          artifactId: null,
+          filePath: `outputs/t${i}.png`,
+          sha256: null,
+          createdAt: 1000 + i,
+          prompt: `picture ${i}`,
+          source: 'import',
+        },
+        (id) =>
+          attachTags(
+            store.db,
+            id,
+            [
+              { name: i < 3 ? 'cat' : 'tomcat', category: 'subject', confidence: 0.5 },
+              ...(i === 0 ? [{ name: 'tomcat', confidence: 0.9 }] : []),
+            ],
+            i === 5 ? 'user' : 'llm_auto',
+          ),
+      ),
+    );
   }
 }, 60_000);
 afterAll(async () => t?.close());
 
 const patch = (p: string, body: unknown) => request(t.port, 'PATCH', p, { body });
-const tagsList = async () => (await t.http.get('/api/tags')).json as { tags: { id: number; name: string; count: number; category: string | null; aliases: string[] }[]; categories: string[] };
+const tagsList = async () =>
+  (await t.http.get('/api/tags')).json as {
+    tags: { id: number; name: string; count: number; category: string | null; aliases: string[] }[];
+    categories: string[];
+  };
 const byName = async (n: string) => (await tagsList()).tags.find((x) => x.name === n);
 
 describe('taxonomy API', () => {
@@ -49,11 +74,18 @@ describe('taxonomy API', () => {
     expect((await t.http.get('/api/generations?q=tomcat&mode=text')).json.items).toHaveLength(0); // FTS text rewritten
     expect((await t.http.get('/api/generations?q=cat&mode=text')).json.items).toHaveLength(6);
     // The user's own tag stayed the user's.
-    const d = (await t.http.get(`/api/generations/${t.studio.store.generations.byUuid((list.items as any[]).find((i) => i.id === ids[5]).uuid)!.uuid}`)).json;
+    const d = (
+      await t.http.get(
+        `/api/generations/${t.studio.store.generations.byUuid((list.items as any[]).find((i) => i.id === ids[5]).uuid)!.uuid}`,
+      )
+    ).json;
     expect(d.tags.find((x: any) => x.name === 'cat').source).toBe('user');
     // What the tagger's normalizer does with later LLM output.
     const db = t.studio.store.db;
-    const later = normalizeTags([{ name: 'Tomcats', category: 'subject', confidence: 0.7 }], { categories: ['subject'], alias: (n) => resolveAlias(db, n)?.normalizedName });
+    const later = normalizeTags([{ name: 'Tomcats', category: 'subject', confidence: 0.7 }], {
+      categories: ['subject'],
+      alias: (n) => resolveAlias(db, n)?.normalizedName,
+    });
     expect(later).toEqual([{ name: 'cat', category: 'subject', confidence: 0.7 }]);
   });
 

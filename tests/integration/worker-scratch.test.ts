@@ -30,9 +30,12 @@ describe('crashed worker scratch (issue 18 #11)', () => {
     const pid = s.studio.supervisor.status().sd!.pid!;
     process.kill(pid, 'SIGKILL');
     const until = Date.now() + 5_000;
-    while (s.studio.supervisor.status().sd!.state !== 'crashed' && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    while (s.studio.supervisor.status().sd!.state !== 'crashed' && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
     expect(s.studio.supervisor.status().sd!.state).toBe('crashed');
-    expect((await s.run(txt2imgChain({ text: 'after the crash' }).finalize())).status).toBe('completed');
+    expect((await s.run(txt2imgChain({ text: 'after the crash' }).finalize())).status).toBe(
+      'completed',
+    );
     expect(fs.existsSync(scratch)).toBe(false);
     expect(fs.existsSync(other)).toBe(true);
   }, 60_000);

@@ -16,7 +16,14 @@ const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal.aborted) return reject(new WorkerJobError('CANCELLED', 'cancelled'));
     const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(t); reject(new WorkerJobError('CANCELLED', 'cancelled')); }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(new WorkerJobError('CANCELLED', 'cancelled'));
+      },
+      { once: true },
+    );
   });
 
 let jobsDone = 0;
@@ -26,14 +33,19 @@ const run: JobHandler = async (payload, ctx) => {
   const steps = Number(payload.steps ?? 0);
   const stepMs = Number(payload.stepMs ?? (mode === 'slow' ? 50 : 0));
   for (let step = 1; step <= steps; step++) {
-    if (mode === 'crash' && step === Number(payload.crashAtStep ?? 1)) process.kill(process.pid, 'SIGKILL');
+    if (mode === 'crash' && step === Number(payload.crashAtStep ?? 1))
+      process.kill(process.pid, 'SIGKILL');
     if (stepMs) await sleep(stepMs, ctx.signal);
     ctx.progress({ phase: 'sampling', step, steps });
   }
   if (mode === 'crash') process.kill(process.pid, 'SIGKILL');
   if (mode === 'hang') await sleep(24 * 3600 * 1000, ctx.signal);
   // Tests choose the code, including ones without a row (to exercise unknown-code handling).
-  if (mode === 'fail') throw new WorkerJobError(String(payload.errorCode ?? 'ENGINE_FAILED') as ErrorCode, String(payload.message ?? 'the fake engine failed'));
+  if (mode === 'fail')
+    throw new WorkerJobError(
+      String(payload.errorCode ?? 'ENGINE_FAILED') as ErrorCode,
+      String(payload.message ?? 'the fake engine failed'),
+    );
   jobsDone++;
   const output: Record<string, unknown> = { jobsDone, pid: process.pid };
   if (typeof payload.text === 'string') output.text = payload.text;
@@ -45,7 +57,9 @@ const run: JobHandler = async (payload, ctx) => {
     fs.mkdirSync(img.outDir, { recursive: true });
     // write-point: none — test worker; scratch in tmp/, swept at start.
     fs.writeFileSync(file, bytes);
-    output.images = [{ path: file, sha256: createHash('sha256').update(bytes).digest('hex'), width: 1, height: 1 }];
+    output.images = [
+      { path: file, sha256: createHash('sha256').update(bytes).digest('hex'), width: 1, height: 1 },
+    ];
   }
   const memoryBytes = Number(payload.memoryBytes ?? 0);
   return { output, ...(memoryBytes ? { memory: { peakRssBytes: memoryBytes } } : {}) };

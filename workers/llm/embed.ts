@@ -17,7 +17,12 @@ export const embedPayload = z.object({
   modelPath: z.string().min(1),
   modelId: z.string().optional(),
   /** Tokens per input; longer inputs are truncated to fit (reported in `truncated`). */
-  contextSize: z.number().int().min(64).max(1 << 20).default(512),
+  contextSize: z
+    .number()
+    .int()
+    .min(64)
+    .max(1 << 20)
+    .default(512),
   input: z.array(z.string().max(1_000_000)).min(1).max(MAX_EMBED_BATCH),
 });
 
@@ -44,9 +49,17 @@ export function l2normalize(v: readonly number[]): number[] {
  * @throws WorkerJobError CANCELLED when the signal fires, OUT_OF_MEMORY, MODEL_*; ENGINE_FAILED
  *   when the model returns an empty vector (not an embedding-capable model)
  */
-export async function embed(engine: LlmEngine, p: z.infer<typeof embedPayload>, ctx: JobContext): Promise<EmbedOutput> {
+export async function embed(
+  engine: LlmEngine,
+  p: z.infer<typeof embedPayload>,
+  ctx: JobContext,
+): Promise<EmbedOutput> {
   return engine.exclusive(async () => {
-    const { context, contextSize } = await engine.embeddingContext(p.modelPath, p.modelId, p.contextSize);
+    const { context, contextSize } = await engine.embeddingContext(
+      p.modelPath,
+      p.modelId,
+      p.contextSize,
+    );
     const vectors: number[][] = [];
     const tokens: number[] = [];
     const truncated: number[] = [];
@@ -55,7 +68,11 @@ export async function embed(engine: LlmEngine, p: z.infer<typeof embedPayload>, 
       if (ctx.signal.aborted) throw new WorkerJobError('CANCELLED', 'embedding cancelled');
       let toks = context.model.tokenize(p.input[i]!);
       // Empty text still gets a vector (the BOS token's): callers index every generation, even prompt-less ones.
-      if (toks.length === 0) toks = context.model.tokens.bos !== null ? [context.model.tokens.bos] : context.model.tokenize(' ');
+      if (toks.length === 0)
+        toks =
+          context.model.tokens.bos !== null
+            ? [context.model.tokens.bos]
+            : context.model.tokenize(' ');
       if (toks.length > contextSize) {
         toks = toks.slice(0, contextSize);
         truncated.push(i);
@@ -66,12 +83,21 @@ export async function embed(engine: LlmEngine, p: z.infer<typeof embedPayload>, 
       } catch (err) {
         throw mapEngineError(err, 'ENGINE_FAILED', `could not embed input ${i}`);
       }
-      if (!vector.length) throw new WorkerJobError('ENGINE_FAILED', `${p.modelId ?? p.modelPath} returned an empty embedding`);
-      if (dimension && vector.length !== dimension) throw new WorkerJobError('ENGINE_FAILED', `embedding dimension changed within a batch (${dimension} → ${vector.length})`);
+      if (!vector.length)
+        throw new WorkerJobError(
+          'ENGINE_FAILED',
+          `${p.modelId ?? p.modelPath} returned an empty embedding`,
+        );
+      if (dimension && vector.length !== dimension)
+        throw new WorkerJobError(
+          'ENGINE_FAILED',
+          `embedding dimension changed within a batch (${dimension} → ${vector.length})`,
+        );
       dimension = vector.length;
       vectors.push(l2normalize(vector));
       tokens.push(toks.length);
-      if ((i + 1) % 16 === 0 || i + 1 === p.input.length) ctx.progress({ phase: 'encoding', step: i + 1, steps: p.input.length });
+      if ((i + 1) % 16 === 0 || i + 1 === p.input.length)
+        ctx.progress({ phase: 'encoding', step: i + 1, steps: p.input.length });
     }
     return { vectors, dimension, tokens, truncated };
   });

@@ -8,8 +8,15 @@ import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  getLlama, readGgufFileInfo, GgufInsights, LlamaLogLevel,
-  type Llama, type LlamaModel, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext,
+  getLlama,
+  readGgufFileInfo,
+  GgufInsights,
+  LlamaLogLevel,
+  type Llama,
+  type LlamaModel,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaEmbeddingContext,
 } from 'node-llama-cpp';
 import { readGgufHeader, type GgufHeader } from '../../formats/gguf';
 import { WorkerJobError } from '../protocol/server';
@@ -32,14 +39,21 @@ export interface EngineOptions {
  *   Silicon or when a GPU device node exists (/dev/nvidia0, /dev/dri/renderD128), else `false`.
  */
 export function engineOptionsFromEnv(env: NodeJS.ProcessEnv): EngineOptions {
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const cores =
+    typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const t = Number(env.MYSTI_LLM_THREADS);
-  const threads = Number.isInteger(t) && t >= 1 ? t : cores <= 2 ? 1 : Math.max(1, Math.floor(cores / 2));
+  const threads =
+    Number.isInteger(t) && t >= 1 ? t : cores <= 2 ? 1 : Math.max(1, Math.floor(cores / 2));
   const g = env.MYSTI_LLM_GPU?.trim().toLowerCase();
   let gpu: GpuSetting;
   if (g === 'false' || g === 'cpu' || g === '0') gpu = false;
   else if (g === 'auto' || g === 'cuda' || g === 'vulkan' || g === 'metal') gpu = g;
-  else gpu = (process.platform === 'darwin' && process.arch === 'arm64') || ['/dev/nvidia0', '/dev/dri/renderD128'].some((d) => fs.existsSync(d)) ? 'auto' : false;
+  else
+    gpu =
+      (process.platform === 'darwin' && process.arch === 'arm64') ||
+      ['/dev/nvidia0', '/dev/dri/renderD128'].some((d) => fs.existsSync(d))
+        ? 'auto'
+        : false;
   return { gpu, threads };
 }
 
@@ -94,10 +108,14 @@ export class LlmEngine {
       progressLogs: false,
       logLevel: LlamaLogLevel.warn,
       // stdout carries the ready line; engine chatter goes to stderr.
-      logger: (level, message) => process.stderr.write(`[llama.cpp ${level}] ${message.trimEnd()}\n`),
+      logger: (level, message) =>
+        process.stderr.write(`[llama.cpp ${level}] ${message.trimEnd()}\n`),
     }).catch((err) => {
       this.llamaP = null;
-      throw new WorkerJobError('ENGINE_UNAVAILABLE', `llama.cpp binding could not start (no build or download is attempted): ${(err as Error).message}`);
+      throw new WorkerJobError(
+        'ENGINE_UNAVAILABLE',
+        `llama.cpp binding could not start (no build or download is attempted): ${(err as Error).message}`,
+      );
     });
     return this.llamaP;
   }
@@ -114,15 +132,31 @@ export class LlmEngine {
    * @returns bytes for weights and for a context of `contextSize` tokens (KV cache + compute)
    * @throws MODEL_INVALID / MODEL_NOT_FOUND from the header check
    */
-  async estimate(modelPath: string, contextSize: number): Promise<{ weightsBytes: number; kvBytes: number; contextSize: number; trainContextSize: number | null }> {
+  async estimate(
+    modelPath: string,
+    contextSize: number,
+  ): Promise<{
+    weightsBytes: number;
+    kvBytes: number;
+    contextSize: number;
+    trainContextSize: number | null;
+  }> {
     const header = await this.validate(modelPath);
     const size = this.capContext(contextSize, header);
     const llama = await this.llama();
     const insights = await GgufInsights.from(await readGgufFileInfo(modelPath), llama);
     const gpuLayers = this.opts.gpu ? insights.totalLayers : 0;
     const w = await insights.estimateModelResourceRequirementsV2({ gpuLayers });
-    const c = await insights.estimateContextResourceRequirementsV2({ contextSize: size, modelGpuLayers: gpuLayers });
-    return { weightsBytes: w.cpuRam + w.gpuVram, kvBytes: c.cpuRam + c.gpuVram, contextSize: size, trainContextSize: header.contextLength };
+    const c = await insights.estimateContextResourceRequirementsV2({
+      contextSize: size,
+      modelGpuLayers: gpuLayers,
+    });
+    return {
+      weightsBytes: w.cpuRam + w.gpuVram,
+      kvBytes: c.cpuRam + c.gpuVram,
+      contextSize: size,
+      trainContextSize: header.contextLength,
+    };
   }
 
   /**
@@ -130,7 +164,11 @@ export class LlmEngine {
    * tokens (capped to the model's trained context), loading or reusing what is resident.
    * Call only inside {@link exclusive}.
    */
-  async session(modelPath: string, modelId: string | undefined, contextSize: number): Promise<Session> {
+  async session(
+    modelPath: string,
+    modelId: string | undefined,
+    contextSize: number,
+  ): Promise<Session> {
     const abs = path.resolve(modelPath);
     if (this.resident && this.resident.path !== abs) await this.unloadNow('hard');
     if (!this.resident) await this.loadResident(abs, modelId, contextSize);
@@ -141,14 +179,24 @@ export class LlmEngine {
     if (!r.ctx) {
       const est = await this.estimate(abs, size);
       try {
-        const context = await r.model.createContext({ contextSize: size, threads: this.opts.threads, sequences: 1 });
+        const context = await r.model.createContext({
+          contextSize: size,
+          threads: this.opts.threads,
+          sequences: 1,
+        });
         r.ctx = { context, sequence: context.getSequence(), size, kvBytes: est.kvBytes };
       } catch (err) {
         throw mapEngineError(err, 'OUT_OF_MEMORY', `could not create a ${size}-token context`);
       }
     }
     await r.ctx.sequence.clearHistory();
-    return { model: r.model, llama: await this.llama(), sequence: r.ctx.sequence, contextSize: size, hasChatTemplate: r.header.hasChatTemplate };
+    return {
+      model: r.model,
+      llama: await this.llama(),
+      sequence: r.ctx.sequence,
+      contextSize: size,
+      hasChatTemplate: r.header.hasChatTemplate,
+    };
   }
 
   /**
@@ -157,7 +205,11 @@ export class LlmEngine {
    * dropped first so only one KV cache is ever resident. Call only inside {@link exclusive}.
    * @throws WorkerJobError OUT_OF_MEMORY when the context cannot be allocated, MODEL_* from loading
    */
-  async embeddingContext(modelPath: string, modelId: string | undefined, contextSize: number): Promise<{ context: LlamaEmbeddingContext; contextSize: number }> {
+  async embeddingContext(
+    modelPath: string,
+    modelId: string | undefined,
+    contextSize: number,
+  ): Promise<{ context: LlamaEmbeddingContext; contextSize: number }> {
     const abs = path.resolve(modelPath);
     if (this.resident && this.resident.path !== abs) await this.unloadNow('hard');
     if (!this.resident) await this.loadResident(abs, modelId, contextSize);
@@ -169,16 +221,28 @@ export class LlmEngine {
     if (!r.embed) {
       const est = await this.estimate(abs, size);
       try {
-        const context = await r.model.createEmbeddingContext({ contextSize: size, batchSize: size, threads: this.opts.threads });
+        const context = await r.model.createEmbeddingContext({
+          contextSize: size,
+          batchSize: size,
+          threads: this.opts.threads,
+        });
         r.embed = { context, size, kvBytes: est.kvBytes };
       } catch (err) {
-        throw mapEngineError(err, 'OUT_OF_MEMORY', `could not create a ${size}-token embedding context`);
+        throw mapEngineError(
+          err,
+          'OUT_OF_MEMORY',
+          `could not create a ${size}-token embedding context`,
+        );
       }
     }
     return { context: r.embed.context, contextSize: size };
   }
 
-  private async loadResident(abs: string, modelId: string | undefined, contextSize: number): Promise<void> {
+  private async loadResident(
+    abs: string,
+    modelId: string | undefined,
+    contextSize: number,
+  ): Promise<void> {
     const header = await this.validate(abs);
     const est = await this.estimate(abs, contextSize);
     const llama = await this.llama();
@@ -188,7 +252,13 @@ export class LlmEngine {
     } catch (err) {
       throw mapEngineError(err, 'MODEL_LOAD_FAILED', `could not load ${abs}`);
     }
-    this.resident = { modelId: modelId || path.basename(abs), path: abs, model, header, weightsBytes: est.weightsBytes };
+    this.resident = {
+      modelId: modelId || path.basename(abs),
+      path: abs,
+      model,
+      header,
+      weightsBytes: est.weightsBytes,
+    };
   }
 
   /** Drops the context after a cancelled/failed generation so its KV cache is freed now. */
@@ -226,13 +296,19 @@ export class LlmEngine {
     if (!r) return null;
     const kvBytes = r.ctx?.kvBytes ?? r.embed?.kvBytes ?? 0;
     return {
-      modelId: r.modelId, path: r.path, bytes: r.weightsBytes + kvBytes, weightsBytes: r.weightsBytes, kvBytes,
-      contextSize: r.ctx?.size ?? r.embed?.size ?? 0, hasChatTemplate: r.header.hasChatTemplate,
+      modelId: r.modelId,
+      path: r.path,
+      bytes: r.weightsBytes + kvBytes,
+      weightsBytes: r.weightsBytes,
+      kvBytes,
+      contextSize: r.ctx?.size ?? r.embed?.size ?? 0,
+      hasChatTemplate: r.header.hasChatTemplate,
     };
   }
 
   private validate(modelPath: string): Promise<GgufHeader> {
-    if (!path.isAbsolute(modelPath)) throw new WorkerJobError('BAD_REQUEST', `modelPath must be absolute, got "${modelPath}"`);
+    if (!path.isAbsolute(modelPath))
+      throw new WorkerJobError('BAD_REQUEST', `modelPath must be absolute, got "${modelPath}"`);
     return readGgufHeader(modelPath);
   }
 

@@ -7,7 +7,8 @@ import { InsufficientMemoryError } from 'node-llama-cpp';
 import { WorkerJobError } from '../protocol/server';
 import { MystiError, type ErrorCode } from '../../wire/errors';
 
-const OOM_PATTERN = /insufficient memory|out of memory|failed to allocate|cannot allocate|alloc(ation)? failed|ENOMEM|bad_alloc/i;
+const OOM_PATTERN =
+  /insufficient memory|out of memory|failed to allocate|cannot allocate|alloc(ation)? failed|ENOMEM|bad_alloc/i;
 
 /**
  * @param err what the engine threw

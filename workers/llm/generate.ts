@@ -4,8 +4,14 @@
  * job's AbortSignal, and frees the context when a generation is cancelled or fails.
  */
 import {
-  LlamaChat, LlamaCompletion, GeneralChatWrapper, resolveChatWrapper,
-  type ChatHistoryItem, type ChatWrapper, type LlamaGrammar, type LlamaModel,
+  LlamaChat,
+  LlamaCompletion,
+  GeneralChatWrapper,
+  resolveChatWrapper,
+  type ChatHistoryItem,
+  type ChatWrapper,
+  type LlamaGrammar,
+  type LlamaModel,
 } from 'node-llama-cpp';
 import type { JobContext } from '../protocol/server';
 import { WorkerJobError } from '../protocol/server';
@@ -57,14 +63,21 @@ export function chatWrapperFor(model: LlamaModel, hasTemplate: boolean): ChatWra
 
 function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
   const h: ChatHistoryItem[] = messages.map((m) =>
-    m.role === 'system' ? { type: 'system', text: m.content } : m.role === 'user' ? { type: 'user', text: m.content } : { type: 'model', response: [m.content] },
+    m.role === 'system'
+      ? { type: 'system', text: m.content }
+      : m.role === 'user'
+        ? { type: 'user', text: m.content }
+        : { type: 'model', response: [m.content] },
   );
   h.push({ type: 'model', response: [] });
   return h;
 }
 
 function flatten(messages: ChatMessage[]): string {
-  return messages.map((m) => m.content).filter(Boolean).join('\n\n');
+  return messages
+    .map((m) => m.content)
+    .filter(Boolean)
+    .join('\n\n');
 }
 
 /**
@@ -73,15 +86,25 @@ function flatten(messages: ChatMessage[]): string {
  *   budget is otherwise capped to what is left of the context: documented truncation of
  *   `maxTokens`, never of the prompt); CANCELLED when `ctx.signal` fires; OUT_OF_MEMORY.
  */
-export async function generate(engine: LlmEngine, s: Session, req: GenerateRequest, ctx: JobContext): Promise<GenerateResult> {
+export async function generate(
+  engine: LlmEngine,
+  s: Session,
+  req: GenerateRequest,
+  ctx: JobContext,
+): Promise<GenerateResult> {
   const chatMode = req.mode === 'chat' || s.hasChatTemplate;
   const wrapper = chatMode ? chatWrapperFor(s.model, s.hasChatTemplate) : undefined;
   const promptText = flatten(req.messages);
   // Chat formatting adds a few tokens per turn; 8 is generous for the common templates.
-  const promptTokens = s.model.tokenize(promptText).length + (chatMode ? 8 * (req.messages.length + 1) : 1);
+  const promptTokens =
+    s.model.tokenize(promptText).length + (chatMode ? 8 * (req.messages.length + 1) : 1);
   const room = s.contextSize - promptTokens;
   if (room < 1) {
-    throw new WorkerJobError('PROMPT_TOO_LONG', `the prompt needs about ${promptTokens} tokens but the context holds ${s.contextSize}; shorten it or raise the context size`, { promptTokens, contextSize: s.contextSize });
+    throw new WorkerJobError(
+      'PROMPT_TOO_LONG',
+      `the prompt needs about ${promptTokens} tokens but the context holds ${s.contextSize}; shorten it or raise the context size`,
+      { promptTokens, contextSize: s.contextSize },
+    );
   }
   const maxTokens = Math.min(req.maxTokens, room);
 

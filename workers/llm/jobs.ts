@@ -23,9 +23,19 @@ const common = {
   modelPath: z.string().min(1),
   modelId: z.string().optional(),
   /** Tokens; default 2048, capped to the model's trained context. */
-  contextSize: z.number().int().min(64).max(1 << 20).default(2048),
+  contextSize: z
+    .number()
+    .int()
+    .min(64)
+    .max(1 << 20)
+    .default(2048),
 };
-const seed = z.number().int().min(0).max(2 ** 32 - 1).optional();
+const seed = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1)
+  .optional();
 
 export const completePayload = z.object({
   ...common,
@@ -52,7 +62,14 @@ const contentPart = z.object({ type: z.string(), text: z.string().optional() });
 export const chatPayload = z.object({
   ...common,
   messages: z
-    .array(z.object({ role: z.enum(['system', 'developer', 'user', 'assistant']), content: z.union([z.string(), z.array(contentPart), z.null()]) }).passthrough())
+    .array(
+      z
+        .object({
+          role: z.enum(['system', 'developer', 'user', 'assistant']),
+          content: z.union([z.string(), z.array(contentPart), z.null()]),
+        })
+        .passthrough(),
+    )
     .min(1)
     .max(1000),
   max_tokens: z.number().int().min(1).max(32_768).default(512),
@@ -60,12 +77,18 @@ export const chatPayload = z.object({
   seed,
 });
 
-export const insightsPayload = z.object({ modelPath: common.modelPath, contextSize: common.contextSize });
+export const insightsPayload = z.object({
+  modelPath: common.modelPath,
+  contextSize: common.contextSize,
+});
 
 function parse<T extends z.ZodType>(schema: T, payload: unknown): z.infer<T> {
   const r = schema.safeParse(payload);
   if (!r.success) {
-    throw new WorkerJobError('BAD_PARAMS', `invalid job payload: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new WorkerJobError(
+      'BAD_PARAMS',
+      `invalid job payload: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   }
   return r.data;
 }
@@ -97,7 +120,9 @@ export function tagSchema(categories: string[], maxTags: number) {
  * that were complete (the grammar guarantees everything before the cut is valid JSON).
  * @returns null when not even one tag object was complete
  */
-export function parseTagOutput(raw: string): { tags: { name: string; category: string; confidence: number }[]; truncated: boolean } | null {
+export function parseTagOutput(
+  raw: string,
+): { tags: { name: string; category: string; confidence: number }[]; truncated: boolean } | null {
   try {
     const v = JSON.parse(raw) as { tags: { name: string; category: string; confidence: number }[] };
     return { tags: v.tags, truncated: false };
@@ -120,7 +145,9 @@ export function parseTagOutput(raw: string): { tags: { name: string; category: s
     }
     if (lastItemEnd < 0) return null;
     try {
-      const v = JSON.parse(`${raw.slice(0, lastItemEnd + 1)}]}`) as { tags: { name: string; category: string; confidence: number }[] };
+      const v = JSON.parse(`${raw.slice(0, lastItemEnd + 1)}]}`) as {
+        tags: { name: string; category: string; confidence: number }[];
+      };
       return v.tags.length ? { tags: v.tags, truncated: true } : null;
     } catch {
       return null;
@@ -135,9 +162,31 @@ export function llmJobs(engine: LlmEngine): Record<string, JobHandler> {
       const p = parse(completePayload, payload);
       return engine.exclusive(async () => {
         const s = await engine.session(p.modelPath, p.modelId, p.contextSize);
-        const messages = [...(p.system ? [{ role: 'system' as const, content: p.system }] : []), { role: 'user' as const, content: p.prompt }];
-        const r = await generate(engine, s, { messages, mode: 'auto', maxTokens: p.maxTokens, temperature: p.temperature, ...(p.seed !== undefined ? { seed: p.seed } : {}) }, ctx);
-        return { output: { text: r.text, tokens: r.tokens, promptTokens: r.promptTokens, finishReason: r.finishReason, mode: r.mode } };
+        const messages = [
+          ...(p.system ? [{ role: 'system' as const, content: p.system }] : []),
+          { role: 'user' as const, content: p.prompt },
+        ];
+        const r = await generate(
+          engine,
+          s,
+          {
+            messages,
+            mode: 'auto',
+            maxTokens: p.maxTokens,
+            temperature: p.temperature,
+            ...(p.seed !== undefined ? { seed: p.seed } : {}),
+          },
+          ctx,
+        );
+        return {
+          output: {
+            text: r.text,
+            tokens: r.tokens,
+            promptTokens: r.promptTokens,
+            finishReason: r.finishReason,
+            mode: r.mode,
+          },
+        };
       });
     },
 
@@ -146,17 +195,40 @@ export function llmJobs(engine: LlmEngine): Record<string, JobHandler> {
       return engine.exclusive(async () => {
         const s = await engine.session(p.modelPath, p.modelId, p.contextSize);
         // The schema is built at run time (categories from config), so it cannot match node-llama-cpp's literal GbnfJsonSchema type.
-        const grammar = await s.llama.createGrammarForJsonSchema(tagSchema(p.categories, p.maxTags) as never);
+        const grammar = await s.llama.createGrammarForJsonSchema(
+          tagSchema(p.categories, p.maxTags) as never,
+        );
         const user = `Text:\n${p.text}\n\nAnswer with JSON {"tags":[{"name","category","confidence"}]}. Categories: ${p.categories.join(', ')}.`;
-        const messages = [...(p.system ? [{ role: 'system' as const, content: p.system }] : []), { role: 'user' as const, content: user }];
-        const r = await generate(engine, s, {
-          messages, mode: 'auto', maxTokens: p.maxTokens ?? 32 + 96 * p.maxTags, temperature: p.temperature, seed: p.seed ?? 0, grammar,
-        }, ctx);
+        const messages = [
+          ...(p.system ? [{ role: 'system' as const, content: p.system }] : []),
+          { role: 'user' as const, content: user },
+        ];
+        const r = await generate(
+          engine,
+          s,
+          {
+            messages,
+            mode: 'auto',
+            maxTokens: p.maxTokens ?? 32 + 96 * p.maxTags,
+            temperature: p.temperature,
+            seed: p.seed ?? 0,
+            grammar,
+          },
+          ctx,
+        );
         const parsed = parseTagOutput(r.text);
         if (!parsed) {
-          throw new WorkerJobError('ENGINE_FAILED', 'the model produced no complete tag before its token budget ran out; raise maxTokens', { raw: r.text.slice(0, 2000) });
+          throw new WorkerJobError(
+            'ENGINE_FAILED',
+            'the model produced no complete tag before its token budget ran out; raise maxTokens',
+            { raw: r.text.slice(0, 2000) },
+          );
         }
-        const tags = parsed.tags.map((t) => ({ name: t.name, category: t.category, confidence: Number.isFinite(t.confidence) ? Math.min(1, Math.max(0, t.confidence)) : 0 }));
+        const tags = parsed.tags.map((t) => ({
+          name: t.name,
+          category: t.category,
+          confidence: Number.isFinite(t.confidence) ? Math.min(1, Math.max(0, t.confidence)) : 0,
+        }));
         return { output: { tags, raw: r.text, tokens: r.tokens, truncated: parsed.truncated } };
       });
     },
@@ -165,23 +237,43 @@ export function llmJobs(engine: LlmEngine): Record<string, JobHandler> {
       const p = parse(chatPayload, payload);
       const messages = p.messages.map((m) => ({
         role: m.role === 'developer' ? ('system' as const) : m.role,
-        content: typeof m.content === 'string' ? m.content : (m.content ?? []).map((c) => c.text ?? '').join(''),
+        content:
+          typeof m.content === 'string'
+            ? m.content
+            : (m.content ?? []).map((c) => c.text ?? '').join(''),
       }));
       return engine.exclusive(async () => {
         const s = await engine.session(p.modelPath, p.modelId, p.contextSize);
-        const r = await generate(engine, s, { messages, mode: 'chat', maxTokens: p.max_tokens, temperature: p.temperature, ...(p.seed !== undefined ? { seed: p.seed } : {}) }, ctx);
+        const r = await generate(
+          engine,
+          s,
+          {
+            messages,
+            mode: 'chat',
+            maxTokens: p.max_tokens,
+            temperature: p.temperature,
+            ...(p.seed !== undefined ? { seed: p.seed } : {}),
+          },
+          ctx,
+        );
         return {
           output: {
             text: r.text,
             finishReason: r.finishReason,
-            usage: { prompt_tokens: r.promptTokens, completion_tokens: r.tokens, total_tokens: r.promptTokens + r.tokens },
+            usage: {
+              prompt_tokens: r.promptTokens,
+              completion_tokens: r.tokens,
+              total_tokens: r.promptTokens + r.tokens,
+            },
             chatWrapper: r.chatWrapper ?? null,
           },
         };
       });
     },
 
-    embed: async (payload, ctx) => ({ output: { ...(await embed(engine, parse(embedPayload, payload), ctx)) } }),
+    embed: async (payload, ctx) => ({
+      output: { ...(await embed(engine, parse(embedPayload, payload), ctx)) },
+    }),
 
     insights: async (payload) => {
       const p = parse(insightsPayload, payload);

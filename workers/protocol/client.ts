@@ -5,7 +5,13 @@
  * the call rejects with `WORKER_CRASHED`.
  */
 import { errorFromWire, OperationalError, type MystiError } from '../../wire/errors';
-import { healthBody, streamLine, type HealthBody, type MemoryReport, type ProgressMsg } from './messages';
+import {
+  healthBody,
+  streamLine,
+  type HealthBody,
+  type MemoryReport,
+  type ProgressMsg,
+} from './messages';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -32,15 +38,31 @@ export class WorkerClient {
 
   /** `GET /internal/health`, validated. Rejects on network failure or a bad body. */
   async health(timeoutMs = 2_000): Promise<HealthBody> {
-    const res = await fetch(`${this.baseUrl}/internal/health`, { headers: this.headers(), signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) throw new OperationalError('WORKER_UNHEALTHY', `${this.kind} worker health answered ${res.status}`);
+    const res = await fetch(`${this.baseUrl}/internal/health`, {
+      headers: this.headers(),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!res.ok)
+      throw new OperationalError(
+        'WORKER_UNHEALTHY',
+        `${this.kind} worker health answered ${res.status}`,
+      );
     return healthBody.parse(await res.json());
   }
 
   /** Asks the worker to free memory: `soft` drops caches/contexts, `hard` unloads models. */
   async unload(mode: 'soft' | 'hard'): Promise<void> {
-    const res = await fetch(`${this.baseUrl}/internal/unload`, { method: 'POST', headers: this.headers(), body: JSON.stringify({ mode }), signal: AbortSignal.timeout(30_000) });
-    if (!res.ok) throw new OperationalError('WORKER_UNLOAD_FAILED', `${this.kind} worker unload answered ${res.status}`);
+    const res = await fetch(`${this.baseUrl}/internal/unload`, {
+      method: 'POST',
+      headers: this.headers(),
+      body: JSON.stringify({ mode }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    if (!res.ok)
+      throw new OperationalError(
+        'WORKER_UNLOAD_FAILED',
+        `${this.kind} worker unload answered ${res.status}`,
+      );
   }
 
   /**
@@ -48,7 +70,11 @@ export class WorkerClient {
    * @throws MystiError with the worker's code (e.g. OUT_OF_MEMORY), `CANCELLED` when aborted,
    *   `WORKER_CRASHED` when the stream ends without a result.
    */
-  async call(job: string, payload: Record<string, unknown>, opts: CallOptions = {}): Promise<CallResult> {
+  async call(
+    job: string,
+    payload: Record<string, unknown>,
+    opts: CallOptions = {},
+  ): Promise<CallResult> {
     let res: Response;
     try {
       res = await fetch(`${this.baseUrl}/internal/jobs/${job}`, {
@@ -61,8 +87,12 @@ export class WorkerClient {
       throw this.transportError(err, opts.signal);
     }
     if (!res.ok || !res.body) {
-      const body = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
-      throw body?.error ? errorFromWire(body.error) : new OperationalError('WORKER_FAILED', `${this.kind} worker answered ${res.status}`);
+      const body = (await res.json().catch(() => null)) as {
+        error?: { code: string; message: string };
+      } | null;
+      throw body?.error
+        ? errorFromWire(body.error)
+        : new OperationalError('WORKER_FAILED', `${this.kind} worker answered ${res.status}`);
     }
     const decoder = new TextDecoder();
     let buf = '';
@@ -78,7 +108,8 @@ export class WorkerClient {
           const msg = streamLine.parse(JSON.parse(raw));
           if (msg.type === 'progress') opts.onProgress?.(msg);
           else if (msg.type === 'log') opts.onLog?.(msg.level, msg.message);
-          else if (msg.type === 'result') return { output: msg.output, ...(msg.memory ? { memory: msg.memory } : {}) };
+          else if (msg.type === 'result')
+            return { output: msg.output, ...(msg.memory ? { memory: msg.memory } : {}) };
           else throw errorFromWire(msg.error);
         }
       }
@@ -92,6 +123,10 @@ export class WorkerClient {
 
   private transportError(err: unknown, signal?: AbortSignal): MystiError {
     if (signal?.aborted) return new OperationalError('CANCELLED', 'cancelled', undefined, 409);
-    return new OperationalError('WORKER_CRASHED', `the ${this.kind} worker stopped answering (${(err as Error).message})`, { worker: this.kind });
+    return new OperationalError(
+      'WORKER_CRASHED',
+      `the ${this.kind} worker stopped answering (${(err as Error).message})`,
+      { worker: this.kind },
+    );
   }
 }

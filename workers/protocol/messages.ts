@@ -10,7 +10,9 @@ export { PROTOCOL_VERSION, READY_PREFIX, TOKEN_ENV } from '../../wire/worker-pro
 
 export const progressMsg = z.object({
   type: z.literal('progress'),
-  phase: z.enum(['loading', 'encoding', 'sampling', 'decoding', 'upscaling', 'generating']).optional(),
+  phase: z
+    .enum(['loading', 'encoding', 'sampling', 'decoding', 'upscaling', 'generating'])
+    .optional(),
   step: z.number().int().min(0).optional(),
   steps: z.number().int().min(0).optional(),
   /** Steps (or tokens) per second. */
@@ -61,7 +63,10 @@ export const healthBody = z.object({
   pid: z.number().int(),
   uptimeS: z.number(),
   kind: z.string().optional(),
-  loaded: z.object({ modelId: z.string(), path: z.string(), bytes: z.number() }).passthrough().nullable(),
+  loaded: z
+    .object({ modelId: z.string(), path: z.string(), bytes: z.number() })
+    .passthrough()
+    .nullable(),
   memory: z.object({ rssBytes: z.number(), deviceBytes: z.number().optional() }),
   busy: z.number().int().min(0).optional(),
 });

@@ -10,7 +10,14 @@
 import http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { CodedError, MystiError, type ErrorBody, type ErrorCode } from '../../wire/errors';
-import { PROTOCOL_VERSION, READY_PREFIX, TOKEN_ENV, type HealthBody, type MemoryReport, type ProgressMsg } from './messages';
+import {
+  PROTOCOL_VERSION,
+  READY_PREFIX,
+  TOKEN_ENV,
+  type HealthBody,
+  type MemoryReport,
+  type ProgressMsg,
+} from './messages';
 
 /** What a job handler receives besides its payload. */
 export interface JobContext {
@@ -45,7 +52,9 @@ export interface WorkerOptions {
 }
 
 /** Starts the server, prints the ready line on stdout, resolves with the port. */
-export async function serveWorker(opts: WorkerOptions): Promise<{ port: number; server: http.Server }> {
+export async function serveWorker(
+  opts: WorkerOptions,
+): Promise<{ port: number; server: http.Server }> {
   const token = process.env[TOKEN_ENV] ?? '';
   if (token.length < 32) throw new Error(`${TOKEN_ENV} must be set by the runtime`);
   const expected = Buffer.from(`Bearer ${token}`);
@@ -83,19 +92,34 @@ export async function serveWorker(opts: WorkerOptions): Promise<{ port: number; 
       const m = /^\/internal\/jobs\/([a-z0-9-]+)$/.exec(url.pathname);
       if (req.method === 'POST' && m) {
         const handler = opts.jobs[m[1]!];
-        if (!handler) return sendError(res, 404, 'NOT_FOUND', `no job ${m[1]} on the ${opts.kind} worker`);
+        if (!handler)
+          return sendError(res, 404, 'NOT_FOUND', `no job ${m[1]} on the ${opts.kind} worker`);
         const payload = await readJson(req, maxBody);
-        return runJob(handler, payload, req, res, () => busy++, () => busy--);
+        return runJob(
+          handler,
+          payload,
+          req,
+          res,
+          () => busy++,
+          () => busy--,
+        );
       }
       sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}`);
     } catch (err) {
-      sendError(res, 400, err instanceof MystiError ? err.code : 'BAD_REQUEST', (err as Error).message);
+      sendError(
+        res,
+        400,
+        err instanceof MystiError ? err.code : 'BAD_REQUEST',
+        (err as Error).message,
+      );
     }
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  process.stdout.write(`${READY_PREFIX}${JSON.stringify({ port, protocol: PROTOCOL_VERSION, kind: opts.kind, pid: process.pid })}\n`);
+  process.stdout.write(
+    `${READY_PREFIX}${JSON.stringify({ port, protocol: PROTOCOL_VERSION, kind: opts.kind, pid: process.pid })}\n`,
+  );
   // The runtime closes our stdin when it goes away: exit rather than linger as an orphan.
   process.stdin.on('end', () => process.exit(0));
   process.stdin.on('error', () => process.exit(0));
@@ -132,8 +156,19 @@ async function runJob(
   } catch (err) {
     const e = err as Partial<MystiError> & Error;
     // Only table codes cross the wire: a Node error's own `code` (ENOENT, …) is not one.
-    const code: ErrorCode = ac.signal.aborted ? 'CANCELLED' : err instanceof MystiError ? err.code : 'ENGINE_FAILED';
-    line({ type: 'error', error: { code, message: e.message ?? String(err), ...(e.details ? { details: e.details } : {}) } });
+    const code: ErrorCode = ac.signal.aborted
+      ? 'CANCELLED'
+      : err instanceof MystiError
+        ? err.code
+        : 'ENGINE_FAILED';
+    line({
+      type: 'error',
+      error: {
+        code,
+        message: e.message ?? String(err),
+        ...(e.details ? { details: e.details } : {}),
+      },
+    });
   } finally {
     leave();
     res.end();
@@ -141,14 +176,22 @@ async function runJob(
   void req;
 }
 
-function sendError(res: http.ServerResponse, status: number, code: ErrorCode, message: string): void {
+function sendError(
+  res: http.ServerResponse,
+  status: number,
+  code: ErrorCode,
+  message: string,
+): void {
   const body: ErrorBody = { error: { code, message } };
   sendJson(res, status, body);
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const s = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(s),
+  });
   res.end(s);
 }
 

@@ -40,7 +40,10 @@ function num(x: number): string {
  * The prompt with one `<lora:name:weight>` tag per LoRA appended (sdcpp.md §1.5). Tags already in
  * `prompt` are stripped first: only the runtime-resolved `loras` may name files (issue 18 #2).
  */
-export function promptWithLoras(prompt: string, loras: ReadonlyArray<{ name: string; weight: number }>): string {
+export function promptWithLoras(
+  prompt: string,
+  loras: ReadonlyArray<{ name: string; weight: number }>,
+): string {
   const tags = loras.map((l) => `<lora:${l.name}:${num(l.weight)}>`);
   return [stripLoraTags(prompt), ...tags].filter((s) => s.length > 0).join(' ');
 }
@@ -61,7 +64,8 @@ export function mitigationArgs(m: Mitigations | undefined, backendFlag: boolean)
     if (m.vaeOnCpu) a.push('--vae-on-cpu');
   }
   if (m.offloadToCpu) a.push('--offload-to-cpu');
-  if (m.maxVramMb && backendFlag) a.push('--max-vram', num(Math.round((m.maxVramMb / 1024) * 100) / 100));
+  if (m.maxVramMb && backendFlag)
+    a.push('--max-vram', num(Math.round((m.maxVramMb / 1024) * 100) / 100));
   return a;
 }
 
@@ -87,7 +91,8 @@ export function buildGenArgv(p: GenPayload, o: ArgvOptions): string[] {
   a.push(...mitigationArgs(p.mitigations, o.backendFlag));
   a.push('-t', String(o.threads), '--disable-image-metadata');
   const preview = p.preview === 'tae' && !p.taesdPath ? 'proj' : p.preview;
-  if (o.previewPath && preview !== 'none') a.push('--preview', preview, '--preview-path', o.previewPath);
+  if (o.previewPath && preview !== 'none')
+    a.push('--preview', preview, '--preview-path', o.previewPath);
   a.push('-o', o.outPath);
   return a;
 }

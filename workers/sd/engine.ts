@@ -47,19 +47,36 @@ function isExecutable(p: string): boolean {
  */
 export function resolveBinary(env: NodeJS.ProcessEnv = process.env): string {
   const configured = env.SD_CPP_BIN?.trim();
-  if (!configured) throw new WorkerJobError('ENGINE_NOT_CONFIGURED', ERROR_CODES.ENGINE_NOT_CONFIGURED.message);
+  if (!configured)
+    throw new WorkerJobError('ENGINE_NOT_CONFIGURED', ERROR_CODES.ENGINE_NOT_CONFIGURED.message);
   let st;
   try {
     st = statSync(configured);
   } catch {
-    throw new WorkerJobError('ENGINE_NOT_CONFIGURED', `SD_CPP_BIN points to ${configured}, which does not exist. ${HOW_TO_CONFIGURE}`, { path: configured });
+    throw new WorkerJobError(
+      'ENGINE_NOT_CONFIGURED',
+      `SD_CPP_BIN points to ${configured}, which does not exist. ${HOW_TO_CONFIGURE}`,
+      { path: configured },
+    );
   }
   if (st.isDirectory()) {
-    const found = ['sd-cli', 'sd', 'sd-cli.exe', 'sd.exe'].map((n) => join(configured, n)).find(isExecutable);
-    if (!found) throw new WorkerJobError('ENGINE_NOT_CONFIGURED', `SD_CPP_BIN is the folder ${configured}, which holds no sd-cli or sd executable. ${HOW_TO_CONFIGURE}`, { path: configured });
+    const found = ['sd-cli', 'sd', 'sd-cli.exe', 'sd.exe']
+      .map((n) => join(configured, n))
+      .find(isExecutable);
+    if (!found)
+      throw new WorkerJobError(
+        'ENGINE_NOT_CONFIGURED',
+        `SD_CPP_BIN is the folder ${configured}, which holds no sd-cli or sd executable. ${HOW_TO_CONFIGURE}`,
+        { path: configured },
+      );
     return found;
   }
-  if (!isExecutable(configured)) throw new WorkerJobError('ENGINE_NOT_CONFIGURED', `SD_CPP_BIN points to ${configured}, which is not executable (chmod +x?). ${HOW_TO_CONFIGURE}`, { path: configured });
+  if (!isExecutable(configured))
+    throw new WorkerJobError(
+      'ENGINE_NOT_CONFIGURED',
+      `SD_CPP_BIN points to ${configured}, which is not executable (chmod +x?). ${HOW_TO_CONFIGURE}`,
+      { path: configured },
+    );
   return configured;
 }
 
@@ -79,7 +96,12 @@ export async function detectEngine(env: NodeJS.ProcessEnv = process.env): Promis
   const help = await run(binary, ['--help'], { timeout: 15_000, maxBuffer: 4 * 1024 * 1024 })
     .then((r) => r.stdout)
     .catch((e: { stdout?: string }) => e.stdout ?? '');
-  const info: EngineInfo = { binary, name: basename(binary), version, backendFlag: /(^|\s)--backend\b/m.test(help) };
+  const info: EngineInfo = {
+    binary,
+    name: basename(binary),
+    version,
+    backendFlag: /(^|\s)--backend\b/m.test(help),
+  };
   cache.set(key, info);
   return info;
 }

@@ -52,23 +52,38 @@ function parse<T extends z.ZodType>(schema: T, payload: unknown): z.infer<T> {
 export { sha256File };
 
 /** Renames sd.cpp's output(s) out of the temp folder and describes them. */
-async function collect(files: string[], dest: (k: number) => string, seeds: (k: number) => string | undefined): Promise<SdImage[]> {
+async function collect(
+  files: string[],
+  dest: (k: number) => string,
+  seeds: (k: number) => string | undefined,
+): Promise<SdImage[]> {
   const images: SdImage[] = [];
   for (let k = 0; k < files.length; k++) {
     const f = files[k]!;
-    if (!existsSync(f) || statSync(f).size === 0) throw new WorkerJobError('ENGINE_FAILED', `stable-diffusion.cpp exited 0 but wrote no image ${basename(f)}`);
+    if (!existsSync(f) || statSync(f).size === 0)
+      throw new WorkerJobError(
+        'ENGINE_FAILED',
+        `stable-diffusion.cpp exited 0 but wrote no image ${basename(f)}`,
+      );
     const meta = await sharp(f).metadata();
     const path = dest(k);
     // write-point: none — worker scratch inside tmp/ (the runtime's start-up sweep empties it); the runtime names the move into artifacts/.
     await rename(f, path);
     const seed = seeds(k);
-    images.push({ path, sha256: await sha256File(path), width: meta.width!, height: meta.height!, ...(seed !== undefined ? { seed } : {}) });
+    images.push({
+      path,
+      sha256: await sha256File(path),
+      width: meta.width!,
+      height: meta.height!,
+      ...(seed !== undefined ? { seed } : {}),
+    });
   }
   return images;
 }
 
 function forwardStderr(ctx: JobContext) {
-  return (line: string) => ctx.log(/^\[ERROR\]|error|failed|insufficient/i.test(line) ? 'error' : 'warn', line);
+  return (line: string) =>
+    ctx.log(/^\[ERROR\]|error|failed|insufficient/i.test(line) ? 'error' : 'warn', line);
 }
 
 /** Runs sd.cpp with the temp folder, preview forwarding, cleanup and failure mapping shared by all jobs. */
@@ -78,15 +93,29 @@ async function runInTemp(
   build: (tmp: string, previewPath: string, backendFlag: boolean) => string[],
   withPreview: boolean,
   model: { path: string },
-): Promise<{ r: SdRunResult; tmp: string; jobId: string; argv: string[]; engine: Awaited<ReturnType<typeof detectEngine>> }> {
+): Promise<{
+  r: SdRunResult;
+  tmp: string;
+  jobId: string;
+  argv: string[];
+  engine: Awaited<ReturnType<typeof detectEngine>>;
+}> {
   const engine = await detectEngine();
   const jobId = randomUUID();
   const tmp = join(outDir, `.sd-${jobId}`);
   await mkdir(tmp, { recursive: true });
   const argv = build(tmp, join(tmp, 'preview.png'), engine.backendFlag);
   let last: Omit<ProgressMsg, 'type'> = {};
-  const previews = withPreview ? new PreviewForwarder(join(tmp, 'preview.png'), outDir, jobId, (preview) => ctx.progress({ ...last, preview })) : null;
-  currentModel = { modelId: basename(model.path), path: model.path, bytes: existsSync(model.path) ? statSync(model.path).size : 0 };
+  const previews = withPreview
+    ? new PreviewForwarder(join(tmp, 'preview.png'), outDir, jobId, (preview) =>
+        ctx.progress({ ...last, preview }),
+      )
+    : null;
+  currentModel = {
+    modelId: basename(model.path),
+    path: model.path,
+    bytes: existsSync(model.path) ? statSync(model.path).size : 0,
+  };
   let r: SdRunResult;
   try {
     r = await runSd(engine.binary, argv, {
@@ -101,7 +130,10 @@ async function runInTemp(
     });
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
-    throw new WorkerJobError('ENGINE_FAILED', `could not start ${engine.binary}: ${(err as Error).message}`);
+    throw new WorkerJobError(
+      'ENGINE_FAILED',
+      `could not start ${engine.binary}: ${(err as Error).message}`,
+    );
   } finally {
     currentModel = null;
     await previews?.stop();
@@ -147,7 +179,10 @@ async function ensureManager(serverBinary: string, backendFlag: boolean): Promis
   return manager;
 }
 
-async function generate(p: GenPayload, ctx: JobContext): Promise<{ output: Record<string, unknown>; memory?: Record<string, number> }> {
+async function generate(
+  p: GenPayload,
+  ctx: JobContext,
+): Promise<{ output: Record<string, unknown>; memory?: Record<string, number> }> {
   const serverBinary = p.livePreview ? null : resolveServerBinary();
   if (!serverBinary) return generateCli(p, ctx);
   const engine = await detectEngine();
@@ -155,18 +190,30 @@ async function generate(p: GenPayload, ctx: JobContext): Promise<{ output: Recor
   return runOnServer(p, ctx, mgr, { ...engine, serverBinary }, sdThreads());
 }
 
-async function generateCli(p: GenPayload, ctx: JobContext): Promise<{ output: Record<string, unknown>; memory?: Record<string, number> }> {
+async function generateCli(
+  p: GenPayload,
+  ctx: JobContext,
+): Promise<{ output: Record<string, unknown>; memory?: Record<string, number> }> {
   const { r, tmp, jobId, argv, engine } = await runInTemp(
     ctx,
     p.outDir,
-    (dir, previewPath, backendFlag) => buildGenArgv(p, { outPath: join(dir, 'out.png'), threads: sdThreads(), backendFlag, previewPath }),
+    (dir, previewPath, backendFlag) =>
+      buildGenArgv(p, {
+        outPath: join(dir, 'out.png'),
+        threads: sdThreads(),
+        backendFlag,
+        previewPath,
+      }),
     p.preview !== 'none',
     { path: p.modelPath },
   );
   try {
     const n = p.batchCount;
     // sd.cpp names batch outputs base_0.png, base_1.png, … (sdcpp.md §1.2).
-    const files = n === 1 ? [join(tmp, 'out.png')] : Array.from({ length: n }, (_, k) => join(tmp, `out_${k}.png`));
+    const files =
+      n === 1
+        ? [join(tmp, 'out.png')]
+        : Array.from({ length: n }, (_, k) => join(tmp, `out_${k}.png`));
     const seeds = r.parser.seeds;
     const images = await collect(
       files,
@@ -192,7 +239,8 @@ async function generateCli(p: GenPayload, ctx: JobContext): Promise<{ output: Re
 
 export const txt2img: JobHandler = async (payload, ctx) => {
   const p = parse(genPayloadSchema, payload);
-  if (p.initImagePath) throw new WorkerJobError('BAD_PARAMS', 'txt2img takes no init image; use img2img');
+  if (p.initImagePath)
+    throw new WorkerJobError('BAD_PARAMS', 'txt2img takes no init image; use img2img');
   return generate(p, ctx);
 };
 
@@ -213,7 +261,8 @@ export const upscale: JobHandler = async (payload, ctx) => {
   const { r, tmp, jobId, argv, engine } = await runInTemp(
     ctx,
     p.outDir,
-    (dir, _preview, backendFlag) => buildUpscaleArgv(p, { outPath: join(dir, 'out.png'), threads: sdThreads(), backendFlag }),
+    (dir, _preview, backendFlag) =>
+      buildUpscaleArgv(p, { outPath: join(dir, 'out.png'), threads: sdThreads(), backendFlag }),
     false,
     { path: p.upscaleModelPath },
   );
@@ -221,10 +270,20 @@ export const upscale: JobHandler = async (payload, ctx) => {
     const failed = upscaleFailure(r, p.upscaleModelPath);
     if (failed) throw failed;
     const out = join(tmp, 'out.png');
-    const meta = await sharp(out).metadata().catch(() => null);
-    if (!meta) throw new WorkerJobError('ENGINE_FAILED', 'stable-diffusion.cpp exited 0 but wrote no upscaled image');
+    const meta = await sharp(out)
+      .metadata()
+      .catch(() => null);
+    if (!meta)
+      throw new WorkerJobError(
+        'ENGINE_FAILED',
+        'stable-diffusion.cpp exited 0 but wrote no upscaled image',
+      );
     if (meta.width === input.width && meta.height === input.height) {
-      throw new WorkerJobError('ENGINE_FAILED', 'stable-diffusion.cpp exited 0 but the image was not upscaled (same size as the input)', { width: meta.width, height: meta.height });
+      throw new WorkerJobError(
+        'ENGINE_FAILED',
+        'stable-diffusion.cpp exited 0 but the image was not upscaled (same size as the input)',
+        { width: meta.width, height: meta.height },
+      );
     }
     const factor = meta.width! / input.width!;
     let resizedTo: { width: number; height: number } | undefined;
@@ -234,12 +293,19 @@ export const upscale: JobHandler = async (payload, ctx) => {
       if (w !== meta.width || h !== meta.height) {
         // write-point: none — worker scratch inside tmp/, swept at start.
         // The ESRGAN factor is the model's own (sdcpp.md §3 upscale()); reach the asked scale with Lanczos.
-        await sharp(out).resize(w, h, { kernel: 'lanczos3', fit: 'fill' }).png().toFile(join(tmp, 'resized.png'));
+        await sharp(out)
+          .resize(w, h, { kernel: 'lanczos3', fit: 'fill' })
+          .png()
+          .toFile(join(tmp, 'resized.png'));
         await rename(join(tmp, 'resized.png'), out);
         resizedTo = { width: w, height: h };
       }
     }
-    const images = await collect([out], () => join(p.outDir, `${jobId}.png`), () => undefined);
+    const images = await collect(
+      [out],
+      () => join(p.outDir, `${jobId}.png`),
+      () => undefined,
+    );
     return {
       output: {
         images,

@@ -28,18 +28,23 @@ export async function readPeakRss(pid: number): Promise<number | undefined> {
 export function readGpuBytes(pid: number): Promise<number | undefined> {
   if (nvidiaSmi === false) return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    execFile('nvidia-smi', ['--query-compute-apps=pid,used_memory', '--format=csv,noheader,nounits'], { timeout: 3_000 }, (err, stdout) => {
-      if (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') nvidiaSmi = false;
-        return resolve(undefined);
-      }
-      nvidiaSmi = true;
-      for (const line of stdout.split('\n')) {
-        const [p, mib] = line.split(',').map((s) => Number(s.trim()));
-        if (p === pid && Number.isFinite(mib)) return resolve(mib! * 1024 * 1024);
-      }
-      resolve(undefined);
-    });
+    execFile(
+      'nvidia-smi',
+      ['--query-compute-apps=pid,used_memory', '--format=csv,noheader,nounits'],
+      { timeout: 3_000 },
+      (err, stdout) => {
+        if (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') nvidiaSmi = false;
+          return resolve(undefined);
+        }
+        nvidiaSmi = true;
+        for (const line of stdout.split('\n')) {
+          const [p, mib] = line.split(',').map((s) => Number(s.trim()));
+          if (p === pid && Number.isFinite(mib)) return resolve(mib! * 1024 * 1024);
+        }
+        resolve(undefined);
+      },
+    );
   });
 }
 
@@ -49,9 +54,18 @@ export class PeakMemorySampler {
   private peakGpu = 0;
   private timers: NodeJS.Timeout[] = [];
 
-  constructor(private readonly pid: number, intervalMs = 100) {
-    const rss = () => void readPeakRss(pid).then((b) => { if (b !== undefined && b > this.peakRss) this.peakRss = b; });
-    const gpu = () => void readGpuBytes(pid).then((b) => { if (b !== undefined && b > this.peakGpu) this.peakGpu = b; });
+  constructor(
+    private readonly pid: number,
+    intervalMs = 100,
+  ) {
+    const rss = () =>
+      void readPeakRss(pid).then((b) => {
+        if (b !== undefined && b > this.peakRss) this.peakRss = b;
+      });
+    const gpu = () =>
+      void readGpuBytes(pid).then((b) => {
+        if (b !== undefined && b > this.peakGpu) this.peakGpu = b;
+      });
     rss();
     gpu();
     this.timers.push(setInterval(rss, intervalMs), setInterval(gpu, 1_000));
@@ -67,6 +81,9 @@ export class PeakMemorySampler {
   stop(): MemoryReport {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    return { ...(this.peakRss ? { peakRssBytes: this.peakRss } : {}), ...(this.peakGpu ? { deviceBytes: this.peakGpu } : {}) };
+    return {
+      ...(this.peakRss ? { peakRssBytes: this.peakRss } : {}),
+      ...(this.peakGpu ? { deviceBytes: this.peakGpu } : {}),
+    };
   }
 }

@@ -21,7 +21,8 @@ export interface StackFiles {
 
 /** Flags for a stack, in a fixed order (model, encoders, VAE, TAESD). */
 export function stackModelFlags(s: StackFiles): string[] {
-  const a = s.modelRole === 'diffusion_model' ? ['--diffusion-model', s.modelPath] : ['-m', s.modelPath];
+  const a =
+    s.modelRole === 'diffusion_model' ? ['--diffusion-model', s.modelPath] : ['-m', s.modelPath];
   if (s.clipLPath) a.push('--clip_l', s.clipLPath);
   if (s.clipGPath) a.push('--clip_g', s.clipGPath);
   if (s.t5xxlPath) a.push('--t5xxl', s.t5xxlPath);

@@ -24,7 +24,9 @@ export function readOomKills(): number | null {
   };
   add('/proc/vmstat');
   try {
-    const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
+    const line = readFileSync('/proc/self/cgroup', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('0::'));
     if (line) add(`/sys/fs/cgroup${line.slice(3).trim()}/memory.events`);
   } catch {
     /* no cgroup v2 */

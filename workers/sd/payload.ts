@@ -8,7 +8,10 @@ import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { MAX_SEED } from '../../nodes/core/seed';
 
-const absPath = z.string().min(1).refine((p) => isAbsolute(p), 'must be an absolute path');
+const absPath = z
+  .string()
+  .min(1)
+  .refine((p) => isAbsolute(p), 'must be an absolute path');
 
 /** Memory mitigations chosen by the VRAM arbiter (design.md §6). */
 export const mitigationsSchema = z.object({
@@ -49,12 +52,28 @@ export const genPayloadSchema = z.object({
   scheduler: z.string().min(1).default('default'),
   /** Exact decimal seed 0 … 2^63−1, or -1 (random); a safe-integer number is accepted. Output: decimal text. */
   seed: z
-    .union([z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER), z.string().regex(/^(-1|0|[1-9][0-9]{0,18})$/).refine((s) => BigInt(s) <= MAX_SEED, 'seed above 2^63−1')])
+    .union([
+      z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER),
+      z
+        .string()
+        .regex(/^(-1|0|[1-9][0-9]{0,18})$/)
+        .refine((s) => BigInt(s) <= MAX_SEED, 'seed above 2^63−1'),
+    ])
     .transform((v) => String(v)),
   batchCount: z.number().int().min(1).max(64).default(1),
   clipSkip: z.number().int().min(-1).max(24).default(-1),
   /** `name` is what goes in the tag: a file stem inside `loraDir`, or an absolute path stem. */
-  loras: z.array(z.object({ name: z.string().min(1).regex(/^[^<>:]+$/, 'no <, > or : (they delimit the lora tag)'), weight: z.number() })).default([]),
+  loras: z
+    .array(
+      z.object({
+        name: z
+          .string()
+          .min(1)
+          .regex(/^[^<>:]+$/, 'no <, > or : (they delimit the lora tag)'),
+        weight: z.number(),
+      }),
+    )
+    .default([]),
   strength: z.number().min(0).max(1).optional(),
   initImagePath: absPath.optional(),
   /** Live preview kind; `tae` needs `taesdPath` and falls back to `proj` without it. */

@@ -41,7 +41,11 @@ export function runSd(binary: string, argv: string[], o: SdRunOptions): Promise<
       cancelled = true;
     }
     const oomBefore = readOomKills();
-    const child = spawn(binary, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: o.cwd, windowsHide: true });
+    const child = spawn(binary, argv, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: o.cwd,
+      windowsHide: true,
+    });
     liveChildren.add(child);
     const sampler = child.pid ? new PeakMemorySampler(child.pid) : null;
     let killTimer: NodeJS.Timeout | undefined;

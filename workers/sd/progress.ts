@@ -38,13 +38,19 @@ export function parseLogLine(raw: string): SdLogLine | null {
 }
 
 /** Parses one bar redraw into `{step, steps, rate?, loading}`, or null. */
-export function parseBar(raw: string): { step: number; steps: number; rate?: number; loading: boolean } | null {
+export function parseBar(
+  raw: string,
+): { step: number; steps: number; rate?: number; loading: boolean } | null {
   const m = BAR.exec(raw.replace(ANSI, ''));
   if (!m) return null;
   const [, body, step, steps, value, unit] = m;
   const v = Number(value);
   const loading = unit!.endsWith('B/s') || body!.includes('#');
-  const r: { step: number; steps: number; rate?: number; loading: boolean } = { step: Number(step), steps: Number(steps), loading };
+  const r: { step: number; steps: number; rate?: number; loading: boolean } = {
+    step: Number(step),
+    steps: Number(steps),
+    loading,
+  };
   if (!loading) {
     const rate = unit === 'it/s' ? v : v > 0 ? 1 / v : undefined;
     if (rate !== undefined && Number.isFinite(rate)) r.rate = Math.round(rate * 1000) / 1000;
@@ -79,7 +85,8 @@ export class SdOutputParser {
     this.buf = parts.pop() ?? '';
     for (const p of parts) this.segment(p);
     // A bar redraw is not terminated until the next `\r`; report it as soon as it is complete.
-    if (this.buf.includes('\x1b[K') || /(it\/s|s\/it|B\/s)\s*$/.test(this.buf)) this.segment(this.buf, true);
+    if (this.buf.includes('\x1b[K') || /(it\/s|s\/it|B\/s)\s*$/.test(this.buf))
+      this.segment(this.buf, true);
   }
 
   /** Flushes the last partial line (call on process exit). */
@@ -99,8 +106,17 @@ export class SdOutputParser {
     if (!raw.trim()) return;
     const bar = parseBar(raw);
     if (bar) {
-      const phase: SdPhase = bar.loading ? 'loading' : this.context === 'loading' ? 'sampling' : this.context;
-      this.emit({ phase, step: bar.step, steps: bar.steps, ...(bar.rate !== undefined ? { rate: bar.rate } : {}) });
+      const phase: SdPhase = bar.loading
+        ? 'loading'
+        : this.context === 'loading'
+          ? 'sampling'
+          : this.context;
+      this.emit({
+        phase,
+        step: bar.step,
+        steps: bar.steps,
+        ...(bar.rate !== undefined ? { rate: bar.rate } : {}),
+      });
       return;
     }
     if (partial) return;

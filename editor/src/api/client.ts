@@ -35,7 +35,11 @@ export async function request<T>(path: string, init?: RequestInit): Promise<T> {
   try {
     res = await fetch(path, init);
   } catch (e) {
-    throw new ApiError('NETWORK', `cannot reach the MystiCanvas runtime (${(e as Error).message})`, 0);
+    throw new ApiError(
+      'NETWORK',
+      `cannot reach the MystiCanvas runtime (${(e as Error).message})`,
+      0,
+    );
   }
   const text = await res.text();
   let body: unknown = undefined;
@@ -43,13 +47,25 @@ export async function request<T>(path: string, init?: RequestInit): Promise<T> {
     try {
       body = JSON.parse(text);
     } catch {
-      if (!res.ok) throw new ApiError('BAD_RESPONSE', `${res.status} ${res.statusText}: ${text.slice(0, 200)}`, res.status);
+      if (!res.ok)
+        throw new ApiError(
+          'BAD_RESPONSE',
+          `${res.status} ${res.statusText}: ${text.slice(0, 200)}`,
+          res.status,
+        );
       throw new ApiError('BAD_RESPONSE', `${path} answered non-JSON`, res.status);
     }
   }
   if (!res.ok) {
-    const err = (body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } })?.error;
-    throw new ApiError(err?.code ?? `HTTP_${res.status}`, err?.message ?? `${res.status} ${res.statusText}`, res.status, err?.details);
+    const err = (
+      body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }
+    )?.error;
+    throw new ApiError(
+      err?.code ?? `HTTP_${res.status}`,
+      err?.message ?? `${res.status} ${res.statusText}`,
+      res.status,
+      err?.details,
+    );
   }
   return body as T;
 }
@@ -124,12 +140,19 @@ export const api = {
   health: () => request<HealthResponse>('/api/health'),
   /** Rescans the model folders (POST /api/models/scan). */
   scanModels: () => request<unknown>('/api/models/scan', { method: 'POST' }),
-  presets: (kind: 'image' | 'llm') => request<{ presets: PresetEntry[] }>(`/api/presets/${kind}`).then((r) => r.presets ?? []),
+  presets: (kind: 'image' | 'llm') =>
+    request<{ presets: PresetEntry[] }>(`/api/presets/${kind}`).then((r) => r.presets ?? []),
   /** Prompt templates / styles, sorted by category then name. */
-  promptTemplates: () => request<{ templates: PromptTemplate[] }>('/api/prompt-templates').then((r) => r.templates ?? []),
+  promptTemplates: () =>
+    request<{ templates: PromptTemplate[] }>('/api/prompt-templates').then(
+      (r) => r.templates ?? [],
+    ),
   /** Fills template `id` with the prompt (and negative) text: `{prompt, negativePrompt}` (runtime/store/prompt-templates.ts applyTemplate). */
   applyTemplate: (id: number, text: string, negative: string) =>
-    request<{ prompt: string; negativePrompt: string }>(`/api/prompt-templates/${id}/apply`, json('POST', { text, negative })),
+    request<{ prompt: string; negativePrompt: string }>(
+      `/api/prompt-templates/${id}/apply`,
+      json('POST', { text, negative }),
+    ),
   /** The newest library images, optionally full-text filtered by `q` (at most `limit`, 1–500). */
   recentImages: (q: string, limit = 60) => {
     const p = new URLSearchParams({ limit: String(limit) });
@@ -138,32 +161,39 @@ export const api = {
   },
   vram: () => request<Record<string, unknown>>('/api/vram'),
   listGraphs: () =>
-    request<{ graphs?: SavedGraph[]; items?: SavedGraph[] } | SavedGraph[]>('/api/graphs').then((r) =>
-      Array.isArray(r) ? r : (r.graphs ?? r.items ?? []),
+    request<{ graphs?: SavedGraph[]; items?: SavedGraph[] } | SavedGraph[]>('/api/graphs').then(
+      (r) => (Array.isArray(r) ? r : (r.graphs ?? r.items ?? [])),
     ),
   getGraph: (id: string) => request<SavedGraph>(`/api/graphs/${encodeURIComponent(id)}`),
-  createGraph: (name: string, graph: GraphDoc) => request<SavedGraph>('/api/graphs', json('POST', { name, graph })),
+  createGraph: (name: string, graph: GraphDoc) =>
+    request<SavedGraph>('/api/graphs', json('POST', { name, graph })),
   updateGraph: (id: string, name: string, graph: GraphDoc) =>
     request<SavedGraph>(`/api/graphs/${encodeURIComponent(id)}`, json('PUT', { name, graph })),
-  deleteGraph: (id: string) => request<unknown>(`/api/graphs/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  deleteGraph: (id: string) =>
+    request<unknown>(`/api/graphs/${encodeURIComponent(id)}`, { method: 'DELETE' }),
   startRun: (graph: GraphDoc) => request<RunStartResponse>('/api/runs', json('POST', { graph })),
   getRun: (id: string) => request<Record<string, unknown>>(`/api/runs/${encodeURIComponent(id)}`),
   listRuns: () =>
     request<{ runs?: RunSummary[]; items?: RunSummary[] } | RunSummary[]>('/api/runs').then((r) =>
       Array.isArray(r) ? r : (r.runs ?? r.items ?? []),
     ),
-  cancelRun: (id: string) => request<CancelResponse>(`/api/runs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
+  cancelRun: (id: string) =>
+    request<CancelResponse>(`/api/runs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
   /** Sends a dropped file (PNG with embedded workflow, or workflow JSON) as the raw body. */
   fromImage: (file: Blob) =>
-    request<{ graph: GraphDoc; warnings?: string[]; source?: string }>('/api/workflows/from-image', {
-      method: 'POST',
-      headers: { 'content-type': file.type || 'application/octet-stream' },
-      body: file,
-    }),
+    request<{ graph: GraphDoc; warnings?: string[]; source?: string }>(
+      '/api/workflows/from-image',
+      {
+        method: 'POST',
+        headers: { 'content-type': file.type || 'application/octet-stream' },
+        body: file,
+      },
+    ),
 };
 
 /** The thumbnail of a library image (a small WebP/PNG served by the runtime). */
-export const generationThumbUrl = (uuid: string) => `/api/generations/${encodeURIComponent(uuid)}/thumb`;
+export const generationThumbUrl = (uuid: string) =>
+  `/api/generations/${encodeURIComponent(uuid)}/thumb`;
 
 /** The URL of an output artifact: the event's `url` when given, else /api/artifacts/:id. */
 export function artifactUrl(out: { url?: string; artifactId?: string }): string | undefined {

@@ -63,7 +63,8 @@ function notify(ev: RunEvent): void {
     case 'arbiter.decision':
       // "fits, proceed" happens for every node that loads a model: only what the user should
       // know about (evictions, waits, mitigations, refusals) becomes a toast.
-      if (msg && ev.action !== 'proceed') toast(msg, ev.action === 'refuse' ? 'warning' : 'info', 6000);
+      if (msg && ev.action !== 'proceed')
+        toast(msg, ev.action === 'refuse' ? 'warning' : 'info', 6000);
       break;
     case 'system.alert':
       toast(msg ?? 'system alert', 'warning', 6000);

@@ -32,7 +32,10 @@ function useLayout(): AppLayout {
   const edges = useGraph((s) => s.edges);
   const name = useGraph((s) => s.head.name);
   const specs = useCatalog((s) => s.specs);
-  return useMemo(() => appLayout(flowToDoc(nodes, edges, { name }), (t) => specs.get(t)), [nodes, edges, name, specs]);
+  return useMemo(
+    () => appLayout(flowToDoc(nodes, edges, { name }), (t) => specs.get(t)),
+    [nodes, edges, name, specs],
+  );
 }
 
 export function AppView() {
@@ -47,7 +50,8 @@ export function AppView() {
     const onKey = (e: KeyboardEvent) => {
       const el = e.target as HTMLElement | null;
       // Arrows in the viewer's tag field move its caret, not the picture.
-      const typing = !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.isContentEditable);
+      const typing =
+        !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.isContentEditable);
       if (e.key === 'Escape') useGallery.setState({ lightbox: null });
       else if (typing) return;
       else if (e.key === 'ArrowRight') step(1);
@@ -83,8 +87,8 @@ export function AppView() {
               {layout.fields.length
                 ? 'These are the usual settings of the first Text to image node. '
                 : 'This graph has no Text to image node, so there is nothing to show yet. '}
-              To choose your own, open the Editor and click the ◇ pin beside any setting (“Show in app”); the ◇ on a Save
-              image node picks which images show here.
+              To choose your own, open the Editor and click the ◇ pin beside any setting (“Show in
+              app”); the ◇ on a Save image node picks which images show here.
             </p>
           )}
           {groups.map((g, gi) =>
@@ -92,20 +96,36 @@ export function AppView() {
               <fieldset key={`g-${g.group}`} className="app-group">
                 <legend>{g.group}</legend>
                 {g.fields.map((f) => (
-                  <Field key={`${f.nodeId}.${f.param}`} f={f} layout={layout} editing={editing && layout.exposed} />
+                  <Field
+                    key={`${f.nodeId}.${f.param}`}
+                    f={f}
+                    layout={layout}
+                    editing={editing && layout.exposed}
+                  />
                 ))}
               </fieldset>
             ) : (
               <div key={`u-${gi}`} className="app-group plain">
                 {g.fields.map((f) => (
-                  <Field key={`${f.nodeId}.${f.param}`} f={f} layout={layout} editing={editing && layout.exposed} />
+                  <Field
+                    key={`${f.nodeId}.${f.param}`}
+                    f={f}
+                    layout={layout}
+                    editing={editing && layout.exposed}
+                  />
                 ))}
               </div>
             ),
           )}
           <RunBar />
           {layout.exposed && (
-            <button type="button" className="link app-edit" aria-pressed={editing} onClick={() => useApp.setState({ editing: !editing })} data-testid="app-edit-layout">
+            <button
+              type="button"
+              className="link app-edit"
+              aria-pressed={editing}
+              onClick={() => useApp.setState({ editing: !editing })}
+              data-testid="app-edit-layout"
+            >
               {editing ? 'Done editing the form' : 'Edit labels, order and groups'}
             </button>
           )}
@@ -123,41 +143,94 @@ function Field({ f, layout, editing }: { f: AppField; layout: AppLayout; editing
   // The same problems the node shows (validation, pre-run checks), painted on the field.
   const invalid = useNodeIssues(f.nodeId).find((i) => i.field === f.param)?.message;
   const warn = useNodeChecks(f.nodeId).find((i) => i.field === f.param)?.message;
-  const schema = useMemo(() => ({ ...(f.schema as ParamSchema), label: f.name }), [f.schema, f.name]);
+  const schema = useMemo(
+    () => ({ ...(f.schema as ParamSchema), label: f.name }),
+    [f.schema, f.name],
+  );
   if (!node?.type) return null;
   const value = (node.data as ParamNodeData).params?.[f.param];
   const index = layout.fields.indexOf(f);
   const exposed = (node.data as ParamNodeData).app?.inputs?.find((x) => x.param === f.param);
   // Width with its node's height also in the form: a size preset picker goes above the pair.
-  const heightField = f.param === 'width' ? layout.fields.find((x) => x.nodeId === f.nodeId && x.param === 'height') : undefined;
+  const heightField =
+    f.param === 'width'
+      ? layout.fields.find((x) => x.nodeId === f.nodeId && x.param === 'height')
+      : undefined;
   const params = (node.data as ParamNodeData).params ?? {};
   return (
     <>
-    {heightField && (
-      <div className="app-size" role="group" aria-label="Size preset">
-        <div className="param pw-select">
-          <span className="param-label">Size</span>
-          <SizePresetField nodeId={f.nodeId} width={params.width ?? f.value} height={params.height ?? heightField.value} />
+      {heightField && (
+        <div className="app-size" role="group" aria-label="Size preset">
+          <div className="param pw-select">
+            <span className="param-label">Size</span>
+            <SizePresetField
+              nodeId={f.nodeId}
+              width={params.width ?? f.value}
+              height={params.height ?? heightField.value}
+            />
+          </div>
         </div>
+      )}
+      <div className="app-field" role="group" aria-label={f.name} data-field={f.name}>
+        <ParamField
+          nodeId={f.nodeId}
+          name={f.param}
+          schema={schema}
+          value={value}
+          invalid={invalid}
+          warn={warn}
+          widget={widgetFor(spec?.ui, f.param, schema)}
+        />
+        {(invalid ?? warn) && (
+          <p
+            className={`app-field-problem${invalid ? ' invalid' : ''}`}
+            data-testid="app-field-problem"
+          >
+            {invalid ?? warn}
+          </p>
+        )}
+        {editing && exposed && (
+          <div className="app-field-edit" data-testid="app-field-edit">
+            <input
+              key={`l-${exposed.label ?? ''}`}
+              aria-label={`Label of ${f.name}`}
+              placeholder="Label"
+              defaultValue={exposed.label ?? ''}
+              onBlur={(e) => setAppInput(f.nodeId, f.param, { label: e.target.value })}
+            />
+            <input
+              key={`g-${exposed.group ?? ''}`}
+              aria-label={`Group of ${f.name}`}
+              placeholder="Group"
+              defaultValue={exposed.group ?? ''}
+              onBlur={(e) => setAppInput(f.nodeId, f.param, { group: e.target.value })}
+            />
+            <button
+              type="button"
+              aria-label={`Move ${f.name} up`}
+              disabled={index === 0}
+              onClick={() => moveAppInput(layout.fields, index, -1)}
+            >
+              ↑
+            </button>
+            <button
+              type="button"
+              aria-label={`Move ${f.name} down`}
+              disabled={index === layout.fields.length - 1}
+              onClick={() => moveAppInput(layout.fields, index, 1)}
+            >
+              ↓
+            </button>
+            <button
+              type="button"
+              aria-label={`Hide ${f.name} from the app`}
+              onClick={() => toggleAppInput(f.nodeId, f.param, false)}
+            >
+              Hide
+            </button>
+          </div>
+        )}
       </div>
-    )}
-    <div className="app-field" role="group" aria-label={f.name} data-field={f.name}>
-      <ParamField nodeId={f.nodeId} name={f.param} schema={schema} value={value} invalid={invalid} warn={warn} widget={widgetFor(spec?.ui, f.param, schema)} />
-      {(invalid ?? warn) && (
-        <p className={`app-field-problem${invalid ? ' invalid' : ''}`} data-testid="app-field-problem">
-          {invalid ?? warn}
-        </p>
-      )}
-      {editing && exposed && (
-        <div className="app-field-edit" data-testid="app-field-edit">
-          <input key={`l-${exposed.label ?? ''}`} aria-label={`Label of ${f.name}`} placeholder="Label" defaultValue={exposed.label ?? ''} onBlur={(e) => setAppInput(f.nodeId, f.param, { label: e.target.value })} />
-          <input key={`g-${exposed.group ?? ''}`} aria-label={`Group of ${f.name}`} placeholder="Group" defaultValue={exposed.group ?? ''} onBlur={(e) => setAppInput(f.nodeId, f.param, { group: e.target.value })} />
-          <button type="button" aria-label={`Move ${f.name} up`} disabled={index === 0} onClick={() => moveAppInput(layout.fields, index, -1)}>↑</button>
-          <button type="button" aria-label={`Move ${f.name} down`} disabled={index === layout.fields.length - 1} onClick={() => moveAppInput(layout.fields, index, 1)}>↓</button>
-          <button type="button" aria-label={`Hide ${f.name} from the app`} onClick={() => toggleAppInput(f.nodeId, f.param, false)}>Hide</button>
-        </div>
-      )}
-    </div>
     </>
   );
 }
@@ -175,10 +248,19 @@ function RunBar() {
           value={count}
           aria-label="Number of runs (each with the next seed)"
           data-testid="app-count"
-          onChange={(e) => useApp.setState({ count: Math.min(MAX_COUNT, Math.max(1, Math.trunc(Number(e.target.value)) || 1)) })}
+          onChange={(e) =>
+            useApp.setState({
+              count: Math.min(MAX_COUNT, Math.max(1, Math.trunc(Number(e.target.value)) || 1)),
+            })
+          }
         />
       </label>
-      <button type="submit" className="run" title="Run (Ctrl+Enter); fixed seeds count up by one per run" data-testid="app-run">
+      <button
+        type="submit"
+        className="run"
+        title="Run (Ctrl+Enter); fixed seeds count up by one per run"
+        data-testid="app-run"
+      >
         ▶ Run{count > 1 ? ` ×${count}` : ''}
       </button>
     </div>
@@ -232,14 +314,30 @@ function RunProgress({ runId, index }: { runId: string; index: number }) {
   };
   const r = running?.[1] as NodeRunState | undefined;
   const stepPct = r?.steps ? (r.step ?? 0) / r.steps : 0;
-  const pct = status === 'completed' ? 100 : list.length ? Math.round(((finished + stepPct) / list.length) * 100) : 0;
-  const phase = running ? `${title(running[0])}: ${r?.phase ?? 'running'}${r?.steps ? ` ${r.step ?? 0}/${r.steps}` : ''}` : status;
+  const pct =
+    status === 'completed'
+      ? 100
+      : list.length
+        ? Math.round(((finished + stepPct) / list.length) * 100)
+        : 0;
+  const phase = running
+    ? `${title(running[0])}: ${r?.phase ?? 'running'}${r?.steps ? ` ${r.step ?? 0}/${r.steps}` : ''}`
+    : status;
   return (
     <li className={`app-run-line status-${status}`} data-testid="app-run-line" data-status={status}>
       <span className="app-run-n">#{index + 1}</span>
-      <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label={`Run ${index + 1}`}>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-valuenow={pct}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-label={`Run ${index + 1}`}
+      >
         <div className="progress-bar" style={{ width: `${pct}%` }} />
-        <span className="progress-label" data-testid="app-phase">{error ? `failed: ${error}` : phase}</span>
+        <span className="progress-label" data-testid="app-phase">
+          {error ? `failed: ${error}` : phase}
+        </span>
       </div>
     </li>
   );
@@ -261,7 +359,13 @@ function useStrip(runIds: readonly string[], outputs: readonly string[]): StripI
       for (const nodeId of outputs) {
         for (const [port, o] of Object.entries(nodes[runId]?.[nodeId]?.outputs ?? {})) {
           const src = o.kind === 'image' ? artifactUrl(o) : undefined;
-          if (src) list.push({ key: `${runId}.${nodeId}.${port}`, src, uuid: o.info?.generationUuid, label: `Open image of run ${r + 1}` });
+          if (src)
+            list.push({
+              key: `${runId}.${nodeId}.${port}`,
+              src,
+              uuid: o.info?.generationUuid,
+              label: `Open image of run ${r + 1}`,
+            });
         }
       }
     });

@@ -20,7 +20,9 @@ export function withSeedOffset(doc: GraphDoc, i: number): GraphDoc {
   return {
     ...doc,
     nodes: doc.nodes.map((n) => {
-      const seeds = paramEntries(specs.get(n.type)?.params).filter(([, s]) => widgetOf(s) === 'seed');
+      const seeds = paramEntries(specs.get(n.type)?.params).filter(
+        ([, s]) => widgetOf(s) === 'seed',
+      );
       if (!seeds.length) return n;
       const params = { ...n.params };
       for (const [name, s] of seeds) params[name] = nthSeed(params[name] ?? s.default, i);

@@ -13,7 +13,12 @@ interface AppState {
   editing: boolean;
 }
 
-export const useApp = create<AppState>(() => ({ open: false, count: 1, runIds: [], editing: false }));
+export const useApp = create<AppState>(() => ({
+  open: false,
+  count: 1,
+  runIds: [],
+  editing: false,
+}));
 
 export const APP_HASH = '#/app/';
 export const GRAPH_HASH = '#g=';

@@ -18,11 +18,19 @@ export const NoteView = memo(function NoteView({ id, data, selected }: NodeProps
   );
 });
 
-export const GroupView = memo(function GroupView({ id, data, selected }: NodeProps<Node<GroupData>>) {
+export const GroupView = memo(function GroupView({
+  id,
+  data,
+  selected,
+}: NodeProps<Node<GroupData>>) {
   return (
     <div className="group" data-testid={`group-${id}`}>
       <NodeResizer isVisible={selected} minWidth={160} minHeight={100} />
-      <input className="group-label nodrag" value={data.label ?? ''} onChange={(e) => setAnnotation(id, 'label', e.target.value)} />
+      <input
+        className="group-label nodrag"
+        value={data.label ?? ''}
+        onChange={(e) => setAnnotation(id, 'label', e.target.value)}
+      />
     </div>
   );
 });

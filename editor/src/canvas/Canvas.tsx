@@ -36,7 +36,13 @@ const onConnect = (c: Connection) => connect(c);
 const defaultEdgeOptions = { type: 'typed' };
 const proOptions = { hideAttribution: true };
 
-const CATEGORY_COLORS: Record<string, string> = { input: '#e8b04a', text: '#d98b4a', diffusion: '#5fb8f0', image: '#4ac0a0', output: '#8fd16a' };
+const CATEGORY_COLORS: Record<string, string> = {
+  input: '#e8b04a',
+  text: '#d98b4a',
+  diffusion: '#5fb8f0',
+  image: '#4ac0a0',
+  output: '#8fd16a',
+};
 
 function minimapColor(n: Node): string {
   if (isAnnotation(n.type)) return 'rgba(120,130,150,0.15)';
@@ -47,9 +53,14 @@ function minimapColor(n: Node): string {
 const MIN_ZOOM = 0.1;
 
 /** Bounds of `nodes` in flow px, using measured sizes or a typical node size (270 × 240). */
-function estimatedBounds(nodes: readonly FlowNode[]): { x: number; y: number; width: number; height: number } | undefined {
+function estimatedBounds(
+  nodes: readonly FlowNode[],
+): { x: number; y: number; width: number; height: number } | undefined {
   if (!nodes.length) return undefined;
-  let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+  let x1 = Infinity,
+    y1 = Infinity,
+    x2 = -Infinity,
+    y2 = -Infinity;
   for (const n of nodes) {
     x1 = Math.min(x1, n.position.x);
     y1 = Math.min(y1, n.position.y);
@@ -71,7 +82,10 @@ export function Canvas() {
       // then fit exactly once they are measured.
       const el = document.querySelector('.react-flow');
       const b = estimatedBounds(useGraph.getState().nodes);
-      if (el && b) flow.setViewport(getViewportForBounds(b, el.clientWidth, el.clientHeight, MIN_ZOOM, 1, 0.2));
+      if (el && b)
+        flow.setViewport(
+          getViewportForBounds(b, el.clientWidth, el.clientHeight, MIN_ZOOM, 1, 0.2),
+        );
       requestAnimationFrame(() => flow.fitView({ padding: 0.2, maxZoom: 1, duration: 0 }));
     };
     window.addEventListener('mysti:fit', fit);
@@ -83,10 +97,24 @@ export function Canvas() {
       if (!state.fromNode || !state.fromHandle?.id) return;
       if (state.toHandle && state.isValid === false) {
         const from = state.fromHandle;
-        const c = from.type === 'source'
-          ? { source: from.nodeId, sourceHandle: from.id, target: state.toHandle.nodeId, targetHandle: state.toHandle.id ?? null }
-          : { source: state.toHandle.nodeId, sourceHandle: state.toHandle.id ?? null, target: from.nodeId, targetHandle: from.id };
-        toast(`Cannot connect: ${connectionProblem(c as Connection) ?? 'incompatible ports'}`, 'warning');
+        const c =
+          from.type === 'source'
+            ? {
+                source: from.nodeId,
+                sourceHandle: from.id,
+                target: state.toHandle.nodeId,
+                targetHandle: state.toHandle.id ?? null,
+              }
+            : {
+                source: state.toHandle.nodeId,
+                sourceHandle: state.toHandle.id ?? null,
+                target: from.nodeId,
+                targetHandle: from.id,
+              };
+        toast(
+          `Cannot connect: ${connectionProblem(c as Connection) ?? 'incompatible ports'}`,
+          'warning',
+        );
         return;
       }
       if (state.toHandle) return;
@@ -94,7 +122,11 @@ export function Canvas() {
       if (!target?.classList.contains('react-flow__pane')) return;
       const pt = 'changedTouches' in event ? event.changedTouches[0]! : event;
       const side = state.fromHandle.type;
-      const t = portType(state.fromNode.type, side === 'source' ? 'outputs' : 'inputs', state.fromHandle.id);
+      const t = portType(
+        state.fromNode.type,
+        side === 'source' ? 'outputs' : 'inputs',
+        state.fromHandle.id,
+      );
       if (!t) return;
       useUi.setState({
         addMenu: {
@@ -110,7 +142,12 @@ export function Canvas() {
   const onDoubleClick = useCallback(
     (e: ReactMouseEvent) => {
       if (!(e.target as Element).classList.contains('react-flow__pane')) return;
-      useUi.setState({ addMenu: { screen: { x: e.clientX, y: e.clientY }, flow: flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }) } });
+      useUi.setState({
+        addMenu: {
+          screen: { x: e.clientX, y: e.clientY },
+          flow: flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }),
+        },
+      });
     },
     [flow],
   );
@@ -139,7 +176,12 @@ export function Canvas() {
       }
       const file = e.dataTransfer.files[0];
       if (file) {
-        if (useGraph.getState().dirty && useGraph.getState().nodes.length && !confirm('Replace the current graph? It has unsaved changes.')) return;
+        if (
+          useGraph.getState().dirty &&
+          useGraph.getState().nodes.length &&
+          !confirm('Replace the current graph? It has unsaved changes.')
+        )
+          return;
         void importFile(file);
       }
     },

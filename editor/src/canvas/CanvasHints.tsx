@@ -23,7 +23,12 @@ export function CanvasHints() {
       await api.scanModels();
       await loadModels();
       const n = useCatalog.getState().models.length;
-      toast(n ? `Found ${n} model file${n > 1 ? 's' : ''}` : 'Still no model files in the model folders', n ? 'success' : 'warning');
+      toast(
+        n
+          ? `Found ${n} model file${n > 1 ? 's' : ''}`
+          : 'Still no model files in the model folders',
+        n ? 'success' : 'warning',
+      );
     } catch (e) {
       toast(`Rescan failed: ${(e as Error).message}`, 'error');
     } finally {
@@ -35,8 +40,9 @@ export function CanvasHints() {
       {modelsLoaded && noImageModel && !dismissed && (
         <div className="hint-models" data-testid="no-models-hint">
           <b>No models found.</b> Put model files (.safetensors, .gguf, .ckpt) in{' '}
-          {folders?.length ? folders.map((f, i) => <code key={i}>{f}</code>) : 'the models folder'} (image models under{' '}
-          <code>checkpoints/</code>, language models under <code>llm/</code>) or set <code>MYSTI_MODELS</code>, then rescan.
+          {folders?.length ? folders.map((f, i) => <code key={i}>{f}</code>) : 'the models folder'}{' '}
+          (image models under <code>checkpoints/</code>, language models under <code>llm/</code>) or
+          set <code>MYSTI_MODELS</code>, then rescan.
           <span className="hint-actions">
             <button className="small" onClick={() => void rescan()} disabled={scanning}>
               {scanning ? 'Scanning…' : 'Rescan'}
@@ -49,7 +55,10 @@ export function CanvasHints() {
       )}
       {empty && (
         <div className="hint-empty" data-testid="empty-hint">
-          <p>Drag nodes from the palette, double-click the canvas to search, or drop a workflow .json or a PNG with an embedded workflow here.</p>
+          <p>
+            Drag nodes from the palette, double-click the canvas to search, or drop a workflow .json
+            or a PNG with an embedded workflow here.
+          </p>
           <button onClick={() => openDefault()} data-testid="load-default">
             Load the default workflow
           </button>

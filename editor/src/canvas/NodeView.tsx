@@ -5,7 +5,15 @@
  * It subscribes to its own spec, run state and issues only, never to the nodes array.
  */
 import { memo, useRef, useState } from 'react';
-import { Handle, Position, useNodeConnections, useStore, type Node, type NodeProps, type ReactFlowState } from '@xyflow/react';
+import {
+  Handle,
+  Position,
+  useNodeConnections,
+  useStore,
+  type Node,
+  type NodeProps,
+  type ReactFlowState,
+} from '@xyflow/react';
 import type { NodeSpecJson } from '../../../nodes/index';
 import { portColor, useCatalog, useSpec } from '../state/catalog';
 import { FAMILY_NEEDS, type EncoderRole } from '../../../nodes/diffusion/families';
@@ -32,7 +40,14 @@ export const LOW_DETAIL_ZOOM = 0.45;
 // A boolean selector: nodes re-render only when the zoom crosses the threshold.
 const lowDetail = (s: ReactFlowState) => s.transform[2] < LOW_DETAIL_ZOOM;
 
-const STATUS_LABEL: Record<string, string> = { queued: 'queued', running: 'running', cached: 'cached', done: 'done', failed: 'failed', cancelled: 'not run' };
+const STATUS_LABEL: Record<string, string> = {
+  queued: 'queued',
+  running: 'running',
+  cached: 'cached',
+  done: 'done',
+  failed: 'failed',
+  cancelled: 'not run',
+};
 
 export const NodeView = memo(function NodeView({ id, type, data, selected }: Props) {
   if (PROFILING) countRender('node', id);
@@ -41,12 +56,18 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
   const issues = useNodeIssues(id);
   const checks = useNodeChecks(id);
   const compact = useStore(lowDetail);
-  const stack = useStackFamily(typeof data.params?.model === 'string' ? data.params.model : undefined, Boolean(spec?.params && (spec.params as { properties?: Record<string, unknown> }).properties?.clipL));
+  const stack = useStackFamily(
+    typeof data.params?.model === 'string' ? data.params.model : undefined,
+    Boolean(
+      spec?.params && (spec.params as { properties?: Record<string, unknown> }).properties?.clipL,
+    ),
+  );
   if (!spec) return <Placeholder id={id} type={type} data={data} selected={selected} />;
   const fieldIssue = (f: string) => issues.find((i) => i.field === f)?.message;
   const fieldCheck = (f: string) => checks.find((i) => i.field === f)?.message;
   const status = run?.status;
-  const custom = typeof data.extra?.title === 'string' && data.extra.title ? data.extra.title : undefined;
+  const custom =
+    typeof data.extra?.title === 'string' && data.extra.title ? data.extra.title : undefined;
   return (
     <div
       className={`mnode cat-${spec.category}${compact ? ' compact' : ''}${selected ? ' selected' : ''}${issues.length ? ' has-issues' : ''}${checks.length ? ' has-checks' : ''}${status ? ` status-${status}` : ''}`}
@@ -56,7 +77,12 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
       title={spec.description}
     >
       <header className="mnode-head">
-        <NodeTitle id={id} title={custom ?? spec.title} typeTitle={spec.title} renamed={!!custom && custom !== spec.title} />
+        <NodeTitle
+          id={id}
+          title={custom ?? spec.title}
+          typeTitle={spec.title}
+          renamed={!!custom && custom !== spec.title}
+        />
         {checks.length > 0 && !status && (
           <span className="badge badge-check" title={checks.map((c) => c.message).join('\n')}>
             ⚠ setup
@@ -68,7 +94,11 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
             type="button"
             className={`pin nodrag${data.app?.output ? ' on' : ''}`}
             aria-pressed={!!data.app?.output}
-            title={data.app?.output ? 'Its images show in the App view (click to stop)' : 'Show its images in the App view'}
+            title={
+              data.app?.output
+                ? 'Its images show in the App view (click to stop)'
+                : 'Show its images in the App view'
+            }
             aria-label="App output"
             data-testid="pin-output"
             onClick={() => toggleAppOutput(id)}
@@ -78,23 +108,29 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
         )}
       </header>
       <Ports id={id} spec={spec} fieldIssue={fieldIssue} />
-      {!compact && stack && <div className="mnode-family" data-testid="node-family">{stack.label}</div>}
+      {!compact && stack && (
+        <div className="mnode-family" data-testid="node-family">
+          {stack.label}
+        </div>
+      )}
       {!compact && (
         <div className="mnode-params">
-          {paramEntries(spec.params).filter(([name, schema]) => showParam(stack, schema, data.params?.[name])).map(([name, schema]) => (
-            <ParamField
-              key={name}
-              nodeId={id}
-              name={name}
-              schema={schema}
-              value={data.params?.[name]}
-              invalid={fieldIssue(name)}
-              warn={fieldCheck(name)}
-              widget={widgetFor(spec.ui, name, schema)}
-              pinnable
-              exposed={!!data.app?.inputs?.some((x) => x.param === name)}
-            />
-          ))}
+          {paramEntries(spec.params)
+            .filter(([name, schema]) => showParam(stack, schema, data.params?.[name]))
+            .map(([name, schema]) => (
+              <ParamField
+                key={name}
+                nodeId={id}
+                name={name}
+                schema={schema}
+                value={data.params?.[name]}
+                invalid={fieldIssue(name)}
+                warn={fieldCheck(name)}
+                widget={widgetFor(spec.ui, name, schema)}
+                pinnable
+                exposed={!!data.app?.inputs?.some((x) => x.param === name)}
+              />
+            ))}
           {spec.ui?.promptTemplates && <TemplatePicker nodeId={id} />}
         </div>
       )}
@@ -108,7 +144,11 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
         </ul>
       )}
       {/* An input node's output is what the user typed or chose (and already shows): not worth echoing. */}
-      <RunView run={run} showText={!compact && spec.category !== 'input'} showImages={spec.category !== 'input'} />
+      <RunView
+        run={run}
+        showText={!compact && spec.category !== 'input'}
+        showImages={spec.category !== 'input'}
+      />
       {issues.length > 0 && !compact && (
         <ul className="issues" data-testid="node-issues">
           {issues.map((i, k) => (
@@ -121,13 +161,22 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
 });
 
 /** The detected family of a stack node's model (registry family + component), or null. */
-function useStackFamily(ref: string | undefined, isStack: boolean): { family: string | null; component: string | null; label: string } | null {
-  const entry = useCatalog((s) => (isStack && ref ? s.models.find((m) => m.id === ref || m.name === ref) : undefined));
+function useStackFamily(
+  ref: string | undefined,
+  isStack: boolean,
+): { family: string | null; component: string | null; label: string } | null {
+  const entry = useCatalog((s) =>
+    isStack && ref ? s.models.find((m) => m.id === ref || m.name === ref) : undefined,
+  );
   if (!isStack || !entry) return null;
   const family = entry.family ?? null;
   const component = entry.metadata?.component ?? null;
   const name = family ? (FAMILY_NEEDS[family]?.label ?? family) : 'unknown family';
-  return { family, component, label: `Detected: ${name}${component === 'diffusion_model' ? ' · standalone diffusion model' : component === 'checkpoint' ? ' · full checkpoint' : ''}` };
+  return {
+    family,
+    component,
+    label: `Detected: ${name}${component === 'diffusion_model' ? ' · standalone diffusion model' : component === 'checkpoint' ? ' · full checkpoint' : ''}`,
+  };
 }
 
 /**
@@ -135,13 +184,21 @@ function useStackFamily(ref: string | undefined, isStack: boolean): { family: st
  * text-encoder pickers only for standalone diffusion models whose family takes that role. A param
  * with a value stays visible so nothing set is hidden.
  */
-function showParam(stack: { family: string | null; component: string | null } | null, schema: ParamSchema, value: unknown): boolean {
+function showParam(
+  stack: { family: string | null; component: string | null } | null,
+  schema: ParamSchema,
+  value: unknown,
+): boolean {
   const needs = stack?.family ? FAMILY_NEEDS[stack.family] : undefined;
-  if (schema.onlyFor) return Boolean(needs && needs[schema.onlyFor as 'distilledGuidance' | 'flow']);
+  if (schema.onlyFor)
+    return Boolean(needs && needs[schema.onlyFor as 'distilledGuidance' | 'flow']);
   if (schema.encoderRole) {
     if (typeof value === 'string' && value) return true;
     const role = schema.encoderRole as EncoderRole;
-    return stack?.component === 'diffusion_model' && Boolean(needs && (needs.required.includes(role) || needs.optional.includes(role)));
+    return (
+      stack?.component === 'diffusion_model' &&
+      Boolean(needs && (needs.required.includes(role) || needs.optional.includes(role)))
+    );
   }
   return true;
 }
@@ -151,7 +208,17 @@ function showParam(stack: { family: string | null; component: string | null } | 
  * cancels). An emptied title falls back to the type's title. The type's title stays visible
  * as a tooltip (and as a subtitle when renamed) so a renamed node still says what it is.
  */
-function NodeTitle({ id, title, typeTitle, renamed }: { id: string; title: string; typeTitle: string; renamed: boolean }) {
+function NodeTitle({
+  id,
+  title,
+  typeTitle,
+  renamed,
+}: {
+  id: string;
+  title: string;
+  typeTitle: string;
+  renamed: boolean;
+}) {
   const [editing, setEditing] = useState(false);
   // Chromium blurs an input as it is removed: the flag keeps an Esc from turning into a commit.
   const settled = useRef(false);
@@ -186,7 +253,12 @@ function NodeTitle({ id, title, typeTitle, renamed }: { id: string; title: strin
   };
   return (
     <>
-      <span className="mnode-title" onDoubleClick={start} title="Double-click to rename" data-testid="node-title">
+      <span
+        className="mnode-title"
+        onDoubleClick={start}
+        title="Double-click to rename"
+        data-testid="node-title"
+      >
         {title}
       </span>
       {renamed && (
@@ -206,13 +278,28 @@ function PortPin({ nodeId, port, label }: { nodeId: string; port: string; label:
   const wired = useNodeConnections({ handleType: 'target', handleId: port }).length > 0;
   if (wired) return null;
   return (
-    <button type="button" className="pin nodrag" aria-label={`Show ${label} in app`} title="Show in the App form (adds a Prompt node wired here)" data-testid={`pin-port-${port}`} onClick={() => exposeInputPort(nodeId, port, label)}>
+    <button
+      type="button"
+      className="pin nodrag"
+      aria-label={`Show ${label} in app`}
+      title="Show in the App form (adds a Prompt node wired here)"
+      data-testid={`pin-port-${port}`}
+      onClick={() => exposeInputPort(nodeId, port, label)}
+    >
       ◇
     </button>
   );
 }
 
-function Ports({ id, spec, fieldIssue }: { id: string; spec: NodeSpecJson; fieldIssue: (f: string) => string | undefined }) {
+function Ports({
+  id,
+  spec,
+  fieldIssue,
+}: {
+  id: string;
+  spec: NodeSpecJson;
+  fieldIssue: (f: string) => string | undefined;
+}) {
   const inputs = Object.entries(spec.inputs);
   const outputs = Object.entries(spec.outputs);
   const rows = Math.max(inputs.length, outputs.length);
@@ -224,19 +311,40 @@ function Ports({ id, spec, fieldIssue }: { id: string; spec: NodeSpecJson; field
         return (
           <div className="port-row" key={r}>
             {inp && (
-              <div className={`port port-in${fieldIssue(inp[0]) ? ' invalid' : ''}`} title={fieldIssue(inp[0]) ?? `${inp[1].type}${inp[1].optional ? ' (optional)' : ''}`}>
-                <Handle type="target" position={Position.Left} id={inp[0]} className={`h h-${inp[1].type}`} style={{ background: portColor(inp[1].type) }} data-port-type={inp[1].type} />
+              <div
+                className={`port port-in${fieldIssue(inp[0]) ? ' invalid' : ''}`}
+                title={
+                  fieldIssue(inp[0]) ?? `${inp[1].type}${inp[1].optional ? ' (optional)' : ''}`
+                }
+              >
+                <Handle
+                  type="target"
+                  position={Position.Left}
+                  id={inp[0]}
+                  className={`h h-${inp[1].type}`}
+                  style={{ background: portColor(inp[1].type) }}
+                  data-port-type={inp[1].type}
+                />
                 <span>
                   {inp[1].label ?? inp[0]}
                   {inp[1].optional ? '' : ' *'}
                 </span>
-                {inp[1].type === 'text' && <PortPin nodeId={id} port={inp[0]} label={inp[1].label ?? inp[0]} />}
+                {inp[1].type === 'text' && (
+                  <PortPin nodeId={id} port={inp[0]} label={inp[1].label ?? inp[0]} />
+                )}
               </div>
             )}
             {out && (
               <div className="port port-out" title={out[1].type}>
                 <span>{out[1].label ?? out[0]}</span>
-                <Handle type="source" position={Position.Right} id={out[0]} className={`h h-${out[1].type}`} style={{ background: portColor(out[1].type) }} data-port-type={out[1].type} />
+                <Handle
+                  type="source"
+                  position={Position.Right}
+                  id={out[0]}
+                  className={`h h-${out[1].type}`}
+                  style={{ background: portColor(out[1].type) }}
+                  data-port-type={out[1].type}
+                />
               </div>
             )}
           </div>
@@ -246,28 +354,55 @@ function Ports({ id, spec, fieldIssue }: { id: string; spec: NodeSpecJson; field
   );
 }
 
-const SOURCE_LABEL: Record<string, string> = { comfyui: 'ComfyUI', invokeai: 'InvokeAI', a1111: 'A1111', swarmui: 'SwarmUI' };
+const SOURCE_LABEL: Record<string, string> = {
+  comfyui: 'ComfyUI',
+  invokeai: 'InvokeAI',
+  a1111: 'A1111',
+  swarmui: 'SwarmUI',
+};
 
 /**
  * A node whose type this build does not know (an imported workflow, a newer graph). Shown as
  * such, with its params; its wires keep handles so nothing is dropped when the graph is saved.
  */
-function Placeholder({ id, type, data, selected }: { id: string; type: string; data: ParamNodeData; selected: boolean }) {
+function Placeholder({
+  id,
+  type,
+  data,
+  selected,
+}: {
+  id: string;
+  type: string;
+  data: ParamNodeData;
+  selected: boolean;
+}) {
   // A joined string keeps the selector's result stable between unrelated edits.
   const handles = useGraph((s) =>
     s.edges
-      .flatMap((e) => (e.target === id ? [`in:${e.targetHandle}`] : e.source === id ? [`out:${e.sourceHandle}`] : []))
+      .flatMap((e) =>
+        e.target === id
+          ? [`in:${e.targetHandle}`]
+          : e.source === id
+            ? [`out:${e.sourceHandle}`]
+            : [],
+      )
       .filter((h, i, a) => a.indexOf(h) === i)
       .join('|'),
   );
   const list = handles ? handles.split('|') : [];
   // Importers name foreign types `<source>:<type>` (comfyui:ImageSharpen); show the source apart.
   const colon = type.indexOf(':');
-  const source = colon > 0 ? SOURCE_LABEL[type.slice(0, colon)] ?? type.slice(0, colon) : undefined;
+  const source =
+    colon > 0 ? (SOURCE_LABEL[type.slice(0, colon)] ?? type.slice(0, colon)) : undefined;
   const name = colon > 0 ? type.slice(colon + 1) : type;
   const params = Object.entries(data.params ?? {});
   return (
-    <div className={`mnode placeholder${selected ? ' selected' : ''}`} data-testid={`node-${id}`} data-type={type} title={type}>
+    <div
+      className={`mnode placeholder${selected ? ' selected' : ''}`}
+      data-testid={`node-${id}`}
+      data-type={type}
+      title={type}
+    >
       <header className="mnode-head">
         <span className="mnode-title">{name}</span>
         <span className="badge badge-failed">not available</span>
@@ -278,17 +413,23 @@ function Placeholder({ id, type, data, selected }: { id: string; type: string; d
           return (
             <div className="port-row" key={h}>
               <div className={`port ${side === 'in' ? 'port-in' : 'port-out'}`}>
-                {side === 'in' && <Handle type="target" position={Position.Left} id={name} className="h" />}
+                {side === 'in' && (
+                  <Handle type="target" position={Position.Left} id={name} className="h" />
+                )}
                 <span>{name}</span>
-                {side === 'out' && <Handle type="source" position={Position.Right} id={name} className="h" />}
+                {side === 'out' && (
+                  <Handle type="source" position={Position.Right} id={name} className="h" />
+                )}
               </div>
             </div>
           );
         })}
       </div>
       <p className="placeholder-note">
-        {source ? `${source} node with no MystiCanvas equivalent.` : 'This node type is not available here.'} It is kept with its settings and
-        wires, and cannot run.
+        {source
+          ? `${source} node with no MystiCanvas equivalent.`
+          : 'This node type is not available here.'}{' '}
+        It is kept with its settings and wires, and cannot run.
       </p>
       {params.length > 0 && (
         <dl className="placeholder-params nowheel">

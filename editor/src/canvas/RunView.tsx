@@ -6,17 +6,33 @@ import type { NodeRunState } from '../state/runs';
  * The run-time part of a node: progress bar with step/steps and phase, streamed LLM text, the
  * latest preview or the output image(s), and the error of a failed node.
  */
-export function RunView({ run, showText = true, showImages = true }: { run: NodeRunState | undefined; showText?: boolean; showImages?: boolean }) {
+export function RunView({
+  run,
+  showText = true,
+  showImages = true,
+}: {
+  run: NodeRunState | undefined;
+  showText?: boolean;
+  showImages?: boolean;
+}) {
   if (!run) return null;
-  const pct = run.steps ? Math.min(100, Math.round(((run.step ?? 0) / run.steps) * 100)) : undefined;
-  const images = showImages ? Object.entries(run.outputs ?? {}).filter(([, o]) => o.kind === 'image') : [];
+  const pct = run.steps
+    ? Math.min(100, Math.round(((run.step ?? 0) / run.steps) * 100))
+    : undefined;
+  const images = showImages
+    ? Object.entries(run.outputs ?? {}).filter(([, o]) => o.kind === 'image')
+    : [];
   const texts = Object.entries(run.outputs ?? {}).filter(([, o]) => o.kind === 'text' && o.text);
   const streamed = showText ? (run.text ?? texts[0]?.[1].text) : undefined;
   return (
     <div className="run-view">
       {run.status === 'running' && (
         <div className="progress" data-testid="progress">
-          <div className="progress-bar" style={{ width: `${pct ?? 100}%` }} data-indeterminate={pct === undefined || undefined} />
+          <div
+            className="progress-bar"
+            style={{ width: `${pct ?? 100}%` }}
+            data-indeterminate={pct === undefined || undefined}
+          />
           <span className="progress-label">
             {run.phase ?? 'running'}
             {run.steps ? ` ${run.step ?? 0}/${run.steps}` : ''}
@@ -34,13 +50,30 @@ export function RunView({ run, showText = true, showImages = true }: { run: Node
         const src = artifactUrl(o);
         if (!src) return null;
         // A batch shows all N images as a strip (issue 13 §5).
-        if (!o.batch?.length) return <img key={port} className="output-image" src={src} alt={`${port} output`} data-testid="output-image" />;
+        if (!o.batch?.length)
+          return (
+            <img
+              key={port}
+              className="output-image"
+              src={src}
+              alt={`${port} output`}
+              data-testid="output-image"
+            />
+          );
         const all = [o, ...o.batch];
         return (
           <div key={port} className="output-strip nowheel" data-testid="output-strip">
             {all.map((b, k) => {
               const u = artifactUrl(b);
-              return u ? <img key={k} className="output-image" src={u} alt={`${port} output ${k + 1} of ${all.length}`} data-testid="output-image" /> : null;
+              return u ? (
+                <img
+                  key={k}
+                  className="output-image"
+                  src={u}
+                  alt={`${port} output ${k + 1} of ${all.length}`}
+                  data-testid="output-image"
+                />
+              ) : null;
             })}
           </div>
         );
@@ -82,5 +115,7 @@ function LivePreview({ src }: { src: string }) {
       live = false;
     };
   }, [src]);
-  return shown ? <img className="preview" src={shown} alt="live preview" data-testid="preview" /> : null;
+  return shown ? (
+    <img className="preview" src={shown} alt="live preview" data-testid="preview" />
+  ) : null;
 }

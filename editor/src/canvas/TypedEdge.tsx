@@ -7,13 +7,21 @@ import { countRender, PROFILING } from '../dev/profile';
 
 export const TypedEdge = memo(function TypedEdge(props: EdgeProps<Edge<{ portType?: string }>>) {
   if (PROFILING) countRender('edge', props.id);
-  const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected } = props;
+  const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected } =
+    props;
   const issues = useEdgeIssues(id);
-  const [path] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+  const [path] = getBezierPath({
+    sourceX,
+    sourceY,
+    targetX,
+    targetY,
+    sourcePosition,
+    targetPosition,
+  });
   const bad = issues.length > 0;
   return (
     <g className={bad ? 'edge-invalid' : undefined} data-testid={`edge-${id}`}>
-      <title>{bad ? issues.map((i) => i.message).join('\n') : data?.portType ?? ''}</title>
+      <title>{bad ? issues.map((i) => i.message).join('\n') : (data?.portType ?? '')}</title>
       <BaseEdge
         id={id}
         path={path}

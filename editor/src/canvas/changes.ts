@@ -5,7 +5,13 @@
  * inside its frame along (ComfyUI groups). Removals never come from xyflow: its delete key is
  * off and `deleteSelection` removes nodes and their edges in one step.
  */
-import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange, type XYPosition } from '@xyflow/react';
+import {
+  applyEdgeChanges,
+  applyNodeChanges,
+  type EdgeChange,
+  type NodeChange,
+  type XYPosition,
+} from '@xyflow/react';
 import type { Patch } from 'immer';
 import { record, setTransient, useGraph } from '../state/graph';
 import { GROUP_TYPE, type FlowEdge, type FlowNode } from '../graph/types';
@@ -18,7 +24,12 @@ const resizeStart = new Map<string, { width?: number; height?: number; position:
 function inside(n: FlowNode, g: FlowNode): boolean {
   const w = g.width ?? g.measured?.width ?? 0;
   const h = g.height ?? g.measured?.height ?? 0;
-  return n.position.x >= g.position.x && n.position.y >= g.position.y && n.position.x <= g.position.x + w && n.position.y <= g.position.y + h;
+  return (
+    n.position.x >= g.position.x &&
+    n.position.y >= g.position.y &&
+    n.position.x <= g.position.x + w &&
+    n.position.y <= g.position.y + h
+  );
 }
 
 export function onNodesChange(changes: NodeChange<FlowNode>[]): void {
@@ -34,14 +45,24 @@ export function onNodesChange(changes: NodeChange<FlowNode>[]): void {
       if (!dragStart.has(c.id)) dragStart.set(c.id, n.position);
       if (n.type === GROUP_TYPE) {
         if (!carried.has(c.id)) {
-          carried.set(c.id, nodes.filter((m) => m.id !== n.id && !m.selected && m.type !== GROUP_TYPE && inside(m, n)).map((m) => m.id));
+          carried.set(
+            c.id,
+            nodes
+              .filter((m) => m.id !== n.id && !m.selected && m.type !== GROUP_TYPE && inside(m, n))
+              .map((m) => m.id),
+          );
         }
         const start = dragStart.get(c.id)!;
         for (const id of carried.get(c.id)!) {
           const m = byId.get(id)!;
           if (!dragStart.has(id)) dragStart.set(id, m.position);
           const s0 = dragStart.get(id)!;
-          apply.push({ type: 'position', id, position: { x: s0.x + c.position.x - start.x, y: s0.y + c.position.y - start.y }, dragging: c.dragging });
+          apply.push({
+            type: 'position',
+            id,
+            position: { x: s0.x + c.position.x - start.x, y: s0.y + c.position.y - start.y },
+            dragging: c.dragging,
+          });
         }
       }
       if (!c.dragging) finished = true;
@@ -49,14 +70,16 @@ export function onNodesChange(changes: NodeChange<FlowNode>[]): void {
     if (c.type === 'position' && !c.position && c.dragging === false) finished = true;
     if (c.type === 'dimensions' && c.resizing !== undefined) {
       const n = byId.get(c.id);
-      if (n && !resizeStart.has(c.id)) resizeStart.set(c.id, { width: n.width, height: n.height, position: n.position });
+      if (n && !resizeStart.has(c.id))
+        resizeStart.set(c.id, { width: n.width, height: n.height, position: n.position });
     }
     apply.push(c);
   }
   const next = apply.length ? applyNodeChanges(apply, nodes) : nodes;
   if (next !== nodes) setTransient({ nodes: next });
   if (finished && dragStart.size) commitMoves('Move', dragStart, next);
-  if (changes.some((c) => c.type === 'dimensions' && c.resizing === false) && resizeStart.size) commitResize(next);
+  if (changes.some((c) => c.type === 'dimensions' && c.resizing === false) && resizeStart.size)
+    commitResize(next);
 }
 
 function commitMoves(label: string, starts: Map<string, XYPosition>, nodes: FlowNode[]): void {

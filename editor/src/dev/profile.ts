@@ -11,7 +11,8 @@
  * - `open(doc)`: puts a graph document on the canvas (the path a dropped .json file takes);
  * - `arrange()`: runs auto-arrange in the elk Web Worker; resolves to the number of nodes moved.
  */
-export const PROFILING = typeof location !== 'undefined' && new URLSearchParams(location.search).has('profile');
+export const PROFILING =
+  typeof location !== 'undefined' && new URLSearchParams(location.search).has('profile');
 
 const counts = { node: new Map<string, number>(), edge: new Map<string, number>() };
 
@@ -30,7 +31,10 @@ export interface ProfileHooks {
 export function installProfileHooks(hooks: ProfileHooks): void {
   if (!PROFILING) return;
   (window as unknown as { mystiProfile: object }).mystiProfile = {
-    renders: () => ({ node: Object.fromEntries(counts.node), edge: Object.fromEntries(counts.edge) }),
+    renders: () => ({
+      node: Object.fromEntries(counts.node),
+      edge: Object.fromEntries(counts.edge),
+    }),
     reset: () => {
       counts.node.clear();
       counts.edge.clear();

@@ -24,13 +24,31 @@ export function GalleryTab() {
   return (
     <>
       <div className="gal-tabs" role="tablist" hidden={overlay || (appOpen && appLightbox)}>
-        <button role="tab" aria-selected={!open && !appOpen} className={!open && !appOpen ? 'active' : ''} onClick={() => showView('editor')} data-testid="tab-editor">
+        <button
+          role="tab"
+          aria-selected={!open && !appOpen}
+          className={!open && !appOpen ? 'active' : ''}
+          onClick={() => showView('editor')}
+          data-testid="tab-editor"
+        >
           Editor
         </button>
-        <button role="tab" aria-selected={!open && appOpen} className={!open && appOpen ? 'active' : ''} onClick={() => showView('app')} data-testid="tab-app">
+        <button
+          role="tab"
+          aria-selected={!open && appOpen}
+          className={!open && appOpen ? 'active' : ''}
+          onClick={() => showView('app')}
+          data-testid="tab-app"
+        >
           App
         </button>
-        <button role="tab" aria-selected={open} className={open ? 'active' : ''} onClick={() => showView('gallery')} data-testid="tab-gallery">
+        <button
+          role="tab"
+          aria-selected={open}
+          className={open ? 'active' : ''}
+          onClick={() => showView('gallery')}
+          data-testid="tab-gallery"
+        >
           Gallery
         </button>
       </div>

@@ -43,19 +43,41 @@ export function GalleryView() {
             <button
               data-testid="empty-trash"
               onClick={() => {
-                if (!window.confirm('Delete every image in the trash and its files? This cannot be undone.')) return;
-                void galleryApi.emptyTrash().then((r) => {
-                  toast(`Removed ${r.removed} images`, 'success');
-                  reload();
-                  refreshMeta();
-                }, (e: Error) => toast(e.message, 'error'));
+                if (
+                  !window.confirm(
+                    'Delete every image in the trash and its files? This cannot be undone.',
+                  )
+                )
+                  return;
+                void galleryApi.emptyTrash().then(
+                  (r) => {
+                    toast(`Removed ${r.removed} images`, 'success');
+                    reload();
+                    refreshMeta();
+                  },
+                  (e: Error) => toast(e.message, 'error'),
+                );
               }}
             >
               Empty trash
             </button>
           )}
-          <button onClick={() => setTagsOpen(true)} data-testid="open-tags" title="Rename, merge, recategorize and delete tags">Tags</button>
-          <button onClick={() => { reload(); refreshMeta(); }} title="Reload">⟳</button>
+          <button
+            onClick={() => setTagsOpen(true)}
+            data-testid="open-tags"
+            title="Rename, merge, recategorize and delete tags"
+          >
+            Tags
+          </button>
+          <button
+            onClick={() => {
+              reload();
+              refreshMeta();
+            }}
+            title="Reload"
+          >
+            ⟳
+          </button>
         </div>
         <Grid />
       </div>

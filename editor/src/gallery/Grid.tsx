@@ -25,13 +25,20 @@ export function Grid() {
   useEffect(() => {
     const el = scroller.current;
     if (!el) return;
-    const ro = new ResizeObserver(() => setCols(Math.max(1, Math.floor((el.clientWidth - GAP) / (TILE + GAP)))));
+    const ro = new ResizeObserver(() =>
+      setCols(Math.max(1, Math.floor((el.clientWidth - GAP) / (TILE + GAP)))),
+    );
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
 
   const rows = Math.ceil(items.length / cols);
-  const v = useVirtualizer({ count: rows, getScrollElement: () => scroller.current, estimateSize: () => TILE + GAP, overscan: 3 });
+  const v = useVirtualizer({
+    count: rows,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => TILE + GAP,
+    overscan: 3,
+  });
   const virtualRows = v.getVirtualItems();
   const lastRow = virtualRows.at(-1)?.index ?? 0;
   useEffect(() => {
@@ -42,7 +49,11 @@ export function Grid() {
     <div className="gal-grid" ref={scroller} data-testid="gallery-grid">
       <div style={{ height: v.getTotalSize(), position: 'relative' }}>
         {virtualRows.map((row) => (
-          <div key={row.key} className="gal-row" style={{ transform: `translateY(${row.start}px)`, gap: GAP, padding: `0 ${GAP}px` }}>
+          <div
+            key={row.key}
+            className="gal-row"
+            style={{ transform: `translateY(${row.start}px)`, gap: GAP, padding: `0 ${GAP}px` }}
+          >
             {items.slice(row.index * cols, row.index * cols + cols).map((it) => (
               <div
                 key={it.uuid}
@@ -56,7 +67,12 @@ export function Grid() {
                   else useGallery.setState({ lightbox: it.uuid });
                 }}
               >
-                <img src={thumbUrl(it.uuid)} alt={it.prompt ?? 'generated image'} loading="lazy" draggable={false} />
+                <img
+                  src={thumbUrl(it.uuid)}
+                  alt={it.prompt ?? 'generated image'}
+                  loading="lazy"
+                  draggable={false}
+                />
                 <input
                   type="checkbox"
                   className="gal-check"
@@ -65,8 +81,14 @@ export function Grid() {
                   onClick={(e) => e.stopPropagation()}
                   onChange={(e) => toggleSelected(it.uuid, e.target.checked)}
                 />
-                {it.isFavorite && <span className="gal-fav" aria-label="Favorite">★</span>}
-                <div className="gal-caption">{q ? <Highlight text={it.prompt ?? ''} q={q} /> : null}</div>
+                {it.isFavorite && (
+                  <span className="gal-fav" aria-label="Favorite">
+                    ★
+                  </span>
+                )}
+                <div className="gal-caption">
+                  {q ? <Highlight text={it.prompt ?? ''} q={q} /> : null}
+                </div>
               </div>
             ))}
           </div>

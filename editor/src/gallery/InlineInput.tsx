@@ -19,7 +19,14 @@ export interface InlineInputProps {
   title?: string;
 }
 
-export function InlineInput({ label, placeholder, onSubmit, testId, className, title }: InlineInputProps) {
+export function InlineInput({
+  label,
+  placeholder,
+  onSubmit,
+  testId,
+  className,
+  title,
+}: InlineInputProps) {
   const [open, setOpen] = useState(false);
   const [text, setText] = useState('');
   const input = useRef<HTMLInputElement>(null);
@@ -43,16 +50,37 @@ export function InlineInput({ label, placeholder, onSubmit, testId, className, t
 
   if (!open) {
     return (
-      <button type="button" className={className} title={title} onClick={() => setOpen(true)} data-testid={testId}>
+      <button
+        type="button"
+        className={className}
+        title={title}
+        onClick={() => setOpen(true)}
+        data-testid={testId}
+      >
         {label}
       </button>
     );
   }
   return (
-    <form className={`gal-inline ${className ?? ''}`} onSubmit={(e) => (e.preventDefault(), submit())} onBlur={onBlur}>
-      <input ref={input} value={text} onChange={(e) => setText(e.target.value)} placeholder={placeholder} aria-label={placeholder} data-testid={`${testId}-input`} />
-      <button type="submit" disabled={!text.trim()} data-testid={`${testId}-ok`}>OK</button>
-      <button type="button" aria-label="Cancel" onClick={close}>✕</button>
+    <form
+      className={`gal-inline ${className ?? ''}`}
+      onSubmit={(e) => (e.preventDefault(), submit())}
+      onBlur={onBlur}
+    >
+      <input
+        ref={input}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        placeholder={placeholder}
+        aria-label={placeholder}
+        data-testid={`${testId}-input`}
+      />
+      <button type="submit" disabled={!text.trim()} data-testid={`${testId}-ok`}>
+        OK
+      </button>
+      <button type="button" aria-label="Cancel" onClick={close}>
+        ✕
+      </button>
     </form>
   );
 }

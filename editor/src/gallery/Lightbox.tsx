@@ -20,7 +20,10 @@ export function Lightbox() {
   useEffect(() => {
     if (!uuid) return setD(null);
     let live = true;
-    galleryApi.detail(uuid).then((x) => live && setD(x), (e: Error) => toast(`Cannot load the image details: ${e.message}`, 'error'));
+    galleryApi.detail(uuid).then(
+      (x) => live && setD(x),
+      (e: Error) => toast(`Cannot load the image details: ${e.message}`, 'error'),
+    );
     return () => {
       live = false;
     };
@@ -31,29 +34,65 @@ export function Lightbox() {
   const fav = cur?.isFavorite ?? false;
 
   const onTags = (add: string[], remove: string[]) =>
-    void galleryApi.patch(uuid, { addTags: add, removeTags: remove }).then(setD, (e: Error) => toast(`Tags: ${e.message}`, 'error'));
+    void galleryApi
+      .patch(uuid, { addTags: add, removeTags: remove })
+      .then(setD, (e: Error) => toast(`Tags: ${e.message}`, 'error'));
 
   return (
-    <div className="gal-lightbox" data-testid="lightbox" data-uuid={uuid} role="dialog" aria-label="Image viewer">
+    <div
+      className="gal-lightbox"
+      data-testid="lightbox"
+      data-uuid={uuid}
+      role="dialog"
+      aria-label="Image viewer"
+    >
       <div className="gal-lb-main">
         <div className="gal-lb-bar">
-          <button onClick={() => step(-1)} title="Previous (←)" aria-label="Previous">←</button>
-          <button onClick={() => step(1)} title="Next (→)" aria-label="Next">→</button>
+          <button onClick={() => step(-1)} title="Previous (←)" aria-label="Previous">
+            ←
+          </button>
+          <button onClick={() => step(1)} title="Next (→)" aria-label="Next">
+            →
+          </button>
           <button
-            onClick={() => void setFavorite(uuid, !fav).then(() => setD((x) => (x ? { ...x, isFavorite: !fav } : x)))}
+            onClick={() =>
+              void setFavorite(uuid, !fav).then(() =>
+                setD((x) => (x ? { ...x, isFavorite: !fav } : x)),
+              )
+            }
             data-testid="lb-favorite"
             aria-pressed={fav}
             title="Favorite (F)"
           >
             {fav ? '★ Favorite' : '☆ Favorite'}
           </button>
-          <button onClick={() => void trashOrRestore(uuid)} data-testid="lb-trash">{inTrash ? 'Restore' : 'Trash'}</button>
-          <button onClick={() => void openWorkflow(uuid)} disabled={!cur?.hasWorkflow} data-testid="lb-open-workflow" title="Load this image's workflow into the editor">Open workflow</button>
-          <button onClick={() => void rerun(uuid, cur?.runId ?? null)} disabled={!cur?.hasWorkflow} data-testid="lb-rerun">Rerun</button>
+          <button onClick={() => void trashOrRestore(uuid)} data-testid="lb-trash">
+            {inTrash ? 'Restore' : 'Trash'}
+          </button>
+          <button
+            onClick={() => void openWorkflow(uuid)}
+            disabled={!cur?.hasWorkflow}
+            data-testid="lb-open-workflow"
+            title="Load this image's workflow into the editor"
+          >
+            Open workflow
+          </button>
+          <button
+            onClick={() => void rerun(uuid, cur?.runId ?? null)}
+            disabled={!cur?.hasWorkflow}
+            data-testid="lb-rerun"
+          >
+            Rerun
+          </button>
           <button
             onClick={() => {
               useGallery.setState({ lightbox: null });
-              setFilters({ ...useGallery.getState().filters, q: undefined, mode: undefined, similarTo: uuid });
+              setFilters({
+                ...useGallery.getState().filters,
+                q: undefined,
+                mode: undefined,
+                similarTo: uuid,
+              });
             }}
             data-testid="lb-more-like"
             title="Show the images nearest to this one by meaning (needs an embedding model)"
@@ -63,14 +102,30 @@ export function Lightbox() {
           <button
             onClick={() => {
               useGallery.setState({ lightbox: null, selected: new Set([uuid]) });
-              toast('Pick a second image to compare (Ctrl-click), then press Compare', 'info', 4000);
+              toast(
+                'Pick a second image to compare (Ctrl-click), then press Compare',
+                'info',
+                4000,
+              );
             }}
           >
             Compare with…
           </button>
           <span className="grow" />
-          <button onClick={() => useGallery.setState({ infoOpen: !infoOpen })} title="Info (i)" aria-pressed={infoOpen}>i</button>
-          <button onClick={() => useGallery.setState({ lightbox: null })} title="Close (Esc)" aria-label="Close">✕</button>
+          <button
+            onClick={() => useGallery.setState({ infoOpen: !infoOpen })}
+            title="Info (i)"
+            aria-pressed={infoOpen}
+          >
+            i
+          </button>
+          <button
+            onClick={() => useGallery.setState({ lightbox: null })}
+            title="Close (Esc)"
+            aria-label="Close"
+          >
+            ✕
+          </button>
         </div>
         <div className="gal-lb-image">
           <img src={imageUrl(uuid)} alt={cur?.prompt ?? ''} data-testid="lightbox-image" />
@@ -97,7 +152,12 @@ export function installGalleryKeys(): () => void {
     const s = useGallery.getState();
     if (!s.open) return;
     const el = e.target as HTMLElement | null;
-    const typing = !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+    const typing =
+      !!el &&
+      (el.tagName === 'INPUT' ||
+        el.tagName === 'TEXTAREA' ||
+        el.tagName === 'SELECT' ||
+        el.isContentEditable);
     if (typing) {
       if (e.key === 'Escape') (el as HTMLElement).blur();
       e.stopPropagation();

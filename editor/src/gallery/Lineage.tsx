@@ -5,7 +5,15 @@
 import type { Detail, LineageEntry } from './api';
 import { thumbUrl } from './api';
 
-function Column({ title, entries, onJump }: { title: string; entries: LineageEntry[]; onJump: (uuid: string) => void }) {
+function Column({
+  title,
+  entries,
+  onJump,
+}: {
+  title: string;
+  entries: LineageEntry[];
+  onJump: (uuid: string) => void;
+}) {
   const byDepth = new Map<number, LineageEntry[]>();
   for (const e of entries) byDepth.set(e.depth, [...(byDepth.get(e.depth) ?? []), e]);
   return (
@@ -15,7 +23,14 @@ function Column({ title, entries, onJump }: { title: string; entries: LineageEnt
       {[...byDepth.entries()].slice(0, 8).map(([depth, list]) => (
         <div key={depth} className="gal-lin-level">
           {list.slice(0, 12).map((e) => (
-            <button key={e.uuid} className="gal-lin-node" title={e.prompt ?? ''} onClick={() => onJump(e.uuid)} data-testid="lineage-node" data-uuid={e.uuid}>
+            <button
+              key={e.uuid}
+              className="gal-lin-node"
+              title={e.prompt ?? ''}
+              onClick={() => onJump(e.uuid)}
+              data-testid="lineage-node"
+              data-uuid={e.uuid}
+            >
               <img src={thumbUrl(e.uuid)} alt="" />
             </button>
           ))}
@@ -28,9 +43,19 @@ function Column({ title, entries, onJump }: { title: string; entries: LineageEnt
 export function Lineage({ d, onJump }: { d: Detail; onJump: (uuid: string) => void }) {
   return (
     <div className="gal-lineage" data-testid="lineage">
-      <Column title={`Made from (${d.lineage.ancestors.length})`} entries={d.lineage.ancestors} onJump={onJump} />
-      <div className="gal-lin-self"><img src={thumbUrl(d.uuid)} alt="this image" /></div>
-      <Column title={`Used by (${d.lineage.descendants.length})`} entries={d.lineage.descendants} onJump={onJump} />
+      <Column
+        title={`Made from (${d.lineage.ancestors.length})`}
+        entries={d.lineage.ancestors}
+        onJump={onJump}
+      />
+      <div className="gal-lin-self">
+        <img src={thumbUrl(d.uuid)} alt="this image" />
+      </div>
+      <Column
+        title={`Used by (${d.lineage.descendants.length})`}
+        entries={d.lineage.descendants}
+        onJump={onJump}
+      />
     </div>
   );
 }

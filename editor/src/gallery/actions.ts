@@ -7,7 +7,8 @@ import { useGallery, patchItem, removeItems } from './state';
 import { openDoc } from '../graph/io';
 import { toast } from '../state/toasts';
 
-const fail = (what: string) => (e: unknown) => void toast(`${what}: ${(e as Error).message}`, 'error');
+const fail = (what: string) => (e: unknown) =>
+  void toast(`${what}: ${(e as Error).message}`, 'error');
 /** The filter panel's counts (★, trash) follow single-image edits too (GalleryView listens). */
 const countsChanged = () => window.dispatchEvent(new Event('mysti:gallery-meta'));
 

@@ -3,7 +3,12 @@ import type { ReactNode } from 'react';
 
 /** Words of the query as the server's FTS sees them (letters and digits). */
 export function queryWords(q: string | undefined): string[] {
-  return (q ?? '').normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return (
+    (q ?? '')
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
 }
 
 export function Highlight({ text, q }: { text: string; q?: string }): ReactNode {

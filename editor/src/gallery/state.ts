@@ -24,15 +24,32 @@ interface GalleryState {
 }
 
 export const useGallery = create<GalleryState>(() => ({
-  open: false, filters: {}, items: [], cursor: null, done: false, loading: false, epoch: 0,
-  selected: new Set(), lightbox: null, infoOpen: true, compare: null,
+  open: false,
+  filters: {},
+  items: [],
+  cursor: null,
+  done: false,
+  loading: false,
+  epoch: 0,
+  selected: new Set(),
+  lightbox: null,
+  infoOpen: true,
+  compare: null,
 }));
 
 const PAGE = 60;
 
 /** Replaces the filters and reloads from the first page. */
 export function setFilters(f: Filters): void {
-  useGallery.setState((s) => ({ filters: f, items: [], cursor: null, done: false, loading: false, epoch: s.epoch + 1, selected: new Set() }));
+  useGallery.setState((s) => ({
+    filters: f,
+    items: [],
+    cursor: null,
+    done: false,
+    loading: false,
+    epoch: s.epoch + 1,
+    selected: new Set(),
+  }));
   void loadMore();
 }
 
@@ -50,7 +67,12 @@ export async function loadMore(): Promise<void> {
   try {
     const page = await galleryApi.list(s.filters, s.cursor, PAGE);
     if (useGallery.getState().epoch !== epoch) return;
-    useGallery.setState((cur) => ({ items: [...cur.items, ...page.items], cursor: page.nextCursor, done: !page.nextCursor, loading: false }));
+    useGallery.setState((cur) => ({
+      items: [...cur.items, ...page.items],
+      cursor: page.nextCursor,
+      done: !page.nextCursor,
+      loading: false,
+    }));
   } catch (e) {
     if (useGallery.getState().epoch === epoch) useGallery.setState({ loading: false, done: true });
     toast(`Gallery: ${(e as Error).message}`, 'error');
@@ -59,13 +81,18 @@ export async function loadMore(): Promise<void> {
 
 /** Updates one loaded item in place (after favorite etc.). */
 export function patchItem(uuid: string, patch: Partial<Item>): void {
-  useGallery.setState((s) => ({ items: s.items.map((i) => (i.uuid === uuid ? { ...i, ...patch } : i)) }));
+  useGallery.setState((s) => ({
+    items: s.items.map((i) => (i.uuid === uuid ? { ...i, ...patch } : i)),
+  }));
 }
 
 /** Drops items from the loaded list (trashed out of a normal view, restored out of the trash). */
 export function removeItems(uuids: readonly string[]): void {
   const gone = new Set(uuids);
-  useGallery.setState((s) => ({ items: s.items.filter((i) => !gone.has(i.uuid)), selected: new Set([...s.selected].filter((u) => !gone.has(u))) }));
+  useGallery.setState((s) => ({
+    items: s.items.filter((i) => !gone.has(i.uuid)),
+    selected: new Set([...s.selected].filter((u) => !gone.has(u))),
+  }));
 }
 
 export function toggleSelected(uuid: string, on?: boolean): void {

@@ -21,7 +21,11 @@ export function selectionDoc(): GraphDoc | null {
 export function parseClipboard(text: string): GraphDoc | null {
   try {
     const v = JSON.parse(text) as GraphDoc;
-    if (v?.format === 'mysticanvas.graph' && Array.isArray(v.nodes) && v.version <= GRAPH_FORMAT_VERSION) {
+    if (
+      v?.format === 'mysticanvas.graph' &&
+      Array.isArray(v.nodes) &&
+      v.version <= GRAPH_FORMAT_VERSION
+    ) {
       return { ...v, edges: Array.isArray(v.edges) ? v.edges : [] };
     }
   } catch {
@@ -52,13 +56,23 @@ export function pasteDoc(doc: GraphDoc, at?: XYPosition, label = 'Paste'): numbe
     for (const n of d.nodes) n.selected = false;
     for (const e of d.edges) e.selected = false;
     for (const n of nodes) {
-      d.nodes.push({ ...n, id: rename.get(n.id)!, position: { x: n.position.x + dx, y: n.position.y + dy }, selected: true } as never);
+      d.nodes.push({
+        ...n,
+        id: rename.get(n.id)!,
+        position: { x: n.position.x + dx, y: n.position.y + dy },
+        selected: true,
+      } as never);
     }
     for (const e of edges) {
       const source = rename.get(e.source);
       const target = rename.get(e.target);
       if (!source || !target) continue;
-      d.edges.push({ ...e, id: `e-${source}.${e.sourceHandle}-${target}.${e.targetHandle}`, source, target } as never);
+      d.edges.push({
+        ...e,
+        id: `e-${source}.${e.sourceHandle}-${target}.${e.targetHandle}`,
+        source,
+        target,
+      } as never);
     }
   });
   return nodes.length;

@@ -18,7 +18,9 @@ interface Annotation {
 
 /** Builds editor nodes/edges from a (loaded, migrated) graph document. */
 export function docToFlow(doc: GraphDoc): { nodes: FlowNode[]; edges: FlowEdge[] } {
-  const annotations = Array.isArray(doc.meta?.annotations) ? (doc.meta.annotations as Annotation[]) : [];
+  const annotations = Array.isArray(doc.meta?.annotations)
+    ? (doc.meta.annotations as Annotation[])
+    : [];
   const groups: FlowNode[] = [];
   const notes: FlowNode[] = [];
   for (const a of annotations) {
@@ -69,14 +71,19 @@ export function flowToDoc(
         id: n.id,
         type: n.type!,
         position: { x: n.position.x, y: n.position.y },
-        ...(n.width ?? n.measured?.width ? { width: n.width ?? n.measured?.width } : {}),
-        ...(n.height ?? n.measured?.height ? { height: n.height ?? n.measured?.height } : {}),
+        ...((n.width ?? n.measured?.width) ? { width: n.width ?? n.measured?.width } : {}),
+        ...((n.height ?? n.measured?.height) ? { height: n.height ?? n.measured?.height } : {}),
         data: { ...n.data },
       });
       continue;
     }
     const d = n.data as ParamNodeData;
-    const g: GraphNode = { id: n.id, type: n.type ?? 'unknown', position: { x: n.position.x, y: n.position.y }, params: { ...d.params } };
+    const g: GraphNode = {
+      id: n.id,
+      type: n.type ?? 'unknown',
+      position: { x: n.position.x, y: n.position.y },
+      params: { ...d.params },
+    };
     if (d.version !== undefined) g.version = d.version;
     if (d.extra) g.data = d.extra;
     if (d.app && (d.app.inputs?.length || d.app.output)) g.app = structuredClone(d.app);

@@ -5,7 +5,8 @@
  */
 import { GRAPH_FORMAT_VERSION, type GraphDoc } from '../../../nodes/index';
 
-export const DEFAULT_PROMPT = 'a cozy wooden cabin in a snowy pine forest at dusk, warm light in the windows, highly detailed';
+export const DEFAULT_PROMPT =
+  'a cozy wooden cabin in a snowy pine forest at dusk, warm light in the windows, highly detailed';
 export const DEFAULT_NEGATIVE = 'blurry, low quality, watermark, text, deformed';
 
 /** What the default workflow reads from a registry entry. */
@@ -34,15 +35,55 @@ export function defaultWorkflow(models: readonly DefaultModelChoice[]): GraphDoc
     version: GRAPH_FORMAT_VERSION,
     name: 'Text to image',
     nodes: [
-      { id: 'prompt-1', type: 'prompt', position: { x: 0, y: 0 }, params: { text: DEFAULT_PROMPT }, data: { title: 'Prompt' } },
-      { id: 'prompt-2', type: 'prompt', position: { x: 0, y: 200 }, params: { text: DEFAULT_NEGATIVE }, data: { title: 'Negative prompt' } },
-      { id: 'txt2img-1', type: 'txt2img', position: { x: 340, y: 0 }, params: { model: sd?.id ?? '', width: 512, height: 512, steps: 20, seed: 'random' } },
-      { id: 'save-1', type: 'save', position: { x: 680, y: 0 }, params: { filenamePrefix: 'mysti' } },
+      {
+        id: 'prompt-1',
+        type: 'prompt',
+        position: { x: 0, y: 0 },
+        params: { text: DEFAULT_PROMPT },
+        data: { title: 'Prompt' },
+      },
+      {
+        id: 'prompt-2',
+        type: 'prompt',
+        position: { x: 0, y: 200 },
+        params: { text: DEFAULT_NEGATIVE },
+        data: { title: 'Negative prompt' },
+      },
+      {
+        id: 'txt2img-1',
+        type: 'txt2img',
+        position: { x: 340, y: 0 },
+        params: { model: sd?.id ?? '', width: 512, height: 512, steps: 20, seed: 'random' },
+      },
+      {
+        id: 'save-1',
+        type: 'save',
+        position: { x: 680, y: 0 },
+        params: { filenamePrefix: 'mysti' },
+      },
     ],
     edges: [
-      { id: 'e-prompt-1.text-txt2img-1.prompt', source: 'prompt-1', sourceHandle: 'text', target: 'txt2img-1', targetHandle: 'prompt' },
-      { id: 'e-prompt-2.text-txt2img-1.negative', source: 'prompt-2', sourceHandle: 'text', target: 'txt2img-1', targetHandle: 'negative' },
-      { id: 'e-txt2img-1.image-save-1.image', source: 'txt2img-1', sourceHandle: 'image', target: 'save-1', targetHandle: 'image' },
+      {
+        id: 'e-prompt-1.text-txt2img-1.prompt',
+        source: 'prompt-1',
+        sourceHandle: 'text',
+        target: 'txt2img-1',
+        targetHandle: 'prompt',
+      },
+      {
+        id: 'e-prompt-2.text-txt2img-1.negative',
+        source: 'prompt-2',
+        sourceHandle: 'text',
+        target: 'txt2img-1',
+        targetHandle: 'negative',
+      },
+      {
+        id: 'e-txt2img-1.image-save-1.image',
+        source: 'txt2img-1',
+        sourceHandle: 'image',
+        target: 'save-1',
+        targetHandle: 'image',
+      },
     ],
   };
 }

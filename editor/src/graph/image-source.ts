@@ -8,7 +8,8 @@
 
 /** The runtime's test for a generation id (load-image.run.ts UUID). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const IN_URL = /\/api\/generations\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?=[/?#]|$)/i;
+const IN_URL =
+  /\/api\/generations\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?=[/?#]|$)/i;
 
 /** True when `source` names a library generation (not a path). */
 export const isGenerationId = (source: string) => UUID.test(source.trim());
@@ -30,7 +31,11 @@ export function generationFromDrop(text: string | undefined | null): string | un
 }
 
 /** The dropped generation uuid of a drag event's data, if any (uri-list first, then plain text). */
-export function generationFromTransfer(dt: Pick<DataTransfer, 'getData'> | null): string | undefined {
+export function generationFromTransfer(
+  dt: Pick<DataTransfer, 'getData'> | null,
+): string | undefined {
   if (!dt) return undefined;
-  return generationFromDrop(dt.getData('text/uri-list')) ?? generationFromDrop(dt.getData('text/plain'));
+  return (
+    generationFromDrop(dt.getData('text/uri-list')) ?? generationFromDrop(dt.getData('text/plain'))
+  );
 }

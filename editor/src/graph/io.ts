@@ -24,7 +24,11 @@ export function currentDoc(): GraphDoc {
 }
 
 /** Puts `doc` on the canvas (history cleared). Returns false when the document is unreadable. */
-export function openDoc(doc: unknown, head?: { id?: string; name?: string }, dirty = false): boolean {
+export function openDoc(
+  doc: unknown,
+  head?: { id?: string; name?: string },
+  dirty = false,
+): boolean {
   const r = loadGraph(doc, catalog);
   if (!r.ok) {
     toast(`Cannot open this workflow: ${r.issues.map((i) => i.message).join('; ')}`, 'error');
@@ -42,7 +46,10 @@ export async function save(asNew = false): Promise<boolean> {
   const { head } = useGraph.getState();
   const doc = currentDoc();
   try {
-    const saved = head.id && !asNew ? await api.updateGraph(head.id, head.name, doc) : await api.createGraph(head.name, doc);
+    const saved =
+      head.id && !asNew
+        ? await api.updateGraph(head.id, head.name, doc)
+        : await api.createGraph(head.name, doc);
     markSaved({ id: saved.id, name: saved.name ?? head.name });
     history.replaceState(null, '', hashFor(saved.id));
     localStorage.removeItem(DRAFT_KEY);
@@ -95,7 +102,8 @@ export async function importFile(file: File): Promise<boolean> {
     const text = await file.text();
     try {
       const parsed = JSON.parse(text) as { format?: string };
-      if (parsed?.format === 'mysticanvas.graph') return openDoc(parsed, { name: (parsed as GraphDoc).name }, true);
+      if (parsed?.format === 'mysticanvas.graph')
+        return openDoc(parsed, { name: (parsed as GraphDoc).name }, true);
     } catch {
       toast(`${file.name} is not valid JSON`, 'error');
       return false;
@@ -163,11 +171,20 @@ export function openDefault(): void {
 export function persistDrafts(): () => void {
   let t: ReturnType<typeof setTimeout> | undefined;
   return useGraph.subscribe((s, prev) => {
-    if (s.nodes === prev.nodes && s.edges === prev.edges && s.head === prev.head && s.dirty === prev.dirty) return;
+    if (
+      s.nodes === prev.nodes &&
+      s.edges === prev.edges &&
+      s.head === prev.head &&
+      s.dirty === prev.dirty
+    )
+      return;
     clearTimeout(t);
     t = setTimeout(() => {
       if (!s.dirty) return localStorage.removeItem(DRAFT_KEY);
-      localStorage.setItem(DRAFT_KEY, JSON.stringify({ doc: currentDoc(), id: s.head.id, dirty: true }));
+      localStorage.setItem(
+        DRAFT_KEY,
+        JSON.stringify({ doc: currentDoc(), id: s.head.id, dirty: true }),
+      );
     }, 400);
   });
 }

@@ -11,7 +11,11 @@ import { GROUP_TYPE, NOTE_TYPE, type FlowEdge, type FlowNode, type ParamNodeData
 const takenIds = () => new Set(useGraph.getState().nodes.map((n) => n.id));
 
 /** A fresh node of `spec` at `position` (flow coordinates) with the spec's defaults. */
-export function makeNode(spec: NodeSpecJson, position: XYPosition, taken: ReadonlySet<string>): FlowNode {
+export function makeNode(
+  spec: NodeSpecJson,
+  position: XYPosition,
+  taken: ReadonlySet<string>,
+): FlowNode {
   return {
     id: freshId(spec.type, taken),
     type: spec.type,
@@ -41,25 +45,44 @@ export function addNode(
     if (wire.side === 'source') {
       const t = portType(from?.type, 'outputs', wire.handleId);
       const input = Object.entries(spec.inputs).find(([, p]) => p.type === t)?.[0];
-      if (input) edge = newEdge({ source: wire.nodeId, sourceHandle: wire.handleId, target: node.id, targetHandle: input });
+      if (input)
+        edge = newEdge({
+          source: wire.nodeId,
+          sourceHandle: wire.handleId,
+          target: node.id,
+          targetHandle: input,
+        });
     } else {
       const t = portType(from?.type, 'inputs', wire.handleId);
       const output = Object.entries(spec.outputs).find(([, p]) => p.type === t)?.[0];
-      if (output) edge = newEdge({ source: node.id, sourceHandle: output, target: wire.nodeId, targetHandle: wire.handleId });
+      if (output)
+        edge = newEdge({
+          source: node.id,
+          sourceHandle: output,
+          target: wire.nodeId,
+          targetHandle: wire.handleId,
+        });
     }
   }
   edit(`Add ${spec.title}`, (d) => {
     for (const n of d.nodes) n.selected = false;
     d.nodes.push({ ...node, selected: true } as never);
     if (edge) {
-      d.edges = d.edges.filter((e) => !(e.target === edge!.target && e.targetHandle === edge!.targetHandle)) as never;
+      d.edges = d.edges.filter(
+        (e) => !(e.target === edge!.target && e.targetHandle === edge!.targetHandle),
+      ) as never;
       d.edges.push(edge as never);
     }
   });
   return node.id;
 }
 
-function newEdge(c: { source: string; sourceHandle: string; target: string; targetHandle: string }): FlowEdge {
+function newEdge(c: {
+  source: string;
+  sourceHandle: string;
+  target: string;
+  targetHandle: string;
+}): FlowEdge {
   const src = useGraph.getState().nodes.find((n) => n.id === c.source);
   return {
     id: `e-${c.source}.${c.sourceHandle}-${c.target}.${c.targetHandle}`,
@@ -86,9 +109,16 @@ export function connectionProblem(c: Connection | FlowEdge): string | undefined 
 /** Connects two ports; an input already wired is re-wired (ComfyUI behaviour). */
 export function connect(c: Connection): void {
   if (!c.sourceHandle || !c.targetHandle || connectionProblem(c)) return;
-  const edge = newEdge({ source: c.source, sourceHandle: c.sourceHandle, target: c.target, targetHandle: c.targetHandle });
+  const edge = newEdge({
+    source: c.source,
+    sourceHandle: c.sourceHandle,
+    target: c.target,
+    targetHandle: c.targetHandle,
+  });
   edit('Connect', (d) => {
-    d.edges = d.edges.filter((e) => !(e.target === edge.target && e.targetHandle === edge.targetHandle)) as never;
+    d.edges = d.edges.filter(
+      (e) => !(e.target === edge.target && e.targetHandle === edge.targetHandle),
+    ) as never;
     d.edges.push(edge as never);
   });
 }
@@ -107,10 +137,14 @@ export function deleteSelection(): void {
 
 /** Sets one param of one node; keystrokes in the same field merge into one undo step. */
 export function setParam(nodeId: string, key: string, value: unknown): void {
-  edit(`Set ${key}`, (d) => {
-    const n = d.nodes.find((x) => x.id === nodeId);
-    if (n) (n.data as ParamNodeData).params[key] = value as never;
-  }, `param:${nodeId}:${key}`);
+  edit(
+    `Set ${key}`,
+    (d) => {
+      const n = d.nodes.find((x) => x.id === nodeId);
+      if (n) (n.data as ParamNodeData).params[key] = value as never;
+    },
+    `param:${nodeId}:${key}`,
+  );
 }
 
 /**
@@ -146,7 +180,8 @@ export function negativePartner(promptNodeId: string): string | undefined {
   for (const e of edges) {
     if (e.source !== promptNodeId || e.targetHandle !== 'prompt') continue;
     const neg = edges.find((x) => x.target === e.target && x.targetHandle === 'negative');
-    if (neg && neg.source !== promptNodeId && typeOf.get(neg.source) === 'prompt') return neg.source;
+    if (neg && neg.source !== promptNodeId && typeOf.get(neg.source) === 'prompt')
+      return neg.source;
   }
   return undefined;
 }
@@ -156,7 +191,12 @@ export function negativePartner(promptNodeId: string): string | undefined {
  * `nodeId`'s text and, when there is one, the negative part into `negativeNodeId`'s text, as ONE
  * undo step named after the template.
  */
-export function applyPromptTemplate(nodeId: string, name: string, result: { prompt: string; negativePrompt: string }, negativeNodeId?: string): void {
+export function applyPromptTemplate(
+  nodeId: string,
+  name: string,
+  result: { prompt: string; negativePrompt: string },
+  negativeNodeId?: string,
+): void {
   edit(`Apply style ${name}`, (d) => {
     const n = d.nodes.find((x) => x.id === nodeId);
     if (n) (n.data as ParamNodeData).params.text = result.prompt;
@@ -167,17 +207,28 @@ export function applyPromptTemplate(nodeId: string, name: string, result: { prom
 
 /** Sets a field of an annotation's data (note text, group label). */
 export function setAnnotation(nodeId: string, key: string, value: string): void {
-  edit(`Edit ${key}`, (d) => {
-    const n = d.nodes.find((x) => x.id === nodeId);
-    if (n) (n.data as Record<string, unknown>)[key] = value;
-  }, `ann:${nodeId}:${key}`);
+  edit(
+    `Edit ${key}`,
+    (d) => {
+      const n = d.nodes.find((x) => x.id === nodeId);
+      if (n) (n.data as Record<string, unknown>)[key] = value;
+    },
+    `ann:${nodeId}:${key}`,
+  );
 }
 
 /** Adds a sticky note at `position`. */
 export function addNote(position: XYPosition): void {
   const id = freshId('note', takenIds());
   edit('Add note', (d) => {
-    d.nodes.push({ id, type: NOTE_TYPE, position, data: { text: '' }, width: 220, height: 120 } as never);
+    d.nodes.push({
+      id,
+      type: NOTE_TYPE,
+      position,
+      data: { text: '' },
+      width: 220,
+      height: 120,
+    } as never);
   });
 }
 
@@ -191,24 +242,42 @@ export function addGroup(fallback: XYPosition): void {
     const ys = sel.map((n) => n.position.y);
     const x2 = sel.map((n) => n.position.x + (n.measured?.width ?? 240));
     const y2 = sel.map((n) => n.position.y + (n.measured?.height ?? 160));
-    box = { x: Math.min(...xs) - pad, y: Math.min(...ys) - pad - 20, w: Math.max(...x2) - Math.min(...xs) + 2 * pad, h: Math.max(...y2) - Math.min(...ys) + 2 * pad + 20 };
+    box = {
+      x: Math.min(...xs) - pad,
+      y: Math.min(...ys) - pad - 20,
+      w: Math.max(...x2) - Math.min(...xs) + 2 * pad,
+      h: Math.max(...y2) - Math.min(...ys) + 2 * pad + 20,
+    };
   }
   const id = freshId('group', takenIds());
   edit('Add group', (d) => {
-    d.nodes.unshift({ id, type: GROUP_TYPE, position: { x: box.x, y: box.y }, data: { label: 'Group' }, width: box.w, height: box.h, zIndex: -1 } as never);
+    d.nodes.unshift({
+      id,
+      type: GROUP_TYPE,
+      position: { x: box.x, y: box.y },
+      data: { label: 'Group' },
+      width: box.w,
+      height: box.h,
+      zIndex: -1,
+    } as never);
   });
 }
 
 /** Renames the document (undoable). */
 export function rename(name: string): void {
-  edit('Rename', (d) => {
-    d.name = name;
-  }, 'rename');
+  edit(
+    'Rename',
+    (d) => {
+      d.name = name;
+    },
+    'rename',
+  );
 }
 
 type AppInput = NonNullable<NonNullable<ParamNodeData['app']>['inputs']>[number];
 
-const paramNode = (d: { nodes: FlowNode[] }, nodeId: string) => d.nodes.find((x) => x.id === nodeId)?.data as ParamNodeData | undefined;
+const paramNode = (d: { nodes: FlowNode[] }, nodeId: string) =>
+  d.nodes.find((x) => x.id === nodeId)?.data as ParamNodeData | undefined;
 
 /** Drops an emptied `app` block so a graph with nothing exposed stays byte-identical to before. */
 function tidyApp(data: ParamNodeData): void {
@@ -222,8 +291,13 @@ function tidyApp(data: ParamNodeData): void {
  */
 export function toggleAppInput(nodeId: string, param: string, on?: boolean): void {
   const nodes = useGraph.getState().nodes;
-  const maxOrder = Math.max(-1, ...nodes.flatMap((n) => ((n.data as ParamNodeData).app?.inputs ?? []).map((x) => x.order ?? 0)));
-  const isOn = !!(nodes.find((n) => n.id === nodeId)?.data as ParamNodeData | undefined)?.app?.inputs?.some((x) => x.param === param);
+  const maxOrder = Math.max(
+    -1,
+    ...nodes.flatMap((n) => ((n.data as ParamNodeData).app?.inputs ?? []).map((x) => x.order ?? 0)),
+  );
+  const isOn = !!(
+    nodes.find((n) => n.id === nodeId)?.data as ParamNodeData | undefined
+  )?.app?.inputs?.some((x) => x.param === param);
   const want = on ?? !isOn;
   if (want === isOn) return;
   edit(want ? 'Show in app' : 'Hide from app', (d) => {
@@ -238,22 +312,37 @@ export function toggleAppInput(nodeId: string, param: string, on?: boolean): voi
 }
 
 /** Changes an exposed field's label / group (empty = default) or order. One undo step per field edit. */
-export function setAppInput(nodeId: string, param: string, patch: Partial<Pick<AppInput, 'label' | 'group' | 'order'>>): void {
-  edit('Edit app field', (d) => {
-    const x = paramNode(d, nodeId)?.app?.inputs?.find((i) => i.param === param);
-    if (!x) return;
-    for (const [k, v] of Object.entries(patch) as [keyof typeof patch, string | number | undefined][]) {
-      if (v === undefined || (typeof v === 'string' && !v.trim())) delete x[k];
-      else (x as Record<string, unknown>)[k] = typeof v === 'string' ? v.trim().slice(0, 80) : v;
-    }
-  }, `app:${nodeId}:${param}`);
+export function setAppInput(
+  nodeId: string,
+  param: string,
+  patch: Partial<Pick<AppInput, 'label' | 'group' | 'order'>>,
+): void {
+  edit(
+    'Edit app field',
+    (d) => {
+      const x = paramNode(d, nodeId)?.app?.inputs?.find((i) => i.param === param);
+      if (!x) return;
+      for (const [k, v] of Object.entries(patch) as [
+        keyof typeof patch,
+        string | number | undefined,
+      ][]) {
+        if (v === undefined || (typeof v === 'string' && !v.trim())) delete x[k];
+        else (x as Record<string, unknown>)[k] = typeof v === 'string' ? v.trim().slice(0, 80) : v;
+      }
+    },
+    `app:${nodeId}:${param}`,
+  );
 }
 
 /**
  * Moves an exposed field one place up (-1) or down (+1) among `order`ed fields (the App form's
  * field list, by node id and param): renumbers every field 0..n-1 in the new order. One undo step.
  */
-export function moveAppInput(list: readonly { nodeId: string; param: string }[], index: number, delta: -1 | 1): void {
+export function moveAppInput(
+  list: readonly { nodeId: string; param: string }[],
+  index: number,
+  delta: -1 | 1,
+): void {
   const to = index + delta;
   if (to < 0 || to >= list.length) return;
   const next = [...list];
@@ -289,7 +378,12 @@ export function exposeInputPort(nodeId: string, port: string, label: string): st
   const spec = useCatalog.getState().specs.get('prompt');
   if (!target || !spec || portType(target.type, 'inputs', port) !== 'text') return undefined;
   if (s.edges.some((e) => e.target === nodeId && e.targetHandle === port)) return undefined;
-  const maxOrder = Math.max(-1, ...s.nodes.flatMap((n) => ((n.data as ParamNodeData).app?.inputs ?? []).map((x) => x.order ?? 0)));
+  const maxOrder = Math.max(
+    -1,
+    ...s.nodes.flatMap((n) =>
+      ((n.data as ParamNodeData).app?.inputs ?? []).map((x) => x.order ?? 0),
+    ),
+  );
   // Left of the node, below whatever already sits in that column (a prompt wired to its other input).
   const x = target.position.x - 340;
   const below = s.nodes
@@ -300,7 +394,15 @@ export function exposeInputPort(nodeId: string, port: string, label: string): st
   const title = label.charAt(0).toUpperCase() + label.slice(1);
   data.extra = { title };
   data.app = { inputs: [{ param: 'text', order: maxOrder + 1 }] };
-  const edge: FlowEdge = { id: `e-${node.id}.text-${nodeId}.${port}`, source: node.id, sourceHandle: 'text', target: nodeId, targetHandle: port, type: 'typed', data: { portType: 'text' } };
+  const edge: FlowEdge = {
+    id: `e-${node.id}.text-${nodeId}.${port}`,
+    source: node.id,
+    sourceHandle: 'text',
+    target: nodeId,
+    targetHandle: port,
+    type: 'typed',
+    data: { portType: 'text' },
+  };
   edit('Show in app', (d) => {
     d.nodes.push(node as never);
     d.edges.push(edge as never);

@@ -29,6 +29,10 @@ self.onmessage = async (m: MessageEvent<LayoutRequest>) => {
     for (const c of out.children ?? []) positions[c.id] = { x: c.x ?? 0, y: c.y ?? 0 };
     (self as unknown as Worker).postMessage({ id, positions } satisfies LayoutResult);
   } catch (e) {
-    (self as unknown as Worker).postMessage({ id, positions: {}, error: (e as Error).message } satisfies LayoutResult);
+    (self as unknown as Worker).postMessage({
+      id,
+      positions: {},
+      error: (e as Error).message,
+    } satisfies LayoutResult);
   }
 };

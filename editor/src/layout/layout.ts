@@ -31,8 +31,14 @@ export async function autoArrange(): Promise<number> {
   const ids = new Set(scope.map((n) => n.id));
   const req: LayoutRequest = {
     id: nextId++,
-    nodes: scope.map((n) => ({ id: n.id, width: n.measured?.width ?? 260, height: n.measured?.height ?? 200 })),
-    edges: edges.filter((e) => ids.has(e.source) && ids.has(e.target)).map((e) => ({ id: e.id, source: e.source, target: e.target })),
+    nodes: scope.map((n) => ({
+      id: n.id,
+      width: n.measured?.width ?? 260,
+      height: n.measured?.height ?? 200,
+    })),
+    edges: edges
+      .filter((e) => ids.has(e.source) && ids.has(e.target))
+      .map((e) => ({ id: e.id, source: e.source, target: e.target })),
   };
   const result = await new Promise<LayoutResult>((resolve) => {
     pending.set(req.id, resolve);

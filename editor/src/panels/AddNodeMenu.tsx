@@ -32,7 +32,12 @@ export function AddNodeMenu() {
   };
   return (
     <div className="add-menu-backdrop" onMouseDown={close}>
-      <div className="add-menu" style={{ left: req.screen.x, top: req.screen.y }} onMouseDown={(e) => e.stopPropagation()} data-testid="add-menu">
+      <div
+        className="add-menu"
+        style={{ left: req.screen.x, top: req.screen.y }}
+        onMouseDown={(e) => e.stopPropagation()}
+        data-testid="add-menu"
+      >
         <input
           ref={input}
           value={q}
@@ -51,7 +56,13 @@ export function AddNodeMenu() {
         />
         <ul>
           {list.map((s, i) => (
-            <li key={s.type} className={i === active ? 'active' : undefined} onMouseEnter={() => setActive(i)} onClick={() => choose(s.type)} data-testid={`add-${s.type}`}>
+            <li
+              key={s.type}
+              className={i === active ? 'active' : undefined}
+              onMouseEnter={() => setActive(i)}
+              onClick={() => choose(s.type)}
+              data-testid={`add-${s.type}`}
+            >
               <b>{s.title}</b> <small>{s.category}</small>
             </li>
           ))}

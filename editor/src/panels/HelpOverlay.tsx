@@ -21,7 +21,10 @@ export function HelpOverlay() {
             ))}
           </tbody>
         </table>
-        <p className="muted">Drop a workflow .json or a PNG with an embedded workflow anywhere on the canvas to open it.</p>
+        <p className="muted">
+          Drop a workflow .json or a PNG with an embedded workflow anywhere on the canvas to open
+          it.
+        </p>
         <button onClick={close}>Close</button>
       </div>
     </div>

@@ -33,12 +33,15 @@ export function ImagePicker() {
   useEffect(() => {
     if (!nodeId) return;
     let live = true;
-    const t = setTimeout(() => {
-      api.recentImages(q, LIMIT).then(
-        (list) => live && (setItems(list), setError(undefined)),
-        (e: Error) => live && setError(e.message),
-      );
-    }, q ? DEBOUNCE_MS : 0);
+    const t = setTimeout(
+      () => {
+        api.recentImages(q, LIMIT).then(
+          (list) => live && (setItems(list), setError(undefined)),
+          (e: Error) => live && setError(e.message),
+        );
+      },
+      q ? DEBOUNCE_MS : 0,
+    );
     return () => {
       live = false;
       clearTimeout(t);
@@ -52,7 +55,13 @@ export function ImagePicker() {
   };
   return (
     <div className="overlay" onClick={close}>
-      <div className="dialog image-picker" onClick={(e) => e.stopPropagation()} data-testid="image-picker" role="dialog" aria-label="Choose an image">
+      <div
+        className="dialog image-picker"
+        onClick={(e) => e.stopPropagation()}
+        data-testid="image-picker"
+        role="dialog"
+        aria-label="Choose an image"
+      >
         <div className="image-picker-head">
           <h2>Choose an image</h2>
           <input
@@ -72,7 +81,9 @@ export function ImagePicker() {
         {!error && !items && <p className="muted">Loading…</p>}
         {items?.length === 0 && (
           <p className="muted">
-            {q ? `No image matches “${q}”.` : 'No images in the gallery yet: run a workflow with a Save image node, or import a folder of images.'}
+            {q
+              ? `No image matches “${q}”.`
+              : 'No images in the gallery yet: run a workflow with a Save image node, or import a folder of images.'}
           </p>
         )}
         {!!items?.length && (
@@ -82,18 +93,27 @@ export function ImagePicker() {
                 <button
                   className={it.uuid === current ? 'current' : ''}
                   onClick={() => choose(it.uuid)}
-                  title={[it.prompt, it.width && it.height ? `${it.width}×${it.height}` : ''].filter(Boolean).join('\n')}
+                  title={[it.prompt, it.width && it.height ? `${it.width}×${it.height}` : '']
+                    .filter(Boolean)
+                    .join('\n')}
                   data-testid="picker-image"
                   data-uuid={it.uuid}
                 >
-                  <img src={generationThumbUrl(it.uuid)} alt={it.prompt ?? 'gallery image'} loading="lazy" draggable={false} />
+                  <img
+                    src={generationThumbUrl(it.uuid)}
+                    alt={it.prompt ?? 'gallery image'}
+                    loading="lazy"
+                    draggable={false}
+                  />
                   <span>{it.prompt || 'untitled'}</span>
                 </button>
               </li>
             ))}
           </ul>
         )}
-        <p className="muted small-print">Not in the gallery? Type a path inside the data folder under “Advanced” on the node.</p>
+        <p className="muted small-print">
+          Not in the gallery? Type a path inside the data folder under “Advanced” on the node.
+        </p>
       </div>
     </div>
   );

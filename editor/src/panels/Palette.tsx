@@ -17,7 +17,9 @@ export function Palette() {
   const groups = useMemo(() => {
     const m = new Map<string, typeof list>();
     for (const s of list) m.set(s.category, [...(m.get(s.category) ?? []), s]);
-    return [...m.entries()].sort((a, b) => CATEGORY_ORDER.indexOf(a[0]) - CATEGORY_ORDER.indexOf(b[0]));
+    return [...m.entries()].sort(
+      (a, b) => CATEGORY_ORDER.indexOf(a[0]) - CATEGORY_ORDER.indexOf(b[0]),
+    );
   }, [list]);
   const onDragStart = (e: DragEvent, type: string) => {
     e.dataTransfer.setData(NODE_MIME, type);
@@ -25,12 +27,21 @@ export function Palette() {
   };
   const addAtCenter = (type: string) => {
     const el = document.querySelector('.react-flow')?.getBoundingClientRect();
-    const p = flow.screenToFlowPosition({ x: (el?.left ?? 0) + (el?.width ?? 800) / 2 - 120, y: (el?.top ?? 0) + (el?.height ?? 600) / 2 - 80 });
+    const p = flow.screenToFlowPosition({
+      x: (el?.left ?? 0) + (el?.width ?? 800) / 2 - 120,
+      y: (el?.top ?? 0) + (el?.height ?? 600) / 2 - 80,
+    });
     addNode(type, p);
   };
   return (
     <aside className="palette" data-testid="palette">
-      <input className="palette-search" placeholder="Search nodes…" value={q} onChange={(e) => setQ(e.target.value)} aria-label="Search nodes" />
+      <input
+        className="palette-search"
+        placeholder="Search nodes…"
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+        aria-label="Search nodes"
+      />
       {error && <p className="palette-error">Cannot load the node catalog: {error}</p>}
       {groups.map(([cat, specs]) => (
         <section key={cat}>

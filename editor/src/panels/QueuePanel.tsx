@@ -22,7 +22,9 @@ export function QueuePanel() {
               onClick={() => useRuns.setState({ activeRunId: id })}
               title={r.error ?? id}
             >
-              <span className={`badge badge-${r.status === 'completed' ? 'done' : r.status}`}>{r.status}</span>
+              <span className={`badge badge-${r.status === 'completed' ? 'done' : r.status}`}>
+                {r.status}
+              </span>
               <span className="run-name">{r.name ?? id.slice(0, 8)}</span>
               {r.createdAt ? <small>{new Date(r.createdAt).toLocaleTimeString()}</small> : null}
               {!isTerminal(r.status) && (

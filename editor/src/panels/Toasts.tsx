@@ -5,7 +5,12 @@ export function Toasts() {
   return (
     <div className="toasts" role="status" aria-live="polite">
       {toasts.map((t) => (
-        <div key={t.id} className={`toast toast-${t.kind}`} onClick={() => dismiss(t.id)} data-testid="toast">
+        <div
+          key={t.id}
+          className={`toast toast-${t.kind}`}
+          onClick={() => dismiss(t.id)}
+          data-testid="toast"
+        >
           {t.message}
         </div>
       ))}

@@ -22,14 +22,38 @@ export function Toolbar() {
   return (
     <header className="toolbar">
       <span className="brand">MystiCanvas</span>
-      <input className="graph-name" value={name} onChange={(e) => rename(e.target.value)} aria-label="Workflow name" data-testid="graph-name" />
-      <span className={`dirty-dot${dirty ? ' on' : ''}`} title={dirty ? 'Unsaved changes' : 'Saved'} data-testid="dirty">
+      <input
+        className="graph-name"
+        value={name}
+        onChange={(e) => rename(e.target.value)}
+        aria-label="Workflow name"
+        data-testid="graph-name"
+      />
+      <span
+        className={`dirty-dot${dirty ? ' on' : ''}`}
+        title={dirty ? 'Unsaved changes' : 'Saved'}
+        data-testid="dirty"
+      >
         {dirty ? '●' : ''}
       </span>
-      <button onClick={() => newGraph()} title="New empty graph">New</button>
-      <button onClick={() => useUi.setState({ workflows: true })} title="Open a saved workflow (Ctrl+O)">Open</button>
-      <button onClick={() => void save()} title="Save (Ctrl+S)" data-testid="save">Save</button>
-      <button onClick={() => file.current?.click()} title="Import a workflow JSON or a PNG with an embedded workflow">Import</button>
+      <button onClick={() => newGraph()} title="New empty graph">
+        New
+      </button>
+      <button
+        onClick={() => useUi.setState({ workflows: true })}
+        title="Open a saved workflow (Ctrl+O)"
+      >
+        Open
+      </button>
+      <button onClick={() => void save()} title="Save (Ctrl+S)" data-testid="save">
+        Save
+      </button>
+      <button
+        onClick={() => file.current?.click()}
+        title="Import a workflow JSON or a PNG with an embedded workflow"
+      >
+        Import
+      </button>
       <input
         ref={file}
         type="file"
@@ -41,23 +65,55 @@ export function Toolbar() {
           e.target.value = '';
         }}
       />
-      <button onClick={exportJson} title="Download the graph as JSON">Export</button>
+      <button onClick={exportJson} title="Download the graph as JSON">
+        Export
+      </button>
       <span className="sep" />
-      <button onClick={() => undo()} disabled={!canUndo} title="Undo (Ctrl+Z)" data-testid="undo">↶</button>
-      <button onClick={() => redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" data-testid="redo">↷</button>
-      <button onClick={() => void arrangeWithToast()} title="Auto-arrange (L)">Arrange</button>
-      <button onClick={() => flow.fitView({ padding: 0.2, duration: 200 })} title="Fit view (F)">Fit</button>
+      <button onClick={() => undo()} disabled={!canUndo} title="Undo (Ctrl+Z)" data-testid="undo">
+        ↶
+      </button>
+      <button
+        onClick={() => redo()}
+        disabled={!canRedo}
+        title="Redo (Ctrl+Shift+Z)"
+        data-testid="redo"
+      >
+        ↷
+      </button>
+      <button onClick={() => void arrangeWithToast()} title="Auto-arrange (L)">
+        Arrange
+      </button>
+      <button onClick={() => flow.fitView({ padding: 0.2, duration: 200 })} title="Fit view (F)">
+        Fit
+      </button>
       <span className="sep" />
       {issueCount > 0 && (
-        <button className="issues-count" onClick={() => useUi.setState({ liveValidation: true })} title="Show problems on the canvas" data-testid="issue-count">
+        <button
+          className="issues-count"
+          onClick={() => useUi.setState({ liveValidation: true })}
+          title="Show problems on the canvas"
+          data-testid="issue-count"
+        >
           ⚠ {issueCount}
         </button>
       )}
       <span className="grow" />
       <VramIndicator />
-      <span className={`conn${connected ? ' on' : ''}`} title={connected ? 'Connected to the runtime' : 'Reconnecting…'} data-testid="ws-status" data-connected={connected} />
-      <button onClick={() => useUi.setState({ help: true })} title="Keyboard shortcuts (?)">?</button>
-      <button className="run" onClick={() => void runGraph()} title="Queue this graph (Ctrl+Enter)" data-testid="run">
+      <span
+        className={`conn${connected ? ' on' : ''}`}
+        title={connected ? 'Connected to the runtime' : 'Reconnecting…'}
+        data-testid="ws-status"
+        data-connected={connected}
+      />
+      <button onClick={() => useUi.setState({ help: true })} title="Keyboard shortcuts (?)">
+        ?
+      </button>
+      <button
+        className="run"
+        onClick={() => void runGraph()}
+        title="Queue this graph (Ctrl+Enter)"
+        data-testid="run"
+      >
         ▶ Run
       </button>
     </header>

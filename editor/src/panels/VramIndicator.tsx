@@ -25,7 +25,8 @@ interface VramView {
 const pick = (o: Record<string, unknown>, ...keys: string[]): number | undefined => {
   for (const k of keys) {
     const v = o[k];
-    if (typeof v === 'number' && Number.isFinite(v)) return k.endsWith('MB') || k.endsWith('Mb') ? v * 1024 * 1024 : v;
+    if (typeof v === 'number' && Number.isFinite(v))
+      return k.endsWith('MB') || k.endsWith('Mb') ? v * 1024 * 1024 : v;
   }
   return undefined;
 };
@@ -35,8 +36,16 @@ export function readVram(raw: Record<string, unknown>): VramView {
   const residentRaw = (raw.resident ?? raw.models ?? raw.workers ?? []) as unknown;
   const resident: Resident[] = Array.isArray(residentRaw)
     ? residentRaw.map((r: Record<string, unknown>) => ({
-        worker: typeof r.worker === 'string' ? r.worker : typeof r.kind === 'string' ? r.kind : undefined,
-        model: typeof r.model === 'string' ? r.model : typeof r.modelId === 'string' ? r.modelId : typeof r.name === 'string' ? r.name : undefined,
+        worker:
+          typeof r.worker === 'string' ? r.worker : typeof r.kind === 'string' ? r.kind : undefined,
+        model:
+          typeof r.model === 'string'
+            ? r.model
+            : typeof r.modelId === 'string'
+              ? r.modelId
+              : typeof r.name === 'string'
+                ? r.name
+                : undefined,
         bytes: pick(r, 'bytes', 'weightsBytes', 'residentBytes', 'actualBytes'),
       }))
     : [];
@@ -45,11 +54,17 @@ export function readVram(raw: Record<string, unknown>): VramView {
     projected: pick(raw, 'projectedBytes', 'projected', 'reservedBytes', 'estimatedBytes'),
     actual: pick(raw, 'actualBytes', 'usedBytes', 'actual', 'used'),
     resident,
-    device: typeof raw.device === 'string' ? raw.device : typeof raw.source === 'string' ? raw.source : undefined,
+    device:
+      typeof raw.device === 'string'
+        ? raw.device
+        : typeof raw.source === 'string'
+          ? raw.source
+          : undefined,
   };
 }
 
-export const gb = (b: number | undefined) => (b === undefined ? '?' : `${(b / 1024 ** 3).toFixed(b < 1024 ** 3 ? 2 : 1)} GB`);
+export const gb = (b: number | undefined) =>
+  b === undefined ? '?' : `${(b / 1024 ** 3).toFixed(b < 1024 ** 3 ? 2 : 1)} GB`;
 
 export function VramIndicator() {
   const [v, setV] = useState<VramView | undefined>();
@@ -69,16 +84,28 @@ export function VramIndicator() {
       clearInterval(t);
     };
   }, [busy]);
-  if (failed || !v) return <span className="vram muted" data-testid="vram">VRAM ?</span>;
+  if (failed || !v)
+    return (
+      <span className="vram muted" data-testid="vram">
+        VRAM ?
+      </span>
+    );
   const used = v.actual ?? v.projected ?? 0;
   const pct = v.budget ? Math.min(100, (used / v.budget) * 100) : 0;
-  const ppct = v.budget && v.projected !== undefined ? Math.min(100, (v.projected / v.budget) * 100) : undefined;
+  const ppct =
+    v.budget && v.projected !== undefined
+      ? Math.min(100, (v.projected / v.budget) * 100)
+      : undefined;
   return (
     <span className="vram" data-testid="vram" tabIndex={0}>
-      <span className="vram-label">VRAM {gb(used)} / {gb(v.budget)}</span>
+      <span className="vram-label">
+        VRAM {gb(used)} / {gb(v.budget)}
+      </span>
       <span className="vram-bar">
         <span className="vram-fill" style={{ width: `${pct}%` }} />
-        {ppct !== undefined && <span className="vram-projected" style={{ left: `${ppct}%` }} title="projected" />}
+        {ppct !== undefined && (
+          <span className="vram-projected" style={{ left: `${ppct}%` }} title="projected" />
+        )}
       </span>
       <span className="vram-pop">
         <b>Memory budget</b> {gb(v.budget)} {v.device ? `(${v.device})` : ''}

@@ -25,7 +25,9 @@ export function WorkflowsDialog() {
       <div className="dialog" onClick={(e) => e.stopPropagation()} data-testid="workflows">
         <h2>Open workflow</h2>
         {!list && <p className="muted">Loading…</p>}
-        {list?.length === 0 && <p className="muted">No saved workflows yet. Save one with Ctrl+S.</p>}
+        {list?.length === 0 && (
+          <p className="muted">No saved workflows yet. Save one with Ctrl+S.</p>
+        )}
         <ul className="workflow-list">
           {list?.map((g) => (
             <li key={g.id}>

@@ -44,7 +44,10 @@ export const SOURCE_MESSAGE = sentences.loadImageNoSource;
  * the node as its declaration's `requires.model.nodeName` does.
  */
 export function modelMessage(type: string, kind: string): string {
-  return sentences.modelNotConfigured(catalog.get(type)?.requires?.model?.nodeName ?? type, kind === 'llm' ? 'llm' : 'sd');
+  return sentences.modelNotConfigured(
+    catalog.get(type)?.requires?.model?.nodeName ?? type,
+    kind === 'llm' ? 'llm' : 'sd',
+  );
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
@@ -55,17 +58,29 @@ export function needsSdCpp(spec: NodeSpecJson, params: Record<string, unknown>):
 }
 
 /** Every pre-run problem of `doc`, in node order; unknown node types are validateGraph's business. */
-export function preflight(doc: Pick<GraphDoc, 'nodes'>, specs: ReadonlyMap<string, NodeSpecJson>, env: PreflightEnv): PreflightIssue[] {
+export function preflight(
+  doc: Pick<GraphDoc, 'nodes'>,
+  specs: ReadonlyMap<string, NodeSpecJson>,
+  env: PreflightEnv,
+): PreflightIssue[] {
   const out: PreflightIssue[] = [];
   for (const n of doc.nodes) {
     const spec = specs.get(n.type);
     if (!spec) continue;
     const params = { ...spec.defaults, ...n.params };
-    const props = ((spec.params as { properties?: Record<string, ParamSchema> }).properties ?? {});
+    const props = (spec.params as { properties?: Record<string, ParamSchema> }).properties ?? {};
     const need = spec.requires?.model;
     // A preset brings its own model (runtime/exec/presets.ts applyPreset).
     if (need && !str(params[need.param]) && !str(params.preset)) {
-      out.push({ code: 'MODEL_NOT_CONFIGURED', nodeId: n.id, field: need.param, message: sentences.modelNotConfigured(need.nodeName, props[need.param]?.modelKind === 'llm' ? 'llm' : 'sd') });
+      out.push({
+        code: 'MODEL_NOT_CONFIGURED',
+        nodeId: n.id,
+        field: need.param,
+        message: sentences.modelNotConfigured(
+          need.nodeName,
+          props[need.param]?.modelKind === 'llm' ? 'llm' : 'sd',
+        ),
+      });
     }
     if (env.sdCppConfigured === false && needsSdCpp(spec, params)) {
       out.push({ code: 'ENGINE_NOT_CONFIGURED', nodeId: n.id, message: ENGINE_MESSAGE });
@@ -79,9 +94,13 @@ export function preflight(doc: Pick<GraphDoc, 'nodes'>, specs: ReadonlyMap<strin
 }
 
 /** The Run refusal sentence: which nodes, and the first reason in the runtime's words. */
-export function refusalText(issues: readonly PreflightIssue[], titleOf: (nodeId: string) => string): string {
+export function refusalText(
+  issues: readonly PreflightIssue[],
+  titleOf: (nodeId: string) => string,
+): string {
   const first = issues[0]!;
   const nodes = new Set(issues.map((i) => i.nodeId));
-  const lead = nodes.size > 1 ? `Cannot run yet: ${nodes.size} nodes need attention. ` : 'Cannot run yet. ';
+  const lead =
+    nodes.size > 1 ? `Cannot run yet: ${nodes.size} nodes need attention. ` : 'Cannot run yet. ';
   return `${lead}${titleOf(first.nodeId)}: ${first.message}`;
 }

@@ -43,14 +43,20 @@ let refused: { nodes: unknown[]; edges: unknown[]; issues: GraphIssue[] } | unde
  */
 export async function runGraph(doc: GraphDoc = currentDoc()): Promise<string | undefined> {
   if (!doc.nodes.length) {
-    toast('Add some nodes first (drag them from the palette or double-click the canvas).', 'warning');
+    toast(
+      'Add some nodes first (drag them from the palette or double-click the canvas).',
+      'warning',
+    );
     return undefined;
   }
   const issues = validateGraph(doc, catalog);
   useUi.setState({ liveValidation: true });
   setIssues(issues);
   if (issues.length) {
-    toast(`${issues.length} problem${issues.length > 1 ? 's' : ''} to fix before running: ${issues[0]!.message}`, 'error');
+    toast(
+      `${issues.length} problem${issues.length > 1 ? 's' : ''} to fix before running: ${issues[0]!.message}`,
+      'error',
+    );
     return undefined;
   }
   const checks = checkDoc(doc);
@@ -61,7 +67,11 @@ export async function runGraph(doc: GraphDoc = currentDoc()): Promise<string | u
   }
   try {
     const { runId } = await api.startRun(doc);
-    runQueued(runId, doc.nodes.map((n) => n.id), doc.name);
+    runQueued(
+      runId,
+      doc.nodes.map((n) => n.id),
+      doc.name,
+    );
     return runId;
   } catch (e) {
     if (e instanceof ApiError && e.issues.length) {
@@ -86,7 +96,10 @@ export function runMatchesCanvas(runGraph: unknown): boolean {
   const nodes = (runGraph as { nodes?: { id?: unknown; type?: unknown }[] } | undefined)?.nodes;
   if (!Array.isArray(nodes) || !nodes.length) return false;
   const canvas = new Map(currentDoc().nodes.map((n) => [n.id, n.type]));
-  return nodes.length === canvas.size && nodes.every((n) => typeof n.id === 'string' && canvas.get(n.id) === n.type);
+  return (
+    nodes.length === canvas.size &&
+    nodes.every((n) => typeof n.id === 'string' && canvas.get(n.id) === n.type)
+  );
 }
 
 /** Asks the runtime to cancel a run. */
@@ -111,7 +124,10 @@ export function liveValidation(): () => void {
     const { nodes, edges } = useGraph.getState();
     if (refused && refused.edges === edges && sameContent(refused.nodes as typeof nodes, nodes)) {
       const seen = new Set(issues.map((i) => `${i.code}|${i.nodeId}|${i.edgeId}|${i.field}`));
-      issues = [...issues, ...refused.issues.filter((i) => !seen.has(`${i.code}|${i.nodeId}|${i.edgeId}|${i.field}`))];
+      issues = [
+        ...issues,
+        ...refused.issues.filter((i) => !seen.has(`${i.code}|${i.nodeId}|${i.edgeId}|${i.field}`)),
+      ];
     } else {
       refused = undefined;
     }
@@ -150,11 +166,21 @@ export function liveValidation(): () => void {
 function onGraphChange(fn: (discrete: boolean) => void): () => void {
   return useGraph.subscribe((s, prev) => {
     if (s.nodes !== prev.nodes && s.nodes.length !== prev.nodes.length) fn(true);
-    else if (s.edges !== prev.edges || (s.nodes !== prev.nodes && !sameContent(s.nodes, prev.nodes))) fn(false);
+    else if (
+      s.edges !== prev.edges ||
+      (s.nodes !== prev.nodes && !sameContent(s.nodes, prev.nodes))
+    )
+      fn(false);
   });
 }
 
 /** True when two node lists differ only in positions, sizes or selection (xyflow view changes). */
-function sameContent(a: readonly { id: string; type?: string; data: unknown }[], b: readonly { id: string; type?: string; data: unknown }[]): boolean {
-  return a.length === b.length && a.every((n, i) => n.id === b[i]!.id && n.type === b[i]!.type && n.data === b[i]!.data);
+function sameContent(
+  a: readonly { id: string; type?: string; data: unknown }[],
+  b: readonly { id: string; type?: string; data: unknown }[],
+): boolean {
+  return (
+    a.length === b.length &&
+    a.every((n, i) => n.id === b[i]!.id && n.type === b[i]!.type && n.data === b[i]!.data)
+  );
 }

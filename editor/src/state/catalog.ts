@@ -39,7 +39,12 @@ export const useCatalog = create<CatalogState>(() => ({
 export async function loadCatalog(): Promise<void> {
   try {
     const nodes = await api.nodes();
-    useCatalog.setState({ specs: new Map(nodes.map((n) => [n.type, n])), ordered: nodes, loaded: true, error: undefined });
+    useCatalog.setState({
+      specs: new Map(nodes.map((n) => [n.type, n])),
+      ordered: nodes,
+      loaded: true,
+      error: undefined,
+    });
   } catch (e) {
     useCatalog.setState({ loaded: true, error: (e as Error).message });
   }
@@ -50,7 +55,12 @@ export async function loadCatalog(): Promise<void> {
  * value (the pickers then say "no models"), so one missing endpoint never blocks the others.
  */
 export async function loadModels(): Promise<void> {
-  const [models, image, llm, health] = await Promise.allSettled([api.models(), api.presets('image'), api.presets('llm'), api.health()]);
+  const [models, image, llm, health] = await Promise.allSettled([
+    api.models(),
+    api.presets('image'),
+    api.presets('llm'),
+    api.health(),
+  ]);
   const s = useCatalog.getState();
   useCatalog.setState({
     ...(models.status === 'fulfilled' ? { models: models.value, modelsLoaded: true } : {}),
@@ -58,8 +68,12 @@ export async function loadModels(): Promise<void> {
       image: image.status === 'fulfilled' ? image.value : s.presets.image,
       llm: llm.status === 'fulfilled' ? llm.value : s.presets.llm,
     },
-    ...(health.status === 'fulfilled' && health.value.modelFolders ? { modelFolders: health.value.modelFolders } : {}),
-    ...(health.status === 'fulfilled' && typeof health.value.sdCppConfigured === 'boolean' ? { sdCppConfigured: health.value.sdCppConfigured } : {}),
+    ...(health.status === 'fulfilled' && health.value.modelFolders
+      ? { modelFolders: health.value.modelFolders }
+      : {}),
+    ...(health.status === 'fulfilled' && typeof health.value.sdCppConfigured === 'boolean'
+      ? { sdCppConfigured: health.value.sdCppConfigured }
+      : {}),
   });
 }
 
@@ -72,10 +86,15 @@ export async function loadTemplates(): Promise<void> {
   }
 }
 
-export const useSpec = (type: string | undefined) => useCatalog((s) => (type ? s.specs.get(type) : undefined));
+export const useSpec = (type: string | undefined) =>
+  useCatalog((s) => (type ? s.specs.get(type) : undefined));
 
 /** Port type of a node's port, from the served catalog; undefined for unknown types/ports. */
-export function portType(nodeType: string | undefined, side: 'inputs' | 'outputs', port: string | null | undefined): PortType | undefined {
+export function portType(
+  nodeType: string | undefined,
+  side: 'inputs' | 'outputs',
+  port: string | null | undefined,
+): PortType | undefined {
   if (!nodeType || !port) return undefined;
   return useCatalog.getState().specs.get(nodeType)?.[side][port]?.type;
 }

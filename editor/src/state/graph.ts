@@ -6,7 +6,14 @@
  * (selection, measured size, drag frames) go through {@link setTransient} and are never recorded.
  */
 import { create } from 'zustand';
-import { applyPatches, enablePatches, produceWithPatches, setAutoFreeze, type Draft, type Patch } from 'immer';
+import {
+  applyPatches,
+  enablePatches,
+  produceWithPatches,
+  setAutoFreeze,
+  type Draft,
+  type Patch,
+} from 'immer';
 import type { FlowEdge, FlowNode } from '../graph/types';
 
 enablePatches();
@@ -84,7 +91,11 @@ function publish(doc: EditableDoc, lastEdit?: string): void {
  * `coalesceKey` merges rapid repeats (each keystroke of a prompt) into one undo step.
  * A recipe that changes nothing records nothing.
  */
-export function edit(label: string, recipe: (d: Draft<EditableDoc>) => void, coalesceKey?: string): void {
+export function edit(
+  label: string,
+  recipe: (d: Draft<EditableDoc>) => void,
+  coalesceKey?: string,
+): void {
   const [next, patches, inverse] = produceWithPatches(current(), recipe);
   if (!patches.length) return;
   record(label, patches, inverse, coalesceKey);
@@ -92,7 +103,12 @@ export function edit(label: string, recipe: (d: Draft<EditableDoc>) => void, coa
 }
 
 /** Pushes an already-applied change (e.g. a finished drag) onto the undo stack. */
-export function record(label: string, patches: Patch[], inverse: Patch[], coalesceKey?: string): void {
+export function record(
+  label: string,
+  patches: Patch[],
+  inverse: Patch[],
+  coalesceKey?: string,
+): void {
   const now = Date.now();
   const last = past[past.length - 1];
   if (coalesceKey && last && last.key === coalesceKey && now - last.at < COALESCE_MS) {
@@ -131,10 +147,23 @@ export function setTransient(patch: Partial<Pick<GraphState, 'nodes' | 'edges'>>
 }
 
 /** Loads a whole document: clears history and the dirty flag. */
-export function loadFlow(nodes: FlowNode[], edges: FlowEdge[], head: GraphHead, dirty = false): void {
+export function loadFlow(
+  nodes: FlowNode[],
+  edges: FlowEdge[],
+  head: GraphHead,
+  dirty = false,
+): void {
   past.length = 0;
   future.length = 0;
-  useGraph.setState({ nodes, edges, head, dirty, canUndo: false, canRedo: false, lastEdit: undefined });
+  useGraph.setState({
+    nodes,
+    edges,
+    head,
+    dirty,
+    canUndo: false,
+    canRedo: false,
+    lastEdit: undefined,
+  });
 }
 
 /** Marks the document as saved under `head` (after a successful save). */

@@ -66,7 +66,13 @@ interface RunsState {
   connected: boolean;
 }
 
-export const useRuns = create<RunsState>(() => ({ runs: {}, order: [], nodes: {}, lastSeq: 0, connected: false }));
+export const useRuns = create<RunsState>(() => ({
+  runs: {},
+  order: [],
+  nodes: {},
+  lastSeq: 0,
+  connected: false,
+}));
 
 const KEEP_RUNS = 100;
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'interrupted']);
@@ -76,7 +82,11 @@ export const isTerminal = (status: string) => TERMINAL.has(status);
 export const useNodeRunState = (nodeId: string) =>
   useRuns((s) => (s.activeRunId ? s.nodes[s.activeRunId]?.[nodeId] : undefined));
 
-function upsertRun(s: RunsState, id: string, patch: Partial<RunInfo>): Pick<RunsState, 'runs' | 'order'> {
+function upsertRun(
+  s: RunsState,
+  id: string,
+  patch: Partial<RunInfo>,
+): Pick<RunsState, 'runs' | 'order'> {
   const prev = s.runs[id];
   const runs = { ...s.runs, [id]: { ...(prev ?? { id, status: 'queued' }), ...patch } };
   let order = prev ? s.order : [id, ...s.order];
@@ -99,17 +109,27 @@ export function runQueued(runId: string, nodeIds: string[], name?: string): void
     const existing = s.nodes[runId] ?? {};
     const states: Record<string, NodeRunState> = {};
     for (const id of nodeIds) states[id] = existing[id] ?? { status: 'queued' };
-    return { ...upsertRun(s, runId, { mine: true, name, createdAt: Date.now() }), activeRunId: runId, nodes: { ...s.nodes, [runId]: states } };
+    return {
+      ...upsertRun(s, runId, { mine: true, name, createdAt: Date.now() }),
+      activeRunId: runId,
+      nodes: { ...s.nodes, [runId]: states },
+    };
   });
 }
 
 /** Seeds the queue from GET /api/runs (after a reload). */
-export function seedRuns(list: { id: string; status: string; createdAt?: string | number; name?: string | null }[]): void {
+export function seedRuns(
+  list: { id: string; status: string; createdAt?: string | number; name?: string | null }[],
+): void {
   useRuns.setState((s) => {
     let acc: Pick<RunsState, 'runs' | 'order'> = { runs: s.runs, order: s.order };
     for (const r of [...list].reverse()) {
       const createdAt = typeof r.createdAt === 'string' ? Date.parse(r.createdAt) : r.createdAt;
-      acc = upsertRun({ ...s, ...acc }, r.id, { status: r.status, createdAt, name: r.name ?? undefined });
+      acc = upsertRun({ ...s, ...acc }, r.id, {
+        status: r.status,
+        createdAt,
+        name: r.name ?? undefined,
+      });
     }
     return acc;
   });
@@ -148,7 +168,8 @@ export function applyEvent(ev: RunEvent): void {
         // Nodes that never got to run stop looking queued.
         const states = { ...s.nodes[runId] };
         for (const [id, st] of Object.entries(states)) {
-          if (st.status === 'queued' || st.status === 'running') states[id] = { ...st, status: 'cancelled' };
+          if (st.status === 'queued' || st.status === 'running')
+            states[id] = { ...st, status: 'cancelled' };
         }
         next.nodes = { ...s.nodes, [runId]: states };
         break;
@@ -158,7 +179,8 @@ export function applyEvent(ev: RunEvent): void {
         run(ev.type === 'run.cancelled' ? 'cancelled' : 'interrupted');
         const states = { ...s.nodes[runId] };
         for (const [id, st] of Object.entries(states)) {
-          if (st.status === 'queued' || st.status === 'running') states[id] = { ...st, status: 'cancelled' };
+          if (st.status === 'queued' || st.status === 'running')
+            states[id] = { ...st, status: 'cancelled' };
         }
         next.nodes = { ...s.nodes, [runId]: states };
         break;
@@ -179,10 +201,18 @@ export function applyEvent(ev: RunEvent): void {
         }));
         break;
       case 'node.cached':
-        node((p) => ({ ...p, status: 'cached', outputs: (ev.outputs as NodeRunState['outputs']) ?? p?.outputs }));
+        node((p) => ({
+          ...p,
+          status: 'cached',
+          outputs: (ev.outputs as NodeRunState['outputs']) ?? p?.outputs,
+        }));
         break;
       case 'node.completed':
-        node((p) => ({ ...p, status: 'done', outputs: (ev.outputs as NodeRunState['outputs']) ?? p?.outputs }));
+        node((p) => ({
+          ...p,
+          status: 'done',
+          outputs: (ev.outputs as NodeRunState['outputs']) ?? p?.outputs,
+        }));
         break;
       case 'node.failed':
         node((p) => ({ ...p, status: 'failed', error: errorObj(ev.error) }));
@@ -220,16 +250,38 @@ export function setConnected(connected: boolean): void {
 export function seedRunNodes(
   runId: string,
   nodes: Record<string, { status?: string; error?: unknown; cached?: boolean }>,
-  outputs: { nodeId: string; port: string; artifactId: string; kind: string; url?: string; text?: string; info?: PortOutput['info'] }[] = [],
+  outputs: {
+    nodeId: string;
+    port: string;
+    artifactId: string;
+    kind: string;
+    url?: string;
+    text?: string;
+    info?: PortOutput['info'];
+  }[] = [],
 ): void {
   const map: Record<string, NodeRunState> = {};
   for (const [id, n] of Object.entries(nodes)) {
-    const status: NodeStatus = n.cached || n.status === 'cached' ? 'cached' : n.status === 'completed' ? 'done' : ((n.status as NodeStatus) ?? 'queued');
+    const status: NodeStatus =
+      n.cached || n.status === 'cached'
+        ? 'cached'
+        : n.status === 'completed'
+          ? 'done'
+          : ((n.status as NodeStatus) ?? 'queued');
     map[id] = { status, ...(n.error ? { error: errorObj(n.error) } : {}) };
   }
   for (const o of outputs) {
     const st = (map[o.nodeId] ??= { status: 'done' });
-    st.outputs = { ...st.outputs, [o.port]: { kind: o.kind, artifactId: o.artifactId, url: o.url, text: o.text, ...(o.info ? { info: o.info } : {}) } };
+    st.outputs = {
+      ...st.outputs,
+      [o.port]: {
+        kind: o.kind,
+        artifactId: o.artifactId,
+        url: o.url,
+        text: o.text,
+        ...(o.info ? { info: o.info } : {}),
+      },
+    };
   }
   useRuns.setState((s) => ({ nodes: { ...s.nodes, [runId]: { ...map, ...s.nodes[runId] } } }));
 }

@@ -28,10 +28,25 @@ interface UiState {
   nodeChecks: Record<string, PreflightIssue[]>;
 }
 
-export const useUi = create<UiState>(() => ({ help: false, workflows: false, nodeIssues: {}, edgeIssues: {}, issueCount: 0, liveValidation: false, nodeChecks: {} }));
+export const useUi = create<UiState>(() => ({
+  help: false,
+  workflows: false,
+  nodeIssues: {},
+  edgeIssues: {},
+  issueCount: 0,
+  liveValidation: false,
+  nodeChecks: {},
+}));
 
-const sameList = <T extends { code: string; message: string; field?: string }>(a: readonly T[] | undefined, b: readonly T[]) =>
-  !!a && a.length === b.length && a.every((x, i) => x.code === b[i]!.code && x.message === b[i]!.message && x.field === b[i]!.field);
+const sameList = <T extends { code: string; message: string; field?: string }>(
+  a: readonly T[] | undefined,
+  b: readonly T[],
+) =>
+  !!a &&
+  a.length === b.length &&
+  a.every(
+    (x, i) => x.code === b[i]!.code && x.message === b[i]!.message && x.field === b[i]!.field,
+  );
 
 /**
  * Groups `list` by `key`, reusing the previous array of every group whose content did not change:
@@ -54,7 +69,11 @@ function regroup<T extends { code: string; message: string; field?: string }>(
 /** Replaces the highlighted problems. */
 export function setIssues(issues: GraphIssue[]): void {
   const s = useUi.getState();
-  const nodeIssues = regroup(issues.filter((i) => !i.edgeId), (i) => i.nodeId, s.nodeIssues);
+  const nodeIssues = regroup(
+    issues.filter((i) => !i.edgeId),
+    (i) => i.nodeId,
+    s.nodeIssues,
+  );
   const edgeIssues = regroup(issues, (i) => i.edgeId, s.edgeIssues);
   useUi.setState({ nodeIssues, edgeIssues, issueCount: issues.length });
 }

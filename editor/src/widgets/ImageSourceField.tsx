@@ -5,14 +5,20 @@ import { useUi } from '../state/ui';
 import { toast } from '../state/toasts';
 import type { WidgetProps } from './props';
 
-const carriesText = (e: DragEvent) => e.dataTransfer.types.includes('text/uri-list') || e.dataTransfer.types.includes('text/plain');
+const carriesText = (e: DragEvent) =>
+  e.dataTransfer.types.includes('text/uri-list') || e.dataTransfer.types.includes('text/plain');
 
 /**
  * Load image's `source`: the chosen gallery image as a thumbnail (click to choose another from
  * the gallery picker, panels/ImagePicker.tsx), a drop target for a gallery image URL, and the
  * plain text field as the advanced fallback for a path inside the data folder.
  */
-export function ImageSourceField({ value, onChange, nodeId, schema }: WidgetProps & { nodeId: string }) {
+export function ImageSourceField({
+  value,
+  onChange,
+  nodeId,
+  schema,
+}: WidgetProps & { nodeId: string }) {
   const v = typeof value === 'string' ? value : '';
   const fromGallery = isGenerationId(v);
   const [over, setOver] = useState(false);
@@ -35,11 +41,20 @@ export function ImageSourceField({ value, onChange, nodeId, schema }: WidgetProp
     } else if (carriesText(e)) {
       e.preventDefault();
       e.stopPropagation();
-      toast('That is not a gallery image. Drop an image from the MystiCanvas gallery, or type a path under “Advanced”.', 'warning');
+      toast(
+        'That is not a gallery image. Drop an image from the MystiCanvas gallery, or type a path under “Advanced”.',
+        'warning',
+      );
     }
   };
   return (
-    <div className={`w-image-source${over ? ' drop-over' : ''}`} onDragOver={onDragOver} onDragLeave={() => setOver(false)} onDrop={onDrop} data-testid="image-source">
+    <div
+      className={`w-image-source${over ? ' drop-over' : ''}`}
+      onDragOver={onDragOver}
+      onDragLeave={() => setOver(false)}
+      onDrop={onDrop}
+      data-testid="image-source"
+    >
       <button
         type="button"
         className={`w-image-pick nodrag${fromGallery ? ' has-image' : ''}`}
@@ -49,11 +64,20 @@ export function ImageSourceField({ value, onChange, nodeId, schema }: WidgetProp
       >
         {fromGallery ? (
           <>
-            <img src={generationThumbUrl(v)} alt="Chosen gallery image" draggable={false} data-testid="source-thumb" />
+            <img
+              src={generationThumbUrl(v)}
+              alt="Chosen gallery image"
+              draggable={false}
+              data-testid="source-thumb"
+            />
             <span className="w-image-caption">Gallery image · {v.slice(0, 8)} · change…</span>
           </>
         ) : (
-          <span className="w-image-empty">{v ? 'A file in the data folder (see below) · choose from the gallery…' : 'Choose an image from the gallery…'}</span>
+          <span className="w-image-empty">
+            {v
+              ? 'A file in the data folder (see below) · choose from the gallery…'
+              : 'Choose an image from the gallery…'}
+          </span>
         )}
       </button>
       <details className="w-image-advanced" open={advanced}>

@@ -6,7 +6,12 @@ import { numericBounds } from './schema';
  * A number input (and, with `slider`, a range next to it). The text box keeps what the user
  * types until it parses; out-of-range values are clamped on blur so the param stays valid.
  */
-export function NumberField({ schema, value, onChange, slider }: WidgetProps & { slider?: boolean }) {
+export function NumberField({
+  schema,
+  value,
+  onChange,
+  slider,
+}: WidgetProps & { slider?: boolean }) {
   const { min, max, integer } = numericBounds(schema);
   const step = schema.step ?? (integer ? 1 : 0.01);
   const v = typeof value === 'number' ? value : Number(schema.default ?? 0);

@@ -27,7 +27,17 @@ interface Props {
 }
 
 /** One labelled param row; picks the widget from the schema's `widget` hint. */
-export const ParamField = memo(function ParamField({ nodeId, name, schema, value, invalid, warn, widget: chosen, pinnable, exposed }: Props) {
+export const ParamField = memo(function ParamField({
+  nodeId,
+  name,
+  schema,
+  value,
+  invalid,
+  warn,
+  widget: chosen,
+  pinnable,
+  exposed,
+}: Props) {
   const onChange = useCallback((v: unknown) => setParam(nodeId, name, v), [nodeId, name]);
   // A param absent from the document runs with its default (the runtime parses with defaults): show that.
   const props = { name, schema, value: value === undefined ? schema.default : value, onChange };
@@ -68,7 +78,11 @@ export const ParamField = memo(function ParamField({ nodeId, name, schema, value
       control = <TextField {...props} />;
   }
   return (
-    <div className={`param pw-${widget}${invalid ? ' invalid' : warn ? ' warn' : ''}`} data-param={name} title={invalid ?? warn ?? schema.description}>
+    <div
+      className={`param pw-${widget}${invalid ? ' invalid' : warn ? ' warn' : ''}`}
+      data-param={name}
+      title={invalid ?? warn ?? schema.description}
+    >
       <span className="param-label">{labelOf(name, schema)}</span>
       {pinnable ? (
         <div className="param-row">

@@ -12,7 +12,12 @@ export function PresetField({ schema, value, onChange }: WidgetProps) {
   const v = typeof value === 'string' ? value : '';
   const known = v === '' || list.some((p) => p.name === v || p.id === v);
   return (
-    <select className={`nodrag nowheel${known ? '' : ' missing'}`} value={v} onChange={(e) => onChange(e.target.value)} data-preset-kind={kind}>
+    <select
+      className={`nodrag nowheel${known ? '' : ' missing'}`}
+      value={v}
+      onChange={(e) => onChange(e.target.value)}
+      data-preset-kind={kind}
+    >
       <option value="">(none)</option>
       {!known && <option value={v}>{`${v} (missing)`}</option>}
       {list.map((p) => (

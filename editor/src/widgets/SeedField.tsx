@@ -22,7 +22,14 @@ export function SeedField({ value, onChange }: WidgetProps) {
   };
   return (
     <div className="w-seed">
-      <button type="button" className="nodrag icon" title="Seed − 1" aria-label="decrement seed" disabled={random} onClick={() => step(-1)}>
+      <button
+        type="button"
+        className="nodrag icon"
+        title="Seed − 1"
+        aria-label="decrement seed"
+        disabled={random}
+        onClick={() => step(-1)}
+      >
         −
       </button>
       <input
@@ -42,14 +49,34 @@ export function SeedField({ value, onChange }: WidgetProps) {
         }}
         onBlur={() => setDraft(current ?? '')}
       />
-      <button type="button" className="nodrag icon" title="Seed + 1" aria-label="increment seed" disabled={random} onClick={() => step(1)}>
+      <button
+        type="button"
+        className="nodrag icon"
+        title="Seed + 1"
+        aria-label="increment seed"
+        disabled={random}
+        onClick={() => step(1)}
+      >
         +
       </button>
       {/* The word "random" shows in the disabled box; the checkbox itself stays compact. */}
-      <label className="w-seed-toggle nodrag" title="Random: draw a new seed on every run (the seed used is recorded with the image)">
-        <input type="checkbox" aria-label="random seed" checked={random} onChange={(e) => onChange(e.target.checked ? 'random' : randomSeed())} />
+      <label
+        className="w-seed-toggle nodrag"
+        title="Random: draw a new seed on every run (the seed used is recorded with the image)"
+      >
+        <input
+          type="checkbox"
+          aria-label="random seed"
+          checked={random}
+          onChange={(e) => onChange(e.target.checked ? 'random' : randomSeed())}
+        />
       </label>
-      <button type="button" className="nodrag icon" title="New fixed seed" onClick={() => onChange(randomSeed())}>
+      <button
+        type="button"
+        className="nodrag icon"
+        title="New fixed seed"
+        onClick={() => onChange(randomSeed())}
+      >
         ⚄
       </button>
     </div>

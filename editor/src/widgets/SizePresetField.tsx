@@ -18,7 +18,15 @@ export const SIZE_PRESETS: readonly [string, number, number][] = [
  * Size presets for a node with `width` and `height` params: picking one sets both in one undo
  * step ("Set size"). Shows "custom" when the current size is no preset.
  */
-export function SizePresetField({ nodeId, width, height }: { nodeId: string; width: unknown; height: unknown }) {
+export function SizePresetField({
+  nodeId,
+  width,
+  height,
+}: {
+  nodeId: string;
+  width: unknown;
+  height: unknown;
+}) {
   const current = SIZE_PRESETS.findIndex(([, w, h]) => w === width && h === height);
   return (
     <select

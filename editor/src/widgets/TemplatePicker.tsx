@@ -23,7 +23,7 @@ export function TemplatePicker({ nodeId }: { nodeId: string }) {
   const [busy, setBusy] = useState(false);
   // No styles saved: no picker (one less control on every prompt node); they come from the gallery's prompt templates.
   if (!templates.length) return null;
-  const groups = new Map<string, typeof templates[number][]>();
+  const groups = new Map<string, (typeof templates)[number][]>();
   for (const t of templates) {
     const k = t.category ?? '';
     groups.set(k, [...(groups.get(k) ?? []), t]);
@@ -36,14 +36,18 @@ export function TemplatePicker({ nodeId }: { nodeId: string }) {
     try {
       const r = await api.applyTemplate(id, textOf(nodeId), textOf(partner));
       applyPromptTemplate(nodeId, t.name, r, partner);
-      toast(`Applied the style “${t.name}”${partner && t.negativePrompt ? ' (and its negative prompt)' : ''}. Ctrl+Z undoes it.`, 'success', 2500);
+      toast(
+        `Applied the style “${t.name}”${partner && t.negativePrompt ? ' (and its negative prompt)' : ''}. Ctrl+Z undoes it.`,
+        'success',
+        2500,
+      );
     } catch (e) {
       toast(`Cannot apply the style: ${(e as Error).message}`, 'error');
     } finally {
       setBusy(false);
     }
   };
-  const option = (t: typeof templates[number]) => (
+  const option = (t: (typeof templates)[number]) => (
     <option key={t.id} value={t.id} title={t.prompt}>
       {t.name}
     </option>

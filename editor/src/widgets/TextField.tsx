@@ -1,7 +1,13 @@
 import type { WidgetProps } from './props';
 
 /** Single-line text, or a multi-line prompt box with `multiline`. */
-export function TextField({ name, schema, value, onChange, multiline }: WidgetProps & { multiline?: boolean }) {
+export function TextField({
+  name,
+  schema,
+  value,
+  onChange,
+  multiline,
+}: WidgetProps & { multiline?: boolean }) {
   const v = typeof value === 'string' ? value : String(value ?? '');
   if (multiline) {
     return (
@@ -16,5 +22,14 @@ export function TextField({ name, schema, value, onChange, multiline }: WidgetPr
       />
     );
   }
-  return <input type="text" className="nodrag" value={v} maxLength={schema.maxLength} placeholder={schema.description ?? ''} onChange={(e) => onChange(e.target.value)} />;
+  return (
+    <input
+      type="text"
+      className="nodrag"
+      value={v}
+      maxLength={schema.maxLength}
+      placeholder={schema.description ?? ''}
+      onChange={(e) => onChange(e.target.value)}
+    />
+  );
 }

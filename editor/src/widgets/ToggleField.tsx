@@ -1,5 +1,12 @@
 import type { WidgetProps } from './props';
 
 export function ToggleField({ value, onChange }: WidgetProps) {
-  return <input type="checkbox" className="nodrag" checked={value === true} onChange={(e) => onChange(e.target.checked)} />;
+  return (
+    <input
+      type="checkbox"
+      className="nodrag"
+      checked={value === true}
+      onChange={(e) => onChange(e.target.checked)}
+    />
+  );
 }

@@ -45,13 +45,20 @@ export function widgetOf(s: ParamSchema): string {
  * Load image's `source`, declared as text, gets the gallery picker with the text as fallback),
  * else the param's own hint.
  */
-export function widgetFor(ui: { widgets?: Record<string, string> } | undefined, name: string, s: ParamSchema): string {
+export function widgetFor(
+  ui: { widgets?: Record<string, string> } | undefined,
+  name: string,
+  s: ParamSchema,
+): string {
   return ui?.widgets?.[name] ?? widgetOf(s);
 }
 
 /** Bounds of a numeric param, also when it sits inside an anyOf (seed). */
 export function numericBounds(s: ParamSchema): { min?: number; max?: number; integer: boolean } {
-  const num = s.type === 'integer' || s.type === 'number' ? s : s.anyOf?.find((a) => a.type === 'integer' || a.type === 'number');
+  const num =
+    s.type === 'integer' || s.type === 'number'
+      ? s
+      : s.anyOf?.find((a) => a.type === 'integer' || a.type === 'number');
   return { min: num?.minimum, max: num?.maximum, integer: num?.type === 'integer' };
 }
 

@@ -58,11 +58,18 @@ export function checkRequest(
   unsafe: boolean,
   policy: readonly string[] | OriginPolicy = {},
 ): UserError | null {
-  const p: OriginPolicy = Array.isArray(policy) ? { extraHosts: policy as readonly string[] } : (policy as OriginPolicy);
+  const p: OriginPolicy = Array.isArray(policy)
+    ? { extraHosts: policy as readonly string[] }
+    : (policy as OriginPolicy);
   const extraHosts = p.extraHosts ?? [];
   const allowed = (name: string) => LOCAL_HOSTS.has(name) || extraHosts.includes(name);
   if (!headers.host || !allowed(hostName(headers.host))) {
-    return new UserError('FORBIDDEN_HOST', `requests must address this machine (Host: localhost or 127.0.0.1), not "${headers.host ?? ''}"`, undefined, 403);
+    return new UserError(
+      'FORBIDDEN_HOST',
+      `requests must address this machine (Host: localhost or 127.0.0.1), not "${headers.host ?? ''}"`,
+      undefined,
+      403,
+    );
   }
   if (!unsafe) return null;
   if (headers.secFetchSite === 'cross-site') {
@@ -70,7 +77,13 @@ export function checkRequest(
   }
   const origin = headers.origin;
   if (origin === undefined || origin === null) return null; // curl and other non-browser clients
-  const refuse = () => new UserError('FORBIDDEN_ORIGIN', `requests from origin "${origin}" are refused: only the studio's own origin (same scheme, host and port) or one listed in config.json "allowedOrigins" may change anything`, undefined, 403);
+  const refuse = () =>
+    new UserError(
+      'FORBIDDEN_ORIGIN',
+      `requests from origin "${origin}" are refused: only the studio's own origin (same scheme, host and port) or one listed in config.json "allowedOrigins" may change anything`,
+      undefined,
+      403,
+    );
   if (origin === 'null') return refuse();
   const norm = normalizeOrigin(origin);
   if (!norm) return refuse();
@@ -78,7 +91,11 @@ export function checkRequest(
   const u = new URL(origin);
   // The studio serves plain HTTP; an https origin is never its own (list it when a TLS proxy fronts it).
   if (u.protocol !== 'http:') return refuse();
-  const originHost = u.hostname.startsWith('[') ? u.hostname : u.hostname.includes(':') ? `[${u.hostname}]` : u.hostname;
+  const originHost = u.hostname.startsWith('[')
+    ? u.hostname
+    : u.hostname.includes(':')
+      ? `[${u.hostname}]`
+      : u.hostname;
   if (!allowed(originHost)) return refuse();
   const ownPort = p.port?.() ?? hostPort(headers.host);
   const originPort = u.port ? Number(u.port) : 80;
@@ -92,7 +109,11 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export function originGuard(policy: readonly string[] | OriginPolicy = {}): MiddlewareHandler {
   return async (c, next) => {
     const err = checkRequest(
-      { host: c.req.header('host'), origin: c.req.header('origin'), secFetchSite: c.req.header('sec-fetch-site') },
+      {
+        host: c.req.header('host'),
+        origin: c.req.header('origin'),
+        secFetchSite: c.req.header('sec-fetch-site'),
+      },
       UNSAFE.has(c.req.method),
       policy,
     );

@@ -14,12 +14,20 @@ import type { Embedder } from '../../search/embedder';
 /** Inputs per request (OpenAI allows 2048). */
 export const MAX_INPUTS = 2048;
 
-const body = z.object({
-  input: z.union([z.string().min(1, 'input must not be empty'), z.array(z.string().min(1, 'input strings must not be empty')).min(1, 'input must not be an empty array').max(MAX_INPUTS)]),
-  model: z.string().max(1000).optional(),
-  encoding_format: z.enum(['float', 'base64']).optional(),
-  user: z.string().optional(),
-}).strict();
+const body = z
+  .object({
+    input: z.union([
+      z.string().min(1, 'input must not be empty'),
+      z
+        .array(z.string().min(1, 'input strings must not be empty'))
+        .min(1, 'input must not be an empty array')
+        .max(MAX_INPUTS),
+    ]),
+    model: z.string().max(1000).optional(),
+    encoding_format: z.enum(['float', 'base64']).optional(),
+    user: z.string().optional(),
+  })
+  .strict();
 
 export function embeddingRoutes(embedder: Embedder): Hono {
   const app = new Hono();
@@ -30,7 +38,11 @@ export function embeddingRoutes(embedder: Embedder): Hono {
       });
       const r = body.safeParse(raw);
       if (!r.success) {
-        throw new UserError('BAD_REQUEST', r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), { issues: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+        throw new UserError(
+          'BAD_REQUEST',
+          r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+          { issues: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+        );
       }
       const b = r.data;
       const input = typeof b.input === 'string' ? [b.input] : b.input;
@@ -43,7 +55,10 @@ export function embeddingRoutes(embedder: Embedder): Hono {
         data: out.vectors.map((v, index) => ({
           object: 'embedding',
           index,
-          embedding: b.encoding_format === 'base64' ? Buffer.from(Float32Array.from(v).buffer).toString('base64') : v,
+          embedding:
+            b.encoding_format === 'base64'
+              ? Buffer.from(Float32Array.from(v).buffer).toString('base64')
+              : v,
         })),
         model: out.modelId,
         usage: { prompt_tokens: tokens, total_tokens: tokens },

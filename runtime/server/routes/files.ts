@@ -10,12 +10,18 @@ import { UserError } from '../../errors';
 import { safePath } from '../../fs/safe-path';
 import type { Studio } from '../../studio';
 
-const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.webp': 'image/webp', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
+const IMAGE_TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.webp': 'image/webp',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+};
 
 /** Streams a file that safePath already approved, with an immutable or short cache policy. */
 export function sendFile(file: string, immutable: boolean): Response {
   const type = IMAGE_TYPES[path.extname(file).toLowerCase()];
-  if (!type) throw new UserError('UNSUPPORTED_MEDIA_TYPE', 'only images are served here', undefined, 415);
+  if (!type)
+    throw new UserError('UNSUPPORTED_MEDIA_TYPE', 'only images are served here', undefined, 415);
   const data = fs.readFileSync(file);
   return new Response(data, {
     headers: {
@@ -33,10 +39,13 @@ export function fileRoutes(s: Studio): Hono {
   const home = s.config.paths.home;
   app.get('/artifacts/:id', (c) => {
     const a = s.store.artifacts.get(c.req.param('id'));
-    if (!a || a.kind !== 'image' || !a.path) throw new UserError('NOT_FOUND', `no image artifact ${c.req.param('id')}`, undefined, 404);
+    if (!a || a.kind !== 'image' || !a.path)
+      throw new UserError('NOT_FOUND', `no image artifact ${c.req.param('id')}`, undefined, 404);
     // Content-addressed or timestamped: an artifact id never changes its bytes.
     return sendFile(safePath(a.path, home), true);
   });
-  app.get('/previews/:name', (c) => sendFile(safePath(path.join('previews', c.req.param('name')), s.config.paths.tmp), false));
+  app.get('/previews/:name', (c) =>
+    sendFile(safePath(path.join('previews', c.req.param('name')), s.config.paths.tmp), false),
+  );
   return app;
 }

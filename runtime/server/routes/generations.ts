@@ -64,39 +64,55 @@ export const listQuery = z.object({
 });
 
 /** A smart collection's saved query: the same filters minus paging. */
-export const filterSchema = z.object({
-  q: z.string().max(500).optional(),
-  tag: z.string().max(200).optional(),
-  tagSource: z.enum(['user', 'llm_auto', 'import']).optional(),
-  model: z.string().max(1000).optional(),
-  from: z.number().optional(),
-  to: z.number().optional(),
-  favorite: z.boolean().optional(),
-  minWidth: z.number().int().optional(),
-  minHeight: z.number().int().optional(),
-  maxWidth: z.number().int().optional(),
-  maxHeight: z.number().int().optional(),
-  collection: z.number().int().optional(),
-  trash: z.boolean().optional(),
-}).strict();
+export const filterSchema = z
+  .object({
+    q: z.string().max(500).optional(),
+    tag: z.string().max(200).optional(),
+    tagSource: z.enum(['user', 'llm_auto', 'import']).optional(),
+    model: z.string().max(1000).optional(),
+    from: z.number().optional(),
+    to: z.number().optional(),
+    favorite: z.boolean().optional(),
+    minWidth: z.number().int().optional(),
+    minHeight: z.number().int().optional(),
+    maxWidth: z.number().int().optional(),
+    maxHeight: z.number().int().optional(),
+    collection: z.number().int().optional(),
+    trash: z.boolean().optional(),
+  })
+  .strict();
 
 const tagNames = z.array(z.string().min(1).max(100)).max(100);
-const patchBody = z.object({
-  favorite: z.boolean().optional(),
-  addTags: tagNames.optional(),
-  removeTags: tagNames.optional(),
-  addToCollections: z.array(z.number().int()).max(100).optional(),
-  removeFromCollections: z.array(z.number().int()).max(100).optional(),
-}).strict();
-const batchBody = z.object({
-  uuids: z.array(z.string().regex(UUID)).min(1).max(5000),
-  action: z.enum(['favorite', 'unfavorite', 'trash', 'restore', 'addTags', 'removeTags', 'addToCollection', 'removeFromCollection']),
-  tags: tagNames.optional(),
-  collectionId: z.number().int().optional(),
-}).strict();
+const patchBody = z
+  .object({
+    favorite: z.boolean().optional(),
+    addTags: tagNames.optional(),
+    removeTags: tagNames.optional(),
+    addToCollections: z.array(z.number().int()).max(100).optional(),
+    removeFromCollections: z.array(z.number().int()).max(100).optional(),
+  })
+  .strict();
+const batchBody = z
+  .object({
+    uuids: z.array(z.string().regex(UUID)).min(1).max(5000),
+    action: z.enum([
+      'favorite',
+      'unfavorite',
+      'trash',
+      'restore',
+      'addTags',
+      'removeTags',
+      'addToCollection',
+      'removeFromCollection',
+    ]),
+    tags: tagNames.optional(),
+    collectionId: z.number().int().optional(),
+  })
+  .strict();
 
 /** Drops undefined keys so a smart query's saved values are not overwritten by "absent". */
-const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+const defined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 /** The gallery routes listed above, mounted at /api/generations. */
 export function generationRoutes(s: Studio): Hono {
@@ -111,7 +127,8 @@ export function generationRoutes(s: Studio): Hono {
     if (id === undefined) throw new UserError('NOT_FOUND', `no generation ${uuid}`, undefined, 404);
     return id;
   };
-  const idsOf = (uuids: readonly string[]) => uuids.map((u) => g.library.idOf(u)).filter((x): x is number => x !== undefined);
+  const idsOf = (uuids: readonly string[]) =>
+    uuids.map((u) => g.library.idOf(u)).filter((x): x is number => x !== undefined);
 
   const search = () => s.services.search;
 
@@ -121,17 +138,36 @@ export function generationRoutes(s: Studio): Hono {
     const se = search();
     const m = mode ?? se?.defaultMode() ?? 'text';
     if (m === 'text' || !se) {
-      if (m !== 'text') throw new UserError('EMBEDDINGS_OFF', `mode=${m} needs an embedding model: set "search": {"embeddingModel": "<gguf>"} in config.json`, undefined, 409);
-      return c.json({ ...g.queries.list(f, { cursor: cursor ?? null, limit: limit ?? 50 }), mode: 'text' });
+      if (m !== 'text')
+        throw new UserError(
+          'EMBEDDINGS_OFF',
+          `mode=${m} needs an embedding model: set "search": {"embeddingModel": "<gguf>"} in config.json`,
+          undefined,
+          409,
+        );
+      return c.json({
+        ...g.queries.list(f, { cursor: cursor ?? null, limit: limit ?? 50 }),
+        mode: 'text',
+      });
     }
-    return c.json(await se.search(f, m, { cursor: cursor ?? null, limit: limit ?? 50, ...(window ? { window } : {}) }, c.req.raw.signal));
+    return c.json(
+      await se.search(
+        f,
+        m,
+        { cursor: cursor ?? null, limit: limit ?? 50, ...(window ? { window } : {}) },
+        c.req.raw.signal,
+      ),
+    );
   });
 
   app.get('/facets', (c) => c.json(g.library.facets()));
-  app.get('/jobs', (c) => c.json({ jobs: g.jobs.counts(), active: jobs()?.runner.activeCount ?? 0 }));
+  app.get('/jobs', (c) =>
+    c.json({ jobs: g.jobs.counts(), active: jobs()?.runner.activeCount ?? 0 }),
+  );
   app.post('/rescan', (c) => {
     const j = jobs();
-    if (!j) throw new UserError('JOBS_OFF', 'the background job runner is not running', undefined, 503);
+    if (!j)
+      throw new UserError('JOBS_OFF', 'the background job runner is not running', undefined, 503);
     j.rescan();
     return c.json({ queued: true }, 202);
   });
@@ -171,14 +207,34 @@ export function generationRoutes(s: Studio): Hono {
     };
     let changed = 0;
     switch (b.action) {
-      case 'favorite': changed = g.library.setFavorite(ids, true); break;
-      case 'unfavorite': changed = g.library.setFavorite(ids, false); break;
-      case 'trash': changed = g.library.trash(ids); break;
-      case 'restore': changed = g.library.restore(ids); break;
-      case 'addTags': need(b.tags, 'tags'); changed = g.library.addTags(ids, b.tags!); break;
-      case 'removeTags': need(b.tags, 'tags'); changed = g.library.removeTags(ids, b.tags!); break;
-      case 'addToCollection': need(b.collectionId, 'collectionId'); changed = g.collections.add(b.collectionId!, ids); break;
-      case 'removeFromCollection': need(b.collectionId, 'collectionId'); changed = g.collections.remove(b.collectionId!, ids); break;
+      case 'favorite':
+        changed = g.library.setFavorite(ids, true);
+        break;
+      case 'unfavorite':
+        changed = g.library.setFavorite(ids, false);
+        break;
+      case 'trash':
+        changed = g.library.trash(ids);
+        break;
+      case 'restore':
+        changed = g.library.restore(ids);
+        break;
+      case 'addTags':
+        need(b.tags, 'tags');
+        changed = g.library.addTags(ids, b.tags!);
+        break;
+      case 'removeTags':
+        need(b.tags, 'tags');
+        changed = g.library.removeTags(ids, b.tags!);
+        break;
+      case 'addToCollection':
+        need(b.collectionId, 'collectionId');
+        changed = g.collections.add(b.collectionId!, ids);
+        break;
+      case 'removeFromCollection':
+        need(b.collectionId, 'collectionId');
+        changed = g.collections.remove(b.collectionId!, ids);
+        break;
     }
     return c.json({ matched: ids.length, changed });
   });
@@ -190,14 +246,32 @@ export function generationRoutes(s: Studio): Hono {
     const id = idOf(c.req.param('uuid'));
     const { cursor, limit, mode: _m, window, ...filters } = listQuery.parse(c.req.query());
     const se = search();
-    if (!se) throw new UserError('EMBEDDINGS_OFF', 'similar images need an embedding model: set "search": {"embeddingModel": "<gguf>"} in config.json', undefined, 409);
-    return c.json(se.similar(id, defined(filters) as GalleryFilter, { cursor: cursor ?? null, limit: limit ?? 50, ...(window ? { window } : {}) }));
+    if (!se)
+      throw new UserError(
+        'EMBEDDINGS_OFF',
+        'similar images need an embedding model: set "search": {"embeddingModel": "<gguf>"} in config.json',
+        undefined,
+        409,
+      );
+    return c.json(
+      se.similar(id, defined(filters) as GalleryFilter, {
+        cursor: cursor ?? null,
+        limit: limit ?? 50,
+        ...(window ? { window } : {}),
+      }),
+    );
   });
 
   app.get('/:uuid/workflow', (c) => {
     const id = idOf(c.req.param('uuid'));
     const graph = g.library.workflow(id);
-    if (!graph) throw new UserError('NO_WORKFLOW', 'this image carries no workflow (imported without one)', undefined, 404);
+    if (!graph)
+      throw new UserError(
+        'NO_WORKFLOW',
+        'this image carries no workflow (imported without one)',
+        undefined,
+        404,
+      );
     return c.json({ graph });
   });
 
@@ -228,7 +302,8 @@ export function generationRoutes(s: Studio): Hono {
 
   app.get('/:uuid/image', (c) => {
     const row = s.store.generations.byUuid(c.req.param('uuid'));
-    if (!row) throw new UserError('NOT_FOUND', `no generation ${c.req.param('uuid')}`, undefined, 404);
+    if (!row)
+      throw new UserError('NOT_FOUND', `no generation ${c.req.param('uuid')}`, undefined, 404);
     // A generation's image never changes its bytes (a new image is a new generation).
     return sendFile(safePath(row.filePath, roots, { allowAbsolute: true }), true);
   });
@@ -261,8 +336,15 @@ function detail(s: Studio, g: GalleryStores, id: number) {
   return {
     ...pub,
     file: path.basename(row.filePath),
-    files: s.store.generations.files(id).map((f) => ({ role: f.role, bytes: f.bytes, name: path.basename(f.path) })),
-    tags: g.library.tags(id).map((t) => ({ name: t.name, category: t.category, source: t.source, confidence: t.confidence })),
+    files: s.store.generations
+      .files(id)
+      .map((f) => ({ role: f.role, bytes: f.bytes, name: path.basename(f.path) })),
+    tags: g.library.tags(id).map((t) => ({
+      name: t.name,
+      category: t.category,
+      source: t.source,
+      confidence: t.confidence,
+    })),
     collections: g.collections.ofGeneration(id),
     hasWorkflow: g.library.workflow(id) !== null,
     lineage: { ancestors: g.library.ancestors(id), descendants: g.library.descendants(id) },

@@ -18,13 +18,20 @@ export function graphRoutes(s: Studio): Hono {
     let after: { updatedAt: number; id: string } | undefined;
     if (cursor) {
       const [t, id] = cursor.split('_');
-      if (!t || !id || !Number.isFinite(Number(t))) throw new UserError('BAD_CURSOR', 'cursor is not one this API returned');
+      if (!t || !id || !Number.isFinite(Number(t)))
+        throw new UserError('BAD_CURSOR', 'cursor is not one this API returned');
       after = { updatedAt: Number(t), id };
     }
     const items = s.store.graphs.list(limit, after);
     const last = items.at(-1);
     return c.json({
-      items: items.map((g) => ({ id: g.id, name: g.name, updatedAt: g.updatedAt, createdAt: g.createdAt, nodes: (g.graph as { nodes?: unknown[] }).nodes?.length ?? 0 })),
+      items: items.map((g) => ({
+        id: g.id,
+        name: g.name,
+        updatedAt: g.updatedAt,
+        createdAt: g.createdAt,
+        nodes: (g.graph as { nodes?: unknown[] }).nodes?.length ?? 0,
+      })),
       nextCursor: items.length === limit && last ? `${last.updatedAt}_${last.id}` : null,
     });
   });
@@ -56,7 +63,8 @@ export function graphRoutes(s: Studio): Hono {
     return c.json(s.store.graphs.save(id, name, { ...graph, id, name }));
   });
   app.delete('/:id', (c) => {
-    if (!s.store.graphs.delete(c.req.param('id'))) throw new UserError('NOT_FOUND', `no graph ${c.req.param('id')}`, undefined, 404);
+    if (!s.store.graphs.delete(c.req.param('id')))
+      throw new UserError('NOT_FOUND', `no graph ${c.req.param('id')}`, undefined, 404);
     return c.body(null, 204);
   });
   return app;

@@ -17,7 +17,11 @@ import type { ProgressMsg } from '../../../workers/protocol/messages';
 
 export interface OpenAiDeps {
   /** Runs a job on the LLM worker (through the supervisor). */
-  call: (job: string, payload: Record<string, unknown>, opts: { signal: AbortSignal; onProgress?: (p: ProgressMsg) => void }) => Promise<{ output: Record<string, unknown> }>;
+  call: (
+    job: string,
+    payload: Record<string, unknown>,
+    opts: { signal: AbortSignal; onProgress?: (p: ProgressMsg) => void },
+  ) => Promise<{ output: Record<string, unknown> }>;
   /** Registry lookup: `resolve(ref, 'llm')`. */
   resolveModel: (ref: string, kind: 'llm') => ResolvedModel;
   /** LLM models to list (registry rows of kind llm). */
@@ -26,22 +30,43 @@ export interface OpenAiDeps {
    * Arbiter hook (design.md §6): called before dispatch; resolves with a release function once
    * the memory is granted, rejects (e.g. UserError/OperationalError) when refused.
    */
-  reserve?: (req: { model: ResolvedModel; contextSize: number }, signal: AbortSignal) => Promise<() => void>;
+  reserve?: (
+    req: { model: ResolvedModel; contextSize: number },
+    signal: AbortSignal,
+  ) => Promise<() => void>;
   /** Context size requested from the worker (tokens). Default 2048. */
   contextSize?: number;
 }
 
-const chatRequest = z.object({
-  model: z.string().default(''),
-  messages: z
-    .array(z.object({ role: z.enum(['system', 'developer', 'user', 'assistant']), content: z.union([z.string(), z.array(z.object({ type: z.string(), text: z.string().optional() }).passthrough()), z.null()]) }).passthrough())
-    .min(1),
-  max_tokens: z.number().int().min(1).max(32_768).optional(),
-  max_completion_tokens: z.number().int().min(1).max(32_768).optional(),
-  temperature: z.number().min(0).max(2).optional(),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
-  stream: z.boolean().optional(),
-}).passthrough();
+const chatRequest = z
+  .object({
+    model: z.string().default(''),
+    messages: z
+      .array(
+        z
+          .object({
+            role: z.enum(['system', 'developer', 'user', 'assistant']),
+            content: z.union([
+              z.string(),
+              z.array(z.object({ type: z.string(), text: z.string().optional() }).passthrough()),
+              z.null(),
+            ]),
+          })
+          .passthrough(),
+      )
+      .min(1),
+    max_tokens: z.number().int().min(1).max(32_768).optional(),
+    max_completion_tokens: z.number().int().min(1).max(32_768).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
+    stream: z.boolean().optional(),
+  })
+  .passthrough();
 
 function errorResponse(c: Context, err: unknown): Response {
   const e = toMystiError(err);
@@ -57,7 +82,12 @@ export function openaiRoutes(deps: OpenAiDeps): Hono {
   const contextSize = deps.contextSize ?? 2048;
 
   app.get('/v1/models', (c) => {
-    const data = deps.listModels().map((m) => ({ id: m.id, object: 'model', created: Math.floor((m.addedAt ?? 0) / 1000), owned_by: 'local' }));
+    const data = deps.listModels().map((m) => ({
+      id: m.id,
+      object: 'model',
+      created: Math.floor((m.addedAt ?? 0) / 1000),
+      owned_by: 'local',
+    }));
     return c.json({ object: 'list', data });
   });
 
@@ -69,10 +99,18 @@ export function openaiRoutes(deps: OpenAiDeps): Hono {
         throw new UserError('BAD_REQUEST', 'the request body must be JSON');
       });
       const r = chatRequest.safeParse(raw);
-      if (!r.success) throw new UserError('BAD_REQUEST', r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+      if (!r.success)
+        throw new UserError(
+          'BAD_REQUEST',
+          r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+        );
       body = r.data;
       const ref = body.model.trim() || deps.listModels()[0]?.id || '';
-      if (!ref) throw new UserError('MODEL_NOT_CONFIGURED', 'no language model available: put a .gguf file in a model folder (MYSTI_MODELS) and rescan, then pass its id as "model"');
+      if (!ref)
+        throw new UserError(
+          'MODEL_NOT_CONFIGURED',
+          'no language model available: put a .gguf file in a model folder (MYSTI_MODELS) and rescan, then pass its id as "model"',
+        );
       model = deps.resolveModel(ref, 'llm');
     } catch (err) {
       return errorResponse(c, err);
@@ -93,9 +131,16 @@ export function openaiRoutes(deps: OpenAiDeps): Hono {
     c.req.raw.signal?.addEventListener('abort', () => ac.abort(), { once: true });
 
     const run = async (onProgress?: (p: ProgressMsg) => void) => {
-      const release = deps.reserve ? await deps.reserve({ model, contextSize }, ac.signal) : undefined;
+      const release = deps.reserve
+        ? await deps.reserve({ model, contextSize }, ac.signal)
+        : undefined;
       try {
-        return (await deps.call('chat', payload, { signal: ac.signal, ...(onProgress ? { onProgress } : {}) })).output;
+        return (
+          await deps.call('chat', payload, {
+            signal: ac.signal,
+            ...(onProgress ? { onProgress } : {}),
+          })
+        ).output;
       } finally {
         release?.();
       }
@@ -109,7 +154,14 @@ export function openaiRoutes(deps: OpenAiDeps): Hono {
           object: 'chat.completion',
           created,
           model: model.id,
-          choices: [{ index: 0, message: { role: 'assistant', content: String(out.text ?? '') }, finish_reason: out.finishReason ?? 'stop', logprobs: null }],
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: String(out.text ?? '') },
+              finish_reason: out.finishReason ?? 'stop',
+              logprobs: null,
+            },
+          ],
           usage: out.usage ?? null,
         });
       } catch (err) {
@@ -123,7 +175,9 @@ export function openaiRoutes(deps: OpenAiDeps): Hono {
     return stream(c, async (s) => {
       s.onAbort(() => ac.abort());
       const chunk = (delta: Record<string, unknown>, finish: string | null) =>
-        s.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: model.id, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`);
+        s.write(
+          `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: model.id, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`,
+        );
       await chunk({ role: 'assistant', content: '' }, null);
       let sent = 0;
       let writes = Promise.resolve();
@@ -137,12 +191,17 @@ export function openaiRoutes(deps: OpenAiDeps): Hono {
         await writes;
         const text = String(out.text ?? '');
         // The final text may differ from the last progress (e.g. trimmed); send what is missing.
-        if (text.length > sent && text.startsWith(text.slice(0, sent))) await chunk({ content: text.slice(sent) }, null);
+        if (text.length > sent && text.startsWith(text.slice(0, sent)))
+          await chunk({ content: text.slice(sent) }, null);
         await chunk({}, String(out.finishReason ?? 'stop'));
-        if (out.usage) await s.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: model.id, choices: [], usage: out.usage })}\n\n`);
+        if (out.usage)
+          await s.write(
+            `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: model.id, choices: [], usage: out.usage })}\n\n`,
+          );
       } catch (err) {
         await writes.catch(() => undefined);
-        if (!ac.signal.aborted) await s.write(`data: ${JSON.stringify(toMystiError(err).toJSON())}\n\n`);
+        if (!ac.signal.aborted)
+          await s.write(`data: ${JSON.stringify(toMystiError(err).toJSON())}\n\n`);
       }
       if (!ac.signal.aborted) await s.write('data: [DONE]\n\n');
     });

@@ -21,23 +21,34 @@ const name = z.string().trim().min(1).max(200);
 const ref = z.string().trim().min(1).max(1024);
 const params = z.record(z.string(), z.unknown()).default({});
 
-const imageBody = z.object({
-  name,
-  diffusionModel: ref,
-  vae: ref.nullable().optional(),
-  textEncoders: z.array(ref).max(8).default([]),
-  loras: z.array(z.object({ name: ref, weight: z.number().min(-10).max(10).default(1) })).max(16).default([]),
-  params,
-}).strict();
+const imageBody = z
+  .object({
+    name,
+    diffusionModel: ref,
+    vae: ref.nullable().optional(),
+    textEncoders: z.array(ref).max(8).default([]),
+    loras: z
+      .array(z.object({ name: ref, weight: z.number().min(-10).max(10).default(1) }))
+      .max(16)
+      .default([]),
+    params,
+  })
+  .strict();
 
-const llmBody = z.object({
-  name,
-  model: ref,
-  contextSize: z.number().int().min(64).max(1 << 20),
-  gpuLayers: z.number().int().min(0).max(10_000).nullable().optional(),
-  capabilities: z.array(z.string().trim().min(1).max(40)).max(16).default([]),
-  params,
-}).strict();
+const llmBody = z
+  .object({
+    name,
+    model: ref,
+    contextSize: z
+      .number()
+      .int()
+      .min(64)
+      .max(1 << 20),
+    gpuLayers: z.number().int().min(0).max(10_000).nullable().optional(),
+    capabilities: z.array(z.string().trim().min(1).max(40)).max(16).default([]),
+    params,
+  })
+  .strict();
 
 /** Maps better-sqlite3 constraint errors to user errors. */
 function saving<T>(fn: () => T, presetName: string): T {
@@ -45,8 +56,18 @@ function saving<T>(fn: () => T, presetName: string): T {
     return fn();
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'SQLITE_CONSTRAINT_UNIQUE') throw new UserError('PRESET_NAME_TAKEN', `a preset named "${presetName}" already exists`, { name: presetName }, 409);
-    if (code === 'SQLITE_CONSTRAINT_CHECK') throw new UserError('BAD_REQUEST', `invalid preset "${presetName}": ${(err as Error).message}`);
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE')
+      throw new UserError(
+        'PRESET_NAME_TAKEN',
+        `a preset named "${presetName}" already exists`,
+        { name: presetName },
+        409,
+      );
+    if (code === 'SQLITE_CONSTRAINT_CHECK')
+      throw new UserError(
+        'BAD_REQUEST',
+        `invalid preset "${presetName}": ${(err as Error).message}`,
+      );
     throw err;
   }
 }
@@ -78,14 +99,30 @@ export function presetRoutes(s: Studio, store: PresetStore): Hono {
   app.post('/image', async (c) => {
     const b = imageBody.parse(await c.req.json());
     checkImage(b);
-    return c.json(saving(() => store.saveImage(b), b.name), 201);
+    return c.json(
+      saving(() => store.saveImage(b), b.name),
+      201,
+    );
   });
   app.put('/image/:id', async (c) => {
     const cur = image(c.req.param('id'));
     const b = imageBody.parse(await c.req.json());
     checkImage(b);
-    const sameFiles = b.diffusionModel === cur.diffusionModel && (b.vae ?? null) === cur.vae && JSON.stringify(b.textEncoders) === JSON.stringify(cur.textEncoders);
-    return c.json(saving(() => store.saveImage({ ...b, id: cur.id, measuredVramBytes: sameFiles ? cur.measuredVramBytes : null }), b.name));
+    const sameFiles =
+      b.diffusionModel === cur.diffusionModel &&
+      (b.vae ?? null) === cur.vae &&
+      JSON.stringify(b.textEncoders) === JSON.stringify(cur.textEncoders);
+    return c.json(
+      saving(
+        () =>
+          store.saveImage({
+            ...b,
+            id: cur.id,
+            measuredVramBytes: sameFiles ? cur.measuredVramBytes : null,
+          }),
+        b.name,
+      ),
+    );
   });
   app.delete('/image/:id', (c) => {
     const cur = image(c.req.param('id'));
@@ -98,14 +135,30 @@ export function presetRoutes(s: Studio, store: PresetStore): Hono {
   app.post('/llm', async (c) => {
     const b = llmBody.parse(await c.req.json());
     check(b.model, 'llm');
-    return c.json(saving(() => store.saveLlm(b), b.name), 201);
+    return c.json(
+      saving(() => store.saveLlm(b), b.name),
+      201,
+    );
   });
   app.put('/llm/:id', async (c) => {
     const cur = llm(c.req.param('id'));
     const b = llmBody.parse(await c.req.json());
     check(b.model, 'llm');
-    const same = b.model === cur.model && b.contextSize === cur.contextSize && (b.gpuLayers ?? null) === cur.gpuLayers;
-    return c.json(saving(() => store.saveLlm({ ...b, id: cur.id, measuredVramBytes: same ? cur.measuredVramBytes : null }), b.name));
+    const same =
+      b.model === cur.model &&
+      b.contextSize === cur.contextSize &&
+      (b.gpuLayers ?? null) === cur.gpuLayers;
+    return c.json(
+      saving(
+        () =>
+          store.saveLlm({
+            ...b,
+            id: cur.id,
+            measuredVramBytes: same ? cur.measuredVramBytes : null,
+          }),
+        b.name,
+      ),
+    );
   });
   app.delete('/llm/:id', (c) => {
     const cur = llm(c.req.param('id'));

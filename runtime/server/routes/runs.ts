@@ -10,26 +10,51 @@ import type { Studio } from '../../studio';
 import { appOverrides, checkModelRefs, prepareGraph } from '../graph-input';
 
 const submitBody = z
-  .object({ graph: z.unknown().optional(), graphId: z.string().optional(), overrides: z.record(z.string(), z.unknown()).optional(), inputs: z.record(z.string(), z.unknown()).optional() })
-  .refine((b) => b.graph !== undefined || b.graphId !== undefined, { message: 'give "graph" or "graphId"' });
+  .object({
+    graph: z.unknown().optional(),
+    graphId: z.string().optional(),
+    overrides: z.record(z.string(), z.unknown()).optional(),
+    inputs: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((b) => b.graph !== undefined || b.graphId !== undefined, {
+    message: 'give "graph" or "graphId"',
+  });
 
 /** The public run shape (design.md §10). */
 export function runView(s: Studio, id: string) {
   const run = s.store.runs.get(id);
   if (!run) throw new UserError('NOT_FOUND', `no run ${id}`, undefined, 404);
   const nodes: Record<string, unknown> = {};
-  const outputs: { nodeId: string; port: string; artifactId: string; kind: string; path?: string; text?: string; url?: string; info?: unknown }[] = [];
+  const outputs: {
+    nodeId: string;
+    port: string;
+    artifactId: string;
+    kind: string;
+    path?: string;
+    text?: string;
+    url?: string;
+    info?: unknown;
+  }[] = [];
   for (const n of s.store.runs.nodes(id)) {
     nodes[n.nodeId] = {
-      type: n.type, status: n.status, startedAt: n.startedAt, finishedAt: n.finishedAt,
+      type: n.type,
+      status: n.status,
+      startedAt: n.startedAt,
+      finishedAt: n.finishedAt,
       ms: n.startedAt && n.finishedAt ? n.finishedAt - n.startedAt : null,
-      cached: n.status === 'cached', ...(n.error ? { error: n.error } : {}), params: n.params, outputs: n.outputs ?? {},
+      cached: n.status === 'cached',
+      ...(n.error ? { error: n.error } : {}),
+      params: n.params,
+      outputs: n.outputs ?? {},
     };
     for (const [port, artifactId] of Object.entries(n.outputs ?? {})) {
       const a = s.store.artifacts.get(artifactId);
       if (!a) continue;
       outputs.push({
-        nodeId: n.nodeId, port, artifactId, kind: a.kind,
+        nodeId: n.nodeId,
+        port,
+        artifactId,
+        kind: a.kind,
         ...(a.path ? { path: a.path, url: `/api/artifacts/${a.id}` } : {}),
         ...(a.kind === 'text' ? { text: String(a.value?.text ?? '') } : {}),
         // An image's info (save: generationUuid, file, seed) as node.completed carries it.
@@ -38,9 +63,18 @@ export function runView(s: Studio, id: string) {
     }
   }
   return {
-    id: run.id, status: run.status, ...(run.error ? { error: run.error } : {}), graphId: run.graphId, rerunOf: run.rerunOf,
-    currentNode: run.currentNode, createdAt: run.createdAt, startedAt: run.startedAt, finishedAt: run.finishedAt,
-    nodes, outputs, graph: run.graph,
+    id: run.id,
+    status: run.status,
+    ...(run.error ? { error: run.error } : {}),
+    graphId: run.graphId,
+    rerunOf: run.rerunOf,
+    currentNode: run.currentNode,
+    createdAt: run.createdAt,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    nodes,
+    outputs,
+    graph: run.graph,
   };
 }
 
@@ -56,8 +90,15 @@ export function runRoutes(s: Studio): Hono {
       input = saved.graph;
     }
     // App field names (issue 20) resolve to node params first; explicit node-param overrides win.
-    const fromApp = b.inputs && Object.keys(b.inputs).length ? appOverrides(input, s.catalog, b.inputs) : undefined;
-    const graph = prepareGraph(input, s.catalog, fromApp ? { ...fromApp, ...b.overrides } : b.overrides);
+    const fromApp =
+      b.inputs && Object.keys(b.inputs).length
+        ? appOverrides(input, s.catalog, b.inputs)
+        : undefined;
+    const graph = prepareGraph(
+      input,
+      s.catalog,
+      fromApp ? { ...fromApp, ...b.overrides } : b.overrides,
+    );
     checkModelRefs(graph, s.catalog, s.models.resolve);
     const run = s.queue.submit(graph, { graphId: b.graphId ?? null, validated: true });
     return c.json({ runId: run.id, status: run.status } satisfies RunStartResponse, 202);
@@ -65,24 +106,41 @@ export function runRoutes(s: Studio): Hono {
   app.get('/', (c) => {
     const limit = Math.min(Number(c.req.query('limit') ?? 50) || 50, 200);
     const cursor = c.req.query('cursor');
-    if (cursor !== undefined && !/^\d+$/.test(cursor)) throw new UserError('BAD_CURSOR', 'cursor is not one this API returned');
+    if (cursor !== undefined && !/^\d+$/.test(cursor))
+      throw new UserError('BAD_CURSOR', 'cursor is not one this API returned');
     const runs = s.store.runs.list(limit, cursor ? Number(cursor) : undefined);
     return c.json({
-      items: runs.map((r) => ({ id: r.id, status: r.status, createdAt: r.createdAt, startedAt: r.startedAt, finishedAt: r.finishedAt, name: (r.graph as { name?: string }).name ?? null, ...(r.error ? { error: r.error } : {}) })),
+      items: runs.map((r) => ({
+        id: r.id,
+        status: r.status,
+        createdAt: r.createdAt,
+        startedAt: r.startedAt,
+        finishedAt: r.finishedAt,
+        name: (r.graph as { name?: string }).name ?? null,
+        ...(r.error ? { error: r.error } : {}),
+      })),
       nextCursor: runs.length === limit ? String(runs.at(-1)!.seq) : null,
       queue: s.queue.snapshot(),
     });
   });
   app.get('/:id', (c) => c.json(runView(s, c.req.param('id'))));
-  app.get('/:id/events', (c) => c.json({ events: s.store.events.forRun(c.req.param('id')).map((e) => e.payload) }));
+  app.get('/:id/events', (c) =>
+    c.json({ events: s.store.events.forRun(c.req.param('id')).map((e) => e.payload) }),
+  );
   app.post('/:id/cancel', (c) => {
     const id = c.req.param('id');
     const cancelled = s.queue.cancel(id);
-    return c.json({ runId: id, cancelled, status: s.store.runs.get(id)!.status } satisfies CancelResponse, cancelled ? 202 : 409);
+    return c.json(
+      { runId: id, cancelled, status: s.store.runs.get(id)!.status } satisfies CancelResponse,
+      cancelled ? 202 : 409,
+    );
   });
   app.post('/:id/rerun', (c) => {
     const run = s.queue.rerun(c.req.param('id'));
-    return c.json({ runId: run.id, status: run.status, rerunOf: c.req.param('id') } satisfies RerunResponse, 202);
+    return c.json(
+      { runId: run.id, status: run.status, rerunOf: c.req.param('id') } satisfies RerunResponse,
+      202,
+    );
   });
   return app;
 }

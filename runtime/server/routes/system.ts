@@ -20,7 +20,11 @@ import { resolveServerBinary } from '../../../workers/sd/server/locate';
 function sdMode(s: Studio): { mode: 'server' | 'cli' | null } {
   if (!s.config.sdCppBin) return { mode: null };
   try {
-    const bin = resolveServerBinary({ SD_CPP_BIN: s.config.sdCppBin, ...(s.config.sd?.serverBin ? { SD_CPP_SERVER_BIN: s.config.sd.serverBin } : {}), MYSTI_SD_MODE: s.config.sd?.mode ?? 'auto' });
+    const bin = resolveServerBinary({
+      SD_CPP_BIN: s.config.sdCppBin,
+      ...(s.config.sd?.serverBin ? { SD_CPP_SERVER_BIN: s.config.sd.serverBin } : {}),
+      MYSTI_SD_MODE: s.config.sd?.mode ?? 'auto',
+    });
     return { mode: bin ? 'server' : 'cli' };
   } catch {
     return { mode: 'cli' };
@@ -32,7 +36,10 @@ export function systemRoutes(s: Studio): Hono {
   const app = new Hono();
   const catalogJson = [...s.catalog.values()].map(specToJson);
   // A stale editor tab compares this with its own to notice an upgraded runtime.
-  const specsHash = createHash('sha256').update(JSON.stringify(catalogJson)).digest('hex').slice(0, 16);
+  const specsHash = createHash('sha256')
+    .update(JSON.stringify(catalogJson))
+    .digest('hex')
+    .slice(0, 16);
 
   app.get('/health', (c) =>
     c.json({
@@ -60,7 +67,9 @@ export function systemRoutes(s: Studio): Hono {
       const row = registry?.get(m.id);
       const unsafe = (m.metadata as { unsafe?: boolean } | null)?.unsafe === true;
       return {
-        ...m, autoV2: autoV2(m.sha256 ?? null), unsafe,
+        ...m,
+        autoV2: autoV2(m.sha256 ?? null),
+        unsafe,
         allowUnsafe: unsafe && (registry?.allowUnsafeModels === true || row?.allowUnsafe === true),
         hashing: !m.sha256,
       };
@@ -70,13 +79,17 @@ export function systemRoutes(s: Studio): Hono {
   const allowBody = z.object({ allow: z.boolean().default(true) });
   // Ids contain `/` (paths relative to a model folder): clients send them URL-encoded.
   app.post('/models/:id/allow-unsafe', async (c) => {
-    if (!registry) throw new UserError('NOT_AVAILABLE', 'the model registry is not available', undefined, 503);
+    if (!registry)
+      throw new UserError('NOT_AVAILABLE', 'the model registry is not available', undefined, 503);
     const text = await c.req.text();
     let raw: unknown = {};
     try {
       if (text.trim()) raw = JSON.parse(text);
     } catch {
-      throw new UserError('BAD_REQUEST', 'the body is not JSON; send {"allow": true} or {"allow": false}');
+      throw new UserError(
+        'BAD_REQUEST',
+        'the body is not JSON; send {"allow": true} or {"allow": false}',
+      );
     }
     const body = allowBody.parse(raw);
     const row = registry.allowUnsafe(c.req.param('id'), body.allow);

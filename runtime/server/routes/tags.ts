@@ -14,8 +14,18 @@ import { mergeLlmConfig } from '../../llm/defaults';
 import { UserError } from '../../errors';
 
 const id = z.coerce.number().int().min(1);
-const patchBody = z.object({ name: z.string().min(1).max(100).optional(), category: z.string().max(64).nullable().optional() }).strict();
-const mergeBody = z.object({ from: z.array(z.number().int().min(1)).min(1).max(1000), into: z.number().int().min(1) }).strict();
+const patchBody = z
+  .object({
+    name: z.string().min(1).max(100).optional(),
+    category: z.string().max(64).nullable().optional(),
+  })
+  .strict();
+const mergeBody = z
+  .object({
+    from: z.array(z.number().int().min(1)).min(1).max(1000),
+    into: z.number().int().min(1),
+  })
+  .strict();
 
 export function tagRoutes(s: Studio): Hono {
   const app = new Hono();
@@ -23,15 +33,26 @@ export function tagRoutes(s: Studio): Hono {
   const categories = () => mergeLlmConfig(s.config.llm).taxonomy;
 
   app.get('/', (c) => {
-    const q = z.object({ q: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(5000).optional() }).parse(c.req.query());
-    return c.json({ tags: tax.list({ ...(q.q ? { q: q.q } : {}), ...(q.limit ? { limit: q.limit } : {}) }), categories: categories() });
+    const q = z
+      .object({
+        q: z.string().max(200).optional(),
+        limit: z.coerce.number().int().min(1).max(5000).optional(),
+      })
+      .parse(c.req.query());
+    return c.json({
+      tags: tax.list({ ...(q.q ? { q: q.q } : {}), ...(q.limit ? { limit: q.limit } : {}) }),
+      categories: categories(),
+    });
   });
 
   app.patch('/:id', async (c) => {
     const tagId = id.parse(c.req.param('id'));
     const b = patchBody.parse(await c.req.json());
     if (b.category !== undefined && b.category !== null && !categories().includes(b.category)) {
-      throw new UserError('BAD_REQUEST', `category "${b.category}" is not in the taxonomy (${categories().join(', ')})`);
+      throw new UserError(
+        'BAD_REQUEST',
+        `category "${b.category}" is not in the taxonomy (${categories().join(', ')})`,
+      );
     }
     let tag = tax.get(tagId);
     if (b.name !== undefined) tag = tax.rename(tagId, b.name);

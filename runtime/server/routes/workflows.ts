@@ -21,10 +21,17 @@ export function workflowRoutes(_s: Studio): Hono {
       try {
         form = await c.req.formData();
       } catch (err) {
-        throw new UserError('BAD_MULTIPART', `the multipart upload could not be read: ${(err as Error).message}`);
+        throw new UserError(
+          'BAD_MULTIPART',
+          `the multipart upload could not be read: ${(err as Error).message}`,
+        );
       }
       const file = form.get('file');
-      if (!file || typeof file === 'string') throw new UserError('BAD_REQUEST', 'send the image or workflow as the multipart field "file"');
+      if (!file || typeof file === 'string')
+        throw new UserError(
+          'BAD_REQUEST',
+          'send the image or workflow as the multipart field "file"',
+        );
       bytes = new Uint8Array(await file.arrayBuffer());
       filename = file.name;
       contentType = file.type;
@@ -32,8 +39,17 @@ export function workflowRoutes(_s: Studio): Hono {
       bytes = new Uint8Array(await c.req.arrayBuffer());
     }
     if (!bytes.byteLength) throw new UserError('BAD_REQUEST', 'the upload is empty');
-    const r = importWorkflow({ bytes, ...(contentType ? { contentType } : {}), ...(filename ? { filename } : {}) });
-    return c.json({ graph: r.graph, warnings: r.warnings, source: r.source, ...(r.run ? { run: r.run } : {}) });
+    const r = importWorkflow({
+      bytes,
+      ...(contentType ? { contentType } : {}),
+      ...(filename ? { filename } : {}),
+    });
+    return c.json({
+      graph: r.graph,
+      warnings: r.warnings,
+      source: r.source,
+      ...(r.run ? { run: r.run } : {}),
+    });
   });
   return app;
 }

@@ -50,21 +50,40 @@ export async function freshEditor(page: Page): Promise<void> {
   await expect(page.locator('.react-flow__node')).toHaveCount(0);
 }
 
-export const node = (page: Page, id: string): Locator => page.locator(`.react-flow__node[data-id="${id}"]`);
+export const node = (page: Page, id: string): Locator =>
+  page.locator(`.react-flow__node[data-id="${id}"]`);
 export const nodes = (page: Page): Locator => page.locator('.react-flow__node');
 export const edges = (page: Page): Locator => page.locator('.react-flow__edge');
 
-export function handle(page: Page, nodeId: string, handleId: string, kind: 'source' | 'target'): Locator {
-  return page.locator(`.react-flow__handle.${kind}[data-nodeid="${nodeId}"][data-handleid="${handleId}"]`);
+export function handle(
+  page: Page,
+  nodeId: string,
+  handleId: string,
+  kind: 'source' | 'target',
+): Locator {
+  return page.locator(
+    `.react-flow__handle.${kind}[data-nodeid="${nodeId}"][data-handleid="${handleId}"]`,
+  );
 }
 
 /** Drags a palette entry onto the canvas at (x, y) relative to the pane. */
-export async function dragFromPalette(page: Page, type: string, x: number, y: number): Promise<void> {
-  await page.getByTestId(`palette-${type}`).dragTo(page.locator('.react-flow__pane'), { targetPosition: { x, y } });
+export async function dragFromPalette(
+  page: Page,
+  type: string,
+  x: number,
+  y: number,
+): Promise<void> {
+  await page
+    .getByTestId(`palette-${type}`)
+    .dragTo(page.locator('.react-flow__pane'), { targetPosition: { x, y } });
 }
 
 /** Presses the mouse on one handle and releases it on another, moving in steps like a user. */
-export async function dragWire(page: Page, from: Locator, to: Locator | { x: number; y: number }): Promise<void> {
+export async function dragWire(
+  page: Page,
+  from: Locator,
+  to: Locator | { x: number; y: number },
+): Promise<void> {
   const a = (await from.boundingBox())!;
   await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
   await page.mouse.down();
@@ -97,13 +116,25 @@ export async function shot(page: Page, name: string): Promise<void> {
 }
 
 /** A param's control inside a node. */
-export function param(page: Page, nodeId: string, name: string, selector = 'input, select, textarea'): Locator {
+export function param(
+  page: Page,
+  nodeId: string,
+  name: string,
+  selector = 'input, select, textarea',
+): Locator {
   return node(page, nodeId).locator(`[data-param="${name}"]`).locator(selector).first();
 }
 
 /** Drops a file on the canvas as a user dragging it from the file manager would (a real DataTransfer). */
-export async function dropFile(page: Page, file: string | { name: string; content: string }, type: string): Promise<void> {
-  const b64 = typeof file === 'string' ? readFileSync(file).toString('base64') : Buffer.from(file.content).toString('base64');
+export async function dropFile(
+  page: Page,
+  file: string | { name: string; content: string },
+  type: string,
+): Promise<void> {
+  const b64 =
+    typeof file === 'string'
+      ? readFileSync(file).toString('base64')
+      : Buffer.from(file.content).toString('base64');
   const name = typeof file === 'string' ? file.split('/').pop()! : file.name;
   await page.evaluate(
     ({ b64, name, type }) => {
@@ -112,7 +143,13 @@ export async function dropFile(page: Page, file: string | { name: string; conten
       dt.items.add(new File([bytes], name, { type }));
       const pane = document.querySelector('.react-flow__pane')!;
       const r = pane.getBoundingClientRect();
-      const at = { clientX: r.left + 300, clientY: r.top + 200, bubbles: true, cancelable: true, dataTransfer: dt };
+      const at = {
+        clientX: r.left + 300,
+        clientY: r.top + 200,
+        bubbles: true,
+        cancelable: true,
+        dataTransfer: dt,
+      };
       pane.dispatchEvent(new DragEvent('dragover', at));
       pane.dispatchEvent(new DragEvent('drop', at));
     },
@@ -128,7 +165,18 @@ export function txt2imgGraph(opts: { model?: string; steps?: number; name?: stri
     name: opts.name ?? 'e2e txt2img',
     nodes: [
       { id: 'p1', type: 'prompt', position: { x: 0, y: 0 }, params: { text: 'a red fox' } },
-      { id: 'g1', type: 'txt2img', position: { x: 320, y: 0 }, params: { model: opts.model ?? 'checkpoints/dummy-sd15.safetensors', width: 128, height: 128, steps: opts.steps ?? 8, seed: 7 } },
+      {
+        id: 'g1',
+        type: 'txt2img',
+        position: { x: 320, y: 0 },
+        params: {
+          model: opts.model ?? 'checkpoints/dummy-sd15.safetensors',
+          width: 128,
+          height: 128,
+          steps: opts.steps ?? 8,
+          seed: 7,
+        },
+      },
       { id: 's1', type: 'save', position: { x: 640, y: 0 }, params: {} },
     ],
     edges: [

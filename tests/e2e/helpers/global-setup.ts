@@ -12,7 +12,15 @@
  * The editor must be built (editor/dist); it is built here when missing.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -40,10 +48,16 @@ function dummySafetensors(path: string, note = 'e2e dummy model'): void {
   writeFileSync(path, Buffer.concat([len, header]));
 }
 
-async function waitHealthy(url: string, server: ChildProcess, log: () => string, ms = 60_000): Promise<void> {
+async function waitHealthy(
+  url: string,
+  server: ChildProcess,
+  log: () => string,
+  ms = 60_000,
+): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    if (server.exitCode !== null) throw new Error(`runtime exited with ${server.exitCode}:\n${log()}`);
+    if (server.exitCode !== null)
+      throw new Error(`runtime exited with ${server.exitCode}:\n${log()}`);
     try {
       const r = await fetch(`${url}/api/health`);
       if (r.ok) return;
@@ -59,7 +73,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   // Debugging against an already running runtime: MYSTI_E2E_URL=http://127.0.0.1:1234
   if (process.env.MYSTI_E2E_URL) return async () => {};
   if (!existsSync(join(REPO, 'editor/dist/index.html'))) {
-    execFileSync('npx', ['vite', 'build', '--config', 'editor/vite.config.ts'], { cwd: REPO, stdio: 'inherit' });
+    execFileSync('npx', ['vite', 'build', '--config', 'editor/vite.config.ts'], {
+      cwd: REPO,
+      stdio: 'inherit',
+    });
   }
   const root = mkdtempSync(join(tmpdir(), 'mysti-e2e-'));
   const home = join(root, 'home');
@@ -72,7 +89,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   // (the stand-in's `missing-tensor` fault, tests/helpers/sd-standin/README.md): a node failure at run time.
   // The trailing space ends the marker word before the JSON string's closing quote. Named to sort
   // after the working one: the default workflow preselects the first model by name.
-  dummySafetensors(join(models, 'checkpoints', 'zz-broken-sd.safetensors'), 'sdcpp-standin: missing-tensor ');
+  dummySafetensors(
+    join(models, 'checkpoints', 'zz-broken-sd.safetensors'),
+    'sdcpp-standin: missing-tensor ',
+  );
   const llm = join(SHARED, 'models', 'stories260K.gguf');
   try {
     symlinkSync(llm, join(models, 'llm', 'stories260K.gguf'));

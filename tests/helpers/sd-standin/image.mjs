@@ -21,7 +21,9 @@ export function pattern(key, w, h) {
     for (let x = 0; x < w; x++) {
       const o = (y * w + x) * 3;
       for (let c = 0; c < 3; c++) {
-        const v = Math.sin(x * f(c) + ph(c + 3)) * Math.cos(y * f(c + 6) + ph(c + 9)) + ((d[12 + c] + x * y) % 7) / 40;
+        const v =
+          Math.sin(x * f(c) + ph(c + 3)) * Math.cos(y * f(c + 6) + ph(c + 9)) +
+          ((d[12 + c] + x * y) % 7) / 40;
         buf[o + c] = Math.max(0, Math.min(255, Math.round(128 + 120 * v)));
       }
     }
@@ -60,7 +62,11 @@ export async function resizeRgb(path, w, h) {
 
 /** Inserts a `tEXt` chunk `keyword\0text` right after IHDR (which always ends at byte 33). */
 export function withTextChunk(png, keyword, text) {
-  const data = Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(text, 'utf8')]);
+  const data = Buffer.concat([
+    Buffer.from(keyword, 'latin1'),
+    Buffer.from([0]),
+    Buffer.from(text, 'utf8'),
+  ]);
   const len = Buffer.alloc(4);
   len.writeUInt32BE(data.length);
   const type = Buffer.from('tEXt', 'latin1');

@@ -19,7 +19,15 @@ import { statSync } from 'node:fs';
 import { parseArgs } from './args.mjs';
 import { bar, err, info, sleep, stepSpeed } from './format.mjs';
 import { encode, pattern } from './image.mjs';
-import { die, faultsOf, formatOf, head, loadingBar, modelLoadFailed, oomAbort } from './standin.mjs';
+import {
+  die,
+  faultsOf,
+  formatOf,
+  head,
+  loadingBar,
+  modelLoadFailed,
+  oomAbort,
+} from './standin.mjs';
 
 const STEP_MS = Number(process.env.SDCPP_STANDIN_STEP_MS ?? 20);
 const now = () => performance.now() / 1000;
@@ -51,7 +59,11 @@ export async function main(argv) {
   }
   info('stable-diffusion.cpp', 908, 'Version: SD 1.x ');
   const mb = statSync(modelPath).size / 1048576;
-  info('stable-diffusion.cpp', 1745, `total params memory size = ${mb.toFixed(2)}MB (VRAM 0.00MB, RAM ${mb.toFixed(2)}MB)`);
+  info(
+    'stable-diffusion.cpp',
+    1745,
+    `total params memory size = ${mb.toFixed(2)}MB (VRAM 0.00MB, RAM ${mb.toFixed(2)}MB)`,
+  );
   info('main.cpp', 148, `listening on: http://${ip}:${port}`);
 
   const prefix = randomBytes(4).toString('hex');
@@ -110,14 +122,27 @@ export async function main(argv) {
       let last = now();
       for (let s = 1; s <= steps; s++) {
         await sleep(STEP_MS);
-        if ((faults.has('oom-kill') || faults.has('server-crash')) && s === Math.ceil(steps / 2)) await die('SIGKILL');
+        if ((faults.has('oom-kill') || faults.has('server-crash')) && s === Math.ceil(steps / 2))
+          await die('SIGKILL');
         const t = now();
         process.stdout.write(bar(s, steps, '=', '>', stepSpeed(t - last)));
         last = t;
       }
       info('stable-diffusion.cpp', 5711, `sampling completed, taking ${secs(ts)}`);
-      const key = JSON.stringify([seed + k, b.prompt ?? '', b.negative_prompt ?? '', steps, sp.guidance?.txt_cfg ?? 7, basename(modelPath), W, H]);
-      images.push({ index: k, b64_json: (await encode(pattern(key, W, H), W, H, 'png')).toString('base64') });
+      const key = JSON.stringify([
+        seed + k,
+        b.prompt ?? '',
+        b.negative_prompt ?? '',
+        steps,
+        sp.guidance?.txt_cfg ?? 7,
+        basename(modelPath),
+        W,
+        H,
+      ]);
+      images.push({
+        index: k,
+        b64_json: (await encode(pattern(key, W, H), W, H, 'png')).toString('base64'),
+      });
     }
     info('stable-diffusion.cpp', 5321, `decoding ${batch} latents`);
     const td = now();
@@ -131,13 +156,28 @@ export async function main(argv) {
     return { output_format: 'png', images };
   };
 
-  const view = (j) => ({ id: j.id, kind: 'img_gen', status: j.status, created: j.created, started: j.started ?? null, completed: j.completed ?? null, queue_position: Math.max(0, queue.indexOf(j)), result: j.result ?? null, error: j.error ?? null });
+  const view = (j) => ({
+    id: j.id,
+    kind: 'img_gen',
+    status: j.status,
+    created: j.created,
+    started: j.started ?? null,
+    completed: j.completed ?? null,
+    queue_position: Math.max(0, queue.indexOf(j)),
+    result: j.result ?? null,
+    error: j.error ?? null,
+  });
 
   const server = http.createServer(async (req, res) => {
     const origin = req.headers.origin;
     const send = (status, body) => {
       const s = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json', ...(origin ? { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true' } : {}) });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        ...(origin
+          ? { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true' }
+          : {}),
+      });
       res.end(s);
     };
     if (req.method === 'OPTIONS') return res.writeHead(204).end();
@@ -145,14 +185,37 @@ export async function main(argv) {
     const chunks = [];
     for await (const c of req) chunks.push(c);
     const raw = Buffer.concat(chunks).toString('utf8');
-    if (req.method === 'GET' && url.pathname === '/') return res.writeHead(200).end('Stable Diffusion Server is running');
+    if (req.method === 'GET' && url.pathname === '/')
+      return res.writeHead(200).end('Stable Diffusion Server is running');
     if (req.method === 'GET' && url.pathname === '/sdcpp/v1/capabilities') {
       return send(200, {
-        model: { name: basename(modelPath), stem: basename(modelPath).replace(/\.[^.]+$/, ''), path: modelPath },
-        current_mode: 'img_gen', supported_modes: ['img_gen'],
-        features_by_mode: { img_gen: { cancel_queued: true, cancel_generating: false, init_image: true, lora: true, vae_tiling: true } },
-        output_formats_by_mode: { img_gen: ['png', 'jpeg'] }, loras: [], upscalers: [],
-        limits: { min_width: 64, max_width: 4096, min_height: 64, max_height: 4096, max_batch_count: 8, max_queue_size: 64 },
+        model: {
+          name: basename(modelPath),
+          stem: basename(modelPath).replace(/\.[^.]+$/, ''),
+          path: modelPath,
+        },
+        current_mode: 'img_gen',
+        supported_modes: ['img_gen'],
+        features_by_mode: {
+          img_gen: {
+            cancel_queued: true,
+            cancel_generating: false,
+            init_image: true,
+            lora: true,
+            vae_tiling: true,
+          },
+        },
+        output_formats_by_mode: { img_gen: ['png', 'jpeg'] },
+        loras: [],
+        upscalers: [],
+        limits: {
+          min_width: 64,
+          max_width: 4096,
+          min_height: 64,
+          max_height: 4096,
+          max_batch_count: 8,
+          max_queue_size: 64,
+        },
       });
     }
     if (req.method === 'POST' && url.pathname === '/sdcpp/v1/img_gen') {
@@ -168,7 +231,13 @@ export async function main(argv) {
       const job = { id, status: 'queued', created: Math.floor(Date.now() / 1000), body };
       jobs.set(id, job);
       queue.push(job);
-      send(202, { id, kind: 'img_gen', status: 'queued', created: job.created, poll_url: `/sdcpp/v1/jobs/${id}` });
+      send(202, {
+        id,
+        kind: 'img_gen',
+        status: 'queued',
+        created: job.created,
+        poll_url: `/sdcpp/v1/jobs/${id}`,
+      });
       void pump();
       return;
     }
@@ -178,7 +247,8 @@ export async function main(argv) {
       if (!job) return send(404, { error: 'job not found' });
       if (req.method === 'GET' && !m[2]) return send(200, view(job));
       if (req.method === 'POST' && m[2]) {
-        if (job.status === 'generating') return send(409, { error: 'job is currently generating and cannot be interrupted yet' });
+        if (job.status === 'generating')
+          return send(409, { error: 'job is currently generating and cannot be interrupted yet' });
         if (job.status === 'queued') {
           queue.splice(queue.indexOf(job), 1);
           job.status = 'cancelled';

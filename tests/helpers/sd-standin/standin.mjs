@@ -5,15 +5,45 @@
  * upscaler) are triggered by a `sdcpp-standin: <fault>` marker in the model file or by
  * SDCPP_STANDIN_FAULT (README.md). Test-only: the product never ships or selects this.
  */
-import { existsSync, mkdirSync, openSync, readSync, closeSync, statSync, readFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  closeSync,
+  statSync,
+  readFileSync,
+} from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { parseArgs, usage } from './args.mjs';
 import { bar, err, error, info, loadSpeed, out, sleep, stepSpeed, warn } from './format.mjs';
-import { blend, encode, imageSize, loadRgb, pattern, resizeRgb, withTextChunk, writeFile } from './image.mjs';
+import {
+  blend,
+  encode,
+  imageSize,
+  loadRgb,
+  pattern,
+  resizeRgb,
+  withTextChunk,
+  writeFile,
+} from './image.mjs';
 
-const VERSION = process.env.SDCPP_STANDIN_VERSION ?? 'stable-diffusion.cpp version master-827-97d2990, commit 97d29908';
+const VERSION =
+  process.env.SDCPP_STANDIN_VERSION ??
+  'stable-diffusion.cpp version master-827-97d2990, commit 97d29908';
 const STEP_MS = Number(process.env.SDCPP_STANDIN_STEP_MS ?? 20);
-const SAMPLER_NAMES = { euler: 'Euler', euler_a: 'Euler A', heun: 'Heun', dpm2: 'DPM2', 'dpm++2m': 'DPM++ (2M)', lcm: 'LCM', ddim_trailing: 'DDIM "trailing"', tcd: 'TCD', ipndm: 'IPNDM', lms: 'LMS' };
+const SAMPLER_NAMES = {
+  euler: 'Euler',
+  euler_a: 'Euler A',
+  heun: 'Heun',
+  dpm2: 'DPM2',
+  'dpm++2m': 'DPM++ (2M)',
+  lcm: 'LCM',
+  ddim_trailing: 'DDIM "trailing"',
+  tcd: 'TCD',
+  ipndm: 'IPNDM',
+  lms: 'LMS',
+};
 
 const now = () => performance.now() / 1000;
 const secs = (t0) => `${(now() - t0).toFixed(2)}s`;
@@ -40,7 +70,12 @@ export function formatOf(b) {
 
 /** Faults requested by the model file marker and by SDCPP_STANDIN_FAULT. */
 export function faultsOf(b) {
-  const set = new Set((process.env.SDCPP_STANDIN_FAULT ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  const set = new Set(
+    (process.env.SDCPP_STANDIN_FAULT ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   const m = b ? /sdcpp-standin:([^\n\0]*)/.exec(b.toString('latin1')) : null;
   if (m) for (const w of m[1].split(/[\s,]+/)) if (w) set.add(w);
   return set;
@@ -78,7 +113,9 @@ export async function die(signal) {
 /** ggml's allocation failure: message, assert, abort (exit 134). */
 export async function oomAbort(mb) {
   err(`ggml_aligned_malloc: insufficient memory (attempted to allocate ${mb.toFixed(2)} MB)\n`);
-  err('ggml/src/ggml-backend.cpp:1662: GGML_ASSERT(buf != NULL && "failed to allocate buffer") failed\n');
+  err(
+    'ggml/src/ggml-backend.cpp:1662: GGML_ASSERT(buf != NULL && "failed to allocate buffer") failed\n',
+  );
   return die('SIGABRT');
 }
 
@@ -96,7 +133,9 @@ function outputPaths(output, count, beginIdx) {
     const idx = beginIdx + k;
     if (pat) {
       const width = pat[2] ? parseInt(pat[2], 10) : 0;
-      const num = pat[2]?.startsWith('0') ? String(idx).padStart(width, '0') : String(idx).padStart(width, ' ');
+      const num = pat[2]?.startsWith('0')
+        ? String(idx).padStart(width, '0')
+        : String(idx).padStart(width, ' ');
       return p.replace(pat[1], num);
     }
     return `${p.slice(0, p.length - ext.length)}_${idx}${ext}`;
@@ -122,7 +161,8 @@ async function saveAll(images, o, metaText) {
     if (ok) {
       try {
         let bytes = await encode(raw, w, h, ext === '.png' ? 'png' : 'jpeg');
-        if (ext === '.png' && !o.noMetadata) bytes = withTextChunk(bytes, 'parameters', metaText(k));
+        if (ext === '.png' && !o.noMetadata)
+          bytes = withTextChunk(bytes, 'parameters', metaText(k));
         writeFile(p, bytes);
       } catch {
         ok = false;
@@ -189,7 +229,12 @@ async function runUpscale(o) {
     if (r.failed) error('main.cpp', 660, r.failed);
     else img = r.img;
   }
-  return saveAll([img], o, () => 'Steps: 20, CFG scale: 7.000000, Guidance: 3.500000, Eta: inf, Seed: 42, Size: 512x512, Model: , RNG: cuda, Sampler: NONE, Version: stable-diffusion.cpp');
+  return saveAll(
+    [img],
+    o,
+    () =>
+      'Steps: 20, CFG scale: 7.000000, Guidance: 3.500000, Eta: inf, Seed: 42, Size: 512x512, Model: , RNG: cuda, Sampler: NONE, Version: stable-diffusion.cpp',
+  );
 }
 
 /** `<lora:NAME:WEIGHT>` tags → cleaned prompt + resolved LoRAs (sdcpp.md §1.5). */
@@ -197,7 +242,9 @@ function extractLoras(prompt, dir) {
   const found = [];
   const clean = prompt.replace(/<lora:([^:>]+):([^>]+)>/g, (_, name, weight) => {
     const base = isAbsolute(name) ? name : join(dir ?? '.', name);
-    const hit = ['', '.gguf', '.safetensors', '.pt', '.ckpt'].map((e) => base + e).find((p) => existsSync(p) && statSync(p).isFile());
+    const hit = ['', '.gguf', '.safetensors', '.pt', '.ckpt']
+      .map((e) => base + e)
+      .find((p) => existsSync(p) && statSync(p).isFile());
     if (hit) found.push(`${basename(hit)}:${weight}`);
     else warn('common.cpp', 2179, `can not found lora ${name}`);
     return '';
@@ -208,7 +255,11 @@ function extractLoras(prompt, dir) {
 async function runImgGen(o) {
   const modelPath = o.model ?? o.diffusionModel;
   if (!modelPath) {
-    error('common.cpp', 1419, 'error: the following arguments are required: model_path/diffusion_model');
+    error(
+      'common.cpp',
+      1419,
+      'error: the following arguments are required: model_path/diffusion_model',
+    );
     return 1;
   }
   let init = null;
@@ -234,20 +285,35 @@ async function runImgGen(o) {
   const faults = faultsOf(mh);
   if (faults.has('missing-tensor') || faults.has('wrong-shape')) {
     const t = 'model.diffusion_model.out.2.weight';
-    error('model.cpp', 2031, faults.has('missing-tensor') ? `tensor '${t}' not in model metadata` : `tensor '${t}' has wrong shape in model file: got [3, 3, 320, 4, 1], expected [3, 3, 320, 8, 1]`);
+    error(
+      'model.cpp',
+      2031,
+      faults.has('missing-tensor')
+        ? `tensor '${t}' not in model metadata`
+        : `tensor '${t}' has wrong shape in model file: got [3, 3, 320, 4, 1], expected [3, 3, 320, 8, 1]`,
+    );
     error('stable-diffusion.cpp', 712, 'load tensors from model loader failed');
     out('new_sd_ctx_t failed\n');
     return 1;
   }
   info('stable-diffusion.cpp', 320, `Version: ${markerValue(faults, 'family') ?? 'SD 1.x'} `);
   const mb = statSync(modelPath).size / 1048576;
-  info('stable-diffusion.cpp', 753, `total params memory size = ${mb.toFixed(2)}MB (VRAM 0.00MB, RAM ${mb.toFixed(2)}MB): text_encoders ${(mb * 0.6).toFixed(2)}MB(RAM), diffusion_model ${(mb * 0.3).toFixed(2)}MB(RAM), vae ${(mb * 0.1).toFixed(2)}MB(RAM), controlnet 0.00MB(VRAM), pmid 0.00MB(RAM)`);
+  info(
+    'stable-diffusion.cpp',
+    753,
+    `total params memory size = ${mb.toFixed(2)}MB (VRAM 0.00MB, RAM ${mb.toFixed(2)}MB): text_encoders ${(mb * 0.6).toFixed(2)}MB(RAM), diffusion_model ${(mb * 0.3).toFixed(2)}MB(RAM), vae ${(mb * 0.1).toFixed(2)}MB(RAM), controlnet 0.00MB(VRAM), pmid 0.00MB(RAM)`,
+  );
 
   const reqW = o.width ?? init?.width ?? 512;
   const reqH = o.height ?? init?.height ?? 512;
   const W = Math.ceil(reqW / 64) * 64;
   const H = Math.ceil(reqH / 64) * 64;
-  if (W !== reqW || H !== reqH) warn('stable-diffusion.cpp', 3950, `align generation request up ${reqW}x${reqH} to ${W}x${H} (multiple=64)`);
+  if (W !== reqW || H !== reqH)
+    warn(
+      'stable-diffusion.cpp',
+      3950,
+      `align generation request up ${reqW}x${reqH} to ${W}x${H} (multiple=64)`,
+    );
   const steps = o.steps ?? 20;
   const sampler = o.sampler ?? 'euler_a';
   const scheduler = o.scheduler ?? 'discrete';
@@ -266,7 +332,8 @@ async function runImgGen(o) {
   const strength = o.strength ?? 0.75;
   let ticks = steps;
   if (init) {
-    if (init.width !== W || init.height !== H) info('main.cpp', 598, `resize input image from ${init.width}x${init.height} to ${W}x${H}`);
+    if (init.width !== W || init.height !== H)
+      info('main.cpp', 598, `resize input image from ${init.width}x${init.height} to ${W}x${H}`);
     initRaw = await loadRgb(init.path, W, H);
     const tEnc = now();
     await loadingBar(138, mb * 0.1);
@@ -280,10 +347,29 @@ async function runImgGen(o) {
   const previewPath = o.previewPath ?? './preview.png';
   const images = [];
   for (let b = 0; b < batch; b++) {
-    info('stable-diffusion.cpp', 5679, `generating image: ${b + 1}/${batch} - seed ${seed + BigInt(b)}`);
+    info(
+      'stable-diffusion.cpp',
+      5679,
+      `generating image: ${b + 1}/${batch} - seed ${seed + BigInt(b)}`,
+    );
     if (b === 0) await loadingBar(386, mb * 0.3);
     if (faults.has('oom')) await oomAbort(145.08);
-    const key = JSON.stringify([String(seed + BigInt(b)), clean, negative, steps, o.cfgScale ?? 7, sampler, scheduler, o.clipSkip ?? -1, found, basename(modelPath), o.vae ? basename(o.vae) : '', W, H, init ? strength : null]);
+    const key = JSON.stringify([
+      String(seed + BigInt(b)),
+      clean,
+      negative,
+      steps,
+      o.cfgScale ?? 7,
+      sampler,
+      scheduler,
+      o.clipSkip ?? -1,
+      found,
+      basename(modelPath),
+      o.vae ? basename(o.vae) : '',
+      W,
+      H,
+      init ? strength : null,
+    ]);
     let raw = pattern(key, W, H);
     if (initRaw) raw = blend(initRaw, raw, strength);
     const tSample = now();
@@ -298,7 +384,16 @@ async function runImgGen(o) {
         const div = o.preview === 'proj' ? 8 : 1;
         const pw = W / div;
         const ph = H / div;
-        const partial = await resizeRgb(await encode(blend(initRaw ?? Buffer.alloc(raw.length, 128), raw, k / ticks), W, H, 'png'), pw, ph);
+        const partial = await resizeRgb(
+          await encode(
+            blend(initRaw ?? Buffer.alloc(raw.length, 128), raw, k / ticks),
+            W,
+            H,
+            'png',
+          ),
+          pw,
+          ph,
+        );
         mkdirSync(dirname(resolve(previewPath)), { recursive: true });
         writeFile(previewPath, await encode(partial, pw, ph, 'png'));
       }
@@ -336,7 +431,9 @@ async function runImgGen(o) {
   const meta = (k) => {
     const lines = [prompt];
     if (negative) lines.push(`Negative prompt: ${negative}`);
-    lines.push(`Steps: ${steps}, CFG scale: ${(o.cfgScale ?? 7).toFixed(6)}, Guidance: 3.500000, Eta: inf, Seed: ${seed + BigInt(k)}, Size: ${reqW}x${reqH}, Model: ${basename(modelPath)}, RNG: cuda, Sampler: ${sampler} ${scheduler}${o.clipSkip && o.clipSkip !== -1 ? `, Clip skip: ${o.clipSkip}` : ''}, Version: stable-diffusion.cpp`);
+    lines.push(
+      `Steps: ${steps}, CFG scale: ${(o.cfgScale ?? 7).toFixed(6)}, Guidance: 3.500000, Eta: inf, Seed: ${seed + BigInt(k)}, Size: ${reqW}x${reqH}, Model: ${basename(modelPath)}, RNG: cuda, Sampler: ${sampler} ${scheduler}${o.clipSkip && o.clipSkip !== -1 ? `, Clip skip: ${o.clipSkip}` : ''}, Version: stable-diffusion.cpp`,
+    );
     return lines.join('\n');
   };
   return saveAll(images, o, meta);

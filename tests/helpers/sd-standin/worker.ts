@@ -19,14 +19,20 @@ export interface StartedWorker {
 }
 
 /** Starts the worker with `env` added to (or, for `undefined` values, removed from) the test env. */
-export async function startSdWorker(env: Record<string, string | undefined>): Promise<StartedWorker> {
+export async function startSdWorker(
+  env: Record<string, string | undefined>,
+): Promise<StartedWorker> {
   const token = randomBytes(32).toString('hex');
   const full: NodeJS.ProcessEnv = { ...process.env, [TOKEN_ENV]: token };
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete full[k];
     else full[k] = v;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/sd/main.ts'], { cwd: REPO, env: full, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/sd/main.ts'], {
+    cwd: REPO,
+    env: full,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += String(d)));
   const port = await new Promise<number>((resolve, reject) => {
@@ -36,7 +42,9 @@ export async function startSdWorker(env: Record<string, string | undefined>): Pr
       const line = buf.split('\n').find((l) => l.startsWith(READY_PREFIX));
       if (line) resolve(JSON.parse(line.slice(READY_PREFIX.length)).port);
     });
-    child.on('exit', (code) => reject(new Error(`sd worker exited ${code} before ready: ${stderr}`)));
+    child.on('exit', (code) =>
+      reject(new Error(`sd worker exited ${code} before ready: ${stderr}`)),
+    );
   });
   const client = new WorkerClient('sd', `http://127.0.0.1:${port}`, token);
   return {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Arbiter, type ArbiterOptions, type DecisionEvent, type Lease } from '../../../runtime/arbiter/leases';
+import {
+  Arbiter,
+  type ArbiterOptions,
+  type DecisionEvent,
+  type Lease,
+} from '../../../runtime/arbiter/leases';
 import type { WorkerKind } from '../../../runtime/arbiter/types';
 
 const MB = 1e6;
@@ -11,14 +16,22 @@ function make(over: Partial<ArbiterOptions> = {}) {
   const arb = new Arbiter({
     budgetBytes: 1000 * MB,
     reserveBytes: 0,
-    evict: async (w, m, mode) => { evictions.push(`${mode}:${w}:${m}`); await sleep(1); },
+    evict: async (w, m, mode) => {
+      evictions.push(`${mode}:${w}:${m}`);
+      await sleep(1);
+    },
     onDecision: (e) => decisions.push(e),
     ...over,
   });
   return { arb, evictions, decisions };
 }
-const sdReq = (holder: string, compute: number, model = 'sdxl', weights = 0) =>
-  ({ holder, worker: 'sd' as WorkerKind, model, weightsBytes: weights, computeBytes: compute });
+const sdReq = (holder: string, compute: number, model = 'sdxl', weights = 0) => ({
+  holder,
+  worker: 'sd' as WorkerKind,
+  model,
+  weightsBytes: weights,
+  computeBytes: compute,
+});
 
 describe('Arbiter', () => {
   it('grants, books weights as resident and releases back to the idle baseline', async () => {
@@ -54,7 +67,9 @@ describe('Arbiter', () => {
     expect(maxInside).toBe(700 * MB);
     expect(order).toEqual(['start r1', 'end r1', 'start r2', 'end r2', 'start r3', 'end r3']);
     const wait = decisions.find((d) => d.decision.action === 'wait' && d.holder === 'r2');
-    expect(wait?.decision.action === 'wait' && wait.decision.reason).toBe('waiting for VRAM: r1 holds 700 MB');
+    expect(wait?.decision.action === 'wait' && wait.decision.reason).toBe(
+      'waiting for VRAM: r1 holds 700 MB',
+    );
     expect(arb.usedBytes()).toBe(0);
   });
 
@@ -62,8 +77,14 @@ describe('Arbiter', () => {
     const { arb } = make();
     const first = await arb.reserve(sdReq('running', 600 * MB, ''));
     const granted: string[] = [];
-    const big = arb.reserve(sdReq('big', 900 * MB, '')).then((l) => { granted.push('big'); return l; });
-    const small = arb.reserve(sdReq('small', 200 * MB, '')).then((l) => { granted.push('small'); return l; });
+    const big = arb.reserve(sdReq('big', 900 * MB, '')).then((l) => {
+      granted.push('big');
+      return l;
+    });
+    const small = arb.reserve(sdReq('small', 200 * MB, '')).then((l) => {
+      granted.push('small');
+      return l;
+    });
     await sleep(5);
     expect(granted).toEqual([]); // small would fit now, but big is first in line
     first.release();
@@ -93,12 +114,16 @@ describe('Arbiter', () => {
 
   it('an already-aborted signal rejects at once', async () => {
     const { arb } = make();
-    await expect(arb.reserve(sdReq('x', 1, ''), { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(
+      arb.reserve(sdReq('x', 1, ''), { signal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 
   it('refuses a request that cannot fit even alone, with the UI sentence', async () => {
     const { arb, decisions } = make();
-    await expect(arb.reserve(sdReq('huge', 800 * MB, 'flux', 900 * MB))).rejects.toMatchObject({ code: 'VRAM_REFUSED' });
+    await expect(arb.reserve(sdReq('huge', 800 * MB, 'flux', 900 * MB))).rejects.toMatchObject({
+      code: 'VRAM_REFUSED',
+    });
     expect(decisions.at(-1)!.decision.action).toBe('refuse');
     // the queue moves on
     (await arb.reserve(sdReq('ok', 100 * MB, ''))).release();
@@ -131,9 +156,18 @@ describe('Arbiter', () => {
 
   it('never evicts a model in use by a running lease; waits instead', async () => {
     const { arb, evictions } = make();
-    const llm = await arb.reserve({ holder: 'e1', worker: 'llm', model: 'llama', weightsBytes: 400 * MB, computeBytes: 100 * MB });
+    const llm = await arb.reserve({
+      holder: 'e1',
+      worker: 'llm',
+      model: 'llama',
+      weightsBytes: 400 * MB,
+      computeBytes: 100 * MB,
+    });
     let granted = false;
-    const sd = arb.reserve(sdReq('g1', 500 * MB, 'sdxl', 200 * MB)).then((l) => { granted = true; return l; });
+    const sd = arb.reserve(sdReq('g1', 500 * MB, 'sdxl', 200 * MB)).then((l) => {
+      granted = true;
+      return l;
+    });
     await sleep(5);
     expect(granted).toBe(false);
     llm.release(); // now the idle LLM can be unloaded
@@ -143,15 +177,27 @@ describe('Arbiter', () => {
   });
 
   it('fails the waiting request when an eviction fails, and keeps serving', async () => {
-    const { arb } = make({ evict: async () => { throw new Error('worker said no'); } });
+    const { arb } = make({
+      evict: async () => {
+        throw new Error('worker said no');
+      },
+    });
     arb.noteResident('llm', 'llama', 800 * MB);
-    await expect(arb.reserve(sdReq('g', 500 * MB, ''))).rejects.toMatchObject({ code: 'VRAM_EVICT_FAILED' });
+    await expect(arb.reserve(sdReq('g', 500 * MB, ''))).rejects.toMatchObject({
+      code: 'VRAM_EVICT_FAILED',
+    });
     (await arb.reserve(sdReq('small', 100 * MB, ''))).release();
   });
 
   it('releaseWorker drops the leases and resident entries of a crashed worker and unblocks waiters', async () => {
     const { arb } = make();
-    const a = await arb.reserve({ holder: 'e1', worker: 'llm', model: 'llama', weightsBytes: 400 * MB, computeBytes: 300 * MB });
+    const a = await arb.reserve({
+      holder: 'e1',
+      worker: 'llm',
+      model: 'llama',
+      weightsBytes: 400 * MB,
+      computeBytes: 300 * MB,
+    });
     const waiting = arb.reserve(sdReq('g', 600 * MB, ''));
     await sleep(2);
     arb.releaseWorker('llm');
@@ -173,8 +219,20 @@ describe('Arbiter', () => {
     const { arb } = make({ mitigationsAvailable: { vaeTiling: true } });
     const GB = 1e9;
     const lease = await arb.reserve({
-      holder: 'g', worker: 'sd', model: 'sd15', weightsBytes: 0.6e9, computeBytes: 0.6e9,
-      sd: { diffusionWeightsBytes: 0.5e9, vaeWeightsBytes: 0.05e9, textEncoderWeightsBytes: 0.05e9, diffusionComputeBytes: 0.2e9, vaeDecodeBytes: 0.5e9, vaeDecodeTiledBytes: 0.1e9, fixedOverheadBytes: 0.1e9 },
+      holder: 'g',
+      worker: 'sd',
+      model: 'sd15',
+      weightsBytes: 0.6e9,
+      computeBytes: 0.6e9,
+      sd: {
+        diffusionWeightsBytes: 0.5e9,
+        vaeWeightsBytes: 0.05e9,
+        textEncoderWeightsBytes: 0.05e9,
+        diffusionComputeBytes: 0.2e9,
+        vaeDecodeBytes: 0.5e9,
+        vaeDecodeTiledBytes: 0.1e9,
+        fixedOverheadBytes: 0.1e9,
+      },
     });
     expect(lease.mitigations).toEqual({ vaeTiling: true });
     expect(lease.bytes + lease.weightsBytes).toBeLessThanOrEqual(1 * GB);
@@ -198,7 +256,10 @@ describe('Arbiter', () => {
 
   it('a preset measurement wins over the estimate', async () => {
     const { arb } = make();
-    const l = await arb.reserve({ ...sdReq('g', 100 * MB, 'p', 200 * MB), measuredBytes: 700 * MB });
+    const l = await arb.reserve({
+      ...sdReq('g', 100 * MB, 'p', 200 * MB),
+      measuredBytes: 700 * MB,
+    });
     expect(l.bytes + l.weightsBytes).toBe(700 * MB);
     l.release();
   });
@@ -209,7 +270,10 @@ describe('Arbiter', () => {
     const running = await arb.reserve(sdReq('run', 400 * MB, ''));
     arb.setBudget(600 * MB, 0);
     let granted = false;
-    const next = arb.reserve(sdReq('next', 200 * MB, '')).then((l) => { granted = true; return l; });
+    const next = arb.reserve(sdReq('next', 200 * MB, '')).then((l) => {
+      granted = true;
+      return l;
+    });
     await sleep(5);
     expect(evictions).toEqual(['hard:llm:llama']); // idle model unloaded first
     expect(granted).toBe(true); // 400 + 200 = 600
@@ -221,13 +285,26 @@ describe('Arbiter', () => {
   it('snapshot lists budget, leases, resident per worker, queue and the last N decisions', async () => {
     const { arb } = make({ historySize: 3 });
     const a = await arb.reserve(sdReq('a', 600 * MB, 'm', 100 * MB));
-    const b = arb.reserve({ holder: 'b', worker: 'llm', model: 'llama', weightsBytes: 300 * MB, computeBytes: 100 * MB });
+    const b = arb.reserve({
+      holder: 'b',
+      worker: 'llm',
+      model: 'llama',
+      weightsBytes: 300 * MB,
+      computeBytes: 100 * MB,
+    });
     await sleep(2);
     const s = arb.snapshot();
-    expect(s).toMatchObject({ budgetBytes: 1000 * MB, reserveBytes: 0, capacityBytes: 1000 * MB, usedBytes: 700 * MB });
+    expect(s).toMatchObject({
+      budgetBytes: 1000 * MB,
+      reserveBytes: 0,
+      capacityBytes: 1000 * MB,
+      usedBytes: 700 * MB,
+    });
     expect(s.leases).toMatchObject([{ holder: 'a', worker: 'sd', bytes: 600 * MB }]);
     expect(s.resident.sd).toMatchObject([{ model: 'm', idle: false }]);
-    expect(s.queue).toMatchObject([{ holder: 'b', reason: 'waiting for VRAM: a holds 600 MB, m (sd, in use) holds 100 MB' }]);
+    expect(s.queue).toMatchObject([
+      { holder: 'b', reason: 'waiting for VRAM: a holds 600 MB, m (sd, in use) holds 100 MB' },
+    ]);
     a.release();
     (await b).release();
     expect(arb.snapshot().decisions.length).toBe(3);

@@ -10,12 +10,15 @@ import { Arbiter, type Lease } from '../../../runtime/arbiter/leases';
 import type { WorkerKind } from '../../../runtime/arbiter/types';
 import { rng } from '../../helpers/rng';
 
-const MODELS: Record<WorkerKind, string[]> = { sd: ['sd15', 'sdxl', 'flux'], llm: ['tiny', 'llama'] };
+const MODELS: Record<WorkerKind, string[]> = {
+  sd: ['sd15', 'sdxl', 'flux'],
+  llm: ['tiny', 'llama'],
+};
 
 /** Runs one seeded sequence; throws on any violated invariant; returns how many requests were granted. */
 async function runSequence(seed: number): Promise<number> {
   const rnd = rng(seed);
-  const pick = <T,>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const budget = 1000 + Math.floor(rnd() * 3000);
   const reserve = Math.floor(rnd() * 200);
   const capacity = budget - reserve;
@@ -28,7 +31,10 @@ async function runSequence(seed: number): Promise<number> {
   arb = new Arbiter({
     budgetBytes: budget,
     reserveBytes: reserve,
-    mitigationsAvailable: rnd() < 0.5 ? { vaeTiling: true, clipOnCpu: true, vaeOnCpu: true, offloadToCpu: true, maxVram: true } : {},
+    mitigationsAvailable:
+      rnd() < 0.5
+        ? { vaeTiling: true, clipOnCpu: true, vaeOnCpu: true, offloadToCpu: true, maxVram: true }
+        : {},
     transientWorkers: rnd() < 0.3 ? ['sd'] : [],
     evict: async (worker, model) => {
       const snap = arb.snapshot();
@@ -50,13 +56,42 @@ async function runSequence(seed: number): Promise<number> {
     const withSd = worker === 'sd' && rnd() < 0.5;
     const ac = new AbortController();
     const id = n++;
-    const p = arb.reserve({
-      holder: `h${id}`, worker, model, weightsBytes: weights, computeBytes: compute,
-      ...(withSd ? { sd: { diffusionWeightsBytes: Math.floor(weights * 0.8), vaeWeightsBytes: Math.floor(weights * 0.05), textEncoderWeightsBytes: weights - Math.floor(weights * 0.8) - Math.floor(weights * 0.05), diffusionComputeBytes: Math.floor(compute * 0.4), vaeDecodeBytes: Math.floor(compute * 0.8), vaeDecodeTiledBytes: Math.floor(compute * 0.1), fixedOverheadBytes: compute - Math.floor(compute * 0.8) } } : {}),
-    }, { signal: ac.signal }).then(
-      (lease) => { granted++; check('grant'); held.push({ lease, actual }); },
-      () => { /* refused, cancelled or eviction failed: all legal outcomes */ },
-    ).finally(() => pending.delete(id));
+    const p = arb
+      .reserve(
+        {
+          holder: `h${id}`,
+          worker,
+          model,
+          weightsBytes: weights,
+          computeBytes: compute,
+          ...(withSd
+            ? {
+                sd: {
+                  diffusionWeightsBytes: Math.floor(weights * 0.8),
+                  vaeWeightsBytes: Math.floor(weights * 0.05),
+                  textEncoderWeightsBytes:
+                    weights - Math.floor(weights * 0.8) - Math.floor(weights * 0.05),
+                  diffusionComputeBytes: Math.floor(compute * 0.4),
+                  vaeDecodeBytes: Math.floor(compute * 0.8),
+                  vaeDecodeTiledBytes: Math.floor(compute * 0.1),
+                  fixedOverheadBytes: compute - Math.floor(compute * 0.8),
+                },
+              }
+            : {}),
+        },
+        { signal: ac.signal },
+      )
+      .then(
+        (lease) => {
+          granted++;
+          check('grant');
+          held.push({ lease, actual });
+        },
+        () => {
+          /* refused, cancelled or eviction failed: all legal outcomes */
+        },
+      )
+      .finally(() => pending.delete(id));
     pending.set(id, { ac, p });
   };
   const steps = 6 + Math.floor(rnd() * 14);
@@ -81,10 +116,13 @@ async function runSequence(seed: number): Promise<number> {
     await new Promise((r) => setImmediate(r));
     check('drain');
   }
-  if (pending.size) violations.push(`seed ${seed}: deadlock, ${pending.size} requests never served`);
+  if (pending.size)
+    violations.push(`seed ${seed}: deadlock, ${pending.size} requests never served`);
   const snap = arb.snapshot();
   if (snap.leases.length) violations.push(`seed ${seed}: leases left ${snap.leases.length}`);
-  for (const w of ['sd', 'llm'] as const) for (const e of snap.resident[w]) if (!e.idle) violations.push(`seed ${seed}: ${w}/${e.model} still busy`);
+  for (const w of ['sd', 'llm'] as const)
+    for (const e of snap.resident[w])
+      if (!e.idle) violations.push(`seed ${seed}: ${w}/${e.model} still busy`);
   if (violations.length) throw new Error(violations.slice(0, 5).join('\n'));
   return granted;
 }

@@ -9,7 +9,11 @@ import { loadFlow } from '../../../editor/src/state/graph';
 
 export function loadRealCatalog(): void {
   const list = specs.map(specToJson);
-  useCatalog.setState({ specs: new Map(list.map((s) => [s.type, s])), ordered: list, loaded: true });
+  useCatalog.setState({
+    specs: new Map(list.map((s) => [s.type, s])),
+    ordered: list,
+    loaded: true,
+  });
 }
 
 /** An empty canvas with no history. */

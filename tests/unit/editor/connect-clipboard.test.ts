@@ -1,13 +1,23 @@
 /** Connection validation, wiring rules and copy/paste as graph JSON (graph/ops.ts, graph/clipboard.ts). */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { addNode, connect, connectionProblem } from '../../../editor/src/graph/ops';
-import { duplicateSelection, parseClipboard, pasteDoc, selectionDoc } from '../../../editor/src/graph/clipboard';
+import {
+  duplicateSelection,
+  parseClipboard,
+  pasteDoc,
+  selectionDoc,
+} from '../../../editor/src/graph/clipboard';
 import { edit, undo, useGraph } from '../../../editor/src/state/graph';
 import type { ParamNodeData } from '../../../editor/src/graph/types';
 import { loadRealCatalog, resetGraph } from './catalog-fixture';
 
 const g = () => useGraph.getState();
-const c = (source: string, sourceHandle: string, target: string, targetHandle: string) => ({ source, sourceHandle, target, targetHandle });
+const c = (source: string, sourceHandle: string, target: string, targetHandle: string) => ({
+  source,
+  sourceHandle,
+  target,
+  targetHandle,
+});
 
 beforeEach(() => {
   loadRealCatalog();
@@ -22,8 +32,12 @@ describe('connection validation', () => {
   it('accepts same-typed ports and says why anything else is refused', () => {
     expect(connectionProblem(c('prompt-1', 'text', 'txt2img-1', 'prompt'))).toBeUndefined();
     expect(connectionProblem(c('txt2img-1', 'image', 'save-1', 'image'))).toBeUndefined();
-    expect(connectionProblem(c('prompt-1', 'text', 'save-1', 'tags'))).toBe('text output cannot feed a tags input');
-    expect(connectionProblem(c('txt2img-1', 'image', 'txt2img-1', 'prompt'))).toBe('a node cannot feed itself');
+    expect(connectionProblem(c('prompt-1', 'text', 'save-1', 'tags'))).toBe(
+      'text output cannot feed a tags input',
+    );
+    expect(connectionProblem(c('txt2img-1', 'image', 'txt2img-1', 'prompt'))).toBe(
+      'a node cannot feed itself',
+    );
     expect(connectionProblem(c('prompt-1', 'nope', 'txt2img-1', 'prompt'))).toBe('unknown port');
     expect(connectionProblem(c('ghost', 'text', 'txt2img-1', 'prompt'))).toBe('unknown node');
   });
@@ -41,9 +55,19 @@ describe('connection validation', () => {
   });
 
   it('a node added from a dropped wire is wired to its first compatible port in the same step', () => {
-    const id = addNode('upscale', { x: 900, y: 0 }, { nodeId: 'txt2img-1', handleId: 'image', side: 'source' })!;
-    expect(g().edges.map((e) => `${e.source}.${e.sourceHandle}>${e.target}.${e.targetHandle}`)).toEqual([`txt2img-1.image>${id}.image`]);
-    const back = addNode('prompt', { x: -300, y: 0 }, { nodeId: 'txt2img-1', handleId: 'negative', side: 'target' })!;
+    const id = addNode(
+      'upscale',
+      { x: 900, y: 0 },
+      { nodeId: 'txt2img-1', handleId: 'image', side: 'source' },
+    )!;
+    expect(
+      g().edges.map((e) => `${e.source}.${e.sourceHandle}>${e.target}.${e.targetHandle}`),
+    ).toEqual([`txt2img-1.image>${id}.image`]);
+    const back = addNode(
+      'prompt',
+      { x: -300, y: 0 },
+      { nodeId: 'txt2img-1', handleId: 'negative', side: 'target' },
+    )!;
     expect(g().edges.some((e) => e.source === back && e.targetHandle === 'negative')).toBe(true);
     undo();
     expect(g().nodes.some((n) => n.id === back)).toBe(false);

@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { setChecks, setIssues, useUi } from '../../../editor/src/state/ui';
 import type { PreflightIssue } from '../../../editor/src/queue/preflight';
 
-const check = (nodeId: string, message = 'Choose a model'): PreflightIssue => ({ code: 'MODEL_NOT_CONFIGURED', nodeId, field: 'model', message });
+const check = (nodeId: string, message = 'Choose a model'): PreflightIssue => ({
+  code: 'MODEL_NOT_CONFIGURED',
+  nodeId,
+  field: 'model',
+  message,
+});
 
 describe('problem stores', () => {
   it('setChecks keeps unchanged entries and the whole map when nothing changed', () => {
@@ -35,7 +40,9 @@ describe('problem stores', () => {
     expect(s1.nodeIssues.g).toHaveLength(1);
     expect(s1.edgeIssues.e1).toHaveLength(1);
     expect(s1.issueCount).toBe(2);
-    setIssues([{ code: 'MISSING_INPUT', nodeId: 'g', field: 'prompt', message: 'needs its prompt' }]);
+    setIssues([
+      { code: 'MISSING_INPUT', nodeId: 'g', field: 'prompt', message: 'needs its prompt' },
+    ]);
     expect(useUi.getState().nodeIssues.g).toBe(s1.nodeIssues.g);
     expect(useUi.getState().edgeIssues.e1).toBeUndefined();
   });

@@ -4,14 +4,22 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { edit, redo, undo, useGraph } from '../../../editor/src/state/graph';
-import { addNode, applyPromptTemplate, connect, negativePartner, setNodeTitle, setParam } from '../../../editor/src/graph/ops';
+import {
+  addNode,
+  applyPromptTemplate,
+  connect,
+  negativePartner,
+  setNodeTitle,
+  setParam,
+} from '../../../editor/src/graph/ops';
 import { currentDoc } from '../../../editor/src/graph/io';
 import { generationFromDrop, isGenerationId } from '../../../editor/src/graph/image-source';
 import { applyTemplate } from '../../../runtime/store/prompt-templates';
 import type { ParamNodeData } from '../../../editor/src/graph/types';
 import { loadRealCatalog, resetGraph } from './catalog-fixture';
 
-const data = (id: string) => useGraph.getState().nodes.find((n) => n.id === id)!.data as ParamNodeData;
+const data = (id: string) =>
+  useGraph.getState().nodes.find((n) => n.id === id)!.data as ParamNodeData;
 const UUID = '0b7c3a52-9f1e-4c61-8d2a-5e4f3b2a1c0d';
 
 beforeEach(() => {
@@ -20,7 +28,7 @@ beforeEach(() => {
 });
 
 describe('node titles', () => {
-  it('a rename is stored in the graph node\'s data.title and is one undo step', () => {
+  it("a rename is stored in the graph node's data.title and is one undo step", () => {
     addNode('txt2img', { x: 0, y: 0 });
     setNodeTitle('txt2img-1', '  Hero shot  ', 'Text to image');
     expect(data('txt2img-1').extra).toEqual({ title: 'Hero shot' });
@@ -32,7 +40,7 @@ describe('node titles', () => {
     expect(data('txt2img-1').extra?.title).toBe('Hero shot');
   });
 
-  it('an empty title or the type\'s title clears it but keeps other data; an unchanged one records nothing', () => {
+  it("an empty title or the type's title clears it but keeps other data; an unchanged one records nothing", () => {
     addNode('prompt', { x: 0, y: 0 });
     setNodeTitle('prompt-1', 'Negative', 'Prompt');
     // Other free-form data next to the title (an importer's note) must survive.
@@ -56,13 +64,27 @@ describe('prompt templates', () => {
     addNode('prompt', { x: 0, y: 0 });
     addNode('prompt', { x: 0, y: 200 });
     addNode('txt2img', { x: 300, y: 0 });
-    connect({ source: 'prompt-1', sourceHandle: 'text', target: 'txt2img-1', targetHandle: 'prompt' });
-    connect({ source: 'prompt-2', sourceHandle: 'text', target: 'txt2img-1', targetHandle: 'negative' });
+    connect({
+      source: 'prompt-1',
+      sourceHandle: 'text',
+      target: 'txt2img-1',
+      targetHandle: 'prompt',
+    });
+    connect({
+      source: 'prompt-2',
+      sourceHandle: 'text',
+      target: 'txt2img-1',
+      targetHandle: 'negative',
+    });
     setParam('prompt-1', 'text', 'a fox');
     setParam('prompt-2', 'text', 'blurry');
     expect(negativePartner('prompt-1')).toBe('prompt-2');
     expect(negativePartner('prompt-2')).toBeUndefined();
-    const r = applyTemplate({ prompt: 'cinematic still of {prompt}, film grain', negativePrompt: 'cartoon' }, 'a fox', 'blurry');
+    const r = applyTemplate(
+      { prompt: 'cinematic still of {prompt}, film grain', negativePrompt: 'cartoon' },
+      'a fox',
+      'blurry',
+    );
     applyPromptTemplate('prompt-1', 'Cinematic', r, 'prompt-2');
     expect(data('prompt-1').params.text).toBe('cinematic still of a fox, film grain');
     expect(data('prompt-2').params.text).toBe('blurry, cartoon');
@@ -81,7 +103,9 @@ describe('prompt templates', () => {
 describe('gallery image drops', () => {
   it('reads a generation uuid from gallery URLs, uri-lists and bare ids only', () => {
     expect(generationFromDrop(`http://127.0.0.1:8188/api/generations/${UUID}/image`)).toBe(UUID);
-    expect(generationFromDrop(`# dragged\r\nhttp://h/api/generations/${UUID.toUpperCase()}/thumb?v=2`)).toBe(UUID);
+    expect(
+      generationFromDrop(`# dragged\r\nhttp://h/api/generations/${UUID.toUpperCase()}/thumb?v=2`),
+    ).toBe(UUID);
     expect(generationFromDrop(UUID)).toBe(UUID);
     expect(generationFromDrop('http://h/api/generations/not-a-uuid/image')).toBeUndefined();
     expect(generationFromDrop(`http://h/api/generations/${UUID}x/image`)).toBeUndefined();

@@ -4,7 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { specs, specToJson, type NodeSpecJson } from '../../../nodes/index';
-import { ENGINE_MESSAGE, modelMessage, preflight, refusalText, SOURCE_MESSAGE } from '../../../editor/src/queue/preflight';
+import {
+  ENGINE_MESSAGE,
+  modelMessage,
+  preflight,
+  refusalText,
+  SOURCE_MESSAGE,
+} from '../../../editor/src/queue/preflight';
 import { genPayload } from '../../../runtime/exec/sd-payload';
 import { resolveBinary } from '../../../workers/sd/engine';
 import { resolveLlm } from '../../../runtime/exec/llm';
@@ -13,8 +19,15 @@ import type { ExecContext } from '../../../runtime/engine/executor';
 import type { Store } from '../../../runtime/store';
 import { thrown } from '../../helpers/errors';
 
-const catalog: ReadonlyMap<string, NodeSpecJson> = new Map(specs.map((s) => [s.type, specToJson(s)]));
-const node = (id: string, type: string, params: Record<string, unknown> = {}) => ({ id, type, position: { x: 0, y: 0 }, params });
+const catalog: ReadonlyMap<string, NodeSpecJson> = new Map(
+  specs.map((s) => [s.type, specToJson(s)]),
+);
+const node = (id: string, type: string, params: Record<string, unknown> = {}) => ({
+  id,
+  type,
+  position: { x: 0, y: 0 },
+  params,
+});
 
 /** The message a runtime function throws. */
 const message = (fn: () => unknown) => thrown<Error>(fn).message;
@@ -22,9 +35,17 @@ const message = (fn: () => unknown) => thrown<Error>(fn).message;
 const noCtx = {} as ExecContext;
 
 describe('preflight', () => {
-  it('flags an empty required model with the runtime\'s own sentence, per node kind', () => {
+  it("flags an empty required model with the runtime's own sentence, per node kind", () => {
     const issues = preflight(
-      { nodes: [node('g', 'txt2img'), node('i', 'img2img'), node('l', 'llm-enhance'), node('t', 'tag'), node('p', 'prompt')] },
+      {
+        nodes: [
+          node('g', 'txt2img'),
+          node('i', 'img2img'),
+          node('l', 'llm-enhance'),
+          node('t', 'tag'),
+          node('p', 'prompt'),
+        ],
+      },
       catalog,
       { sdCppConfigured: true },
     );
@@ -34,8 +55,12 @@ describe('preflight', () => {
       ['l', 'MODEL_NOT_CONFIGURED', 'model'],
       ['t', 'MODEL_NOT_CONFIGURED', 'model'],
     ]);
-    expect(issues[0]!.message).toBe(message(() => genPayload(noCtx, 'txt2img', 'a', '', { model: '' } as never)));
-    expect(issues[1]!.message).toBe(message(() => genPayload(noCtx, 'img2img', 'a', '', { model: '' } as never)));
+    expect(issues[0]!.message).toBe(
+      message(() => genPayload(noCtx, 'txt2img', 'a', '', { model: '' } as never)),
+    );
+    expect(issues[1]!.message).toBe(
+      message(() => genPayload(noCtx, 'img2img', 'a', '', { model: '' } as never)),
+    );
     expect(issues[2]!.message).toBe(message(() => resolveLlm(noCtx, '', 'LLM enhance')));
     expect(issues[3]!.message).toBe(message(() => resolveLlm(noCtx, '   ', 'Tag')));
     expect(issues[0]!.message).toMatch(/^Choose a model/);
@@ -43,7 +68,14 @@ describe('preflight', () => {
 
   it('a chosen model or a preset satisfies it; optional models (VAE, upscaler) never do', () => {
     const issues = preflight(
-      { nodes: [node('g', 'txt2img', { model: 'checkpoints/x.safetensors' }), node('h', 'txt2img', { preset: 'My SDXL' }), node('u', 'upscale'), node('l', 'llm-enhance', { model: 'llm/a.gguf' })] },
+      {
+        nodes: [
+          node('g', 'txt2img', { model: 'checkpoints/x.safetensors' }),
+          node('h', 'txt2img', { preset: 'My SDXL' }),
+          node('u', 'upscale'),
+          node('l', 'llm-enhance', { model: 'llm/a.gguf' }),
+        ],
+      },
       catalog,
       { sdCppConfigured: true },
     );
@@ -61,7 +93,10 @@ describe('preflight', () => {
       ],
     };
     const off = preflight(doc, catalog, { sdCppConfigured: false });
-    expect(off.map((i) => [i.nodeId, i.code])).toEqual([['g', 'ENGINE_NOT_CONFIGURED'], ['u1', 'ENGINE_NOT_CONFIGURED']]);
+    expect(off.map((i) => [i.nodeId, i.code])).toEqual([
+      ['g', 'ENGINE_NOT_CONFIGURED'],
+      ['u1', 'ENGINE_NOT_CONFIGURED'],
+    ]);
     expect(off[0]!.message).toBe(message(() => resolveBinary({})));
     expect(off[0]!.message).toContain('Set SD_CPP_BIN to');
     expect(ENGINE_MESSAGE).toBe(off[0]!.message);
@@ -70,16 +105,30 @@ describe('preflight', () => {
   });
 
   it('flags a Load image without a source, as the executor would', () => {
-    const issues = preflight({ nodes: [node('a', 'load-image'), node('b', 'load-image', { source: 'inputs/x.png' })] }, catalog, {});
-    expect(issues).toEqual([{ code: 'BAD_PARAMS', nodeId: 'a', field: 'source', message: SOURCE_MESSAGE }]);
+    const issues = preflight(
+      { nodes: [node('a', 'load-image'), node('b', 'load-image', { source: 'inputs/x.png' })] },
+      catalog,
+      {},
+    );
+    expect(issues).toEqual([
+      { code: 'BAD_PARAMS', nodeId: 'a', field: 'source', message: SOURCE_MESSAGE },
+    ]);
     expect(SOURCE_MESSAGE).toBe(message(() => resolveSource('', '/nonexistent', {} as Store)));
   });
 
   it('skips unknown types (validateGraph reports those) and explains a refusal by title', () => {
-    const issues = preflight({ nodes: [node('x', 'comfyui:Foo'), node('g', 'txt2img'), node('l', 'tag')] }, catalog, {});
+    const issues = preflight(
+      { nodes: [node('x', 'comfyui:Foo'), node('g', 'txt2img'), node('l', 'tag')] },
+      catalog,
+      {},
+    );
     expect(issues).toHaveLength(2);
     const titles: Record<string, string> = { g: 'Hero shot', l: 'Tag' };
-    expect(refusalText(issues, (id) => titles[id]!)).toBe(`Cannot run yet: 2 nodes need attention. Hero shot: ${modelMessage('txt2img', 'sd')}`);
-    expect(refusalText(issues.slice(1), (id) => titles[id]!)).toBe(`Cannot run yet. Tag: ${modelMessage('tag', 'llm')}`);
+    expect(refusalText(issues, (id) => titles[id]!)).toBe(
+      `Cannot run yet: 2 nodes need attention. Hero shot: ${modelMessage('txt2img', 'sd')}`,
+    );
+    expect(refusalText(issues.slice(1), (id) => titles[id]!)).toBe(
+      `Cannot run yet. Tag: ${modelMessage('tag', 'llm')}`,
+    );
   });
 });

@@ -4,7 +4,9 @@ import { runMatchesCanvas } from '../../../editor/src/queue/run';
 import { addNode, setParam } from '../../../editor/src/graph/ops';
 import { loadRealCatalog, resetGraph } from './catalog-fixture';
 
-const graph = (...nodes: [string, string][]) => ({ nodes: nodes.map(([id, type]) => ({ id, type, position: { x: 0, y: 0 }, params: {} })) });
+const graph = (...nodes: [string, string][]) => ({
+  nodes: nodes.map(([id, type]) => ({ id, type, position: { x: 0, y: 0 }, params: {} })),
+});
 
 beforeEach(() => {
   loadRealCatalog();
@@ -20,7 +22,9 @@ describe('runMatchesCanvas', () => {
   });
 
   it('does not match a run of another graph that shares some ids', () => {
-    expect(runMatchesCanvas(graph(['prompt-1', 'prompt'], ['txt2img-1', 'txt2img'], ['save-1', 'save']))).toBe(false);
+    expect(
+      runMatchesCanvas(graph(['prompt-1', 'prompt'], ['txt2img-1', 'txt2img'], ['save-1', 'save'])),
+    ).toBe(false);
     expect(runMatchesCanvas(graph(['prompt-1', 'prompt']))).toBe(false);
     expect(runMatchesCanvas(graph(['prompt-1', 'prompt'], ['txt2img-1', 'img2img']))).toBe(false);
     expect(runMatchesCanvas(undefined)).toBe(false);

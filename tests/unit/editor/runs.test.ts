@@ -1,6 +1,13 @@
 /** The run/progress event reducer (editor/src/state/runs.ts) over design.md §5 events. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { applyEvent, runQueued, seedRunNodes, seedRuns, useRuns, type RunEvent } from '../../../editor/src/state/runs';
+import {
+  applyEvent,
+  runQueued,
+  seedRunNodes,
+  seedRuns,
+  useRuns,
+  type RunEvent,
+} from '../../../editor/src/state/runs';
 
 const s = () => useRuns.getState();
 const node = (run: string, id: string) => s().nodes[run]?.[id];
@@ -9,7 +16,10 @@ const ev = (e: Omit<RunEvent, 'seq'>) => applyEvent({ ...e, seq: ++seq } as RunE
 
 beforeEach(() => {
   seq = 0;
-  useRuns.setState({ runs: {}, order: [], nodes: {}, lastSeq: 0, activeRunId: undefined, connected: false }, false);
+  useRuns.setState(
+    { runs: {}, order: [], nodes: {}, lastSeq: 0, activeRunId: undefined, connected: false },
+    false,
+  );
 });
 
 describe('applyEvent', () => {
@@ -18,17 +28,44 @@ describe('applyEvent', () => {
     expect(s().activeRunId).toBe('r1');
     expect(node('r1', 'g')).toEqual({ status: 'queued' });
     ev({ type: 'run.started', runId: 'r1' });
-    ev({ type: 'node.cached', runId: 'r1', nodeId: 'p', outputs: { text: { kind: 'text', text: 'fox' } } });
+    ev({
+      type: 'node.cached',
+      runId: 'r1',
+      nodeId: 'p',
+      outputs: { text: { kind: 'text', text: 'fox' } },
+    });
     ev({ type: 'node.started', runId: 'r1', nodeId: 'g' });
-    ev({ type: 'node.progress', runId: 'r1', nodeId: 'g', phase: 'sampling', step: 3, steps: 8, rate: 1.5 });
-    expect(node('r1', 'g')).toMatchObject({ status: 'running', phase: 'sampling', step: 3, steps: 8, rate: 1.5 });
+    ev({
+      type: 'node.progress',
+      runId: 'r1',
+      nodeId: 'g',
+      phase: 'sampling',
+      step: 3,
+      steps: 8,
+      rate: 1.5,
+    });
+    expect(node('r1', 'g')).toMatchObject({
+      status: 'running',
+      phase: 'sampling',
+      step: 3,
+      steps: 8,
+      rate: 1.5,
+    });
     // A later event without phase keeps the phase it had.
     ev({ type: 'node.progress', runId: 'r1', nodeId: 'g', step: 4 });
     expect(node('r1', 'g')).toMatchObject({ phase: 'sampling', step: 4, steps: 8 });
-    ev({ type: 'node.completed', runId: 'r1', nodeId: 'g', outputs: { image: { kind: 'image', artifactId: 'a1' } } });
+    ev({
+      type: 'node.completed',
+      runId: 'r1',
+      nodeId: 'g',
+      outputs: { image: { kind: 'image', artifactId: 'a1' } },
+    });
     ev({ type: 'run.completed', runId: 'r1' });
     expect(node('r1', 'p')!.status).toBe('cached');
-    expect(node('r1', 'g')).toMatchObject({ status: 'done', outputs: { image: { artifactId: 'a1' } } });
+    expect(node('r1', 'g')).toMatchObject({
+      status: 'done',
+      outputs: { image: { artifactId: 'a1' } },
+    });
     expect(s().runs.r1).toMatchObject({ status: 'completed', mine: true, name: 'mine' });
     expect(s().order).toEqual(['r1']);
   });
@@ -54,9 +91,21 @@ describe('applyEvent', () => {
   it('a failed node carries its error; the run failing stops the nodes that never ran from looking queued', () => {
     runQueued('r2', ['a', 'b', 'c']);
     ev({ type: 'node.started', runId: 'r2', nodeId: 'a' });
-    ev({ type: 'node.failed', runId: 'r2', nodeId: 'a', error: { code: 'MODEL_INVALID', message: 'not a model' } });
-    ev({ type: 'run.failed', runId: 'r2', error: { code: 'MODEL_INVALID', message: 'not a model' } });
-    expect(node('r2', 'a')).toMatchObject({ status: 'failed', error: { code: 'MODEL_INVALID', message: 'not a model' } });
+    ev({
+      type: 'node.failed',
+      runId: 'r2',
+      nodeId: 'a',
+      error: { code: 'MODEL_INVALID', message: 'not a model' },
+    });
+    ev({
+      type: 'run.failed',
+      runId: 'r2',
+      error: { code: 'MODEL_INVALID', message: 'not a model' },
+    });
+    expect(node('r2', 'a')).toMatchObject({
+      status: 'failed',
+      error: { code: 'MODEL_INVALID', message: 'not a model' },
+    });
     expect(node('r2', 'b')!.status).toBe('cancelled');
     expect(s().runs.r2).toMatchObject({ status: 'failed', error: 'not a model' });
   });
@@ -96,11 +145,23 @@ describe('seeding after a reload', () => {
     ]);
     expect(s().order).toEqual(['new', 'old']);
     expect(s().runs.new!.createdAt).toBe(Date.parse('2026-01-02T00:00:00Z'));
-    seedRunNodes('new', { p: { status: 'completed', cached: true }, g: { status: 'completed' }, f: { status: 'failed', error: { code: 'X', message: 'boom' } } }, [
-      { nodeId: 'g', port: 'image', artifactId: 'a9', kind: 'image' },
-    ]);
+    seedRunNodes(
+      'new',
+      {
+        p: { status: 'completed', cached: true },
+        g: { status: 'completed' },
+        f: { status: 'failed', error: { code: 'X', message: 'boom' } },
+      },
+      [{ nodeId: 'g', port: 'image', artifactId: 'a9', kind: 'image' }],
+    );
     expect(node('new', 'p')!.status).toBe('cached');
-    expect(node('new', 'g')).toMatchObject({ status: 'done', outputs: { image: { artifactId: 'a9' } } });
-    expect(node('new', 'f')).toMatchObject({ status: 'failed', error: { code: 'X', message: 'boom' } });
+    expect(node('new', 'g')).toMatchObject({
+      status: 'done',
+      outputs: { image: { artifactId: 'a9' } },
+    });
+    expect(node('new', 'f')).toMatchObject({
+      status: 'failed',
+      error: { code: 'X', message: 'boom' },
+    });
   });
 });

@@ -17,7 +17,12 @@ describe('searchSpecs', () => {
 
 describe('compatibleSpecs', () => {
   it('offers node types that take an image (from an output) or give text (into an input)', () => {
-    expect(types(compatibleSpecs(all, 'image', 'source')).sort()).toEqual(['img2img', 'save', 'tag', 'upscale']);
+    expect(types(compatibleSpecs(all, 'image', 'source')).sort()).toEqual([
+      'img2img',
+      'save',
+      'tag',
+      'upscale',
+    ]);
     expect(types(compatibleSpecs(all, 'text', 'target')).sort()).toEqual(['llm-enhance', 'prompt']);
     expect(types(compatibleSpecs(all, 'tags', 'source'))).toEqual(['save']);
   });

@@ -1,13 +1,27 @@
 /** The undo history over immer patches (editor/src/state/graph.ts) driven by the real edit vocabulary (graph/ops.ts). */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { edit, freshId, loadFlow, markSaved, record, redo, undo, useGraph } from '../../../editor/src/state/graph';
+import {
+  edit,
+  freshId,
+  loadFlow,
+  markSaved,
+  record,
+  redo,
+  undo,
+  useGraph,
+} from '../../../editor/src/state/graph';
 import { addNode, connect, deleteSelection, rename, setParam } from '../../../editor/src/graph/ops';
 import type { ParamNodeData } from '../../../editor/src/graph/types';
 import { loadRealCatalog, resetGraph } from './catalog-fixture';
 
 const g = () => useGraph.getState();
 const params = (id: string) => (g().nodes.find((n) => n.id === id)!.data as ParamNodeData).params;
-const snapshot = () => JSON.stringify({ nodes: g().nodes.map((n) => ({ id: n.id, p: n.position, d: n.data })), edges: g().edges.map((e) => e.id), name: g().head.name });
+const snapshot = () =>
+  JSON.stringify({
+    nodes: g().nodes.map((n) => ({ id: n.id, p: n.position, d: n.data })),
+    edges: g().edges.map((e) => e.id),
+    name: g().head.name,
+  });
 
 beforeEach(() => {
   loadRealCatalog();
@@ -21,7 +35,12 @@ describe('edit / undo / redo', () => {
     states.push(snapshot());
     addNode('txt2img', { x: 300, y: 0 });
     states.push(snapshot());
-    connect({ source: 'prompt-1', sourceHandle: 'text', target: 'txt2img-1', targetHandle: 'prompt' });
+    connect({
+      source: 'prompt-1',
+      sourceHandle: 'text',
+      target: 'txt2img-1',
+      targetHandle: 'prompt',
+    });
     states.push(snapshot());
     setParam('txt2img-1', 'steps', 33);
     states.push(snapshot());
@@ -81,7 +100,11 @@ describe('edit / undo / redo', () => {
     addNode('prompt', { x: 10, y: 20 });
     const i = 0;
     useGraph.setState({ nodes: g().nodes.map((n) => ({ ...n, position: { x: 110, y: 220 } })) });
-    record('Move', [{ op: 'replace', path: ['nodes', i, 'position'], value: { x: 110, y: 220 } }], [{ op: 'replace', path: ['nodes', i, 'position'], value: { x: 10, y: 20 } }]);
+    record(
+      'Move',
+      [{ op: 'replace', path: ['nodes', i, 'position'], value: { x: 110, y: 220 } }],
+      [{ op: 'replace', path: ['nodes', i, 'position'], value: { x: 10, y: 20 } }],
+    );
     expect(undo()).toBe('Move');
     expect(g().nodes[0]!.position).toEqual({ x: 10, y: 20 });
     redo();

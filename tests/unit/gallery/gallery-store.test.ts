@@ -20,7 +20,9 @@ let g: GalleryStores;
 
 function ftsIntegrity(): void {
   // Throws SQLITE_CORRUPT_VTAB when the index disagrees with the content view.
-  store.db.prepare("INSERT INTO generations_fts (generations_fts, rank) VALUES ('integrity-check', 1)").run();
+  store.db
+    .prepare("INSERT INTO generations_fts (generations_fts, rank) VALUES ('integrity-check', 1)")
+    .run();
 }
 
 function all(f: GalleryFilter, limit = 7): number[] {
@@ -42,9 +44,14 @@ beforeEach(() => {
 
 describe('keyset pagination', () => {
   it('walks every row exactly once, newest first, across equal timestamps', () => {
-    const ids = Array.from({ length: 40 }, (_, k) => addGen(store, { createdAt: 1000 + Math.floor(k / 4), prompt: `p${k}` }).id);
+    const ids = Array.from(
+      { length: 40 },
+      (_, k) => addGen(store, { createdAt: 1000 + Math.floor(k / 4), prompt: `p${k}` }).id,
+    );
     const walked = all({}, 7);
-    const expected = [...ids].sort((a, b) => Math.floor((b - 1) / 4) - Math.floor((a - 1) / 4) || b - a);
+    const expected = [...ids].sort(
+      (a, b) => Math.floor((b - 1) / 4) - Math.floor((a - 1) / 4) || b - a,
+    );
     expect(walked).toEqual(expected);
     expect(new Set(walked).size).toBe(40);
   });
@@ -57,16 +64,36 @@ describe('keyset pagination', () => {
   });
 
   it('rejects a forged cursor with BAD_CURSOR', () => {
-    expect(() => g.queries.list({}, { cursor: 'bm90LWEtY3Vyc29y' })).toThrow(expect.objectContaining({ code: 'BAD_CURSOR' }));
+    expect(() => g.queries.list({}, { cursor: 'bm90LWEtY3Vyc29y' })).toThrow(
+      expect.objectContaining({ code: 'BAD_CURSOR' }),
+    );
     expect(decodeCursor(Buffer.from('12:34').toString('base64url'))).toEqual({ t: 12, i: 34 });
   });
 });
 
 describe('filters', () => {
   it('tag (alias-mapped), tag source, model, favorite, size, trash, text and collections', () => {
-    const a = addGen(store, { createdAt: 1, prompt: 'a red cat on a sofa', modelId: 'sd15', tags: [{ name: 'cat' }, { name: 'sofa', source: 'llm_auto' }] });
-    const b = addGen(store, { createdAt: 2, prompt: 'a dog in the rain', negativePrompt: 'blurry cat', modelId: 'sdxl', width: 1024, height: 1024, tags: [{ name: 'dog', source: 'llm_auto' }] });
-    const c = addGen(store, { createdAt: 3, prompt: '(masterpiece:1.2) castle, ver1.1', modelId: 'sd15', tags: [{ name: 'Kittens' }] });
+    const a = addGen(store, {
+      createdAt: 1,
+      prompt: 'a red cat on a sofa',
+      modelId: 'sd15',
+      tags: [{ name: 'cat' }, { name: 'sofa', source: 'llm_auto' }],
+    });
+    const b = addGen(store, {
+      createdAt: 2,
+      prompt: 'a dog in the rain',
+      negativePrompt: 'blurry cat',
+      modelId: 'sdxl',
+      width: 1024,
+      height: 1024,
+      tags: [{ name: 'dog', source: 'llm_auto' }],
+    });
+    const c = addGen(store, {
+      createdAt: 3,
+      prompt: '(masterpiece:1.2) castle, ver1.1',
+      modelId: 'sd15',
+      tags: [{ name: 'Kittens' }],
+    });
     const d = addGen(store, { createdAt: 4, prompt: 'castle at night' });
     g.library.setFavorite([b.id, c.id], true);
     g.library.trash([d.id]);
@@ -99,8 +126,12 @@ describe('filters', () => {
     expect(all({ collection: manual.id, favorite: true })).toEqual([c.id]);
     const smart = g.collections.create('Castles', 'smart', { q: 'castle' });
     expect(all({ collection: smart.id })).toEqual([c.id]);
-    expect(() => g.collections.add(smart.id, [a.id])).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
-    expect(() => g.collections.create('best', 'manual')).toThrow(expect.objectContaining({ code: 'COLLECTION_EXISTS' }));
+    expect(() => g.collections.add(smart.id, [a.id])).toThrow(
+      expect.objectContaining({ code: 'BAD_REQUEST' }),
+    );
+    expect(() => g.collections.create('best', 'manual')).toThrow(
+      expect.objectContaining({ code: 'COLLECTION_EXISTS' }),
+    );
   });
 
   it('builds safe FTS queries', () => {
@@ -153,14 +184,19 @@ describe('tag + favorite (gallery_tag_index.live_favorite, 0050)', () => {
     g.library.removeTags([b.id], ['cat']);
     expect(all({ tag: 'cat', favorite: true })).toEqual([c.id]);
     // The mirror column agrees with the generations it mirrors, row for row.
-    const drift = store.db.prepare(`SELECT count(*) AS n FROM gallery_tag_index x JOIN generations g ON g.id = x.generation_id
-      WHERE x.live_favorite IS NOT (g.is_favorite = 1 AND g.deleted_at IS NULL)`).get() as { n: number };
+    const drift = store.db
+      .prepare(
+        `SELECT count(*) AS n FROM gallery_tag_index x JOIN generations g ON g.id = x.generation_id
+      WHERE x.live_favorite IS NOT (g.is_favorite = 1 AND g.deleted_at IS NULL)`,
+      )
+      .get() as { n: number };
     expect(drift.n).toBe(0);
   });
 
   it('an existing 0020 library is backfilled when 0050 runs, and its FTS index is rebuilt', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mysti-0050-'));
-    for (const m of listMigrations().filter((x) => x.version <= 20)) fs.writeFileSync(path.join(dir, m.name), m.sql);
+    for (const m of listMigrations().filter((x) => x.version <= 20))
+      fs.writeFileSync(path.join(dir, m.name), m.sql);
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     migrate(db, dir);
@@ -173,7 +209,9 @@ describe('tag + favorite (gallery_tag_index.live_favorite, 0050)', () => {
     const q = galleryStores(db).queries;
     expect(q.list({ tag: 'ship', favorite: true }).items.map((i) => i.id)).toEqual([a.id]);
     expect(q.list({ q: 'w' }).items.map((i) => i.id)).toEqual([a.id]); // one-letter prefix: "wooden" (b is trashed)
-    db.prepare("INSERT INTO generations_fts (generations_fts, rank) VALUES ('integrity-check', 1)").run();
+    db.prepare(
+      "INSERT INTO generations_fts (generations_fts, rank) VALUES ('integrity-check', 1)",
+    ).run();
   });
 });
 
@@ -188,7 +226,10 @@ describe('trash', () => {
     expect(all({ trash: true })).toEqual([a.id]);
     g.library.trash([b.id]);
     const purged = g.library.purge();
-    expect(purged.find((p) => p.id === a.id)!.files.sort()).toEqual(['outputs/a.png', 'thumbs/a.webp']);
+    expect(purged.find((p) => p.id === a.id)!.files.sort()).toEqual([
+      'outputs/a.png',
+      'thumbs/a.webp',
+    ]);
     expect(purged.find((p) => p.id === b.id)!.files).toEqual([]); // still used by the third image
     expect(store.generations.byUuid(a.uuid)).toBeUndefined();
   });
@@ -201,9 +242,14 @@ describe('lineage', () => {
     const other = addGen(store, { createdAt: 3 });
     const leaf = addGen(store, { createdAt: 4, parents: [mid.artifactId, other.artifactId] });
     expect(g.library.ancestors(leaf.id).map((e) => [e.uuid, e.depth])).toEqual([
-      [other.uuid, 1], [mid.uuid, 1], [root.uuid, 2],
+      [other.uuid, 1],
+      [mid.uuid, 1],
+      [root.uuid, 2],
     ]);
-    expect(g.library.descendants(root.id).map((e) => [e.uuid, e.depth])).toEqual([[mid.uuid, 1], [leaf.uuid, 2]]);
+    expect(g.library.descendants(root.id).map((e) => [e.uuid, e.depth])).toEqual([
+      [mid.uuid, 1],
+      [leaf.uuid, 2],
+    ]);
     expect(g.library.ancestors(root.id)).toEqual([]);
   });
 });
@@ -221,11 +267,23 @@ describe('EXPLAIN QUERY PLAN', () => {
       [{ model: 'm' }, /SEARCH g USING INDEX gen_model_created \(model_id=\?/],
       [{ model: 'm', favorite: true, minWidth: 10 }, /SEARCH g USING INDEX gen_model_created/],
       [{ tag: 'cat' }, /SEARCH x USING PRIMARY KEY \(tag_id=\?/],
-      [{ tag: 'cat', tagSource: 'user', favorite: false }, /SEARCH x USING PRIMARY KEY \(tag_id=\?/],
-      [{ tag: 'cat', favorite: true }, /SEARCH x USING (COVERING )?INDEX gallery_tag_fav \(tag_id=\?/],
-      [{ tag: 'cat', tagSource: 'user', favorite: true, model: 'm' }, /SEARCH x USING (COVERING )?INDEX gallery_tag_fav \(tag_id=\?/],
+      [
+        { tag: 'cat', tagSource: 'user', favorite: false },
+        /SEARCH x USING PRIMARY KEY \(tag_id=\?/,
+      ],
+      [
+        { tag: 'cat', favorite: true },
+        /SEARCH x USING (COVERING )?INDEX gallery_tag_fav \(tag_id=\?/,
+      ],
+      [
+        { tag: 'cat', tagSource: 'user', favorite: true, model: 'm' },
+        /SEARCH x USING (COVERING )?INDEX gallery_tag_fav \(tag_id=\?/,
+      ],
       [{ collection: coll.id }, /SEARCH ci USING COVERING INDEX collection_items_order/],
-      [{ from: 0, to: 5 }, /SEARCH g USING INDEX gen_live_created \(created_at>\? AND created_at<\?\)/],
+      [
+        { from: 0, to: 5 },
+        /SEARCH g USING INDEX gen_live_created \(created_at>\? AND created_at<\?\)/,
+      ],
       [{ q: 'cat' }, /VIRTUAL TABLE INDEX/],
       [{ q: 'cat', tag: 'cat', model: 'm' }, /VIRTUAL TABLE INDEX/],
     ];
@@ -233,7 +291,10 @@ describe('EXPLAIN QUERY PLAN', () => {
       for (const cur of [null, cursor]) {
         const plan = g.queries.explain(f, cur);
         expect(plan.join('\n'), JSON.stringify(f)).toMatch(expected);
-        expect(plan.filter((d) => /^SCAN (g|generations)\b/.test(d)), JSON.stringify(f)).toEqual([]);
+        expect(
+          plan.filter((d) => /^SCAN (g|generations)\b/.test(d)),
+          JSON.stringify(f),
+        ).toEqual([]);
         expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
       }
     }

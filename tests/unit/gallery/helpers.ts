@@ -27,17 +27,35 @@ export function addGen(store: Store, o: GenOpts): { id: number; uuid: string; ar
   const artifactId = randomUUID();
   // Run-less artifacts (run_id may be NULL in the schema) keep the fixture small.
   store.artifacts.insertMany(
-    [{ id: artifactId, kind: 'image', runId: null as never, nodeId: 'save', port: 'image', parents: (o.parents ?? []).map((parentId) => ({ port: 'image', parentId })) }],
+    [
+      {
+        id: artifactId,
+        kind: 'image',
+        runId: null as never,
+        nodeId: 'save',
+        port: 'image',
+        parents: (o.parents ?? []).map((parentId) => ({ port: 'image', parentId })),
+      },
+    ],
     o.createdAt,
   );
   const uuid = randomUUID();
   const id = store.generations.insert(
     {
-      uuid, artifactId, filePath: o.filePath ?? `outputs/${uuid}.png`, sha256: null, createdAt: o.createdAt, prompt: o.prompt ?? null,
-      negativePrompt: o.negativePrompt ?? null, modelId: o.modelId ?? null, width: o.width ?? 512, height: o.height ?? 512,
+      uuid,
+      artifactId,
+      filePath: o.filePath ?? `outputs/${uuid}.png`,
+      sha256: null,
+      createdAt: o.createdAt,
+      prompt: o.prompt ?? null,
+      negativePrompt: o.negativePrompt ?? null,
+      modelId: o.modelId ?? null,
+      width: o.width ?? 512,
+      height: o.height ?? 512,
     },
     (gid) => {
-      for (const t of o.tags ?? []) attachTags(store.db, gid, [{ name: t.name, confidence: 0.9 }], t.source ?? 'user');
+      for (const t of o.tags ?? [])
+        attachTags(store.db, gid, [{ name: t.name, confidence: 0.9 }], t.source ?? 'user');
     },
   );
   return { id, uuid, artifactId };

@@ -35,8 +35,24 @@ describe('JobStore', () => {
     const { db } = memStore();
     const { jobs } = galleryStores(db);
     expect(jobs.enqueue({ kind: 'rescan', payload: {}, priority: 0 }, 1000)).toBe(true);
-    expect(jobs.enqueue({ kind: 'thumb', payload: { generationId: 1 }, dedupeKey: 'thumb:1', priority: 10, maxAttempts: 2 }, 1000)).toBe(true);
-    expect(jobs.enqueue({ kind: 'thumb', payload: { generationId: 1 }, dedupeKey: 'thumb:1', priority: 10 }, 1000)).toBe(false);
+    expect(
+      jobs.enqueue(
+        {
+          kind: 'thumb',
+          payload: { generationId: 1 },
+          dedupeKey: 'thumb:1',
+          priority: 10,
+          maxAttempts: 2,
+        },
+        1000,
+      ),
+    ).toBe(true);
+    expect(
+      jobs.enqueue(
+        { kind: 'thumb', payload: { generationId: 1 }, dedupeKey: 'thumb:1', priority: 10 },
+        1000,
+      ),
+    ).toBe(false);
     const j = jobs.claim(1000)!;
     expect(j.kind).toBe('thumb');
     expect(j.attempts).toBe(1);
@@ -48,7 +64,9 @@ describe('JobStore', () => {
     expect(jobs.fail(again, { code: 'X', message: 'boom' }, true, 5000)).toBe('failed');
     expect(jobs.get(j.id)!.error).toEqual({ code: 'X', message: 'boom' });
     // a failed job can be queued again by key
-    expect(jobs.enqueue({ kind: 'thumb', payload: { generationId: 1 }, dedupeKey: 'thumb:1' }, 6000)).toBe(true);
+    expect(
+      jobs.enqueue({ kind: 'thumb', payload: { generationId: 1 }, dedupeKey: 'thumb:1' }, 6000),
+    ).toBe(true);
     expect(backoffMs(1)).toBe(2000);
     expect(backoffMs(4)).toBe(16000);
     expect(backoffMs(50)).toBe(600_000);
@@ -71,10 +89,15 @@ describe('JobRunner', () => {
     jobs.enqueue({ kind: 'flaky', payload: {}, dedupeKey: 'f' });
     jobs.enqueue({ kind: 'bad', payload: {}, dedupeKey: 'b' });
     r.start();
-    for (let k = 0; k < 200 && (jobs.byKey('f') || jobs.byKey('b')?.status !== 'failed'); k++) await new Promise((x) => setTimeout(x, 10));
+    for (let k = 0; k < 200 && (jobs.byKey('f') || jobs.byKey('b')?.status !== 'failed'); k++)
+      await new Promise((x) => setTimeout(x, 10));
     expect(calls).toBe(3);
     expect(jobs.byKey('f')).toBeUndefined(); // done jobs are deleted
-    expect(jobs.byKey('b')).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'FILE_MISSING' } });
+    expect(jobs.byKey('b')).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'FILE_MISSING' },
+    });
   });
 
   it('waits while interactive work runs, and resumes jobs a crash left running', async () => {
@@ -89,7 +112,13 @@ describe('JobRunner', () => {
     expect(jobs.byKey('w')!.status).toBe('running');
     let busy = true;
     let ran = 0;
-    const r = runner({ jobs, handlers: { work: async () => void ran++ }, logger, busy: () => busy, pollMs: 10 });
+    const r = runner({
+      jobs,
+      handlers: { work: async () => void ran++ },
+      logger,
+      busy: () => busy,
+      pollMs: 10,
+    });
     expect(r.start()).toBe(1);
     await new Promise((x) => setTimeout(x, 60));
     expect(ran).toBe(0);
@@ -104,10 +133,11 @@ describe('JobRunner', () => {
     const { db } = memStore();
     const { jobs } = galleryStores(db);
     let started = false;
-    const slow: JobHandler = (_job, signal) => new Promise((_resolve, reject) => {
-      started = true;
-      signal.addEventListener('abort', () => reject(new Error('aborted')));
-    });
+    const slow: JobHandler = (_job, signal) =>
+      new Promise((_resolve, reject) => {
+        started = true;
+        signal.addEventListener('abort', () => reject(new Error('aborted')));
+      });
     const r = new JobRunner({ jobs, handlers: { slow }, logger, pollMs: 5 });
     jobs.enqueue({ kind: 'slow', payload: {}, dedupeKey: 's', maxAttempts: 1 });
     r.start();
@@ -122,17 +152,27 @@ describe('handlers', () => {
   it('thumb: a 256 px WebP registered as role thumb; a missing file flags the generation', async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mysti-thumb-'));
     fs.mkdirSync(path.join(home, 'outputs'));
-    await sharp({ create: { width: 1024, height: 768, channels: 3, background: '#3366aa' } }).png().toFile(path.join(home, 'outputs/a.png'));
+    await sharp({ create: { width: 1024, height: 768, channels: 3, background: '#3366aa' } })
+      .png()
+      .toFile(path.join(home, 'outputs/a.png'));
     const { store } = memStore();
     const g = galleryStores(store.db);
     const ok = addGen(store, { createdAt: 1, filePath: 'outputs/a.png' });
     const gone = addGen(store, { createdAt: 2, filePath: 'outputs/missing.png' });
     const h = thumbHandler(g, { home });
-    await h({ id: 1, kind: 'thumb', payload: { generationId: ok.id } } as never, new AbortController().signal);
+    await h(
+      { id: 1, kind: 'thumb', payload: { generationId: ok.id } } as never,
+      new AbortController().signal,
+    );
     const t = g.files.get(ok.id, 'thumb')!;
     const meta = await sharp(path.join(home, t.path)).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['webp', 256, 192]);
-    await expect(h({ id: 2, kind: 'thumb', payload: { generationId: gone.id } } as never, new AbortController().signal)).rejects.toMatchObject({ code: 'FILE_MISSING' });
+    await expect(
+      h(
+        { id: 2, kind: 'thumb', payload: { generationId: gone.id } } as never,
+        new AbortController().signal,
+      ),
+    ).rejects.toMatchObject({ code: 'FILE_MISSING' });
     expect(store.generations.byUuid(gone.uuid)!.missing).toBe(true);
   });
 
@@ -149,12 +189,23 @@ describe('handlers', () => {
     const h = rescanHandler(g, { home }, (p) => progress.push(p));
     let payload: Record<string, unknown> = { batch: 3 };
     for (let k = 0; k < 10; k++) {
-      const out = await h({ id: 1, kind: 'rescan', payload } as never, new AbortController().signal);
+      const out = await h(
+        { id: 1, kind: 'rescan', payload } as never,
+        new AbortController().signal,
+      );
       if (!out) break;
       payload = out.again;
     }
     expect(progress.at(-1)).toEqual({ checked: 7, missing: 3, thumbsQueued: 4, done: true });
-    expect(ids.map((x) => store.generations.byUuid(x.uuid)!.missing)).toEqual([false, true, false, true, false, true, false]);
+    expect(ids.map((x) => store.generations.byUuid(x.uuid)!.missing)).toEqual([
+      false,
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
+    ]);
     expect(g.jobs.counts().thumb).toEqual({ queued: 4 });
   });
 });

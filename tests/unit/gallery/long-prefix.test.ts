@@ -8,7 +8,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memStore, addGen } from './helpers';
 import { galleryStores, type GalleryStores } from '../../../runtime/store/gallery-stores';
-import { buildListQuery, decodeCursor, encodeCursor, PREFIX_CANDIDATES, type GalleryFilter } from '../../../runtime/store/gallery';
+import {
+  buildListQuery,
+  decodeCursor,
+  encodeCursor,
+  PREFIX_CANDIDATES,
+  type GalleryFilter,
+} from '../../../runtime/store/gallery';
 import type { Store } from '../../../runtime/store';
 import { rng } from '../../helpers/rng';
 
@@ -43,8 +49,36 @@ function viaPlainQuery(f: GalleryFilter, limit: number): number[] {
   return ids;
 }
 
-const WORDS = ['lighthouse', 'lighthouses', 'lightning', 'light', 'lig', 'blurry', 'blur', 'dragon', 'dragonfly', 'drag', 'water', 'watercolor', 'neon', 'castle'];
-const ODD = ['Lïghthouse', 'LIGHTHOUSE', 'light‑house', 'lighthouse🙂keeper', '灯台lighthouse', 'café', 'Watercolör', 'drag_on', "dragon's", 'ｌｉｇｈｔｈｏｕｓｅ', 'blurry—soft', 'neon·light'];
+const WORDS = [
+  'lighthouse',
+  'lighthouses',
+  'lightning',
+  'light',
+  'lig',
+  'blurry',
+  'blur',
+  'dragon',
+  'dragonfly',
+  'drag',
+  'water',
+  'watercolor',
+  'neon',
+  'castle',
+];
+const ODD = [
+  'Lïghthouse',
+  'LIGHTHOUSE',
+  'light‑house',
+  'lighthouse🙂keeper',
+  '灯台lighthouse',
+  'café',
+  'Watercolör',
+  'drag_on',
+  "dragon's",
+  'ｌｉｇｈｔｈｏｕｓｅ',
+  'blurry—soft',
+  'neon·light',
+];
 
 beforeAll(() => {
   ({ store } = memStore());
@@ -52,7 +86,9 @@ beforeAll(() => {
   const r = rng(3);
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
   for (let i = 0; i < 3000; i++) {
-    const words = Array.from({ length: 2 + Math.floor(r() * 5) }, () => (r() < 0.15 ? pick(ODD) : pick(WORDS)));
+    const words = Array.from({ length: 2 + Math.floor(r() * 5) }, () =>
+      r() < 0.15 ? pick(ODD) : pick(WORDS),
+    );
     addGen(store, {
       createdAt: 1_700_000_000_000 + i,
       prompt: words.join(r() < 0.5 ? ', ' : ' '),
@@ -67,17 +103,56 @@ beforeAll(() => {
 });
 
 describe('long-prefix search', () => {
-  const queries = ['ligh', 'lighth', 'lighthouse', 'lighthouses', 'LIGHTHOUSE', 'light', 'lightn', 'blur', 'blurr', 'drago', 'dragonf', 'wate', 'waterc', 'neon ligh', 'castle drag', 'lightyear', 'lighthousez', 'café', 'cafe', 'lïgh', '灯台', 'lighthouse ', 'neon castle', 'cat', 'li', 'dragon light', 'drägon '];
-  const filters: GalleryFilter[] = [{}, { model: 'm1' }, { tag: 'lighthouse keeper' }, { tag: 'dragons', model: 'm2' }, { favorite: false }];
+  const queries = [
+    'ligh',
+    'lighth',
+    'lighthouse',
+    'lighthouses',
+    'LIGHTHOUSE',
+    'light',
+    'lightn',
+    'blur',
+    'blurr',
+    'drago',
+    'dragonf',
+    'wate',
+    'waterc',
+    'neon ligh',
+    'castle drag',
+    'lightyear',
+    'lighthousez',
+    'café',
+    'cafe',
+    'lïgh',
+    '灯台',
+    'lighthouse ',
+    'neon castle',
+    'cat',
+    'li',
+    'dragon light',
+    'drägon ',
+  ];
+  const filters: GalleryFilter[] = [
+    {},
+    { model: 'm1' },
+    { tag: 'lighthouse keeper' },
+    { tag: 'dragons', model: 'm2' },
+    { favorite: false },
+  ];
 
-  it.each(queries)('%s: the same rows in the same order as the plain prefix query, on every page', (q) => {
-    for (const f of filters) {
-      for (const limit of [7, 50]) {
-        const expected = viaPlainQuery({ ...f, q }, limit);
-        expect(viaList({ ...f, q }, limit), `${q} ${JSON.stringify(f)} limit ${limit}`).toEqual(expected);
+  it.each(queries)(
+    '%s: the same rows in the same order as the plain prefix query, on every page',
+    (q) => {
+      for (const f of filters) {
+        for (const limit of [7, 50]) {
+          const expected = viaPlainQuery({ ...f, q }, limit);
+          expect(viaList({ ...f, q }, limit), `${q} ${JSON.stringify(f)} limit ${limit}`).toEqual(
+            expected,
+          );
+        }
       }
-    }
-  });
+    },
+  );
 
   it('matches non-ASCII rows through the probe, and finds the rare word past the candidate cap', () => {
     expect(viaList({ q: 'lighth' }, 50).length).toBeGreaterThan(100);

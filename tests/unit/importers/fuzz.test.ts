@@ -13,23 +13,29 @@ import { rng } from '../../helpers/rng';
 const N = Number(process.env.MYSTI_FUZZ_N ?? 10_000);
 const dirs = [`${FIXTURES_DIR}/png`, `${FIXTURES_DIR}/json`];
 // Small files mutate into more interesting cases per ms; the big PNGs are cut to their text part + tail.
-const corpus = dirs.flatMap((d) => readdirSync(d).map((f) => {
-  const b = readFileSync(`${d}/${f}`);
-  return b.length > 64 * 1024 ? Buffer.concat([b.subarray(0, 16 * 1024), b.subarray(b.length - 4096)]) : b;
-}));
+const corpus = dirs.flatMap((d) =>
+  readdirSync(d).map((f) => {
+    const b = readFileSync(`${d}/${f}`);
+    return b.length > 64 * 1024
+      ? Buffer.concat([b.subarray(0, 16 * 1024), b.subarray(b.length - 4096)])
+      : b;
+  }),
+);
 
 function mutate(src: Buffer, r: () => number): Buffer {
   const b = Buffer.from(src);
   const kind = Math.floor(r() * 4);
   if (kind === 0) {
-    for (let i = 0, n = 1 + Math.floor(r() * 8); i < n; i++) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
+    for (let i = 0, n = 1 + Math.floor(r() * 8); i < n; i++)
+      b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
     return b;
   }
   if (kind === 1) return b.subarray(0, Math.floor(r() * b.length));
   const at = Math.floor(r() * b.length);
   const from = Math.floor(r() * b.length);
   const len = Math.floor(r() * 256);
-  if (kind === 2) return Buffer.concat([b.subarray(0, at), b.subarray(from, from + len), b.subarray(at)]);
+  if (kind === 2)
+    return Buffer.concat([b.subarray(0, at), b.subarray(from, from + len), b.subarray(at)]);
   return Buffer.concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + len))]);
 }
 
@@ -50,6 +56,15 @@ describe('fuzz', () => {
     }
     expect(ok + [...codes.values()].reduce((a, b) => a + b, 0)).toBe(N);
     expect(ok).toBeGreaterThan(0);
-    for (const c of codes.keys()) expect(['NO_METADATA', 'PNG_INVALID', 'PNG_TRUNCATED', 'METADATA_TOO_LARGE', 'UNSUPPORTED_FORMAT', 'WORKFLOW_INVALID', 'GRAPH_VERSION_UNSUPPORTED']).toContain(c);
+    for (const c of codes.keys())
+      expect([
+        'NO_METADATA',
+        'PNG_INVALID',
+        'PNG_TRUNCATED',
+        'METADATA_TOO_LARGE',
+        'UNSUPPORTED_FORMAT',
+        'WORKFLOW_INVALID',
+        'GRAPH_VERSION_UNSUPPORTED',
+      ]).toContain(c);
   });
 });

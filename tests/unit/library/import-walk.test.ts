@@ -3,13 +3,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { absolutePath, libraryPath, libraryPrefix, walkImages } from '../../../runtime/library/import-walk';
+import {
+  absolutePath,
+  libraryPath,
+  libraryPrefix,
+  walkImages,
+} from '../../../runtime/library/import-walk';
 import { prefixUpperBound } from '../../../runtime/store/imports';
 
 describe('library paths', () => {
   const home = '/data/mysti';
   it('stores files inside the data directory relative to it, others absolute', () => {
-    expect(libraryPath('/data/mysti/outputs/2026-01-01/a.png', home)).toBe('outputs/2026-01-01/a.png');
+    expect(libraryPath('/data/mysti/outputs/2026-01-01/a.png', home)).toBe(
+      'outputs/2026-01-01/a.png',
+    );
     expect(libraryPath('/photos/a.png', home)).toBe('/photos/a.png');
     expect(libraryPath('/data/mysti-other/a.png', home)).toBe('/data/mysti-other/a.png');
     expect(absolutePath('outputs/a.png', home)).toBe('/data/mysti/outputs/a.png');
@@ -37,7 +44,19 @@ describe('walkImages', () => {
       fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
       fs.writeFileSync(path.join(root, rel), 'x');
     };
-    for (const f of ['b.png', 'a.PNG', 'sub/c.jpg', 'sub/deeper/d.jpeg', 'sub/e.webp', 'notes.txt', 'f.gif', '.hidden.png', '.tmp-123-x.png', '.thumbs/t.png']) touch(f);
+    for (const f of [
+      'b.png',
+      'a.PNG',
+      'sub/c.jpg',
+      'sub/deeper/d.jpeg',
+      'sub/e.webp',
+      'notes.txt',
+      'f.gif',
+      '.hidden.png',
+      '.tmp-123-x.png',
+      '.thumbs/t.png',
+    ])
+      touch(f);
     fs.symlinkSync(root, path.join(root, 'sub', 'loop')); // a cycle: must not be followed
     fs.symlinkSync(path.join(root, 'b.png'), path.join(root, 'link.png'));
   });
@@ -45,7 +64,13 @@ describe('walkImages', () => {
 
   it('finds PNG/JPEG/WebP recursively, sorted, skipping hidden files, temp files and symlinks', async () => {
     const { files, unreadable } = await walkImages(root);
-    expect(files.map((f) => path.relative(root, f))).toEqual(['a.PNG', 'b.png', 'sub/c.jpg', 'sub/deeper/d.jpeg', 'sub/e.webp']);
+    expect(files.map((f) => path.relative(root, f))).toEqual([
+      'a.PNG',
+      'b.png',
+      'sub/c.jpg',
+      'sub/deeper/d.jpeg',
+      'sub/e.webp',
+    ]);
     expect(unreadable).toEqual([]);
   });
 

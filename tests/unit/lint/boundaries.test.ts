@@ -19,30 +19,62 @@ async function violations(file: string, code: string): Promise<string[]> {
 
 describe('import boundaries (npm run lint)', () => {
   it.each([
-    ['workers/llm/x.ts', "import { UserError } from '../../runtime/errors';\nexport const e = UserError;\n"],
-    ['workers/protocol/x.ts', "import type { Config } from '../../runtime/config';\nexport type C = Config;\n"],
+    [
+      'workers/llm/x.ts',
+      "import { UserError } from '../../runtime/errors';\nexport const e = UserError;\n",
+    ],
+    [
+      'workers/protocol/x.ts',
+      "import type { Config } from '../../runtime/config';\nexport type C = Config;\n",
+    ],
     ['workers/sd/x.ts', "export { safePath } from '../../runtime/fs/safe-path';\n"],
-    ['editor/src/x.ts', "import { ERROR_CODES } from '../../runtime/errors';\nexport const c = ERROR_CODES;\n"],
-    ['editor/src/queue/x.tsx', "import type { EngineDeps } from '../../../runtime/engine/deps';\nexport type D = EngineDeps;\n"],
+    [
+      'editor/src/x.ts',
+      "import { ERROR_CODES } from '../../runtime/errors';\nexport const c = ERROR_CODES;\n",
+    ],
+    [
+      'editor/src/queue/x.tsx',
+      "import type { EngineDeps } from '../../../runtime/engine/deps';\nexport type D = EngineDeps;\n",
+    ],
     ['editor/src/x.ts', "import fs from 'node:fs';\nexport const f = fs;\n"],
-    ['editor/src/x.ts', "import { WorkerClient } from '../../workers/protocol/client';\nexport const w = WorkerClient;\n"],
+    [
+      'editor/src/x.ts',
+      "import { WorkerClient } from '../../workers/protocol/client';\nexport const w = WorkerClient;\n",
+    ],
     ['nodes/text/x.ts', "import path from 'path';\nexport const p = path;\n"],
-    ['nodes/core/x.ts', "import { UserError } from '../../runtime/errors';\nexport const e = UserError;\n"],
+    [
+      'nodes/core/x.ts',
+      "import { UserError } from '../../runtime/errors';\nexport const e = UserError;\n",
+    ],
     ['wire/x.ts', "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n"],
   ])('%s: a forbidden import fails the lint', async (file, code) => {
     expect(await violations(file, code)).toContain('no-restricted-imports');
   });
 
   it.each([
-    ['workers/llm/x.ts', "import { MystiError } from '../../wire/errors';\nimport { readGgufHeader } from '../../formats/gguf';\nexport const x = [MystiError, readGgufHeader];\n"],
-    ['editor/src/x.ts', "import { ERROR_CODES } from '../../wire/errors';\nimport { specs } from '../../nodes/index';\nexport const x = [ERROR_CODES, specs];\n"],
-    ['nodes/text/x.run.ts', "import fs from 'node:fs';\nimport { UserError } from '../../runtime/errors';\nexport const x = [fs, UserError];\n"],
-    ['runtime/x.ts', "import fs from 'node:fs';\nimport { WorkerClient } from '../workers/protocol/client';\nexport const x = [fs, WorkerClient];\n"],
+    [
+      'workers/llm/x.ts',
+      "import { MystiError } from '../../wire/errors';\nimport { readGgufHeader } from '../../formats/gguf';\nexport const x = [MystiError, readGgufHeader];\n",
+    ],
+    [
+      'editor/src/x.ts',
+      "import { ERROR_CODES } from '../../wire/errors';\nimport { specs } from '../../nodes/index';\nexport const x = [ERROR_CODES, specs];\n",
+    ],
+    [
+      'nodes/text/x.run.ts',
+      "import fs from 'node:fs';\nimport { UserError } from '../../runtime/errors';\nexport const x = [fs, UserError];\n",
+    ],
+    [
+      'runtime/x.ts',
+      "import fs from 'node:fs';\nimport { WorkerClient } from '../workers/protocol/client';\nexport const x = [fs, WorkerClient];\n",
+    ],
   ])('%s: allowed imports pass', async (file, code) => {
     expect(await violations(file, code)).toEqual([]);
   });
 
   it('also reports unused variables (the rule set is more than boundaries)', async () => {
-    expect(await violations('runtime/x.ts', 'const unused = 1;\nexport {};\n')).toContain('@typescript-eslint/no-unused-vars');
+    expect(await violations('runtime/x.ts', 'const unused = 1;\nexport {};\n')).toContain(
+      '@typescript-eslint/no-unused-vars',
+    );
   });
 });

@@ -1,7 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import { normalizeTagName, normalizeTags, singularize } from '../../../runtime/llm/tags';
 import { openDb } from '../../../runtime/store/db';
-import { addAlias, attachTags, resolveAlias, tagsForGeneration, upsertTag } from '../../../runtime/store/tags';
+import {
+  addAlias,
+  attachTags,
+  resolveAlias,
+  tagsForGeneration,
+  upsertTag,
+} from '../../../runtime/store/tags';
 import { DEFAULT_LLM_CONFIG, fillTemplate, mergeLlmConfig } from '../../../runtime/llm/defaults';
 import type { Db } from '../../../runtime/store/db';
 import { GenerationStore } from '../../../runtime/store/generations';
@@ -33,7 +39,17 @@ describe('normalizeTagName', () => {
   });
 
   it('is idempotent', () => {
-    for (const w of ['skies', 'heroes', 'dresses', 'canvases', 'Lens', 'analysis', 'pies', 'Oxen', 'photos']) {
+    for (const w of [
+      'skies',
+      'heroes',
+      'dresses',
+      'canvases',
+      'Lens',
+      'analysis',
+      'pies',
+      'Oxen',
+      'photos',
+    ]) {
       const once = normalizeTagName(w);
       expect(normalizeTagName(once)).toBe(once);
     }
@@ -57,7 +73,11 @@ describe('normalizeTags', () => {
         { name: '!!!', category: 'style', confidence: 0.5 },
         { name: 'oil painting', category: 'medium', confidence: Number.NaN },
       ],
-      { categories: DEFAULT_LLM_CONFIG.taxonomy, alias: (n) => (n === 'feline' ? 'cat' : undefined), maxTags: 3 },
+      {
+        categories: DEFAULT_LLM_CONFIG.taxonomy,
+        alias: (n) => (n === 'feline' ? 'cat' : undefined),
+        maxTags: 3,
+      },
     );
     expect(out).toEqual([
       { name: 'sunset', category: 'subject', confidence: 1 },
@@ -69,8 +89,15 @@ describe('normalizeTags', () => {
 
 describe('tag store', () => {
   const fresh = (): Db => openDb(':memory:');
-  const newGen = () => ({ uuid: randomUUID(), artifactId: null, filePath: 'x.png', sha256: null, createdAt: 0 });
-  const generation = (db: Db, extra?: (id: number) => void) => new GenerationStore(db).insert(newGen(), extra);
+  const newGen = () => ({
+    uuid: randomUUID(),
+    artifactId: null,
+    filePath: 'x.png',
+    sha256: null,
+    createdAt: 0,
+  });
+  const generation = (db: Db, extra?: (id: number) => void) =>
+    new GenerationStore(db).insert(newGen(), extra);
 
   it('the migration loads the default aliases as data and resolves feline → cat', () => {
     const db = fresh();
@@ -86,12 +113,17 @@ describe('tag store', () => {
     addAlias(db, 'Kitties', 'cat', 'subject');
     // The save node's path: the generation row and its tags in one transaction.
     const gen = generation(db, (id) =>
-      attachTags(db, id, [
-        { name: 'kitty', category: 'subject', confidence: 0.4 },
-        { name: 'Cats', category: 'subject', confidence: 0.8 },
-        { name: 'Golden Hour', category: 'lighting', confidence: 0.6 },
-        { name: '', confidence: 1 },
-      ], 'llm_auto'),
+      attachTags(
+        db,
+        id,
+        [
+          { name: 'kitty', category: 'subject', confidence: 0.4 },
+          { name: 'Cats', category: 'subject', confidence: 0.8 },
+          { name: 'Golden Hour', category: 'lighting', confidence: 0.6 },
+          { name: '', confidence: 1 },
+        ],
+        'llm_auto',
+      ),
     );
     const rows = tagsForGeneration(db, gen);
     expect(rows.map((r) => [r.normalizedName, r.category, r.source, r.confidence])).toEqual([
@@ -115,13 +147,19 @@ describe('tag store', () => {
     const gen = generation(db);
     attachTags(db, gen, [{ name: 'tree', confidence: null }], 'user');
     attachTags(db, gen, [{ name: 'trees', category: 'subject', confidence: 0.9 }], 'llm_auto');
-    expect(tagsForGeneration(db, gen).map((r) => [r.normalizedName, r.source, r.confidence])).toEqual([['tree', 'user', null]]);
+    expect(
+      tagsForGeneration(db, gen).map((r) => [r.normalizedName, r.source, r.confidence]),
+    ).toEqual([['tree', 'user', null]]);
   });
 });
 
 describe('LLM config defaults', () => {
   it('merges config.json over the defaults field by field', () => {
-    const c = mergeLlmConfig({ enhance: { system: 'Be brief.' }, taxonomy: ['subject', 'subject', ' era '], contextSize: 'big' });
+    const c = mergeLlmConfig({
+      enhance: { system: 'Be brief.' },
+      taxonomy: ['subject', 'subject', ' era '],
+      contextSize: 'big',
+    });
     expect(c.enhance.system).toBe('Be brief.');
     expect(c.enhance.template).toBe(DEFAULT_LLM_CONFIG.enhance.template);
     expect(c.taxonomy).toEqual(['subject', 'era']);

@@ -22,9 +22,14 @@ const put = (rel: string, bytes: Buffer | string) => {
   fs.writeFileSync(p, bytes);
   return p;
 };
-const st = (key: string) => safetensorsBytes(FAMILY_FILES[key]!.tensors, FAMILY_FILES[key]!.metadata);
+const st = (key: string) =>
+  safetensorsBytes(FAMILY_FILES[key]!.tensors, FAMILY_FILES[key]!.metadata);
 /** A torch zip checkpoint's first bytes (never parsed: the content does not matter). */
-const PICKLE = Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.from('archive/data.pkl'), Buffer.alloc(64)]);
+const PICKLE = Buffer.concat([
+  Buffer.from('PK\x03\x04', 'latin1'),
+  Buffer.from('archive/data.pkl'),
+  Buffer.alloc(64),
+]);
 
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'models-sd-'));
@@ -63,8 +68,15 @@ describe('a ComfyUI models/ folder', () => {
       'text_encoders/clip_l.safetensors': ['text_encoder', 'clip-l'],
       'embeddings/easynegative.safetensors': ['embedding', 'sd1'],
     });
-    expect(reg.get('checkpoints/sd15.safetensors')!.metadata).toMatchObject({ format: 'safetensors', component: 'checkpoint', dtype: 'F16', parameterCount: 4 * 768 + 4 * 4 * 9 + 4 + 16 + 16 + 8 * 4 * 9 });
-    expect(reg.get('diffusion_models/flux1-dev.safetensors')!.metadata).toMatchObject({ component: 'diffusion_model' });
+    expect(reg.get('checkpoints/sd15.safetensors')!.metadata).toMatchObject({
+      format: 'safetensors',
+      component: 'checkpoint',
+      dtype: 'F16',
+      parameterCount: 4 * 768 + 4 * 4 * 9 + 4 + 16 + 16 + 8 * 4 * 9,
+    });
+    expect(reg.get('diffusion_models/flux1-dev.safetensors')!.metadata).toMatchObject({
+      component: 'diffusion_model',
+    });
     expect(reg.get('checkpoints/old.ckpt')!.metadata).toEqual({ format: 'pickle', unsafe: true });
   });
 
@@ -120,14 +132,18 @@ describe('refusals before the engine', () => {
     expect(thrown(() => reg.allowUnsafe('nope.ckpt', true)).code).toBe('NOT_FOUND');
     put('checkpoints/fine.safetensors', st('sd1'));
     await reg.scan();
-    expect(thrown(() => reg.allowUnsafe('checkpoints/fine.safetensors', true)).code).toBe('MODEL_NOT_UNSAFE');
+    expect(thrown(() => reg.allowUnsafe('checkpoints/fine.safetensors', true)).code).toBe(
+      'MODEL_NOT_UNSAFE',
+    );
   });
 
   it('a pickle file not scanned yet is refused by its extension; allowUnsafeModels lets all through', async () => {
     const reg = new ModelRegistry(db, [root]);
     await reg.scan();
     const pth = put('upscale_models/fresh.pth', PICKLE);
-    expect(thrown(() => reg.resolve('upscale_models/fresh.pth', 'upscaler')).code).toBe('MODEL_UNSAFE');
+    expect(thrown(() => reg.resolve('upscale_models/fresh.pth', 'upscaler')).code).toBe(
+      'MODEL_UNSAFE',
+    );
     const trusting = new ModelRegistry(db, [root], { allowUnsafeModels: true });
     expect(trusting.resolve('upscale_models/fresh.pth', 'upscaler').path).toBe(pth);
   });
@@ -137,19 +153,39 @@ describe('refusals before the engine', () => {
 // setup) their headers must be read and classified as sd.cpp would.
 const randomModels = Boolean(process.env.SD_CPP_BIN || process.env.MYSTI_TEST_RANDOM_MODELS);
 describe.skipIf(!randomModels)('make_random_sd_model.py output', () => {
-  const tool = path.resolve(import.meta.dirname, '../../../../shared/tools/make_random_sd_model.py');
+  const tool = path.resolve(
+    import.meta.dirname,
+    '../../../../shared/tools/make_random_sd_model.py',
+  );
   it('sd (GGUF) → SD1 SDXS-512-DS; esrgan (safetensors) → ESRGAN x4; taesd → TAESD', async () => {
     const out = (a: string[]) => {
       const r = spawnSync('python3', [tool, ...a], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(r.stderr);
     };
     out(['sd', '--out', path.join(root, 'checkpoints/tiny-sdxs.gguf')]);
-    out(['esrgan', '--out', path.join(root, 'upscale_models/esrgan-x4.safetensors'), '--blocks', '1']);
+    out([
+      'esrgan',
+      '--out',
+      path.join(root, 'upscale_models/esrgan-x4.safetensors'),
+      '--blocks',
+      '1',
+    ]);
     out(['taesd', '--out', path.join(root, 'vae_approx/taesd.safetensors')]);
     const reg = new ModelRegistry(db, [root]);
     expect(await reg.scan()).toMatchObject({ total: 3, invalid: 0 });
-    expect(reg.get('checkpoints/tiny-sdxs.gguf')).toMatchObject({ kind: 'sd', family: 'sd1', metadata: { format: 'gguf', variant: 'sdxs-512-ds', component: 'checkpoint' } });
-    expect(reg.get('upscale_models/esrgan-x4.safetensors')).toMatchObject({ kind: 'upscaler', family: 'esrgan', metadata: { scale: 4 } });
-    expect(reg.get('vae_approx/taesd.safetensors')).toMatchObject({ kind: 'taesd', metadata: { component: 'taesd', latentChannels: 4 } });
+    expect(reg.get('checkpoints/tiny-sdxs.gguf')).toMatchObject({
+      kind: 'sd',
+      family: 'sd1',
+      metadata: { format: 'gguf', variant: 'sdxs-512-ds', component: 'checkpoint' },
+    });
+    expect(reg.get('upscale_models/esrgan-x4.safetensors')).toMatchObject({
+      kind: 'upscaler',
+      family: 'esrgan',
+      metadata: { scale: 4 },
+    });
+    expect(reg.get('vae_approx/taesd.safetensors')).toMatchObject({
+      kind: 'taesd',
+      metadata: { component: 'taesd', latentChannels: 4 },
+    });
   }, 120_000);
 });

@@ -68,7 +68,12 @@ describe('ModelRegistry', () => {
     const llm = reg.list('llm');
     expect(llm.map((m) => m.id)).toEqual(['llm/stories260K.gguf']);
     expect(llm[0]).toMatchObject({ family: 'llama', bytes: 1_185_376, name: 'stories260K.gguf' });
-    expect(llm[0]!.metadata).toMatchObject({ architecture: 'llama', parameterCount: 292_800, contextLength: 2048, hasChatTemplate: false });
+    expect(llm[0]!.metadata).toMatchObject({
+      architecture: 'llama',
+      parameterCount: 292_800,
+      contextLength: 2048,
+      hasChatTemplate: false,
+    });
     expect(reg.list('lora').map((m) => m.id)).toEqual(['loras/style.safetensors']);
     expect(reg.list('upscaler').map((m) => m.id)).toEqual(['upscale_models/4x.pth']);
     expect(reg.list('unknown')[0]!.metadata!.invalid).toMatch(/magic/);
@@ -84,7 +89,9 @@ describe('ModelRegistry', () => {
     const r = await reg.scan();
     expect(r).toMatchObject({ total: 1, added: 0, updated: 1, missing: 1 });
     expect(reg.list('sd').map((m) => [m.id, m.bytes])).toEqual([['checkpoints/b.safetensors', 8]]);
-    expect(reg.store.listIncludingMissing().find((m) => m.id === 'checkpoints/a.safetensors')!.missing).toBe(true);
+    expect(
+      reg.store.listIncludingMissing().find((m) => m.id === 'checkpoints/a.safetensors')!.missing,
+    ).toBe(true);
   });
 
   it('hashes in the background and uses the hash as identity', async () => {
@@ -96,7 +103,9 @@ describe('ModelRegistry', () => {
     expect(before.identity).toMatch(/^\d+:\d+$/);
     await reg.startHashing();
     expect(reg.get('stories260K.gguf')!.sha256).toBe(REAL_SHA);
-    expect(reg.get('checkpoints/c.safetensors')!.sha256).toBe(createHash('sha256').update('hello').digest('hex'));
+    expect(reg.get('checkpoints/c.safetensors')!.sha256).toBe(
+      createHash('sha256').update('hello').digest('hex'),
+    );
     expect(reg.resolve('stories260K.gguf', 'llm').identity).toBe(`sha256:${REAL_SHA}`);
     // A changed file loses its hash on the next scan.
     fs.writeFileSync(p, 'changed!');
@@ -113,7 +122,11 @@ describe('ModelRegistry', () => {
       const reg = new ModelRegistry(db, [root, other]);
       await reg.scan();
       const byId = reg.resolve('llm/stories260K.gguf', 'llm');
-      expect(byId).toMatchObject({ id: 'llm/stories260K.gguf', path: path.join(root, 'llm', 'stories260K.gguf'), bytes: 1_185_376 });
+      expect(byId).toMatchObject({
+        id: 'llm/stories260K.gguf',
+        path: path.join(root, 'llm', 'stories260K.gguf'),
+        bytes: 1_185_376,
+      });
       expect(reg.resolve('stories260K.gguf', 'llm').path).toBe(byId.path);
       // Not scanned yet but present on disk: found through the folders.
       fs.copyFileSync(REAL, path.join(other, 'fresh.gguf'));
@@ -126,7 +139,9 @@ describe('ModelRegistry', () => {
       expect(missing.message).toContain(root);
       expect(missing.message).toContain(other);
       expect(thrown(() => reg.resolve('', 'llm')).code).toBe('MODEL_NOT_CONFIGURED');
-      expect(thrown(() => reg.resolve('checkpoints/sd.safetensors', 'llm')).code).toBe('MODEL_WRONG_KIND');
+      expect(thrown(() => reg.resolve('checkpoints/sd.safetensors', 'llm')).code).toBe(
+        'MODEL_WRONG_KIND',
+      );
       put('bad.gguf', 'GGUF but not really');
       await reg.scan();
       expect(thrown(() => reg.resolve('bad.gguf', 'llm')).code).toBe('MODEL_INVALID');
@@ -143,7 +158,9 @@ describe('ModelRegistry', () => {
       fs.copyFileSync(REAL, path.join(sibling, 'x.gguf'));
       const reg = new ModelRegistry(db, [root]);
       expect(reg.resolve('..draft.gguf', 'llm').path).toBe(path.join(root, '..draft.gguf'));
-      expect(thrown(() => reg.resolve(`../${path.basename(sibling)}/x.gguf`, 'llm')).code).toBe('PATH_OUTSIDE_ROOT');
+      expect(thrown(() => reg.resolve(`../${path.basename(sibling)}/x.gguf`, 'llm')).code).toBe(
+        'PATH_OUTSIDE_ROOT',
+      );
       expect(thrown(() => reg.resolve('.', 'llm')).code).toBe('PATH_OUTSIDE_ROOT');
     } finally {
       fs.rmSync(sibling, { recursive: true, force: true });

@@ -5,7 +5,16 @@
  */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { appInputsToOverrides, appJsonSchema, appLayout, catalog, loadGraph, nthSeed, specToJson, type GraphDoc } from '../../../nodes/index';
+import {
+  appInputsToOverrides,
+  appJsonSchema,
+  appLayout,
+  catalog,
+  loadGraph,
+  nthSeed,
+  specToJson,
+  type GraphDoc,
+} from '../../../nodes/index';
 
 const lookup = (t: string) => {
   const s = catalog.get(t);
@@ -22,7 +31,13 @@ describe('appLayout', () => {
     const l = appLayout(template(), lookup);
     expect(l.exposed).toBe(true);
     expect(l.fields.map((f) => [f.name, f.group ?? null])).toEqual([
-      ['Prompt', null], ['Negative prompt', null], ['Seed', null], ['Width (px)', 'Size'], ['Height (px)', 'Size'], ['Steps', 'Advanced'], ['CFG scale', 'Advanced'],
+      ['Prompt', null],
+      ['Negative prompt', null],
+      ['Seed', null],
+      ['Width (px)', 'Size'],
+      ['Height (px)', 'Size'],
+      ['Steps', 'Advanced'],
+      ['CFG scale', 'Advanced'],
     ]);
     expect(l.fields[2]).toMatchObject({ nodeId: 'gen', param: 'seed', value: '42' });
     expect(l.outputs).toEqual([{ nodeId: 'save', name: 'Save image' }]);
@@ -43,14 +58,23 @@ describe('appLayout', () => {
     const l = appLayout(g, lookup);
     expect(l.exposed).toBe(false);
     expect(l.fields.map((f) => `${f.name}=${f.nodeId}.${f.param}`)).toEqual([
-      'Prompt=prompt.text', 'Negative prompt=negative.text', 'Model=gen.model', 'Width (px)=gen.width', 'Height (px)=gen.height', 'Steps=gen.steps', 'CFG scale=gen.cfgScale', 'Seed=gen.seed',
+      'Prompt=prompt.text',
+      'Negative prompt=negative.text',
+      'Model=gen.model',
+      'Width (px)=gen.width',
+      'Height (px)=gen.height',
+      'Steps=gen.steps',
+      'CFG scale=gen.cfgScale',
+      'Seed=gen.seed',
     ]);
     expect(l.outputs.map((o) => o.nodeId)).toEqual(['save']);
   });
 
   it('exposures of params the spec does not declare are skipped', () => {
     const g = template();
-    g.nodes.find((n) => n.id === 'gen')!.app = { inputs: [{ param: 'nonsense' }, { param: 'steps' }] };
+    g.nodes.find((n) => n.id === 'gen')!.app = {
+      inputs: [{ param: 'nonsense' }, { param: 'steps' }],
+    };
     expect(appLayout(g, lookup).fields.map((f) => f.param)).toEqual(['text', 'text', 'steps']);
   });
 
@@ -60,7 +84,10 @@ describe('appLayout', () => {
     const schema = appJsonSchema(g, l) as { properties: Record<string, { default?: unknown }> };
     expect(Object.keys(schema.properties)).toEqual(l.fields.map((f) => f.name));
     expect(schema.properties['Steps']!.default).toBe(20);
-    expect(appInputsToOverrides(l, { Prompt: 'x', Seed: 5, Nope: 1 })).toEqual({ overrides: { 'prompt.text': 'x', 'gen.seed': 5 }, unknown: ['Nope'] });
+    expect(appInputsToOverrides(l, { Prompt: 'x', Seed: 5, Nope: 1 })).toEqual({
+      overrides: { 'prompt.text': 'x', 'gen.seed': 5 },
+      unknown: ['Nope'],
+    });
   });
 });
 

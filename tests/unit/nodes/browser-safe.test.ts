@@ -19,7 +19,8 @@ const isExecutor = (f: string) => f.endsWith('.run.ts') || path.relative(NODES, 
 /** Module specifiers of static imports, re-exports and dynamic imports in `src`. */
 export function importsOf(src: string): string[] {
   const out: string[] = [];
-  const re = /(?:^|[;\s])(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
+  const re =
+    /(?:^|[;\s])(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
   for (const m of src.matchAll(re)) out.push((m[1] ?? m[2] ?? m[3])!);
   return out;
 }
@@ -48,13 +49,20 @@ describe('node declarations are browser-safe', () => {
           continue;
         }
         if (!spec.startsWith('.')) {
-          if (!BROWSER_PACKAGES.has(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!)) problems.push(`${rel} imports the package "${spec}", not known to be browser-safe`);
+          if (
+            !BROWSER_PACKAGES.has(
+              spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!,
+            )
+          )
+            problems.push(`${rel} imports the package "${spec}", not known to be browser-safe`);
           continue;
         }
         const target = path.resolve(path.dirname(file), spec);
         const relTarget = path.relative(REPO_ROOT, target);
-        if (!relTarget.startsWith(`nodes${path.sep}`)) problems.push(`${rel} imports ${relTarget} (outside nodes/)`);
-        else if (isExecutor(`${target}.ts`) || target.endsWith('.run')) problems.push(`${rel} imports the executor ${relTarget}`);
+        if (!relTarget.startsWith(`nodes${path.sep}`))
+          problems.push(`${rel} imports ${relTarget} (outside nodes/)`);
+        else if (isExecutor(`${target}.ts`) || target.endsWith('.run'))
+          problems.push(`${rel} imports the executor ${relTarget}`);
       }
     }
     expect(problems).toEqual([]);
@@ -64,6 +72,7 @@ describe('node declarations are browser-safe', () => {
     const dir = path.join(REPO_ROOT, 'wire');
     const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts'));
     expect(files.length).toBeGreaterThan(0);
-    for (const f of files) expect(importsOf(fs.readFileSync(path.join(dir, f), 'utf8')), `wire/${f}`).toEqual([]);
+    for (const f of files)
+      expect(importsOf(fs.readFileSync(path.join(dir, f), 'utf8')), `wire/${f}`).toEqual([]);
   });
 });

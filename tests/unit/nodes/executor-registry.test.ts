@@ -15,8 +15,16 @@ import { startStudio } from '../../../runtime/main';
 import { makeTempHome } from '../../helpers/temp-home';
 
 const orphan = defineNode({
-  type: 'orphan', version: 1, title: 'Orphan', category: 'text', description: 'Declared without an executor (test only).',
-  inputs: {}, outputs: { text: { type: 'text' } }, params: z.object({}), worker: null, cache: 'pure',
+  type: 'orphan',
+  version: 1,
+  title: 'Orphan',
+  category: 'text',
+  description: 'Declared without an executor (test only).',
+  inputs: {},
+  outputs: { text: { type: 'text' } },
+  params: z.object({}),
+  worker: null,
+  cache: 'pure',
 });
 
 describe('executor registry', () => {
@@ -27,19 +35,39 @@ describe('executor registry', () => {
   });
 
   it('names a declared type without an executor, and an executor without a declaration', () => {
-    expect(() => executorRegistry([...specs, orphan], implementations)).toThrow(expect.objectContaining({
-      code: 'NO_EXECUTOR', message: expect.stringContaining('node type "orphan" is declared but has no executor'),
-    }));
-    expect(() => executorRegistry(specs.filter((s) => s.type !== 'tag'), implementations)).toThrow(/executor "tag" has no node declaration/);
-    expect(() => executorRegistry(specs, [...implementations, implementations[0]!])).toThrow(/node type "prompt" has two executors/);
+    expect(() => executorRegistry([...specs, orphan], implementations)).toThrow(
+      expect.objectContaining({
+        code: 'NO_EXECUTOR',
+        message: expect.stringContaining('node type "orphan" is declared but has no executor'),
+      }),
+    );
+    expect(() =>
+      executorRegistry(
+        specs.filter((s) => s.type !== 'tag'),
+        implementations,
+      ),
+    ).toThrow(/executor "tag" has no node declaration/);
+    expect(() => executorRegistry(specs, [...implementations, implementations[0]!])).toThrow(
+      /node type "prompt" has two executors/,
+    );
   });
 
   it('the studio refuses to start when a declared type has no executor, leaving nothing behind', async () => {
     const home = makeTempHome();
     try {
       const config = loadConfig(home.env);
-      await expect(startStudio({ config, logger: createLogger('silent'), listen: false, backgroundImport: false, nodes: { specs: [...coreNodes.specs, orphan], implementations } }))
-        .rejects.toMatchObject({ code: 'NO_EXECUTOR', message: expect.stringContaining('"orphan"') });
+      await expect(
+        startStudio({
+          config,
+          logger: createLogger('silent'),
+          listen: false,
+          backgroundImport: false,
+          nodes: { specs: [...coreNodes.specs, orphan], implementations },
+        }),
+      ).rejects.toMatchObject({
+        code: 'NO_EXECUTOR',
+        message: expect.stringContaining('"orphan"'),
+      });
       // Nothing was opened: no database, no lock file.
       expect(fs.existsSync(config.dbFile)).toBe(false);
       expect(fs.readdirSync(home.home).filter((f) => f !== path.basename(home.models))).toEqual([]);

@@ -22,7 +22,13 @@ describe('graphs/graph.schema.json', () => {
     expect(s.properties.format.const).toBe('mysticanvas.graph');
     expect(s.required).toEqual(expect.arrayContaining(['format', 'version', 'nodes']));
     expect(s.properties.nodes.items.required).toEqual(expect.arrayContaining(['id', 'type']));
-    expect(s.properties.edges.items.required).toEqual(['id', 'source', 'sourceHandle', 'target', 'targetHandle']);
+    expect(s.properties.edges.items.required).toEqual([
+      'id',
+      'source',
+      'sourceHandle',
+      'target',
+      'targetHandle',
+    ]);
   });
 
   it('every example graph in graphs/ loads and validates', () => {

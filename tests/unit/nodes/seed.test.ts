@@ -1,6 +1,17 @@
 /** Exact 64-bit seeds (issue 13 §4): the seed param, graph format 1 → 2 migration, lossless ComfyUI import. */
 import { describe, expect, it } from 'vitest';
-import { canonicalSeed, catalog, loadGraph, mapForeignSeed, MAX_SEED_STRING, randomSeed, seedPlus, txt2img, validateGraph, GRAPH_FORMAT_VERSION } from '../../../nodes/index';
+import {
+  canonicalSeed,
+  catalog,
+  loadGraph,
+  mapForeignSeed,
+  MAX_SEED_STRING,
+  randomSeed,
+  seedPlus,
+  txt2img,
+  validateGraph,
+  GRAPH_FORMAT_VERSION,
+} from '../../../nodes/index';
 import { importWorkflow } from '../../../runtime/importers';
 import { parseJsonLossless } from '../../../runtime/importers/json';
 import { concreteSeed } from '../../../runtime/exec/llm';
@@ -29,7 +40,9 @@ describe('seed param', () => {
   it('foreign seeds: above 2^63−1 map to seed mod 2^63 with a warning; negative = random', () => {
     const w: string[] = [];
     expect(mapForeignSeed('18446744073709551615', (m) => w.push(m))).toBe('9223372036854775807');
-    expect(w[0]).toMatch(/above stable-diffusion\.cpp's largest seed 2\^63−1; using 9223372036854775807 \(seed mod 2\^63\)/);
+    expect(w[0]).toMatch(
+      /above stable-diffusion\.cpp's largest seed 2\^63−1; using 9223372036854775807 \(seed mod 2\^63\)/,
+    );
     expect(mapForeignSeed(-1, (m) => w.push(m))).toBe('random');
     expect(mapForeignSeed('851616030078638', (m) => w.push(m))).toBe('851616030078638');
     expect(w).toHaveLength(1);
@@ -44,11 +57,14 @@ describe('seed param', () => {
 describe('graph format 1 → 3 (seeds as strings)', () => {
   it('an old graph with numeric seeds loads, is migrated to strings and validates', () => {
     const old = {
-      format: 'mysticanvas.graph', version: 1, nodes: [
+      format: 'mysticanvas.graph',
+      version: 1,
+      nodes: [
         { id: 'p', type: 'prompt', params: { text: 'a cat' } },
         { id: 'g', type: 'txt2img', params: { model: 'm.gguf', seed: 42 } },
         { id: 'e', type: 'llm-enhance', params: { seed: 3 } },
-      ], edges: [{ id: 'e1', source: 'p', sourceHandle: 'text', target: 'g', targetHandle: 'prompt' }],
+      ],
+      edges: [{ id: 'e1', source: 'p', sourceHandle: 'text', target: 'g', targetHandle: 'prompt' }],
     };
     const r = loadGraph(old, catalog);
     expect(r.ok).toBe(true);
@@ -60,7 +76,14 @@ describe('graph format 1 → 3 (seeds as strings)', () => {
     expect(validateGraph(r.graph, catalog).filter((i) => i.code === 'BAD_PARAM')).toEqual([]);
   });
   it('a seed beyond 2^63−1 is a BAD_PARAM naming the range', () => {
-    const r = loadGraph({ format: 'mysticanvas.graph', version: 3, nodes: [{ id: 'g', type: 'txt2img', params: { seed: '99999999999999999999' } }] }, catalog);
+    const r = loadGraph(
+      {
+        format: 'mysticanvas.graph',
+        version: 3,
+        nodes: [{ id: 'g', type: 'txt2img', params: { seed: '99999999999999999999' } }],
+      },
+      catalog,
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const bad = validateGraph(r.graph, catalog).filter((i) => i.code === 'BAD_PARAM');
@@ -70,7 +93,11 @@ describe('graph format 1 → 3 (seeds as strings)', () => {
 
 describe('lossless JSON for importers', () => {
   it('keeps integers above 2^53 as exact strings, other numbers as numbers, last duplicate key wins', () => {
-    expect(parseJsonLossless('{"a":18446744073709551615,"b":1.5,"c":42,"c":43}')).toEqual({ a: '18446744073709551615', b: 1.5, c: 43 });
+    expect(parseJsonLossless('{"a":18446744073709551615,"b":1.5,"c":42,"c":43}')).toEqual({
+      a: '18446744073709551615',
+      b: 1.5,
+      c: 43,
+    });
   });
   const api = (seed: string) =>
     JSON.stringify({
@@ -78,13 +105,30 @@ describe('lossless JSON for importers', () => {
       '6': { class_type: 'CLIPTextEncode', inputs: { text: 'a fox', clip: ['4', 1] } },
       '7': { class_type: 'CLIPTextEncode', inputs: { text: 'blurry', clip: ['4', 1] } },
       '5': { class_type: 'EmptyLatentImage', inputs: { width: 512, height: 512, batch_size: 1 } },
-      '3': { class_type: 'KSampler', inputs: { seed: 'SEED', steps: 20, cfg: 7, sampler_name: 'euler', scheduler: 'normal', denoise: 1, model: ['4', 0], positive: ['6', 0], negative: ['7', 0], latent_image: ['5', 0] } },
+      '3': {
+        class_type: 'KSampler',
+        inputs: {
+          seed: 'SEED',
+          steps: 20,
+          cfg: 7,
+          sampler_name: 'euler',
+          scheduler: 'normal',
+          denoise: 1,
+          model: ['4', 0],
+          positive: ['6', 0],
+          negative: ['7', 0],
+          latent_image: ['5', 0],
+        },
+      },
       '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
       '9': { class_type: 'SaveImage', inputs: { filename_prefix: 'x', images: ['8', 0] } },
     }).replace('"SEED"', seed);
   const seedOf = (text: string) => {
     const r = importWorkflow({ bytes: new TextEncoder().encode(text) });
-    return { seed: r.graph.nodes.find((n) => n.type === 'txt2img')!.params.seed, warnings: r.warnings.filter((w) => /seed/i.test(w)) };
+    return {
+      seed: r.graph.nodes.find((n) => n.type === 'txt2img')!.params.seed,
+      warnings: r.warnings.filter((w) => /seed/i.test(w)),
+    };
   };
   it('a ComfyUI seed above 2^53 written as a JSON number imports unchanged and without a warning', () => {
     expect(seedOf(api('9007199254740993'))).toEqual({ seed: '9007199254740993', warnings: [] });

@@ -18,17 +18,27 @@ describe('topoSort', () => {
   it('breaks ties by document order (reproducible runs)', () => {
     expect(topoSort(['z', 'y', 'x'], []).order).toEqual(['z', 'y', 'x']);
     // a diamond: b and c both become ready after a; b is listed first.
-    expect(topoSort(['a', 'b', 'c', 'd'], [e('a', 'c'), e('a', 'b'), e('b', 'd'), e('c', 'd')]).order).toEqual(['a', 'b', 'c', 'd']);
-    expect(topoSort(['a', 'c', 'b', 'd'], [e('a', 'c'), e('a', 'b'), e('b', 'd'), e('c', 'd')]).order).toEqual(['a', 'c', 'b', 'd']);
+    expect(
+      topoSort(['a', 'b', 'c', 'd'], [e('a', 'c'), e('a', 'b'), e('b', 'd'), e('c', 'd')]).order,
+    ).toEqual(['a', 'b', 'c', 'd']);
+    expect(
+      topoSort(['a', 'c', 'b', 'd'], [e('a', 'c'), e('a', 'b'), e('b', 'd'), e('c', 'd')]).order,
+    ).toEqual(['a', 'c', 'b', 'd']);
   });
 
   it('ignores edges naming unknown ids', () => {
-    expect(topoSort(['a', 'b'], [e('a', 'ghost'), e('ghost', 'b'), e('a', 'b')]).order).toEqual(['a', 'b']);
+    expect(topoSort(['a', 'b'], [e('a', 'ghost'), e('ghost', 'b'), e('a', 'b')]).order).toEqual([
+      'a',
+      'b',
+    ]);
   });
 
   it('finds a cycle, names the nodes on it in edge order, and lists what it blocks', () => {
     // p → a → b → c → a, and c → tail; x is independent.
-    const r = topoSort(['p', 'a', 'b', 'c', 'tail', 'x'], [e('p', 'a'), e('a', 'b'), e('b', 'c'), e('c', 'a'), e('c', 'tail')]);
+    const r = topoSort(
+      ['p', 'a', 'b', 'c', 'tail', 'x'],
+      [e('p', 'a'), e('a', 'b'), e('b', 'c'), e('c', 'a'), e('c', 'tail')],
+    );
     expect(r.order).toEqual(['p', 'x']);
     expect(r.blocked).toEqual(['a', 'b', 'c', 'tail']);
     expect(r.cycle).toHaveLength(3);
@@ -45,19 +55,24 @@ describe('topoSort', () => {
 
   it('the cycle it reports is never a node merely downstream of a cycle', () => {
     // Only the loop x ⇄ y is a cycle; d1..d3 hang below it and are listed first.
-    const r = topoSort(['d1', 'd2', 'd3', 'x', 'y'], [e('y', 'd1'), e('d1', 'd2'), e('d2', 'd3'), e('x', 'y'), e('y', 'x')]);
+    const r = topoSort(
+      ['d1', 'd2', 'd3', 'x', 'y'],
+      [e('y', 'd1'), e('d1', 'd2'), e('d2', 'd3'), e('x', 'y'), e('y', 'x')],
+    );
     expect(r.cycle.sort()).toEqual(['x', 'y']);
   });
 
   it('matches a naive reference (smallest ready position first) on 300 seeded random DAGs', () => {
     let seed = 20_261_122;
-    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (let t = 0; t < 300; t++) {
       const n = 1 + Math.floor(rand() * 30);
       const rank = Array.from({ length: n }, (_, i) => i).sort(() => rand() - 0.5); // hidden DAG order
       const ids = Array.from({ length: n }, (_, i) => `n${i}`);
       const edges: { source: string; target: string }[] = [];
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (rank[i]! < rank[j]! && rand() < 0.15) edges.push(e(ids[i]!, ids[j]!));
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++)
+          if (rank[i]! < rank[j]! && rand() < 0.15) edges.push(e(ids[i]!, ids[j]!));
       const expected: string[] = [];
       const indeg = new Map(ids.map((id) => [id, edges.filter((x) => x.target === id).length]));
       while (expected.length < n) {

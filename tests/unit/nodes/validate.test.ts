@@ -11,9 +11,26 @@ import { loadGraph, validateGraph, type GraphIssue } from '../../../nodes/core/v
 import type { GraphDoc } from '../../../nodes/core/graph';
 import { GraphBuilder, txt2imgChain } from '../../helpers/graph-builder';
 
-const doc = (nodes: unknown[], edges: unknown[] = [], extra: Record<string, unknown> = {}) => ({ format: 'mysticanvas.graph', version: 1, nodes, edges, ...extra });
-const node = (id: string, type: string, params: Record<string, unknown> = {}, more: Record<string, unknown> = {}) => ({ id, type, position: { x: 0, y: 0 }, params, ...more });
-const edge = (id: string, source: string, sourceHandle: string, target: string, targetHandle: string) => ({ id, source, sourceHandle, target, targetHandle });
+const doc = (nodes: unknown[], edges: unknown[] = [], extra: Record<string, unknown> = {}) => ({
+  format: 'mysticanvas.graph',
+  version: 1,
+  nodes,
+  edges,
+  ...extra,
+});
+const node = (
+  id: string,
+  type: string,
+  params: Record<string, unknown> = {},
+  more: Record<string, unknown> = {},
+) => ({ id, type, position: { x: 0, y: 0 }, params, ...more });
+const edge = (
+  id: string,
+  source: string,
+  sourceHandle: string,
+  target: string,
+  targetHandle: string,
+) => ({ id, source, sourceHandle, target, targetHandle });
 const codes = (issues: GraphIssue[]) => issues.map((i) => i.code).sort();
 
 function loaded(input: unknown, cat: ReadonlyMap<string, NodeSpec> = catalog): GraphDoc {
@@ -51,23 +68,48 @@ describe('validateGraph', () => {
     );
     const issues = validateGraph(loaded(g), catalog);
     expect(codes(issues)).toEqual([
-      'BAD_PARAM', 'BAD_PARAM', 'CYCLE', 'DANGLING_EDGE', 'DUPLICATE_ID', 'DUPLICATE_ID', 'INPUT_ALREADY_CONNECTED',
-      'MISSING_INPUT', 'PORT_TYPE_MISMATCH', 'UNKNOWN_NODE_TYPE', 'UNKNOWN_PORT', 'UNKNOWN_PORT',
+      'BAD_PARAM',
+      'BAD_PARAM',
+      'CYCLE',
+      'DANGLING_EDGE',
+      'DUPLICATE_ID',
+      'DUPLICATE_ID',
+      'INPUT_ALREADY_CONNECTED',
+      'MISSING_INPUT',
+      'PORT_TYPE_MISMATCH',
+      'UNKNOWN_NODE_TYPE',
+      'UNKNOWN_PORT',
+      'UNKNOWN_PORT',
     ]);
-    const find = (code: string, pred: (i: GraphIssue) => boolean = () => true) => issues.find((i) => i.code === code && pred(i));
+    const find = (code: string, pred: (i: GraphIssue) => boolean = () => true) =>
+      issues.find((i) => i.code === code && pred(i));
     expect(find('DUPLICATE_ID', (i) => !!i.nodeId)).toMatchObject({ nodeId: 'p' });
     expect(find('DUPLICATE_ID', (i) => !!i.edgeId)).toMatchObject({ edgeId: 'e6' });
-    expect(issues.filter((i) => i.code === 'BAD_PARAM').map((i) => i.field).sort()).toEqual(['sampler', 'steps']);
+    expect(
+      issues
+        .filter((i) => i.code === 'BAD_PARAM')
+        .map((i) => i.field)
+        .sort(),
+    ).toEqual(['sampler', 'steps']);
     expect(find('BAD_PARAM')).toMatchObject({ nodeId: 'g' });
     expect(find('MISSING_INPUT')).toMatchObject({ nodeId: 'g', field: 'prompt' });
     expect(find('UNKNOWN_NODE_TYPE')).toMatchObject({ nodeId: 'm', field: 'type' });
     expect(find('UNKNOWN_NODE_TYPE')!.message).toContain('martian-node');
     expect(find('PORT_TYPE_MISMATCH')).toMatchObject({ edgeId: 'e3', nodeId: 's', field: 'image' });
     expect(find('PORT_TYPE_MISMATCH')!.message).toMatch(/text.*image/);
-    expect(find('INPUT_ALREADY_CONNECTED')).toMatchObject({ edgeId: 'e4', nodeId: 's', field: 'image' });
+    expect(find('INPUT_ALREADY_CONNECTED')).toMatchObject({
+      edgeId: 'e4',
+      nodeId: 's',
+      field: 'image',
+    });
     expect(find('DANGLING_EDGE')).toMatchObject({ edgeId: 'e5' });
     expect(find('DANGLING_EDGE')!.message).toContain('ghost');
-    expect(issues.filter((i) => i.code === 'UNKNOWN_PORT').map((i) => `${i.nodeId}.${i.field}`).sort()).toEqual(['p.words', 't.colour']);
+    expect(
+      issues
+        .filter((i) => i.code === 'UNKNOWN_PORT')
+        .map((i) => `${i.nodeId}.${i.field}`)
+        .sort(),
+    ).toEqual(['p.words', 't.colour']);
     const cycle = find('CYCLE')!;
     expect(cycle.message).toMatch(/u → v → u|v → u → v/);
     for (const i of issues) expect(i.message.length, i.code).toBeGreaterThan(10);
@@ -81,7 +123,11 @@ describe('validateGraph', () => {
     expect(validateGraph(loaded(g.finalize()), catalog)).toEqual([]);
     const bad = new GraphBuilder();
     bad.node('img2img', {}, {}, 'i');
-    expect(validateGraph(loaded(bad.finalize()), catalog).map((i) => i.field).sort()).toEqual(['image', 'prompt']);
+    expect(
+      validateGraph(loaded(bad.finalize()), catalog)
+        .map((i) => i.field)
+        .sort(),
+    ).toEqual(['image', 'prompt']);
   });
 });
 
@@ -89,21 +135,37 @@ describe('loadGraph', () => {
   it('refuses a newer format version with a clear error', () => {
     const r = loadGraph(doc([node('p', 'prompt')], [], { version: 99 }), catalog);
     expect(r.ok).toBe(false);
-    expect(r.issues).toEqual([expect.objectContaining({ code: 'GRAPH_VERSION_UNSUPPORTED', field: 'version' })]);
+    expect(r.issues).toEqual([
+      expect.objectContaining({ code: 'GRAPH_VERSION_UNSUPPORTED', field: 'version' }),
+    ]);
     expect(r.issues[0]!.message).toMatch(/99.*newer/);
   });
 
   it('reports every shape problem at once', () => {
-    const r = loadGraph({ format: 'comfy', version: 'one', nodes: [{ id: '', type: 3 }], edges: 'none' }, catalog);
+    const r = loadGraph(
+      { format: 'comfy', version: 'one', nodes: [{ id: '', type: 3 }], edges: 'none' },
+      catalog,
+    );
     expect(r.ok).toBe(false);
     expect(r.issues.every((i) => i.code === 'GRAPH_SHAPE')).toBe(true);
     const fields = r.issues.map((i) => i.field);
-    expect(fields).toEqual(expect.arrayContaining(['format', 'version', 'nodes.0.id', 'nodes.0.type', 'edges']));
-    for (const bad of [null, 42, 'graph', [], undefined]) expect(loadGraph(bad, catalog).ok).toBe(false);
+    expect(fields).toEqual(
+      expect.arrayContaining(['format', 'version', 'nodes.0.id', 'nodes.0.type', 'edges']),
+    );
+    for (const bad of [null, 42, 'graph', [], undefined])
+      expect(loadGraph(bad, catalog).ok).toBe(false);
   });
 
   it('keeps an unknown node type as a placeholder with its params and data untouched', () => {
-    const original = node('k', 'KSamplerAdvanced', { noise_seed: 5, nested: { list: [1, 'two'] } }, { data: { comfy: { class_type: 'KSamplerAdvanced', widgets_values: [5, 'fixed'] } }, width: 240 });
+    const original = node(
+      'k',
+      'KSamplerAdvanced',
+      { noise_seed: 5, nested: { list: [1, 'two'] } },
+      {
+        data: { comfy: { class_type: 'KSamplerAdvanced', widgets_values: [5, 'fixed'] } },
+        width: 240,
+      },
+    );
     const g = loaded(doc([node('p', 'prompt', { text: 'x' }), original]));
     expect(g.nodes).toHaveLength(2);
     expect(g.nodes[1]).toEqual({ ...original });
@@ -114,7 +176,9 @@ describe('loadGraph', () => {
   it('refuses a node written by a newer declaration version', () => {
     const r = loadGraph(doc([node('p', 'prompt', { text: 'x' }, { version: 7 })]), catalog);
     expect(r.ok).toBe(false);
-    expect(r.issues).toEqual([expect.objectContaining({ code: 'NODE_VERSION_UNSUPPORTED', nodeId: 'p' })]);
+    expect(r.issues).toEqual([
+      expect.objectContaining({ code: 'NODE_VERSION_UNSUPPORTED', nodeId: 'p' }),
+    ]);
   });
 
   it('applies param migrations step by step from the stored version', () => {
@@ -135,7 +199,14 @@ describe('loadGraph', () => {
       },
     });
     const cat = new Map([['resize', spec as NodeSpec]]);
-    const g = loaded(doc([node('a', 'resize', { size: 128 }), node('b', 'resize', { w: 10, h: 20 }, { version: 2 }), node('c', 'resize', { width: 5, height: 6 }, { version: 3 })]), cat);
+    const g = loaded(
+      doc([
+        node('a', 'resize', { size: 128 }),
+        node('b', 'resize', { w: 10, h: 20 }, { version: 2 }),
+        node('c', 'resize', { width: 5, height: 6 }, { version: 3 }),
+      ]),
+      cat,
+    );
     expect(g.nodes.map((n) => [n.version, n.params])).toEqual([
       [3, { width: 128, height: 128 }],
       [3, { width: 10, height: 20 }],
@@ -145,7 +216,9 @@ describe('loadGraph', () => {
   });
 
   it('does not let __proto__ keys pollute Object.prototype', () => {
-    const input = JSON.parse('{"format":"mysticanvas.graph","version":1,"nodes":[{"id":"p","type":"prompt","params":{"__proto__":{"polluted":true},"text":"x"},"data":{"__proto__":{"polluted":true}}}],"edges":[],"__proto__":{"polluted":true}}');
+    const input = JSON.parse(
+      '{"format":"mysticanvas.graph","version":1,"nodes":[{"id":"p","type":"prompt","params":{"__proto__":{"polluted":true},"text":"x"},"data":{"__proto__":{"polluted":true}}}],"edges":[],"__proto__":{"polluted":true}}',
+    );
     const r = loadGraph(input, catalog);
     if (r.ok) validateGraph(r.graph, catalog);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

@@ -11,20 +11,36 @@ import { FIXTURES_DIR } from '../../helpers/temp-home';
 const FIX = path.join(FIXTURES_DIR, 'png');
 const fixture = (f: string) => readFileSync(path.join(FIX, f));
 const enc = new TextEncoder();
-const cat = (...p: Uint8Array[]) => Buffer.concat(p.map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength)));
+const cat = (...p: Uint8Array[]) =>
+  Buffer.concat(p.map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength)));
 
 /** Splits a PNG into [signature+IHDR, middle chunks…, IEND] so tests can splice chunks in. */
 function parts(png: Buffer) {
   const ihdrEnd = 8 + 25;
   const iend = png.length - 12;
-  return { head: png.subarray(0, ihdrEnd), body: png.subarray(ihdrEnd, iend), iend: png.subarray(iend) };
+  return {
+    head: png.subarray(0, ihdrEnd),
+    body: png.subarray(ihdrEnd, iend),
+    iend: png.subarray(iend),
+  };
 }
-const tEXt = (k: string, t: string | Uint8Array) => encodeChunk('tEXt', cat(Buffer.from(k, 'latin1'), Uint8Array.of(0), typeof t === 'string' ? Buffer.from(t, 'latin1') : t));
-const zTXt = (k: string, z: Uint8Array) => encodeChunk('zTXt', cat(Buffer.from(k, 'latin1'), Uint8Array.of(0, 0), z));
+const tEXt = (k: string, t: string | Uint8Array) =>
+  encodeChunk(
+    'tEXt',
+    cat(
+      Buffer.from(k, 'latin1'),
+      Uint8Array.of(0),
+      typeof t === 'string' ? Buffer.from(t, 'latin1') : t,
+    ),
+  );
+const zTXt = (k: string, z: Uint8Array) =>
+  encodeChunk('zTXt', cat(Buffer.from(k, 'latin1'), Uint8Array.of(0, 0), z));
 
 let base: Buffer;
 beforeAll(async () => {
-  base = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } }).png().toBuffer();
+  base = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } })
+    .png()
+    .toBuffer();
 });
 
 describe('readPngText on the real fixtures', () => {
@@ -68,8 +84,16 @@ describe('readPngText on the real fixtures', () => {
 describe('text after IDAT', () => {
   it('full and auto modes find it, header mode does not', () => {
     const { head, body, iend } = parts(base);
-    const png = cat(head, body, tEXt('parameters', 'late text\nSteps: 1, Seed: 2, Size: 8x8'), iend);
-    expect(readPngText(png, { mode: 'full' }).chunks[0]).toMatchObject({ keyword: 'parameters', afterIdat: true });
+    const png = cat(
+      head,
+      body,
+      tEXt('parameters', 'late text\nSteps: 1, Seed: 2, Size: 8x8'),
+      iend,
+    );
+    expect(readPngText(png, { mode: 'full' }).chunks[0]).toMatchObject({
+      keyword: 'parameters',
+      afterIdat: true,
+    });
     expect(readPngText(png, { mode: 'auto' }).chunks).toHaveLength(1);
     expect(readPngText(png, { mode: 'header' }).chunks).toHaveLength(0);
   });
@@ -78,7 +102,13 @@ describe('text after IDAT', () => {
 describe('tEXt encodings', () => {
   it('reads UTF-8 bytes in tEXt as UTF-8 and true Latin-1 as Latin-1', () => {
     const { head, body, iend } = parts(base);
-    const png = cat(head, tEXt('a', enc.encode('café テスト')), tEXt('b', Uint8Array.of(0x63, 0x61, 0x66, 0xe9)), body, iend);
+    const png = cat(
+      head,
+      tEXt('a', enc.encode('café テスト')),
+      tEXt('b', Uint8Array.of(0x63, 0x61, 0x66, 0xe9)),
+      body,
+      iend,
+    );
     const [a, b] = readPngText(png).chunks;
     expect(a).toMatchObject({ text: 'café テスト', encoding: 'utf8' });
     expect(b).toMatchObject({ text: 'café', encoding: 'latin1' });
@@ -98,7 +128,10 @@ describe('hostile input', () => {
   };
 
   it('non-PNG bytes → PNG_INVALID; a cut signature or IHDR → PNG_TRUNCATED', () => {
-    expectUserError(() => readPngText(enc.encode('<svg xmlns="http://www.w3.org/2000/svg"/>')), 'PNG_INVALID');
+    expectUserError(
+      () => readPngText(enc.encode('<svg xmlns="http://www.w3.org/2000/svg"/>')),
+      'PNG_INVALID',
+    );
     expectUserError(() => readPngText(base.subarray(0, 5)), 'PNG_TRUNCATED');
     expectUserError(() => readPngText(base.subarray(0, 20)), 'PNG_TRUNCATED');
   });
@@ -145,7 +178,9 @@ describe('hostile input', () => {
     // 64 MiB inflated stands in for 1 GiB: same code path (maxOutputLength), fast to build.
     const bomb = deflateSync(Buffer.alloc(64 << 20), { level: 9 });
     const before = process.memoryUsage().rss;
-    const r = readPngText(cat(head, zTXt('workflow', bomb), tEXt('parameters', 'kept'), body, iend));
+    const r = readPngText(
+      cat(head, zTXt('workflow', bomb), tEXt('parameters', 'kept'), body, iend),
+    );
     expect(process.memoryUsage().rss - before).toBeLessThan(64 << 20);
     expect(r.chunks.map((c) => c.keyword)).toEqual(['parameters']);
     expect(r.warnings).toMatchObject([{ code: 'PNG_TEXT_TOO_LARGE', chunk: 'zTXt workflow' }]);
@@ -162,7 +197,9 @@ describe('hostile input', () => {
     const { head, body, iend } = parts(base);
     const chunk = zTXt('t', deflateSync(Buffer.alloc(900 * 1024, 0x62)));
     const many = Array.from({ length: 10 }, () => chunk);
-    const r: PngTextRead = readPngText(cat(head, ...many, body, iend), { limits: { maxTotalBytes: 4 << 20 } });
+    const r: PngTextRead = readPngText(cat(head, ...many, body, iend), {
+      limits: { maxTotalBytes: 4 << 20 },
+    });
     expect(r.chunks).toHaveLength(4);
     expect(r.warnings.filter((w) => w.code === 'PNG_TEXT_TOO_LARGE')).toHaveLength(6);
   });
@@ -170,7 +207,10 @@ describe('hostile input', () => {
   it('tEXt without a NUL separator and an iTXt with invalid UTF-8 are reported', () => {
     const { head, body, iend } = parts(base);
     const noNul = encodeChunk('tEXt', Buffer.from('keywordwithoutnul', 'latin1'));
-    const badItxt = encodeChunk('iTXt', cat(Buffer.from('k\0\0\0\0\0', 'latin1'), Uint8Array.of(0xff, 0xfe, 0x41)));
+    const badItxt = encodeChunk(
+      'iTXt',
+      cat(Buffer.from('k\0\0\0\0\0', 'latin1'), Uint8Array.of(0xff, 0xfe, 0x41)),
+    );
     const r = readPngText(cat(head, noNul, badItxt, body, iend));
     expect(r.warnings.map((w) => w.code)).toEqual(['PNG_TEXT_INVALID', 'PNG_TEXT_INVALID']);
     expect(r.chunks).toMatchObject([{ keyword: 'k', encoding: 'latin1' }]);
@@ -179,7 +219,10 @@ describe('hostile input', () => {
   it('100 000 tiny chunks are walked without trouble', () => {
     const { head, body, iend } = parts(base);
     const tiny = encodeChunk('abCd', new Uint8Array(0));
-    const r = readPngText(cat(head, ...Array.from({ length: 100_000 }, () => tiny), tEXt('k', 'v'), body, iend), { mode: 'full' });
+    const r = readPngText(
+      cat(head, ...Array.from({ length: 100_000 }, () => tiny), tEXt('k', 'v'), body, iend),
+      { mode: 'full' },
+    );
     expect(r.chunks).toHaveLength(1);
     expect(r.reachedIend).toBe(true);
   });

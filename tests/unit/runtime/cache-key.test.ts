@@ -12,7 +12,9 @@ const base: CacheKeyInput = {
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth, drops undefined, keeps array order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, 1], c: undefined, b: null } })).toBe('{"a":{"b":null,"d":[3,1]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, 1], c: undefined, b: null } })).toBe(
+      '{"a":{"b":null,"d":[3,1]},"b":1}',
+    );
     expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));
     expect(canonicalJson([1, undefined, 'x'])).toBe('[1,null,"x"]');
   });
@@ -34,7 +36,15 @@ describe('cacheKey', () => {
   it('is a hex sha256, stable across key order', () => {
     const k = cacheKey(base);
     expect(k).toMatch(/^[0-9a-f]{64}$/);
-    expect(cacheKey({ inputs: base.inputs, models: base.models, params: { width: 512, loras: [{ weight: 1, name: 'a' }], seed: 42, steps: 20 }, version: 1, type: 'txt2img' })).toBe(k);
+    expect(
+      cacheKey({
+        inputs: base.inputs,
+        models: base.models,
+        params: { width: 512, loras: [{ weight: 1, name: 'a' }], seed: 42, steps: 20 },
+        version: 1,
+        type: 'txt2img',
+      }),
+    ).toBe(k);
   });
 
   it.each([
@@ -42,7 +52,10 @@ describe('cacheKey', () => {
     ['declaration version', { version: 2 }],
     ['a param', { params: { ...base.params, steps: 21 } }],
     ['a nested param', { params: { ...base.params, loras: [{ name: 'a', weight: 0.5 }] } }],
-    ['a model file identity (size/mtime)', { models: { model: 'tiny.safetensors:1024:1700000000001' } }],
+    [
+      'a model file identity (size/mtime)',
+      { models: { model: 'tiny.safetensors:1024:1700000000001' } },
+    ],
     ['an upstream key', { inputs: { prompt: 'abd#text' } }],
     ['the upstream port', { inputs: { prompt: 'abc#other' } }],
     ['an input wired to another port', { inputs: { negative: 'abc#text' } }],

@@ -43,7 +43,12 @@ describe('EventBus', () => {
     expect([b.seq, c.seq, d.seq]).toEqual([a.seq + 1, a.seq + 2, a.seq + 3]);
     expect([a.runSeq, c.runSeq, d.runSeq]).toEqual([1, 2, 1]);
     expect(b.runSeq).toBeUndefined();
-    expect(got.map((e) => e.type)).toEqual(['run.queued', 'worker.status', 'run.started', 'run.queued']);
+    expect(got.map((e) => e.type)).toEqual([
+      'run.queued',
+      'worker.status',
+      'run.started',
+      'run.queued',
+    ]);
     expect(a.ts).toBeTypeOf('number');
   });
 
@@ -65,7 +70,12 @@ describe('EventBus', () => {
     bus.emit('run.started', { runId: 'r2' });
     bus.emit('node.progress', { runId: 'r1', nodeId: 'g', step: 2, steps: 2 });
     const all = bus.since(first.seq - 1);
-    expect(all.map((e) => e.type)).toEqual(['run.started', 'node.progress', 'run.started', 'node.progress']);
+    expect(all.map((e) => e.type)).toEqual([
+      'run.started',
+      'node.progress',
+      'run.started',
+      'node.progress',
+    ]);
     expect(seqs(bus.since(first.seq + 1))).toEqual([first.seq + 2, first.seq + 3]);
     expect(bus.since(first.seq - 1, 'r2').map((e) => e.runId)).toEqual(['r2']);
     expect(bus.since(bus.lastSeq())).toEqual([]);
@@ -73,7 +83,9 @@ describe('EventBus', () => {
 
   it('since() reaches past the ring into event_log, without gaps or duplicates', () => {
     const bus = new EventBus(openStore().events, 5);
-    const emitted = Array.from({ length: 20 }, (_, i) => bus.emit('node.completed', { runId: 'r', nodeId: `n${i}` }));
+    const emitted = Array.from({ length: 20 }, (_, i) =>
+      bus.emit('node.completed', { runId: 'r', nodeId: `n${i}` }),
+    );
     const from = emitted[2]!.seq;
     const replay = bus.since(from);
     expect(seqs(replay)).toEqual(seqs(emitted.slice(3)));
@@ -91,7 +103,13 @@ describe('EventBus', () => {
     const bus2 = new EventBus(openStore().events);
     const replay = bus2.since(q.seq - 1);
     expect(replay.map((e) => e.type)).toEqual(['run.queued', 'run.completed']);
-    expect(replay[1]).toMatchObject({ seq: done.seq, runId: 'r1', runSeq: 3, outputs: [{ nodeId: 'g' }], ts: done.ts });
+    expect(replay[1]).toMatchObject({
+      seq: done.seq,
+      runId: 'r1',
+      runSeq: 3,
+      outputs: [{ nodeId: 'g' }],
+      ts: done.ts,
+    });
     const next = bus2.emit('run.queued', { runId: 'r2' });
     expect(next.seq).toBeGreaterThan(done.seq);
     expect(seqs(bus2.since(q.seq - 1))).toEqual([q.seq, done.seq, next.seq]);
@@ -102,7 +120,8 @@ describe('EventBus', () => {
     const bus1 = new EventBus(s1.events);
     bus1.emit('node.started', { runId: 'r1', nodeId: 'g' });
     let lastSeen = 0;
-    for (let i = 0; i < 200; i++) lastSeen = bus1.emit('node.progress', { runId: 'r1', nodeId: 'g', step: i }).seq;
+    for (let i = 0; i < 200; i++)
+      lastSeen = bus1.emit('node.progress', { runId: 'r1', nodeId: 'g', step: i }).seq;
     s1.close(); // the process dies here: nothing more is written
 
     const bus2 = new EventBus(openStore().events);

@@ -10,7 +10,11 @@ describe('applyOverrides', () => {
   const g = txt2imgChain({ text: 'orig' }).finalize();
 
   it('sets "node.param" keys and { node: {param} } objects on a copy', () => {
-    const out = applyOverrides(g, { 'gen.steps': 9, 'prompt.text': 'new', up: { scale: 4, method: 'lanczos' } });
+    const out = applyOverrides(g, {
+      'gen.steps': 9,
+      'prompt.text': 'new',
+      up: { scale: 4, method: 'lanczos' },
+    });
     const byId = Object.fromEntries(out.nodes.map((n) => [n.id, n.params]));
     expect(byId.gen).toMatchObject({ steps: 9, seed: 42 });
     expect(byId.prompt).toEqual({ text: 'new' });
@@ -28,12 +32,15 @@ describe('applyOverrides', () => {
     expect(applyOverrides(g, {})).toBe(g);
   });
 
-  it.each(['ghost.steps', 'gen', 'gen.', '.steps'])('"%s" is a BAD_OVERRIDE naming the key', (key) => {
-    const e = thrown(() => applyOverrides(g, { [key]: 1 }));
-    expect(e).toBeInstanceOf(UserError);
-    expect(e.code).toBe('BAD_OVERRIDE');
-    expect(e.message).toContain(key);
-  });
+  it.each(['ghost.steps', 'gen', 'gen.', '.steps'])(
+    '"%s" is a BAD_OVERRIDE naming the key',
+    (key) => {
+      const e = thrown(() => applyOverrides(g, { [key]: 1 }));
+      expect(e).toBeInstanceOf(UserError);
+      expect(e.code).toBe('BAD_OVERRIDE');
+      expect(e.message).toContain(key);
+    },
+  );
 });
 
 describe('prepareGraph', () => {
@@ -42,14 +49,21 @@ describe('prepareGraph', () => {
     const e = thrown(() => prepareGraph(g, catalog, { 'gen.steps': 0, 'gen.width': 'wide' }));
     expect(e.code).toBe('GRAPH_INVALID');
     expect(e.status).toBe(400);
-    expect((e.details!.issues as { field: string }[]).map((i) => i.field).sort()).toEqual(['steps', 'width']);
-    expect(prepareGraph(g, catalog, { 'gen.steps': 5 }).nodes.find((n) => n.id === 'gen')!.params.steps).toBe(5);
+    expect((e.details!.issues as { field: string }[]).map((i) => i.field).sort()).toEqual([
+      'steps',
+      'width',
+    ]);
+    expect(
+      prepareGraph(g, catalog, { 'gen.steps': 5 }).nodes.find((n) => n.id === 'gen')!.params.steps,
+    ).toBe(5);
   });
 });
 
 describe('checkModelRefs', () => {
   it('reports every model param whose file cannot be resolved, and skips empty refs', () => {
-    const g = txt2imgChain({ model: 'gone.safetensors' }).set('up', { model: 'missing-esrgan.pth', method: 'esrgan' }).finalize();
+    const g = txt2imgChain({ model: 'gone.safetensors' })
+      .set('up', { model: 'missing-esrgan.pth', method: 'esrgan' })
+      .finalize();
     const asked: string[] = [];
     const e = thrown(() =>
       checkModelRefs(g, catalog, (ref, kind) => {
@@ -68,7 +82,11 @@ describe('checkModelRefs', () => {
 
   it('lets a non-user error (a bug) through instead of hiding it as a graph problem', () => {
     const g = txt2imgChain().finalize();
-    expect(() => checkModelRefs(g, catalog, () => { throw new TypeError('boom'); })).toThrow(TypeError);
+    expect(() =>
+      checkModelRefs(g, catalog, () => {
+        throw new TypeError('boom');
+      }),
+    ).toThrow(TypeError);
   });
 
   it('refuses an empty required model (txt2img/img2img sd, LLM nodes) naming the node, unless a preset brings one (issue 18 #11)', () => {
@@ -76,10 +94,24 @@ describe('checkModelRefs', () => {
     const e = thrown(() => checkModelRefs(g, catalog, () => ({})));
     expect(e.code).toBe('GRAPH_INVALID');
     expect(e.message).toMatch(/gen/);
-    expect(e.details!.issues).toEqual([expect.objectContaining({ code: 'MODEL_NOT_CONFIGURED', nodeId: 'gen', field: 'model' })]);
+    expect(e.details!.issues).toEqual([
+      expect.objectContaining({ code: 'MODEL_NOT_CONFIGURED', nodeId: 'gen', field: 'model' }),
+    ]);
     // Optional model params stay optional: empty VAE, empty upscaler (Lanczos).
-    expect(() => checkModelRefs(txt2imgChain().set('gen', { vae: '' }).set('up', { model: '' }).finalize(), catalog, () => ({}))).not.toThrow();
+    expect(() =>
+      checkModelRefs(
+        txt2imgChain().set('gen', { vae: '' }).set('up', { model: '' }).finalize(),
+        catalog,
+        () => ({}),
+      ),
+    ).not.toThrow();
     // A preset supplies the model.
-    expect(() => checkModelRefs(txt2imgChain().set('gen', { model: '', preset: 'fast' }).finalize(), catalog, () => ({}))).not.toThrow();
+    expect(() =>
+      checkModelRefs(
+        txt2imgChain().set('gen', { model: '', preset: 'fast' }).finalize(),
+        catalog,
+        () => ({}),
+      ),
+    ).not.toThrow();
   });
 });

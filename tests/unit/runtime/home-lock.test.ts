@@ -24,7 +24,10 @@ describe('home lock', () => {
     const home = tmp();
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
     await new Promise((r) => child.once('spawn', r));
-    fs.writeFileSync(path.join(home, 'studio.lock'), JSON.stringify({ pid: child.pid, port: 4321, host: '127.0.0.1', startedAt: 1 }));
+    fs.writeFileSync(
+      path.join(home, 'studio.lock'),
+      JSON.stringify({ pid: child.pid, port: 4321, host: '127.0.0.1', startedAt: 1 }),
+    );
     expect(readLock(home)).toMatchObject({ pid: child.pid, port: 4321 });
     let err: unknown;
     try {
@@ -40,7 +43,9 @@ describe('home lock', () => {
     // The owner died without cleaning up (kill -9): the lock is stale and taken over.
     expect(readLock(home)).toBeNull();
     const lock = acquireLock(home);
-    expect(JSON.parse(fs.readFileSync(path.join(home, 'studio.lock'), 'utf8')).pid).toBe(process.pid);
+    expect(JSON.parse(fs.readFileSync(path.join(home, 'studio.lock'), 'utf8')).pid).toBe(
+      process.pid,
+    );
     lock.release();
   });
 });

@@ -36,9 +36,22 @@ describe('persistOutputs', () => {
     expect(real).toBe(createHash('sha256').update('png bytes').digest('hex'));
     // A different (but well-formed) hash: if the runtime hashed the file itself, the path would name `real`.
     const reported = 'ab'.repeat(32);
-    const out = persistOutputs({ store, config }, { runId: 'r', nodeId: 'n', result: { image: { kind: 'image', tempPath, sha256: reported } }, parents: [], hooks: [] });
+    const out = persistOutputs(
+      { store, config },
+      {
+        runId: 'r',
+        nodeId: 'n',
+        result: { image: { kind: 'image', tempPath, sha256: reported } },
+        parents: [],
+        hooks: [],
+      },
+    );
     const v = out.get('image')!.value;
-    expect(v).toMatchObject({ kind: 'image', sha256: reported, path: path.join(config.paths.artifacts, 'ab', `${reported}.png`) });
+    expect(v).toMatchObject({
+      kind: 'image',
+      sha256: reported,
+      path: path.join(config.paths.artifacts, 'ab', `${reported}.png`),
+    });
     expect(fs.existsSync(tempPath)).toBe(false);
     store.close();
   });
@@ -47,8 +60,18 @@ describe('persistOutputs', () => {
     const { config, store } = setup();
     const tempPath = path.join(config.paths.tmp, 'img.png');
     fs.writeFileSync(tempPath, 'png bytes');
-    expect(() => persistOutputs({ store, config }, { runId: 'r', nodeId: 'n', result: { image: { kind: 'image', tempPath, sha256: '' } }, parents: [], hooks: [] }))
-      .toThrow(/without its sha256/);
+    expect(() =>
+      persistOutputs(
+        { store, config },
+        {
+          runId: 'r',
+          nodeId: 'n',
+          result: { image: { kind: 'image', tempPath, sha256: '' } },
+          parents: [],
+          hooks: [],
+        },
+      ),
+    ).toThrow(/without its sha256/);
     expect(fs.existsSync(tempPath)).toBe(true);
     expect(fs.readdirSync(config.paths.artifacts)).toEqual([]);
     store.close();

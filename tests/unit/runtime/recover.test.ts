@@ -33,7 +33,11 @@ function startedRun(finishedNodes: string[]): string {
   for (const n of graph.nodes) {
     if (!finishedNodes.includes(n.id)) continue;
     store.runs.nodeStarted(run.id, n.id, n.type, null, n.params);
-    store.runs.nodeFinished(run.id, n.id, { status: n.id === 'prompt' ? 'cached' : 'completed', type: n.type, outputs: {} });
+    store.runs.nodeFinished(run.id, n.id, {
+      status: n.id === 'prompt' ? 'cached' : 'completed',
+      type: n.type,
+      outputs: {},
+    });
     store.runs.setCurrentNode(run.id, n.id);
   }
   return run.id;
@@ -52,8 +56,15 @@ describe('start-up recovery: completed vs interrupted (issue 18 #5)', () => {
     expect(store.runs.get(done)!.error).toBeNull();
     expect(store.runs.get(half)!.status).toBe('interrupted');
     expect(r.interrupted).toEqual([half]);
-    expect(seen).toEqual(expect.arrayContaining([`run.completed:${done}`, `run.interrupted:${half}`]));
+    expect(seen).toEqual(
+      expect.arrayContaining([`run.completed:${done}`, `run.interrupted:${half}`]),
+    );
     expect(seen).not.toContain(`run.interrupted:${done}`);
-    expect(store.runs.nodes(done).map((n) => n.status).sort()).toEqual(['cached', 'completed', 'completed', 'completed']);
+    expect(
+      store.runs
+        .nodes(done)
+        .map((n) => n.status)
+        .sort(),
+    ).toEqual(['cached', 'completed', 'completed', 'completed']);
   });
 });

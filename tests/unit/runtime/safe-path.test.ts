@@ -45,13 +45,20 @@ afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 describe('safePath', () => {
   it('resolves a file inside the root to its real path', () => {
     expect(safePath('outputs/day/a.png', root)).toBe(path.join(root, 'outputs', 'day', 'a.png'));
-    expect(safePath('./outputs//day/../day/a.png', root)).toBe(path.join(root, 'outputs', 'day', 'a.png'));
+    expect(safePath('./outputs//day/../day/a.png', root)).toBe(
+      path.join(root, 'outputs', 'day', 'a.png'),
+    );
     expect(safePath('outputs/..draft.png', root)).toBe(path.join(root, 'outputs', '..draft.png'));
   });
 
-  it.each(['../secret/key.txt', 'outputs/../../secret/key.txt', '..', '../home-evil.txt', 'outputs/day/../../../secret'])(
-    'refuses "%s" with PATH_OUTSIDE_ROOT',
-    (p) => expect(code(() => safePath(p, root))).toBe('PATH_OUTSIDE_ROOT'),
+  it.each([
+    '../secret/key.txt',
+    'outputs/../../secret/key.txt',
+    '..',
+    '../home-evil.txt',
+    'outputs/day/../../../secret',
+  ])('refuses "%s" with PATH_OUTSIDE_ROOT', (p) =>
+    expect(code(() => safePath(p, root))).toBe('PATH_OUTSIDE_ROOT'),
   );
 
   it('refuses a probe for a missing file outside as "outside", not "missing"', () => {
@@ -60,14 +67,23 @@ describe('safePath', () => {
 
   it('refuses absolute paths unless allowed, and then still checks the root', () => {
     expect(code(() => safePath('/etc/passwd', root))).toBe('PATH_OUTSIDE_ROOT');
-    expect(code(() => safePath(path.join(root, 'outputs/day/a.png'), root))).toBe('PATH_OUTSIDE_ROOT');
-    expect(safePath(path.join(root, 'outputs/day/a.png'), root, { allowAbsolute: true })).toBe(path.join(root, 'outputs/day/a.png'));
-    expect(code(() => safePath('/etc/passwd', root, { allowAbsolute: true }))).toBe('PATH_OUTSIDE_ROOT');
+    expect(code(() => safePath(path.join(root, 'outputs/day/a.png'), root))).toBe(
+      'PATH_OUTSIDE_ROOT',
+    );
+    expect(safePath(path.join(root, 'outputs/day/a.png'), root, { allowAbsolute: true })).toBe(
+      path.join(root, 'outputs/day/a.png'),
+    );
+    expect(code(() => safePath('/etc/passwd', root, { allowAbsolute: true }))).toBe(
+      'PATH_OUTSIDE_ROOT',
+    );
   });
 
-  it.each(['outputs/day/a.png\0.txt', '\0', '', 'x'.repeat(5000)])('refuses NUL / empty / overlong input with BAD_PATH (%#)', (p) => {
-    expect(code(() => safePath(p, root))).toBe('BAD_PATH');
-  });
+  it.each(['outputs/day/a.png\0.txt', '\0', '', 'x'.repeat(5000)])(
+    'refuses NUL / empty / overlong input with BAD_PATH (%#)',
+    (p) => {
+      expect(code(() => safePath(p, root))).toBe('BAD_PATH');
+    },
+  );
 
   it('refuses symlinks (file and directory) that point outside', () => {
     expect(code(() => safePath('outputs/file-link.png', root))).toBe('PATH_OUTSIDE_ROOT');
@@ -77,15 +93,25 @@ describe('safePath', () => {
 
   it('accepts symlinks that stay inside the root', () => {
     expect(safePath('inside-link.png', root)).toBe(path.join(root, 'outputs', 'day', 'a.png'));
-    expect(safePath('outputs-alias/day/a.png', root)).toBe(path.join(root, 'outputs', 'day', 'a.png'));
+    expect(safePath('outputs-alias/day/a.png', root)).toBe(
+      path.join(root, 'outputs', 'day', 'a.png'),
+    );
   });
 
   it('a missing file is NOT_FOUND, or allowed with mustExist: false (parent still checked)', () => {
     expect(code(() => safePath('outputs/day/nope.png', root))).toBe('NOT_FOUND');
-    expect(safePath('outputs/day/new.png', root, { mustExist: false })).toBe(path.join(root, 'outputs', 'day', 'new.png'));
-    expect(safePath('outputs/new-dir/deeper/x.png', root, { mustExist: false })).toBe(path.join(root, 'outputs', 'new-dir', 'deeper', 'x.png'));
-    expect(code(() => safePath('dir-link/new.txt', root, { mustExist: false }))).toBe('PATH_OUTSIDE_ROOT');
-    expect(code(() => safePath('../secret/new.txt', root, { mustExist: false }))).toBe('PATH_OUTSIDE_ROOT');
+    expect(safePath('outputs/day/new.png', root, { mustExist: false })).toBe(
+      path.join(root, 'outputs', 'day', 'new.png'),
+    );
+    expect(safePath('outputs/new-dir/deeper/x.png', root, { mustExist: false })).toBe(
+      path.join(root, 'outputs', 'new-dir', 'deeper', 'x.png'),
+    );
+    expect(code(() => safePath('dir-link/new.txt', root, { mustExist: false }))).toBe(
+      'PATH_OUTSIDE_ROOT',
+    );
+    expect(code(() => safePath('../secret/new.txt', root, { mustExist: false }))).toBe(
+      'PATH_OUTSIDE_ROOT',
+    );
   });
 
   it('accepts any of several roots', () => {
@@ -94,7 +120,14 @@ describe('safePath', () => {
   });
 
   it('HTTP statuses: 403 outside, 404 missing, 400 bad input', () => {
-    const err = (fn: () => unknown) => { try { fn(); } catch (e) { return (e as UserError).status; } return 0; };
+    const err = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return (e as UserError).status;
+      }
+      return 0;
+    };
     expect(err(() => safePath('../secret/key.txt', root))).toBe(403);
     expect(err(() => safePath('outputs/none.png', root))).toBe(404);
     expect(err(() => safePath('a\0b', root))).toBe(400);
@@ -146,8 +179,12 @@ describe('relativeInside (the lexical check every caller uses instead of its own
   });
 
   it('libraryPath (import-walk) stores files under the data folder relatively, `..name` included', () => {
-    expect(libraryPath(path.join(root, 'outputs', '..draft.png'), root)).toBe(path.join('outputs', '..draft.png'));
-    expect(libraryPath(path.join(base, 'home-evil.txt'), root)).toBe(path.join(base, 'home-evil.txt'));
+    expect(libraryPath(path.join(root, 'outputs', '..draft.png'), root)).toBe(
+      path.join('outputs', '..draft.png'),
+    );
+    expect(libraryPath(path.join(base, 'home-evil.txt'), root)).toBe(
+      path.join(base, 'home-evil.txt'),
+    );
     expect(libraryPath(root, root)).toBe(root);
   });
 });

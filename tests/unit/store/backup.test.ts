@@ -9,7 +9,12 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listMigrations, migrate, openDb } from '../../../runtime/store/db';
-import { backupOnline, listBackups, rotateBackups, scheduleBackups } from '../../../runtime/store/backup';
+import {
+  backupOnline,
+  listBackups,
+  rotateBackups,
+  scheduleBackups,
+} from '../../../runtime/store/backup';
 
 let dirs: string[] = [];
 afterEach(() => {
@@ -33,7 +38,11 @@ describe('database backups', () => {
     for (const m of all.slice(0, 2)) fs.writeFileSync(path.join(old, m.name), m.sql);
     const raw = new Database(file);
     migrate(raw, old);
-    raw.prepare("INSERT INTO graphs (id, name, graph_json, created_at, updated_at) VALUES ('g1', 'before', '{}', 0, 0)").run();
+    raw
+      .prepare(
+        "INSERT INTO graphs (id, name, graph_json, created_at, updated_at) VALUES ('g1', 'before', '{}', 0, 0)",
+      )
+      .run();
     raw.close();
 
     const db = openDb(file);
@@ -58,12 +67,15 @@ describe('database backups', () => {
   it('online backups rotate to the newest `keep`, temp leftovers included', async () => {
     const file = path.join(tmp(), 'mysticanvas.db');
     const db = openDb(file);
-    for (let i = 0; i < 9; i++) await backupOnline(db, { reason: 'scheduled', keep: 4, now: Date.UTC(2026, 0, 1 + i) });
+    for (let i = 0; i < 9; i++)
+      await backupOnline(db, { reason: 'scheduled', keep: 4, now: Date.UTC(2026, 0, 1 + i) });
     fs.writeFileSync(path.join(path.dirname(file), 'backups', '.tmp-left-behind.db'), 'x');
     rotateBackups(file, 4);
     const kept = listBackups(file);
     expect(kept.map((k) => new Date(k.createdAt).getUTCDate())).toEqual([9, 8, 7, 6]);
-    expect(fs.readdirSync(path.join(path.dirname(file), 'backups')).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
+    expect(
+      fs.readdirSync(path.join(path.dirname(file), 'backups')).filter((f) => f.startsWith('.tmp-')),
+    ).toEqual([]);
     db.close();
   });
 
@@ -82,7 +94,15 @@ describe('database backups', () => {
     const file = path.join(tmp(), 'mysticanvas.db');
     const db = openDb(file);
     const done: string[] = [];
-    const sched = scheduleBackups(db, { everyMs: 30, keep: 3, checkMs: 10, onDone: (f) => done.push(f), onError: (e) => { throw e; } });
+    const sched = scheduleBackups(db, {
+      everyMs: 30,
+      keep: 3,
+      checkMs: 10,
+      onDone: (f) => done.push(f),
+      onError: (e) => {
+        throw e;
+      },
+    });
     const until = Date.now() + 5_000;
     while (done.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     await sched.stop();

@@ -23,9 +23,12 @@ function library(): { home: string; file: string } {
   dirs.push(home);
   const file = path.join(home, 'mysticanvas.db');
   const db = openDb(file);
-  const ins = db.prepare('INSERT INTO graphs (id, name, graph_json, created_at, updated_at) VALUES (?, ?, ?, 0, 0)');
+  const ins = db.prepare(
+    'INSERT INTO graphs (id, name, graph_json, created_at, updated_at) VALUES (?, ?, ?, 0, 0)',
+  );
   db.transaction(() => {
-    for (let i = 0; i < 400; i++) ins.run(`g${i}`, `graph ${i}`, JSON.stringify({ nodes: [], pad: 'x'.repeat(500) }));
+    for (let i = 0; i < 400; i++)
+      ins.run(`g${i}`, `graph ${i}`, JSON.stringify({ nodes: [], pad: 'x'.repeat(500) }));
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
@@ -99,7 +102,8 @@ describe('openDb refuses a broken library instead of starting empty', () => {
     expect(size).toBeGreaterThan(page * 10);
     // Scribble over the middle pages (leaf pages of graphs), leaving the header intact.
     const fd = fs.openSync(file, 'r+');
-    for (let p = 3; p < Math.floor(size / page) - 1; p += 2) fs.writeSync(fd, Buffer.alloc(200, 0xa5), 0, 200, p * page);
+    for (let p = 3; p < Math.floor(size / page) - 1; p += 2)
+      fs.writeSync(fd, Buffer.alloc(200, 0xa5), 0, 200, p * page);
     fs.closeSync(fd);
     const e = refusal(() => openDb(file));
     expect(e.code).toBe('DB_DAMAGED');
@@ -114,6 +118,9 @@ describe('openDb refuses a broken library instead of starting empty', () => {
     const e = refusal(() => openDb(file));
     expect(e.code).toBe('DB_TOO_NEW');
     expect(e.message).toContain(file);
-    expect(e.details).toMatchObject({ version: lastMigrationVersion() + 100, known: lastMigrationVersion() });
+    expect(e.details).toMatchObject({
+      version: lastMigrationVersion() + 100,
+      known: lastMigrationVersion(),
+    });
   });
 });

@@ -6,14 +6,24 @@
 import { describe, expect, it } from 'vitest';
 import { listMigrations } from '../../../runtime/store/db';
 
-const RELEASED = ['0001_init.sql', '0010_presets.sql', '0020_gallery.sql', '0040_models.sql', '0050_gallery_speed.sql', '0070_semantic.sql', '0071_tag_aliases.sql', '0130_tag_text_search.sql'];
+const RELEASED = [
+  '0001_init.sql',
+  '0010_presets.sql',
+  '0020_gallery.sql',
+  '0040_models.sql',
+  '0050_gallery_speed.sql',
+  '0070_semantic.sql',
+  '0071_tag_aliases.sql',
+  '0130_tag_text_search.sql',
+];
 
 describe('migration order', () => {
   it('keeps every released migration in place and numbers new ones above the last released', () => {
     const names = listMigrations().map((m) => m.name);
     expect(names.slice(0, RELEASED.length)).toEqual(RELEASED);
     const last = Number(RELEASED.at(-1)!.slice(0, 4));
-    for (const extra of names.slice(RELEASED.length)) expect(Number(extra.slice(0, 4))).toBeGreaterThan(last);
+    for (const extra of names.slice(RELEASED.length))
+      expect(Number(extra.slice(0, 4))).toBeGreaterThan(last);
     expect(new Set(names.map((n) => n.slice(0, 4))).size).toBe(names.length); // no two files share a number
   });
 });

@@ -10,7 +10,16 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../helpers/temp-home';
 
-const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'build', 'coverage', '.tmp', 'data', 'test-results']);
+const SKIP_DIRS = new Set([
+  'node_modules',
+  '.git',
+  'dist',
+  'build',
+  'coverage',
+  '.tmp',
+  'data',
+  'test-results',
+]);
 const ALLOWED = ['runtime/store/', 'tests/', 'scripts/'];
 const SOURCE = /\.(ts|tsx|mts|cts|js|mjs|cjs|jsx|sql)$/;
 
@@ -19,7 +28,10 @@ const PATTERNS: { name: string; re: RegExp }[] = [
   { name: 'INSERT INTO', re: /\bINSERT\s+(?:OR\s+[A-Z]+\s+)?INTO\s+["`\w]/ },
   { name: 'UPDATE … SET', re: /\bUPDATE\s+["`\w]+\s+SET\s/ },
   { name: 'DELETE FROM', re: /\bDELETE\s+FROM\s+["`\w]/ },
-  { name: 'CREATE TABLE/INDEX/TRIGGER', re: /\bCREATE\s+(?:UNIQUE\s+|VIRTUAL\s+)?(?:TABLE|INDEX|TRIGGER|VIEW)\b/ },
+  {
+    name: 'CREATE TABLE/INDEX/TRIGGER',
+    re: /\bCREATE\s+(?:UNIQUE\s+|VIRTUAL\s+)?(?:TABLE|INDEX|TRIGGER|VIEW)\b/,
+  },
   { name: '.prepare(', re: /\.prepare\s*(?:<[^>]*>)?\s*\(/ },
   { name: '.exec(<string>)', re: /\.exec\s*\(\s*[`'"]/ },
 ];
@@ -29,7 +41,8 @@ export function sqlHits(src: string): string[] {
   const hits: string[] = [];
   for (const { name, re } of PATTERNS) {
     const g = new RegExp(re.source, 'g');
-    for (const m of src.matchAll(g)) hits.push(`${src.slice(0, m.index).split('\n').length}:${name}`);
+    for (const m of src.matchAll(g))
+      hits.push(`${src.slice(0, m.index).split('\n').length}:${name}`);
   }
   return hits;
 }

@@ -47,7 +47,10 @@ describe('openDb and migrations', () => {
     const file = path.join(dir, 'db.sqlite');
     const s1 = Store.open(file);
     s1.graphs.save('g1', 'kept', { nodes: [] });
-    const schema = () => (new Database(file, { readonly: true }).prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all());
+    const schema = () =>
+      new Database(file, { readonly: true })
+        .prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name')
+        .all();
     s1.close();
     const before = schema();
     const db = track(openDb(file));
@@ -61,14 +64,20 @@ describe('openDb and migrations', () => {
     const mdir = path.join(dir, 'migrations');
     fs.mkdirSync(mdir);
     fs.writeFileSync(path.join(mdir, '0001_a.sql'), 'CREATE TABLE a (x INTEGER);');
-    fs.writeFileSync(path.join(mdir, '0003_b.sql'), 'CREATE TABLE b (x INTEGER); INSERT INTO a VALUES (1);');
+    fs.writeFileSync(
+      path.join(mdir, '0003_b.sql'),
+      'CREATE TABLE b (x INTEGER); INSERT INTO a VALUES (1);',
+    );
     fs.writeFileSync(path.join(mdir, 'README.md'), 'not a migration');
     const db = track(new Database(path.join(dir, 'm.sqlite')));
     expect(migrate(db, mdir)).toEqual(['0001_a.sql', '0003_b.sql']);
     expect(db.pragma('user_version', { simple: true })).toBe(3);
 
     // A broken migration: its first statement must not survive, user_version stays 3.
-    fs.writeFileSync(path.join(mdir, '0004_bad.sql'), 'CREATE TABLE c (x INTEGER); INSERT INTO nowhere VALUES (1);');
+    fs.writeFileSync(
+      path.join(mdir, '0004_bad.sql'),
+      'CREATE TABLE c (x INTEGER); INSERT INTO nowhere VALUES (1);',
+    );
     expect(() => migrate(db, mdir)).toThrow(/nowhere/);
     expect(db.pragma('user_version', { simple: true })).toBe(3);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'c'").get()).toBeUndefined();
@@ -82,26 +91,76 @@ describe('openDb and migrations', () => {
 describe('RunStore', () => {
   it('creates a queued run whose nodes read as pending, and walks it through its states', () => {
     const store = track(Store.open(path.join(dir, 'db.sqlite')));
-    const graph = { nodes: [{ id: 'p', type: 'prompt' }, { id: 'g', type: 'txt2img' }, { id: 's', type: 'save' }] };
+    const graph = {
+      nodes: [
+        { id: 'p', type: 'prompt' },
+        { id: 'g', type: 'txt2img' },
+        { id: 's', type: 'save' },
+      ],
+    };
     const run = store.runs.create({ id: 'r1', graph, graphId: null });
-    expect(run).toMatchObject({ id: 'r1', status: 'queued', seq: 1, graph, currentNode: null, startedAt: null });
-    expect(store.runs.nodes('r1').map((n) => [n.nodeId, n.type, n.status]).sort()).toEqual([['g', 'txt2img', 'pending'], ['p', 'prompt', 'pending'], ['s', 'save', 'pending']]);
+    expect(run).toMatchObject({
+      id: 'r1',
+      status: 'queued',
+      seq: 1,
+      graph,
+      currentNode: null,
+      startedAt: null,
+    });
+    expect(
+      store.runs
+        .nodes('r1')
+        .map((n) => [n.nodeId, n.type, n.status])
+        .sort(),
+    ).toEqual([
+      ['g', 'txt2img', 'pending'],
+      ['p', 'prompt', 'pending'],
+      ['s', 'save', 'pending'],
+    ]);
     expect(store.runs.create({ id: 'r2', graph }).seq).toBe(2);
 
     expect(store.runs.markStarted('r1', 1000)).toBe(true);
     expect(store.runs.markStarted('r1', 1001)).toBe(false); // only from queued
-    store.runs.nodeFinished('r1', 'p', { status: 'cached', type: 'prompt', cacheKey: 'k1', params: { text: 'x' }, outputs: { text: 'a1' } }, 1002);
+    store.runs.nodeFinished(
+      'r1',
+      'p',
+      {
+        status: 'cached',
+        type: 'prompt',
+        cacheKey: 'k1',
+        params: { text: 'x' },
+        outputs: { text: 'a1' },
+      },
+      1002,
+    );
     store.runs.nodeStarted('r1', 'g', 'txt2img', 'k2', { seed: 42 }, 1003);
     store.runs.setCurrentNode('r1', 'g');
-    expect(store.runs.node('r1', 'g')).toMatchObject({ status: 'running', cacheKey: 'k2', params: { seed: 42 }, startedAt: 1003 });
+    expect(store.runs.node('r1', 'g')).toMatchObject({
+      status: 'running',
+      cacheKey: 'k2',
+      params: { seed: 42 },
+      startedAt: 1003,
+    });
     expect(store.runs.withStatus('running').map((r) => r.id)).toEqual(['r1']);
     expect(store.runs.withStatus('queued').map((r) => r.id)).toEqual(['r2']);
 
     store.runs.markInterrupted('r1', 2000);
     const r1 = store.runs.get('r1')!;
-    expect(r1).toMatchObject({ status: 'interrupted', currentNode: 'g', finishedAt: 2000, error: { code: 'INTERRUPTED', details: { nodeId: 'g' } } });
-    expect(Object.fromEntries(store.runs.nodes('r1').map((n) => [n.nodeId, n.status]))).toEqual({ p: 'cached', g: 'interrupted', s: 'interrupted' });
-    expect(store.runs.node('r1', 'p')).toMatchObject({ outputs: { text: 'a1' }, params: { text: 'x' } });
+    expect(r1).toMatchObject({
+      status: 'interrupted',
+      currentNode: 'g',
+      finishedAt: 2000,
+      error: { code: 'INTERRUPTED', details: { nodeId: 'g' } },
+    });
+    expect(Object.fromEntries(store.runs.nodes('r1').map((n) => [n.nodeId, n.status]))).toEqual({
+      p: 'cached',
+      g: 'interrupted',
+      s: 'interrupted',
+    });
+    expect(store.runs.node('r1', 'p')).toMatchObject({
+      outputs: { text: 'a1' },
+      params: { text: 'x' },
+    });
 
     store.runs.markFinished('r2', 'failed', { code: 'X', message: 'm' });
     expect(store.runs.nodes('r2').every((n) => n.status === 'skipped')).toBe(true);
@@ -125,14 +184,57 @@ describe('ArtifactStore', () => {
     store.runs.create({ id: 'r', graph: { nodes: [] } });
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
     store.artifacts.insertMany([
-      { id: a, kind: 'text', runId: 'r', nodeId: 'p', port: 'text', value: { text: 'hi' }, parents: [] },
-      { id: b, kind: 'image', runId: 'r', nodeId: 'g', port: 'image', path: 'artifacts/ab/x.png', sha256: 'ab', bytes: 10, value: { width: 64 }, parents: [{ port: 'prompt', parentId: a }] },
+      {
+        id: a,
+        kind: 'text',
+        runId: 'r',
+        nodeId: 'p',
+        port: 'text',
+        value: { text: 'hi' },
+        parents: [],
+      },
+      {
+        id: b,
+        kind: 'image',
+        runId: 'r',
+        nodeId: 'g',
+        port: 'image',
+        path: 'artifacts/ab/x.png',
+        sha256: 'ab',
+        bytes: 10,
+        value: { width: 64 },
+        parents: [{ port: 'prompt', parentId: a }],
+      },
     ]);
-    store.artifacts.insertMany([{ id: c, kind: 'image', runId: 'r', nodeId: 's', port: 'image', path: 'outputs/d/y.png', sha256: 'cd', bytes: 11, parents: [{ port: 'image', parentId: b }] }]);
-    expect(store.artifacts.get(b)).toMatchObject({ kind: 'image', path: 'artifacts/ab/x.png', bytes: 10, value: { width: 64 }, runId: 'r' });
+    store.artifacts.insertMany([
+      {
+        id: c,
+        kind: 'image',
+        runId: 'r',
+        nodeId: 's',
+        port: 'image',
+        path: 'outputs/d/y.png',
+        sha256: 'cd',
+        bytes: 11,
+        parents: [{ port: 'image', parentId: b }],
+      },
+    ]);
+    expect(store.artifacts.get(b)).toMatchObject({
+      kind: 'image',
+      path: 'artifacts/ab/x.png',
+      bytes: 10,
+      value: { width: 64 },
+      runId: 'r',
+    });
     expect(store.artifacts.get(a)!.value).toEqual({ text: 'hi' });
-    expect(store.artifacts.ancestors(c).map((x) => [x.id, x.depth])).toEqual([[b, 1], [a, 2]]);
-    expect(store.artifacts.descendants(a).map((x) => [x.id, x.depth])).toEqual([[b, 1], [c, 2]]);
+    expect(store.artifacts.ancestors(c).map((x) => [x.id, x.depth])).toEqual([
+      [b, 1],
+      [a, 2],
+    ]);
+    expect(store.artifacts.descendants(a).map((x) => [x.id, x.depth])).toEqual([
+      [b, 1],
+      [c, 2],
+    ]);
     expect(store.artifacts.parentsOf(b)).toEqual([{ parentId: a, port: 'prompt' }]);
     expect(store.artifacts.allPaths()).toEqual(new Set(['artifacts/ab/x.png', 'outputs/d/y.png']));
   });
@@ -144,7 +246,14 @@ describe('ArtifactStore', () => {
     expect(() =>
       store.artifacts.insertMany([
         { id, kind: 'text', runId: 'r', nodeId: 'p', port: 'text', parents: [] },
-        { id: randomUUID(), kind: 'video' as never, runId: 'r', nodeId: 'p', port: 'x', parents: [] },
+        {
+          id: randomUUID(),
+          kind: 'video' as never,
+          runId: 'r',
+          nodeId: 'p',
+          port: 'x',
+          parents: [],
+        },
       ]),
     ).toThrow();
     expect(store.artifacts.get(id)).toBeUndefined();
@@ -177,10 +286,17 @@ describe('GraphStore', () => {
     store.graphs.save('b', 'B', { n: 2 }, 2000);
     store.graphs.save('c', 'C', { n: 3 }, 2000);
     store.graphs.save('a', 'A2', { n: 4 }, 3000);
-    expect(store.graphs.get('a')).toMatchObject({ name: 'A2', graph: { n: 4 }, createdAt: 1000, updatedAt: 3000 });
+    expect(store.graphs.get('a')).toMatchObject({
+      name: 'A2',
+      graph: { n: 4 },
+      createdAt: 1000,
+      updatedAt: 3000,
+    });
     const p1 = store.graphs.list(2);
     expect(p1.map((g) => g.id)).toEqual(['a', 'c']);
-    expect(store.graphs.list(2, { updatedAt: p1[1]!.updatedAt, id: p1[1]!.id }).map((g) => g.id)).toEqual(['b']);
+    expect(
+      store.graphs.list(2, { updatedAt: p1[1]!.updatedAt, id: p1[1]!.id }).map((g) => g.id),
+    ).toEqual(['b']);
     expect(store.graphs.delete('b')).toBe(true);
     expect(store.graphs.delete('b')).toBe(false);
   });

@@ -4,7 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  CodedError, ERROR_CODES, errorFromWire, errorSpec, OperationalError, UnexpectedError, UserError, type ErrorCode,
+  CodedError,
+  ERROR_CODES,
+  errorFromWire,
+  errorSpec,
+  OperationalError,
+  UnexpectedError,
+  UserError,
+  type ErrorCode,
 } from '../../../wire/errors';
 import { WorkerJobError } from '../../../workers/protocol/server';
 
@@ -24,21 +31,39 @@ describe('error table', () => {
     expect(new OperationalError('CANCELLED', 'x').status).toBe(409);
     expect(new OperationalError('OUT_OF_MEMORY', 'x').status).toBe(503);
     expect(new UserError('BAD_REQUEST', 'x', undefined, 422).status).toBe(422);
-    expect(new UnexpectedError('bug').toJSON()).toEqual({ error: { code: 'INTERNAL', message: 'bug' } });
+    expect(new UnexpectedError('bug').toJSON()).toEqual({
+      error: { code: 'INTERNAL', message: 'bug' },
+    });
   });
 
   it('a worker error is re-classified from the table (no hand list)', () => {
-    const user = Object.entries(ERROR_CODES).filter(([, s]) => s.kind === 'user').map(([c]) => c as ErrorCode);
-    for (const code of user) expect(errorFromWire({ code, message: 'm' }), code).toBeInstanceOf(UserError);
+    const user = Object.entries(ERROR_CODES)
+      .filter(([, s]) => s.kind === 'user')
+      .map(([c]) => c as ErrorCode);
+    for (const code of user)
+      expect(errorFromWire({ code, message: 'm' }), code).toBeInstanceOf(UserError);
     expect(errorFromWire({ code: 'OUT_OF_MEMORY', message: 'm' })).toBeInstanceOf(OperationalError);
     expect(errorFromWire({ code: 'INTERNAL', message: 'm' })).toBeInstanceOf(UnexpectedError);
-    const e = errorFromWire({ code: 'PROMPT_TOO_LONG', message: 'too long', details: { tokens: 9 } });
-    expect([e.kind, e.status, e.toJSON()]).toEqual(['user', 400, { error: { code: 'PROMPT_TOO_LONG', message: 'too long', details: { tokens: 9 } } }]);
+    const e = errorFromWire({
+      code: 'PROMPT_TOO_LONG',
+      message: 'too long',
+      details: { tokens: 9 },
+    });
+    expect([e.kind, e.status, e.toJSON()]).toEqual([
+      'user',
+      400,
+      { error: { code: 'PROMPT_TOO_LONG', message: 'too long', details: { tokens: 9 } } },
+    ]);
   });
 
   it('a code without a row (newer or foreign process) stays as sent and counts as operational', () => {
     const e = errorFromWire({ code: 'SOMETHING_NEW', message: 'm' });
-    expect([e.kind, e.code, e.status, e.retryable]).toEqual(['operational', 'SOMETHING_NEW', 503, true]);
+    expect([e.kind, e.code, e.status, e.retryable]).toEqual([
+      'operational',
+      'SOMETHING_NEW',
+      503,
+      true,
+    ]);
     expect(errorSpec('SOMETHING_NEW').kind).toBe('operational');
   });
 
@@ -49,6 +74,8 @@ describe('error table', () => {
   });
 
   it('codes with a fixed sentence carry it in the row', () => {
-    expect(ERROR_CODES.ENGINE_NOT_CONFIGURED.message).toMatch(/^stable-diffusion\.cpp is not configured\. Set SD_CPP_BIN/);
+    expect(ERROR_CODES.ENGINE_NOT_CONFIGURED.message).toMatch(
+      /^stable-diffusion\.cpp is not configured\. Set SD_CPP_BIN/,
+    );
   });
 });

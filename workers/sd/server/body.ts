@@ -37,7 +37,11 @@ const LORA_EXT = ['.gguf', '.safetensors', '.pt', '.ckpt'];
 export function resolveLoraFile(name: string, loraDir: string | undefined): string {
   const base = isAbsolute(name) ? name : join(loraDir ?? '.', name);
   for (const c of [base, ...LORA_EXT.map((e) => base + e)]) if (existsSync(c)) return c;
-  throw new WorkerJobError('MODEL_NOT_FOUND', `LoRA ${name} not found${loraDir ? ` in ${loraDir}` : ''}`, { name, loraDir });
+  throw new WorkerJobError(
+    'MODEL_NOT_FOUND',
+    `LoRA ${name} not found${loraDir ? ` in ${loraDir}` : ''}`,
+    { name, loraDir },
+  );
 }
 
 /**
@@ -63,13 +67,22 @@ export async function buildImgGenBody(p: GenPayload): Promise<Record<string, unk
     output_format: 'png',
     embed_image_metadata: false,
   };
-  if (p.loras.length) body.lora = p.loras.map((l) => ({ path: resolveLoraFile(l.name, p.loraDir), multiplier: l.weight, is_high_noise: false }));
+  if (p.loras.length)
+    body.lora = p.loras.map((l) => ({
+      path: resolveLoraFile(l.name, p.loraDir),
+      multiplier: l.weight,
+      is_high_noise: false,
+    }));
   if (p.initImagePath) {
     let bytes: Buffer;
     try {
       bytes = await readFile(p.initImagePath);
     } catch {
-      throw new WorkerJobError('BAD_PARAMS', `the input image ${p.initImagePath} could not be read`, { path: p.initImagePath });
+      throw new WorkerJobError(
+        'BAD_PARAMS',
+        `the input image ${p.initImagePath} could not be read`,
+        { path: p.initImagePath },
+      );
     }
     body.init_image = bytes.toString('base64');
     body.strength = p.strength ?? 0.75;

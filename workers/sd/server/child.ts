@@ -41,11 +41,18 @@ function real(p: string): string {
  * the sd-server when the worker dies by any means, SIGKILL included — Node has no prctl of its own.
  * Absent (not Linux, no util-linux) → the worker's exit handler and stdin watch are the only guards.
  */
-const SETPRIV = process.platform === 'linux' ? ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) : undefined;
+const SETPRIV =
+  process.platform === 'linux'
+    ? ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p))
+    : undefined;
 
 /** Why a start failed: `port` = the listen address was taken (try another), `exit` = the engine refused. */
 export class ServerStartError extends Error {
-  constructor(message: string, readonly reason: 'port' | 'exit' | 'timeout' | 'foreign', readonly exit?: SdExit) {
+  constructor(
+    message: string,
+    readonly reason: 'port' | 'exit' | 'timeout' | 'foreign',
+    readonly exit?: SdExit,
+  ) {
     super(message);
   }
 }
@@ -72,7 +79,10 @@ export class ServerChild {
   private lineBuf = '';
   private errBuf = '';
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-  private readonly exitWaiters: ((x: { code: number | null; signal: NodeJS.Signals | null }) => void)[] = [];
+  private readonly exitWaiters: ((x: {
+    code: number | null;
+    signal: NodeJS.Signals | null;
+  }) => void)[] = [];
   private listening = false;
   private doneWaiters: (() => void)[] = [];
   private donePromise: Promise<void> | null = null;
@@ -121,10 +131,12 @@ export class ServerChild {
   nextGenerationDone(): Promise<void> {
     if (!this.alive) return Promise.resolve();
     // One shared promise per generation, so a long job's poll loop does not pile up waiters.
-    this.donePromise ??= new Promise<void>((r) => this.doneWaiters.push(() => {
-      this.donePromise = null;
-      r();
-    }));
+    this.donePromise ??= new Promise<void>((r) =>
+      this.doneWaiters.push(() => {
+        this.donePromise = null;
+        r();
+      }),
+    );
     return this.donePromise;
   }
 
@@ -146,7 +158,8 @@ export class ServerChild {
 
   /** Resolves when the child has exited (at once if it already has). */
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.exitInfo || !this.child) return Promise.resolve(this.exitInfo ?? { code: null, signal: null });
+    if (this.exitInfo || !this.child)
+      return Promise.resolve(this.exitInfo ?? { code: null, signal: null });
     return new Promise((r) => this.exitWaiters.push(r));
   }
 
@@ -157,7 +170,10 @@ export class ServerChild {
    */
   async start(timeoutMs: number): Promise<void> {
     const child = SETPRIV
-      ? spawn(SETPRIV, ['--pdeathsig', 'SIGKILL', '--', this.binary, ...this.argv], { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true })
+      ? spawn(SETPRIV, ['--pdeathsig', 'SIGKILL', '--', this.binary, ...this.argv], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          windowsHide: true,
+        })
       : spawn(this.binary, this.argv, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     this.child = child;
     this.registry.add(child);
@@ -173,7 +189,11 @@ export class ServerChild {
       if (this.exitInfo) {
         // Observed at 97d2990: with the port taken sd-server prints `listening on: …` and exits 0.
         const portTaken = this.listening || this.exitInfo.code === 0;
-        throw new ServerStartError(`sd-server exited during start-up (${this.describeExit()})`, portTaken ? 'port' : 'exit', this.exitRecord());
+        throw new ServerStartError(
+          `sd-server exited during start-up (${this.describeExit()})`,
+          portTaken ? 'port' : 'exit',
+          this.exitRecord(),
+        );
       }
       if (this.listening) {
         const caps = await this.capabilities().catch(() => null);
@@ -181,7 +201,10 @@ export class ServerChild {
           const path = (caps as { model?: { path?: string } }).model?.path;
           if (!path || real(path) !== real(this.modelPath)) {
             await this.stop(200);
-            throw new ServerStartError(`the server on 127.0.0.1:${this.port} names model ${path ?? '(none)'}, not ${this.modelPath}: not our child`, 'foreign');
+            throw new ServerStartError(
+              `the server on 127.0.0.1:${this.port} names model ${path ?? '(none)'}, not ${this.modelPath}: not our child`,
+              'foreign',
+            );
           }
           return;
         }
@@ -189,12 +212,18 @@ export class ServerChild {
       await new Promise((r) => setTimeout(r, 50));
     }
     await this.stop(200);
-    throw new ServerStartError(`sd-server did not answer on 127.0.0.1:${this.port} within ${Math.round(timeoutMs / 1000)} s`, 'timeout', this.exitRecord());
+    throw new ServerStartError(
+      `sd-server did not answer on 127.0.0.1:${this.port} within ${Math.round(timeoutMs / 1000)} s`,
+      'timeout',
+      this.exitRecord(),
+    );
   }
 
   /** `GET /sdcpp/v1/capabilities` (rejects on any failure). */
   async capabilities(): Promise<Record<string, unknown>> {
-    const r = await fetch(this.url('/sdcpp/v1/capabilities'), { signal: AbortSignal.timeout(2_000) });
+    const r = await fetch(this.url('/sdcpp/v1/capabilities'), {
+      signal: AbortSignal.timeout(2_000),
+    });
     if (!r.ok) throw new Error(`capabilities: HTTP ${r.status}`);
     return (await r.json()) as Record<string, unknown>;
   }

@@ -11,7 +11,15 @@ import { mitigationArgs } from '../argv';
 import { stackModelFlags, type StackFiles } from '../model-flags';
 
 /** Every file of the model stack, by role, as for the CLI (model-flags.ts). */
-const STACK_FILES = ['modelRole', 'clipLPath', 'clipGPath', 't5xxlPath', 'llmPath', 'vaePath', 'taesdPath'] as const;
+const STACK_FILES = [
+  'modelRole',
+  'clipLPath',
+  'clipGPath',
+  't5xxlPath',
+  'llmPath',
+  'vaePath',
+  'taesdPath',
+] as const;
 
 /** Everything sd-server only takes at start-up: the stack's files (absolute paths) and flags. */
 export interface StackSpec extends StackFiles {
@@ -43,7 +51,10 @@ export function stackOf(p: GenPayload, threads: number): StackSpec {
  */
 export function stackKey(s: StackSpec): string {
   const m = s.mitigations ?? {};
-  const mit = Object.keys(m).sort().map((k) => `${k}=${String(m[k as keyof Mitigations])}`).join(',');
+  const mit = Object.keys(m)
+    .sort()
+    .map((k) => `${k}=${String(m[k as keyof Mitigations])}`)
+    .join(',');
   return JSON.stringify([s.modelPath, ...STACK_FILES.map((k) => s[k] ?? ''), s.threads, mit]);
 }
 

@@ -26,7 +26,12 @@ export function resolveServerBinary(env: NodeJS.ProcessEnv = process.env): strin
   if (env.MYSTI_SD_MODE?.trim() === 'cli') return null;
   const named = env.SD_CPP_SERVER_BIN?.trim();
   if (named) {
-    if (!isExecutable(named)) throw new WorkerJobError('ENGINE_NOT_CONFIGURED', `SD_CPP_SERVER_BIN points to ${named}, which is not an executable file`, { path: named });
+    if (!isExecutable(named))
+      throw new WorkerJobError(
+        'ENGINE_NOT_CONFIGURED',
+        `SD_CPP_SERVER_BIN points to ${named}, which is not an executable file`,
+        { path: named },
+      );
     return named;
   }
   let cli: string;

@@ -55,7 +55,7 @@ export class ServerManager {
   constructor(private readonly o: ManagerOptions) {}
 
   /** The running stack for health: model, bytes of its files, pid/port, load and job counters. */
-  loaded(): Record<string, unknown> & { modelId: string; path: string; bytes: number } | null {
+  loaded(): (Record<string, unknown> & { modelId: string; path: string; bytes: number }) | null {
     const c = this.child;
     const s = this.spec;
     if (!c || !s || !c.alive) return null;
@@ -87,17 +87,25 @@ export class ServerManager {
       while (this.users > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
       if (signal.aborted) throw new WorkerJobError('CANCELLED', 'cancelled');
       const prev = this.spec;
-      const why = !prev || !this.child?.alive
-        ? (prev ? 'started sd-server (the previous one had stopped)' : 'started sd-server')
-        : prev.modelPath !== spec.modelPath || prev.vaePath !== spec.vaePath || prev.taesdPath !== spec.taesdPath
-          ? `replaced sd-server: stack ${prev.modelPath} → ${spec.modelPath}`
-          : `restarted sd-server with new start-up flags (${changedMitigations(prev, spec).join(', ') || 'threads'})`;
+      const why =
+        !prev || !this.child?.alive
+          ? prev
+            ? 'started sd-server (the previous one had stopped)'
+            : 'started sd-server'
+          : prev.modelPath !== spec.modelPath ||
+              prev.vaePath !== spec.vaePath ||
+              prev.taesdPath !== spec.taesdPath
+            ? `replaced sd-server: stack ${prev.modelPath} → ${spec.modelPath}`
+            : `restarted sd-server with new start-up flags (${changedMitigations(prev, spec).join(', ') || 'threads'})`;
       await this.stop();
       await this.startFor(spec, key);
       this.lastStartReason = why;
       return why;
     });
-    this.switching = turn.then(() => undefined, () => undefined);
+    this.switching = turn.then(
+      () => undefined,
+      () => undefined,
+    );
     const started = await turn;
     const child = this.child!;
     this.users++;
@@ -138,7 +146,14 @@ export class ServerManager {
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = await (this.o.pickPort ?? freePort)();
       const argv = serverArgv(spec, port, this.o.backendFlag);
-      const c = new ServerChild(this.o.binary, argv, port, spec.modelPath, this.o.children, this.o.onLog);
+      const c = new ServerChild(
+        this.o.binary,
+        argv,
+        port,
+        spec.modelPath,
+        this.o.children,
+        this.o.onLog,
+      );
       this.starts++;
       try {
         await c.start(this.o.startTimeoutMs);
@@ -160,8 +175,15 @@ export class ServerManager {
       const mapped = mapSdFailure(e.exit);
       if (mapped.code !== 'ENGINE_FAILED') throw mapped;
     }
-    throw new WorkerJobError('ENGINE_FAILED', `${e.message} (${this.o.binary})${tail.length ? `; last stderr lines: ${tail.join(' | ')}` : '; it printed nothing on stderr'}`, {
-      binary: this.o.binary, reason: e.reason, stderrTail: tail, ...(e.exit ? { exitCode: e.exit.code, signal: e.exit.signal } : {}),
-    });
+    throw new WorkerJobError(
+      'ENGINE_FAILED',
+      `${e.message} (${this.o.binary})${tail.length ? `; last stderr lines: ${tail.join(' | ')}` : '; it printed nothing on stderr'}`,
+      {
+        binary: this.o.binary,
+        reason: e.reason,
+        stderrTail: tail,
+        ...(e.exit ? { exitCode: e.exit.code, signal: e.exit.signal } : {}),
+      },
+    );
   }
 }

@@ -42,8 +42,17 @@ function serverJson(body: unknown): string {
   return JSON.stringify(body).replace(/"seed":"(-?[0-9]{1,19})"/, '"seed":$1');
 }
 
-async function postJson(child: ServerChild, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const r = await fetch(child.url(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : serverJson(body), signal: AbortSignal.timeout(10_000) });
+async function postJson(
+  child: ServerChild,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(child.url(path), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : serverJson(body),
+    signal: AbortSignal.timeout(10_000),
+  });
   return { status: r.status, json: (await r.json().catch(() => ({}))) as Record<string, unknown> };
 }
 
@@ -57,9 +66,15 @@ function crashError(child: ServerChild, jobStatus: string): WorkerJobError {
   const mapped = mapSdFailure(x);
   if (mapped.code === 'OUT_OF_MEMORY' && (x.code === 134 || x.signal === 'SIGABRT')) return mapped;
   const how = x.signal ? `was killed by ${x.signal}` : `exited with code ${x.code}`;
-  return new WorkerJobError('ENGINE_CRASHED', `sd-server ${how} while the job was ${jobStatus}; the next job starts a new server`, {
-    exitCode: x.code, signal: x.signal, stderrTail: child.lastStderr(10),
-  });
+  return new WorkerJobError(
+    'ENGINE_CRASHED',
+    `sd-server ${how} while the job was ${jobStatus}; the next job starts a new server`,
+    {
+      exitCode: x.code,
+      signal: x.signal,
+      stderrTail: child.lastStderr(10),
+    },
+  );
 }
 
 /**
@@ -74,7 +89,13 @@ export async function runOnServer(
   p: GenPayload,
   ctx: JobContext,
   mgr: ServerManager,
-  engine: { binary: string; serverBinary: string; name: string; version: string; backendFlag: boolean },
+  engine: {
+    binary: string;
+    serverBinary: string;
+    name: string;
+    version: string;
+    backendFlag: boolean;
+  },
   threads: number,
 ): Promise<{ output: Record<string, unknown>; memory?: Record<string, number> }> {
   // A job still queued on a server that was stopped for another job's cancel is submitted again.
@@ -82,7 +103,13 @@ export async function runOnServer(
     try {
       return await runOnce(p, ctx, mgr, engine, threads);
     } catch (err) {
-      if (!(err instanceof Requeue) || attempt >= 3) throw err instanceof Requeue ? new WorkerJobError('ENGINE_FAILED', 'sd-server was stopped twice before this job could start') : err;
+      if (!(err instanceof Requeue) || attempt >= 3)
+        throw err instanceof Requeue
+          ? new WorkerJobError(
+              'ENGINE_FAILED',
+              'sd-server was stopped twice before this job could start',
+            )
+          : err;
       ctx.log('info', 'sd-server was stopped before this job started; submitting it again');
     }
   }
@@ -95,7 +122,13 @@ async function runOnce(
   p: GenPayload,
   ctx: JobContext,
   mgr: ServerManager,
-  engine: { binary: string; serverBinary: string; name: string; version: string; backendFlag: boolean },
+  engine: {
+    binary: string;
+    serverBinary: string;
+    name: string;
+    version: string;
+    backendFlag: boolean;
+  },
   threads: number,
 ): Promise<{ output: Record<string, unknown>; memory?: Record<string, number> }> {
   const t0 = Date.now();
@@ -113,10 +146,12 @@ async function runOnce(
   const onAbort = () => {
     cancelled = true;
     if (status === 'queued' && sid) {
-      void postJson(child, `/sdcpp/v1/jobs/${sid}/cancel`, undefined).then((r) => {
-        // 409: it started generating meanwhile — only killing the server stops it.
-        if (r.status === 409) void mgr.stop();
-      }).catch(() => void mgr.stop());
+      void postJson(child, `/sdcpp/v1/jobs/${sid}/cancel`, undefined)
+        .then((r) => {
+          // 409: it started generating meanwhile — only killing the server stops it.
+          if (r.status === 409) void mgr.stop();
+        })
+        .catch(() => void mgr.stop());
     } else {
       void mgr.stop();
     }
@@ -124,15 +159,27 @@ async function runOnce(
   // Registered before submitting: the job may start generating before the POST returns.
   const removeSink = child.addSink((pr) => ctx.progress(pr));
   try {
-    const submitted = await Promise.race([postJson(child, '/sdcpp/v1/img_gen', body), died(child)]).catch(async (err: unknown) => {
+    const submitted = await Promise.race([
+      postJson(child, '/sdcpp/v1/img_gen', body),
+      died(child),
+    ]).catch(async (err: unknown) => {
       // Submitted to a server that is being stopped (another job's cancel, an unload): try the next one.
-      if (child.alive && !child.isStopping) await Promise.race([child.exited(), new Promise((res) => setTimeout(res, 1_000))]);
+      if (child.alive && !child.isStopping)
+        await Promise.race([child.exited(), new Promise((res) => setTimeout(res, 1_000))]);
       if (ctx.signal.aborted) throw new WorkerJobError('CANCELLED', 'cancelled');
       if (!child.alive || child.isStopping) throw new Requeue();
-      throw new WorkerJobError('ENGINE_FAILED', `sd-server did not take the job: ${(err as Error).message}`, { stderrTail: child.lastStderr(10) });
+      throw new WorkerJobError(
+        'ENGINE_FAILED',
+        `sd-server did not take the job: ${(err as Error).message}`,
+        { stderrTail: child.lastStderr(10) },
+      );
     });
     if (submitted.status !== 202 || typeof submitted.json.id !== 'string') {
-      throw new WorkerJobError('ENGINE_FAILED', `sd-server refused the job: HTTP ${submitted.status} ${JSON.stringify(submitted.json).slice(0, 300)}`, { status: submitted.status, reply: submitted.json });
+      throw new WorkerJobError(
+        'ENGINE_FAILED',
+        `sd-server refused the job: HTTP ${submitted.status} ${JSON.stringify(submitted.json).slice(0, 300)}`,
+        { status: submitted.status, reply: submitted.json },
+      );
     }
     sid = submitted.json.id;
     if (ctx.signal.aborted) onAbort();
@@ -141,39 +188,68 @@ async function runOnce(
     const diedP = died(child);
     diedP.catch(() => undefined);
     for (;;) {
-      if (cancelled && !child.alive) throw new WorkerJobError('CANCELLED', 'cancelled (sd-server stopped: a generating job cannot be interrupted otherwise)');
+      if (cancelled && !child.alive)
+        throw new WorkerJobError(
+          'CANCELLED',
+          'cancelled (sd-server stopped: a generating job cannot be interrupted otherwise)',
+        );
       const r = await Promise.race([
-        fetch(child.url(`/sdcpp/v1/jobs/${sid}`), { signal: AbortSignal.timeout(10_000) }).then(async (res) => ({ status: res.status, json: (await res.json()) as JobStatus })),
+        fetch(child.url(`/sdcpp/v1/jobs/${sid}`), { signal: AbortSignal.timeout(10_000) }).then(
+          async (res) => ({ status: res.status, json: (await res.json()) as JobStatus }),
+        ),
         diedP,
       ]).catch(async (err: unknown) => {
         // A dying server resets the connection a moment before its exit is reported: wait for it.
-        if (child.alive && !child.isStopping) await Promise.race([child.exited(), new Promise((res) => setTimeout(res, 1_000))]);
+        if (child.alive && !child.isStopping)
+          await Promise.race([child.exited(), new Promise((res) => setTimeout(res, 1_000))]);
         if (!child.alive || child.isStopping) return null;
-        throw new WorkerJobError('ENGINE_FAILED', `sd-server stopped answering while the job was ${status}: ${(err as Error).message}`, { stderrTail: child.lastStderr(10) });
+        throw new WorkerJobError(
+          'ENGINE_FAILED',
+          `sd-server stopped answering while the job was ${status}: ${(err as Error).message}`,
+          { stderrTail: child.lastStderr(10) },
+        );
       });
       if (!r) {
         await child.exited();
         if (cancelled) throw new WorkerJobError('CANCELLED', 'cancelled (sd-server stopped)');
         if (child.isStopping && status === 'queued') throw new Requeue();
-        if (child.isStopping) throw new WorkerJobError('ENGINE_FAILED', 'sd-server was stopped (unload) while this job was generating');
+        if (child.isStopping)
+          throw new WorkerJobError(
+            'ENGINE_FAILED',
+            'sd-server was stopped (unload) while this job was generating',
+          );
         throw crashError(child, status);
       }
-      if (r.status !== 200) throw new WorkerJobError('ENGINE_FAILED', `sd-server lost job ${sid}: HTTP ${r.status}`, { status: r.status });
+      if (r.status !== 200)
+        throw new WorkerJobError('ENGINE_FAILED', `sd-server lost job ${sid}: HTTP ${r.status}`, {
+          status: r.status,
+        });
       job = r.json;
       status = job.status;
       if (status === 'completed' || status === 'failed' || status === 'cancelled') break;
       // Poll slowly, but at once when the server's log says a generation just ended.
-      await Promise.race([new Promise((res) => setTimeout(res, POLL_MS)), child.nextGenerationDone()]);
+      await Promise.race([
+        new Promise((res) => setTimeout(res, POLL_MS)),
+        child.nextGenerationDone(),
+      ]);
     }
     removeSink();
-    if (status === 'cancelled') throw new WorkerJobError('CANCELLED', 'cancelled (queued job cancelled on sd-server)');
+    if (status === 'cancelled')
+      throw new WorkerJobError('CANCELLED', 'cancelled (queued job cancelled on sd-server)');
     if (status === 'failed') {
       const msg = job?.error?.message ?? 'generation failed';
-      throw new WorkerJobError('ENGINE_FAILED', `sd-server: ${msg}`, { error: job?.error, stderrTail: child.lastStderr(10) });
+      throw new WorkerJobError('ENGINE_FAILED', `sd-server: ${msg}`, {
+        error: job?.error,
+        stderrTail: child.lastStderr(10),
+      });
     }
     child.jobsDone++;
     const imgs = [...(job?.result?.images ?? [])].sort((a, b) => a.index - b.index);
-    if (imgs.length !== p.batchCount) throw new WorkerJobError('ENGINE_FAILED', `sd-server returned ${imgs.length} images for a batch of ${p.batchCount}`);
+    if (imgs.length !== p.batchCount)
+      throw new WorkerJobError(
+        'ENGINE_FAILED',
+        `sd-server returned ${imgs.length} images for a batch of ${p.batchCount}`,
+      );
     const seeds = child.parser.seeds.slice(seedsBefore);
     const images: SdImage[] = [];
     for (let k = 0; k < imgs.length; k++) {
@@ -181,27 +257,52 @@ async function runOnce(
       const tmp = `${dest}.part`;
       // write-point: none — worker scratch inside tmp/ (swept at start); the runtime names the move into artifacts/.
       await writeFile(tmp, Buffer.from(imgs[k]!.b64_json, 'base64'));
-      const meta = await sharp(tmp).metadata().catch(() => null);
+      const meta = await sharp(tmp)
+        .metadata()
+        .catch(() => null);
       if (!meta?.width) {
         await rm(tmp, { force: true });
-        throw new WorkerJobError('ENGINE_FAILED', 'sd-server returned an image that is not a readable PNG');
+        throw new WorkerJobError(
+          'ENGINE_FAILED',
+          'sd-server returned an image that is not a readable PNG',
+        );
       }
       await rename(tmp, dest);
       const seed = seeds[k] ?? (p.seed !== '-1' ? seedPlus(p.seed, k) : undefined);
-      images.push({ path: dest, sha256: await sha256File(dest), width: meta.width, height: meta.height!, ...(seed !== undefined ? { seed } : {}) });
+      images.push({
+        path: dest,
+        sha256: await sha256File(dest),
+        width: meta.width,
+        height: meta.height!,
+        ...(seed !== undefined ? { seed } : {}),
+      });
     }
     // Reproduce with sd-cli: the same stack flags + job params as one CLI line (no preview, -o placeholder).
-    const cliArgv = buildGenArgv({ ...p, preview: 'none' }, { outPath: 'output.png', threads, backendFlag: engine.backendFlag });
+    const cliArgv = buildGenArgv(
+      { ...p, preview: 'none' },
+      { outPath: 'output.png', threads, backendFlag: engine.backendFlag },
+    );
     return {
       output: {
         images,
-        engine: { binary: engine.serverBinary, name: 'sd-server', version: engine.version, mode: 'server', cli: engine.name },
+        engine: {
+          binary: engine.serverBinary,
+          name: 'sd-server',
+          version: engine.version,
+          mode: 'server',
+          cli: engine.name,
+        },
         argv: cliArgv,
-        server: { argv: child.argv.slice(0, child.argv.indexOf('--listen-ip')), body: { ...body, ...(body.init_image ? { init_image: `<${p.initImagePath}>` } : {}) }, ...(lease.started ? { started: lease.started } : {}) },
+        server: {
+          argv: child.argv.slice(0, child.argv.indexOf('--listen-ip')),
+          body: { ...body, ...(body.init_image ? { init_image: `<${p.initImagePath}>` } : {}) },
+          ...(lease.started ? { started: lease.started } : {}),
+        },
         requested: { width: p.width, height: p.height },
         aligned: { width: align64(p.width), height: align64(p.height) },
         warnings: child.parser.warnings.slice(warningsBefore),
-        previews: 'not available from sd-server (turn on "Live preview" to run this node with sd-cli)',
+        previews:
+          'not available from sd-server (turn on "Live preview" to run this node with sd-cli)',
         durationMs: Date.now() - t0,
       },
     };

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseBar, parseLogLine, SdOutputParser, type SdProgress } from '../../../../workers/sd/progress';
+import {
+  parseBar,
+  parseLogLine,
+  SdOutputParser,
+  type SdProgress,
+} from '../../../../workers/sd/progress';
 
 // Byte-exact samples from shared/docs/sdcpp.md §1.3.
 const bar = (step: number, steps: number, speed: string, fill = '=', head = '>') => {
@@ -11,18 +16,37 @@ const bar = (step: number, steps: number, speed: string, fill = '=', head = '>')
 
 describe('parseLogLine / parseBar', () => {
   it('parses the documented log line', () => {
-    expect(parseLogLine('[INFO ] stable-diffusion.cpp:5679 - generating image: 1/1 - seed 42')).toEqual({ level: 'INFO', file: 'stable-diffusion.cpp', line: 5679, message: 'generating image: 1/1 - seed 42' });
-    expect(parseLogLine('[ERROR] common.cpp:325  - error: unknown argument: --bogus-flag')?.message).toBe('error: unknown argument: --bogus-flag');
+    expect(
+      parseLogLine('[INFO ] stable-diffusion.cpp:5679 - generating image: 1/1 - seed 42'),
+    ).toEqual({
+      level: 'INFO',
+      file: 'stable-diffusion.cpp',
+      line: 5679,
+      message: 'generating image: 1/1 - seed 42',
+    });
+    expect(
+      parseLogLine('[ERROR] common.cpp:325  - error: unknown argument: --bogus-flag')?.message,
+    ).toBe('error: unknown argument: --bogus-flag');
     expect(parseLogLine('\x1b[32m[INFO ]\x1b[0m main.cpp:12   - x')?.level).toBe('INFO');
     expect(parseLogLine('new_sd_ctx_t failed')).toBeNull();
   });
 
   it('parses bars: it/s, s/it and MB/s loading bars', () => {
-    expect(parseBar('\r  |============>                                     | 1/4 - 3.92it/s\x1b[K')).toEqual({ step: 1, steps: 4, rate: 3.92, loading: false });
-    expect(parseBar('\r  |==================================================| 4/4 - 2.68s/it\x1b[K\n')).toEqual({ step: 4, steps: 4, rate: 0.373, loading: false });
-    expect(parseBar(`\r  |${'#'.repeat(50)}| 196/196 - 329.73MB/s\x1b[K\n`)).toEqual({ step: 196, steps: 196, loading: true });
+    expect(
+      parseBar('\r  |============>                                     | 1/4 - 3.92it/s\x1b[K'),
+    ).toEqual({ step: 1, steps: 4, rate: 3.92, loading: false });
+    expect(
+      parseBar('\r  |==================================================| 4/4 - 2.68s/it\x1b[K\n'),
+    ).toEqual({ step: 4, steps: 4, rate: 0.373, loading: false });
+    expect(parseBar(`\r  |${'#'.repeat(50)}| 196/196 - 329.73MB/s\x1b[K\n`)).toEqual({
+      step: 196,
+      steps: 196,
+      loading: true,
+    });
     // The format before 2025-11 had no ESC[K.
-    expect(parseBar('  |==================================================| 20/20 - 49.63s/it')?.step).toBe(20);
+    expect(
+      parseBar('  |==================================================| 20/20 - 49.63s/it')?.step,
+    ).toBe(20);
   });
 });
 
@@ -40,7 +64,10 @@ describe('SdOutputParser', () => {
       '[INFO ] stable-diffusion.cpp:2702 - get_learned_condition completed, taking 2.26s\n',
       '[INFO ] stable-diffusion.cpp:5679 - generating image: 1/1 - seed 1234567\n',
       load(386),
-      bar(1, 4, '3.92it/s'), bar(2, 4, '3.50it/s'), bar(3, 4, '1.20s/it'), bar(4, 4, '2.68s/it'),
+      bar(1, 4, '3.92it/s'),
+      bar(2, 4, '3.50it/s'),
+      bar(3, 4, '1.20s/it'),
+      bar(4, 4, '2.68s/it'),
       '[INFO ] stable-diffusion.cpp:3721 - sampling completed, taking 0.23s\n',
       '[INFO ] stable-diffusion.cpp:3760 - decoding 1 latents\n',
       load(138),
@@ -52,7 +79,19 @@ describe('SdOutputParser', () => {
     for (let i = 0; i < text.length; i += 7) p.feed(text.slice(i, i + 7));
     p.end();
     expect(p.seeds).toEqual(['1234567']);
-    expect(events.map((e) => e.phase)).toEqual(['loading', 'encoding', 'loading', 'sampling', 'loading', 'sampling', 'sampling', 'sampling', 'sampling', 'decoding', 'loading']);
+    expect(events.map((e) => e.phase)).toEqual([
+      'loading',
+      'encoding',
+      'loading',
+      'sampling',
+      'loading',
+      'sampling',
+      'sampling',
+      'sampling',
+      'sampling',
+      'decoding',
+      'loading',
+    ]);
     const sampling = events.filter((e) => e.phase === 'sampling' && e.step !== undefined);
     expect(sampling.map((e) => `${e.step}/${e.steps}`)).toEqual(['1/4', '2/4', '3/4', '4/4']);
     expect(sampling[0]!.rate).toBe(3.92);

@@ -66,8 +66,8 @@ describe('sd-cli stand-in fidelity', () => {
     ]);
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
-    // eslint-disable-next-line no-control-regex -- matching the ANSI escapes sd.cpp prints
     const bars =
+      // eslint-disable-next-line no-control-regex -- matching the ANSI escapes sd.cpp prints
       r.stdout.match(/\r {2}\|[=> ]{50}\| \d+\/3 - [\d.]+(it\/s|s\/it)\x1b\[K\n?/g) ?? [];
     expect(bars).toHaveLength(6);
     expect(bars[2]!.endsWith('\x1b[K\n')).toBe(true);

@@ -267,6 +267,7 @@ async function runOnce(
           'sd-server returned an image that is not a readable PNG',
         );
       }
+      // write-point: none — the same scratch file, renamed within tmp/.
       await rename(tmp, dest);
       const seed = seeds[k] ?? (p.seed !== '-1' ? seedPlus(p.seed, k) : undefined);
       images.push({

@@ -74,14 +74,16 @@ test('expose, run ×2 from the App form, lightbox, undo follows, the URL reopens
   await page.keyboard.press('ControlOrMeta+a');
   await page.keyboard.type('a paper boat on a pond, app mode');
   await page.keyboard.press('Tab');
-  // The seed is "random": its number box is disabled, so Tab lands on the random toggle.
+  // The seed is "random": its −, text box and + are disabled, so Tab lands on the random toggle.
   await expect(field(page, 'Seed').getByLabel('random seed')).toBeFocused();
   await page.keyboard.press('Space');
-  await page.keyboard.press('Shift+Tab');
-  const seedBox = field(page, 'Seed').locator('input[type="number"]');
+  await page.keyboard.press('Shift+Tab'); // + (seed + 1)
+  await page.keyboard.press('Shift+Tab'); // the seed's text box (exact 64-bit decimal text)
+  const seedBox = field(page, 'Seed').getByLabel('seed', { exact: true });
   await expect(seedBox).toBeFocused();
   await page.keyboard.press('ControlOrMeta+a');
   await page.keyboard.type('100');
+  await page.keyboard.press('Tab'); // + (seed + 1)
   await page.keyboard.press('Tab'); // random toggle
   await page.keyboard.press('Tab'); // new-seed dice
   await page.keyboard.press('Tab');
@@ -123,7 +125,7 @@ test('expose, run ×2 from the App form, lightbox, undo follows, the URL reopens
       'a paper boat on a pond, app mode',
     );
   }
-  expect(seeds.sort()).toEqual([100, 101]);
+  expect(seeds.sort()).toEqual(['100', '101']); // exact decimal text (graph format v3)
 
   // An image opens in the lightbox; Esc closes it.
   await images.first().click();
@@ -174,7 +176,7 @@ test('expose, run ×2 from the App form, lightbox, undo follows, the URL reopens
   // The headless description of the same form.
   const schema = await (await request.get(appUrl(`/api/graphs/${graphId}/app`))).json();
   expect(Object.keys(schema.properties)).toEqual(['Prompt', 'Seed']);
-  expect(schema.properties.Seed.default).toBe(100);
+  expect(schema.properties.Seed.default).toBe('100');
 
   // Phone size: one column, nothing cut off sideways.
   await page.setViewportSize({ width: 390, height: 844 });

@@ -91,32 +91,26 @@ export function AppView() {
               app”); the ◇ on a Save image node picks which images show here.
             </p>
           )}
-          {groups.map((g, gi) =>
-            g.group ? (
+          {groups.map((g, gi) => {
+            const fields = g.fields.map((f) => (
+              <Field
+                key={`${f.nodeId}.${f.param}`}
+                f={f}
+                layout={layout}
+                editing={editing && layout.exposed}
+              />
+            ));
+            return g.group ? (
               <fieldset key={`g-${g.group}`} className="app-group">
                 <legend>{g.group}</legend>
-                {g.fields.map((f) => (
-                  <Field
-                    key={`${f.nodeId}.${f.param}`}
-                    f={f}
-                    layout={layout}
-                    editing={editing && layout.exposed}
-                  />
-                ))}
+                {fields}
               </fieldset>
             ) : (
               <div key={`u-${gi}`} className="app-group plain">
-                {g.fields.map((f) => (
-                  <Field
-                    key={`${f.nodeId}.${f.param}`}
-                    f={f}
-                    layout={layout}
-                    editing={editing && layout.exposed}
-                  />
-                ))}
+                {fields}
               </div>
-            ),
-          )}
+            );
+          })}
           <RunBar />
           {layout.exposed && (
             <button

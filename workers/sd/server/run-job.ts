@@ -77,6 +77,18 @@ function crashError(child: ServerChild, jobStatus: string): WorkerJobError {
   );
 }
 
+/** The engine a resident job runs on: the sd-cli it stands for and the sd-server beside it. */
+export interface ServerEngine {
+  binary: string;
+  serverBinary: string;
+  name: string;
+  version: string;
+  backendFlag: boolean;
+}
+
+/** A job's result, the same shape as the CLI path's (jobs.ts). */
+type ServerJobResult = { output: Record<string, unknown>; memory?: Record<string, number> };
+
 /**
  * Runs `p` on the manager's server for its stack.
  * @returns the same result shape as the CLI path (jobs.ts), with `engine.mode: 'server'`,
@@ -89,15 +101,9 @@ export async function runOnServer(
   p: GenPayload,
   ctx: JobContext,
   mgr: ServerManager,
-  engine: {
-    binary: string;
-    serverBinary: string;
-    name: string;
-    version: string;
-    backendFlag: boolean;
-  },
+  engine: ServerEngine,
   threads: number,
-): Promise<{ output: Record<string, unknown>; memory?: Record<string, number> }> {
+): Promise<ServerJobResult> {
   // A job still queued on a server that was stopped for another job's cancel is submitted again.
   for (let attempt = 1; ; attempt++) {
     try {
@@ -122,15 +128,9 @@ async function runOnce(
   p: GenPayload,
   ctx: JobContext,
   mgr: ServerManager,
-  engine: {
-    binary: string;
-    serverBinary: string;
-    name: string;
-    version: string;
-    backendFlag: boolean;
-  },
+  engine: ServerEngine,
   threads: number,
-): Promise<{ output: Record<string, unknown>; memory?: Record<string, number> }> {
+): Promise<ServerJobResult> {
   const t0 = Date.now();
   const body = await buildImgGenBody(p);
   const spec = stackOf(p, threads);

@@ -85,22 +85,40 @@ describe('disk full / read-only, injected', () => {
   });
 
   it('EROFS on a thumbnail: the job fails with READ_ONLY, an alert is raised, no partial thumbnail', async () => {
+    // The previous test's thumbnail job must not be the one the injected error hits: its save
+    // would then clear the state before this run's own thumbnail fails.
+    await waitFor(
+      async () => {
+        const { jobs, active } = (await s.http.get('/api/generations/jobs')).json as {
+          jobs: Record<string, { queued?: number; running?: number }>;
+          active: number;
+        };
+        return active === 0 && Object.values(jobs).every((k) => !k.queued && !k.running);
+      },
+      15_000,
+      'the background jobs of the previous test to finish',
+    );
     const restore = injectWriteError(`${path.sep}thumbs${path.sep}`, 'EROFS');
     const seen: { type: string; error?: { code?: string } }[] = [];
     const off = s.studio.bus.on((e) => seen.push(e as never));
     try {
       const run = await s.run(txt2imgChain({ text: 'read-only thumbs', steps: 2 }).finalize());
       expect(run.status).toBe('completed');
+      const ids = new Set(s.studio.store.generations.byRun(run.id).map((g) => g.id));
       await waitFor(
         () =>
-          s.studio.bus.since(0).some((e) => e.type === 'system.alert' && e.code === 'READ_ONLY'),
+          seen.some(
+            (e) =>
+              e.type === 'job.progress' &&
+              e.error?.code === 'READ_ONLY' &&
+              ids.has((e as { generationId?: number }).generationId ?? -1),
+          ),
         15_000,
-        'a READ_ONLY alert',
+        "this run's thumbnail job failing with READ_ONLY",
       );
-      const failedJob = seen.find(
-        (e) => e.type === 'job.progress' && e.error?.code === 'READ_ONLY',
-      );
-      expect(failedJob).toBeDefined();
+      expect(
+        s.studio.bus.since(0).filter((e) => e.type === 'system.alert' && e.code === 'READ_ONLY'),
+      ).toHaveLength(1);
       expect((await s.http.get('/api/health')).json.disk).toMatchObject({ status: 'read_only' });
       expect(tempFiles(s.home.home)).toEqual([]);
     } finally {

@@ -10,15 +10,18 @@
  *
  * Nearest-neighbour search ({@link VectorStore.nearest}) scans the floats exactly while a space
  * holds at most {@link EXACT_SCAN_MAX} vectors, and above that takes `k × oversample` Hamming
- * candidates from vec0 and re-scores them with the float cosine (recall measured by
- * `npm run bench -- --only=search`). A query always names one space, so vectors of two models are
+ * candidates and re-scores them with the float cosine (recall measured by
+ * `npm run bench -- --only=search`). The Hamming pass runs over an in-memory copy of the vec0
+ * bits ({@link BitIndex}: sqlite-vec's KNN costs grow with k, see bit-index.ts), loaded on the
+ * first search of a space and kept current by this store's writes; a commit by another
+ * connection (`PRAGMA data_version`) makes it reload. A query always names one space, so vectors of two models are
  * never compared. sqlite-vec is loaded into the connection on first use.
  */
 import { createHash } from 'node:crypto';
 import * as sqliteVec from 'sqlite-vec';
-import type { Statement } from 'better-sqlite3';
 import type { Db } from './db';
 import { UserError } from '../errors';
+import { BitIndex } from './bit-index';
 
 /** Up to this many vectors a space is searched by an exact float scan. */
 export const EXACT_SCAN_MAX = 10_000;
@@ -51,6 +54,19 @@ export interface Neighbour {
 }
 
 const loaded = new WeakSet<Db>();
+
+/** Per connection: the in-memory Hamming indexes of its spaces (shared by every VectorStore on it). */
+const bitCaches = new WeakMap<Db, { dataVersion: number; spaces: Map<number, BitIndex> }>();
+
+/**
+ * Sign quantization exactly as sqlite-vec's `vec_quantize_binary`: bit i (LSB first within
+ * byte i/8) is 1 when element i > 0 (sqlite-vec.c, `vec_quantize_binary`).
+ */
+export function quantizeBinary(v: ArrayLike<number>, bitDim: number): Uint8Array {
+  const out = new Uint8Array(bitDim / 8);
+  for (let i = 0; i < v.length; i++) if (v[i]! > 0) out[i >> 3]! |= 1 << (i & 7);
+  return out;
+}
 
 /** Loads the sqlite-vec extension into `db` once (idempotent). */
 export function loadVec(db: Db): void {
@@ -94,7 +110,6 @@ const toSpace = (r: RawSpace): EmbeddingSpace => ({
 
 export class VectorStore {
   private readonly s;
-  private readonly knn = new Map<number, Statement<[Buffer, number], { rowid: number }>>();
 
   constructor(private readonly db: Db) {
     loadVec(db);
@@ -137,6 +152,7 @@ export class VectorStore {
         `SELECT generation_id AS id, vec_distance_cosine(vector, ?) AS d FROM generation_embeddings
          WHERE space_id = ? ORDER BY d, generation_id DESC LIMIT ?`,
       ),
+      dataVersion: db.prepare<[], { data_version: number }>('PRAGMA data_version'),
       rescore: db.prepare<[Buffer, number, string], { id: number; d: number }>(
         `SELECT generation_id AS id, vec_distance_cosine(vector, ?) AS d FROM generation_embeddings
          WHERE space_id = ? AND generation_id IN (SELECT value FROM json_each(?))`,
@@ -171,7 +187,7 @@ export class VectorStore {
     const others = this.s.others.all(keepId);
     this.db.transaction(() => {
       for (const o of others) {
-        this.knn.delete(o.id);
+        this.dropIndex(o.id);
         this.db.exec(`DROP TABLE IF EXISTS ${vecTable(o.id)}`);
         this.s.deleteSpace.run(o.id);
       }
@@ -238,11 +254,50 @@ export class VectorStore {
         ins.run(BigInt(r.generationId), toBlob(r.vector, bitDim(dim)));
       }
     })();
+    // Only after the commit: a rolled-back batch must not reach the cache.
+    const index = this.cachedIndex(spaceId);
+    if (index)
+      for (const r of rows) index.set(r.generationId, quantizeBinary(r.vector, index.bitDim));
+  }
+
+  /** The space's loaded Hamming index, or undefined (dropped when another connection committed). */
+  private cachedIndex(spaceId: number): BitIndex | undefined {
+    const c = bitCaches.get(this.db);
+    if (!c) return undefined;
+    const v = this.s.dataVersion.get()!.data_version;
+    if (v !== c.dataVersion) {
+      c.spaces.clear();
+      c.dataVersion = v;
+    }
+    return c.spaces.get(spaceId);
+  }
+
+  /** The space's Hamming index, loaded from vec0 when not cached (~250 ms per 100 000 vectors). */
+  private bitIndex(spaceId: number, dim: number): BitIndex {
+    const hit = this.cachedIndex(spaceId);
+    if (hit) return hit;
+    const index = new BitIndex(bitDim(dim));
+    for (const r of this.db
+      .prepare<[], { id: number; bin: Buffer }>(`SELECT rowid AS id, bin FROM ${vecTable(spaceId)}`)
+      .iterate())
+      index.set(r.id, r.bin);
+    let c = bitCaches.get(this.db);
+    if (!c) {
+      c = { dataVersion: this.s.dataVersion.get()!.data_version, spaces: new Map() };
+      bitCaches.set(this.db, c);
+    }
+    c.spaces.set(spaceId, index);
+    return index;
+  }
+
+  private dropIndex(spaceId: number): void {
+    bitCaches.get(this.db)?.spaces.delete(spaceId);
   }
 
   /** Removes vec0 rows whose generation is gone (generation_embeddings cascades; vec0 cannot). */
   prune(spaceId: number): number {
     if (this.get(spaceId)?.dimension == null) return 0;
+    this.dropIndex(spaceId);
     return this.db
       .prepare(
         `DELETE FROM ${vecTable(spaceId)} WHERE rowid NOT IN (SELECT generation_id FROM generation_embeddings WHERE space_id = ?)`,
@@ -296,16 +351,10 @@ export class VectorStore {
     if (o.exact || n <= EXACT_SCAN_MAX) {
       rows = this.s.exact.all(q, spaceId, k);
     } else {
-      let knn = this.knn.get(spaceId);
-      if (!knn) {
-        knn = this.db.prepare<[Buffer, number], { rowid: number }>(
-          `SELECT rowid FROM ${vecTable(spaceId)} WHERE bin MATCH vec_quantize_binary(?) AND k = ?`,
-        );
-        this.knn.set(spaceId, knn);
-      }
       const want = Math.max(k * (o.oversample ?? DEFAULT_OVERSAMPLE), k + 100);
-      const cand = knn.all(toBlob(query, bitDim(space.dimension)), Math.min(4096, want));
-      rows = this.s.rescore.all(q, spaceId, JSON.stringify(cand.map((c) => c.rowid)));
+      const index = this.bitIndex(spaceId, space.dimension);
+      const cand = index.nearest(quantizeBinary(query, index.bitDim), Math.min(4096, want));
+      rows = this.s.rescore.all(q, spaceId, JSON.stringify(cand));
       rows.sort((a, b) => a.d - b.d || b.id - a.id);
       rows = rows.slice(0, k);
     }

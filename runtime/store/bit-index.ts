@@ -61,16 +61,13 @@ export class BitIndex {
     }
   }
 
-  has(id: number): boolean {
-    return this.slot.has(id);
-  }
-
   /**
    * The ids of the `k` vectors nearest to `query` by Hamming distance, in no particular order
    * (the caller re-scores them). Ties at the cut-off distance are broken towards higher ids.
    * @param query bitDim/8 bytes, quantized like the stored vectors
    */
   nearest(query: Uint8Array, k: number): number[] {
+    if (k >= this.n) return Array.from(this.ids.subarray(0, this.n));
     const W = this.words;
     const q = new Uint32Array(W);
     new Uint8Array(q.buffer).set(query.subarray(0, W * 4));
@@ -85,12 +82,11 @@ export class BitIndex {
         let x = bits[o + w]! ^ q[w]!;
         x -= (x >>> 1) & 0x55555555;
         x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-        s += (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) as number;
+        s += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
       }
       dist[i] = s;
       hist[s]!++;
     }
-    if (k >= n) return Array.from(this.ids.subarray(0, n));
     let cut = 0;
     let below = 0;
     for (; below + hist[cut]! < k; cut++) below += hist[cut]!;

@@ -109,11 +109,16 @@ describe('VectorStore above EXACT_SCAN_MAX', () => {
     const knn = db.prepare<[Buffer, number], { rowid: number; distance: number }>(
       `SELECT rowid, distance FROM vec_space_${spaceId} WHERE bin MATCH vec_quantize_binary(?) AND k = ?`,
     );
+    const bins = new Map(
+      db
+        .prepare<[], { id: number; bin: Buffer }>(
+          `SELECT rowid AS id, bin FROM vec_space_${spaceId}`,
+        )
+        .all()
+        .map((x) => [x.id, new Uint8Array(x.bin)]),
+    );
     const index = new BitIndex(DIM);
-    for (const row of db
-      .prepare<[], { id: number; bin: Buffer }>(`SELECT rowid AS id, bin FROM vec_space_${spaceId}`)
-      .iterate())
-      index.set(row.id, row.bin);
+    for (const [id, bin] of bins) index.set(id, bin);
     for (let t = 0; t < 5; t++) {
       const q = randVec();
       const k = 300;
@@ -121,14 +126,6 @@ describe('VectorStore above EXACT_SCAN_MAX', () => {
       const ours = index.nearest(quantizeBinary(q, DIM), k);
       // Same distances (ties at the cut may pick other ids of equal distance).
       const qb = quantizeBinary(q, DIM);
-      const bins = new Map(
-        db
-          .prepare<[], { id: number; bin: Buffer }>(
-            `SELECT rowid AS id, bin FROM vec_space_${spaceId}`,
-          )
-          .all()
-          .map((x) => [x.id, new Uint8Array(x.bin)]),
-      );
       const dOurs = ours.map((id) => hamming(qb, bins.get(id)!)).sort((a, b) => a - b);
       expect(dOurs).toEqual(theirs.map((x) => x.distance).sort((a, b) => a - b));
     }

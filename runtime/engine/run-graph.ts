@@ -448,7 +448,6 @@ async function runNode(
 
     const started = Date.now();
     store.runs.nodeStarted(run.id, node.id, spec.type, key, params, started);
-    store.runs.setCurrentNode(run.id, node.id);
     bus.emit('node.started', { ...ids, type: spec.type });
 
     const admission = deps.admission

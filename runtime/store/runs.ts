@@ -109,6 +109,17 @@ const toNode = (r: RawNode): RunNodeRow => ({
   finishedAt: r.finished_at,
 });
 
+/**
+ * Every column of `runs` except current_node, plus `current_node` derived from run_nodes: the
+ * newest node of the run that is running (or was, when the runtime died), else the value older
+ * versions wrote into the column. Uses the partial index run_nodes_active (migration 0199).
+ */
+const RUN_COLUMNS = `runs.id, runs.seq, runs.graph_id, runs.graph_json, runs.status, runs.error_json,
+  runs.rerun_of, runs.created_at, runs.started_at, runs.finished_at,
+  COALESCE((SELECT n.node_id FROM run_nodes n WHERE n.run_id = runs.id
+    AND n.status IN ('running', 'interrupted') ORDER BY n.started_at DESC LIMIT 1),
+    runs.current_node) AS current_node`;
+
 /** Run persistence. All writes are single statements or one transaction. */
 export class RunStore {
   private readonly s;
@@ -118,7 +129,7 @@ export class RunStore {
       insert:
         db.prepare(`INSERT INTO runs (id, seq, graph_id, graph_json, status, rerun_of, created_at)
         VALUES (@id, @seq, @graphId, @graph, 'queued', @rerunOf, @now)`),
-      get: db.prepare<[string], RawRun>('SELECT * FROM runs WHERE id = ?'),
+      get: db.prepare<[string], RawRun>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`),
       nodes: db.prepare<[string], RawNode>('SELECT * FROM run_nodes WHERE run_id = ?'),
       node: db.prepare<[string, string], RawNode>(
         'SELECT * FROM run_nodes WHERE run_id = ? AND node_id = ?',
@@ -129,7 +140,6 @@ export class RunStore {
       finish: db.prepare(
         `UPDATE runs SET status = ?, error_json = ?, finished_at = ? WHERE id = ?`,
       ),
-      current: db.prepare('UPDATE runs SET current_node = ? WHERE id = ?'),
       nodeStart:
         db.prepare(`INSERT INTO run_nodes (run_id, node_id, type, status, cache_key, params_json, started_at)
         VALUES (@runId, @nodeId, @type, 'running', @cacheKey, @params, @now)
@@ -152,10 +162,14 @@ export class RunStore {
       nodeSkipRest: db.prepare(
         `UPDATE run_nodes SET status = ?, finished_at = ? WHERE run_id = ? AND status IN ('pending','queued')`,
       ),
-      byStatus: db.prepare<[string], RawRun>('SELECT * FROM runs WHERE status = ? ORDER BY seq'),
-      first: db.prepare<[number], RawRun>('SELECT * FROM runs ORDER BY seq DESC LIMIT ?'),
+      byStatus: db.prepare<[string], RawRun>(
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE status = ? ORDER BY seq`,
+      ),
+      first: db.prepare<[number], RawRun>(
+        `SELECT ${RUN_COLUMNS} FROM runs ORDER BY seq DESC LIMIT ?`,
+      ),
       after: db.prepare<[number, number], RawRun>(
-        'SELECT * FROM runs WHERE seq < ? ORDER BY seq DESC LIMIT ?',
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE seq < ? ORDER BY seq DESC LIMIT ?`,
       ),
       interruptRunning: db.prepare(
         `UPDATE run_nodes SET status = 'interrupted', finished_at = ? WHERE run_id = ? AND status = 'running'`,
@@ -254,12 +268,10 @@ export class RunStore {
     })();
   }
 
-  /** Records the node the run is executing now (shown in run lists). */
-  setCurrentNode(runId: string, nodeId: string): void {
-    this.s.current.run(nodeId, runId);
-  }
-
-  /** Writes the node's row as running (its cache key and resolved params as JSON); `now` in ms since epoch. */
+  /**
+   * Writes the node's row as running (its cache key and resolved params as JSON); `now` in ms since
+   * epoch. This row is also what makes it the run's `currentNode` (no write to the runs row).
+   */
   nodeStarted(
     runId: string,
     nodeId: string,
@@ -344,7 +356,7 @@ export class RunStore {
 
   /**
    * Marks a run that was executing when the runtime died as `interrupted`, keeping the node it
-   * was on (`current_node`) and marking that node interrupted too. One transaction.
+   * was on (its running run_nodes row) and marking that node interrupted too. One transaction.
    */
   markInterrupted(id: string, now = Date.now()): void {
     this.db.transaction(() => {

@@ -11,6 +11,7 @@ import { serve } from '@hono/node-server';
 import type { NodeSpec } from '../nodes/core/define-node';
 import type { Implementation } from './engine/executor';
 import { coreNodes, executorRegistry } from '../nodes/run';
+import { GraphValidationPool } from './server/validation/pool';
 import { loadConfig, ensureDirs, type Config } from './config';
 import { createLogger, type Logger } from './log';
 import { Store } from './store';
@@ -281,7 +282,14 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       resolve: (ref, kind) => registry.resolve(ref, modelKind(kind)),
     },
     vram: () => admission.snapshot(),
-    services: { registry, libraryImport, disk, onDiskError },
+    services: {
+      registry,
+      libraryImport,
+      disk,
+      onDiskError,
+      // The validation thread loads the core declarations itself: other catalogs validate inline.
+      validation: nodes === coreNodes ? new GraphValidationPool() : null,
+    },
   };
   const llmAccess = {
     resolve: (ref: string) => registry.resolve(ref, 'llm'),
@@ -394,6 +402,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       registry.stopHashing();
       await libraryImport?.stop();
       await supervisor.close();
+      await studio.services.validation?.close();
       admission.close();
       store.close();
       lock.release();

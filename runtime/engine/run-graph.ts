@@ -4,6 +4,7 @@
  * node through the output cache first (design.md §5). Failure of one node stops the run (as in
  * ComfyUI); cancel aborts every in-flight node through its AbortSignal down to the worker.
  */
+import { setMaxListeners } from 'node:events';
 import type { NodeSpec } from '../../nodes/core/define-node';
 import type { GraphDoc, GraphNode } from '../../nodes/core/graph';
 import { loadGraph, validateGraph } from '../../nodes/core/validate';
@@ -81,6 +82,9 @@ export async function executeRun(
   log.info({ nodes: order.length }, 'run started');
 
   const runAc = new AbortController();
+  // Every in-flight node listens on the run's signal: up to MAX_RUNTIME_INFLIGHT plus one per
+  // worker is expected, not the leak Node's default warning at 10 listeners is meant to catch.
+  setMaxListeners(MAX_RUNTIME_INFLIGHT + 16, runAc.signal);
   const onCancel = () => runAc.abort(signal.reason);
   signal.addEventListener('abort', onCancel, { once: true });
   const done = new Set<string>();

@@ -45,6 +45,11 @@ export class GraphValidationPool {
     });
   }
 
+  /** Starts the thread now (at studio start-up), so the first large submit does not wait for it to boot. */
+  warm(): void {
+    this.ensure();
+  }
+
   /** Stops the thread (studio shutdown); pending requests answer null. */
   async close(): Promise<void> {
     const w = this.worker;

@@ -118,6 +118,10 @@ export const ERROR_CODES = {
   PROMPT_TOO_LONG: user(),
   /** Import: the file cannot be read at all (permissions, I/O). */
   READ_FAILED: user(),
+  /** Moving a run in the queue that is not waiting (issue 15). */
+  RUN_NOT_QUEUED: user(409),
+  /** Resume of a run that is not interrupted or failed (issue 15). */
+  RUN_NOT_RESUMABLE: user(409),
   TAG_EXISTS: user(409),
   TEMPLATE_EXISTS: user(409),
   /** POST /api/runs `inputs` names an App field the graph does not expose. */

@@ -9,6 +9,7 @@ import type { NodeSpec } from '../../nodes/core/define-node';
 import type { GraphDoc, GraphNode } from '../../nodes/core/graph';
 import { loadGraph, validateGraph } from '../../nodes/core/validate';
 import { MinHeap, topoSort } from '../../nodes/core/topo';
+import { applyModes } from '../../nodes/core/modes';
 import { MystiError, OperationalError, UserError, toMystiError, type WireError } from '../errors';
 import type { RunRow } from '../store/runs';
 import { cacheKey } from './cache-key';
@@ -71,6 +72,12 @@ export async function executeRun(
     }
     graph = loaded.graph;
   }
+  // Bypass and mute (issue 15): the run executes the graph as it runs — bypassed and muted nodes
+  // (and what needs a muted one) are recorded as skipped, wires re-routed past bypassed nodes, so
+  // cache keys and lineage are the ones of that graph. The executors still see the document.
+  const document = graph;
+  const modes = applyModes(graph, deps.catalog);
+  graph = modes.graph;
   const states = buildStates(deps, graph);
   const order = topoSort(
     graph.nodes.map((n) => n.id),
@@ -78,8 +85,19 @@ export async function executeRun(
   ).order;
 
   store.runs.markStarted(run.id);
-  bus.emit('run.started', { runId: run.id, nodes: order });
-  log.info({ nodes: order.length }, 'run started');
+  if (modes.skipped.length)
+    store.runs.nodesFinished(
+      run.id,
+      modes.skipped.map((s) => ({ nodeId: s.nodeId, type: s.type, status: 'skipped' })),
+    );
+  bus.emit('run.started', {
+    runId: run.id,
+    nodes: order,
+    ...(modes.skipped.length
+      ? { skipped: modes.skipped.map((s) => ({ nodeId: s.nodeId, reason: s.reason })) }
+      : {}),
+  });
+  log.info({ nodes: order.length, skipped: modes.skipped.length }, 'run started');
 
   const runAc = new AbortController();
   // Every in-flight node listens on the run's signal: up to MAX_RUNTIME_INFLIGHT plus one per
@@ -183,7 +201,7 @@ export async function executeRun(
   }
 
   function startNode(id: string, st: NodeState): void {
-    const p = runNode(deps, run, graph, st, states, runAc.signal)
+    const p = runNode(deps, run, document, st, states, runAc.signal)
       .then(() => {
         done.add(id);
         settle(id);

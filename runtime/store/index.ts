@@ -8,6 +8,7 @@ import { RunStore } from './runs';
 import { ArtifactStore } from './artifacts';
 import { EventStore } from './events';
 import { GenerationStore } from './generations';
+import { RunQueueStore } from './run-queue';
 
 export class Store {
   readonly graphs: GraphStore;
@@ -15,6 +16,8 @@ export class Store {
   readonly artifacts: ArtifactStore;
   readonly events: EventStore;
   readonly generations: GenerationStore;
+  /** Resume links and the order of waiting runs (issue 15). */
+  readonly queue: RunQueueStore;
 
   constructor(readonly db: Db) {
     this.graphs = new GraphStore(db);
@@ -22,6 +25,7 @@ export class Store {
     this.artifacts = new ArtifactStore(db);
     this.events = new EventStore(db);
     this.generations = new GenerationStore(db);
+    this.queue = new RunQueueStore(db);
   }
 
   /** Opens `file` (migrating it) and builds the facade. */

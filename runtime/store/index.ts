@@ -8,6 +8,7 @@ import { RunStore } from './runs';
 import { ArtifactStore } from './artifacts';
 import { EventStore } from './events';
 import { GenerationStore } from './generations';
+import { AssistantStore } from './assistant';
 
 export class Store {
   readonly graphs: GraphStore;
@@ -22,6 +23,15 @@ export class Store {
     this.artifacts = new ArtifactStore(db);
     this.events = new EventStore(db);
     this.generations = new GenerationStore(db);
+  }
+
+  private assistantStore?: AssistantStore;
+  /**
+   * The assistant's conversations (migration 0160), built on first use: its statements need the
+   * 0160 tables, and tests open stores of older schemas through this facade.
+   */
+  get assistant(): AssistantStore {
+    return (this.assistantStore ??= new AssistantStore(this.db));
   }
 
   /** Opens `file` (migrating it) and builds the facade. */

@@ -19,7 +19,7 @@ import { WorkerJobError } from '../protocol/server';
 import type { LlmEngine } from './engine';
 import { generate } from './generate';
 import { embed, embedPayload } from './embed';
-import { toolChoiceSchema, toolCallSchema, toolsSchema } from '../../wire/tools';
+import { toolChoiceSchema, toolCallSchema, toolsSchema } from '../protocol/tools';
 import { autoCalls, forcedCall, toHistory, toolMode, type ToolChatMessage } from './tools';
 
 const common = {
@@ -84,6 +84,8 @@ export const chatPayload = z.object({
   /** OpenAI `tools` / `tool_choice` (wire/tools.ts). */
   tools: toolsSchema.optional(),
   tool_choice: toolChoiceSchema.optional(),
+  /** How much of the tools a forced call's system prompt describes (small contexts: brief/none). */
+  tool_docs: z.enum(['full', 'brief', 'none']).default('full'),
   /** Keep the KV cache between calls with the same key (one conversation), engine.session. */
   reuseKey: z.string().max(200).optional(),
 });
@@ -257,7 +259,7 @@ export function llmJobs(engine: LlmEngine): Record<string, JobHandler> {
       }));
       let mode;
       try {
-        mode = toolMode(p.tools, p.tool_choice);
+        mode = toolMode(p.tools, p.tool_choice, p.tool_docs);
       } catch (e) {
         throw new WorkerJobError('BAD_PARAMS', (e as Error).message);
       }

@@ -11,12 +11,8 @@
  */
 import type { ChatHistoryItem, ChatModelFunctionCall, ChatModelFunctions } from 'node-llama-cpp';
 import { randomBytes } from 'node:crypto';
-import {
-  grammarSchema,
-  type GrammarSchema,
-  type ToolCall,
-  type ToolDefinition,
-} from '../../wire/tools';
+import type { ToolCall, ToolDefinition } from '../../wire/tools';
+import { grammarSchema, type GrammarSchema } from '../protocol/tools';
 
 /** A chat message after the job's payload parse (content already flattened to text). */
 export interface ToolChatMessage {
@@ -94,6 +90,7 @@ export function toolMode(
   tools: ToolDefinition[] | undefined,
   choice:
     'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } } | undefined,
+  docs: 'full' | 'brief' | 'none' = 'full',
 ): ToolMode {
   if (!tools?.length || choice === 'none') return { kind: 'none' };
   const params = (t: ToolDefinition) =>
@@ -120,13 +117,19 @@ export function toolMode(
     required: ['name', 'arguments'],
   });
   const schema = allowed.length === 1 ? one(allowed[0]!) : { oneOf: allowed.map(one) };
-  const docs = allowed
-    .map(
-      (t) =>
-        `- ${t.function.name}${t.function.description ? `: ${t.function.description}` : ''}\n  arguments: ${JSON.stringify(t.function.parameters ?? {})}`,
-    )
-    .join('\n');
-  const system = `You can call these tools. Answer with one JSON object {"name": <tool name>, "arguments": {...}}.\n${docs}`;
+  // `brief` / `none` keep the system prompt small for small contexts: the grammar enforces the
+  // argument structure either way, the text only helps the model choose.
+  const keys = (t: ToolDefinition) =>
+    Object.keys((t.function.parameters?.properties as object | undefined) ?? {}).join(', ');
+  const lines = allowed.map((t) =>
+    docs === 'full'
+      ? `- ${t.function.name}${t.function.description ? `: ${t.function.description}` : ''}\n  arguments: ${JSON.stringify(t.function.parameters ?? {})}`
+      : `- ${t.function.name}(${keys(t)})`,
+  );
+  const system =
+    docs === 'none'
+      ? 'Answer with one JSON tool call {"name", "arguments"}.'
+      : `You can call these tools. Answer with one JSON object {"name": <tool name>, "arguments": {...}}.\n${lines.join('\n')}`;
   return { kind: 'forced', schema, system };
 }
 

@@ -16,7 +16,8 @@ import { z } from 'zod';
 import { UserError, toMystiError } from '../../errors';
 import type { ResolvedModel } from '../../engine/executor';
 import type { ProgressMsg } from '../../../workers/protocol/messages';
-import { toolCallSchema, toolChoiceSchema, toolsSchema, type ToolCall } from '../../../wire/tools';
+import type { ToolCall } from '../../../wire/tools';
+import { toolCallSchema, toolChoiceSchema, toolsSchema } from '../../../workers/protocol/tools';
 
 export interface OpenAiDeps {
   /** Runs a job on the LLM worker (through the supervisor). */

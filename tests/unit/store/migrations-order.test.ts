@@ -15,6 +15,7 @@ const RELEASED = [
   '0070_semantic.sql',
   '0071_tag_aliases.sql',
   '0130_tag_text_search.sql',
+  '0160_assistant.sql',
 ];
 
 describe('migration order', () => {

@@ -50,6 +50,9 @@ import { createEmbedder, searchConfig } from './search/embedder';
 import { SemanticSearch } from './search/semantic';
 import { VectorStore } from './store/vectors';
 import { galleryStores } from './store/gallery-stores';
+import { Assistant } from './assistant/assistant';
+import { assistantRoutes } from './server/routes/assistant';
+import { checkModelRefs, prepareGraph } from './server/graph-input';
 
 /**
  * The registry kind of a kind string from the engine (`ctx.resolveModel`), the arbiter or a route.
@@ -341,7 +344,27 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
           },
         })
       : null;
+  // The creative assistant (issue 16): its model from config.json `assistant.model`.
+  const assistant = new Assistant({
+    store,
+    bus,
+    catalog,
+    logger,
+    config: config.assistant,
+    search: () => studio.services.search,
+    llm: {
+      resolve: (ref) => registry.resolve(ref, 'llm'),
+      reserve: admission.reserveLlm,
+      call: (job, payload, o) => supervisor.call('llm', job, payload, o),
+    },
+    submit: (graph, overrides) => {
+      const g = prepareGraph(graph, catalog, overrides);
+      checkModelRefs(g, catalog, studio.models.resolve);
+      return queue.submit(g, { validated: true }).id;
+    },
+  });
   const extra: RouteMount[] = [
+    { prefix: '/api/assistant', app: assistantRoutes(studio, assistant) },
     { prefix: '/api/workflows', app: workflowRoutes(studio) },
     { prefix: '/api/generations', app: generationRoutes(studio) },
     { prefix: '/api/collections', app: collectionRoutes(studio) },
@@ -394,6 +417,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     async close() {
       if (closed) return;
       closed = true;
+      assistant.close();
       await queue.stop(true);
       await galleryJobs.stop();
       await backups?.stop();

@@ -131,6 +131,10 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: user(415),
   WORKFLOW_INVALID: user(),
   // ── operational: the machine is in a bad state ──────────────────────────────────────────────
+  /** A conversation's previous assistant turn is still running (issue 16). */
+  ASSISTANT_BUSY: operational(409),
+  /** The assistant's model called more tools in one turn than `assistant.maxToolCalls` allows. */
+  ASSISTANT_TOOL_LIMIT: operational(429, false),
   CANCELLED: operational(409),
   /** The database fails its integrity check; the studio refuses to start on it. */
   DB_DAMAGED: operational(),

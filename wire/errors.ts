@@ -77,6 +77,8 @@ export const ERROR_CODES = {
   FORBIDDEN_ORIGIN: user(403),
   GRAPH_INVALID: user(),
   GRAPH_VERSION_UNSUPPORTED: user(),
+  /** A guide image (ControlNet, IP-Adapter) without its model, or the model without its image (issue 14). */
+  GUIDE_INCOMPLETE: user(),
   /** Import: the image header cannot be decoded. */
   IMAGE_INVALID: user(),
   IMAGE_UNREADABLE: user(422),
@@ -93,6 +95,8 @@ export const ERROR_CODES = {
   JOB_UNKNOWN: user(),
   /** Answered 503 because the job runner is off in this process, but waiting will not start it. */
   JOBS_OFF: user(503),
+  /** Inpainting: the mask's size differs from the init image's (issue 14); nothing is generated. */
+  MASK_SIZE_MISMATCH: user(),
   METADATA_TOO_LARGE: user(),
   MODEL_INVALID: user(),
   MODEL_NOT_CONFIGURED: user(),

@@ -375,8 +375,13 @@ function settleSlice(
   }
   const home = deps.config.paths.home;
   deps.store.db.transaction(() => {
+    // Only this slice's keys: `keyed` also holds every earlier slice's (their upstream keys), and
+    // looking those up again made a 10,000-node graph's pre-pass quadratic.
     const entries = deps.store.artifacts.cacheEntries(
-      [...keyed.values()].flatMap((k) => (k.key ? [k.key] : [])),
+      order.flatMap((id) => {
+        const key = keyed.get(id)?.key;
+        return key ? [key] : [];
+      }),
     );
     const rows: Parameters<typeof deps.store.runs.nodesFinished>[1][number][] = [];
     const events: Parameters<typeof deps.bus.emitMany>[0][number][] = [];
@@ -448,7 +453,6 @@ async function runNode(
 
     const started = Date.now();
     store.runs.nodeStarted(run.id, node.id, spec.type, key, params, started);
-    store.runs.setCurrentNode(run.id, node.id);
     bus.emit('node.started', { ...ids, type: spec.type });
 
     const admission = deps.admission

@@ -83,19 +83,29 @@ const NOT_STARTED: Record<RunStatus, NodeStatus> = {
 
 const parse = <T>(s: string | null): T | null => (s == null ? null : (JSON.parse(s) as T));
 
-const toRun = (r: RawRun): RunRow => ({
-  id: r.id,
-  seq: r.seq,
-  graphId: r.graph_id,
-  graph: JSON.parse(r.graph_json),
-  status: r.status,
-  error: parse(r.error_json),
-  rerunOf: r.rerun_of,
-  currentNode: r.current_node,
-  createdAt: r.created_at,
-  startedAt: r.started_at,
-  finishedAt: r.finished_at,
-});
+/**
+ * A run row; `graph` is parsed from graph_json on first read (then kept): most readers only want
+ * the status or ids, and parsing a 10,000-node graph costs milliseconds.
+ */
+const toRun = (r: RawRun): RunRow => {
+  let graph: unknown;
+  const row = {
+    id: r.id,
+    seq: r.seq,
+    graphId: r.graph_id,
+    get graph(): unknown {
+      return (graph ??= JSON.parse(r.graph_json));
+    },
+    status: r.status,
+    error: parse<RunRow['error']>(r.error_json),
+    rerunOf: r.rerun_of,
+    currentNode: r.current_node,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+  return row;
+};
 
 const toNode = (r: RawNode): RunNodeRow => ({
   nodeId: r.node_id,
@@ -109,6 +119,17 @@ const toNode = (r: RawNode): RunNodeRow => ({
   finishedAt: r.finished_at,
 });
 
+/**
+ * Every column of `runs` except current_node, plus `current_node` derived from run_nodes: the
+ * newest node of the run that is running (or was, when the runtime died), else the value older
+ * versions wrote into the column. Uses the partial index run_nodes_active (migration 0199).
+ */
+const RUN_COLUMNS = `runs.id, runs.seq, runs.graph_id, runs.graph_json, runs.status, runs.error_json,
+  runs.rerun_of, runs.created_at, runs.started_at, runs.finished_at,
+  COALESCE((SELECT n.node_id FROM run_nodes n WHERE n.run_id = runs.id
+    AND n.status IN ('running', 'interrupted') ORDER BY n.started_at DESC LIMIT 1),
+    runs.current_node) AS current_node`;
+
 /** Run persistence. All writes are single statements or one transaction. */
 export class RunStore {
   private readonly s;
@@ -118,7 +139,7 @@ export class RunStore {
       insert:
         db.prepare(`INSERT INTO runs (id, seq, graph_id, graph_json, status, rerun_of, created_at)
         VALUES (@id, @seq, @graphId, @graph, 'queued', @rerunOf, @now)`),
-      get: db.prepare<[string], RawRun>('SELECT * FROM runs WHERE id = ?'),
+      get: db.prepare<[string], RawRun>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`),
       nodes: db.prepare<[string], RawNode>('SELECT * FROM run_nodes WHERE run_id = ?'),
       node: db.prepare<[string, string], RawNode>(
         'SELECT * FROM run_nodes WHERE run_id = ? AND node_id = ?',
@@ -129,7 +150,6 @@ export class RunStore {
       finish: db.prepare(
         `UPDATE runs SET status = ?, error_json = ?, finished_at = ? WHERE id = ?`,
       ),
-      current: db.prepare('UPDATE runs SET current_node = ? WHERE id = ?'),
       nodeStart:
         db.prepare(`INSERT INTO run_nodes (run_id, node_id, type, status, cache_key, params_json, started_at)
         VALUES (@runId, @nodeId, @type, 'running', @cacheKey, @params, @now)
@@ -152,10 +172,14 @@ export class RunStore {
       nodeSkipRest: db.prepare(
         `UPDATE run_nodes SET status = ?, finished_at = ? WHERE run_id = ? AND status IN ('pending','queued')`,
       ),
-      byStatus: db.prepare<[string], RawRun>('SELECT * FROM runs WHERE status = ? ORDER BY seq'),
-      first: db.prepare<[number], RawRun>('SELECT * FROM runs ORDER BY seq DESC LIMIT ?'),
+      byStatus: db.prepare<[string], RawRun>(
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE status = ? ORDER BY seq`,
+      ),
+      first: db.prepare<[number], RawRun>(
+        `SELECT ${RUN_COLUMNS} FROM runs ORDER BY seq DESC LIMIT ?`,
+      ),
       after: db.prepare<[number, number], RawRun>(
-        'SELECT * FROM runs WHERE seq < ? ORDER BY seq DESC LIMIT ?',
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE seq < ? ORDER BY seq DESC LIMIT ?`,
       ),
       interruptRunning: db.prepare(
         `UPDATE run_nodes SET status = 'interrupted', finished_at = ? WHERE run_id = ? AND status = 'running'`,
@@ -254,12 +278,10 @@ export class RunStore {
     })();
   }
 
-  /** Records the node the run is executing now (shown in run lists). */
-  setCurrentNode(runId: string, nodeId: string): void {
-    this.s.current.run(nodeId, runId);
-  }
-
-  /** Writes the node's row as running (its cache key and resolved params as JSON); `now` in ms since epoch. */
+  /**
+   * Writes the node's row as running (its cache key and resolved params as JSON); `now` in ms since
+   * epoch. This row is also what makes it the run's `currentNode` (no write to the runs row).
+   */
   nodeStarted(
     runId: string,
     nodeId: string,
@@ -344,7 +366,7 @@ export class RunStore {
 
   /**
    * Marks a run that was executing when the runtime died as `interrupted`, keeping the node it
-   * was on (`current_node`) and marking that node interrupted too. One transaction.
+   * was on (its running run_nodes row) and marking that node interrupted too. One transaction.
    */
   markInterrupted(id: string, now = Date.now()): void {
     this.db.transaction(() => {

@@ -4,6 +4,9 @@
  *   the configured stall limit, the sd-cli process gone, the next run succeeds;
  * - the node timeout is a timer we own: it fires after garbage collections (AbortSignal.timeout in
  *   AbortSignal.any may be collected on Node 20, nodejs/node#57867) and says TIMEOUT, not CANCELLED;
+ * - the REAL sd-server (resident mode) stopped mid-sampling → ENGINE_STALLED, the wedged server
+ *   killed (a generating sd-server job cannot be cancelled through its API, sdcpp.md §2), the next
+ *   run starts a new server and succeeds;
  * - the REAL LLM worker (node-llama-cpp + stories260K) stopped → ENGINE_STALLED, the worker killed
  *   and restarted by the next run.
  */
@@ -39,12 +42,15 @@ afterEach(async () => {
   s = undefined;
 });
 
-async function sdStudio(config: Record<string, unknown>): Promise<TestStudio> {
+async function sdStudio(
+  config: Record<string, unknown>,
+  mode: 'cli' | 'server' = 'cli',
+): Promise<TestStudio> {
   const home = makeTempHome();
   fs.writeFileSync(path.join(home.home, 'config.json'), JSON.stringify(config));
   fs.symlinkSync(MODEL, path.join(home.models, 'tiny-sdxs-q4_0.gguf'));
-  // The one-process-per-job CLI mode (sdcpp.md §1); the resident sd-server mode is h12's own test.
-  return startTestStudio({ home, env: { SD_CPP_BIN: BIN, MYSTI_SD_MODE: 'cli' } });
+  // The one-process-per-job CLI mode (sdcpp.md §1), or the resident sd-server beside it (§2).
+  return startTestStudio({ home, env: { SD_CPP_BIN: BIN, MYSTI_SD_MODE: mode } });
 }
 
 const sdGraph = (text: string, steps = 40) => {
@@ -59,8 +65,8 @@ const sdGraph = (text: string, steps = 40) => {
   return g.finalize();
 };
 
-/** Submits, waits for the first sampling progress line, SIGSTOPs the sd-cli of this home; returns run id and pid. */
-async function submitAndStopSdCli(
+/** Submits, waits for the first sampling progress line, SIGSTOPs the engine (sd-cli or sd-server) of this home; returns run id and pid. */
+async function submitAndStopEngine(
   t: TestStudio,
   text: string,
 ): Promise<{ runId: string; pid: number }> {
@@ -90,7 +96,7 @@ async function submitAndStopSdCli(
 describe.skipIf(!sdEnabled)('a stopped sd-cli (real engine)', () => {
   it('stall watchdog: ENGINE_STALLED naming the sampling phase, sd-cli killed, the next run succeeds', async () => {
     s = await sdStudio({ stallTimeoutsS: { loading: 120, sampling: 5 } });
-    const { runId, pid } = await submitAndStopSdCli(s, 'a stalled lighthouse');
+    const { runId, pid } = await submitAndStopEngine(s, 'a stalled lighthouse');
     const t0 = Date.now();
     const r = await s.waitRun(runId, 30_000);
     expect(r.status).toBe('failed');
@@ -133,6 +139,31 @@ describe.skipIf(!sdEnabled)('a stopped sd-cli (real engine)', () => {
     while (pidsWithArg(s.home.models).length && Date.now() < gone)
       await new Promise((res) => setTimeout(res, 50));
     expect(pidsWithArg(s.home.models)).toEqual([]);
+  }, 150_000);
+});
+
+const SERVER = path.join(path.dirname(BIN), 'sd-server');
+
+describe.skipIf(!sdEnabled || !fs.existsSync(SERVER))('a stopped sd-server (real engine)', () => {
+  it('ENGINE_STALLED naming the sampling phase, the server killed, the next run starts a new one', async () => {
+    s = await sdStudio({ stallTimeoutsS: { loading: 120, sampling: 5 } }, 'server');
+    const { runId, pid } = await submitAndStopEngine(s, 'a stalled resident lighthouse');
+    expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('sd-server');
+    const t0 = Date.now();
+    const r = await s.waitRun(runId, 30_000);
+    expect(r.status).toBe('failed');
+    expect(r.view.nodes.gen.error.code).toBe('ENGINE_STALLED');
+    expect(r.view.nodes.gen.error.details).toMatchObject({ phase: 'sampling', worker: 'sd' });
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    const deadline = Date.now() + 5_000;
+    while (pidsWithArg(s.home.models).includes(pid) && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 50));
+    expect(pidsWithArg(s.home.models)).not.toContain(pid);
+    const next = await s.http.post('/api/runs', { graph: sdGraph('after the server stall', 2) });
+    const after = await s.waitRun(next.json.runId, 90_000);
+    expect(after.status, JSON.stringify(after.view.nodes.gen?.error ?? null)).toBe('completed');
+    const health = (await s.http.get('/api/health')).json;
+    expect(health.sd?.mode ?? health.workers?.sd?.mode).toBe('server');
   }, 150_000);
 });
 

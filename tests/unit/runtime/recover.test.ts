@@ -38,7 +38,6 @@ function startedRun(finishedNodes: string[]): string {
       type: n.type,
       outputs: {},
     });
-    store.runs.setCurrentNode(run.id, n.id);
   }
   return run.id;
 }

@@ -134,7 +134,6 @@ describe('RunStore', () => {
       1002,
     );
     store.runs.nodeStarted('r1', 'g', 'txt2img', 'k2', { seed: 42 }, 1003);
-    store.runs.setCurrentNode('r1', 'g');
     expect(store.runs.node('r1', 'g')).toMatchObject({
       status: 'running',
       cacheKey: 'k2',

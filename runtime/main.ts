@@ -42,6 +42,7 @@ import { rotateBackups, scheduleBackups } from './store/backup';
 import { VramPeakStore } from './store/arbiter';
 import { presetRoutes } from './server/routes/presets';
 import { workflowRoutes } from './server/routes/workflows';
+import { uploadRoutes } from './server/routes/uploads';
 import { generationRoutes } from './server/routes/generations';
 import { collectionRoutes, promptTemplateRoutes } from './server/routes/library';
 import { startGalleryJobs } from './jobs';
@@ -169,7 +170,10 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   });
   const resolveModel = (ref: string, kind: string) => registry.resolve(ref, modelKind(kind));
   const ports: ExecPorts = {
-    artifacts: { provenance: (artifactId) => provenanceOf(store, artifactId) },
+    artifacts: {
+      provenance: (artifactId) => provenanceOf(store, artifactId),
+      link: (artifactId, parentId, port) => store.artifacts.link(artifactId, parentId, port),
+    },
     gallery: {
       byUuid: (uuid) => store.generations.byUuid(uuid),
       insert: (g, extra) => store.generations.insert(g, extra),
@@ -366,6 +370,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   const extra: RouteMount[] = [
     { prefix: '/api/assistant', app: assistantRoutes(studio, assistant) },
     { prefix: '/api/workflows', app: workflowRoutes(studio) },
+    { prefix: '/api/uploads', app: uploadRoutes(studio) },
     { prefix: '/api/generations', app: generationRoutes(studio) },
     { prefix: '/api/collections', app: collectionRoutes(studio) },
     { prefix: '/api/prompt-templates', app: promptTemplateRoutes(studio) },

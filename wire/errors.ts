@@ -82,6 +82,8 @@ export const ERROR_CODES = {
   /** Import: the image header cannot be decoded. */
   IMAGE_INVALID: user(),
   IMAGE_UNREADABLE: user(422),
+  /** Upload (issue 14): the image has more pixels than the studio decodes (100 MP). */
+  IMAGE_TOO_LARGE: user(413),
   INPUT_MISSING: user(),
   /** An image port carries batches of different sizes into one node (runtime/engine/batch.ts). */
   BATCH_MISMATCH: user(),

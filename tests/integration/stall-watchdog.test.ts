@@ -120,7 +120,8 @@ describe.skipIf(!sdEnabled)('a stopped sd-cli (real engine)', () => {
     const sub = await s.http.post('/api/runs', { graph: sdGraph('a lighthouse that times out') });
     const runId = sub.json.runId as string;
     // Stop sd-cli as soon as it exists (while loading): only the node timeout can end this node.
-    const until = Date.now() + 10_000;
+    // Generous waits: on a loaded 2-core machine starting the worker and sd-cli can take seconds.
+    const until = Date.now() + 30_000;
     while (!pidsWithArg(s.home.models).length && Date.now() < until)
       await new Promise((res) => setTimeout(res, 20));
     const pid = pidsWithArg(s.home.models)[0]!;
@@ -135,7 +136,7 @@ describe.skipIf(!sdEnabled)('a stopped sd-cli (real engine)', () => {
     expect(r.status).toBe('failed');
     expect(r.view.nodes.gen.error.code).toBe('TIMEOUT');
     // The cancel reaches sd-cli as SIGTERM, then SIGKILL after the worker's grace (a stopped process only dies of the latter).
-    const gone = Date.now() + 5_000;
+    const gone = Date.now() + 15_000;
     while (pidsWithArg(s.home.models).length && Date.now() < gone)
       await new Promise((res) => setTimeout(res, 50));
     expect(pidsWithArg(s.home.models)).toEqual([]);

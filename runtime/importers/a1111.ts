@@ -1,5 +1,6 @@
 /**
- * A1111 / Forge `parameters` infotext → graph (anchors-mission.md §2.3). Hires fix becomes an
+ * A1111 / Forge `parameters` infotext → graph (anchors-mission.md §2.3). Hires fix becomes
+ * txt2img's own Hires fix params (sd.cpp `--hires-*`; issue 14), or with `{hires: 'pair'}` the older
  * upscale + img2img pair; `Denoising strength` without hires means the image came from img2img.
  */
 import { parseA1111Parameters, parseHashList, parseSize } from '../png/a1111';
@@ -8,8 +9,13 @@ import { encoderParamOf } from './comfyui-map';
 import { linearGraph } from './linear';
 import { mapA1111Sampler } from './samplers';
 
+/** How an importer maps A1111's hires fix: txt2img's Hires fix params (default) or an upscale → img2img pair. */
+export interface A1111ImportOptions {
+  hires?: 'params' | 'pair';
+}
+
 /** Imports an A1111/Forge infotext. */
-export function importA1111(text: string): ImportResult {
+export function importA1111(text: string, opts: A1111ImportOptions = {}): ImportResult {
   const a = parseA1111Parameters(text);
   const p = a.params;
   const warnings: string[] = [];
@@ -20,7 +26,8 @@ export function importA1111(text: string): ImportResult {
   const sm = mapA1111Sampler(p.Sampler, p['Schedule type']);
   if (sm.warning) warnings.push(sm.warning);
   const size = parseSize(p.Size);
-  const hiresScale = num(p['Hires upscale']);
+  const hiresResize = parseSize(p['Hires resize']);
+  const hiresScale = num(p['Hires upscale']) ?? (hiresResize ? 2 : undefined);
   const denoise = num(p['Denoising strength']);
   const loraHashes = parseHashList(p['Lora hashes']);
   const clipSkip = int(p['Clip skip']);
@@ -65,6 +72,7 @@ export function importA1111(text: string): ImportResult {
     'Model hash',
     'Version',
     'Hires upscale',
+    'Hires resize',
     'Hires steps',
     'Hires upscaler',
     'Denoising strength',
@@ -92,6 +100,8 @@ export function importA1111(text: string): ImportResult {
             strength: denoise ?? 0.7,
             ...(int(p['Hires steps']) ? { steps: int(p['Hires steps']) } : {}),
             ...(p['Hires upscaler'] ? { upscaler: p['Hires upscaler'] } : {}),
+            ...(hiresResize ? { resize: hiresResize } : {}),
+            as: opts.hires ?? 'params',
           },
         }
       : denoise !== undefined

@@ -82,6 +82,8 @@ export const ERROR_CODES = {
   /** Import: the image header cannot be decoded. */
   IMAGE_INVALID: user(),
   IMAGE_UNREADABLE: user(422),
+  /** Upload (issue 14): the image has more pixels than the studio decodes (100 MP). */
+  IMAGE_TOO_LARGE: user(413),
   INPUT_MISSING: user(),
   /** An image port carries batches of different sizes into one node (runtime/engine/batch.ts). */
   BATCH_MISMATCH: user(),
@@ -122,6 +124,10 @@ export const ERROR_CODES = {
   PROMPT_TOO_LONG: user(),
   /** Import: the file cannot be read at all (permissions, I/O). */
   READ_FAILED: user(),
+  /** Moving a run in the queue that is not waiting (issue 15). */
+  RUN_NOT_QUEUED: user(409),
+  /** Resume of a run that is not interrupted or failed (issue 15). */
+  RUN_NOT_RESUMABLE: user(409),
   TAG_EXISTS: user(409),
   TEMPLATE_EXISTS: user(409),
   /** POST /api/runs `inputs` names an App field the graph does not expose. */
@@ -131,6 +137,10 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: user(415),
   WORKFLOW_INVALID: user(),
   // ── operational: the machine is in a bad state ──────────────────────────────────────────────
+  /** A conversation's previous assistant turn is still running (issue 16). */
+  ASSISTANT_BUSY: operational(409),
+  /** The assistant's model called more tools in one turn than `assistant.maxToolCalls` allows. */
+  ASSISTANT_TOOL_LIMIT: operational(429, false),
   CANCELLED: operational(409),
   /** The database fails its integrity check; the studio refuses to start on it. */
   DB_DAMAGED: operational(),

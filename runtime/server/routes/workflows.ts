@@ -1,12 +1,12 @@
 /**
- * POST /api/workflows/from-image (design.md §8–9): a PNG or a workflow JSON as multipart field
+ * POST /api/workflows/from-image (design.md §8–9): a PNG, JPEG, WebP or a workflow JSON as multipart field
  * `file`, or as the raw body with its content type → `{graph, warnings, source}`. Nothing is
  * written: the editor decides what to do with the graph. `?hires=pair` maps an A1111 hires fix to
  * an upscale → img2img pair instead of txt2img's Hires fix params (issue 14).
  */
 import { Hono } from 'hono';
 import { UserError } from '../../errors';
-import { importWorkflow } from '../../importers';
+import { importWorkflowAny } from '../../importers';
 import type { Studio } from '../../studio';
 
 /** The from-image route above, mounted at /api/workflows (the studio is unused: importing reads nothing else). */
@@ -40,7 +40,7 @@ export function workflowRoutes(_s: Studio): Hono {
       bytes = new Uint8Array(await c.req.arrayBuffer());
     }
     if (!bytes.byteLength) throw new UserError('BAD_REQUEST', 'the upload is empty');
-    const r = importWorkflow({
+    const r = await importWorkflowAny({
       bytes,
       ...(c.req.query('hires') === 'pair' ? { a1111Hires: 'pair' as const } : {}),
       ...(contentType ? { contentType } : {}),

@@ -184,7 +184,7 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
       {checks.length > 0 && !compact && (
         <ul className="checks" data-testid="node-checks">
           {checks.map((c) => (
-            <li key={c.code} data-code={c.code}>
+            <li key={`${c.code}:${c.field ?? ''}`} data-code={c.code}>
               {c.message}
             </li>
           ))}

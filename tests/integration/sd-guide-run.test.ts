@@ -45,6 +45,15 @@ if (REAL) {
   );
 }
 const modelRef = path.relative(models, checkpoint);
+// A real ESRGAN for the hires fix's model upscaler (sd.cpp names it by stem in --hires-upscalers-dir).
+const REAL_UPSCALER = REAL ? process.env.SD_TEST_UPSCALER : undefined;
+let upscalerRef = '';
+if (REAL_UPSCALER) {
+  const f = path.join(models, 'upscale_models', path.basename(REAL_UPSCALER));
+  fs.mkdirSync(path.dirname(f), { recursive: true });
+  fs.symlinkSync(path.resolve(REAL_UPSCALER), f);
+  upscalerRef = path.relative(models, f);
+}
 // A ControlNet file in ComfyUI's controlnet/ folder: the registry calls it kind `controlnet`.
 const controlNetFile = writeSafetensors(
   path.join(models, 'controlnet', 'control_openpose.safetensors'),
@@ -170,6 +179,49 @@ describe(`guides through POST /api/runs (${REAL ? 'real sd.cpp' : 'stand-in'})`,
     const node = doc.graph.nodes.find((n: any) => n.id === 'gen');
     expect(node.params).toMatchObject({ hiresFix: true, hiresScale: 2, hiresSteps: 2 });
   }, 180_000);
+
+  it.skipIf(!REAL_UPSCALER)(
+    'hires fix with an ESRGAN model (real sd.cpp): its folder as --hires-upscalers-dir, its stem as the upscaler, 128×128',
+    async () => {
+      const g = new GraphBuilder('hires esrgan');
+      const p = g.node('prompt', { text: 'a lighthouse' }, {}, 'prompt');
+      const gen = g.node(
+        'txt2img',
+        {
+          ...common,
+          steps: 1,
+          width: 64,
+          height: 64,
+          hiresFix: true,
+          hiresUpscaler: 'ESRGAN',
+          hiresModel: upscalerRef,
+          hiresSteps: 1,
+        },
+        { prompt: p.out('text') },
+        'gen',
+      );
+      g.node('save', {}, { image: gen.out('image') }, 'save');
+      const r = await t.run(g.finalize(), undefined, 180_000);
+      expect(r.status, JSON.stringify(r.view.nodes)).toBe('completed');
+      const out = outputOf(r.view, 'gen');
+      const meta = await sharp(path.resolve(home.home, out.path)).metadata();
+      expect([meta.width, meta.height]).toEqual([128, 128]);
+      const info = infoOf(out.artifactId);
+      const stem = path.basename(upscalerRef).replace(/\.[^.]+$/, '');
+      expect(info.hires).toMatchObject({ upscaler: 'ESRGAN', model: upscalerRef });
+      expect(info.argv).toEqual(
+        expect.arrayContaining([
+          '--hires-upscalers-dir',
+          `<models>/${path.dirname(upscalerRef)}`,
+          '--hires-upscaler',
+          stem,
+        ]),
+      );
+      expect(info.models.hiresModel).toMatchObject({ id: upscalerRef });
+      expect(savedChunks(r.view).a1111['Hires upscaler']).toBe(stem);
+    },
+    240_000,
+  );
 
   it('inpainting: init and mask are lineage parents, Mask blur + Denoising strength in parameters', async () => {
     const g = new GraphBuilder('inpaint');

@@ -57,6 +57,14 @@ export function importA1111(text: string, opts: A1111ImportOptions = {}): Import
         `Forge ${k}: ${file} is not a recognisable text encoder or VAE; choose it in the node's fields`,
       );
   }
+  // Inpainting (img2img with a mask) and sd-webui-controlnet's first unit (issue 14).
+  const maskBlur = int(p['Mask blur']);
+  if (maskBlur !== undefined) params.maskBlur = maskBlur;
+  const cn = controlUnit(p['ControlNet 0']);
+  if (cn) {
+    params.controlNet = cn.model;
+    if (cn.strength !== undefined) params.controlStrength = cn.strength;
+  }
   const distilled = num(p['Distilled CFG Scale']);
   if (distilled !== undefined) params.guidance = distilled;
   const known = new Set([
@@ -71,6 +79,8 @@ export function importA1111(text: string, opts: A1111ImportOptions = {}): Import
     'Model',
     'Model hash',
     'Version',
+    'Mask blur',
+    'ControlNet 0',
     'Hires upscale',
     'Hires resize',
     'Hires steps',
@@ -93,6 +103,10 @@ export function importA1111(text: string, opts: A1111ImportOptions = {}): Import
     params,
     loraTags: true,
     warnings,
+    ...(maskBlur !== undefined && denoise !== undefined && hiresScale === undefined
+      ? { inpaint: { maskBlur } }
+      : {}),
+    ...(cn ? { control: cn } : {}),
     ...(hiresScale !== undefined
       ? {
           hires: {
@@ -121,4 +135,23 @@ export function importA1111(text: string, opts: A1111ImportOptions = {}): Import
       },
     },
   });
+}
+
+/**
+ * sd-webui-controlnet's unit text (`Module: openpose, Model: control_v11p_sd15_openpose [cab727d4],
+ * Weight: 1, …`) → the model file name (the bracketed hash dropped, `.safetensors` assumed when no
+ * extension is given) and the weight; undefined without a model (`Model: None`).
+ */
+export function controlUnit(
+  v: string | undefined,
+): { model: string; strength?: number } | undefined {
+  if (!v) return undefined;
+  const field = (k: string) => new RegExp(`(?:^|,\\s*)${k}:\\s*([^,]+)`).exec(v)?.[1]?.trim();
+  const model = field('Model')?.replace(/\s*\[[0-9a-f]+\]$/i, '');
+  if (!model || /^none$/i.test(model)) return undefined;
+  const weight = num(field('Weight'));
+  return {
+    model: /\.(safetensors|pth|pt|ckpt|bin|gguf)$/i.test(model) ? model : `${model}.safetensors`,
+    ...(weight !== undefined ? { strength: weight } : {}),
+  };
 }

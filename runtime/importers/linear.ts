@@ -25,6 +25,10 @@ export interface LinearSpec {
     resize?: { width: number; height: number };
     as?: 'params' | 'pair';
   };
+  /** A1111 inpainting (`Mask blur` on an img2img infotext): a mask Load image to pick, and the blur. */
+  inpaint?: { maskBlur: number };
+  /** sd-webui-controlnet's first unit: the ControlNet model and weight; its image is to be picked. */
+  control?: { model: string; strength?: number };
   /** Pull `<lora:name:w>` tags out of the prompt into `loras` (A1111 / sd.cpp syntax). */
   loraTags?: boolean;
   filenamePrefix?: string;
@@ -61,6 +65,21 @@ export function linearGraph(spec: LinearSpec): ImportResult {
       spec.data,
     );
     b.connect(li, 'image', gen, 'image');
+    if (spec.inpaint) {
+      const mask = b.add(
+        'load-image',
+        'mask',
+        {},
+        { x: 0, y: 780 },
+        {
+          extra: { title: 'needs mask (white = repaint)' },
+        },
+      );
+      b.connect(mask, 'image', gen, 'mask');
+      b.warn(
+        'The image was inpainted; its mask is not recorded in its metadata, so pick or paint it in the Load image node titled "needs mask"',
+      );
+    }
     b.warn(
       'The image was made with image-to-image; the source image is not recorded in its metadata, so pick it in the Load image node',
     );
@@ -70,6 +89,21 @@ export function linearGraph(spec: LinearSpec): ImportResult {
   }
   b.connect(p, 'text', gen, 'prompt');
   if (n) b.connect(n, 'text', gen, 'negative');
+  if (spec.control) {
+    const ci = b.add(
+      'load-image',
+      'control_image',
+      {},
+      { x: 0, y: 1040 },
+      {
+        extra: { title: 'needs image (ControlNet control image)' },
+      },
+    );
+    b.connect(ci, 'image', gen, 'control');
+    b.warn(
+      `The image was guided by the ControlNet ${spec.control.model}; its control image is not recorded in its metadata, so pick it (a pose/edge/depth map) in the Load image node titled "needs image"`,
+    );
+  }
   let last = gen;
   let x = 760;
   if (spec.hires && (spec.hires.as === 'pair' || spec.img2imgStrength !== undefined)) {

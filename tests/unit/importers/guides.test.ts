@@ -104,3 +104,31 @@ describe('ComfyUI guide nodes', () => {
     expect(r.warnings.join('\n')).toMatch(/applies the ControlNet from 0 to 0\.5 of the steps/);
   });
 });
+
+describe('A1111 infotext guides', () => {
+  const enc = (t: string) => importWorkflow({ bytes: new TextEncoder().encode(t) });
+
+  it('ControlNet 0 (sd-webui-controlnet) → the ControlNet model + strength and a control image to pick', () => {
+    const r = enc(
+      'a dancer\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Model: v15, ' +
+        'ControlNet 0: "Module: openpose, Model: control_v11p_sd15_openpose [cab727d4], Weight: 0.75, Resize Mode: Crop and Resize, Guidance Start: 0, Guidance End: 1", Version: v1.10.1',
+    );
+    const gen = r.graph.nodes.find((n) => n.id === 'generate')!;
+    expect(gen).toMatchObject({
+      type: 'txt2img',
+      params: { controlNet: 'control_v11p_sd15_openpose.safetensors', controlStrength: 0.75 },
+    });
+    expect(title(into(r, 'generate', 'control'))).toBe('needs image (ControlNet control image)');
+    expect(r.warnings.join('\n')).not.toMatch(/not applied: .*ControlNet 0/);
+  });
+
+  it('Mask blur on an img2img infotext → inpainting: maskBlur and a mask Load image to pick', () => {
+    const r = enc(
+      'a door\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 0.6, Mask blur: 4, Version: v1.10.1',
+    );
+    const gen = r.graph.nodes.find((n) => n.id === 'generate')!;
+    expect(gen).toMatchObject({ type: 'img2img', params: { strength: 0.6, maskBlur: 4 } });
+    expect(title(into(r, 'generate', 'mask'))).toBe('needs mask (white = repaint)');
+    expect(into(r, 'generate', 'image')).toMatchObject({ type: 'load-image' });
+  });
+});

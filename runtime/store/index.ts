@@ -17,8 +17,6 @@ export class Store {
   readonly artifacts: ArtifactStore;
   readonly events: EventStore;
   readonly generations: GenerationStore;
-  /** Resume links and the order of waiting runs (issue 15). */
-  readonly queue: RunQueueStore;
 
   constructor(readonly db: Db) {
     this.graphs = new GraphStore(db);
@@ -26,7 +24,15 @@ export class Store {
     this.artifacts = new ArtifactStore(db);
     this.events = new EventStore(db);
     this.generations = new GenerationStore(db);
-    this.queue = new RunQueueStore(db);
+  }
+
+  private queueStore?: RunQueueStore;
+  /**
+   * Resume links and the order of waiting runs (issue 15; migrations 0150–0151), built on first
+   * use like {@link assistant}: tests open stores of older schemas through this facade.
+   */
+  get queue(): RunQueueStore {
+    return (this.queueStore ??= new RunQueueStore(this.db));
   }
 
   private assistantStore?: AssistantStore;

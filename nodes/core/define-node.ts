@@ -62,6 +62,60 @@ export interface NodeRequirements {
   sdEngine?: true | { whenSet: string; unless?: Record<string, unknown> };
   /** A param naming the image the node reads (a generation id or a path); must be non-empty. */
   imageSource?: string;
+  /**
+   * Guide pairs (issue 14): an image input that is useless without its model param and the other
+   * way round (a ControlNet image without a ControlNet model, …). Either half alone is
+   * GUIDE_INCOMPLETE at submit and at run time ({@link guideProblems}).
+   */
+  guides?: GuidePair[];
+}
+
+/** One image-input + model-param pair of {@link NodeRequirements.guides}; `label` names it in sentences. */
+export interface GuidePair {
+  port: string;
+  param: string;
+  label: string;
+  /** More params the model needs when set (IP-Adapter: the CLIP vision encoder). */
+  alsoNeeds?: { param: string; label: string }[];
+}
+
+/**
+ * The guide pairs of a node that are half set: `connected` = its input ports with an edge (or a
+ * value), `params` its params. One sentence per problem, e.g. "a control image is connected but
+ * no ControlNet model is chosen".
+ */
+export function guideProblems(
+  req: NodeRequirements | undefined,
+  connected: ReadonlySet<string>,
+  params: Record<string, unknown>,
+): { port: string; param: string; message: string }[] {
+  const out: { port: string; param: string; message: string }[] = [];
+  const set = (k: string) => typeof params[k] === 'string' && (params[k] as string).trim() !== '';
+  for (const g of req?.guides ?? []) {
+    const img = connected.has(g.port);
+    const model = set(g.param);
+    if (img && !model)
+      out.push({
+        port: g.port,
+        param: g.param,
+        message: `its ${g.label} image is connected but no ${g.label} model is chosen`,
+      });
+    else if (model && !img)
+      out.push({
+        port: g.port,
+        param: g.param,
+        message: `a ${g.label} model is chosen but no image is connected to its "${g.port}" input`,
+      });
+    if (model)
+      for (const a of g.alsoNeeds ?? [])
+        if (!set(a.param))
+          out.push({
+            port: g.port,
+            param: a.param,
+            message: `the ${g.label} model needs a ${a.label}`,
+          });
+  }
+  return out;
 }
 
 /**
@@ -164,7 +218,19 @@ export interface UiHints {
   /** Slider/number step. */
   step?: number;
   /** Which registry kind a model picker lists. */
-  modelKind?: 'sd' | 'llm' | 'vae' | 'lora' | 'upscaler' | 'taesd' | 'text_encoder';
+  modelKind?:
+    | 'sd'
+    | 'llm'
+    | 'vae'
+    | 'lora'
+    | 'upscaler'
+    | 'taesd'
+    | 'text_encoder'
+    | 'controlnet'
+    | 'ipadapter'
+    | 'clip_vision';
+  /** Param group of the node's panel (`Inpainting`, `ControlNet`, `Reference`, `Hires fix`): shown folded. */
+  group?: string;
   /** For a text-encoder picker: the stack role it fills (nodes/diffusion/families.ts); the list shows files of that role. */
   encoderRole?: 'clip_l' | 'clip_g' | 't5xxl' | 'llm';
   /** Show the param only for these model families (nodes/diffusion/families.ts flags), e.g. `distilledGuidance`. */

@@ -14,6 +14,7 @@ import {
   optionalImage,
   textInput,
 } from '../../runtime/exec/sd-payload';
+import { guidePayload } from '../../runtime/exec/guide';
 import { img2img } from './img2img';
 
 export default implement(img2img, async (ctx, inputs, params) => {
@@ -23,8 +24,10 @@ export default implement(img2img, async (ctx, inputs, params) => {
   const prompt = textInput(inputs.prompt, 'prompt', 'Image to image', true);
   const negative = textInput(inputs.negative, 'negative', 'Image to image', false);
   const used: Record<string, ResolvedModel> = {};
+  const guide = guidePayload(ctx, 'Image to image', img2img.requires, inputs, params, used);
   const payload = {
     ...genPayload(ctx, modelNodeName(img2img), prompt, negative, params, used),
+    ...guide.payload,
     initImagePath: image.path,
     strength: params.strength,
     ...(mask ? { maskPath: mask, maskBlur: params.maskBlur } : {}),
@@ -43,6 +46,7 @@ export default implement(img2img, async (ctx, inputs, params) => {
         scheduler: params.scheduler,
         strength: params.strength,
         ...(mask ? { inpainting: true, maskBlur: params.maskBlur } : {}),
+        ...guide.info,
       },
       { ctx, models: used },
     ),

@@ -12,6 +12,7 @@ import {
   imageFromResult,
   textInput,
 } from '../../runtime/exec/sd-payload';
+import { guidePayload } from '../../runtime/exec/guide';
 import { txt2img } from './txt2img';
 
 export default implement(txt2img, async (ctx, inputs, params) => {
@@ -19,7 +20,11 @@ export default implement(txt2img, async (ctx, inputs, params) => {
   const prompt = textInput(inputs.prompt, 'prompt', 'Text to image', true);
   const negative = textInput(inputs.negative, 'negative', 'Text to image', false);
   const used: Record<string, ResolvedModel> = {};
-  const payload = genPayload(ctx, modelNodeName(txt2img), prompt, negative, params, used);
+  const guide = guidePayload(ctx, 'Text to image', txt2img.requires, inputs, params, used);
+  const payload = {
+    ...genPayload(ctx, modelNodeName(txt2img), prompt, negative, params, used),
+    ...guide.payload,
+  };
   const { output } = await ctx.call('sd', 'txt2img', payload, { onProgress: forwardProgress(ctx) });
   return {
     image: imageFromResult(
@@ -32,6 +37,7 @@ export default implement(txt2img, async (ctx, inputs, params) => {
         cfgScale: params.cfgScale,
         sampler: params.sampler,
         scheduler: params.scheduler,
+        ...guide.info,
       },
       { ctx, models: used },
     ),

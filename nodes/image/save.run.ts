@@ -17,6 +17,7 @@ import { embedMetadata, autoV2Hash, type A1111Info } from '../../runtime/png';
 import { APP_VERSION, APP_VERSION_SHORT } from '../../runtime/version';
 import type { GraphDoc } from '../core/graph';
 import { writePoint } from '../../runtime/fs/write-points';
+import { a1111Guides } from '../../runtime/png/a1111-guides';
 
 /** `mysti_20261122-021530123_1a2b3c4d_save1.png`: sorts by time, names its run and node. */
 export function outputName(prefix: string, runId: string, nodeId: string, now: Date): string {
@@ -58,6 +59,7 @@ export default implement(save, async (ctx, inputs, params) => {
   const engineVersion = String(
     (image.info?.engine as { version?: string } | undefined)?.version ?? 'unknown',
   );
+  const guides = a1111Guides(ctx, prov);
   const a1111: A1111Info | undefined = prov.generatorType
     ? {
         prompt: prov.prompt ?? '',
@@ -67,11 +69,13 @@ export default implement(save, async (ctx, inputs, params) => {
         scheduler: String(p.scheduler ?? 'default'),
         cfgScale: Number(p.cfgScale ?? 0),
         seed: seed ?? '0',
-        width,
-        height,
+        // With a hires fix A1111's Size is the first pass's; the upscale is in `Hires upscale`.
+        width: guides.firstPass?.width ?? width,
+        height: guides.firstPass?.height ?? height,
         ...(modelSha ? { modelHash: autoV2Hash(modelSha) } : {}),
         ...(modelRef ? { model: path.basename(modelRef).replace(/\.[^.]+$/, '') } : {}),
         ...(typeof p.strength === 'number' ? { denoisingStrength: p.strength } : {}),
+        ...guides.fields,
         version: APP_VERSION_SHORT,
       }
     : undefined;

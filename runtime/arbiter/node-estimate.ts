@@ -101,18 +101,29 @@ export function estimateNode(req: { node: PreparedNode }, deps: NodeEstimateDeps
   let loraBytes = 0;
   for (const [role, m] of Object.entries(models))
     if (role.startsWith('lora:')) loraBytes += m.bytes;
+  // Guide models (issue 14) run beside the diffusion model: ControlNet and IP-Adapter weights with
+  // it, the CLIP vision encoder with the text encoders.
+  for (const role of ['controlNet', 'ipAdapter'])
+    if (models[role] && (role !== 'ipAdapter' || models.clipVision))
+      loraBytes += models[role]!.bytes;
   const files: WeightFile[] = [
     ...(main ? [{ role: 'diffusion' as const, bytes: main.bytes + loraBytes }] : []),
     ...(models.vae ? [{ role: 'vae' as const, bytes: models.vae.bytes }] : []),
     // Stack text encoders (clipL, clipG, t5xxl, llm; a preset's are merged into them): every file sd.cpp loads.
     ...Object.entries(models)
-      .filter(([k]) => k === 'clipL' || k === 'clipG' || k === 't5xxl' || k === 'llm')
+      .filter(
+        ([k]) =>
+          k === 'clipL' || k === 'clipG' || k === 't5xxl' || k === 'llm' || k === 'clipVision',
+      )
       .map(([, m]) => ({ role: 'textEncoder' as const, bytes: m.bytes })),
   ];
   // Which params give the output size etc. is the declaration's to say (NodeSpec.estimateFrom).
   const from = spec.estimateFrom;
-  const width = from ? Number(params[from.width]) : 0,
+  let width = from ? Number(params[from.width]) : 0,
     height = from ? Number(params[from.height]) : 0;
+  // A hires fix samples its second pass at the larger size: that pass sets the peak.
+  const hires = hiresSize(params, width, height);
+  if (hires) ({ width, height } = hires);
   if (from && width > 0 && height > 0) {
     const facts = main ? deps.facts(main) : null;
     const family = facts?.family ?? (facts?.metadata?.architecture as string | undefined) ?? null;
@@ -133,4 +144,21 @@ export function estimateNode(req: { node: PreparedNode }, deps: NodeEstimateDeps
     weightsBytes: files.reduce((a, f) => a + f.bytes, 0),
     computeBytes: fallback?.computeBytes ?? 256 * MIB,
   };
+}
+
+/**
+ * The hires fix's second-pass size (txt2img's Hires fix params, nodes/diffusion/guide.ts): the
+ * target size when both are set, else first pass × scale; undefined when the fix is off.
+ */
+export function hiresSize(
+  params: Record<string, unknown>,
+  width: number,
+  height: number,
+): { width: number; height: number } | undefined {
+  if (params.hiresFix !== true || !(width > 0 && height > 0)) return undefined;
+  const w = Number(params.hiresWidth ?? 0);
+  const h = Number(params.hiresHeight ?? 0);
+  if (w > 0 && h > 0) return { width: Math.max(w, width), height: Math.max(h, height) };
+  const k = Math.max(1, Number(params.hiresScale ?? 2));
+  return { width: Math.round(width * k), height: Math.round(height * k) };
 }

@@ -1,5 +1,6 @@
 /**
- * A1111 / Forge `parameters` infotext → graph (anchors-mission.md §2.3). Hires fix becomes an
+ * A1111 / Forge `parameters` infotext → graph (anchors-mission.md §2.3). Hires fix becomes
+ * txt2img's own Hires fix params (sd.cpp `--hires-*`; issue 14), or with `{hires: 'pair'}` the older
  * upscale + img2img pair; `Denoising strength` without hires means the image came from img2img.
  */
 import { parseA1111Parameters, parseHashList, parseSize } from '../png/a1111';
@@ -8,8 +9,13 @@ import { encoderParamOf } from './comfyui-map';
 import { linearGraph } from './linear';
 import { mapA1111Sampler } from './samplers';
 
+/** How an importer maps A1111's hires fix: txt2img's Hires fix params (default) or an upscale → img2img pair. */
+export interface A1111ImportOptions {
+  hires?: 'params' | 'pair';
+}
+
 /** Imports an A1111/Forge infotext. */
-export function importA1111(text: string): ImportResult {
+export function importA1111(text: string, opts: A1111ImportOptions = {}): ImportResult {
   const a = parseA1111Parameters(text);
   const p = a.params;
   const warnings: string[] = [];
@@ -20,7 +26,8 @@ export function importA1111(text: string): ImportResult {
   const sm = mapA1111Sampler(p.Sampler, p['Schedule type']);
   if (sm.warning) warnings.push(sm.warning);
   const size = parseSize(p.Size);
-  const hiresScale = num(p['Hires upscale']);
+  const hiresResize = parseSize(p['Hires resize']);
+  const hiresScale = num(p['Hires upscale']) ?? (hiresResize ? 2 : undefined);
   const denoise = num(p['Denoising strength']);
   const loraHashes = parseHashList(p['Lora hashes']);
   const clipSkip = int(p['Clip skip']);
@@ -50,6 +57,14 @@ export function importA1111(text: string): ImportResult {
         `Forge ${k}: ${file} is not a recognisable text encoder or VAE; choose it in the node's fields`,
       );
   }
+  // Inpainting (img2img with a mask) and sd-webui-controlnet's first unit (issue 14).
+  const maskBlur = int(p['Mask blur']);
+  if (maskBlur !== undefined) params.maskBlur = maskBlur;
+  const cn = controlUnit(p['ControlNet 0']);
+  if (cn) {
+    params.controlNet = cn.model;
+    if (cn.strength !== undefined) params.controlStrength = cn.strength;
+  }
   const distilled = num(p['Distilled CFG Scale']);
   if (distilled !== undefined) params.guidance = distilled;
   const known = new Set([
@@ -64,7 +79,10 @@ export function importA1111(text: string): ImportResult {
     'Model',
     'Model hash',
     'Version',
+    'Mask blur',
+    'ControlNet 0',
     'Hires upscale',
+    'Hires resize',
     'Hires steps',
     'Hires upscaler',
     'Denoising strength',
@@ -85,6 +103,10 @@ export function importA1111(text: string): ImportResult {
     params,
     loraTags: true,
     warnings,
+    ...(maskBlur !== undefined && denoise !== undefined && hiresScale === undefined
+      ? { inpaint: { maskBlur } }
+      : {}),
+    ...(cn ? { control: cn } : {}),
     ...(hiresScale !== undefined
       ? {
           hires: {
@@ -92,6 +114,8 @@ export function importA1111(text: string): ImportResult {
             strength: denoise ?? 0.7,
             ...(int(p['Hires steps']) ? { steps: int(p['Hires steps']) } : {}),
             ...(p['Hires upscaler'] ? { upscaler: p['Hires upscaler'] } : {}),
+            ...(hiresResize ? { resize: hiresResize } : {}),
+            as: opts.hires ?? 'params',
           },
         }
       : denoise !== undefined
@@ -111,4 +135,23 @@ export function importA1111(text: string): ImportResult {
       },
     },
   });
+}
+
+/**
+ * sd-webui-controlnet's unit text (`Module: openpose, Model: control_v11p_sd15_openpose [cab727d4],
+ * Weight: 1, …`) → the model file name (the bracketed hash dropped, `.safetensors` assumed when no
+ * extension is given) and the weight; undefined without a model (`Model: None`).
+ */
+export function controlUnit(
+  v: string | undefined,
+): { model: string; strength?: number } | undefined {
+  if (!v) return undefined;
+  const field = (k: string) => new RegExp(`(?:^|,\\s*)${k}:\\s*([^,]+)`).exec(v)?.[1]?.trim();
+  const model = field('Model')?.replace(/\s*\[[0-9a-f]+\]$/i, '');
+  if (!model || /^none$/i.test(model)) return undefined;
+  const weight = num(field('Weight'));
+  return {
+    model: /\.(safetensors|pth|pt|ckpt|bin|gguf)$/i.test(model) ? model : `${model}.safetensors`,
+    ...(weight !== undefined ? { strength: weight } : {}),
+  };
 }

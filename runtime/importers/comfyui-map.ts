@@ -9,6 +9,15 @@
 import { GraphBuilder, int, modelName, num, seedOf, str, type ImportResult } from './build';
 import { Ref, type IrGraph, type IrNode } from './comfyui-ir';
 import { mapComfySampler } from './samplers';
+import {
+  GUIDE_FOLDABLE,
+  guideStep,
+  inpaintLatent,
+  maskWarning,
+  needsImageData,
+  type Guides,
+} from './comfyui-guides';
+import { REFERENCE_PORTS } from '../../nodes/diffusion/guide';
 
 const SAMPLERS = new Set(['KSampler', 'KSamplerAdvanced', 'SamplerCustomAdvanced']);
 const CLIP_LOADERS = new Set([
@@ -59,6 +68,7 @@ const FOLDABLE = new Set([
   'CFGGuider',
   'ModelSamplingFlux',
   ...FLOW_SHIFT,
+  ...GUIDE_FOLDABLE,
 ]);
 
 /**
@@ -135,12 +145,12 @@ class Mapper {
     return { node, slot: v.slot };
   }
 
-  private nodeOf(v: unknown): IrNode | undefined {
+  nodeOf(v: unknown): IrNode | undefined {
     const r = this.resolve(v);
     return r && 'node' in r ? r.node : undefined;
   }
 
-  private literal(v: unknown): unknown {
+  literal(v: unknown): unknown {
     const r = this.resolve(v);
     return r && 'literal' in r ? r.literal : undefined;
   }
@@ -248,6 +258,11 @@ class Mapper {
         this.out.set(n.id, { id, handle: 'text' });
         return id;
       }
+      const guided = guideStep(this, n, role, this.guides, absorbed);
+      if (guided !== undefined) {
+        cur = guided;
+        continue;
+      }
       if (n.classType === 'FluxGuidance') {
         absorbed.push(n.id);
         const g = num(this.literal(n.inputs.guidance));
@@ -315,6 +330,8 @@ class Mapper {
   /** Maps one sampler (and what feeds it) to txt2img or img2img. */
   /** Stack files and family params found while tracing the current sampler. */
   private extra: Record<string, unknown> = {};
+  /** ControlNet / reference images found while tracing the current sampler (comfyui-guides.ts). */
+  private guides: Guides = { references: [] };
 
   /**
    * SamplerCustomAdvanced's parts (RandomNoise, BasicGuider/CFGGuider, KSamplerSelect,
@@ -364,6 +381,7 @@ class Mapper {
   private mapSampler(orig: IrNode): void {
     const absorbed: string[] = [];
     this.extra = {};
+    this.guides = { references: [] };
     const s =
       orig.classType === 'SamplerCustomAdvanced' ? this.customAsKSampler(orig, absorbed) : orig;
     const loras: Array<{ name: string; weight: number }> = [];
@@ -416,6 +434,8 @@ class Mapper {
 
     const latent = this.nodeOf(s.inputs.latent_image);
     let imageIn: Out | undefined;
+    let maskIn: Out | undefined;
+    let inpaint: ReturnType<typeof inpaintLatent>;
     let type: 'txt2img' | 'img2img' = 'txt2img';
     if (latent && /^Empty.*Latent/.test(latent.classType)) {
       absorbed.push(latent.id);
@@ -459,6 +479,10 @@ class Mapper {
       this.b.warn(
         `ComfyUI node ${latent.id} (${latent.classType}) upscales in latent space; mapped to a Lanczos upscale of the image before image-to-image`,
       );
+    } else if (latent && (inpaint = inpaintLatent(this, latent, absorbed))) {
+      type = 'img2img';
+      imageIn = this.imageSource(inpaint.pixels);
+      maskIn = this.maskSource(inpaint.mask);
     } else if (latent) {
       type = 'img2img';
       imageIn = this.out.get(latent.id);
@@ -467,6 +491,19 @@ class Mapper {
       );
     }
     if (type === 'img2img') params.strength = denoise;
+    const control = this.guides.control;
+    const controlIn = control ? this.imageSource(control.image) : undefined;
+    if (control && controlIn?.id) {
+      params.controlNet = control.model;
+      if (control.strength !== undefined) params.controlStrength = control.strength;
+    }
+    const refsIn = this.guides.references
+      .map((r) => this.imageSource(r))
+      .filter((r): r is Out => !!r?.id);
+    if (refsIn.length > REFERENCE_PORTS.length)
+      this.b.warn(
+        `ComfyUI node ${s.id} has ${refsIn.length} reference images; MystiCanvas takes ${REFERENCE_PORTS.length}, the rest were left out`,
+      );
 
     const id = this.b.add(type, s.id, params, this.pos(s), {
       source: 'comfyui',
@@ -483,6 +520,39 @@ class Mapper {
       this.b.warn(`ComfyUI node ${s.id}: no positive prompt could be found; connect one to ${id}`);
     if (negative) this.b.connect(negative, 'text', id, 'negative');
     if (imageIn?.id) this.b.connect(imageIn.id, imageIn.handle, id, 'image');
+    if (maskIn?.id) this.b.connect(maskIn.id, maskIn.handle, id, 'mask');
+    if (controlIn?.id) this.b.connect(controlIn.id, controlIn.handle, id, 'control');
+    refsIn
+      .slice(0, REFERENCE_PORTS.length)
+      .forEach((r, k) => this.b.connect(r.id, r.handle, id, REFERENCE_PORTS[k]!));
+  }
+
+  /**
+   * The node output that yields the mask at `v`: LoadImageMask, or LoadImage's MASK output (its
+   * alpha), become a Load image titled "needs mask …"; anything else mapped is used as is.
+   */
+  private maskSource(v: unknown): Out | undefined {
+    const r = this.resolve(v);
+    if (!r || !('node' in r)) return undefined;
+    const n = r.node;
+    const fromAlpha = n.classType === 'LoadImage' && r.slot === 1;
+    if (n.classType !== 'LoadImageMask' && !fromAlpha) return this.imageSource(v);
+    const key = `${n.id}#mask`;
+    if (!this.out.has(key)) {
+      const file = str(this.literal(n.inputs.image)) ?? '';
+      const id = this.b.add(
+        'load-image',
+        fromAlpha ? `${n.id}_mask` : n.id,
+        { source: file },
+        this.pos(n),
+        needsImageData(n, file, 'mask'),
+      );
+      this.b.warn(maskWarning(n, this));
+      this.out.set(key, { id, handle: 'image' });
+      if (!fromAlpha) this.out.set(n.id, { id, handle: 'image' });
+      this.folded.add(n.id);
+    }
+    return this.out.get(key);
   }
 
   /** The node output that yields the image at `v` (mapping LoadImage on demand). */
@@ -493,12 +563,20 @@ class Mapper {
       const s = this.nodeOf(n.inputs.samples);
       return s ? this.out.get(s.id) : undefined;
     }
+    if (n.classType === 'FluxKontextImageScale') {
+      // sd.cpp resizes reference images itself (--disable-auto-resize-ref-image turns it off).
+      this.folded.add(n.id);
+      return this.imageSource(n.inputs.image);
+    }
     if (n.classType === 'LoadImage' && !this.out.has(n.id)) {
       const image = str(this.literal(n.inputs.image)) ?? '';
-      const id = this.b.add('load-image', n.id, { source: image }, this.pos(n), {
-        source: 'comfyui',
-        classType: n.classType,
-      });
+      const id = this.b.add(
+        'load-image',
+        n.id,
+        { source: image },
+        this.pos(n),
+        needsImageData(n, image, 'image'),
+      );
       this.b.warn(
         `ComfyUI node ${n.id} (LoadImage) refers to "${image}" in ComfyUI's input folder; pick the image again in MystiCanvas`,
       );

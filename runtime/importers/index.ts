@@ -17,7 +17,7 @@ import { MYSTICANVAS_KEYWORD } from '../png/mysticanvas';
 import { parseA1111Parameters } from '../png/a1111';
 import { embeddedTextChunks } from '../library/embedded-meta';
 import type { ImportResult } from './build';
-import { importA1111 } from './a1111';
+import { importA1111, type A1111ImportOptions } from './a1111';
 import { importComfyApi, importComfyUi } from './comfyui';
 import { isComfyApiPrompt, isComfyUiWorkflow } from './comfyui-ir';
 import {
@@ -57,6 +57,8 @@ export interface ImportInput {
   bytes: Uint8Array;
   contentType?: string;
   filename?: string;
+  /** A1111 hires fix as txt2img's Hires fix params (default) or the older upscale → img2img pair. */
+  a1111Hires?: 'params' | 'pair';
 }
 
 /** Largest JSON body or chunk we parse, bytes. */
@@ -88,7 +90,7 @@ export function importWorkflow(input: ImportInput): WorkflowImport {
   const { bytes } = input;
   if (isPng(bytes)) {
     const read = readPngText(bytes, { mode: 'full' });
-    return importFromChunks(read.chunks, read.warnings);
+    return importFromChunks(read.chunks, read.warnings, { hires: input.a1111Hires });
   }
   if (bytes.length > MAX_JSON_BYTES)
     throw new UserError(
@@ -117,7 +119,7 @@ export function importWorkflow(input: ImportInput): WorkflowImport {
     // A saved A1111 "PNG info" text (.txt).
     return isSdcppParameters(text)
       ? { ...importSdcpp(text), source: 'sdcpp' }
-      : { ...importA1111(text), source: 'a1111' };
+      : { ...importA1111(text, { hires: input.a1111Hires }), source: 'a1111' };
   }
   throw new UserError(
     'UNSUPPORTED_FORMAT',
@@ -186,6 +188,7 @@ type Attempt = () => WorkflowImport | undefined | null;
 export function importFromChunks(
   chunks: readonly PngTextChunk[],
   pngWarnings: readonly PngWarning[] = [],
+  a1111: A1111ImportOptions = {},
 ): WorkflowImport {
   const text = (k: string) => chunks.find((c) => c.keyword === k)?.text;
   const json = (k: string) => {
@@ -255,7 +258,7 @@ export function importFromChunks(
         if (params === undefined || isSwarmParams(paramsJson)) return null;
         if (paramsJson !== undefined) return { ...importGenericJson(paramsJson), source: 'json' };
         if (isSdcppParameters(params)) return { ...importSdcpp(params), source: 'sdcpp' };
-        return { ...importA1111(params), source: 'a1111' };
+        return { ...importA1111(params, a1111), source: 'a1111' };
       },
     ],
   ];

@@ -12,8 +12,23 @@ export interface LinearSpec {
   params: Record<string, unknown>;
   /** Denoising strength of an img2img source; its input image is not recorded in metadata. */
   img2imgStrength?: number;
-  /** A1111 hires fix: upscale by `scale`, then img2img with `strength` (and `steps` if given). */
-  hires?: { scale: number; strength: number; steps?: number; upscaler?: string };
+  /**
+   * A1111 hires fix. `as: 'params'` (default): txt2img's own Hires fix params (sd.cpp `--hires-*`);
+   * `as: 'pair'`: the older mapping, upscale by `scale` then img2img with `strength` (and `steps`).
+   * `resize` is A1111's `Hires resize: WxH` (a target size instead of the factor).
+   */
+  hires?: {
+    scale: number;
+    strength: number;
+    steps?: number;
+    upscaler?: string;
+    resize?: { width: number; height: number };
+    as?: 'params' | 'pair';
+  };
+  /** A1111 inpainting (`Mask blur` on an img2img infotext): a mask Load image to pick, and the blur. */
+  inpaint?: { maskBlur: number };
+  /** sd-webui-controlnet's first unit: the ControlNet model and weight; its image is to be picked. */
+  control?: { model: string; strength?: number };
   /** Pull `<lora:name:w>` tags out of the prompt into `loras` (A1111 / sd.cpp syntax). */
   loraTags?: boolean;
   filenamePrefix?: string;
@@ -50,17 +65,48 @@ export function linearGraph(spec: LinearSpec): ImportResult {
       spec.data,
     );
     b.connect(li, 'image', gen, 'image');
+    if (spec.inpaint) {
+      const mask = b.add(
+        'load-image',
+        'mask',
+        {},
+        { x: 0, y: 780 },
+        {
+          extra: { title: 'needs mask (white = repaint)' },
+        },
+      );
+      b.connect(mask, 'image', gen, 'mask');
+      b.warn(
+        'The image was inpainted; its mask is not recorded in its metadata, so pick or paint it in the Load image node titled "needs mask"',
+      );
+    }
     b.warn(
       'The image was made with image-to-image; the source image is not recorded in its metadata, so pick it in the Load image node',
     );
   } else {
-    gen = b.add('txt2img', 'generate', params, { x: 380, y: 0 }, spec.data);
+    const hires = spec.hires && spec.hires.as !== 'pair' ? hiresParamsOf(spec.hires, b) : {};
+    gen = b.add('txt2img', 'generate', { ...params, ...hires }, { x: 380, y: 0 }, spec.data);
   }
   b.connect(p, 'text', gen, 'prompt');
   if (n) b.connect(n, 'text', gen, 'negative');
+  if (spec.control) {
+    const ci = b.add(
+      'load-image',
+      'control_image',
+      {},
+      { x: 0, y: 1040 },
+      {
+        extra: { title: 'needs image (ControlNet control image)' },
+      },
+    );
+    b.connect(ci, 'image', gen, 'control');
+    b.warn(
+      `The image was guided by the ControlNet ${spec.control.model}; its control image is not recorded in its metadata, so pick it (a pose/edge/depth map) in the Load image node titled "needs image"`,
+    );
+  }
   let last = gen;
   let x = 760;
-  if (spec.hires) {
+  if (spec.hires && (spec.hires.as === 'pair' || spec.img2imgStrength !== undefined)) {
     const up = b.add(
       'upscale',
       'hires_upscale',
@@ -105,4 +151,40 @@ export function linearGraph(spec: LinearSpec): ImportResult {
   );
   b.connect(last, 'image', s, 'image');
   return b.finish();
+}
+
+/** sd.cpp's built-in hires upscalers (A1111 spells them the same; nodes/diffusion/guide.ts). */
+const BUILT_IN_UPSCALERS = new Set([
+  'Latent',
+  'Latent (nearest)',
+  'Latent (nearest-exact)',
+  'Latent (antialiased)',
+  'Latent (bicubic)',
+  'Latent (bicubic antialiased)',
+  'Lanczos',
+  'Nearest',
+]);
+
+/**
+ * A1111's hires fields as txt2img's Hires fix params. An ESRGAN-type upscaler A1111 names by its
+ * own label (R-ESRGAN 4x+, 4x-UltraSharp, …) has no file here: Lanczos is used, with a warning.
+ */
+function hiresParamsOf(
+  h: NonNullable<LinearSpec['hires']>,
+  b: GraphBuilder,
+): Record<string, unknown> {
+  const named = h.upscaler?.trim();
+  const builtIn = named && BUILT_IN_UPSCALERS.has(named) ? named : undefined;
+  if (named && !builtIn && named !== 'None')
+    b.warn(
+      `Hires upscaler "${named}" replaced by Lanczos; choose ESRGAN and its model in the Hires fix group if you have that file`,
+    );
+  return {
+    hiresFix: true,
+    hiresUpscaler: builtIn ?? (named ? 'Lanczos' : 'Latent'),
+    hiresScale: h.scale,
+    ...(h.resize ? { hiresWidth: h.resize.width, hiresHeight: h.resize.height } : {}),
+    ...(h.steps ? { hiresSteps: h.steps } : {}),
+    hiresDenoisingStrength: h.strength,
+  };
 }

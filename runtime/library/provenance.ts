@@ -15,6 +15,10 @@ export interface Provenance {
   negativePrompt: string | null;
   /** Generation uuids of saved images among the ancestors (nearest first). */
   ancestorGenerations: string[];
+  /** The generating node's connected image inputs (`image`, `mask`, `control`, `reference`, …). */
+  imagePorts: string[];
+  /** The `info` of the generator's own output (hires, ControlNet, inpainting details, models). */
+  generatorInfo: Record<string, unknown>;
 }
 
 /** Reads the provenance of `artifactId` (an image artifact). */
@@ -29,6 +33,8 @@ export function provenanceOf(store: Store, artifactId: string): Provenance {
     prompt: null,
     negativePrompt: null,
     ancestorGenerations: [],
+    imagePorts: [],
+    generatorInfo: {},
   };
   for (const { id, depth } of chain) {
     const a = store.artifacts.get(id);
@@ -42,8 +48,11 @@ export function provenanceOf(store: Store, artifactId: string): Provenance {
     if (!node || !isGenerator(node.type)) continue;
     result.generatorType = node.type;
     result.params = node.params ?? {};
+    const info = (a.value as { info?: unknown } | null)?.info;
+    if (info && typeof info === 'object') result.generatorInfo = info as Record<string, unknown>;
     for (const p of store.artifacts.parentsOf(id)) {
       const parent = store.artifacts.get(p.parentId);
+      if (parent?.kind === 'image') result.imagePorts.push(p.port);
       if (parent?.kind !== 'text') continue;
       if (p.port === 'prompt') result.prompt = String(parent.value?.text ?? '');
       if (p.port === 'negative') result.negativePrompt = String(parent.value?.text ?? '');

@@ -46,6 +46,11 @@ const FOLDER_KIND: Record<string, ModelKind> = {
   embeddings: 'embedding',
   embedding: 'embedding',
   textual_inversion: 'embedding',
+  // ComfyUI's controlnet/, ipadapter/, clip_vision/ (issue 14 guide models).
+  controlnet: 'controlnet',
+  t2i_adapter: 'controlnet',
+  ipadapter: 'ipadapter',
+  clip_vision: 'clip_vision',
 };
 
 /** llama.cpp language-model architectures (llama-arch.cpp `LLM_ARCH_NAMES`, the common ones). */

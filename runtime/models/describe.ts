@@ -74,6 +74,9 @@ const COMPONENT_KIND: Record<FamilyGuess['component'], ModelKind | null> = {
   upscaler: 'upscaler',
   text_encoder: 'text_encoder',
   embedding: 'embedding',
+  controlnet: 'controlnet',
+  ipadapter: 'ipadapter',
+  clip_vision: 'clip_vision',
   unknown: null,
 };
 

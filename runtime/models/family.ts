@@ -52,6 +52,9 @@ export type ModelComponent =
   | 'upscaler'
   | 'text_encoder'
   | 'embedding'
+  | 'controlnet'
+  | 'ipadapter'
+  | 'clip_vision'
   | 'unknown';
 
 export interface FamilyGuess {
@@ -317,6 +320,35 @@ function detectDiffusion(
 }
 
 /**
+ * Guide models (issue 14), by their key prefixes: a ControlNet (original `control_model.*` with
+ * `input_hint_block` / `zero_convs`, or diffusers' `controlnet_cond_embedding.*`), an IP-Adapter
+ * (`image_proj.*` + `ip_adapter.*`, as in h94/IP-Adapter), a CLIP vision encoder (`vision_model.*`
+ * without `text_model.*`, transformers' CLIPVisionModel layout).
+ */
+function detectGuideModel(names: string[]): FamilyGuess | null {
+  const has = (frag: string) => names.some((n) => n.includes(frag));
+  const starts = (p: string) => names.some((n) => n.startsWith(p));
+  if (
+    (starts('control_model.') && (has('input_hint_block.') || has('zero_convs.'))) ||
+    starts('controlnet_cond_embedding.')
+  )
+    return {
+      family: null,
+      component: 'controlnet',
+      rule: 'control_model / controlnet_cond_embedding → ControlNet',
+    };
+  if (starts('image_proj.') && starts('ip_adapter.'))
+    return { family: null, component: 'ipadapter', rule: 'image_proj + ip_adapter → IP-Adapter' };
+  if (starts('vision_model.encoder.layers.') && !has('text_model.'))
+    return {
+      family: null,
+      component: 'clip_vision',
+      rule: 'vision_model without text_model → CLIP vision',
+    };
+  return null;
+}
+
+/**
  * Guesses what a model file is from its tensors (see the file doc for the rules and sources).
  * @param tensors names + PyTorch-order shapes (any order)
  * @param metadata safetensors `__metadata__` (kohya/modelspec keys), or {}
@@ -332,6 +364,7 @@ export function detectFamily(
     detectEmbedding(names, byName) ??
     detectEsrgan(new Set(names), byName) ??
     detectAutoencoder(names, byName) ??
+    detectGuideModel(names) ??
     detectTextEncoder(names, byName);
   if (early) return early;
   const prefixed = names.some((n) => n.startsWith(DM));

@@ -35,6 +35,23 @@ export interface A1111Info {
   loraHashes?: Record<string, string>;
   /** Our app version, e.g. "0.1"; written as `Version: mysticanvas 0.1`. */
   version: string;
+  /** Inpainting: A1111's `Mask blur` (px). */
+  maskBlur?: number;
+  /**
+   * Hires fix as A1111 writes it: `Hires upscale` (factor) or `Hires resize` (`WxH`), `Hires steps`
+   * (0 = the first pass's, left out), `Hires upscaler`; its strength goes in `denoisingStrength`.
+   */
+  hires?: {
+    upscale?: number;
+    resize?: { width: number; height: number };
+    steps: number;
+    upscaler: string;
+  };
+  /**
+   * ControlNet units as sd-webui-controlnet writes them: `ControlNet 0: "Module: none, Model: name
+   * [hash8], Weight: w, …"` (no preprocessor runs here: Module none).
+   */
+  controlNets?: Array<{ model: string; hash?: string; weight: number }>;
   /** More `Key: value` pairs, inserted before `Version`. */
   extra?: Array<[string, string | number]>;
 }
@@ -73,6 +90,29 @@ export function formatA1111Parameters(info: A1111Info): string {
   if (info.denoisingStrength !== undefined)
     pairs.push(['Denoising strength', info.denoisingStrength]);
   if (info.clipSkip !== undefined && info.clipSkip > 1) pairs.push(['Clip skip', info.clipSkip]);
+  if (info.maskBlur !== undefined) pairs.push(['Mask blur', info.maskBlur]);
+  info.controlNets?.forEach((c, k) =>
+    pairs.push([
+      `ControlNet ${k}`,
+      [
+        'Module: none',
+        `Model: ${modelDisplayName(c.model)}${c.hash ? ` [${c.hash.slice(0, 8)}]` : ''}`,
+        `Weight: ${c.weight}`,
+        'Resize Mode: Just Resize',
+        'Guidance Start: 0',
+        'Guidance End: 1',
+        'Pixel Perfect: False',
+        'Control Mode: Balanced',
+      ].join(', '),
+    ]),
+  );
+  if (info.hires) {
+    if (info.hires.resize)
+      pairs.push(['Hires resize', `${info.hires.resize.width}x${info.hires.resize.height}`]);
+    else if (info.hires.upscale !== undefined) pairs.push(['Hires upscale', info.hires.upscale]);
+    if (info.hires.steps > 0) pairs.push(['Hires steps', info.hires.steps]);
+    pairs.push(['Hires upscaler', info.hires.upscaler]);
+  }
   const loras = Object.entries(info.loraHashes ?? {});
   if (loras.length) pairs.push(['Lora hashes', loras.map(([n, h]) => `${n}: ${h}`).join(', ')]);
   for (const e of info.extra ?? []) pairs.push(e);

@@ -2,7 +2,7 @@
  * Turning a request's graph into a runnable GraphDoc: parse, migrate, apply overrides, validate —
  * one 400 listing *every* problem (design.md §3), never a partial write.
  */
-import type { NodeSpec } from '../../nodes/core/define-node';
+import { guideProblems, type NodeSpec } from '../../nodes/core/define-node';
 import type { GraphDoc } from '../../nodes/core/graph';
 import { loadGraph, validateGraph, type GraphIssue } from '../../nodes/core/validate';
 import { applyModes } from '../../nodes/core/modes';
@@ -140,9 +140,23 @@ export function checkModelRefs(
     if ('err' in r) throw r.err;
     return r.ok;
   };
+  const wired = new Map<string, Set<string>>();
+  for (const e of graph.edges) {
+    let ports = wired.get(e.target);
+    if (!ports) wired.set(e.target, (ports = new Set()));
+    ports.add(e.targetHandle);
+  }
   for (const node of graph.nodes) {
     const spec = catalog.get(node.type);
     if (!spec) continue;
+    // A guide image without its model, or the model without its image (issue 14), names the node.
+    for (const g of guideProblems(spec.requires, wired.get(node.id) ?? new Set(), node.params))
+      issues.push({
+        code: 'GUIDE_INCOMPLETE',
+        nodeId: node.id,
+        field: g.param,
+        message: `node ${node.id}: ${g.message}`,
+      });
     // Prompt text may carry `<lora:NAME:W>` tags, which sd.cpp would open as files: each must name
     // a LoRA the registry resolves inside the model folders (issue 18 #2).
     for (const [name, value] of Object.entries(node.params)) {

@@ -15,6 +15,9 @@ export const MODEL_KINDS = [
   'taesd',
   'text_encoder',
   'embedding',
+  'controlnet',
+  'ipadapter',
+  'clip_vision',
   'unknown',
 ] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];

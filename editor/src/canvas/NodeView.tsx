@@ -22,11 +22,16 @@ import { useNodeChecks, useNodeIssues } from '../state/ui';
 import { useGraph } from '../state/graph';
 import type { ParamNodeData } from '../graph/types';
 import { ParamField } from '../widgets/ParamField';
-import { paramEntries, widgetFor, type ParamSchema } from '../widgets/schema';
+import { paramEntries, paramGroups, widgetFor, type ParamSchema } from '../widgets/schema';
 import { TemplatePicker } from '../widgets/TemplatePicker';
 import { exposeInputPort, setNodeTitle, toggleAppOutput } from '../graph/ops';
 import { RunView } from './RunView';
 import { countRender, PROFILING } from '../dev/profile';
+
+/** Param value equal to its default (undefined = the default). */
+function sameValue(v: unknown, d: unknown): boolean {
+  return v === undefined || JSON.stringify(v) === JSON.stringify(d);
+}
 
 type Props = NodeProps<Node<ParamNodeData>>;
 
@@ -130,9 +135,8 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
       )}
       {!compact && (
         <div className="mnode-params">
-          {paramEntries(spec.params)
-            .filter(([name, schema]) => showParam(stack, schema, data.params?.[name]))
-            .map(([name, schema]) => (
+          {(() => {
+            const field = ([name, schema]: [string, ParamSchema]) => (
               <ParamField
                 key={name}
                 nodeId={id}
@@ -145,14 +149,42 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
                 pinnable
                 exposed={!!data.app?.inputs?.some((x) => x.param === name)}
               />
-            ))}
+            );
+            const { ungrouped, groups } = paramGroups(
+              paramEntries(spec.params).filter(([name, schema]) =>
+                showParam(stack, schema, data.params?.[name]),
+              ),
+            );
+            return (
+              <>
+                {ungrouped.map(field)}
+                {groups.map((g) => (
+                  // Folded unless something in it is set, flagged or exposed (issue 14 §6).
+                  <details
+                    key={g.name}
+                    className="param-group nodrag"
+                    data-testid={`param-group-${g.name}`}
+                    open={g.params.some(
+                      ([name, schema]) =>
+                        !sameValue(data.params?.[name], schema.default) ||
+                        !!fieldIssue(name) ||
+                        !!data.app?.inputs?.some((x) => x.param === name),
+                    )}
+                  >
+                    <summary>{g.name}</summary>
+                    <div className="param-group-body">{g.params.map(field)}</div>
+                  </details>
+                ))}
+              </>
+            );
+          })()}
           {spec.ui?.promptTemplates && <TemplatePicker nodeId={id} />}
         </div>
       )}
       {checks.length > 0 && !compact && (
         <ul className="checks" data-testid="node-checks">
           {checks.map((c) => (
-            <li key={c.code} data-code={c.code}>
+            <li key={`${c.code}:${c.field ?? ''}`} data-code={c.code}>
               {c.message}
             </li>
           ))}

@@ -44,7 +44,9 @@ export function addNode(
     const from = useGraph.getState().nodes.find((n) => n.id === wire.nodeId);
     if (wire.side === 'source') {
       const t = portType(from?.type, 'outputs', wire.handleId);
-      const input = Object.entries(spec.inputs).find(([, p]) => p.type === t)?.[0];
+      // A required input of the type first (img2img's image, not its optional mask), else the first optional one.
+      const fits = Object.entries(spec.inputs).filter(([, p]) => p.type === t);
+      const input = (fits.find(([, p]) => !p.optional) ?? fits[0])?.[0];
       if (input)
         edge = newEdge({
           source: wire.nodeId,

@@ -7,7 +7,9 @@
  *   → `MODEL_NOT_CONFIGURED`;
  * - a node that starts stable-diffusion.cpp (`requires.sdEngine`) while GET /api/health says
  *   `sdCppConfigured: false` → `ENGINE_NOT_CONFIGURED`;
- * - an image source (`requires.imageSource`) left empty → `BAD_PARAMS`.
+ * - an image source (`requires.imageSource`) left empty → `BAD_PARAMS`;
+ * - a guide image without its model or the model without its image (`requires.guides`, issue 14)
+ *   → `GUIDE_INCOMPLETE`, in the words of nodes/core/define-node.ts guideProblems (the submit check's).
  *
  * The sentences are the runtime's own, read from wire/errors.ts (the fixed `message` of the error
  * table's row, or its `sentences`), the same source the throwing code uses;
@@ -15,10 +17,12 @@
  * Pure: no store, no DOM.
  */
 import { catalog, needsSdEngine, type GraphDoc, type NodeSpecJson } from '../../../nodes/index';
+import { guideProblems } from '../../../nodes/core/define-node';
 import type { ParamSchema } from '../widgets/schema';
 import { ERROR_CODES, sentences } from '../../../wire/errors';
 
-export type PreflightCode = 'MODEL_NOT_CONFIGURED' | 'ENGINE_NOT_CONFIGURED' | 'BAD_PARAMS';
+export type PreflightCode =
+  'MODEL_NOT_CONFIGURED' | 'ENGINE_NOT_CONFIGURED' | 'BAD_PARAMS' | 'GUIDE_INCOMPLETE';
 
 /** One pre-run problem on one node; `field` is the param to highlight, when there is one. */
 export interface PreflightIssue {
@@ -59,11 +63,17 @@ export function needsSdCpp(spec: NodeSpecJson, params: Record<string, unknown>):
 
 /** Every pre-run problem of `doc`, in node order; unknown node types are validateGraph's business. */
 export function preflight(
-  doc: Pick<GraphDoc, 'nodes'>,
+  doc: Pick<GraphDoc, 'nodes'> & Partial<Pick<GraphDoc, 'edges'>>,
   specs: ReadonlyMap<string, NodeSpecJson>,
   env: PreflightEnv,
 ): PreflightIssue[] {
   const out: PreflightIssue[] = [];
+  const wired = new Map<string, Set<string>>();
+  for (const e of doc.edges ?? []) {
+    const ports = wired.get(e.target) ?? new Set<string>();
+    ports.add(e.targetHandle);
+    wired.set(e.target, ports);
+  }
   for (const n of doc.nodes) {
     const spec = specs.get(n.type);
     if (!spec) continue;
@@ -85,6 +95,9 @@ export function preflight(
     if (env.sdCppConfigured === false && needsSdCpp(spec, params)) {
       out.push({ code: 'ENGINE_NOT_CONFIGURED', nodeId: n.id, message: ENGINE_MESSAGE });
     }
+    if (doc.edges)
+      for (const g of guideProblems(spec.requires, wired.get(n.id) ?? new Set(), params))
+        out.push({ code: 'GUIDE_INCOMPLETE', nodeId: n.id, field: g.param, message: g.message });
     const source = spec.requires?.imageSource;
     if (source && !str(params[source])) {
       out.push({ code: 'BAD_PARAMS', nodeId: n.id, field: source, message: SOURCE_MESSAGE });

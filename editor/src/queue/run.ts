@@ -17,7 +17,9 @@ import { preflight, refusalText, type PreflightIssue } from './preflight';
 import type { ParamNodeData } from '../graph/types';
 
 /** The pre-run checks of `doc` against the served catalog and what GET /api/health said. */
-export function checkDoc(doc: Pick<GraphDoc, 'nodes'>): PreflightIssue[] {
+export function checkDoc(
+  doc: Pick<GraphDoc, 'nodes'> & Partial<Pick<GraphDoc, 'edges'>>,
+): PreflightIssue[] {
   const c = useCatalog.getState();
   return preflight(doc, c.specs, { sdCppConfigured: c.sdCppConfigured });
 }

@@ -11,6 +11,8 @@ export interface ParamSchema {
   encoderRole?: string;
   /** Shown only for families with this flag (`distilledGuidance`, `flow`). */
   onlyFor?: string;
+  /** Folded group of the node's panel (`Inpainting`, `ControlNet`, `Reference`, `Hires fix`). */
+  group?: string;
   presetKind?: string;
   labels?: Record<string, string>;
   label?: string;
@@ -63,3 +65,26 @@ export function numericBounds(s: ParamSchema): { min?: number; max?: number; int
 }
 
 export const labelOf = (name: string, s: ParamSchema) => s.label ?? name;
+
+/**
+ * A node's params split for its panel: the ungrouped ones in declaration order, then each group
+ * (by its first param's position) with its params. Params keep their schema's `group` hint.
+ */
+export function paramGroups(entries: [string, ParamSchema][]): {
+  ungrouped: [string, ParamSchema][];
+  groups: { name: string; params: [string, ParamSchema][] }[];
+} {
+  const ungrouped: [string, ParamSchema][] = [];
+  const groups: { name: string; params: [string, ParamSchema][] }[] = [];
+  for (const e of entries) {
+    const g = e[1].group;
+    if (!g) {
+      ungrouped.push(e);
+      continue;
+    }
+    let group = groups.find((x) => x.name === g);
+    if (!group) groups.push((group = { name: g, params: [] }));
+    group.params.push(e);
+  }
+  return { ungrouped, groups };
+}

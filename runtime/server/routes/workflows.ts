@@ -1,7 +1,8 @@
 /**
  * POST /api/workflows/from-image (design.md §8–9): a PNG, JPEG, WebP or a workflow JSON as multipart field
  * `file`, or as the raw body with its content type → `{graph, warnings, source}`. Nothing is
- * written: the editor decides what to do with the graph.
+ * written: the editor decides what to do with the graph. `?hires=pair` maps an A1111 hires fix to
+ * an upscale → img2img pair instead of txt2img's Hires fix params (issue 14).
  */
 import { Hono } from 'hono';
 import { UserError } from '../../errors';
@@ -41,6 +42,7 @@ export function workflowRoutes(_s: Studio): Hono {
     if (!bytes.byteLength) throw new UserError('BAD_REQUEST', 'the upload is empty');
     const r = await importWorkflowAny({
       bytes,
+      ...(c.req.query('hires') === 'pair' ? { a1111Hires: 'pair' as const } : {}),
       ...(contentType ? { contentType } : {}),
       ...(filename ? { filename } : {}),
     });

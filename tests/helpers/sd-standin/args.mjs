@@ -50,7 +50,8 @@ export const SCHEDULERS = [
 const MODES = ['img_gen', 'upscale', 'convert', 'metadata', 'vid_gen', 'adetailer'];
 const PREVIEWS = ['none', 'proj', 'tae', 'vae'];
 
-// [aliases, key, type]; type: s = string, i = int (stoi), f = float (stof), b = boolean switch.
+// [aliases, key, type]; type: s = string, i = int (stoi), f = float (stof), b = boolean switch,
+// list = a string option that may repeat.
 const OPTIONS = [
   [['-m', '--model'], 'model', 's'],
   [['--diffusion-model'], 'diffusionModel', 's'],
@@ -95,6 +96,19 @@ const OPTIONS = [
   [['--hires-scale'], 'hiresScale', 'f'],
   [['--hires-steps'], 'hiresSteps', 'i'],
   [['--hires-denoising-strength'], 'hiresStrength', 'f'],
+  [['--hires-width'], 'hiresWidth', 'i'],
+  [['--hires-height'], 'hiresHeight', 'i'],
+  [['--control-image'], 'controlImage', 's'],
+  [['--control-strength'], 'controlStrength', 'f'],
+  // -r may be given several times (sd-cli --help: "can be used multiple times"): a list.
+  [['-r', '--ref-image'], 'refImages', 'list'],
+  [['--ref-image-args'], 'refImageArgs', 's'],
+  [['--increase-ref-index'], 'increaseRefIndex', 'b'],
+  [['--disable-auto-resize-ref-image'], 'noRefResize', 'b'],
+  [['--ip-adapter'], 'ipAdapter', 's'],
+  [['--ip-adapter-image'], 'ipAdapterImage', 's'],
+  [['--ip-adapter-strength'], 'ipAdapterStrength', 'f'],
+  [['--img-cfg-scale'], 'imgCfgScale', 'f'],
   [['--disable-image-metadata'], 'noMetadata', 'b'],
   [['-t', '--threads'], 'threads', 'i'],
   [['--vae-tiling'], 'vaeTiling', 'b'],
@@ -203,6 +217,8 @@ export async function parseArgs(argv, prog) {
         return { exit: 1 };
       }
       opts[key] = v;
+    } else if (type === 'list') {
+      (opts[key] ??= []).push(v);
     } else {
       opts[key] = v;
     }

@@ -271,6 +271,25 @@ async function runImgGen(o) {
       return 1;
     }
   }
+  // Every other image the job reads (sdcpp.md §1.4: an unreadable -i/--mask → exit 1), loaded up front.
+  const guides = [];
+  for (const g of [o.mask, o.controlImage, ...(o.refImages ?? []), o.ipAdapterImage]) {
+    if (!g) continue;
+    try {
+      await imageSize(g);
+      guides.push(readFileSync(g).length);
+    } catch {
+      error('media_io.cpp', 538, `load image from '${g}' failed`);
+      error('main.cpp', 829, `load image from '${g}' failed`);
+      return 1;
+    }
+  }
+  if (o.increaseRefIndex)
+    warn(
+      'common.cpp',
+      2556,
+      'Notice: --increase-ref-index is deprecated. Use --ref-image-args "ref_index_mode=increase" instead.',
+    );
   const prompt = o.prompt ?? (o.promptFile ? readFileSync(o.promptFile, 'utf8') : '');
   const negative = o.negative ?? (o.negativeFile ? readFileSync(o.negativeFile, 'utf8') : '');
   const tStart = now();
@@ -280,6 +299,20 @@ async function runImgGen(o) {
   if (!fmt) return modelLoadFailed(modelPath);
   info('model.cpp', 1190, `load ${modelPath} using ${fmt} format`);
   for (const extra of [o.vae, o.taesd]) {
+    if (extra && !formatOf(head(extra))) return modelLoadFailed(extra);
+  }
+  // Observed with the real build: a missing/invalid --control-net fails the context (exit 1).
+  if (o.controlNet && !formatOf(head(o.controlNet))) {
+    if (!existsSync(o.controlNet)) warn('model_loader.cpp', 254, `file ${o.controlNet} not found`);
+    error(
+      'stable-diffusion.cpp',
+      835,
+      `init control net model loader from file failed: '${o.controlNet}'`,
+    );
+    out('new_sd_ctx_t failed\n');
+    return 1;
+  }
+  for (const extra of [o.ipAdapter, o.clipVision]) {
     if (extra && !formatOf(head(extra))) return modelLoadFailed(extra);
   }
   const faults = faultsOf(mh);
@@ -369,6 +402,9 @@ async function runImgGen(o) {
       W,
       H,
       init ? strength : null,
+      // The guides change the image (so a test sees they reached the engine), none = as before.
+      ...(o.controlNet && o.controlImage ? [guides, o.controlStrength ?? 0.9] : []),
+      ...(o.refImages?.length || o.ipAdapterImage ? [guides, o.refImageArgs ?? ''] : []),
     ]);
     let raw = pattern(key, W, H);
     if (initRaw) raw = blend(initRaw, raw, strength);
@@ -399,6 +435,33 @@ async function runImgGen(o) {
       }
     }
     info('stable-diffusion.cpp', 3721, `sampling completed, taking ${secs(tSample)}`);
+    if (o.hires) {
+      // Hires fix (observed log lines of the real build): target = --hires-width/height, else × scale.
+      const HW =
+        o.hiresWidth > 0 && o.hiresHeight > 0 ? o.hiresWidth : Math.round(W * (o.hiresScale ?? 2));
+      const HH =
+        o.hiresWidth > 0 && o.hiresHeight > 0 ? o.hiresHeight : Math.round(H * (o.hiresScale ?? 2));
+      const th = now();
+      info('stable-diffusion.cpp', 5736, `hires fix: upscaling to ${HW}x${HH}`);
+      const hs = o.hiresSteps > 0 ? o.hiresSteps : steps;
+      const ds = o.hiresStrength ?? 0.7;
+      info(
+        'stable-diffusion.cpp',
+        5768,
+        `hires fix: scheduler_steps=${Math.ceil(hs / ds)}, denoising_strength=${ds.toFixed(2)}, sigma_sched_size=${Math.ceil(hs / ds)}`,
+      );
+      const up = await resizeRgb(await encode(raw, W, H, 'png'), HW, HH);
+      let lastH = now();
+      for (let k = 1; k <= hs; k++) {
+        await sleep(STEP_MS);
+        const t = now();
+        out(bar(k, hs, '=', '>', stepSpeed(t - lastH)));
+        lastH = t;
+      }
+      info('stable-diffusion.cpp', 5847, `hires fix completed, taking ${secs(th)}`);
+      images.push({ raw: blend(up, pattern(`${key}hires`, HW, HH), ds), w: HW, h: HH });
+      continue;
+    }
     images.push({ raw, w: W, h: H });
   }
   info('stable-diffusion.cpp', 3760, `decoding ${batch} latents`);

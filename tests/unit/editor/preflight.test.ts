@@ -132,3 +132,43 @@ describe('preflight', () => {
     );
   });
 });
+
+describe('guide pairs before Run (issue 14)', () => {
+  const edge = (source: string, target: string, targetHandle: string) => ({
+    id: `${source}-${target}.${targetHandle}`,
+    source,
+    sourceHandle: 'image',
+    target,
+    targetHandle,
+  });
+  const nodes = [
+    node('pose', 'load-image', { source: 'inputs/pose.png' }),
+    node('g', 'txt2img', { model: 'sd15.gguf' }),
+  ];
+
+  it('a control image without a ControlNet model → GUIDE_INCOMPLETE on the node, in the submit check words', () => {
+    const issues = preflight({ nodes, edges: [edge('pose', 'g', 'control')] }, catalog, {});
+    expect(issues).toEqual([
+      {
+        code: 'GUIDE_INCOMPLETE',
+        nodeId: 'g',
+        field: 'controlNet',
+        message: 'its ControlNet image is connected but no ControlNet model is chosen',
+      },
+    ]);
+  });
+
+  it('the model without its image too; both halves set is fine', () => {
+    const withModel = [
+      nodes[0]!,
+      node('g', 'txt2img', { model: 'sd15.gguf', controlNet: 'cn.pth' }),
+    ];
+    expect(preflight({ nodes: withModel, edges: [] }, catalog, {})[0]).toMatchObject({
+      code: 'GUIDE_INCOMPLETE',
+      message: expect.stringMatching(/no image is connected to its "control" input/),
+    });
+    expect(
+      preflight({ nodes: withModel, edges: [edge('pose', 'g', 'control')] }, catalog, {}),
+    ).toEqual([]);
+  });
+});

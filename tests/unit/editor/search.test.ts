@@ -21,6 +21,8 @@ describe('compatibleSpecs', () => {
       'img2img',
       'save',
       'tag',
+      // Its optional guide inputs (issue 14): "use this image as the control image".
+      'txt2img',
       'upscale',
     ]);
     expect(types(compatibleSpecs(all, 'text', 'target')).sort()).toEqual(['llm-enhance', 'prompt']);

@@ -236,10 +236,48 @@ describe('ComfyUI UI workflow, v1 links, placeholders, bypass and mute', () => {
 });
 
 describe('A1111 and sd.cpp specifics', () => {
-  it('hires fix → upscale + img2img; <lora:> tags → loras; -1 seed → random', () => {
-    const r = text(
-      'a castle <lora:detail:0.7>\nNegative prompt: fog\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: -1, Size: 512x512, Model: m, Denoising strength: 0.4, Hires upscale: 2, Hires steps: 10, Hires upscaler: Latent, Version: f2.0.1v1.10.1',
+  const HIRES =
+    'a castle <lora:detail:0.7>\nNegative prompt: fog\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: -1, Size: 512x512, Model: m, Denoising strength: 0.4, Hires upscale: 2, Hires steps: 10, Hires upscaler: Latent, Version: f2.0.1v1.10.1';
+
+  it('hires fix → txt2img Hires fix params (sd.cpp --hires-*), one generator node (issue 14)', () => {
+    const r = text(HIRES);
+    const gen = r.graph.nodes.find((n) => n.id === 'generate')!;
+    expect(gen).toMatchObject({
+      type: 'txt2img',
+      params: {
+        width: 512,
+        height: 512,
+        hiresFix: true,
+        hiresUpscaler: 'Latent',
+        hiresScale: 2,
+        hiresSteps: 10,
+        hiresDenoisingStrength: 0.4,
+      },
+    });
+    expect(r.graph.nodes.map((n) => n.type).sort()).toEqual([
+      'prompt',
+      'prompt',
+      'save',
+      'txt2img',
+    ]);
+    expect(validateGraph(r.graph, catalog)).toEqual([]);
+    // A target size (`Hires resize`) and an ESRGAN A1111 names by label: Lanczos, with a warning.
+    const sized = text(
+      'x\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 0.3, Hires resize: 1024x768, Hires upscaler: R-ESRGAN 4x+, Version: v1.10.1',
     );
+    expect(sized.graph.nodes.find((n) => n.id === 'generate')!.params).toMatchObject({
+      hiresFix: true,
+      hiresUpscaler: 'Lanczos',
+      hiresWidth: 1024,
+      hiresHeight: 768,
+      hiresDenoisingStrength: 0.3,
+    });
+    expect(sized.warnings.join('\n')).toMatch(/R-ESRGAN 4x\+" replaced by Lanczos/);
+    expect(sized.warnings.join('\n')).not.toMatch(/Hires resize/);
+  });
+
+  it('hires fix with {a1111Hires: "pair"} → upscale + img2img; <lora:> tags → loras; -1 seed → random', () => {
+    const r = importWorkflow({ bytes: new TextEncoder().encode(HIRES), a1111Hires: 'pair' });
     expect(r.source).toBe('a1111');
     const gen = r.graph.nodes.find((n) => n.id === 'generate')!;
     expect(gen.params).toMatchObject({

@@ -78,3 +78,58 @@ describe('parseA1111Parameters', () => {
     });
   });
 });
+
+describe('formatA1111Parameters: guide fields (issue 14)', () => {
+  const base = {
+    prompt: 'a door',
+    steps: 20,
+    sampler: 'euler_a',
+    scheduler: 'default',
+    cfgScale: 7,
+    seed: '42',
+    width: 512,
+    height: 512,
+    version: '0.1',
+  };
+
+  it('writes Mask blur, ControlNet 0 and the hires keys as A1111 spells them; the parser reads them back', () => {
+    const text = formatA1111Parameters({
+      ...base,
+      denoisingStrength: 0.5,
+      maskBlur: 4,
+      controlNets: [
+        {
+          model: 'controlnet/control_v11p_sd15_openpose.safetensors',
+          hash: 'cab727d4ffee',
+          weight: 0.8,
+        },
+      ],
+      hires: { upscale: 2, steps: 10, upscaler: 'Latent' },
+    });
+    const p = parseA1111Parameters(text).params;
+    expect(p).toMatchObject({
+      'Denoising strength': '0.5',
+      'Mask blur': '4',
+      'Hires upscale': '2',
+      'Hires steps': '10',
+      'Hires upscaler': 'Latent',
+    });
+    expect(p['ControlNet 0']).toBe(
+      'Module: none, Model: control_v11p_sd15_openpose [cab727d4], Weight: 0.8, Resize Mode: Just Resize, Guidance Start: 0, Guidance End: 1, Pixel Perfect: False, Control Mode: Balanced',
+    );
+    // The unit's text has commas and colons: JSON-quoted, as A1111 quotes it.
+    expect(text).toContain('ControlNet 0: "Module: none, ');
+  });
+
+  it('a target size is "Hires resize: WxH"; hires steps 0 (= the first pass\'s) is left out', () => {
+    const p = parseA1111Parameters(
+      formatA1111Parameters({
+        ...base,
+        hires: { resize: { width: 1024, height: 768 }, steps: 0, upscaler: 'RealESRGAN_x4' },
+      }),
+    ).params;
+    expect(p).toMatchObject({ 'Hires resize': '1024x768', 'Hires upscaler': 'RealESRGAN_x4' });
+    expect(p).not.toHaveProperty('Hires steps');
+    expect(p).not.toHaveProperty('Hires upscale');
+  });
+});

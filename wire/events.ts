@@ -11,6 +11,8 @@ export type EventType =
   | 'run.failed'
   | 'run.cancelled'
   | 'run.interrupted'
+  /** The order of waiting runs changed (a move): payload `queued` = their ids in start order. */
+  | 'queue.changed'
   | 'node.started'
   | 'node.progress'
   | 'node.cached'
@@ -20,7 +22,12 @@ export type EventType =
   | 'worker.status'
   | 'system.alert'
   | 'import.progress'
-  | 'job.progress';
+  | 'job.progress'
+  // The creative assistant (issue 16; payloads in wire/assistant.ts).
+  | 'assistant.turn'
+  | 'assistant.delta'
+  | 'assistant.message'
+  | 'assistant.action';
 
 /** One event: `seq` is global and strictly increasing; `runSeq` counts within one run. Times ms since epoch. */
 export interface MystiEvent {

@@ -8,6 +8,8 @@ import { RunStore } from './runs';
 import { ArtifactStore } from './artifacts';
 import { EventStore } from './events';
 import { GenerationStore } from './generations';
+import { RunQueueStore } from './run-queue';
+import { AssistantStore } from './assistant';
 
 export class Store {
   readonly graphs: GraphStore;
@@ -15,6 +17,8 @@ export class Store {
   readonly artifacts: ArtifactStore;
   readonly events: EventStore;
   readonly generations: GenerationStore;
+  /** Resume links and the order of waiting runs (issue 15). */
+  readonly queue: RunQueueStore;
 
   constructor(readonly db: Db) {
     this.graphs = new GraphStore(db);
@@ -22,6 +26,16 @@ export class Store {
     this.artifacts = new ArtifactStore(db);
     this.events = new EventStore(db);
     this.generations = new GenerationStore(db);
+    this.queue = new RunQueueStore(db);
+  }
+
+  private assistantStore?: AssistantStore;
+  /**
+   * The assistant's conversations (migration 0160), built on first use: its statements need the
+   * 0160 tables, and tests open stores of older schemas through this facade.
+   */
+  get assistant(): AssistantStore {
+    return (this.assistantStore ??= new AssistantStore(this.db));
   }
 
   /** Opens `file` (migrating it) and builds the facade. */

@@ -16,6 +16,7 @@ import {
   freshEditor,
   node,
   nodes,
+  edges,
   shot,
   dropFile,
   dragFromPalette,
@@ -139,4 +140,85 @@ test('upload JPEGs by the file picker and by drop, paint a mask, undo a stroke, 
   expect(px.size).toEqual([96, 64]);
   expect(px.values).toEqual([255, 0, 0]);
   await shot(page, '62-mask-saved');
+
+  await test.step('inpaint: the mask painted on an img2img input is wired into its mask port, runs, and shows in the lineage', async () => {
+    const uuidRe = /^[0-9a-f-]{36}$/;
+    expect(picked).toMatch(uuidRe);
+    const graph = {
+      format: 'mysticanvas.graph',
+      version: 1,
+      name: 'e2e inpaint',
+      nodes: [
+        { id: 'init', type: 'load-image', position: { x: 0, y: 0 }, params: { source: picked } },
+        { id: 'p1', type: 'prompt', position: { x: 0, y: 420 }, params: { text: 'a red door' } },
+        {
+          id: 'i2i',
+          type: 'img2img',
+          position: { x: 340, y: 0 },
+          params: {
+            model: 'checkpoints/dummy-sd15.safetensors',
+            width: 96,
+            height: 64,
+            steps: 2,
+            strength: 0.8,
+            seed: '7',
+          },
+        },
+        {
+          id: 's1',
+          type: 'save',
+          position: { x: 700, y: 0 },
+          params: { filenamePrefix: 'inpaint' },
+        },
+      ],
+      edges: [
+        { id: 'e1', source: 'init', sourceHandle: 'image', target: 'i2i', targetHandle: 'image' },
+        { id: 'e2', source: 'p1', sourceHandle: 'text', target: 'i2i', targetHandle: 'prompt' },
+        { id: 'e3', source: 'i2i', sourceHandle: 'image', target: 's1', targetHandle: 'image' },
+      ],
+    };
+    page.once('dialog', (d) => void d.accept()); // "Replace the current graph?"
+    await dropFile(
+      page,
+      { name: 'inpaint.json', content: JSON.stringify(graph) },
+      'application/json',
+    );
+    await expect(nodes(page)).toHaveCount(4);
+    await expect(edges(page)).toHaveCount(3);
+
+    await node(page, 'init').getByTestId('paint-mask').click();
+    const painter = page.getByTestId('mask-painter');
+    await expect(painter.getByTestId('mask-canvas')).toBeVisible();
+    await painter.getByTestId('mask-size').fill('20');
+    await stroke(page, [0.3, 0.3], [0.7, 0.7]);
+    await stroke(page, [0.1, 0.9], [0.2, 0.9]);
+    await painter.getByTestId('mask-undo').click();
+    await expect(painter).toHaveAttribute('data-strokes', '1');
+    await painter.getByTestId('mask-save').click();
+    await expect(page.getByTestId('toast').filter({ hasText: 'connected to i2i' })).toBeVisible();
+    await expect(edges(page)).toHaveCount(4);
+    const maskNode = node(page, 'load-image-1');
+    const maskUuid = await maskNode.getByTestId('source-text').inputValue();
+    expect(maskUuid).toMatch(uuidRe);
+
+    await page.getByTestId('run').click();
+    await expect(node(page, 's1').locator('.mnode')).toHaveAttribute('data-status', /done|cached/, {
+      timeout: 60_000,
+    });
+    await shot(page, '63-inpaint-ran');
+
+    // The result in the gallery: its lineage lists the init image and the mask.
+    await page.getByTestId('tab-gallery').click();
+    await expect(page.getByTestId('gallery')).toBeVisible();
+    const newest = page.getByTestId('gallery-tile').first();
+    await expect(newest).toBeVisible();
+    await newest.click();
+    const lin = page.getByTestId('lineage');
+    await expect(lin.getByTestId('lineage-node')).toHaveCount(2);
+    const made = await lin
+      .getByTestId('lineage-node')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-uuid')));
+    expect(made.sort()).toEqual([picked, maskUuid].sort());
+    await shot(page, '64-inpaint-lineage');
+  });
 });

@@ -141,6 +141,39 @@ test('upload JPEGs by the file picker and by drop, paint a mask, undo a stroke, 
   expect(px.values).toEqual([255, 0, 0]);
   await shot(page, '62-mask-saved');
 
+  await test.step('eraser, clear (undoable), invert and feather', async () => {
+    await li.getByTestId('paint-mask').click();
+    const p = page.getByTestId('mask-painter');
+    await expect(p.getByTestId('mask-canvas')).toBeVisible();
+    await p.getByTestId('mask-size').fill('12');
+    await stroke(page, [0.1, 0.5], [0.4, 0.5]); // painted: x 10…38, y 26…38
+    await p.getByTestId('mask-clear').click();
+    await expect(p).toHaveAttribute('data-strokes', '0');
+    await p.getByTestId('mask-undo').click(); // the clear is undone, the stroke is back
+    await expect(p).toHaveAttribute('data-strokes', '1');
+    await p.getByTestId('mask-eraser').click();
+    await stroke(page, [0.25, 0.5], [0.25, 0.5]); // one eraser dab at (24, 32)
+    await p.getByTestId('mask-invert').click();
+    await p.getByTestId('mask-feather').fill('2');
+    await expect(p).toHaveAttribute('data-ops', '3'); // stroke, eraser dab, invert (the clear was undone)
+    await p.getByTestId('mask-save').click();
+    await expect(p).toHaveCount(0);
+    const inverted = await node(page, 'load-image-5').getByTestId('source-text').inputValue();
+    const v = (
+      await pixels(page, inverted, [
+        [72, 5], // never painted → white after invert
+        [14, 32], // painted → black after invert (feathered a little)
+        [24, 32], // painted, then erased → white after invert
+        [14, 38], // the stroke's edge: feathered, in between
+      ])
+    ).values as number[];
+    expect(v[0]).toBe(255);
+    expect(v[1]).toBeLessThan(40);
+    expect(v[2]).toBeGreaterThan(215);
+    expect(v[3]).toBeGreaterThan(40);
+    expect(v[3]).toBeLessThan(215);
+  });
+
   await test.step('inpaint: the mask painted on an img2img input is wired into its mask port, runs, and shows in the lineage', async () => {
     const uuidRe = /^[0-9a-f-]{36}$/;
     expect(picked).toMatch(uuidRe);

@@ -19,7 +19,7 @@ import {
   type MaskHistory,
   type Stroke,
 } from './history';
-import { drawOps, drawOverlay, drawStroke, exportMask } from './render';
+import { drawOps, drawStroke, exportMask } from './render';
 import { placeMask } from './wire';
 import { addNode } from '../graph/ops';
 
@@ -38,25 +38,16 @@ function Painter({ uuid, nodeId }: { uuid: string; nodeId?: string }) {
   const [feather, setFeather] = useState(0);
   const [history, setHistory] = useState<MaskHistory>(emptyHistory);
   const [saving, setSaving] = useState(false);
-  const maskRef = useRef<HTMLCanvasElement | null>(null);
   const viewRef = useRef<HTMLCanvasElement>(null);
   const stroke = useRef<Stroke | null>(null);
   const close = useCallback(() => useUi.setState({ maskPainter: undefined }), []);
 
-  // The mask canvas lives off screen at the image's size; the view shows it tinted.
-  const redraw = useCallback(() => {
-    const mask = maskRef.current;
-    const view = viewRef.current;
-    if (mask && view) drawOverlay(view.getContext('2d')!, mask);
-  }, []);
+  // The view (the tinted mask over the image) is replayed from the history on every change; the
+  // saved PNG is rendered from the same operations (./render.ts exportMask).
   useEffect(() => {
-    if (!size) return;
-    const mask = (maskRef.current ??= document.createElement('canvas'));
-    mask.width = size.w;
-    mask.height = size.h;
-    drawOps(mask.getContext('2d')!, history.done);
-    redraw();
-  }, [size, history, redraw]);
+    const view = viewRef.current;
+    if (size && view) drawOps(view.getContext('2d')!, history.done, 'view');
+  }, [size, history]);
 
   const at = (e: PointerEvent<HTMLCanvasElement>): [number, number] => {
     const r = e.currentTarget.getBoundingClientRect();
@@ -67,23 +58,21 @@ function Painter({ uuid, nodeId }: { uuid: string; nodeId?: string }) {
     ];
   };
   const onDown = (e: PointerEvent<HTMLCanvasElement>) => {
-    if (e.button !== 0 || !maskRef.current) return;
+    if (e.button !== 0) return;
     e.currentTarget.setPointerCapture(e.pointerId);
     stroke.current = { mode: tool, size: brush, points: [at(e)] };
-    drawStroke(maskRef.current.getContext('2d')!, stroke.current);
-    redraw();
+    drawStroke(e.currentTarget.getContext('2d')!, stroke.current, 0, 'view');
   };
   const onMove = (e: PointerEvent<HTMLCanvasElement>) => {
     const s = stroke.current;
-    if (!s || !maskRef.current) return;
+    if (!s) return;
     const from = s.points.length;
     const events = e.nativeEvent.getCoalescedEvents?.() ?? [];
     if (events.length)
       for (const ce of events)
         s.points.push(at({ ...e, clientX: ce.clientX, clientY: ce.clientY } as typeof e));
     else s.points.push(at(e));
-    drawStroke(maskRef.current.getContext('2d')!, s, from);
-    redraw();
+    drawStroke(e.currentTarget.getContext('2d')!, s, from, 'view');
   };
   const onUp = () => {
     const s = stroke.current;

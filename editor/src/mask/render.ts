@@ -1,29 +1,43 @@
 /**
- * Drawing the mask (canvas 2D): the history's operations replayed onto a black canvas of the
- * image's size (white = repaint), one stroke segment at a time while painting, and the exported
- * PNG — feathered with a Gaussian blur of the given radius (canvas `filter: blur()`), so the
+ * Drawing the mask (canvas 2D): the history's operations replayed onto a canvas of the image's
+ * size — the mask (black, white = repaint) or its tinted view — one stroke segment at a time
+ * while painting, and the exported PNG — feathered with a Gaussian blur of the given radius (canvas `filter: blur()`), so the
  * repainted area fades into the kept one instead of leaving a seam.
  */
 import type { MaskOp, Stroke } from './history';
 
 type Ctx = CanvasRenderingContext2D;
 
-/** Draws one stroke (or the part from point `from` on) in white (paint) or black (erase). */
-export function drawStroke(ctx: Ctx, s: Stroke, from = 0): void {
+/**
+ * Where a replay draws: the `mask` itself (black/white, what is saved) or the `view` shown over
+ * the image (tint where the mask is white, transparent elsewhere). The view is drawn with
+ * compositing alone — no per-pixel pass — so painting on a 12 MP photo stays smooth.
+ */
+export type Target = 'mask' | 'view';
+
+/** Tint of the repaint area in the view. */
+export const TINT = '#ff3b3b';
+
+/** Draws one stroke (or the part from point `from` on): paint → white / tint, erase → black / clear. */
+export function drawStroke(ctx: Ctx, s: Stroke, from = 0, target: Target = 'mask'): void {
   ctx.save();
-  ctx.globalCompositeOperation = 'source-over';
-  const color = s.mode === 'paint' ? '#ffffff' : '#000000';
+  const erase = s.mode === 'erase';
+  ctx.globalCompositeOperation = target === 'view' && erase ? 'destination-out' : 'source-over';
+  const color = target === 'view' ? TINT : erase ? '#000000' : '#ffffff';
   ctx.strokeStyle = color;
   ctx.fillStyle = color;
   ctx.lineWidth = s.size;
   ctx.lineCap = 'round';
   ctx.lineJoin = 'round';
   const pts = s.points;
-  if (pts.length === 1) {
+  if (from === 0) {
+    // The dab where the stroke starts: a click that never moves is a zero-length path, which
+    // canvas prunes before stroking (HTML spec), so the round cap alone would draw nothing.
     ctx.beginPath();
     ctx.arc(pts[0]![0], pts[0]![1], s.size / 2, 0, Math.PI * 2);
     ctx.fill();
-  } else {
+  }
+  if (pts.length > 1) {
     ctx.beginPath();
     const start = Math.max(0, from - 1);
     ctx.moveTo(pts[start]![0], pts[start]![1]);
@@ -33,60 +47,32 @@ export function drawStroke(ctx: Ctx, s: Stroke, from = 0): void {
   ctx.restore();
 }
 
-/** Replays `ops` onto `ctx` (its canvas is the mask: w × h image px), starting from black. */
-export function drawOps(ctx: Ctx, ops: readonly MaskOp[]): void {
+/** Replays `ops` onto `ctx` (its canvas is w × h image px), starting from an empty mask. */
+export function drawOps(ctx: Ctx, ops: readonly MaskOp[], target: Target = 'mask'): void {
   const { width, height } = ctx.canvas;
-  ctx.save();
-  ctx.globalCompositeOperation = 'source-over';
-  ctx.fillStyle = '#000000';
-  ctx.fillRect(0, 0, width, height);
-  ctx.restore();
-  for (const op of ops) {
-    if (op.kind === 'stroke') drawStroke(ctx, op.stroke);
-    else if (op.kind === 'clear') {
+  const reset = () => {
+    ctx.save();
+    ctx.globalCompositeOperation = 'source-over';
+    if (target === 'view') ctx.clearRect(0, 0, width, height);
+    else {
       ctx.fillStyle = '#000000';
       ctx.fillRect(0, 0, width, height);
-    } else {
-      // Invert: white − pixel, i.e. the difference with white.
+    }
+    ctx.restore();
+  };
+  reset();
+  for (const op of ops) {
+    if (op.kind === 'stroke') drawStroke(ctx, op.stroke, 0, target);
+    else if (op.kind === 'clear') reset();
+    else {
+      // Invert: the mask is white − pixel (difference with white); the view swaps tint and clear (xor).
       ctx.save();
-      ctx.globalCompositeOperation = 'difference';
-      ctx.fillStyle = '#ffffff';
+      ctx.globalCompositeOperation = target === 'view' ? 'xor' : 'difference';
+      ctx.fillStyle = target === 'view' ? TINT : '#ffffff';
       ctx.fillRect(0, 0, width, height);
       ctx.restore();
     }
   }
-}
-
-/** The mask tinted for display over the image: white → `color`, black → transparent. */
-export function drawOverlay(view: Ctx, mask: HTMLCanvasElement, color = '#ff3b3b'): void {
-  const { width, height } = view.canvas;
-  view.save();
-  view.clearRect(0, 0, width, height);
-  view.globalCompositeOperation = 'source-over';
-  view.fillStyle = color;
-  view.fillRect(0, 0, width, height);
-  // Keep the tint only where the mask is white: its luminance as alpha.
-  view.globalCompositeOperation = 'destination-in';
-  view.drawImage(lumaAsAlpha(mask), 0, 0);
-  view.restore();
-}
-
-let lumaCanvas: HTMLCanvasElement | null = null;
-
-/** A copy of the mask whose alpha is the mask's gray value (for {@link drawOverlay}). */
-function lumaAsAlpha(mask: HTMLCanvasElement): HTMLCanvasElement {
-  const c = (lumaCanvas ??= document.createElement('canvas'));
-  c.width = mask.width;
-  c.height = mask.height;
-  const ctx = c.getContext('2d', { willReadFrequently: true })!;
-  ctx.drawImage(mask, 0, 0);
-  const img = ctx.getImageData(0, 0, c.width, c.height);
-  const d = img.data;
-  for (let i = 0; i < d.length; i += 4) {
-    d[i + 3] = d[i]!;
-  }
-  ctx.putImageData(img, 0, 0);
-  return c;
 }
 
 /**

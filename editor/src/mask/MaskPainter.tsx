@@ -40,6 +40,7 @@ function Painter({ uuid, nodeId }: { uuid: string; nodeId?: string }) {
   const [saving, setSaving] = useState(false);
   const viewRef = useRef<HTMLCanvasElement>(null);
   const stroke = useRef<Stroke | null>(null);
+  const cursor = useRef<HTMLDivElement>(null);
   const close = useCallback(() => useUi.setState({ maskPainter: undefined }), []);
 
   // The view (the tinted mask over the image) is replayed from the history on every change; the
@@ -63,7 +64,18 @@ function Painter({ uuid, nodeId }: { uuid: string; nodeId?: string }) {
     stroke.current = { mode: tool, size: brush, points: [at(e)] };
     drawStroke(e.currentTarget.getContext('2d')!, stroke.current, 0, 'view');
   };
+  // The brush outline follows the pointer at the size it paints (image px → screen px).
+  const moveCursor = (e: PointerEvent<HTMLCanvasElement>) => {
+    const el = cursor.current;
+    if (!el) return;
+    const r = e.currentTarget.getBoundingClientRect();
+    const d = (brush * r.width) / e.currentTarget.width;
+    el.style.display = 'block';
+    el.style.width = el.style.height = `${d}px`;
+    el.style.transform = `translate(${e.clientX - r.left - d / 2}px, ${e.clientY - r.top - d / 2}px)`;
+  };
   const onMove = (e: PointerEvent<HTMLCanvasElement>) => {
+    moveCursor(e);
     const s = stroke.current;
     if (!s) return;
     const from = s.points.length;
@@ -238,9 +250,11 @@ function Painter({ uuid, nodeId }: { uuid: string; nodeId?: string }) {
               onPointerMove={onMove}
               onPointerUp={onUp}
               onPointerCancel={onUp}
+              onPointerLeave={() => cursor.current && (cursor.current.style.display = 'none')}
               data-testid="mask-canvas"
             />
           )}
+          <div ref={cursor} className={`mask-cursor tool-${tool}`} aria-hidden />
         </div>
         <p className="muted small-print">
           White = repaint, the rest is kept. {size ? `${size.w}×${size.h} px` : 'Loading…'} ·{' '}

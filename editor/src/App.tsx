@@ -10,6 +10,8 @@ import { HelpOverlay } from './panels/HelpOverlay';
 import { WorkflowsDialog } from './panels/WorkflowsDialog';
 import { AddNodeMenu } from './panels/AddNodeMenu';
 import { ImagePicker } from './panels/ImagePicker';
+import { DropChoice } from './panels/DropChoice';
+import { MaskPainter } from './mask/MaskPainter';
 import { loadCatalog, loadModels, loadTemplates, useCatalog } from './state/catalog';
 import { persistDrafts, restoreSession } from './graph/io';
 import { connectEvents, disconnectEvents } from './api/events';
@@ -81,6 +83,8 @@ function Shell() {
       </div>
       <AddNodeMenu />
       <ImagePicker />
+      <DropChoice />
+      <MaskPainter />
       <HelpOverlay />
       <WorkflowsDialog />
       <GalleryTab />

@@ -65,10 +65,18 @@ export function installShortcuts(flow: ReactFlowInstance): () => void {
   const onKey = (e: KeyboardEvent) => {
     const mod = e.ctrlKey || e.metaKey;
     const k = e.key.toLowerCase();
+    // The mask painter has its own keys (undo/redo of strokes, Esc): none of the graph's apply.
+    if (useUi.getState().maskPainter) return;
     if (k === 'escape') {
       const ui = useUi.getState();
-      const dialog = ui.addMenu || ui.help || ui.workflows || ui.imagePicker;
-      useUi.setState({ addMenu: undefined, help: false, workflows: false, imagePicker: undefined });
+      const dialog = ui.addMenu || ui.help || ui.workflows || ui.imagePicker || ui.dropChoice;
+      useUi.setState({
+        addMenu: undefined,
+        help: false,
+        workflows: false,
+        imagePicker: undefined,
+        dropChoice: undefined,
+      });
       if (!dialog && !typing(e.target)) {
         const s = useGraph.getState();
         if (s.nodes.some((n) => n.selected) || s.edges.some((x) => x.selected)) {

@@ -1,5 +1,6 @@
 /**
- * Dropping a PNG with an embedded ComfyUI workflow onto the canvas loads it through
+ * Dropping a PNG with an embedded ComfyUI workflow onto the canvas uploads it (POST /api/uploads)
+ * and offers its workflow: "Open as workflow" loads it; a workflow JSON dropped loads through
  * POST /api/workflows/from-image; what could not be mapped is reported, never silently dropped.
  */
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,10 @@ import { SHARED } from './helpers/global-setup';
 test('drop a ComfyUI PNG and get its workflow as a graph', async ({ page }) => {
   await freshEditor(page);
   await dropFile(page, join(SHARED, 'fixtures/png/comfyui_lora.png'), 'image/png');
+  const choice = page.getByTestId('drop-choice');
+  await expect(choice).toContainText('ComfyUI workflow');
+  await choice.getByTestId('open-as-workflow').click();
+  await expect(choice).toHaveCount(0);
   await expect(page.getByTestId('toast').filter({ hasText: 'Loaded workflow' })).toBeVisible();
   await expect.poll(() => nodes(page).count()).toBeGreaterThanOrEqual(3);
   await expect.poll(() => edges(page).count()).toBeGreaterThanOrEqual(2);

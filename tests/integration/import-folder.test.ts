@@ -14,6 +14,7 @@ import { tagsForGeneration } from '../../runtime/store/tags';
 import { importFolder, type ImportProgress } from '../../runtime/library/import';
 import { insertTextChunks } from '../../runtime/png/write';
 import { FIXTURES_DIR, REPO_ROOT } from '../helpers/temp-home';
+import { a1111Jpeg, a1111Webp } from '../helpers/exif-images';
 
 const FIX = path.join(FIXTURES_DIR, 'png');
 const FIXTURES = fs
@@ -277,6 +278,24 @@ describe('importFolder', () => {
     });
     expect(lib.byPath(path.join('outputs', '2026-01-01', 'duck.png'))).toBeDefined();
     expect(lib.byPath(path.join(out, 'duck.png'))).toBeUndefined();
+  });
+
+  it('JPEG and WebP keep their embedded parameters (EXIF UserComment, issue 14)', async () => {
+    const dir = path.join(tmp, 'phone');
+    fs.mkdirSync(dir, { recursive: true });
+    const params =
+      'a harbour\nNegative prompt: fog\nSteps: 9, Sampler: Euler a, CFG scale: 5, Seed: 77, Size: 32x24, Model: m';
+    fs.writeFileSync(path.join(dir, 'a.jpg'), await a1111Jpeg(params));
+    fs.writeFileSync(path.join(dir, 'b.webp'), await a1111Webp(params));
+    expect(await importFolder(store, home, { folder: dir })).toMatchObject({ imported: 2 });
+    for (const f of ['a.jpg', 'b.webp'])
+      expect(row(path.join(dir, f)), f).toMatchObject({
+        source: 'a1111',
+        prompt: 'a harbour',
+        negativePrompt: 'fog',
+        steps: 9,
+        seed: '77',
+      });
   });
 
   it('stops between batches on abort, with whole batches committed', async () => {

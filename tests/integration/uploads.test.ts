@@ -259,6 +259,7 @@ describe('POST /api/uploads', () => {
         parent: photo.uuid,
       });
       expect(wrong.status).toBe(400);
+      expect(wrong.body.error.code).toBe('MASK_SIZE_MISMATCH');
       expect(wrong.body.error.message).toMatch(/21×40.*20×40/);
       const orphan = await upload(await plainImage(20, 40, 'png'), 'm.png', { kind: 'mask' });
       expect(orphan.status).toBe(400);

@@ -179,6 +179,19 @@ export const api = {
     ),
   cancelRun: (id: string) =>
     request<CancelResponse>(`/api/runs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
+  /**
+   * Stores an image from the user's disk (or a painted mask: `kind: 'mask'` with the image's
+   * generation uuid as `parent`) in the data folder: POST /api/uploads, multipart.
+   */
+  upload: (file: Blob, name: string, o: { kind?: 'image' | 'mask'; parent?: string } = {}) => {
+    const form = new FormData();
+    form.append('file', file, name);
+    if (o.kind) form.append('kind', o.kind);
+    if (o.parent) form.append('parent', o.parent);
+    return request<{ upload: UploadResult }>('/api/uploads', { method: 'POST', body: form }).then(
+      (r) => r.upload,
+    );
+  },
   /** Sends a dropped file (PNG with embedded workflow, or workflow JSON) as the raw body. */
   fromImage: (file: Blob) =>
     request<{ graph: GraphDoc; warnings?: string[]; source?: string }>(
@@ -190,6 +203,26 @@ export const api = {
       },
     ),
 };
+
+/** A stored upload (runtime/library/uploads.ts UploadResult). */
+export interface UploadResult {
+  /** Generation uuid: Load image's `source`. */
+  uuid: string;
+  artifactId: string;
+  kind: 'image' | 'mask';
+  format: 'png' | 'jpeg' | 'webp';
+  width: number;
+  height: number;
+  existing: boolean;
+  imageUrl: string;
+  thumbUrl: string;
+  /** The workflow embedded in the file, for "open as workflow"; null when it has none. */
+  workflow: { graph: GraphDoc; source: string; warnings: string[] } | null;
+}
+
+/** The full image of a library image. */
+export const generationImageUrl = (uuid: string) =>
+  `/api/generations/${encodeURIComponent(uuid)}/image`;
 
 /** The thumbnail of a library image (a small WebP/PNG served by the runtime). */
 export const generationThumbUrl = (uuid: string) =>

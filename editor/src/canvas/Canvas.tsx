@@ -30,6 +30,7 @@ import { NODE_MIME } from '../panels/Palette';
 import { onEdgesChange, onNodesChange } from './changes';
 import { edgeTypes, nodeTypes } from './types';
 import { CanvasHints } from './CanvasHints';
+import { dropImageFile, isImageFile } from '../graph/upload';
 import { NodeMenu, openNodeMenu } from './NodeMenu';
 
 const onNodeContextMenu = (e: ReactMouseEvent, node: Node) => {
@@ -182,6 +183,12 @@ export function Canvas() {
         return;
       }
       const file = e.dataTransfer.files[0];
+      if (file && isImageFile(file)) {
+        // An image from disk: uploaded, then a Load image node (or the choice to open its workflow).
+        const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+        void dropImageFile(file, { x: p.x - 20, y: p.y - 20 });
+        return;
+      }
       if (file) {
         if (
           useGraph.getState().dirty &&

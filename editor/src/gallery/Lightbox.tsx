@@ -1,7 +1,8 @@
 /**
  * The lightbox: the full image, ←/→ to move through the loaded list (loading more at the end),
  * Esc to close (the comparison too), i to toggle the metadata panel, f to favorite; buttons for favorite, trash /
- * restore, open workflow, rerun, "more like this" (similar images) and "compare with…" (pick a second image).
+ * restore, open workflow, rerun, "paint mask" (the mask painter on this image, then back to the canvas),
+ * "more like this" (similar images) and "compare with…" (pick a second image).
  */
 import { useEffect, useState } from 'react';
 import { useGallery, step, patchItem, setFilters } from './state';
@@ -9,6 +10,7 @@ import { galleryApi, imageUrl, type Detail } from './api';
 import { MetaPanel } from './MetaPanel';
 import { openWorkflow, rerun, setFavorite, trashOrRestore } from './actions';
 import { toast } from '../state/toasts';
+import { useUi } from '../state/ui';
 
 export function Lightbox() {
   const uuid = useGallery((s) => s.lightbox);
@@ -83,6 +85,16 @@ export function Lightbox() {
             data-testid="lb-rerun"
           >
             Rerun
+          </button>
+          <button
+            onClick={() => {
+              useGallery.setState({ open: false, lightbox: null });
+              useUi.setState({ maskPainter: { uuid } });
+            }}
+            data-testid="lb-paint-mask"
+            title="Paint a mask on this image for inpainting (white = repaint)"
+          >
+            Paint mask…
           </button>
           <button
             onClick={() => {

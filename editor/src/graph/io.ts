@@ -1,8 +1,8 @@
 /**
  * Workflow files and server-side saves: save/open named graphs (GET|POST|PUT /api/graphs), import
- * and export JSON files, and loading anything dropped on the canvas (a workflow JSON of ours or
- * ComfyUI's, or a PNG with an embedded workflow) through POST /api/workflows/from-image, which
- * reports what it could not map as warnings.
+ * and export JSON files, and importing a workflow file (a workflow JSON of ours or ComfyUI's, or a
+ * PNG/JPEG/WebP with an embedded workflow) through POST /api/workflows/from-image, which reports
+ * what it could not map as warnings. Images dropped on the canvas go through graph/upload.ts.
  */
 import { catalog, loadGraph, type GraphDoc } from '../../../nodes/index';
 import { api, ApiError } from '../api/client';

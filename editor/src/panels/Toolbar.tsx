@@ -50,14 +50,14 @@ export function Toolbar() {
       </button>
       <button
         onClick={() => file.current?.click()}
-        title="Import a workflow JSON or a PNG with an embedded workflow"
+        title="Import a workflow JSON, or a PNG, JPEG or WebP with an embedded workflow (A1111 parameters, ComfyUI, …)"
       >
         Import
       </button>
       <input
         ref={file}
         type="file"
-        accept=".json,application/json,image/png"
+        accept=".json,application/json,image/png,image/jpeg,image/webp,.jpg,.jpeg,.webp"
         hidden
         onChange={(e) => {
           const f = e.target.files?.[0];

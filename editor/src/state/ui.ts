@@ -3,6 +3,7 @@ import { create } from 'zustand';
 import type { XYPosition } from '@xyflow/react';
 import type { GraphIssue } from '../../../nodes/index';
 import type { PreflightIssue } from '../queue/preflight';
+import type { UploadResult } from '../api/client';
 
 export interface AddMenuRequest {
   /** Where the menu shows (screen px) and where the node lands (flow coordinates). */
@@ -18,6 +19,10 @@ interface UiState {
   workflows: boolean;
   /** The gallery image picker of a Load image node, open for that node id. */
   imagePicker?: string;
+  /** An image dropped on the canvas that carries a workflow: open it, or use the image? */
+  dropChoice?: { upload: UploadResult; name: string; position: XYPosition };
+  /** The mask painter, open on a library image (its generation uuid); `nodeId`: the Load image node it came from. */
+  maskPainter?: { uuid: string; nodeId?: string };
   /** Validation problems by node id / edge id (client validateGraph or the server's 400). */
   nodeIssues: Record<string, GraphIssue[]>;
   edgeIssues: Record<string, GraphIssue[]>;

@@ -20,6 +20,7 @@ import {
   a1111Webp,
   comfyWebp,
   insertComment,
+  insertExif,
   plainImage,
   unicodeUserComment,
 } from '../../helpers/exif-images';
@@ -102,6 +103,16 @@ describe('embedded JPEG/WebP metadata', () => {
     const r = await describeImage(bytes);
     if (isFailure(r)) throw new Error(r.reason);
     expect(r).toMatchObject({ source: 'a1111', prompt: 'a cat', steps: 3, seed: '7' });
+  });
+
+  it('a damaged EXIF block loses only the metadata: the image still imports', async () => {
+    const tiff = Uint8Array.from([
+      0x49, 0x49, 0x2a, 0x00, 0xff, 0xff, 0xff, 0x7f, 1, 2, 3, 4, 5, 6,
+    ]);
+    const bytes = insertExif(await plainImage(10, 10, 'jpeg'), tiff);
+    expect(await embeddedTextChunks(bytes, 'jpeg')).toEqual([]);
+    const r = await describeImage(bytes);
+    expect(!isFailure(r) && [r.width, r.workflow]).toEqual([10, null]);
   });
 
   it('a JPEG/WebP without metadata: no chunks, imported without a workflow; from-image says NO_METADATA', async () => {

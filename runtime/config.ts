@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { assistantConfig, type AssistantConfig } from './assistant/config';
 import { UserError } from './errors';
 
 const configFileSchema = z
@@ -106,6 +107,8 @@ export interface Config {
   backup: { everyMs: number; keep: number };
   /** The raw config.json (passthrough keys included), for executors. */
   raw: Record<string, unknown>;
+  /** `assistant` (issue 16; runtime/assistant/config.ts), with MYSTI_ASSISTANT_MODEL applied. */
+  assistant: AssistantConfig;
 }
 
 /**
@@ -185,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       keep: c.backup?.keep ?? 7,
     },
     raw,
+    assistant: assistantConfig(raw, env),
   };
 }
 

@@ -11,6 +11,7 @@ import { serve } from '@hono/node-server';
 import type { NodeSpec } from '../nodes/core/define-node';
 import type { Implementation } from './engine/executor';
 import { coreNodes, executorRegistry } from '../nodes/run';
+import { GraphValidationPool } from './server/validation/pool';
 import { loadConfig, ensureDirs, type Config } from './config';
 import { createLogger, type Logger } from './log';
 import { Store } from './store';
@@ -41,6 +42,7 @@ import { rotateBackups, scheduleBackups } from './store/backup';
 import { VramPeakStore } from './store/arbiter';
 import { presetRoutes } from './server/routes/presets';
 import { workflowRoutes } from './server/routes/workflows';
+import { uploadRoutes } from './server/routes/uploads';
 import { generationRoutes } from './server/routes/generations';
 import { collectionRoutes, promptTemplateRoutes } from './server/routes/library';
 import { startGalleryJobs } from './jobs';
@@ -49,6 +51,9 @@ import { createEmbedder, searchConfig } from './search/embedder';
 import { SemanticSearch } from './search/semantic';
 import { VectorStore } from './store/vectors';
 import { galleryStores } from './store/gallery-stores';
+import { Assistant } from './assistant/assistant';
+import { assistantRoutes } from './server/routes/assistant';
+import { checkModelRefs, prepareGraph } from './server/graph-input';
 
 /**
  * The registry kind of a kind string from the engine (`ctx.resolveModel`), the arbiter or a route.
@@ -165,7 +170,10 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   });
   const resolveModel = (ref: string, kind: string) => registry.resolve(ref, modelKind(kind));
   const ports: ExecPorts = {
-    artifacts: { provenance: (artifactId) => provenanceOf(store, artifactId) },
+    artifacts: {
+      provenance: (artifactId) => provenanceOf(store, artifactId),
+      link: (artifactId, parentId, port) => store.artifacts.link(artifactId, parentId, port),
+    },
     gallery: {
       byUuid: (uuid) => store.generations.byUuid(uuid),
       insert: (g, extra) => store.generations.insert(g, extra),
@@ -281,7 +289,14 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       resolve: (ref, kind) => registry.resolve(ref, modelKind(kind)),
     },
     vram: () => admission.snapshot(),
-    services: { registry, libraryImport, disk, onDiskError },
+    services: {
+      registry,
+      libraryImport,
+      disk,
+      onDiskError,
+      // The validation thread loads the core declarations itself: other catalogs validate inline.
+      validation: nodes === coreNodes ? new GraphValidationPool() : null,
+    },
   };
   const llmAccess = {
     resolve: (ref: string) => registry.resolve(ref, 'llm'),
@@ -333,8 +348,29 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
           },
         })
       : null;
+  // The creative assistant (issue 16): its model from config.json `assistant.model`.
+  const assistant = new Assistant({
+    store,
+    bus,
+    catalog,
+    logger,
+    config: config.assistant,
+    search: () => studio.services.search,
+    llm: {
+      resolve: (ref) => registry.resolve(ref, 'llm'),
+      reserve: admission.reserveLlm,
+      call: (job, payload, o) => supervisor.call('llm', job, payload, o),
+    },
+    submit: (graph, overrides) => {
+      const g = prepareGraph(graph, catalog, overrides);
+      checkModelRefs(g, catalog, studio.models.resolve);
+      return queue.submit(g, { validated: true }).id;
+    },
+  });
   const extra: RouteMount[] = [
+    { prefix: '/api/assistant', app: assistantRoutes(studio, assistant) },
     { prefix: '/api/workflows', app: workflowRoutes(studio) },
+    { prefix: '/api/uploads', app: uploadRoutes(studio) },
     { prefix: '/api/generations', app: generationRoutes(studio) },
     { prefix: '/api/collections', app: collectionRoutes(studio) },
     { prefix: '/api/prompt-templates', app: promptTemplateRoutes(studio) },
@@ -386,6 +422,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
     async close() {
       if (closed) return;
       closed = true;
+      assistant.close();
       await queue.stop(true);
       await galleryJobs.stop();
       await backups?.stop();
@@ -394,6 +431,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       registry.stopHashing();
       await libraryImport?.stop();
       await supervisor.close();
+      await studio.services.validation?.close();
       admission.close();
       store.close();
       lock.release();

@@ -22,7 +22,12 @@ export type EventType =
   | 'worker.status'
   | 'system.alert'
   | 'import.progress'
-  | 'job.progress';
+  | 'job.progress'
+  // The creative assistant (issue 16; payloads in wire/assistant.ts).
+  | 'assistant.turn'
+  | 'assistant.delta'
+  | 'assistant.message'
+  | 'assistant.action';
 
 /** One event: `seq` is global and strictly increasing; `runSeq` counts within one run. Times ms since epoch. */
 export interface MystiEvent {

@@ -14,7 +14,7 @@ export type { EventType, MystiEvent };
 type Listener = (e: MystiEvent) => void;
 
 /** Events that are not worth a disk write (high frequency, superseded by the next one). */
-const EPHEMERAL = new Set<EventType>(['node.progress', 'job.progress']);
+const EPHEMERAL = new Set<EventType>(['node.progress', 'job.progress', 'assistant.delta']);
 
 /**
  * At most this many events in a row go unpersisted: every EPHEMERAL_RUN-th ephemeral event in a

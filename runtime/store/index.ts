@@ -9,6 +9,7 @@ import { ArtifactStore } from './artifacts';
 import { EventStore } from './events';
 import { GenerationStore } from './generations';
 import { RunQueueStore } from './run-queue';
+import { AssistantStore } from './assistant';
 
 export class Store {
   readonly graphs: GraphStore;
@@ -26,6 +27,15 @@ export class Store {
     this.events = new EventStore(db);
     this.generations = new GenerationStore(db);
     this.queue = new RunQueueStore(db);
+  }
+
+  private assistantStore?: AssistantStore;
+  /**
+   * The assistant's conversations (migration 0160), built on first use: its statements need the
+   * 0160 tables, and tests open stores of older schemas through this facade.
+   */
+  get assistant(): AssistantStore {
+    return (this.assistantStore ??= new AssistantStore(this.db));
   }
 
   /** Opens `file` (migrating it) and builds the facade. */

@@ -76,7 +76,14 @@ interface Resident {
   model: LlamaModel;
   header: GgufHeader;
   weightsBytes: number;
-  ctx?: { context: LlamaContext; sequence: LlamaContextSequence; size: number; kvBytes: number };
+  ctx?: {
+    context: LlamaContext;
+    sequence: LlamaContextSequence;
+    size: number;
+    kvBytes: number;
+    /** The conversation whose tokens the sequence holds (see {@link LlmEngine.session}). */
+    reuseKey?: string;
+  };
   /** Embedding context (issue 17), separate from the generation context; disposed by any unload. */
   embed?: { context: LlamaEmbeddingContext; size: number; kvBytes: number };
 }
@@ -168,6 +175,7 @@ export class LlmEngine {
     modelPath: string,
     modelId: string | undefined,
     contextSize: number,
+    reuseKey?: string,
   ): Promise<Session> {
     const abs = path.resolve(modelPath);
     if (this.resident && this.resident.path !== abs) await this.unloadNow('hard');
@@ -189,7 +197,10 @@ export class LlmEngine {
         throw mapEngineError(err, 'OUT_OF_MEMORY', `could not create a ${size}-token context`);
       }
     }
-    await r.ctx.sequence.clearHistory();
+    // KV reuse (issue 16 §4): the same conversation's next turn keeps the sequence's tokens, so
+    // LlamaChat evaluates only what follows the common prefix; anything else starts clean.
+    if (!reuseKey || r.ctx.reuseKey !== reuseKey) await r.ctx.sequence.clearHistory();
+    r.ctx.reuseKey = reuseKey;
     return {
       model: r.model,
       llama: await this.llama(),

@@ -21,5 +21,13 @@ export function mapEngineError(err: unknown, fallbackCode: ErrorCode, context: s
   if (err instanceof InsufficientMemoryError || OOM_PATTERN.test(message)) {
     return new WorkerJobError('OUT_OF_MEMORY', `${context}: not enough memory (${message})`);
   }
+  // node-llama-cpp's context shift cannot drop the system prompt (with function calling it holds
+  // the tool descriptions): the request does not fit, which is the caller's to fix.
+  if (/context shift strategy did not return a history that fits/i.test(message)) {
+    return new WorkerJobError(
+      'PROMPT_TOO_LONG',
+      `${context}: the system prompt (with the tool descriptions, when tools are given) does not fit the context; use fewer or shorter tools, tool_choice "required", or a larger context (${message})`,
+    );
+  }
   return new WorkerJobError(fallbackCode, `${context}: ${message}`);
 }

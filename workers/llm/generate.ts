@@ -9,6 +9,7 @@ import {
   GeneralChatWrapper,
   resolveChatWrapper,
   type ChatHistoryItem,
+  type ChatModelFunctions,
   type ChatWrapper,
   type LlamaGrammar,
   type LlamaModel,
@@ -32,6 +33,10 @@ export interface GenerateRequest {
   temperature: number;
   seed?: number;
   grammar?: LlamaGrammar;
+  /** Chat mode: the history to use instead of `messages` (tool calls, workers/llm/tools.ts). */
+  history?: ChatHistoryItem[];
+  /** Chat mode: node-llama-cpp function calling (not together with `grammar`). */
+  functions?: ChatModelFunctions;
 }
 
 export interface GenerateResult {
@@ -44,6 +49,8 @@ export interface GenerateResult {
   mode: 'chat' | 'completion';
   /** Name of the chat wrapper used in chat mode. */
   chatWrapper?: string;
+  /** Calls the model made when `functions` were given (then finishReason is `stop`). */
+  functionCalls?: { functionName: string; params: unknown }[];
 }
 
 const PROGRESS_INTERVAL_MS = 100;
@@ -133,13 +140,26 @@ export async function generate(
   };
 
   let stopReason: string;
+  let functionCalls: GenerateResult['functionCalls'];
   try {
     if (chatMode) {
       const chat = new LlamaChat({ contextSequence: s.sequence, chatWrapper: wrapper! });
       try {
-        const r = await chat.generateResponse(toHistory(req.messages), sampling);
+        const history = req.history ?? toHistory(req.messages);
+        const r = req.functions
+          ? await chat.generateResponse(history, {
+              ...sampling,
+              grammar: undefined,
+              functions: req.functions,
+            })
+          : await chat.generateResponse(history, sampling);
         text = r.response;
         stopReason = r.metadata.stopReason;
+        if (r.functionCalls?.length)
+          functionCalls = r.functionCalls.map((c) => ({
+            functionName: c.functionName,
+            params: c.params as unknown,
+          }));
       } finally {
         chat.dispose({ disposeSequence: false });
       }
@@ -167,5 +187,6 @@ export async function generate(
     finishReason: stopReason === 'maxTokens' ? 'length' : 'stop',
     mode: chatMode ? 'chat' : 'completion',
     ...(wrapper ? { chatWrapper: wrapper.wrapperName } : {}),
+    ...(functionCalls ? { functionCalls } : {}),
   };
 }

@@ -6,8 +6,10 @@
  *     → {text, tokens, promptTokens, finishReason, mode}
  * - `tag` {modelPath, modelId?, contextSize?, system?, text, maxTags?, categories[], temperature?, seed?}
  *     → {tags: [{name, category, confidence}], raw, tokens, truncated}  (raw names; the runtime normalizes)
- * - `chat` {modelPath, modelId?, contextSize?, messages[], max_tokens?, temperature?, seed?}
- *     → {text, finishReason, usage: {prompt_tokens, completion_tokens, total_tokens}, chatWrapper}
+ * - `chat` {modelPath, modelId?, contextSize?, messages[], max_tokens?, temperature?, seed?,
+ *     tools?, tool_choice?, reuseKey?}  (OpenAI shapes, wire/tools.ts; workers/llm/tools.ts)
+ *     → {text, finishReason ('stop'|'length'|'tool_calls'), toolCalls?: ToolCall[],
+ *        usage: {prompt_tokens, completion_tokens, total_tokens}, chatWrapper}
  * - `embed` {modelPath, modelId?, contextSize?, input: string[]} → {vectors, dimension, tokens, truncated} (embed.ts)
  * - `insights` {modelPath, contextSize?} → {weightsBytes, kvBytes, contextSize, trainContextSize}
  */
@@ -17,6 +19,8 @@ import { WorkerJobError } from '../protocol/server';
 import type { LlmEngine } from './engine';
 import { generate } from './generate';
 import { embed, embedPayload } from './embed';
+import { toolChoiceSchema, toolCallSchema, toolsSchema } from '../protocol/tools';
+import { autoCalls, forcedCall, toHistory, toolMode, type ToolChatMessage } from './tools';
 
 const common = {
   /** Absolute path of the GGUF file (resolved by the runtime's registry). */
@@ -65,8 +69,10 @@ export const chatPayload = z.object({
     .array(
       z
         .object({
-          role: z.enum(['system', 'developer', 'user', 'assistant']),
-          content: z.union([z.string(), z.array(contentPart), z.null()]),
+          role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+          content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
+          tool_calls: z.array(toolCallSchema).max(128).optional(),
+          tool_call_id: z.string().max(200).optional(),
         })
         .passthrough(),
     )
@@ -75,6 +81,13 @@ export const chatPayload = z.object({
   max_tokens: z.number().int().min(1).max(32_768).default(512),
   temperature: z.number().min(0).max(2).default(0.7),
   seed,
+  /** OpenAI `tools` / `tool_choice` (wire/tools.ts). */
+  tools: toolsSchema.optional(),
+  tool_choice: toolChoiceSchema.optional(),
+  /** How much of the tools a forced call's system prompt describes (small contexts: brief/none). */
+  tool_docs: z.enum(['full', 'brief', 'none']).default('full'),
+  /** Keep the KV cache between calls with the same key (one conversation), engine.session. */
+  reuseKey: z.string().max(200).optional(),
 });
 
 export const insightsPayload = z.object({
@@ -235,31 +248,70 @@ export function llmJobs(engine: LlmEngine): Record<string, JobHandler> {
 
     chat: async (payload, ctx) => {
       const p = parse(chatPayload, payload);
-      const messages = p.messages.map((m) => ({
+      const messages: ToolChatMessage[] = p.messages.map((m) => ({
         role: m.role === 'developer' ? ('system' as const) : m.role,
         content:
           typeof m.content === 'string'
             ? m.content
             : (m.content ?? []).map((c) => c.text ?? '').join(''),
+        ...(m.tool_calls ? { tool_calls: m.tool_calls } : {}),
+        ...(m.tool_call_id ? { tool_call_id: m.tool_call_id } : {}),
       }));
+      let mode;
+      try {
+        mode = toolMode(p.tools, p.tool_choice, p.tool_docs);
+      } catch (e) {
+        throw new WorkerJobError('BAD_PARAMS', (e as Error).message);
+      }
+      const history = toHistory(
+        mode.kind === 'forced' ? [{ role: 'system', content: mode.system }, ...messages] : messages,
+      );
+      // Token estimate only (generate's PROMPT_TOO_LONG check): every text the template renders.
+      const estimate = messages.map((m) => ({
+        role: 'user' as const,
+        content: `${m.content} ${(m.tool_calls ?? []).map((c) => `${c.function.name} ${c.function.arguments}`).join(' ')}`,
+      }));
+      if (mode.kind === 'forced') estimate.unshift({ role: 'user', content: mode.system });
       return engine.exclusive(async () => {
-        const s = await engine.session(p.modelPath, p.modelId, p.contextSize);
+        const s = await engine.session(p.modelPath, p.modelId, p.contextSize, p.reuseKey);
+        const grammar =
+          mode.kind === 'forced'
+            ? await s.llama.createGrammarForJsonSchema(mode.schema as never)
+            : undefined;
         const r = await generate(
           engine,
           s,
           {
-            messages,
+            messages: estimate,
+            history,
             mode: 'chat',
             maxTokens: p.max_tokens,
             temperature: p.temperature,
             ...(p.seed !== undefined ? { seed: p.seed } : {}),
+            ...(grammar ? { grammar } : {}),
+            ...(mode.kind === 'auto' ? { functions: mode.functions } : {}),
           },
           ctx,
         );
+        let toolCalls = r.functionCalls ? autoCalls(r.functionCalls) : undefined;
+        let text = r.text;
+        if (mode.kind === 'forced') {
+          try {
+            toolCalls = [forcedCall(r.text)];
+            text = '';
+          } catch {
+            throw new WorkerJobError(
+              'ENGINE_FAILED',
+              `the tool call was cut off after ${r.tokens} tokens (max_tokens ${p.max_tokens}); raise max_tokens`,
+              { raw: r.text.slice(0, 2000) },
+            );
+          }
+        }
         return {
           output: {
-            text: r.text,
-            finishReason: r.finishReason,
+            text,
+            finishReason: toolCalls?.length ? 'tool_calls' : r.finishReason,
+            ...(toolCalls?.length ? { toolCalls } : {}),
             usage: {
               prompt_tokens: r.promptTokens,
               completion_tokens: r.tokens,

@@ -177,11 +177,5 @@ export function selection(): { nodes: FlowNode[]; edges: FlowEdge[] } {
   return { nodes: s.nodes.filter((n) => n.selected), edges: s.edges.filter((e) => e.selected) };
 }
 
-/** A node id not used yet, readable: `txt2img-3`. */
-export function freshId(prefix: string, taken: ReadonlySet<string>): string {
-  const base = prefix.replace(/[^A-Za-z0-9_-]/g, '') || 'n';
-  for (let i = 1; ; i++) {
-    const id = `${base}-${i}`;
-    if (!taken.has(id)) return id;
-  }
-}
+/** A node id not used yet, readable: `txt2img-3` (shared with the runtime's graph ops). */
+export { freshId } from '../../../nodes/core/graph-ops';

@@ -3,7 +3,9 @@
  * use the loaded model:
  * - `POST /v1/chat/completions`: a `chat.completion` object, or with `stream: true` server-sent
  *   events of `chat.completion.chunk` objects ending in `data: [DONE]` (OpenAI's wire format,
- *   platform.openai.com/docs/api-reference/chat-streaming).
+ *   platform.openai.com/docs/api-reference/chat-streaming). With `tools` (+ `tool_choice`,
+ *   wire/tools.ts) the answer may carry `message.tool_calls` (JSON-text `arguments`,
+ *   finish_reason `tool_calls`), streamed as `delta.tool_calls`; a malformed `tools` → 400.
  * - `GET /v1/models`: `{object: 'list', data: [{id, object: 'model', created, owned_by}]}`.
  * Errors use design.md §2's shape `{error: {code, message, details?}}`.
  */
@@ -14,6 +16,8 @@ import { z } from 'zod';
 import { UserError, toMystiError } from '../../errors';
 import type { ResolvedModel } from '../../engine/executor';
 import type { ProgressMsg } from '../../../workers/protocol/messages';
+import type { ToolCall } from '../../../wire/tools';
+import { toolCallSchema, toolChoiceSchema, toolsSchema } from '../../../workers/protocol/tools';
 
 export interface OpenAiDeps {
   /** Runs a job on the LLM worker (through the supervisor). */
@@ -45,12 +49,16 @@ const chatRequest = z
       .array(
         z
           .object({
-            role: z.enum(['system', 'developer', 'user', 'assistant']),
-            content: z.union([
-              z.string(),
-              z.array(z.object({ type: z.string(), text: z.string().optional() }).passthrough()),
-              z.null(),
-            ]),
+            role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+            content: z
+              .union([
+                z.string(),
+                z.array(z.object({ type: z.string(), text: z.string().optional() }).passthrough()),
+                z.null(),
+              ])
+              .optional(),
+            tool_calls: z.array(toolCallSchema).max(128).optional(),
+            tool_call_id: z.string().max(200).optional(),
           })
           .passthrough(),
       )
@@ -65,8 +73,30 @@ const chatRequest = z
       .max(2 ** 32 - 1)
       .optional(),
     stream: z.boolean().optional(),
+    tools: toolsSchema.optional(),
+    tool_choice: toolChoiceSchema.optional(),
   })
-  .passthrough();
+  .passthrough()
+  .superRefine((b, ctx) => {
+    if (b.tool_choice === undefined || b.tool_choice === 'none') return;
+    if (!b.tools)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tool_choice'],
+        message: 'tool_choice is only allowed when tools are given',
+      });
+    else if (
+      typeof b.tool_choice === 'object' &&
+      !b.tools.some(
+        (t) => t.function.name === (b.tool_choice as { function: { name: string } }).function.name,
+      )
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tool_choice', 'function', 'name'],
+        message: `"${b.tool_choice.function.name}" is not one of the tools`,
+      });
+  });
 
 function errorResponse(c: Context, err: unknown): Response {
   const e = toMystiError(err);
@@ -125,7 +155,15 @@ export function openaiRoutes(deps: OpenAiDeps): Hono {
       max_tokens: body.max_completion_tokens ?? body.max_tokens ?? 512,
       ...(body.temperature !== undefined ? { temperature: body.temperature } : {}),
       ...(body.seed !== undefined ? { seed: body.seed } : {}),
+      ...(body.tools ? { tools: body.tools } : {}),
+      ...(body.tool_choice !== undefined ? { tool_choice: body.tool_choice } : {}),
     };
+    // Forced calls are grammar-constrained JSON, not prose: stream them as tool_calls, not content.
+    const forced =
+      body.tools &&
+      body.tool_choice !== undefined &&
+      body.tool_choice !== 'none' &&
+      body.tool_choice !== 'auto';
     const ac = new AbortController();
     // Client went away (curl ^C, tool cancelled): stop the generation on the worker.
     c.req.raw.signal?.addEventListener('abort', () => ac.abort(), { once: true });
@@ -149,6 +187,8 @@ export function openaiRoutes(deps: OpenAiDeps): Hono {
     if (!body.stream) {
       try {
         const out = await run();
+        const toolCalls = (out.toolCalls as ToolCall[] | undefined) ?? [];
+        const text = String(out.text ?? '');
         return c.json({
           id,
           object: 'chat.completion',
@@ -157,7 +197,9 @@ export function openaiRoutes(deps: OpenAiDeps): Hono {
           choices: [
             {
               index: 0,
-              message: { role: 'assistant', content: String(out.text ?? '') },
+              message: toolCalls.length
+                ? { role: 'assistant', content: text || null, tool_calls: toolCalls }
+                : { role: 'assistant', content: text },
               finish_reason: out.finishReason ?? 'stop',
               logprobs: null,
             },
@@ -183,7 +225,7 @@ export function openaiRoutes(deps: OpenAiDeps): Hono {
       let writes = Promise.resolve();
       try {
         const out = await run((p) => {
-          if (typeof p.text !== 'string' || p.text.length <= sent) return;
+          if (forced || typeof p.text !== 'string' || p.text.length <= sent) return;
           const delta = p.text.slice(sent);
           sent = p.text.length;
           writes = writes.then(() => chunk({ content: delta }, null).then(() => undefined));
@@ -193,6 +235,28 @@ export function openaiRoutes(deps: OpenAiDeps): Hono {
         // The final text may differ from the last progress (e.g. trimmed); send what is missing.
         if (text.length > sent && text.startsWith(text.slice(0, sent)))
           await chunk({ content: text.slice(sent) }, null);
+        // OpenAI streams each call as a head (index, id, name, empty arguments) and then argument
+        // fragments the client concatenates; the worker returns whole calls, so one fragment each.
+        const toolCalls = (out.toolCalls as ToolCall[] | undefined) ?? [];
+        for (const [index, call] of toolCalls.entries()) {
+          await chunk(
+            {
+              tool_calls: [
+                {
+                  index,
+                  id: call.id,
+                  type: 'function',
+                  function: { name: call.function.name, arguments: '' },
+                },
+              ],
+            },
+            null,
+          );
+          await chunk(
+            { tool_calls: [{ index, function: { arguments: call.function.arguments } }] },
+            null,
+          );
+        }
         await chunk({}, String(out.finishReason ?? 'stop'));
         if (out.usage)
           await s.write(

@@ -15,6 +15,7 @@ import type {
 } from '../../../wire/api';
 import type { Studio } from '../../studio';
 import { appOverrides, checkModelRefs, prepareGraph } from '../graph-input';
+import { OFF_THREAD_MIN_CHARS } from '../validation/pool';
 
 const submitBody = z
   .object({
@@ -91,6 +92,18 @@ export function runView(s: Studio, id: string) {
 export function runRoutes(s: Studio): Hono {
   const app = new Hono();
   app.post('/', async (c) => {
+    // A large inline graph is parsed and validated in the validation thread (issue 18 #9): the
+    // event loop keeps answering meanwhile. Anything the thread does not settle is handled here.
+    const text = await c.req.text();
+    if (s.services.validation && text.length >= OFF_THREAD_MIN_CHARS) {
+      const answer = await s.services.validation.prepare(text);
+      if (answer && 'error' in answer) throw answer.error;
+      if (answer) {
+        checkModelRefs(answer.graph, s.catalog, s.models.resolve);
+        const run = s.queue.submit(answer.graph, { graphId: answer.graphId, validated: true });
+        return c.json({ runId: run.id, status: run.status } satisfies RunStartResponse, 202);
+      }
+    }
     const b = submitBody.parse(await c.req.json());
     let input = b.graph;
     if (input === undefined) {

@@ -17,6 +17,7 @@ const RELEASED = [
   '0130_tag_text_search.sql',
   '0150_run_resume.sql',
   '0151_run_cleared.sql',
+  '0152_run_force.sql',
   '0160_assistant.sql',
 ];
 

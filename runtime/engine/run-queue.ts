@@ -112,6 +112,9 @@ export class RunQueue {
       position: this.pending.length + this.active.size,
     });
     if (opts.force?.length) this.deps.store.queue.setForce(run.id, opts.force);
+    // The workflow library's thumbnail is the latest run of a saved graph (issue 15 §6).
+    const savedId = opts.graphId ?? graph.id;
+    if (savedId) this.deps.store.workflows.recordRun(savedId, run.id);
     if (opts.validated) this.validated.set(run.id, graph);
     this.pending.push(run.id);
     // Start on a later turn of the event loop: the submit answers first (issue 18 #9).

@@ -9,6 +9,7 @@ import { ArtifactStore } from './artifacts';
 import { EventStore } from './events';
 import { GenerationStore } from './generations';
 import { RunQueueStore } from './run-queue';
+import { WorkflowLibraryStore } from './workflow-library';
 import { AssistantStore } from './assistant';
 
 export class Store {
@@ -19,6 +20,8 @@ export class Store {
   readonly generations: GenerationStore;
   /** Resume links and the order of waiting runs (issue 15). */
   readonly queue: RunQueueStore;
+  /** Last opened, template flag, latest run of saved graphs (issue 15). */
+  readonly workflows: WorkflowLibraryStore;
 
   constructor(readonly db: Db) {
     this.graphs = new GraphStore(db);
@@ -27,6 +30,7 @@ export class Store {
     this.events = new EventStore(db);
     this.generations = new GenerationStore(db);
     this.queue = new RunQueueStore(db);
+    this.workflows = new WorkflowLibraryStore(db);
   }
 
   private assistantStore?: AssistantStore;

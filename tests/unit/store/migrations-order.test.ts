@@ -18,6 +18,7 @@ const RELEASED = [
   '0150_run_resume.sql',
   '0151_run_cleared.sql',
   '0152_run_force.sql',
+  '0153_workflow_library.sql',
   '0160_assistant.sql',
 ];
 

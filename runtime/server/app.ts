@@ -15,6 +15,7 @@ import { errorHandler } from './middleware/errors';
 import { systemRoutes } from './routes/system';
 import { graphRoutes } from './routes/graphs';
 import { templateRoutes } from './routes/templates';
+import { settingsRoutes } from './routes/settings';
 import { runRoutes } from './routes/runs';
 import { fileRoutes } from './routes/files';
 import { REPO_ROOT } from '../workers/supervisor';
@@ -102,6 +103,7 @@ export function createApp(
   app.route('/api', systemRoutes(s));
   app.route('/api/graphs', graphRoutes(s));
   app.route('/api/templates', templateRoutes(s));
+  app.route('/api/settings', settingsRoutes(s));
   app.route('/api/runs', runRoutes(s));
   app.route('/api', fileRoutes(s));
   for (const m of extra) app.route(m.prefix, m.app);

@@ -18,6 +18,7 @@ import { installShortcuts } from './keyboard';
 import { api } from './api/client';
 import { seedRunNodes, seedRuns, useRuns } from './state/runs';
 import { GalleryTab } from './gallery/GalleryTab';
+import { SettingsDialog } from './panels/SettingsDialog';
 import { useApp } from './app/state';
 import { useGallery } from './gallery/state';
 
@@ -83,6 +84,7 @@ function Shell() {
       <ImagePicker />
       <HelpOverlay />
       <WorkflowsDialog />
+      <SettingsDialog />
       <GalleryTab />
       <Toasts />
     </div>

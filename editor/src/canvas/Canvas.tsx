@@ -31,6 +31,7 @@ import { onEdgesChange, onNodesChange } from './changes';
 import { edgeTypes, nodeTypes } from './types';
 import { CanvasHints } from './CanvasHints';
 import { NodeMenu, openNodeMenu } from './NodeMenu';
+import { useTheme } from '../panels/theme';
 
 const onNodeContextMenu = (e: ReactMouseEvent, node: Node) => {
   if (isAnnotation(node.type)) return;
@@ -81,6 +82,7 @@ export function Canvas() {
   const nodes = useGraph((s) => s.nodes);
   const edges = useGraph((s) => s.edges);
   const flow = useReactFlow();
+  const theme = useTheme((s) => s.theme);
 
   useEffect(() => {
     const fit = () => {
@@ -217,7 +219,7 @@ export function Canvas() {
         zoomOnDoubleClick={false}
         minZoom={MIN_ZOOM}
         maxZoom={2.5}
-        colorMode="dark"
+        colorMode={theme}
         proOptions={proOptions}
         connectionRadius={24}
       >

@@ -18,10 +18,6 @@ export class Store {
   readonly artifacts: ArtifactStore;
   readonly events: EventStore;
   readonly generations: GenerationStore;
-  /** Resume links and the order of waiting runs (issue 15). */
-  readonly queue: RunQueueStore;
-  /** Last opened, template flag, latest run of saved graphs (issue 15). */
-  readonly workflows: WorkflowLibraryStore;
 
   constructor(readonly db: Db) {
     this.graphs = new GraphStore(db);
@@ -29,8 +25,24 @@ export class Store {
     this.artifacts = new ArtifactStore(db);
     this.events = new EventStore(db);
     this.generations = new GenerationStore(db);
-    this.queue = new RunQueueStore(db);
-    this.workflows = new WorkflowLibraryStore(db);
+  }
+
+  private queueStore?: RunQueueStore;
+  /**
+   * Resume links and the order of waiting runs (issue 15; migrations 0150–0151), built on first
+   * use like {@link assistant}: tests open stores of older schemas through this facade.
+   */
+  get queue(): RunQueueStore {
+    return (this.queueStore ??= new RunQueueStore(this.db));
+  }
+
+  private workflowsStore?: WorkflowLibraryStore;
+  /**
+   * Last opened, template flag and latest run of saved graphs (issue 15; migration 0153), built
+   * on first use like {@link queue}.
+   */
+  get workflows(): WorkflowLibraryStore {
+    return (this.workflowsStore ??= new WorkflowLibraryStore(this.db));
   }
 
   private assistantStore?: AssistantStore;

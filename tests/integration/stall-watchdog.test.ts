@@ -146,7 +146,8 @@ const SERVER = path.join(path.dirname(BIN), 'sd-server');
 
 describe.skipIf(!sdEnabled || !fs.existsSync(SERVER))('a stopped sd-server (real engine)', () => {
   it('ENGINE_STALLED naming the sampling phase, the server killed, the next run starts a new one', async () => {
-    s = await sdStudio({ stallTimeoutsS: { loading: 120, sampling: 5 } }, 'server');
+    // 10 s: a loaded CI machine can take longer than 5 s for one real sampling step of the next run.
+    s = await sdStudio({ stallTimeoutsS: { loading: 120, sampling: 10 } }, 'server');
     const { runId, pid } = await submitAndStopEngine(s, 'a stalled resident lighthouse');
     expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('sd-server');
     const t0 = Date.now();
@@ -154,7 +155,7 @@ describe.skipIf(!sdEnabled || !fs.existsSync(SERVER))('a stopped sd-server (real
     expect(r.status).toBe('failed');
     expect(r.view.nodes.gen.error.code).toBe('ENGINE_STALLED');
     expect(r.view.nodes.gen.error.details).toMatchObject({ phase: 'sampling', worker: 'sd' });
-    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(Date.now() - t0).toBeLessThan(30_000);
     const deadline = Date.now() + 5_000;
     while (pidsWithArg(s.home.models).includes(pid) && Date.now() < deadline)
       await new Promise((res) => setTimeout(res, 50));

@@ -26,8 +26,8 @@ describe('off-thread validation of large submits', () => {
     s = await startTestStudio({ stepMs: 5 });
     const pool = s.studio.services.validation!;
     expect(pool).toBeTruthy();
-    const prepare = pool.prepare.bind(pool);
-    pool.prepare = async (body: string) => {
+    const prepare = pool.validateSubmit.bind(pool);
+    pool.validateSubmit = async (body: string) => {
       const a = await prepare(body);
       answers.push(a);
       return a;
@@ -82,12 +82,12 @@ describe('off-thread validation of large submits', () => {
   it('the thread dying mid-request: the request is validated inline and accepted; the next one starts a new thread', async () => {
     const pool = s.studio.services.validation!;
     const internals = pool as unknown as { worker: { terminate(): Promise<number> } | null };
-    const wrapped = pool.prepare;
+    const wrapped = pool.validateSubmit;
     // End the thread right after the request is posted to it, before it can answer.
-    pool.prepare = (body: string) => {
+    pool.validateSubmit = (body: string) => {
       const answer = wrapped(body);
       void internals.worker?.terminate();
-      pool.prepare = wrapped;
+      pool.validateSubmit = wrapped;
       return answer;
     };
     answers.length = 0;

@@ -98,7 +98,7 @@ export function runRoutes(s: Studio): Hono {
     // event loop keeps answering meanwhile. Anything the thread does not settle is handled here.
     const text = await c.req.text();
     if (s.services.validation && text.length >= OFF_THREAD_MIN_CHARS) {
-      const answer = await s.services.validation.prepare(text);
+      const answer = await s.services.validation.validateSubmit(text);
       if (answer && 'error' in answer) throw answer.error;
       if (answer) {
         checkModelRefs(answer.graph, s.catalog, s.models.resolve);

@@ -35,7 +35,7 @@ export class GraphValidationPool {
    * graphId?}`) in the thread. Never rejects: null when the thread could not answer or the body
    * has another shape (handle the request inline then).
    */
-  prepare(body: string): Promise<ThreadAnswer> {
+  validateSubmit(body: string): Promise<ThreadAnswer> {
     const w = this.ensure();
     if (!w) return Promise.resolve(null);
     const id = this.nextId++;

@@ -84,6 +84,8 @@ export class ServerChild {
     signal: NodeJS.Signals | null;
   }) => void)[] = [];
   private listening = false;
+  /** Wakes start()'s readiness loop at once when `listening on` is printed or the child exits. */
+  private startWaker: (() => void) | null = null;
   private doneWaiters: (() => void)[] = [];
   private donePromise: Promise<void> | null = null;
   private stopping = false;
@@ -209,7 +211,16 @@ export class ServerChild {
           return;
         }
       }
-      await new Promise((r) => setTimeout(r, 50));
+      // Loading the weights takes most of start-up: wait for the `listening on` line (or an exit)
+      // instead of sleeping a full poll interval past it; the interval stays as a fallback.
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 50);
+        this.startWaker = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+      this.startWaker = null;
     }
     await this.stop(200);
     throw new ServerStartError(
@@ -256,6 +267,7 @@ export class ServerChild {
     if (this.errBuf.trim()) this.stderrLines.push(this.errBuf);
     for (const w of this.exitWaiters.splice(0)) w(this.exitInfo);
     for (const w of this.doneWaiters.splice(0)) w();
+    this.startWaker?.();
   }
 
   private onStdout(c: string): void {
@@ -278,7 +290,10 @@ export class ServerChild {
     if (/ - generate_image \d+x\d+/.test(l)) this.sink = this.pending.shift() ?? null;
     if (/loading tensors completed/.test(l)) this.tensorLoads++;
     if (/ - generate_image completed in /.test(l)) for (const w of this.doneWaiters.splice(0)) w();
-    if (l.includes(`listening on: http://127.0.0.1:${this.port}`)) this.listening = true;
+    if (l.includes(`listening on: http://127.0.0.1:${this.port}`)) {
+      this.listening = true;
+      this.startWaker?.();
+    }
     if (/^\[/.test(l)) {
       this.stdoutTail.push(l);
       if (this.stdoutTail.length > 200) this.stdoutTail.shift();

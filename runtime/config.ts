@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { assistantConfig, type AssistantConfig } from './assistant/config';
 import { UserError } from './errors';
 
-const configFileSchema = z
+/** config.json's schema (the Settings panel validates with the same one, issue 15 §7). */
+export const configFileSchema = z
   .object({
     host: z.string().optional(),
     port: z.number().int().min(0).max(65535).optional(),

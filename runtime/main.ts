@@ -294,6 +294,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       libraryImport,
       disk,
       onDiskError,
+      applyVram: (v) => admission.applyVram(v),
       // The validation thread loads the core declarations itself: other catalogs validate inline.
       validation: nodes === coreNodes ? new GraphValidationPool() : null,
     },

@@ -62,6 +62,8 @@ export interface StudioServices {
   validation?: GraphValidationPool | null;
   /** Disk full / read-only state for /api/health (runtime/fs/disk-errors.ts). */
   disk: DiskMonitor;
+  /** Applies a changed VRAM budget / reserve to the running arbiter (Settings, issue 15 §7). */
+  applyVram?(vram: { budgetMb?: number; reserveMb?: number }): Promise<void>;
   /** Records a DISK_FULL / READ_ONLY failure seen outside the event bus (an API request); raises the alert once. */
   onDiskError: (code: string, message: string, source: string) => void;
 }

@@ -20,6 +20,7 @@ import { installShortcuts } from './keyboard';
 import { api } from './api/client';
 import { seedRunNodes, seedRuns, useRuns } from './state/runs';
 import { GalleryTab } from './gallery/GalleryTab';
+import { SettingsDialog } from './panels/SettingsDialog';
 import { useApp } from './app/state';
 import { useGallery } from './gallery/state';
 
@@ -87,6 +88,7 @@ function Shell() {
       <MaskPainter />
       <HelpOverlay />
       <WorkflowsDialog />
+      <SettingsDialog />
       <GalleryTab />
       <Toasts />
     </div>

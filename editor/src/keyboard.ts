@@ -14,6 +14,7 @@ import { save } from './graph/io';
 import { runGraph } from './queue/run';
 import { arrangeWithToast } from './actions';
 import { toggleMode } from './graph/modes';
+import { saveAs } from './panels/library-api';
 import { useApp } from './app/state';
 import { runApp } from './app/run';
 
@@ -31,6 +32,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Ctrl + Shift + Z / Ctrl + Y', 'Redo'],
   ['Ctrl + Enter', 'Run (in the App view: Run ×N)'],
   ['Ctrl + S', 'Save'],
+  ['Ctrl + Shift + S', 'Save as a new workflow'],
   ['Ctrl + O', 'Open a saved workflow'],
   ['L', 'Auto-arrange (selection or all)'],
   ['F', 'Fit view'],
@@ -90,7 +92,8 @@ export function installShortcuts(flow: ReactFlowInstance): () => void {
     }
     if (mod && k === 's') {
       e.preventDefault();
-      void save();
+      if (e.shiftKey) void saveAs();
+      else void save();
       return;
     }
     if (mod && k === 'enter') {

@@ -322,9 +322,21 @@ export function createAdmission(deps: AdmissionDeps) {
     },
   };
 
+  /**
+   * Applies a changed `vram` config (the Settings panel, issue 15 §7) to the running arbiter:
+   * the budget and reserve are resolved as at start-up (budget.ts) and set at once.
+   */
+  const applyVram = async (vram: { budgetMb?: number; reserveMb?: number }): Promise<void> => {
+    const b = await resolveBudget({ config: vram, env: {} });
+    arbiter.setBudget(b.budgetBytes, b.reserveBytes);
+    budgetSource = b.source;
+    if (b.source === 'config') device = 'configured budget';
+  };
+
   return {
     control,
     arbiter,
+    applyVram,
     /**
      * For the OpenAI pass-through and gallery auto-tagging: reserve like an LLM node would;
      * the returned function gives the lease back (after re-reading what the worker keeps).

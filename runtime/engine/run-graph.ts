@@ -37,6 +37,8 @@ interface NodeState {
   prepared?: Prepared;
   /** Served from the cache in this run. */
   hit?: boolean;
+  /** "Run from here" (issue 15): executed even when the cache holds its outputs. */
+  force?: boolean;
 }
 
 /**
@@ -79,6 +81,7 @@ export async function executeRun(
   const modes = applyModes(graph, deps.catalog);
   graph = modes.graph;
   const states = buildStates(deps, graph);
+  markForced(states, graph, deps.store.queue.forceOf(run.id));
   const order = topoSort(
     graph.nodes.map((n) => n.id),
     graph.edges,
@@ -246,6 +249,25 @@ export async function executeRun(
   bus.emit('run.completed', { runId: run.id, outputs: collectOutputs(states) });
   log.info('run completed');
   return 'completed';
+}
+
+/** Flags `ids` and every node downstream of them (in the graph as it runs) as forced. */
+function markForced(states: Map<string, NodeState>, graph: GraphDoc, ids: readonly string[]): void {
+  if (!ids.length) return;
+  const out = new Map<string, string[]>();
+  for (const e of graph.edges) {
+    let l = out.get(e.source);
+    if (!l) out.set(e.source, (l = []));
+    l.push(e.target);
+  }
+  const stack = ids.filter((id) => states.has(id));
+  while (stack.length) {
+    const id = stack.pop()!;
+    const st = states.get(id)!;
+    if (st.force) continue;
+    st.force = true;
+    stack.push(...(out.get(id) ?? []));
+  }
 }
 
 function buildStates(deps: EngineDeps, graph: GraphDoc): Map<string, NodeState> {
@@ -427,6 +449,7 @@ function settleSlice(
 ): void {
   for (const id of order) {
     const st = states.get(id)!;
+    if (st.force) continue; // executed by the dispatch loop whatever the cache holds
     const inputKeys: Record<string, string> = {};
     let ready = true;
     for (const [port, { source, port: srcPort }] of st.incoming) {
@@ -521,7 +544,7 @@ async function runNode(
     st.prepared = undefined;
     params = prep.params;
     const { inputs, parents, key } = prep;
-    if (fromCache(deps, run, st, prep)) return;
+    if (!st.force && fromCache(deps, run, st, prep)) return;
 
     const started = Date.now();
     store.runs.nodeStarted(run.id, node.id, spec.type, key, params, started);

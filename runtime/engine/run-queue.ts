@@ -81,7 +81,13 @@ export class RunQueue {
    */
   submit(
     graph: GraphDoc,
-    opts: { graphId?: string | null; rerunOf?: string | null; validated?: boolean } = {},
+    opts: {
+      graphId?: string | null;
+      rerunOf?: string | null;
+      validated?: boolean;
+      /** "Run from here" (issue 15): nodes executed even when cached; their descendants too. */
+      force?: readonly string[];
+    } = {},
   ): RunRow {
     if (this.stopped)
       throw new OperationalError('SHUTTING_DOWN', 'the runtime is shutting down', undefined, 503);
@@ -105,6 +111,10 @@ export class RunQueue {
       runId: run.id,
       position: this.pending.length + this.active.size,
     });
+    if (opts.force?.length) this.deps.store.queue.setForce(run.id, opts.force);
+    // The workflow library's thumbnail is the latest run of a saved graph (issue 15 §6).
+    const savedId = opts.graphId ?? graph.id;
+    if (savedId) this.deps.store.workflows.recordRun(savedId, run.id);
     if (opts.validated) this.validated.set(run.id, graph);
     this.pending.push(run.id);
     // Start on a later turn of the event loop: the submit answers first (issue 18 #9).

@@ -35,6 +35,8 @@ export const WRITE_POINTS = {
   'thumb.file': 'a thumbnail is renamed into thumbs/, its row is not written yet',
   migration: 'inside a migration transaction, after its SQL, before user_version and COMMIT',
   'graph.save': 'a saved graph row is about to be written',
+  'config.write':
+    'Settings: config.json is about to be rewritten (temp → fsync → rename); the old file is still in place',
   'backup.file': 'a database backup is written to its temp name, not renamed into backups/ yet',
 } as const;
 

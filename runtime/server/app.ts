@@ -14,6 +14,8 @@ import { noFraming, originGuard, type OriginPolicy } from './middleware/origin-g
 import { errorHandler } from './middleware/errors';
 import { systemRoutes } from './routes/system';
 import { graphRoutes } from './routes/graphs';
+import { templateRoutes } from './routes/templates';
+import { settingsRoutes } from './routes/settings';
 import { runRoutes } from './routes/runs';
 import { fileRoutes } from './routes/files';
 import { REPO_ROOT } from '../workers/supervisor';
@@ -100,6 +102,8 @@ export function createApp(
   });
   app.route('/api', systemRoutes(s));
   app.route('/api/graphs', graphRoutes(s));
+  app.route('/api/templates', templateRoutes(s));
+  app.route('/api/settings', settingsRoutes(s));
   app.route('/api/runs', runRoutes(s));
   app.route('/api', fileRoutes(s));
   for (const m of extra) app.route(m.prefix, m.app);

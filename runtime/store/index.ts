@@ -9,6 +9,7 @@ import { ArtifactStore } from './artifacts';
 import { EventStore } from './events';
 import { GenerationStore } from './generations';
 import { RunQueueStore } from './run-queue';
+import { WorkflowLibraryStore } from './workflow-library';
 import { AssistantStore } from './assistant';
 
 export class Store {
@@ -33,6 +34,15 @@ export class Store {
    */
   get queue(): RunQueueStore {
     return (this.queueStore ??= new RunQueueStore(this.db));
+  }
+
+  private workflowsStore?: WorkflowLibraryStore;
+  /**
+   * Last opened, template flag and latest run of saved graphs (issue 15; migration 0153), built
+   * on first use like {@link queue}.
+   */
+  get workflows(): WorkflowLibraryStore {
+    return (this.workflowsStore ??= new WorkflowLibraryStore(this.db));
   }
 
   private assistantStore?: AssistantStore;

@@ -1,7 +1,7 @@
 /**
  * What the queue panel needs beyond runs.ts (issue 15 §5): resume links (`run_resumes`,
  * migration 0150), finished runs hidden by "Clear finished" (`run_cleared`, 0151) and the order
- * of waiting runs. Queue order is the runs' `seq` (the runtime
+ * of waiting runs, and the nodes a run must execute even when cached (`run_force`, 0152). Queue order is the runs' `seq` (the runtime
  * starts queued runs by ascending seq, also after a restart; run lists page on it), so moving a
  * pending run permutes the seq values of the queued runs — nothing else has to know. Each write
  * here is one statement or one transaction (atomic by itself: no write point needed).
@@ -24,6 +24,10 @@ export class RunQueueStore {
       ),
       maxSeq: db.prepare<[], { n: number }>('SELECT COALESCE(MAX(seq), 0) AS n FROM runs'),
       setSeq: db.prepare("UPDATE runs SET seq = ? WHERE id = ? AND status = 'queued'"),
+      setForce: db.prepare('INSERT OR REPLACE INTO run_force (run_id, nodes_json) VALUES (?, ?)'),
+      force: db.prepare<[string], { nodes_json: string }>(
+        'SELECT nodes_json FROM run_force WHERE run_id = ?',
+      ),
       clear: db.prepare(
         `INSERT OR IGNORE INTO run_cleared (run_id) SELECT id FROM runs
          WHERE status IN ('completed', 'failed', 'cancelled', 'interrupted')`,
@@ -47,6 +51,17 @@ export class RunQueueStore {
   /** Runs that resume `runId` (oldest link first). */
   resumedBy(runId: string): string[] {
     return this.s.by.all(runId).map((r) => r.run_id);
+  }
+
+  /** Records the nodes run `runId` executes even when cached ("Run from here"; descendants follow). */
+  setForce(runId: string, nodeIds: readonly string[]): void {
+    if (nodeIds.length) this.s.setForce.run(runId, JSON.stringify(nodeIds));
+  }
+
+  /** The nodes {@link setForce} recorded for the run ([] when none). */
+  forceOf(runId: string): string[] {
+    const r = this.s.force.get(runId);
+    return r ? (JSON.parse(r.nodes_json) as string[]) : [];
   }
 
   /** Hides every finished run from run lists ("Clear finished"); returns how many were newly hidden. */

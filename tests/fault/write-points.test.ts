@@ -107,6 +107,8 @@ async function workload(c: Child, home: string): Promise<void> {
   await step(() =>
     http.post('/api/graphs', { name: 'kept', graph: txt2imgChain({ steps: 2 }).finalize() }),
   );
+  // Settings (issue 15): config.json rewritten atomically; a restart must still read it.
+  await step(() => http.put('/api/settings', { threads: { sd: 2 } }));
   const submitted = await step(() =>
     http.post('/api/runs', {
       graph: txt2imgChain({ text: 'a harbour at dawn', steps: 3 }).finalize(),

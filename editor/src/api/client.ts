@@ -171,7 +171,12 @@ export const api = {
     request<SavedGraph>(`/api/graphs/${encodeURIComponent(id)}`, json('PUT', { name, graph })),
   deleteGraph: (id: string) =>
     request<unknown>(`/api/graphs/${encodeURIComponent(id)}`, { method: 'DELETE' }),
-  startRun: (graph: GraphDoc) => request<RunStartResponse>('/api/runs', json('POST', { graph })),
+  /** `force`: "Run from here" node ids, executed with their descendants even when cached (issue 15). */
+  startRun: (graph: GraphDoc, force?: string[]) =>
+    request<RunStartResponse>(
+      '/api/runs',
+      json('POST', force?.length ? { graph, force } : { graph }),
+    ),
   getRun: (id: string) => request<Record<string, unknown>>(`/api/runs/${encodeURIComponent(id)}`),
   listRuns: () =>
     request<{ runs?: RunSummary[]; items?: RunSummary[] } | RunSummary[]>('/api/runs').then((r) =>

@@ -32,6 +32,7 @@ import { edgeTypes, nodeTypes } from './types';
 import { CanvasHints } from './CanvasHints';
 import { dropImageFile, isImageFile } from '../graph/upload';
 import { NodeMenu, openNodeMenu } from './NodeMenu';
+import { useTheme } from '../panels/theme';
 
 const onNodeContextMenu = (e: ReactMouseEvent, node: Node) => {
   if (isAnnotation(node.type)) return;
@@ -82,6 +83,7 @@ export function Canvas() {
   const nodes = useGraph((s) => s.nodes);
   const edges = useGraph((s) => s.edges);
   const flow = useReactFlow();
+  const theme = useTheme((s) => s.theme);
 
   useEffect(() => {
     const fit = () => {
@@ -224,7 +226,7 @@ export function Canvas() {
         zoomOnDoubleClick={false}
         minZoom={MIN_ZOOM}
         maxZoom={2.5}
-        colorMode="dark"
+        colorMode={theme}
         proOptions={proOptions}
         connectionRadius={24}
       >

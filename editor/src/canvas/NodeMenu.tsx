@@ -1,6 +1,6 @@
 /**
- * The node menu (right-click a node): bypass and mute (issue 15 §1), and — as they land — the
- * other per-node actions. It acts on the node it was opened on, or on the whole selection when
+ * The node menu (right-click a node): bypass and mute (issue 15 §1), run to here / run from
+ * here (§4). It acts on the node it was opened on, or on the whole selection when
  * that node is part of it (like ComfyUI's canvas menu). Closes on Esc, a click elsewhere, or
  * after an action.
  */
@@ -10,15 +10,24 @@ import type { NodeMode } from '../../../nodes/index';
 import { useGraph } from '../state/graph';
 import { toggleMode } from '../graph/modes';
 import type { ParamNodeData } from '../graph/types';
+import { runFromHere, runToHere } from '../queue/run-scope';
 import './node-modes.css';
 
-/** An extra entry other features add to the menu (run to here, …). */
-export interface NodeMenuItem {
-  id: string;
-  label: string;
-  hint?: string;
-  run(nodeIds: string[]): void;
-}
+/** The run entries below bypass/mute (issue 15 §4). */
+const RUN_ITEMS = [
+  {
+    id: 'run-to-here',
+    label: 'Run to here',
+    title: 'Run only this node and what it depends on (cached inputs are reused)',
+    run: (ids: string[]) => void runToHere(ids),
+  },
+  {
+    id: 'run-from-here',
+    label: 'Run from here',
+    title: 'Run the graph, executing this node and everything after it even when cached',
+    run: (ids: string[]) => void runFromHere(ids),
+  },
+];
 
 interface MenuState {
   open?: { nodeId: string; x: number; y: number };
@@ -26,12 +35,6 @@ interface MenuState {
 
 /** The open menu (screen px position and the node it belongs to). */
 export const useNodeMenu = create<MenuState>(() => ({}));
-
-const extraItems: NodeMenuItem[] = [];
-/** Registers an entry shown under bypass/mute (module load time; order kept). */
-export function addNodeMenuItem(item: NodeMenuItem): void {
-  if (!extraItems.some((x) => x.id === item.id)) extraItems.push(item);
-}
 
 /** Opens the menu for `nodeId` at screen point (x, y). */
 export function openNodeMenu(nodeId: string, x: number, y: number): void {
@@ -105,11 +108,13 @@ export function NodeMenu() {
         <span>{mode === 'mute' ? '✓ ' : ''}Mute</span>
         <kbd>Ctrl+M</kbd>
       </button>
-      {extraItems.map((item) => (
+      <hr />
+      {RUN_ITEMS.map((item) => (
         <button
           key={item.id}
           type="button"
           role="menuitem"
+          title={item.title}
           data-testid={`node-menu-${item.id}`}
           onClick={() => {
             const ids = subject(open.nodeId);
@@ -118,7 +123,6 @@ export function NodeMenu() {
           }}
         >
           <span>{item.label}</span>
-          {item.hint && <kbd>{item.hint}</kbd>}
         </button>
       ))}
     </div>

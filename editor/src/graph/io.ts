@@ -5,7 +5,7 @@
  * what it could not map as warnings. Images dropped on the canvas go through graph/upload.ts.
  */
 import { catalog, loadGraph, type GraphDoc } from '../../../nodes/index';
-import { api, ApiError } from '../api/client';
+import { api, ApiError, request } from '../api/client';
 import { loadFlow, markSaved, useGraph } from '../state/graph';
 import { toast } from '../state/toasts';
 import { setIssues } from '../state/ui';
@@ -66,7 +66,13 @@ export async function openSaved(id: string): Promise<boolean> {
   try {
     const g = await api.getGraph(id);
     const ok = openDoc(g.graph, { id: g.id, name: g.name });
-    if (ok) history.replaceState(null, '', hashFor(g.id));
+    if (ok) {
+      history.replaceState(null, '', hashFor(g.id));
+      // The library sorts by last opened (issue 15 §6); a failure here changes nothing else.
+      void request(`/api/graphs/${encodeURIComponent(g.id)}/opened`, { method: 'POST' }).catch(
+        () => undefined,
+      );
+    }
     return ok;
   } catch (e) {
     toast(`Cannot open workflow: ${(e as Error).message}`, 'error');

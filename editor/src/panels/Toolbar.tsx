@@ -9,6 +9,7 @@ import { exportJson, importFile, newGraph, save } from '../graph/io';
 import { runGraph } from '../queue/run';
 import { arrangeWithToast } from '../actions';
 import { VramIndicator } from './VramIndicator';
+import { useSettingsOpen } from './SettingsDialog';
 
 export function Toolbar() {
   const name = useGraph((s) => s.head.name);
@@ -105,6 +106,14 @@ export function Toolbar() {
         data-testid="ws-status"
         data-connected={connected}
       />
+      <button
+        onClick={() => useSettingsOpen.setState({ open: true })}
+        title="Settings"
+        aria-label="Settings"
+        data-testid="open-settings"
+      >
+        ⚙
+      </button>
       <button onClick={() => useUi.setState({ help: true })} title="Keyboard shortcuts (?)">
         ?
       </button>

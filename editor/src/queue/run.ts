@@ -41,9 +41,13 @@ let refused: { nodes: unknown[]; edges: unknown[]; issues: GraphIssue[] } | unde
 
 /**
  * Validates and queues `doc` (default: the current graph). Resolves to the run id, or undefined
- * when refused. The App view passes a copy with its seed increments.
+ * when refused. The App view passes a copy with its seed increments; "Run from here" passes
+ * `force` (node ids executed even when cached, with their descendants).
  */
-export async function runGraph(doc: GraphDoc = currentDoc()): Promise<string | undefined> {
+export async function runGraph(
+  doc: GraphDoc = currentDoc(),
+  opts: { force?: string[] } = {},
+): Promise<string | undefined> {
   if (!doc.nodes.length) {
     toast(
       'Add some nodes first (drag them from the palette or double-click the canvas).',
@@ -68,7 +72,7 @@ export async function runGraph(doc: GraphDoc = currentDoc()): Promise<string | u
     return undefined;
   }
   try {
-    const { runId } = await api.startRun(doc);
+    const { runId } = await api.startRun(doc, opts.force);
     runQueued(
       runId,
       doc.nodes.map((n) => n.id),

@@ -51,6 +51,9 @@ export interface RunInfo {
   name?: string;
   /** Set when this tab submitted the run. */
   mine?: boolean;
+  /** The interrupted/failed run this one resumes, and the runs that resume this one (issue 15). */
+  resumeOf?: string | null;
+  resumedBy?: string[];
 }
 
 /** A WebSocket event (design.md §5); fields beyond these are ignored. */
@@ -72,6 +75,8 @@ interface RunsState {
   nodes: Record<string, Record<string, NodeRunState>>;
   lastSeq: number;
   connected: boolean;
+  /** Waiting run ids in start order, as the runtime last said (GET /api/runs `queue`, `queue.changed`). */
+  queueOrder: string[];
 }
 
 export const useRuns = create<RunsState>(() => ({
@@ -80,6 +85,7 @@ export const useRuns = create<RunsState>(() => ({
   nodes: {},
   lastSeq: 0,
   connected: false,
+  queueOrder: [],
 }));
 
 const KEEP_RUNS = 100;
@@ -127,7 +133,14 @@ export function runQueued(runId: string, nodeIds: string[], name?: string): void
 
 /** Seeds the queue from GET /api/runs (after a reload). */
 export function seedRuns(
-  list: { id: string; status: string; createdAt?: string | number; name?: string | null }[],
+  list: {
+    id: string;
+    status: string;
+    createdAt?: string | number;
+    name?: string | null;
+    resumeOf?: string | null;
+    resumedBy?: string[];
+  }[],
 ): void {
   useRuns.setState((s) => {
     let acc: Pick<RunsState, 'runs' | 'order'> = { runs: s.runs, order: s.order };
@@ -137,6 +150,8 @@ export function seedRuns(
         status: r.status,
         createdAt,
         name: r.name ?? undefined,
+        ...(r.resumeOf !== undefined ? { resumeOf: r.resumeOf } : {}),
+        ...(r.resumedBy ? { resumedBy: r.resumedBy } : {}),
       });
     }
     return acc;
@@ -148,6 +163,8 @@ export function applyEvent(ev: RunEvent): void {
   useRuns.setState((s) => {
     if (typeof ev.seq === 'number' && ev.seq <= s.lastSeq) return s;
     const lastSeq = typeof ev.seq === 'number' ? ev.seq : s.lastSeq;
+    if (ev.type === 'queue.changed' && Array.isArray(ev.queued))
+      return { lastSeq, queueOrder: ev.queued.filter((x): x is string => typeof x === 'string') };
     const runId = ev.runId;
     if (!runId) return { lastSeq };
     let next: Partial<RunsState> = { lastSeq };
@@ -254,6 +271,17 @@ function errorObj(e: unknown): { code: string; message: string } {
 
 function errorText(e: unknown): string | undefined {
   return e === undefined ? undefined : errorObj(e).message;
+}
+
+/** Forgets runs the panel no longer lists ("Clear finished"); the active run's node states stay. */
+export function dropRuns(ids: readonly string[]): void {
+  if (!ids.length) return;
+  const drop = new Set(ids);
+  useRuns.setState((s) => {
+    const runs = { ...s.runs };
+    for (const id of drop) delete runs[id];
+    return { runs, order: s.order.filter((id) => !drop.has(id)) };
+  });
 }
 
 export function setConnected(connected: boolean): void {

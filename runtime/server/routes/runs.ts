@@ -23,6 +23,8 @@ const submitBody = z
     graphId: z.string().optional(),
     overrides: z.record(z.string(), z.unknown()).optional(),
     inputs: z.record(z.string(), z.unknown()).optional(),
+    /** "Run from here" (issue 15): node ids executed even when cached, with their descendants. */
+    force: z.array(z.string().min(1).max(128)).max(10_000).optional(),
   })
   .refine((b) => b.graph !== undefined || b.graphId !== undefined, {
     message: 'give "graph" or "graphId"',
@@ -122,7 +124,21 @@ export function runRoutes(s: Studio): Hono {
       fromApp ? { ...fromApp, ...b.overrides } : b.overrides,
     );
     checkModelRefs(graph, s.catalog, s.models.resolve);
-    const run = s.queue.submit(graph, { graphId: b.graphId ?? null, validated: true });
+    if (b.force) {
+      const ids = new Set(graph.nodes.map((n) => n.id));
+      const unknown = b.force.filter((id) => !ids.has(id));
+      if (unknown.length)
+        throw new UserError(
+          'BAD_REQUEST',
+          `force names nodes the graph does not have: ${unknown.join(', ')}`,
+          { unknown },
+        );
+    }
+    const run = s.queue.submit(graph, {
+      graphId: b.graphId ?? null,
+      validated: true,
+      ...(b.force?.length ? { force: b.force } : {}),
+    });
     return c.json({ runId: run.id, status: run.status } satisfies RunStartResponse, 202);
   });
   app.get('/', (c) => {

@@ -27,6 +27,7 @@ parentPort!.on('message', (m: { id: number; body: string }) => {
       !isRecord(b) ||
       b.graph === undefined ||
       b.inputs !== undefined ||
+      b.force !== undefined ||
       (b.overrides !== undefined && !isRecord(b.overrides)) ||
       (b.graphId !== undefined && typeof b.graphId !== 'string')
     ) {

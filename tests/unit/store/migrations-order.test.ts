@@ -17,6 +17,8 @@ const RELEASED = [
   '0130_tag_text_search.sql',
   '0150_run_resume.sql',
   '0151_run_cleared.sql',
+  '0152_run_force.sql',
+  '0153_workflow_library.sql',
   '0160_assistant.sql',
 ];
 

@@ -20,6 +20,7 @@ import { seedRunNodes, seedRuns, useRuns } from './state/runs';
 import { GalleryTab } from './gallery/GalleryTab';
 import { useApp } from './app/state';
 import { useGallery } from './gallery/state';
+import { ChatDrawer } from './assistant/ChatDrawer';
 
 async function boot(): Promise<void> {
   await Promise.all([loadCatalog(), loadModels(), loadTemplates()]);
@@ -84,6 +85,7 @@ function Shell() {
       <HelpOverlay />
       <WorkflowsDialog />
       <GalleryTab />
+      <ChatDrawer />
       <Toasts />
     </div>
   );

@@ -14,6 +14,7 @@ import { save } from './graph/io';
 import { runGraph } from './queue/run';
 import { arrangeWithToast } from './actions';
 import { useApp } from './app/state';
+import { toggleAssistant } from './assistant/state';
 import { runApp } from './app/run';
 
 export const SHORTCUTS: [string, string][] = [
@@ -74,6 +75,12 @@ export function installShortcuts(flow: ReactFlowInstance): () => void {
           });
         }
       }
+      return;
+    }
+    if (mod && k === 'i') {
+      // The assistant's chat drawer (issue 16); also from its own text box.
+      e.preventDefault();
+      toggleAssistant();
       return;
     }
     if (mod && k === 's') {

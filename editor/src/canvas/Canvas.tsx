@@ -3,7 +3,13 @@
  * (isValidConnection) and a refused drop says why in a toast; a wire dropped on empty space opens
  * the compatible-node search; palette entries, workflow files and gallery images can be dropped on it.
  */
-import { useCallback, useEffect, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useMemo,
+  type DragEvent,
+  type MouseEvent as ReactMouseEvent,
+} from 'react';
 import {
   Background,
   BackgroundVariant,
@@ -19,6 +25,7 @@ import {
   type Node,
 } from '@xyflow/react';
 import { useGraph } from '../state/graph';
+import { pendingProposal, useAssistant } from '../assistant/state';
 import { portType, useCatalog } from '../state/catalog';
 import { useUi } from '../state/ui';
 import { toast } from '../state/toasts';
@@ -71,7 +78,16 @@ function estimatedBounds(
 }
 
 export function Canvas() {
-  const nodes = useGraph((s) => s.nodes);
+  const graphNodes = useGraph((s) => s.nodes);
+  // An assistant edit waiting for Apply/Reject: the nodes whose params it changes are outlined.
+  const proposal = useAssistant(pendingProposal);
+  const nodes = useMemo(() => {
+    const changed = proposal ? Object.keys(proposal.diff.changedParams) : [];
+    if (!changed.length) return graphNodes;
+    return graphNodes.map((n) =>
+      changed.includes(n.id) ? { ...n, className: `${n.className ?? ''} as-changed` } : n,
+    );
+  }, [graphNodes, proposal]);
   const edges = useGraph((s) => s.edges);
   const flow = useReactFlow();
 

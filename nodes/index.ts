@@ -19,6 +19,7 @@ export * from './core/topo';
 export * from './core/catalog-json';
 export * from './core/seed';
 export * from './core/app';
+export * from './core/modes';
 export { SAMPLERS, SCHEDULERS, alignTo64 } from './diffusion/sampling';
 
 /** All core node specs, in palette order. */

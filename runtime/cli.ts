@@ -38,6 +38,8 @@ program
       ...(o.host ? { MYSTI_HOST: o.host } : {}),
     });
     const studio = await startStudio({ config });
+    // Boot the validation thread now, not on the first large submit (tests start studios without it).
+    studio.services.validation?.warm();
     console.error(
       `MystiCanvas ${APP_VERSION} — open http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${studio.port}/  (data: ${config.home})`,
     );

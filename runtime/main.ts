@@ -11,6 +11,7 @@ import { serve } from '@hono/node-server';
 import type { NodeSpec } from '../nodes/core/define-node';
 import type { Implementation } from './engine/executor';
 import { coreNodes, executorRegistry } from '../nodes/run';
+import { GraphValidationPool } from './server/validation/pool';
 import { loadConfig, ensureDirs, type Config } from './config';
 import { createLogger, type Logger } from './log';
 import { Store } from './store';
@@ -41,6 +42,7 @@ import { rotateBackups, scheduleBackups } from './store/backup';
 import { VramPeakStore } from './store/arbiter';
 import { presetRoutes } from './server/routes/presets';
 import { workflowRoutes } from './server/routes/workflows';
+import { uploadRoutes } from './server/routes/uploads';
 import { generationRoutes } from './server/routes/generations';
 import { collectionRoutes, promptTemplateRoutes } from './server/routes/library';
 import { startGalleryJobs } from './jobs';
@@ -182,7 +184,10 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   });
   const resolveModel = (ref: string, kind: string) => registry.resolve(ref, modelKind(kind));
   const ports: ExecPorts = {
-    artifacts: { provenance: (artifactId) => provenanceOf(store, artifactId) },
+    artifacts: {
+      provenance: (artifactId) => provenanceOf(store, artifactId),
+      link: (artifactId, parentId, port) => store.artifacts.link(artifactId, parentId, port),
+    },
     gallery: {
       byUuid: (uuid) => store.generations.byUuid(uuid),
       insert: (g, extra) => store.generations.insert(g, extra),
@@ -298,7 +303,14 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       resolve: (ref, kind) => registry.resolve(ref, modelKind(kind)),
     },
     vram: () => admission.snapshot(),
-    services: { registry, libraryImport, disk, onDiskError },
+    services: {
+      registry,
+      libraryImport,
+      disk,
+      onDiskError,
+      // The validation thread loads the core declarations itself: other catalogs validate inline.
+      validation: nodes === coreNodes ? new GraphValidationPool() : null,
+    },
   };
   const llmAccess = {
     resolve: (ref: string) => registry.resolve(ref, 'llm'),
@@ -372,6 +384,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
   const extra: RouteMount[] = [
     { prefix: '/api/assistant', app: assistantRoutes(studio, assistant) },
     { prefix: '/api/workflows', app: workflowRoutes(studio) },
+    { prefix: '/api/uploads', app: uploadRoutes(studio) },
     { prefix: '/api/generations', app: generationRoutes(studio) },
     { prefix: '/api/collections', app: collectionRoutes(studio) },
     { prefix: '/api/prompt-templates', app: promptTemplateRoutes(studio) },
@@ -432,6 +445,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<RunningStudi
       registry.stopHashing();
       await libraryImport?.stop();
       await supervisor.close();
+      await studio.services.validation?.close();
       admission.close();
       store.close();
       lock.release();

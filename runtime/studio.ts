@@ -13,6 +13,7 @@ import type { BackgroundImport } from './library/import-background';
 import type { GalleryJobs } from './jobs';
 import type { SemanticSearch } from './search/semantic';
 import type { Embedder } from './search/embedder';
+import type { GraphValidationPool } from './server/validation/pool';
 
 /** Model listing as served by GET /api/models. */
 export interface ModelInfo {
@@ -57,6 +58,8 @@ export interface StudioServices {
   search?: SemanticSearch;
   /** The configured embedding model's embedder, or null when `search.embeddingModel` is unset. */
   embedder?: Embedder | null;
+  /** Off-thread validation of large submitted graphs; null = always inline (runtime/server/validation). */
+  validation?: GraphValidationPool | null;
   /** Disk full / read-only state for /api/health (runtime/fs/disk-errors.ts). */
   disk: DiskMonitor;
   /** Records a DISK_FULL / READ_ONLY failure seen outside the event bus (an API request); raises the alert once. */

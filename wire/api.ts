@@ -21,6 +21,17 @@ export interface RerunResponse extends RunStartResponse {
   rerunOf: string;
 }
 
+/** 202 answer of POST /api/runs/:id/resume: an interrupted or failed run continued (issue 15). */
+export interface ResumeResponse extends RunStartResponse {
+  /** The run it continues. */
+  resumeOf: string;
+}
+
+/** 200 answer of POST /api/runs/:id/move: the waiting runs' ids in start order. */
+export interface MoveResponse {
+  queued: string[];
+}
+
 /** POST /api/runs/:id/cancel: 202 when it was cancelled, 409 when it had already finished. */
 export interface CancelResponse {
   runId: string;

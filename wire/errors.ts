@@ -77,9 +77,13 @@ export const ERROR_CODES = {
   FORBIDDEN_ORIGIN: user(403),
   GRAPH_INVALID: user(),
   GRAPH_VERSION_UNSUPPORTED: user(),
+  /** A guide image (ControlNet, IP-Adapter) without its model, or the model without its image (issue 14). */
+  GUIDE_INCOMPLETE: user(),
   /** Import: the image header cannot be decoded. */
   IMAGE_INVALID: user(),
   IMAGE_UNREADABLE: user(422),
+  /** Upload (issue 14): the image has more pixels than the studio decodes (100 MP). */
+  IMAGE_TOO_LARGE: user(413),
   INPUT_MISSING: user(),
   /** An image port carries batches of different sizes into one node (runtime/engine/batch.ts). */
   BATCH_MISMATCH: user(),
@@ -93,6 +97,8 @@ export const ERROR_CODES = {
   JOB_UNKNOWN: user(),
   /** Answered 503 because the job runner is off in this process, but waiting will not start it. */
   JOBS_OFF: user(503),
+  /** Inpainting: the mask's size differs from the init image's (issue 14); nothing is generated. */
+  MASK_SIZE_MISMATCH: user(),
   METADATA_TOO_LARGE: user(),
   MODEL_INVALID: user(),
   MODEL_NOT_CONFIGURED: user(),
@@ -118,6 +124,10 @@ export const ERROR_CODES = {
   PROMPT_TOO_LONG: user(),
   /** Import: the file cannot be read at all (permissions, I/O). */
   READ_FAILED: user(),
+  /** Moving a run in the queue that is not waiting (issue 15). */
+  RUN_NOT_QUEUED: user(409),
+  /** Resume of a run that is not interrupted or failed (issue 15). */
+  RUN_NOT_RESUMABLE: user(409),
   TAG_EXISTS: user(409),
   TEMPLATE_EXISTS: user(409),
   /** POST /api/runs `inputs` names an App field the graph does not expose. */

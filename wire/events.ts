@@ -11,6 +11,8 @@ export type EventType =
   | 'run.failed'
   | 'run.cancelled'
   | 'run.interrupted'
+  /** The order of waiting runs changed (a move): payload `queued` = their ids in start order. */
+  | 'queue.changed'
   | 'node.started'
   | 'node.progress'
   | 'node.cached'

@@ -13,6 +13,7 @@ import { duplicateSelection, parseClipboard, pasteDoc, selectionDoc } from './gr
 import { save } from './graph/io';
 import { runGraph } from './queue/run';
 import { arrangeWithToast } from './actions';
+import { toggleMode } from './graph/modes';
 import { useApp } from './app/state';
 import { toggleAssistant } from './assistant/state';
 import { runApp } from './app/run';
@@ -36,6 +37,9 @@ export const SHORTCUTS: [string, string][] = [
   ['F', 'Fit view'],
   ['N', 'Add a note'],
   ['Ctrl + G', 'Group the selection'],
+  ['Ctrl + B', 'Bypass the selected nodes (their input passes through)'],
+  ['Ctrl + M', 'Mute the selected nodes (they and what needs them do not run)'],
+  ['Right-click a node', 'Node menu (bypass, mute, …)'],
   ['?', 'This help'],
   ['Esc', 'Close dialogs, clear selection'],
 ];
@@ -116,6 +120,9 @@ export function installShortcuts(flow: ReactFlowInstance): () => void {
     } else if (mod && k === 'g') {
       e.preventDefault();
       addGroup(center());
+    } else if (mod && (k === 'b' || k === 'm') && !useApp.getState().open) {
+      e.preventDefault();
+      toggleMode(k === 'b' ? 'bypass' : 'mute');
     } else if (mod || useApp.getState().open) {
       // The App view shows no canvas: its single-key shortcuts (Delete, L, F, N) would act unseen.
       return;

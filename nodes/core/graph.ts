@@ -13,8 +13,21 @@ import { z } from 'zod';
  * - 3 (issue 13): seed params are exact decimal integer strings 0 … 2^63−1
  *   (`"89848141647836"`) or `"random"`; a JSON number is still accepted and normalised on load
  *   (nodes/core/validate.ts, nodes/core/seed.ts), so v1/v2 documents load unchanged otherwise.
+ * - 4 (issue 15): adds the optional per-node `mode` (`"bypass"` | `"mute"`, absent = runs). A
+ *   v1–v3 document has no modes (every node runs), so it migrates by its version alone.
  */
-export const GRAPH_FORMAT_VERSION = 3;
+export const GRAPH_FORMAT_VERSION = 4;
+
+/**
+ * How a node takes part in a run (issue 15; ComfyUI's node modes 4 and 2): `bypass` passes the
+ * node's input of each output's port type straight through; `mute` does not run it, nor anything
+ * that needs its outputs (nodes/core/modes.ts). Absent = the node runs.
+ */
+export const nodeModeSchema = z.enum(['bypass', 'mute']).meta({
+  description:
+    'bypass: the node is skipped and its input of the same port type is passed to each output; mute: the node and everything that needs it do not run. Absent: the node runs.',
+});
+export type NodeMode = z.infer<typeof nodeModeSchema>;
 
 const appLabel = z.string().trim().min(1).max(80);
 
@@ -64,6 +77,7 @@ export const graphNodeSchema = z
     width: z.number().optional(),
     height: z.number().optional(),
     app: nodeAppSchema.optional(),
+    mode: nodeModeSchema.optional(),
   })
   .meta({ description: 'A node: an instance of a node type with its params.' });
 

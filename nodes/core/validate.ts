@@ -8,6 +8,7 @@ import type { NodeSpec, PortSpec } from './define-node';
 import { GRAPH_FORMAT_VERSION, graphSchema, type GraphDoc, type GraphNode } from './graph';
 import { topoSort } from './topo';
 import { canonicalSeed } from './seed';
+import { applyModes, hasModes } from './modes';
 
 /** Stable problem codes; the editor keys its messages and highlights on them. */
 export type IssueCode =
@@ -22,7 +23,8 @@ export type IssueCode =
   | 'INPUT_ALREADY_CONNECTED'
   | 'DANGLING_EDGE'
   | 'DUPLICATE_ID'
-  | 'CYCLE';
+  | 'CYCLE'
+  | 'BYPASS_NO_INPUT';
 
 /** One validation problem (design.md §3). */
 export interface GraphIssue {
@@ -136,7 +138,10 @@ function migrateNode(node: GraphNode, catalog: Catalog, issues: GraphIssue[]): G
 
 /**
  * Lists every problem that would stop the graph from running: unknown types, bad params, missing
- * required inputs, unknown ports, port type mismatches, dangling edges, duplicate ids, cycles.
+ * required inputs, unknown ports, port type mismatches, dangling edges, duplicate ids, cycles,
+ * bypassed nodes with nothing to pass through (BYPASS_NO_INPUT). Muted and bypassed nodes do not
+ * run, so their type, params and inputs are not checked (a muted or bypassed placeholder does
+ * not stop a run; a used output of a bypassed one is BYPASS_NO_INPUT).
  */
 export function validateGraph(graph: GraphDoc, catalog: Catalog): GraphIssue[] {
   const issues: GraphIssue[] = [];
@@ -145,6 +150,9 @@ export function validateGraph(graph: GraphDoc, catalog: Catalog): GraphIssue[] {
     if (nodes.has(n.id))
       issues.push({ code: 'DUPLICATE_ID', nodeId: n.id, message: `two nodes have the id ${n.id}` });
     nodes.set(n.id, n);
+    // Muted and bypassed nodes do not run: an unknown type or bad params there stop nothing (a
+    // bypassed node's pass-through is checked below: BYPASS_NO_INPUT).
+    if (n.mode) continue;
     const spec = catalog.get(n.type);
     if (!spec) {
       issues.push({
@@ -230,7 +238,7 @@ export function validateGraph(graph: GraphDoc, catalog: Catalog): GraphIssue[] {
 
   for (const n of graph.nodes) {
     const spec = catalog.get(n.type);
-    if (!spec) continue;
+    if (!spec || n.mode) continue;
     for (const [name, port] of Object.entries(spec.inputs)) {
       if (!port.optional && !connected.has(`${n.id}:${name}`)) {
         issues.push({
@@ -250,6 +258,10 @@ export function validateGraph(graph: GraphDoc, catalog: Catalog): GraphIssue[] {
       nodeId: cycle[0],
       message: `the graph has a cycle: ${[...cycle, cycle[0]].join(' → ')}`,
     });
+  }
+  if (hasModes(graph)) {
+    for (const p of applyModes(graph, catalog).problems)
+      issues.push({ code: 'BYPASS_NO_INPUT', nodeId: p.nodeId, field: p.port, message: p.message });
   }
   return issues;
 }

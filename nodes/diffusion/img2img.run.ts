@@ -1,5 +1,6 @@
 /**
- * Executor of `img2img`: sd.cpp with `-i <input> --strength <s>`; it samples floor(steps×strength)+1
+ * Executor of `img2img`: sd.cpp with `-i <input> --strength <s>` (+ `--mask` when the mask input is
+ * connected: inpainting, workers/sd/inpaint.ts); it samples floor(steps×strength)+1
  * ticks (sdcpp.md §1.3), which is what the node's progress shows. A `preset` param supplies the
  * model files and default params: the engine hands over params with it merged (runtime/exec/prepare.ts).
  */
@@ -10,6 +11,7 @@ import {
   genPayload,
   imageFromResult,
   imageInput,
+  optionalImage,
   textInput,
 } from '../../runtime/exec/sd-payload';
 import { img2img } from './img2img';
@@ -17,6 +19,7 @@ import { img2img } from './img2img';
 export default implement(img2img, async (ctx, inputs, params) => {
   const preset = ctx.preset?.value;
   const image = imageInput(inputs.image, 'Image to image');
+  const mask = optionalImage(inputs.mask);
   const prompt = textInput(inputs.prompt, 'prompt', 'Image to image', true);
   const negative = textInput(inputs.negative, 'negative', 'Image to image', false);
   const used: Record<string, ResolvedModel> = {};
@@ -24,6 +27,7 @@ export default implement(img2img, async (ctx, inputs, params) => {
     ...genPayload(ctx, modelNodeName(img2img), prompt, negative, params, used),
     initImagePath: image.path,
     strength: params.strength,
+    ...(mask ? { maskPath: mask, maskBlur: params.maskBlur } : {}),
   };
   const { output } = await ctx.call('sd', 'img2img', payload, { onProgress: forwardProgress(ctx) });
   return {
@@ -38,6 +42,7 @@ export default implement(img2img, async (ctx, inputs, params) => {
         sampler: params.sampler,
         scheduler: params.scheduler,
         strength: params.strength,
+        ...(mask ? { inpainting: true, maskBlur: params.maskBlur } : {}),
       },
       { ctx, models: used },
     ),

@@ -2,6 +2,8 @@
  * Executor of the load-image node: a generation uuid from the library, or a path inside the data
  * directory resolved through the one safe-path function (no `..`, no absolute paths, no symlink
  * escapes). Its cache fingerprint is the file's size and mtime, so an edited file is re-read.
+ * A library image (an upload, a painted mask, a saved generation) becomes the output's lineage
+ * parent (port `source`), so what is made from it lists it among its ancestors in the gallery.
  */
 import fs from 'node:fs';
 import sharp from 'sharp';
@@ -49,6 +51,8 @@ export default implement(
   loadImage,
   async (ctx, _inputs, params) => {
     const file = resolveSource(params.source, ctx.paths.home, { generations: ctx.gallery });
+    const from = UUID.test(params.source) ? ctx.gallery.byUuid(params.source)?.artifactId : null;
+    if (from) ctx.onCommit((ids) => ids.image && ctx.artifacts.link(ids.image, from, 'source'));
     let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
     try {
       meta = await sharp(file).metadata();

@@ -4,14 +4,16 @@
  * node through the output cache first (design.md §5). Failure of one node stops the run (as in
  * ComfyUI); cancel aborts every in-flight node through its AbortSignal down to the worker.
  */
+import { setMaxListeners } from 'node:events';
 import type { NodeSpec } from '../../nodes/core/define-node';
 import type { GraphDoc, GraphNode } from '../../nodes/core/graph';
 import { loadGraph, validateGraph } from '../../nodes/core/validate';
 import { MinHeap, topoSort } from '../../nodes/core/topo';
+import { applyModes } from '../../nodes/core/modes';
 import { MystiError, OperationalError, UserError, toMystiError, type WireError } from '../errors';
 import type { RunRow } from '../store/runs';
 import { cacheKey } from './cache-key';
-import type { Implementation } from './executor';
+import type { Implementation, ResolvedModel } from './executor';
 import type { ExecutorOutput, PortValue } from './values';
 import { loadCachedOutputs, cachedOutputsOf, persistOutputs, describeOutputs } from './outputs';
 import { makeContext } from './context';
@@ -70,6 +72,12 @@ export async function executeRun(
     }
     graph = loaded.graph;
   }
+  // Bypass and mute (issue 15): the run executes the graph as it runs — bypassed and muted nodes
+  // (and what needs a muted one) are recorded as skipped, wires re-routed past bypassed nodes, so
+  // cache keys and lineage are the ones of that graph. The executors still see the document.
+  const document = graph;
+  const modes = applyModes(graph, deps.catalog);
+  graph = modes.graph;
   const states = buildStates(deps, graph);
   const order = topoSort(
     graph.nodes.map((n) => n.id),
@@ -77,10 +85,24 @@ export async function executeRun(
   ).order;
 
   store.runs.markStarted(run.id);
-  bus.emit('run.started', { runId: run.id, nodes: order });
-  log.info({ nodes: order.length }, 'run started');
+  if (modes.skipped.length)
+    store.runs.nodesFinished(
+      run.id,
+      modes.skipped.map((s) => ({ nodeId: s.nodeId, type: s.type, status: 'skipped' })),
+    );
+  bus.emit('run.started', {
+    runId: run.id,
+    nodes: order,
+    ...(modes.skipped.length
+      ? { skipped: modes.skipped.map((s) => ({ nodeId: s.nodeId, reason: s.reason })) }
+      : {}),
+  });
+  log.info({ nodes: order.length, skipped: modes.skipped.length }, 'run started');
 
   const runAc = new AbortController();
+  // Every in-flight node listens on the run's signal: up to MAX_RUNTIME_INFLIGHT plus one per
+  // worker is expected, not the leak Node's default warning at 10 listeners is meant to catch.
+  setMaxListeners(MAX_RUNTIME_INFLIGHT + 16, runAc.signal);
   const onCancel = () => runAc.abort(signal.reason);
   signal.addEventListener('abort', onCancel, { once: true });
   const done = new Set<string>();
@@ -111,6 +133,23 @@ export async function executeRun(
       if (n === 0 && !started.has(next)) enqueue(next);
     }
   };
+  // One wake-up for "some node settled", instead of Promise.race over every in-flight node: with
+  // 2,500 runtime-side nodes in flight, race attached 2,500 handlers per settled node (O(N²)).
+  let wake: (() => void) | null = null;
+  let settledSinceWait = false;
+  const nodeSettled = () => {
+    settledSinceWait = true;
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  // Runtime-side nodes (prompt, save, …) settle in microtasks: without a macrotask turn now and
+  // then, a graph of thousands of them would hold the event loop (HTTP, health) until it ends.
+  let lastYield = performance.now();
+  // Runtime-side nodes in flight: each runs synchronously up to its first await when started, so
+  // starting 2,500 at once was one long block; a bounded number keeps their file writes
+  // overlapping (they wait on I/O) without that.
+  let runtimeInflight = 0;
 
   try {
     await settleCachedPrefix(deps, run, order, states, done, started);
@@ -132,6 +171,7 @@ export async function executeRun(
         let best: MinHeap | null = null;
         for (const [w, q] of queues) {
           if (!q.size || (w && busyWorkers.has(w))) continue;
+          if (!w && runtimeInflight >= MAX_RUNTIME_INFLIGHT) continue;
           if (!best || q.peek()! < best.peek()!) best = q;
         }
         if (!best) break;
@@ -139,11 +179,18 @@ export async function executeRun(
         if (started.has(id)) continue;
         const st = states.get(id)!;
         started.add(id);
-        if (st.spec.worker) busyWorkers.add(st.spec.worker); // one job per worker at a time
+        if (st.spec.worker)
+          busyWorkers.add(st.spec.worker); // one job per worker at a time
+        else runtimeInflight++;
         startNode(id, st);
       }
       if (inflight.size === 0) break; // nothing runnable: should not happen on a validated DAG
-      await Promise.race(inflight.values());
+      if (!settledSinceWait) await new Promise<void>((r) => (wake = r));
+      settledSinceWait = false;
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = performance.now();
+      }
     }
     await Promise.allSettled(inflight.values());
   } finally {
@@ -154,7 +201,7 @@ export async function executeRun(
   }
 
   function startNode(id: string, st: NodeState): void {
-    const p = runNode(deps, run, graph, st, states, runAc.signal)
+    const p = runNode(deps, run, document, st, states, runAc.signal)
       .then(() => {
         done.add(id);
         settle(id);
@@ -169,7 +216,9 @@ export async function executeRun(
       })
       .finally(() => {
         if (st.spec.worker) busyWorkers.delete(st.spec.worker);
+        else runtimeInflight--;
         inflight.delete(id);
+        nodeSettled();
       });
     inflight.set(id, p);
   }
@@ -330,13 +379,36 @@ async function settleCachedPrefix(
   started: Set<string>,
 ): Promise<void> {
   const keyed: Keyed = new Map();
+  // 2,500 nodes naming one model resolve it once (each lookup is a registry row read and a stat).
+  const resolved = new Map<string, { model: ResolvedModel } | { err: unknown }>();
+  const resolveModel = (ref: string, kind: string): ResolvedModel => {
+    const k = `${kind}\0${ref}`;
+    let r = resolved.get(k);
+    if (!r) {
+      try {
+        r = { model: deps.resolveModel(ref, kind) };
+      } catch (err) {
+        r = { err };
+      }
+      resolved.set(k, r);
+    }
+    if ('err' in r) throw r.err;
+    return r.model;
+  };
+  const sliceDeps: EngineDeps = { ...deps, resolveModel };
   // Slices of SLICE nodes, one transaction each, yielding to the event loop between them: a
   // 10,000-node graph must not block the server (health, other requests) for seconds (issue 18 #9).
   for (let from = 0; from < order.length; from += SLICE) {
     if (from) await new Promise((r) => setImmediate(r));
-    settleSlice(deps, run, order.slice(from, from + SLICE), states, done, started, keyed);
+    settleSlice(sliceDeps, run, order.slice(from, from + SLICE), states, done, started, keyed);
   }
 }
+
+/** Longest stretch (ms) the dispatch loop runs nodes before it lets the event loop take a turn. */
+const YIELD_EVERY_MS = 10;
+
+/** Runtime-side nodes (no worker: prompt, save, load image, …) of one run in flight at once. */
+const MAX_RUNTIME_INFLIGHT = 64;
 
 /** Nodes prepared (and cache-served) per transaction between two event-loop turns. */
 const SLICE = 250;

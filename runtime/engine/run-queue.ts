@@ -120,13 +120,74 @@ export class RunQueue {
   rerun(runId: string): RunRow {
     const old = this.deps.store.runs.get(runId);
     if (!old) throw new UserError('NOT_FOUND', `no run ${runId}`, undefined, 404);
-    const resolved = new Map(this.deps.store.runs.nodes(runId).map((n) => [n.nodeId, n.params]));
+    return this.submit(this.resolvedGraph(old), { graphId: old.graphId, rerunOf: old.id });
+  }
+
+  /** The run's graph with each recorded node's params as the run resolved them (random seeds made concrete). */
+  private resolvedGraph(old: RunRow): GraphDoc {
+    const resolved = new Map(this.deps.store.runs.nodes(old.id).map((n) => [n.nodeId, n.params]));
     const graph = structuredClone(old.graph) as GraphDoc;
     for (const n of graph.nodes) {
       const p = resolved.get(n.id);
       if (p) n.params = p;
     }
-    return this.submit(graph, { graphId: old.graphId, rerunOf: old.id });
+    return graph;
+  }
+
+  /**
+   * Resumes an interrupted or failed run (issue 15 §5): a new run of the same graph with the
+   * params the old one resolved, so every node that finished is served from the output cache
+   * (same cache keys) and only what had not finished executes. The new run records which run it
+   * resumes (store.queue.resumeOf) and, like a rerun, `rerunOf`.
+   * @throws UserError NOT_FOUND (404); RUN_NOT_RESUMABLE (409) unless the run is interrupted or failed.
+   */
+  resume(runId: string): RunRow {
+    const old = this.deps.store.runs.get(runId);
+    if (!old) throw new UserError('NOT_FOUND', `no run ${runId}`, undefined, 404);
+    if (old.status !== 'interrupted' && old.status !== 'failed')
+      throw new UserError(
+        'RUN_NOT_RESUMABLE',
+        `run ${runId} is ${old.status}; only an interrupted or failed run can be resumed (rerun repeats a finished one)`,
+        { status: old.status },
+        409,
+      );
+    const run = this.submit(this.resolvedGraph(old), { graphId: old.graphId, rerunOf: old.id });
+    this.deps.store.queue.recordResume(run.id, old.id);
+    return run;
+  }
+
+  /**
+   * Moves a waiting run within the queue (issue 15 §5): one place up or down, to the top or to
+   * the bottom. The order is persisted (a restart starts them in it) and announced as a
+   * `queue.changed` event with the waiting ids in start order. Returns that order.
+   * @throws UserError NOT_FOUND (404); RUN_NOT_QUEUED (409) when the run is not waiting.
+   */
+  move(runId: string, where: 'up' | 'down' | 'top' | 'bottom'): string[] {
+    const run = this.deps.store.runs.get(runId);
+    if (!run) throw new UserError('NOT_FOUND', `no run ${runId}`, undefined, 404);
+    const i = this.pending.indexOf(runId);
+    if (i < 0 || run.status !== 'queued')
+      throw new UserError(
+        'RUN_NOT_QUEUED',
+        `run ${runId} is ${run.status}; only a waiting run can be moved`,
+        { status: run.status },
+        409,
+      );
+    const order = [...this.pending];
+    order.splice(i, 1);
+    const to =
+      where === 'top'
+        ? 0
+        : where === 'bottom'
+          ? order.length
+          : where === 'up'
+            ? Math.max(0, i - 1)
+            : Math.min(order.length, i + 1);
+    order.splice(to, 0, runId);
+    this.deps.store.queue.reorderQueued(order);
+    this.pending.splice(0, this.pending.length, ...order);
+    this.deps.bus.emit('queue.changed', { queued: [...order] });
+    return order;
   }
 
   /**

@@ -30,6 +30,11 @@ export interface ResolvedModel {
 export interface ArtifactsPort {
   /** How the image artifact `artifactId` was made: its generator node, params and prompts. */
   provenance(artifactId: string): Provenance;
+  /**
+   * Records `artifactId` ← `parentId` through input `port` (call it from an `onCommit` hook): for
+   * an output made from an artifact that did not arrive on an edge (Load image of a gallery image).
+   */
+  link(artifactId: string, parentId: string, port: string): void;
 }
 
 /** The gallery's generation rows (runtime/store/generations.ts). */

@@ -106,6 +106,7 @@ export function textInput(
 export function imageInput(
   v: PortValue | undefined,
   node: string,
+  port = 'image',
 ): { path: string; width?: number; height?: number } {
   if (v && v.kind === 'image')
     return {
@@ -113,7 +114,12 @@ export function imageInput(
       ...(v.width ? { width: v.width } : {}),
       ...(v.height ? { height: v.height } : {}),
     };
-  throw new UserError('INPUT_MISSING', `${node} needs an image on its "image" input`);
+  throw new UserError('INPUT_MISSING', `${node} needs an image on its "${port}" input`);
+}
+
+/** Path of an optional image input; undefined when the port is unconnected. */
+export function optionalImage(v: PortValue | undefined): string | undefined {
+  return v && v.kind === 'image' ? v.path : undefined;
 }
 
 /** Forwards worker progress (minus the wire `type`) to the node's progress events. */
@@ -259,6 +265,7 @@ export function imageFromResult(
     'modelFactor',
     'resizedTo',
     'previews',
+    'inpaint',
   ])
     if (output[k] !== undefined) info[k] = output[k];
   // Resident mode: the sd-server start-up flags and the img_gen body (paths portable like argv).

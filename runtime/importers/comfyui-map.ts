@@ -75,6 +75,14 @@ export function encoderParamOf(file: string): 'clipL' | 'clipG' | 't5xxl' | 'llm
   return undefined;
 }
 
+/** ComfyUI classes mapped onto a node of our own, which keeps a muted (2) or bypassed (4) mode. */
+const OWN_NODE = new Set(['SaveImage', 'ImageUpscaleWithModel', 'ImageScaleBy', 'LoadImage']);
+/**
+ * Of those, the ones whose bypass our runtime can pass through (an image input for the image
+ * output, like ComfyUI): consumers are wired to them, and they carry `mode: "bypass"`.
+ */
+const BYPASS_KEPT = new Set(['SaveImage', 'ImageUpscaleWithModel', 'ImageScaleBy']);
+
 interface Out {
   id: string;
   handle: string;
@@ -114,9 +122,10 @@ class Mapper {
       this.folded.add(node.id);
       return { literal: node.inputs.value };
     }
-    if (node.mode === 4) {
-      // Bypass: ComfyUI feeds the first input of the same type straight to the output.
-      this.folded.add(node.id);
+    if (node.mode === 4 && !BYPASS_KEPT.has(node.classType)) {
+      // Bypass: ComfyUI feeds the first input of the same type straight to the output. Nodes we
+      // map onto one of ours keep the mode instead (our runtime passes through the same way).
+      if (!this.isPlaceholder(node)) this.folded.add(node.id);
       const t = node.outputTypes?.[v.slot];
       const name = Object.keys(node.inputs).find(
         (k) => node.inputs[k] instanceof Ref && (!t || node.inputTypes?.[k] === t),
@@ -562,40 +571,54 @@ class Mapper {
     return false;
   }
 
+  /** A class with no mapping of ours: it becomes a placeholder (which keeps its mode). */
+  private isPlaceholder(n: IrNode): boolean {
+    return (
+      !PLUMBING.has(n.classType) &&
+      !SAMPLERS.has(n.classType) &&
+      !FOLDABLE.has(n.classType) &&
+      !OWN_NODE.has(n.classType) &&
+      n.classType !== 'PreviewImage' &&
+      !/^(Empty.*Latent|LatentUpscale)/.test(n.classType)
+    );
+  }
+
+  /** Whether the node's mode (2 mute / 4 bypass) is kept on a node of ours (issue 15). */
+  private keepsMode(n: IrNode): boolean {
+    if (n.mode === 2)
+      return this.isPlaceholder(n) || OWN_NODE.has(n.classType) || SAMPLERS.has(n.classType);
+    if (n.mode === 4) return this.isPlaceholder(n) || BYPASS_KEPT.has(n.classType);
+    return false;
+  }
+
   run(meta: Record<string, unknown>): ImportResult {
     const order = topoOrder(this.ir);
     // Unknown classes become placeholders first so mapped nodes downstream can wire to them.
     for (const n of order) {
-      if (n.mode === 2) {
+      if (n.mode === 2 && !this.keepsMode(n)) {
         this.folded.add(n.id);
         this.b.warn(
           `ComfyUI node ${n.id} (${n.classType}) is muted in the source workflow; left out`,
         );
-      } else if (
-        n.mode !== 4 &&
-        !PLUMBING.has(n.classType) &&
-        !SAMPLERS.has(n.classType) &&
-        !FOLDABLE.has(n.classType) &&
-        ![
-          'SaveImage',
-          'PreviewImage',
-          'ImageUpscaleWithModel',
-          'ImageScaleBy',
-          'LoadImage',
-        ].includes(n.classType) &&
-        !/^(Empty.*Latent|LatentUpscale)/.test(n.classType)
-      ) {
+      } else if (this.isPlaceholder(n)) {
         this.addPlaceholder(n);
       }
     }
+    const skipMode = (n: IrNode) => (n.mode === 4 || n.mode === 2) && !this.keepsMode(n);
     for (const n of order) {
-      if (this.folded.has(n.id) || this.out.has(n.id) || n.mode === 4 || PLUMBING.has(n.classType))
+      if (this.folded.has(n.id) || this.out.has(n.id) || skipMode(n) || PLUMBING.has(n.classType))
         continue;
       if (SAMPLERS.has(n.classType)) this.mapSampler(n);
       else this.mapImageNode(n);
     }
+    // The kept modes, on the node each ComfyUI node became.
     for (const n of order) {
-      if (n.mode === 4 && !this.folded.has(n.id))
+      if (!this.keepsMode(n)) continue;
+      const mine = this.b.nodes.find((x) => x.id === this.out.get(n.id)?.id);
+      if (mine) mine.mode = n.mode === 2 ? 'mute' : 'bypass';
+    }
+    for (const n of order) {
+      if (n.mode === 4 && !this.folded.has(n.id) && !this.keepsMode(n))
         this.b.warn(
           `ComfyUI node ${n.id} (${n.classType}) is bypassed in the source workflow; left out`,
         );
@@ -603,7 +626,7 @@ class Mapper {
         !this.folded.has(n.id) &&
         !this.out.has(n.id) &&
         !PLUMBING.has(n.classType) &&
-        n.mode !== 4 &&
+        !skipMode(n) &&
         n.classType !== 'PreviewImage'
       ) {
         this.addPlaceholder(n, 'not connected to anything MystiCanvas could map');

@@ -15,6 +15,7 @@ import { readPngText } from '../png/read';
 import { isPng, type PngTextChunk, type PngWarning } from '../png/types';
 import { MYSTICANVAS_KEYWORD } from '../png/mysticanvas';
 import { parseA1111Parameters } from '../png/a1111';
+import { embeddedTextChunks } from '../library/embedded-meta';
 import type { ImportResult } from './build';
 import { importA1111 } from './a1111';
 import { importComfyApi, importComfyUi } from './comfyui';
@@ -123,6 +124,36 @@ export function importWorkflow(input: ImportInput): WorkflowImport {
     'Only PNG images and JSON workflow files can be imported',
     { filename: input.filename, contentType: input.contentType },
   );
+}
+
+/**
+ * {@link importWorkflow} for every input the studio accepts, JPEG and WebP included: their
+ * EXIF/XMP/COM metadata (runtime/library/embedded-meta.ts) is read asynchronously, then imported
+ * like PNG text chunks. Used by POST /api/workflows/from-image and uploads.
+ *
+ * @throws UserError as {@link importWorkflow}; NO_METADATA for a JPEG/WebP that carries none
+ */
+export async function importWorkflowAny(input: ImportInput): Promise<WorkflowImport> {
+  const format = jpegOrWebp(input.bytes);
+  if (!format) return importWorkflow(input);
+  const chunks = await embeddedTextChunks(input.bytes, format);
+  if (!chunks.length)
+    throw new UserError(
+      'NO_METADATA',
+      `This ${format === 'jpeg' ? 'JPEG' : 'WebP'} carries no workflow or generation parameters`,
+    );
+  return importFromChunks(chunks);
+}
+
+function jpegOrWebp(b: Uint8Array): 'jpeg' | 'webp' | null {
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (
+    b.length >= 12 &&
+    String.fromCharCode(...b.subarray(0, 4)) === 'RIFF' &&
+    String.fromCharCode(...b.subarray(8, 12)) === 'WEBP'
+  )
+    return 'webp';
+  return null;
 }
 
 /** Imports a parsed JSON workflow file. @throws UserError UNSUPPORTED_FORMAT when it is no known kind */

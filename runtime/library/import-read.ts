@@ -1,8 +1,7 @@
 /**
- * Reading one image file for the library: its content hash, its pixel size and, for PNG, the
- * generation metadata other tools (and we) put in text chunks. JPEG and WebP are imported without
- * metadata (their EXIF/XMP prompts are not read yet). Pure apart from reading the file: nothing is
- * written here.
+ * Reading one image file for the library: its content hash, its pixel size and the generation
+ * metadata other tools (and we) embed — PNG text chunks, and for JPEG and WebP the EXIF/XMP/COM
+ * fields of ./embedded-meta.ts. Pure apart from reading the file: nothing is written here.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -10,7 +9,8 @@ import sharp from 'sharp';
 import { MystiError, type ErrorCode } from '../errors';
 import type { GenerationParams } from '../../wire/gallery';
 import { readPngText } from '../png/read';
-import { isPng, type PngWarning } from '../png/types';
+import { isPng, type PngTextChunk, type PngWarning } from '../png/types';
+import { embeddedTextChunks } from './embedded-meta';
 import {
   generationInfoOf,
   importFromChunks,
@@ -82,7 +82,8 @@ const DAMAGE: Partial<Record<PngWarning['code'], ErrorCode>> = {
   PNG_CHUNK_INVALID: 'PNG_INVALID',
 };
 
-function sniff(b: Uint8Array): ImageRecord['format'] | null {
+/** The image format by its first bytes (PNG, JPEG, WebP), or null. */
+export function sniff(b: Uint8Array): ImageRecord['format'] | null {
   if (isPng(b)) return 'png';
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
   if (
@@ -147,15 +148,17 @@ export async function describeImage(bytes: Uint8Array): Promise<ImageRecord | Re
     warnings: [],
   };
   if (format !== 'png') {
+    let rec: ImageRecord;
     try {
-      const m = await sharp(bytes).metadata();
-      return { ...base, width: m.width ?? null, height: m.height ?? null };
+      const m = await sharp(bytes, { limitInputPixels: false }).metadata();
+      rec = { ...base, width: m.width ?? null, height: m.height ?? null };
     } catch (err) {
       return {
         code: 'IMAGE_INVALID',
         reason: `the ${format.toUpperCase()} header cannot be read: ${(err as Error).message}`,
       };
     }
+    return withMetadata(rec, await embeddedTextChunks(bytes, format), []);
   }
   return describePng(bytes, base);
 }
@@ -170,11 +173,23 @@ function describePng(bytes: Uint8Array, base: ImageRecord): ImageRecord | ReadFa
   }
   const damage = read.warnings.find((w) => DAMAGE[w.code]);
   if (damage) return { code: DAMAGE[damage.code]!, reason: damage.message };
-  const rec: ImageRecord = { ...base, width: read.width, height: read.height };
-  if (!read.chunks.length) return rec;
+  return withMetadata(
+    { ...base, width: read.width, height: read.height },
+    read.chunks,
+    read.warnings,
+  );
+}
+
+/** The record completed from its metadata chunks (none: the record as is). */
+function withMetadata(
+  rec: ImageRecord,
+  chunks: readonly PngTextChunk[],
+  warnings: readonly PngWarning[],
+): ImageRecord {
+  if (!chunks.length) return rec;
   let wf: WorkflowImport;
   try {
-    wf = importFromChunks(read.chunks, read.warnings);
+    wf = importFromChunks(chunks, warnings);
   } catch (err) {
     // The image is fine; its metadata is absent or unreadable. Imported without a workflow.
     if (!(err instanceof MystiError) || err.code !== 'NO_METADATA')

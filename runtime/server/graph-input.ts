@@ -5,6 +5,7 @@
 import type { NodeSpec } from '../../nodes/core/define-node';
 import type { GraphDoc } from '../../nodes/core/graph';
 import { loadGraph, validateGraph, type GraphIssue } from '../../nodes/core/validate';
+import { applyModes } from '../../nodes/core/modes';
 import { specToJson } from '../../nodes/core/catalog-json';
 import { appInputsToOverrides, appLayout, type AppLayout } from '../../nodes/core/app';
 import { UserError, type ErrorCode } from '../errors';
@@ -117,6 +118,8 @@ export function checkModelRefs(
   catalog: ReadonlyMap<string, NodeSpec>,
   resolve: (ref: string, kind: string) => unknown,
 ): void {
+  // Muted and bypassed nodes do not run: their model references need not exist (issue 15).
+  graph = applyModes(graph, catalog).graph;
   const issues: ReportedIssue[] = [];
   // 2,500 nodes naming the same model resolve it once (a registry lookup + stat each otherwise).
   const seen = new Map<string, { ok: unknown } | { err: UserError }>();

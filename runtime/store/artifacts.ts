@@ -45,12 +45,16 @@ const toRow = (r: Raw): ArtifactRow => ({
   createdAt: r.created_at,
 });
 
-/** A new artifact with the ids of what it was made from (input port → parent artifact ids). */
+/**
+ * A new artifact with the ids of what it was made from (input port → parent artifact ids).
+ * `runId`/`nodeId` are null for artifacts no node made (an upload from the user's disk, a painted
+ * mask); `port` then names what it is (`upload`, `mask`).
+ */
 export interface NewArtifact {
   id: string;
   kind: ArtifactRow['kind'];
-  runId: string;
-  nodeId: string;
+  runId: string | null;
+  nodeId: string | null;
   port: string;
   path?: string | null;
   sha256?: string | null;
@@ -122,6 +126,15 @@ export class ArtifactStore {
         for (const p of a.parents) this.s.parent.run(a.id, p.parentId, p.port);
       }
     })();
+  }
+
+  /**
+   * Adds one lineage edge `artifactId` ← `parentId` (through input `port`); a no-op when it
+   * exists. For a node whose output comes from an artifact it did not receive on a port (Load
+   * image of a gallery image or upload): the caller runs it inside the output's transaction.
+   */
+  link(artifactId: string, parentId: string, port: string): void {
+    this.s.parent.run(artifactId, parentId, port);
   }
 
   get(id: string): ArtifactRow | undefined {

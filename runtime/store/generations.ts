@@ -141,6 +141,9 @@ export class GenerationStore {
           SELECT g.prompt, up.depth, g.id FROM up JOIN generations g ON g.artifact_id = up.aid WHERE trim(coalesce(g.prompt, '')) <> ''
         ) ORDER BY depth, id DESC LIMIT 1`),
       allFilePaths: db.prepare<[], { path: string }>('SELECT path FROM generation_files'),
+      liveBySource: db.prepare<[string, string], Raw>(
+        'SELECT *, CAST(seed AS TEXT) AS seed_text FROM generations WHERE sha256 = ? AND source = ? AND deleted_at IS NULL ORDER BY id LIMIT 1',
+      ),
     };
   }
 
@@ -208,6 +211,12 @@ export class GenerationStore {
 
   files(generationId: number): { role: string; path: string; bytes: number | null }[] {
     return this.s.files.all(generationId);
+  }
+
+  /** The oldest live (not trashed) generation with this file hash and source (uploads: stored once). */
+  liveBySource(sha256: string, source: string): GenerationRow | undefined {
+    const r = this.s.liveBySource.get(sha256, source);
+    return r ? toGeneration(r) : undefined;
   }
 
   /** Every registered file path (relative or absolute), for the start-up orphan sweep. */

@@ -8,6 +8,7 @@ import { RunStore } from './runs';
 import { ArtifactStore } from './artifacts';
 import { EventStore } from './events';
 import { GenerationStore } from './generations';
+import { RunQueueStore } from './run-queue';
 import { AssistantStore } from './assistant';
 
 export class Store {
@@ -16,6 +17,8 @@ export class Store {
   readonly artifacts: ArtifactStore;
   readonly events: EventStore;
   readonly generations: GenerationStore;
+  /** Resume links and the order of waiting runs (issue 15). */
+  readonly queue: RunQueueStore;
 
   constructor(readonly db: Db) {
     this.graphs = new GraphStore(db);
@@ -23,6 +26,7 @@ export class Store {
     this.artifacts = new ArtifactStore(db);
     this.events = new EventStore(db);
     this.generations = new GenerationStore(db);
+    this.queue = new RunQueueStore(db);
   }
 
   private assistantStore?: AssistantStore;

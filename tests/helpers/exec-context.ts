@@ -52,7 +52,7 @@ export function ports(o: { db?: Database; folders?: readonly string[] } = {}): E
     throw new Error(`this test gave the executor no ${what}`);
   };
   return {
-    artifacts: { provenance: none('artifact store') },
+    artifacts: { provenance: none('artifact store'), link: none('artifact store') },
     // Lineage prompts (the Tag node, issue 17) read the real database when given; without one nothing is known.
     gallery: {
       byUuid: none('gallery'),

@@ -3,8 +3,9 @@
  * tables of shared/docs/sdcpp.md §1.1. Pure functions: everything they depend on is passed in.
  */
 import { availableParallelism } from 'node:os';
+import { basename, dirname, extname } from 'node:path';
 import type { GenPayload, Mitigations, UpscalePayload } from './payload';
-import { stackModelFlags } from './model-flags';
+import { stackModelFlags, type StackFiles } from './model-flags';
 import { stripLoraTags } from './lora-tags';
 
 export { stackModelFlags, type StackFiles } from './model-flags';
@@ -74,7 +75,7 @@ export function mitigationArgs(m: Mitigations | undefined, backendFlag: boolean)
  * Sizes are rounded up to multiples of 64 here so the request sd.cpp sees is the size we report.
  */
 export function buildGenArgv(p: GenPayload, o: ArgvOptions): string[] {
-  const a: string[] = stackModelFlags(p);
+  const a: string[] = stackModelFlags(guideStack(p));
   if (p.loras.length && p.loraDir) a.push('--lora-model-dir', p.loraDir);
   a.push('-p', promptWithLoras(p.prompt, p.loras));
   const negative = stripLoraTags(p.negativePrompt);
@@ -88,12 +89,57 @@ export function buildGenArgv(p: GenPayload, o: ArgvOptions): string[] {
   if (p.batchCount > 1) a.push('-b', String(p.batchCount));
   if (p.clipSkip !== -1) a.push('--clip-skip', String(p.clipSkip));
   if (p.initImagePath) a.push('-i', p.initImagePath, '--strength', num(p.strength ?? 0.75));
+  a.push(...guideArgs(p));
   a.push(...mitigationArgs(p.mitigations, o.backendFlag));
   a.push('-t', String(o.threads), '--disable-image-metadata');
   const preview = p.preview === 'tae' && !p.taesdPath ? 'proj' : p.preview;
   if (o.previewPath && preview !== 'none')
     a.push('--preview', preview, '--preview-path', o.previewPath);
   a.push('-o', o.outPath);
+  return a;
+}
+
+/**
+ * The payload's stack files plus the guide models that sd.cpp takes as Context options (ControlNet,
+ * IP-Adapter + CLIP vision, the hires upscaler's folder): for the CLI argv and sd-server's start-up.
+ */
+export function guideStack(p: GenPayload): GenPayload & StackFiles {
+  return {
+    ...p,
+    ...(p.hires?.upscalerPath ? { hiresUpscalersDir: dirname(p.hires.upscalerPath) } : {}),
+  };
+}
+
+/** The hires upscaler as sd.cpp names it: a built-in name, or the ESRGAN file's stem (looked up in `--hires-upscalers-dir`). */
+export function hiresUpscalerName(h: NonNullable<GenPayload['hires']>): string {
+  return h.upscalerPath ? basename(h.upscalerPath, extname(h.upscalerPath)) : h.upscaler;
+}
+
+/**
+ * Per-job guide flags (sd-cli --help at master-827-97d2990): `--mask`, `--control-image`,
+ * `--control-strength`, `-r` per reference image, `--ref-image-args`, `--ip-adapter-image`,
+ * `--ip-adapter-strength`, `--img-cfg-scale`, and the hires fix (`--hires`, `--hires-upscaler`,
+ * `--hires-scale` or `--hires-width/--hires-height`, `--hires-steps`, `--hires-denoising-strength`).
+ */
+export function guideArgs(p: GenPayload): string[] {
+  const a: string[] = [];
+  if (p.maskPath) a.push('--mask', p.maskPath);
+  if (p.controlImagePath) a.push('--control-image', p.controlImagePath);
+  if (p.controlStrength !== undefined) a.push('--control-strength', num(p.controlStrength));
+  for (const r of p.refImagePaths ?? []) a.push('-r', r);
+  if (p.refImageArgs) a.push('--ref-image-args', p.refImageArgs);
+  if (p.ipAdapterImagePath) a.push('--ip-adapter-image', p.ipAdapterImagePath);
+  if (p.ipAdapterStrength !== undefined) a.push('--ip-adapter-strength', num(p.ipAdapterStrength));
+  if (p.imgCfgScale !== undefined) a.push('--img-cfg-scale', num(p.imgCfgScale));
+  const h = p.hires;
+  if (h) {
+    a.push('--hires', '--hires-upscaler', hiresUpscalerName(h));
+    if (h.width > 0 && h.height > 0)
+      a.push('--hires-width', String(h.width), '--hires-height', String(h.height));
+    else a.push('--hires-scale', num(h.scale));
+    if (h.steps > 0) a.push('--hires-steps', String(h.steps));
+    a.push('--hires-denoising-strength', num(h.denoisingStrength));
+  }
   return a;
 }
 

@@ -27,6 +27,7 @@ import { ServerManager } from './server/manager';
 import { resolveServerBinary } from './server/locate';
 import { runOnServer } from './server/run-job';
 import { seedPlus } from '../../nodes/core/seed';
+import { pasteBack, prepareMask } from './inpaint';
 
 /** One output image. `seed` is the seed sd.cpp actually used (parsed from its log), exact decimal text. */
 export interface SdImage {
@@ -179,7 +180,37 @@ async function ensureManager(serverBinary: string, backendFlag: boolean): Promis
   return manager;
 }
 
+/**
+ * txt2img/img2img on the resident server or sd-cli; with a mask, the mask is checked and prepared
+ * first (MASK_SIZE_MISMATCH before anything runs or is written) and the init image pasted back
+ * outside it afterwards (inpaint.ts). The recorded argv / server body name the caller's mask file.
+ */
 async function generate(
+  p: GenPayload,
+  ctx: JobContext,
+): Promise<{ output: Record<string, unknown>; memory?: Record<string, number> }> {
+  if (!p.maskPath) return generateOn(p, ctx);
+  if (!p.initImagePath) throw new WorkerJobError('BAD_PARAMS', 'a mask needs an init image');
+  const scratch = join(p.outDir, `.mask-${randomUUID()}`);
+  const mask = await prepareMask(p.initImagePath, p.maskPath, p.maskBlur, scratch);
+  try {
+    const r = await generateOn({ ...p, maskPath: mask }, ctx);
+    const images = r.output.images as SdImage[];
+    for (const img of images) {
+      await pasteBack(img.path, p.initImagePath, mask);
+      img.sha256 = await sha256File(img.path);
+    }
+    r.output.argv = (r.output.argv as string[]).map((a) => (a === mask ? p.maskPath! : a));
+    const server = r.output.server as { body?: Record<string, unknown> } | undefined;
+    if (server?.body?.mask_image) server.body.mask_image = `<${p.maskPath}>`;
+    r.output.inpaint = { maskBlur: p.maskBlur, pasteBack: true };
+    return r;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function generateOn(
   p: GenPayload,
   ctx: JobContext,
 ): Promise<{ output: Record<string, unknown>; memory?: Record<string, number> }> {

@@ -17,9 +17,16 @@ export interface StackFiles {
   llmPath?: string;
   vaePath?: string;
   taesdPath?: string;
+  /** `--control-net`: ControlNet weights (sd-server loads them at start-up only). */
+  controlNetPath?: string;
+  /** `--ip-adapter` + `--clip_vision` (IP-Adapter needs the CLIP vision encoder). */
+  ipAdapterPath?: string;
+  clipVisionPath?: string;
+  /** `--hires-upscalers-dir`: the folder of the ESRGAN model a hires fix names by stem. */
+  hiresUpscalersDir?: string;
 }
 
-/** Flags for a stack, in a fixed order (model, encoders, VAE, TAESD). */
+/** Flags for a stack, in a fixed order (model, encoders, VAE, TAESD, ControlNet, IP-Adapter, hires upscalers). */
 export function stackModelFlags(s: StackFiles): string[] {
   const a =
     s.modelRole === 'diffusion_model' ? ['--diffusion-model', s.modelPath] : ['-m', s.modelPath];
@@ -29,5 +36,9 @@ export function stackModelFlags(s: StackFiles): string[] {
   if (s.llmPath) a.push('--llm', s.llmPath);
   if (s.vaePath) a.push('--vae', s.vaePath);
   if (s.taesdPath) a.push('--taesd', s.taesdPath);
+  if (s.controlNetPath) a.push('--control-net', s.controlNetPath);
+  if (s.clipVisionPath) a.push('--clip_vision', s.clipVisionPath);
+  if (s.ipAdapterPath) a.push('--ip-adapter', s.ipAdapterPath);
+  if (s.hiresUpscalersDir) a.push('--hires-upscalers-dir', s.hiresUpscalersDir);
   return a;
 }

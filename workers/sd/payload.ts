@@ -76,6 +76,54 @@ export const genPayloadSchema = z.object({
     .default([]),
   strength: z.number().min(0).max(1).optional(),
   initImagePath: absPath.optional(),
+  /**
+   * Inpainting mask (`--mask`, server `mask_image`): white = repaint, black = keep. Must have the
+   * init image's size (MASK_SIZE_MISMATCH otherwise); only with `initImagePath`.
+   */
+  maskPath: absPath.optional(),
+  /**
+   * Mask blur in px (A1111's "Mask blur", default 4 there): Gaussian σ applied to the mask before
+   * sd.cpp sees it and before the paste-back (sd.cpp has no blur flag of its own).
+   */
+  maskBlur: z.number().int().min(0).max(64).default(0),
+  /**
+   * Hires fix (`--hires …`, server `hires{}`): a second pass at a larger size. `upscaler` is one of
+   * sd.cpp's built-in names (Latent, Lanczos, …) or, with `upscalerPath`, an ESRGAN file passed via
+   * `--hires-upscalers-dir` (its folder) and named by its stem.
+   */
+  hires: z
+    .object({
+      upscaler: z.string().min(1).max(200),
+      upscalerPath: absPath.optional(),
+      /** Factor when no target size is given (`--hires-scale`). */
+      scale: z.number().min(1).max(8).default(2),
+      /** Target size in px (`--hires-width/--hires-height`); 0 = use `scale`. */
+      width: z.number().int().min(0).max(8192).default(0),
+      height: z.number().int().min(0).max(8192).default(0),
+      /** Second-pass steps; 0 = reuse `steps` (sd.cpp's default). */
+      steps: z.number().int().min(0).max(1000).default(0),
+      denoisingStrength: z.number().min(0).max(1).default(0.7),
+    })
+    .optional(),
+  /** ControlNet weights (`--control-net`, a start-up option of sd-server) and its image. */
+  controlNetPath: absPath.optional(),
+  controlImagePath: absPath.optional(),
+  /** `--control-strength` / `control_strength` (sd.cpp default 0.9). */
+  controlStrength: z.number().min(0).max(2).optional(),
+  /** Reference images (`-r` repeated, server `ref_images[]`), in order. */
+  refImagePaths: z.array(absPath).max(8).default([]),
+  /**
+   * `--ref-image-args "k=v,…"` (e.g. `ref_index_mode=increase`): a generation default that
+   * sd-server takes only at start-up, so it is part of the resident stack.
+   */
+  refImageArgs: z.string().max(1000).default(''),
+  /** IP-Adapter weights + CLIP vision encoder (start-up options) and the adapter's image. */
+  ipAdapterPath: absPath.optional(),
+  clipVisionPath: absPath.optional(),
+  ipAdapterImagePath: absPath.optional(),
+  ipAdapterStrength: z.number().min(0).max(2).optional(),
+  /** `--img-cfg-scale` / `sample_params.guidance.img_cfg`: image guidance for inpaint/edit models. */
+  imgCfgScale: z.number().min(0).max(100).optional(),
   /** Live preview kind; `tae` needs `taesdPath` and falls back to `proj` without it. */
   preview: z.enum(['none', 'proj', 'tae']).default('proj'),
   /**

@@ -37,6 +37,13 @@ import { NODE_MIME } from '../panels/Palette';
 import { onEdgesChange, onNodesChange } from './changes';
 import { edgeTypes, nodeTypes } from './types';
 import { CanvasHints } from './CanvasHints';
+import { NodeMenu, openNodeMenu } from './NodeMenu';
+
+const onNodeContextMenu = (e: ReactMouseEvent, node: Node) => {
+  if (isAnnotation(node.type)) return;
+  e.preventDefault();
+  openNodeMenu(node.id, e.clientX, e.clientY);
+};
 
 const isValidConnection = (c: Connection | Edge) => !connectionProblem(c as Connection);
 const onConnect = (c: Connection) => connect(c);
@@ -215,6 +222,7 @@ export function Canvas() {
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}
+        onNodeContextMenu={onNodeContextMenu}
         isValidConnection={isValidConnection}
         onDrop={onDrop}
         onDragOver={onDragOver}
@@ -234,6 +242,7 @@ export function Canvas() {
         <Controls showInteractive={false} />
       </ReactFlow>
       <CanvasHints />
+      <NodeMenu />
     </div>
   );
 }

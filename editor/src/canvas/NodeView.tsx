@@ -47,6 +47,7 @@ const STATUS_LABEL: Record<string, string> = {
   done: 'done',
   failed: 'failed',
   cancelled: 'not run',
+  skipped: 'skipped',
 };
 
 export const NodeView = memo(function NodeView({ id, type, data, selected }: Props) {
@@ -70,10 +71,11 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
     typeof data.extra?.title === 'string' && data.extra.title ? data.extra.title : undefined;
   return (
     <div
-      className={`mnode cat-${spec.category}${compact ? ' compact' : ''}${selected ? ' selected' : ''}${issues.length ? ' has-issues' : ''}${checks.length ? ' has-checks' : ''}${status ? ` status-${status}` : ''}`}
+      className={`mnode cat-${spec.category}${compact ? ' compact' : ''}${selected ? ' selected' : ''}${issues.length ? ' has-issues' : ''}${checks.length ? ' has-checks' : ''}${status ? ` status-${status}` : ''}${data.mode ? ` mode-${data.mode}` : ''}`}
       data-testid={`node-${id}`}
       data-type={type}
       data-status={status}
+      data-mode={data.mode}
       title={spec.description}
     >
       <header className="mnode-head">
@@ -83,6 +85,19 @@ export const NodeView = memo(function NodeView({ id, type, data, selected }: Pro
           typeTitle={spec.title}
           renamed={!!custom && custom !== spec.title}
         />
+        {data.mode && (
+          <span
+            className={`badge badge-${data.mode}`}
+            data-testid="node-mode"
+            title={
+              data.mode === 'bypass'
+                ? 'Bypassed: its input passes straight through (Ctrl+B to undo)'
+                : 'Muted: it and what needs it do not run (Ctrl+M to undo)'
+            }
+          >
+            {data.mode === 'bypass' ? 'bypassed' : 'muted'}
+          </span>
+        )}
         {checks.length > 0 && !status && (
           <span className="badge badge-check" title={checks.map((c) => c.message).join('\n')}>
             ⚠ setup
@@ -398,13 +413,19 @@ function Placeholder({
   const params = Object.entries(data.params ?? {});
   return (
     <div
-      className={`mnode placeholder${selected ? ' selected' : ''}`}
+      className={`mnode placeholder${selected ? ' selected' : ''}${data.mode ? ` mode-${data.mode}` : ''}`}
       data-testid={`node-${id}`}
       data-type={type}
+      data-mode={data.mode}
       title={type}
     >
       <header className="mnode-head">
         <span className="mnode-title">{name}</span>
+        {data.mode && (
+          <span className={`badge badge-${data.mode}`} data-testid="node-mode">
+            {data.mode === 'bypass' ? 'bypassed' : 'muted'}
+          </span>
+        )}
         <span className="badge badge-failed">not available</span>
       </header>
       <div className="ports">

@@ -42,6 +42,7 @@ export function docToFlow(doc: GraphDoc): { nodes: FlowNode[]; edges: FlowEdge[]
     if (n.version !== undefined) data.version = n.version;
     if (n.data) data.extra = n.data;
     if (n.app) data.app = structuredClone(n.app);
+    if (n.mode) data.mode = n.mode;
     return { id: n.id, type: n.type, position: { ...n.position }, data };
   });
   const edges: FlowEdge[] = doc.edges.map((e) => ({
@@ -87,6 +88,7 @@ export function flowToDoc(
     if (d.version !== undefined) g.version = d.version;
     if (d.extra) g.data = d.extra;
     if (d.app && (d.app.inputs?.length || d.app.output)) g.app = structuredClone(d.app);
+    if (d.mode) g.mode = d.mode;
     graphNodes.push(g);
   }
   const doc: GraphDoc = {

@@ -5,7 +5,7 @@
  * document's `meta.annotations`, never to `nodes`, so the runtime never sees them.
  */
 import type { Edge, Node } from '@xyflow/react';
-import type { NodeApp } from '../../../nodes/index';
+import type { NodeApp, NodeMode } from '../../../nodes/index';
 
 export interface ParamNodeData extends Record<string, unknown> {
   params: Record<string, unknown>;
@@ -15,6 +15,8 @@ export interface ParamNodeData extends Record<string, unknown> {
   extra?: Record<string, unknown>;
   /** App mode (graph node `app`): params shown in the App form, app-output flag. */
   app?: NodeApp;
+  /** Bypass / mute (graph node `mode`, issue 15); absent = the node runs. */
+  mode?: NodeMode;
 }
 
 export interface NoteData extends Record<string, unknown> {

@@ -5,7 +5,15 @@
  */
 import { create } from 'zustand';
 
-export type NodeStatus = 'queued' | 'running' | 'cached' | 'done' | 'failed' | 'cancelled';
+export type NodeStatus =
+  | 'queued'
+  | 'running'
+  | 'cached'
+  | 'done'
+  | 'failed'
+  | 'cancelled'
+  /** Bypassed, muted, or needing a muted node (run.started `skipped`, issue 15). */
+  | 'skipped';
 
 /** One output port's value as node.completed reports it. */
 export interface PortOutput {
@@ -157,9 +165,18 @@ export function applyEvent(ev: RunEvent): void {
         run('queued');
         if (!s.activeRunId) next.activeRunId = runId;
         break;
-      case 'run.started':
+      case 'run.started': {
         run('running');
+        // Bypassed / muted nodes (and what needs a muted one) will not run: stop showing them queued.
+        const skipped = Array.isArray(ev.skipped) ? (ev.skipped as { nodeId?: unknown }[]) : [];
+        if (skipped.length) {
+          const states = { ...s.nodes[runId] };
+          for (const x of skipped)
+            if (typeof x.nodeId === 'string') states[x.nodeId] = { status: 'skipped' };
+          next.nodes = { ...s.nodes, [runId]: states };
+        }
         break;
+      }
       case 'run.completed':
         run('completed');
         break;

@@ -1,13 +1,21 @@
 /**
  * Runs: POST /api/runs, GET /api/runs[?cursor=], GET /api/runs/:id, POST /api/runs/:id/cancel,
- * POST /api/runs/:id/rerun (design.md §8, §10 for the GET shape).
+ * POST /api/runs/:id/rerun (design.md §8, §10 for the GET shape); POST /api/runs/:id/resume and
+ * POST /api/runs/:id/move (issue 15: the queue panel).
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { UserError } from '../../errors';
-import type { CancelResponse, RerunResponse, RunStartResponse } from '../../../wire/api';
+import type {
+  CancelResponse,
+  MoveResponse,
+  RerunResponse,
+  ResumeResponse,
+  RunStartResponse,
+} from '../../../wire/api';
 import type { Studio } from '../../studio';
 import { appOverrides, checkModelRefs, prepareGraph } from '../graph-input';
+import { OFF_THREAD_MIN_CHARS } from '../validation/pool';
 
 const submitBody = z
   .object({
@@ -68,6 +76,8 @@ export function runView(s: Studio, id: string) {
     ...(run.error ? { error: run.error } : {}),
     graphId: run.graphId,
     rerunOf: run.rerunOf,
+    resumeOf: s.store.queue.resumeOf(run.id),
+    resumedBy: s.store.queue.resumedBy(run.id),
     currentNode: run.currentNode,
     createdAt: run.createdAt,
     startedAt: run.startedAt,
@@ -82,6 +92,18 @@ export function runView(s: Studio, id: string) {
 export function runRoutes(s: Studio): Hono {
   const app = new Hono();
   app.post('/', async (c) => {
+    // A large inline graph is parsed and validated in the validation thread (issue 18 #9): the
+    // event loop keeps answering meanwhile. Anything the thread does not settle is handled here.
+    const text = await c.req.text();
+    if (s.services.validation && text.length >= OFF_THREAD_MIN_CHARS) {
+      const answer = await s.services.validation.prepare(text);
+      if (answer && 'error' in answer) throw answer.error;
+      if (answer) {
+        checkModelRefs(answer.graph, s.catalog, s.models.resolve);
+        const run = s.queue.submit(answer.graph, { graphId: answer.graphId, validated: true });
+        return c.json({ runId: run.id, status: run.status } satisfies RunStartResponse, 202);
+      }
+    }
     const b = submitBody.parse(await c.req.json());
     let input = b.graph;
     if (input === undefined) {
@@ -109,20 +131,27 @@ export function runRoutes(s: Studio): Hono {
     if (cursor !== undefined && !/^\d+$/.test(cursor))
       throw new UserError('BAD_CURSOR', 'cursor is not one this API returned');
     const runs = s.store.runs.list(limit, cursor ? Number(cursor) : undefined);
+    // Runs hidden by "Clear finished" (issue 15) are left out; the cursor still pages on seq.
+    const cleared = s.store.queue.clearedAmong(runs.map((r) => r.id));
     return c.json({
-      items: runs.map((r) => ({
-        id: r.id,
-        status: r.status,
-        createdAt: r.createdAt,
-        startedAt: r.startedAt,
-        finishedAt: r.finishedAt,
-        name: (r.graph as { name?: string }).name ?? null,
-        ...(r.error ? { error: r.error } : {}),
-      })),
+      items: runs
+        .filter((r) => !cleared.has(r.id))
+        .map((r) => ({
+          id: r.id,
+          status: r.status,
+          createdAt: r.createdAt,
+          startedAt: r.startedAt,
+          finishedAt: r.finishedAt,
+          name: (r.graph as { name?: string }).name ?? null,
+          ...(r.error ? { error: r.error } : {}),
+          resumeOf: s.store.queue.resumeOf(r.id),
+          resumedBy: s.store.queue.resumedBy(r.id),
+        })),
       nextCursor: runs.length === limit ? String(runs.at(-1)!.seq) : null,
       queue: s.queue.snapshot(),
     });
   });
+  app.post('/clear-finished', (c) => c.json({ cleared: s.store.queue.clearFinished() }));
   app.get('/:id', (c) => c.json(runView(s, c.req.param('id'))));
   app.get('/:id/events', (c) =>
     c.json({ events: s.store.events.forRun(c.req.param('id')).map((e) => e.payload) }),
@@ -142,5 +171,18 @@ export function runRoutes(s: Studio): Hono {
       202,
     );
   });
+  app.post('/:id/resume', (c) => {
+    const run = s.queue.resume(c.req.param('id'));
+    return c.json(
+      { runId: run.id, status: run.status, resumeOf: c.req.param('id') } satisfies ResumeResponse,
+      202,
+    );
+  });
+  app.post('/:id/move', async (c) => {
+    const b = moveBody.parse(await c.req.json());
+    return c.json({ queued: s.queue.move(c.req.param('id'), b.to) } satisfies MoveResponse);
+  });
   return app;
 }
+
+const moveBody = z.object({ to: z.enum(['up', 'down', 'top', 'bottom']) });

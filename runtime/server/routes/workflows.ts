@@ -1,11 +1,11 @@
 /**
- * POST /api/workflows/from-image (design.md §8–9): a PNG or a workflow JSON as multipart field
+ * POST /api/workflows/from-image (design.md §8–9): a PNG, JPEG, WebP or a workflow JSON as multipart field
  * `file`, or as the raw body with its content type → `{graph, warnings, source}`. Nothing is
  * written: the editor decides what to do with the graph.
  */
 import { Hono } from 'hono';
 import { UserError } from '../../errors';
-import { importWorkflow } from '../../importers';
+import { importWorkflowAny } from '../../importers';
 import type { Studio } from '../../studio';
 
 /** The from-image route above, mounted at /api/workflows (the studio is unused: importing reads nothing else). */
@@ -39,7 +39,7 @@ export function workflowRoutes(_s: Studio): Hono {
       bytes = new Uint8Array(await c.req.arrayBuffer());
     }
     if (!bytes.byteLength) throw new UserError('BAD_REQUEST', 'the upload is empty');
-    const r = importWorkflow({
+    const r = await importWorkflowAny({
       bytes,
       ...(contentType ? { contentType } : {}),
       ...(filename ? { filename } : {}),

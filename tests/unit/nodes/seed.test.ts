@@ -70,7 +70,7 @@ describe('graph format 1 → 3 (seeds as strings)', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.graph.version).toBe(GRAPH_FORMAT_VERSION);
-    expect(GRAPH_FORMAT_VERSION).toBe(3);
+    expect(GRAPH_FORMAT_VERSION).toBe(4);
     expect(r.graph.nodes.find((n) => n.id === 'g')!.params.seed).toBe('42');
     expect(r.graph.nodes.find((n) => n.id === 'e')!.params.seed).toBe('3');
     expect(validateGraph(r.graph, catalog).filter((i) => i.code === 'BAD_PARAM')).toEqual([]);

@@ -15,6 +15,8 @@ const RELEASED = [
   '0070_semantic.sql',
   '0071_tag_aliases.sql',
   '0130_tag_text_search.sql',
+  '0150_run_resume.sql',
+  '0151_run_cleared.sql',
   '0160_assistant.sql',
 ];
 

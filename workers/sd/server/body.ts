@@ -13,6 +13,15 @@
  * | batchCount, clipSkip | `batch_count`, `clip_skip` | `-b`, `--clip-skip` |
  * | loras | `lora[{path, multiplier, is_high_noise:false}]` (absolute file paths) | `<lora:NAME:W>` tags |
  * | initImagePath + strength | `init_image` (base64 PNG), `strength` | `-i`, `--strength` |
+ * | maskPath (greyscale, blurred by the worker) | `mask_image` | `--mask` |
+ * | controlImagePath, controlStrength | `control_image`, `control_strength` | `--control-image`, `--control-strength` |
+ * | refImagePaths | `ref_images[]` | `-r` (repeated) |
+ * | ipAdapterImagePath, ipAdapterStrength | `ip_adapter_image`, `ip_adapter_strength` | `--ip-adapter-image`, `--ip-adapter-strength` |
+ * | imgCfgScale | `sample_params.guidance.img_cfg` | `--img-cfg-scale` |
+ * | hires | `hires{enabled, upscaler, scale, target_width, target_height, steps, denoising_strength}` | `--hires`, `--hires-*` |
+ *
+ * ControlNet / IP-Adapter / CLIP vision weights, the hires upscalers folder and `--ref-image-args`
+ * are start-up options of sd-server (flags.ts), not body fields.
  * | vaeTiling mitigation | `vae_tiling_params.enabled` | `--vae-tiling` |
  *
  * `output_format: "png"`, `embed_image_metadata: false` (the CLI path passes `--disable-image-metadata`;
@@ -22,7 +31,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { WorkerJobError } from '../../protocol/server';
-import { align64 } from '../argv';
+import { align64, hiresUpscalerName } from '../argv';
 import type { GenPayload } from '../payload';
 
 /** LoRA file extensions in sd.cpp's lookup order (sdcpp.md §1.5). */
@@ -74,19 +83,55 @@ export async function buildImgGenBody(p: GenPayload): Promise<Record<string, unk
       is_high_noise: false,
     }));
   if (p.initImagePath) {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(p.initImagePath);
-    } catch {
-      throw new WorkerJobError(
-        'BAD_PARAMS',
-        `the input image ${p.initImagePath} could not be read`,
-        { path: p.initImagePath },
-      );
-    }
-    body.init_image = bytes.toString('base64');
+    body.init_image = await base64Of(p.initImagePath, 'input image');
     body.strength = p.strength ?? 0.75;
   }
+  if (p.maskPath) body.mask_image = await base64Of(p.maskPath, 'mask');
+  if (p.controlImagePath) body.control_image = await base64Of(p.controlImagePath, 'control image');
+  if (p.controlStrength !== undefined) body.control_strength = p.controlStrength;
+  if (p.refImagePaths?.length) {
+    const refs: string[] = [];
+    for (const r of p.refImagePaths) refs.push(await base64Of(r, 'reference image'));
+    body.ref_images = refs;
+  }
+  if (p.ipAdapterImagePath)
+    body.ip_adapter_image = await base64Of(p.ipAdapterImagePath, 'IP-Adapter image');
+  if (p.ipAdapterStrength !== undefined) body.ip_adapter_strength = p.ipAdapterStrength;
+  if (p.imgCfgScale !== undefined)
+    (sample.guidance as Record<string, unknown>).img_cfg = p.imgCfgScale;
+  if (p.hires)
+    body.hires = {
+      enabled: true,
+      upscaler: hiresUpscalerName(p.hires),
+      scale: p.hires.scale,
+      target_width: p.hires.width > 0 && p.hires.height > 0 ? p.hires.width : 0,
+      target_height: p.hires.width > 0 && p.hires.height > 0 ? p.hires.height : 0,
+      steps: p.hires.steps,
+      denoising_strength: p.hires.denoisingStrength,
+    };
   if (p.mitigations?.vaeTiling) body.vae_tiling_params = { enabled: true };
   return body;
+}
+
+/** The body's image fields replaced by `<path>` (for lineage: no megabytes of base64 in `info`). */
+export function bodyForRecord(
+  p: GenPayload,
+  body: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = { ...body };
+  if (body.init_image) out.init_image = `<${p.initImagePath}>`;
+  if (body.mask_image) out.mask_image = `<${p.maskPath}>`;
+  if (body.control_image) out.control_image = `<${p.controlImagePath}>`;
+  if (body.ip_adapter_image) out.ip_adapter_image = `<${p.ipAdapterImagePath}>`;
+  if (body.ref_images) out.ref_images = (p.refImagePaths ?? []).map((r) => `<${r}>`);
+  return out;
+}
+
+/** A file as base64. @throws WorkerJobError BAD_PARAMS when it cannot be read. */
+async function base64Of(path: string, what: string): Promise<string> {
+  try {
+    return (await readFile(path)).toString('base64');
+  } catch {
+    throw new WorkerJobError('BAD_PARAMS', `the ${what} ${path} could not be read`, { path });
+  }
 }

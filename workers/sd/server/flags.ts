@@ -7,7 +7,7 @@
  * running child's goes to it; any other key replaces the child.
  */
 import type { GenPayload, Mitigations } from '../payload';
-import { mitigationArgs } from '../argv';
+import { guideStack, mitigationArgs } from '../argv';
 import { stackModelFlags, type StackFiles } from '../model-flags';
 
 /** Every file of the model stack, by role, as for the CLI (model-flags.ts). */
@@ -19,6 +19,10 @@ const STACK_FILES = [
   'llmPath',
   'vaePath',
   'taesdPath',
+  'controlNetPath',
+  'ipAdapterPath',
+  'clipVisionPath',
+  'hiresUpscalersDir',
 ] as const;
 
 /** Everything sd-server only takes at start-up: the stack's files (absolute paths) and flags. */
@@ -27,6 +31,8 @@ export interface StackSpec extends StackFiles {
   loraDir?: string;
   /** `-t`. */
   threads: number;
+  /** `--ref-image-args`: a generation default the server's body has no field for at this commit. */
+  refImageArgs?: string;
   /** Arbiter-chosen flags (VAE tiling, CPU placement, offload, VRAM cap) — start-up only in sd-server. */
   mitigations?: Mitigations;
 }
@@ -34,12 +40,14 @@ export interface StackSpec extends StackFiles {
 /** The stack of a txt2img/img2img payload. */
 export function stackOf(p: GenPayload, threads: number): StackSpec {
   const files: Partial<StackFiles> = {};
-  for (const k of STACK_FILES) if (p[k]) (files as Record<string, unknown>)[k] = p[k];
+  const all = guideStack(p);
+  for (const k of STACK_FILES) if (all[k]) (files as Record<string, unknown>)[k] = all[k];
   return {
     modelPath: p.modelPath,
     ...files,
     ...(p.loraDir ? { loraDir: p.loraDir } : {}),
     threads,
+    ...(p.refImageArgs ? { refImageArgs: p.refImageArgs } : {}),
     ...(p.mitigations && Object.keys(p.mitigations).length ? { mitigations: p.mitigations } : {}),
   };
 }
@@ -55,13 +63,20 @@ export function stackKey(s: StackSpec): string {
     .sort()
     .map((k) => `${k}=${String(m[k as keyof Mitigations])}`)
     .join(',');
-  return JSON.stringify([s.modelPath, ...STACK_FILES.map((k) => s[k] ?? ''), s.threads, mit]);
+  return JSON.stringify([
+    s.modelPath,
+    ...STACK_FILES.map((k) => s[k] ?? ''),
+    s.refImageArgs ?? '',
+    s.threads,
+    mit,
+  ]);
 }
 
 /** Start-up flags of `s` (without the listen address), e.g. `['-m', m, '-t', '2', '--vae-tiling']`. */
 export function stackFlags(s: StackSpec, backendFlag: boolean): string[] {
   const a = stackModelFlags(s);
   if (s.loraDir) a.push('--lora-model-dir', s.loraDir);
+  if (s.refImageArgs) a.push('--ref-image-args', s.refImageArgs);
   a.push(...mitigationArgs(s.mitigations, backendFlag));
   a.push('-t', String(s.threads));
   return a;

@@ -19,7 +19,7 @@ import { mapSdFailure } from '../errors';
 import type { GenPayload } from '../payload';
 import type { SdImage } from '../jobs';
 import { sha256File } from '../hash';
-import { buildImgGenBody } from './body';
+import { bodyForRecord, buildImgGenBody } from './body';
 import { stackOf } from './flags';
 import { seedPlus } from '../../../nodes/core/seed';
 import type { ServerManager } from './manager';
@@ -296,7 +296,7 @@ async function runOnce(
         argv: cliArgv,
         server: {
           argv: child.argv.slice(0, child.argv.indexOf('--listen-ip')),
-          body: { ...body, ...(body.init_image ? { init_image: `<${p.initImagePath}>` } : {}) },
+          body: bodyForRecord(p, body),
           ...(lease.started ? { started: lease.started } : {}),
         },
         requested: { width: p.width, height: p.height },

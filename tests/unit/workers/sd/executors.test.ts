@@ -202,6 +202,28 @@ describe('diffusion executors', () => {
       params,
     );
     expect(calls[0]!.payload).toMatchObject({ initImagePath: '/in.png', strength: 0.4, seed: '5' });
+    expect(calls[0]!.payload).not.toHaveProperty('maskPath');
+  });
+
+  it('img2img with a mask: maskPath + maskBlur go to the worker; the image info says inpainting', async () => {
+    const { ctx, calls } = fakeCtx(reply);
+    const params = img2img.params.parse({ model: 'sd15.gguf', seed: 5, maskBlur: 6 });
+    const out = await runExecutor(
+      img2imgImpl,
+      ctx,
+      {
+        prompt: text('x'),
+        image: { kind: 'image', path: '/in.png', sha256: 'c' },
+        mask: { kind: 'image', path: '/mask.png', sha256: 'd' },
+      },
+      params,
+    );
+    expect(calls[0]!.payload).toMatchObject({
+      initImagePath: '/in.png',
+      maskPath: '/mask.png',
+      maskBlur: 6,
+    });
+    expect((out.image as NewImage).info).toMatchObject({ inpainting: true, maskBlur: 6 });
   });
 
   it('upscale without a model resizes with Lanczos and labels it', async () => {

@@ -134,10 +134,13 @@ test('chat drawer: send, streamed answer, tool cards, apply a proposal, Ctrl+Z u
   await expect(card).toContainText('proposed');
   await expect(card).toContainText('+ nodes: upscale-1');
   await expect(node(page, 'prompt-1')).toHaveClass(/as-changed/);
-  await expect(nodes(page)).toHaveCount(before);
+  // The node it would add is ghosted on the canvas, not in the document yet.
+  await expect(node(page, 'upscale-1')).toHaveClass(/as-ghost/);
+  await expect(page.locator('.react-flow__node:not(.as-ghost)')).toHaveCount(before);
 
   await card.getByRole('button', { name: 'Apply' }).click();
   await expect(node(page, 'upscale-1')).toBeVisible();
+  await expect(node(page, 'upscale-1')).not.toHaveClass(/as-ghost/);
   await expect(nodes(page)).toHaveCount(before + 1);
   await expect(card).toContainText('applied');
 

@@ -37,6 +37,7 @@ import { NODE_MIME } from '../panels/Palette';
 import { onEdgesChange, onNodesChange } from './changes';
 import { edgeTypes, nodeTypes } from './types';
 import { CanvasHints } from './CanvasHints';
+import type { GraphDoc } from '../../../nodes/core/graph';
 import { NodeMenu, openNodeMenu } from './NodeMenu';
 
 const onNodeContextMenu = (e: ReactMouseEvent, node: Node) => {
@@ -86,14 +87,32 @@ function estimatedBounds(
 
 export function Canvas() {
   const graphNodes = useGraph((s) => s.nodes);
-  // An assistant edit waiting for Apply/Reject: the nodes whose params it changes are outlined.
   const proposal = useAssistant(pendingProposal);
-  const nodes = useMemo(() => {
-    const changed = proposal ? Object.keys(proposal.diff.changedParams) : [];
-    if (!changed.length) return graphNodes;
-    return graphNodes.map((n) =>
-      changed.includes(n.id) ? { ...n, className: `${n.className ?? ''} as-changed` } : n,
-    );
+  // An assistant edit waiting for Apply/Reject: the nodes it would add are shown ghosted
+  // (display only: not in the document, not selectable), those whose params it changes outlined.
+  const nodes = useMemo((): FlowNode[] => {
+    if (!proposal) return graphNodes;
+    const changed = Object.keys(proposal.diff.changedParams);
+    const have = new Set(graphNodes.map((n) => n.id));
+    const ghosts: FlowNode[] = ((proposal.graph as GraphDoc | null)?.nodes ?? [])
+      .filter((n) => proposal.diff.addedNodes.includes(n.id) && !have.has(n.id))
+      .map((n) => ({
+        id: n.id,
+        type: n.type,
+        position: n.position,
+        data: { params: n.params, ...(n.version ? { version: n.version } : {}) },
+        className: 'as-ghost',
+        draggable: false,
+        selectable: false,
+        connectable: false,
+        deletable: false,
+      }));
+    const marked = changed.length
+      ? graphNodes.map((n) =>
+          changed.includes(n.id) ? { ...n, className: `${n.className ?? ''} as-changed` } : n,
+        )
+      : graphNodes;
+    return ghosts.length ? [...marked, ...ghosts] : marked;
   }, [graphNodes, proposal]);
   const edges = useGraph((s) => s.edges);
   const flow = useReactFlow();

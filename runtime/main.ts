@@ -17,7 +17,7 @@ import { createLogger, type Logger } from './log';
 import { Store } from './store';
 import { EventBus } from './engine/events';
 import { RunQueue } from './engine/run-queue';
-import { WorkerSupervisor, type WorkerSpec } from './workers/supervisor';
+import { REPO_ROOT, WorkerSupervisor, type WorkerSpec } from './workers/supervisor';
 import { createApp, type RouteMount } from './server/app';
 import { attachWsHub } from './ws/hub';
 import { ModelRegistry } from './models/registry';
@@ -93,6 +93,20 @@ export interface RunningStudio extends Studio {
   close(): Promise<void>;
 }
 
+/**
+ * Test-only hook (like MYSTI_FAULT_POINT): `MYSTI_TEST_LLM_WORKER=tests/helpers/…/worker.ts`
+ * replaces the LLM worker by a test worker (the e2e assistant test's scripted LLM). Only entries
+ * under tests/helpers/ are honoured, so it cannot start arbitrary code.
+ */
+function testLlmWorker(env: NodeJS.ProcessEnv): string | undefined {
+  const e = env.MYSTI_TEST_LLM_WORKER;
+  if (!e) return undefined;
+  const rel = path.relative(REPO_ROOT, path.resolve(REPO_ROOT, e));
+  if (!rel.startsWith(`tests${path.sep}helpers${path.sep}`) || rel.includes(`..`))
+    throw new UnexpectedError(`MYSTI_TEST_LLM_WORKER must name a file under tests/helpers/`, { e });
+  return rel;
+}
+
 /** Default worker processes (design.md §2). */
 export function defaultWorkers(config: Config): Record<string, WorkerSpec> {
   const env = (o: Record<string, string | number | null | undefined>) =>
@@ -120,7 +134,7 @@ export function defaultWorkers(config: Config): Record<string, WorkerSpec> {
       },
     },
     llm: {
-      entry: 'workers/llm/main.ts',
+      entry: testLlmWorker(process.env) ?? 'workers/llm/main.ts',
       env: env({ MYSTI_HOME: config.home, MYSTI_LLM_THREADS: config.threads.llm }),
     },
   };

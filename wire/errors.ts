@@ -166,6 +166,8 @@ export const ERROR_CODES = {
   /** EROFS / SQLITE_READONLY (runtime/fs/disk-errors.ts). */
   READ_ONLY: operational(507),
   SHUTTING_DOWN: operational(),
+  /** A grammar-constrained tool call ran out of tokens before its JSON was complete (issue 16). */
+  TOOL_CALL_TRUNCATED: operational(502),
   /** More than config maxQueuedRuns runs wait: 429 with Retry-After. */
   QUEUE_FULL: operational(429),
   TIMEOUT: operational(),

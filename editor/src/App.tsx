@@ -23,6 +23,7 @@ import { GalleryTab } from './gallery/GalleryTab';
 import { SettingsDialog } from './panels/SettingsDialog';
 import { useApp } from './app/state';
 import { useGallery } from './gallery/state';
+import { ChatDrawer } from './assistant/ChatDrawer';
 
 async function boot(): Promise<void> {
   await Promise.all([loadCatalog(), loadModels(), loadTemplates()]);
@@ -90,6 +91,7 @@ function Shell() {
       <WorkflowsDialog />
       <SettingsDialog />
       <GalleryTab />
+      <ChatDrawer />
       <Toasts />
     </div>
   );

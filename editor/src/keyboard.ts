@@ -16,6 +16,7 @@ import { arrangeWithToast } from './actions';
 import { toggleMode } from './graph/modes';
 import { saveAs } from './panels/library-api';
 import { useApp } from './app/state';
+import { toggleAssistant } from './assistant/state';
 import { runApp } from './app/run';
 
 export const SHORTCUTS: [string, string][] = [
@@ -88,6 +89,12 @@ export function installShortcuts(flow: ReactFlowInstance): () => void {
           });
         }
       }
+      return;
+    }
+    if (mod && k === 'i') {
+      // The assistant's chat drawer (issue 16); also from its own text box.
+      e.preventDefault();
+      toggleAssistant();
       return;
     }
     if (mod && k === 's') {

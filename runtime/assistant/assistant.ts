@@ -204,10 +204,10 @@ export class Assistant {
     this.emit('assistant.action', action.conversationId, turnId, { action });
   }
 
-  private history(conversationId: string): Record<string, unknown>[] {
+  private history(conversationId: string, keep: number): Record<string, unknown>[] {
     let msgs = this.d.store.assistant.messages(conversationId);
-    if (msgs.length > HISTORY) {
-      msgs = msgs.slice(-HISTORY);
+    if (msgs.length > keep) {
+      msgs = msgs.slice(-keep);
       // Start at a user message so no tool result is left without its call.
       const k = msgs.findIndex((m) => m.role === 'user');
       msgs = k >= 0 ? msgs.slice(k) : msgs;
@@ -232,10 +232,28 @@ export class Assistant {
     tools: readonly AssistantTool[] | null,
     signal: AbortSignal,
   ): Promise<{ text: string; toolCalls: ToolCall[] }> {
+    // The worker refuses a prompt that cannot fit (PROMPT_TOO_LONG): send less history.
+    for (let keep = HISTORY; ; keep = Math.floor(keep / 2)) {
+      try {
+        return await this.stepWith(model, conversationId, turnId, tools, signal, keep);
+      } catch (err) {
+        if (keep <= 1 || toMystiError(err).code !== 'PROMPT_TOO_LONG') throw err;
+      }
+    }
+  }
+
+  private async stepWith(
+    model: ResolvedModel,
+    conversationId: string,
+    turnId: string,
+    tools: readonly AssistantTool[] | null,
+    signal: AbortSignal,
+    keep: number,
+  ): Promise<{ text: string; toolCalls: ToolCall[] }> {
     const cfg = this.d.config;
     const messages = [
       { role: 'system', content: tools ? SYSTEM : `${SYSTEM} ${LIMIT_NOTE}` },
-      ...this.history(conversationId),
+      ...this.history(conversationId, keep),
     ];
     const release = await this.d.llm.reserve({ model, contextSize: cfg.contextSize }, signal);
     const streamText = !tools || cfg.toolChoice === 'auto';
@@ -291,7 +309,28 @@ export class Assistant {
     this.emit('assistant.turn', conversationId, turnId, { phase: 'started' });
     for (;;) {
       const limited = calls >= cfg.maxToolCalls || Date.now() - t0 - waited > cfg.turnTimeoutMs;
-      const out = await this.step(model, conversationId, turnId, limited ? null : tools, signal);
+      let out;
+      try {
+        out = await this.step(model, conversationId, turnId, limited ? null : tools, signal);
+      } catch (err) {
+        // A small model can ramble inside a grammar-constrained string until its token budget
+        // ends: that step made no call. It counts against the limit, so the turn still ends.
+        if (limited || toMystiError(err).code !== 'TOOL_CALL_TRUNCATED') throw err;
+        calls++;
+        this.record(
+          this.d.store.assistant.addAction({
+            id: randomUUID(),
+            conversationId,
+            toolCallId: `truncated-${calls}`,
+            tool: '(none)',
+            arguments: null,
+            status: 'failed',
+            result: errorResult(err),
+          }),
+          turnId,
+        );
+        continue;
+      }
       const reply = out.toolCalls.find((c) => c.function.name === REPLY_TOOL.name);
       const others = out.toolCalls.filter((c) => c !== reply);
       if (limited || !others.length) {

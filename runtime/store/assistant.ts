@@ -90,13 +90,17 @@ export class AssistantStore {
       listConv: db.prepare<[number], ConvRow>(
         'SELECT * FROM assistant_conversations ORDER BY updated_at DESC, id LIMIT ?',
       ),
-      searchConv: db.prepare<[string, number], ConvRow & { snippet: string }>(
-        `SELECT c.*, snippet(assistant_messages_fts, 0, '', '', '…', 12) AS snippet
-           FROM assistant_messages_fts f
-           JOIN assistant_messages m ON m.id = f.rowid
-           JOIN assistant_conversations c ON c.id = m.conversation_id
-          WHERE assistant_messages_fts MATCH ?
-          GROUP BY c.id ORDER BY c.updated_at DESC LIMIT ?`,
+      // snippet() cannot run under GROUP BY: one correlated lookup per matching conversation.
+      searchConv: db.prepare<[{ q: string; limit: number }], ConvRow & { snippet: string }>(
+        `SELECT c.*, (SELECT snippet(assistant_messages_fts, 0, '', '', '…', 12)
+                        FROM assistant_messages_fts f JOIN assistant_messages m ON m.id = f.rowid
+                       WHERE assistant_messages_fts MATCH @q AND m.conversation_id = c.id
+                       LIMIT 1) AS snippet
+           FROM assistant_conversations c
+          WHERE c.id IN (SELECT m.conversation_id
+                           FROM assistant_messages_fts f JOIN assistant_messages m ON m.id = f.rowid
+                          WHERE assistant_messages_fts MATCH @q)
+          ORDER BY c.updated_at DESC, c.id LIMIT @limit`,
       ),
       updateConv: db.prepare(
         'UPDATE assistant_conversations SET title = ?, settings = ?, graph = ?, updated_at = ? WHERE id = ?',
@@ -157,7 +161,7 @@ export class AssistantStore {
     const fts = q ? ftsQuery(q) : null;
     if (q && !fts) return [];
     const rows: (ConvRow & { snippet?: string })[] = fts
-      ? this.s.searchConv.all(fts, limit)
+      ? this.s.searchConv.all({ q: fts, limit })
       : this.s.listConv.all(limit);
     return rows.map((r) => ({
       id: r.id,

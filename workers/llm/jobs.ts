@@ -301,7 +301,7 @@ export function llmJobs(engine: LlmEngine): Record<string, JobHandler> {
             text = '';
           } catch {
             throw new WorkerJobError(
-              'ENGINE_FAILED',
+              'TOOL_CALL_TRUNCATED',
               `the tool call was cut off after ${r.tokens} tokens (max_tokens ${p.max_tokens}); raise max_tokens`,
               { raw: r.text.slice(0, 2000) },
             );

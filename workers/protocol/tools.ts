@@ -67,6 +67,13 @@ export const toolCallSchema = z.object({
 /** A schema node node-llama-cpp's grammar accepts (structurally; its TS type is GbnfJsonSchema). */
 export type GrammarSchema = { readonly [k: string]: unknown };
 
+/**
+ * Largest length/item bound kept: llama.cpp's GBNF parser refuses a repetition like
+ * `{1,2000}` ("exceeds sane defaults"), so larger bounds are left to the caller's own
+ * validation (the assistant's zod schemas) instead of the grammar.
+ */
+const MAX_REPEAT = 256;
+
 const SCALARS = new Set(['string', 'number', 'integer', 'boolean', 'null']);
 
 /**
@@ -137,8 +144,12 @@ export function grammarSchema(schema: unknown, at = 'parameters', depth = 0): Gr
   }
   if (type === 'array') {
     const bounds = {
-      ...(Number.isInteger(s.minItems) ? { minItems: s.minItems } : {}),
-      ...(Number.isInteger(s.maxItems) ? { maxItems: s.maxItems } : {}),
+      ...(Number.isInteger(s.minItems) && (s.minItems as number) <= MAX_REPEAT
+        ? { minItems: s.minItems }
+        : {}),
+      ...(Number.isInteger(s.maxItems) && (s.maxItems as number) <= MAX_REPEAT
+        ? { maxItems: s.maxItems }
+        : {}),
     };
     return {
       type: 'array',
@@ -150,8 +161,12 @@ export function grammarSchema(schema: unknown, at = 'parameters', depth = 0): Gr
   if (type === 'string') {
     return {
       type: 'string',
-      ...(Number.isInteger(s.minLength) ? { minLength: s.minLength } : {}),
-      ...(Number.isInteger(s.maxLength) ? { maxLength: s.maxLength } : {}),
+      ...(Number.isInteger(s.minLength) && (s.minLength as number) <= MAX_REPEAT
+        ? { minLength: s.minLength }
+        : {}),
+      ...(Number.isInteger(s.maxLength) && (s.maxLength as number) <= MAX_REPEAT
+        ? { maxLength: s.maxLength }
+        : {}),
       ...description,
     };
   }

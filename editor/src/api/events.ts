@@ -5,6 +5,7 @@
  */
 import { applyEvent, setConnected, useRuns, type RunEvent } from '../state/runs';
 import { toast } from '../state/toasts';
+import { assistantEvent } from '../assistant/state';
 
 let socket: WebSocket | undefined;
 let retry = 0;
@@ -31,6 +32,8 @@ export function connectEvents(): void {
       return;
     }
     const before = useRuns.getState().lastSeq;
+    if (typeof ev.type === 'string' && ev.type.startsWith('assistant.'))
+      assistantEvent(ev as unknown as Record<string, unknown>);
     applyEvent(ev);
     const fresh = typeof ev.seq !== 'number' || ev.seq > before;
     if (fresh) notify(ev);

@@ -3,7 +3,13 @@
  * (isValidConnection) and a refused drop says why in a toast; a wire dropped on empty space opens
  * the compatible-node search; palette entries, workflow files and gallery images can be dropped on it.
  */
-import { useCallback, useEffect, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useMemo,
+  type DragEvent,
+  type MouseEvent as ReactMouseEvent,
+} from 'react';
 import {
   Background,
   BackgroundVariant,
@@ -19,6 +25,7 @@ import {
   type Node,
 } from '@xyflow/react';
 import { useGraph } from '../state/graph';
+import { pendingProposal, useAssistant } from '../assistant/state';
 import { portType, useCatalog } from '../state/catalog';
 import { useUi } from '../state/ui';
 import { toast } from '../state/toasts';
@@ -31,6 +38,7 @@ import { onEdgesChange, onNodesChange } from './changes';
 import { edgeTypes, nodeTypes } from './types';
 import { CanvasHints } from './CanvasHints';
 import { dropImageFile, isImageFile } from '../graph/upload';
+import type { GraphDoc } from '../../../nodes/core/graph';
 import { NodeMenu, openNodeMenu } from './NodeMenu';
 import { useTheme } from '../panels/theme';
 
@@ -80,7 +88,34 @@ function estimatedBounds(
 }
 
 export function Canvas() {
-  const nodes = useGraph((s) => s.nodes);
+  const graphNodes = useGraph((s) => s.nodes);
+  const proposal = useAssistant(pendingProposal);
+  // An assistant edit waiting for Apply/Reject: the nodes it would add are shown ghosted
+  // (display only: not in the document, not selectable), those whose params it changes outlined.
+  const nodes = useMemo((): FlowNode[] => {
+    if (!proposal) return graphNodes;
+    const changed = Object.keys(proposal.diff.changedParams);
+    const have = new Set(graphNodes.map((n) => n.id));
+    const ghosts: FlowNode[] = ((proposal.graph as GraphDoc | null)?.nodes ?? [])
+      .filter((n) => proposal.diff.addedNodes.includes(n.id) && !have.has(n.id))
+      .map((n) => ({
+        id: n.id,
+        type: n.type,
+        position: n.position,
+        data: { params: n.params, ...(n.version ? { version: n.version } : {}) },
+        className: 'as-ghost',
+        draggable: false,
+        selectable: false,
+        connectable: false,
+        deletable: false,
+      }));
+    const marked = changed.length
+      ? graphNodes.map((n) =>
+          changed.includes(n.id) ? { ...n, className: `${n.className ?? ''} as-changed` } : n,
+        )
+      : graphNodes;
+    return ghosts.length ? [...marked, ...ghosts] : marked;
+  }, [graphNodes, proposal]);
   const edges = useGraph((s) => s.edges);
   const flow = useReactFlow();
   const theme = useTheme((s) => s.theme);

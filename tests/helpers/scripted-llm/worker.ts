@@ -9,7 +9,8 @@
  *   When the script is used up, `{text: "done"}`. A chat job WITHOUT tools (the assistant's
  *   "answer in text now" step) always answers text: `{text}` steps are used, tool steps skipped.
  * - `MYSTI_SCRIPTED_LLM_LOG`: a file; one JSON line per job `{job, payload}` (what the model saw).
- * Text answers stream as progress (`{phase: 'generating', text}`), one word at a time.
+ * Text answers stream as progress (`{phase: 'generating', text}`), one word every
+ * `MYSTI_SCRIPTED_LLM_WORD_MS` (default 20 ms).
  */
 import fs from 'node:fs';
 import { serveWorker, type JobHandler } from '../../../workers/protocol/server';
@@ -51,7 +52,7 @@ const chat: JobHandler = async (payload, ctx) => {
   for (const w of words) {
     sent += w;
     ctx.progress({ phase: 'generating', text: sent });
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, Number(process.env.MYSTI_SCRIPTED_LLM_WORD_MS ?? 20)));
   }
   return { output: { text, finishReason: 'stop', usage: null } };
 };

@@ -20,6 +20,7 @@ const RELEASED = [
   '0152_run_force.sql',
   '0153_workflow_library.sql',
   '0160_assistant.sql',
+  '0199_run_current_node.sql',
 ];
 
 describe('migration order', () => {

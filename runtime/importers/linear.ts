@@ -4,6 +4,7 @@
  * img2img for hires fix] → save.
  */
 import { GraphBuilder, extractLoraTags, type ImportResult } from './build';
+import { HIRES_UPSCALERS } from '../../nodes/diffusion/guide';
 
 export interface LinearSpec {
   prompt: string;
@@ -153,17 +154,8 @@ export function linearGraph(spec: LinearSpec): ImportResult {
   return b.finish();
 }
 
-/** sd.cpp's built-in hires upscalers (A1111 spells them the same; nodes/diffusion/guide.ts). */
-const BUILT_IN_UPSCALERS = new Set([
-  'Latent',
-  'Latent (nearest)',
-  'Latent (nearest-exact)',
-  'Latent (antialiased)',
-  'Latent (bicubic)',
-  'Latent (bicubic antialiased)',
-  'Lanczos',
-  'Nearest',
-]);
+/** sd.cpp's built-in hires upscalers (A1111 spells them the same): the node's list without `ESRGAN`. */
+const BUILT_IN_UPSCALERS = new Set<string>(HIRES_UPSCALERS.filter((u) => u !== 'ESRGAN'));
 
 /**
  * A1111's hires fields as txt2img's Hires fix params. An ESRGAN-type upscaler A1111 names by its

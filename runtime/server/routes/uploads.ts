@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { UserError } from '../../errors';
 import { storeUpload, type UploadKind } from '../../library/uploads';
 import type { Studio } from '../../studio';
+import { readUploadBody } from '../upload-body';
 
 const KINDS = new Set<UploadKind>(['image', 'mask']);
 
@@ -16,34 +17,15 @@ const KINDS = new Set<UploadKind>(['image', 'mask']);
 export function uploadRoutes(s: Studio): Hono {
   const app = new Hono();
   app.post('/', async (c) => {
-    const type = c.req.header('content-type') ?? '';
-    let bytes: Uint8Array;
-    let filename = c.req.query('filename');
-    let kind = c.req.query('kind');
-    let parent = c.req.query('parent');
-    if (type.startsWith('multipart/form-data')) {
-      let form: FormData;
-      try {
-        form = await c.req.formData();
-      } catch (err) {
-        throw new UserError(
-          'BAD_MULTIPART',
-          `the multipart upload could not be read: ${(err as Error).message}`,
-        );
-      }
-      const file = form.get('file');
-      if (!file || typeof file === 'string')
-        throw new UserError('BAD_REQUEST', 'send the image as the multipart field "file"');
-      bytes = new Uint8Array(await file.arrayBuffer());
-      filename = file.name || filename;
-      const k = form.get('kind');
-      const p = form.get('parent');
-      if (typeof k === 'string') kind = k;
-      if (typeof p === 'string') parent = p;
-    } else {
-      bytes = new Uint8Array(await c.req.arrayBuffer());
-    }
-    if (!bytes.byteLength) throw new UserError('BAD_REQUEST', 'the upload is empty');
+    const body = await readUploadBody(c, 'the image');
+    const bytes = body.bytes;
+    const filename = body.filename ?? c.req.query('filename');
+    const field = (name: string) => {
+      const v = body.form?.get(name);
+      return typeof v === 'string' ? v : c.req.query(name);
+    };
+    const kind = field('kind');
+    const parent = field('parent');
     if (kind !== undefined && !KINDS.has(kind as UploadKind))
       throw new UserError('BAD_REQUEST', `kind must be "image" or "mask", not "${kind}"`);
     const upload = await storeUpload(

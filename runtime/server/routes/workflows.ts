@@ -5,41 +5,15 @@
  * an upscale → img2img pair instead of txt2img's Hires fix params (issue 14).
  */
 import { Hono } from 'hono';
-import { UserError } from '../../errors';
 import { importWorkflowAny } from '../../importers';
 import type { Studio } from '../../studio';
+import { readUploadBody } from '../upload-body';
 
 /** The from-image route above, mounted at /api/workflows (the studio is unused: importing reads nothing else). */
 export function workflowRoutes(_s: Studio): Hono {
   const app = new Hono();
   app.post('/from-image', async (c) => {
-    const type = c.req.header('content-type') ?? '';
-    let bytes: Uint8Array;
-    let filename: string | undefined;
-    let contentType: string | undefined = type;
-    if (type.startsWith('multipart/form-data')) {
-      let form: FormData;
-      try {
-        form = await c.req.formData();
-      } catch (err) {
-        throw new UserError(
-          'BAD_MULTIPART',
-          `the multipart upload could not be read: ${(err as Error).message}`,
-        );
-      }
-      const file = form.get('file');
-      if (!file || typeof file === 'string')
-        throw new UserError(
-          'BAD_REQUEST',
-          'send the image or workflow as the multipart field "file"',
-        );
-      bytes = new Uint8Array(await file.arrayBuffer());
-      filename = file.name;
-      contentType = file.type;
-    } else {
-      bytes = new Uint8Array(await c.req.arrayBuffer());
-    }
-    if (!bytes.byteLength) throw new UserError('BAD_REQUEST', 'the upload is empty');
+    const { bytes, filename, contentType } = await readUploadBody(c, 'the image or workflow');
     const r = await importWorkflowAny({
       bytes,
       ...(c.req.query('hires') === 'pair' ? { a1111Hires: 'pair' as const } : {}),

@@ -13,12 +13,13 @@ import { applyModes } from '../../nodes/core/modes';
 import { MystiError, OperationalError, UserError, toMystiError, type WireError } from '../errors';
 import type { RunRow } from '../store/runs';
 import { cacheKey } from './cache-key';
-import type { Implementation, ResolvedModel } from './executor';
+import type { Implementation } from './executor';
 import type { ExecutorOutput, PortValue } from './values';
 import { loadCachedOutputs, cachedOutputsOf, persistOutputs, describeOutputs } from './outputs';
 import { makeContext } from './context';
 import { fileIdentity } from './params';
 import { prepareNode as prepareExecution, type PreparedNode } from '../exec/prepare';
+import { memoizedLookup } from '../exec/models';
 import { batchSize, executionAt, joinExecutions } from './batch';
 import type { EngineDeps } from './deps';
 import { writePoint } from '../fs/write-points';
@@ -402,21 +403,7 @@ async function settleCachedPrefix(
 ): Promise<void> {
   const keyed: Keyed = new Map();
   // 2,500 nodes naming one model resolve it once (each lookup is a registry row read and a stat).
-  const resolved = new Map<string, { model: ResolvedModel } | { err: unknown }>();
-  const resolveModel = (ref: string, kind: string): ResolvedModel => {
-    const k = `${kind}\0${ref}`;
-    let r = resolved.get(k);
-    if (!r) {
-      try {
-        r = { model: deps.resolveModel(ref, kind) };
-      } catch (err) {
-        r = { err };
-      }
-      resolved.set(k, r);
-    }
-    if ('err' in r) throw r.err;
-    return r.model;
-  };
+  const resolveModel = memoizedLookup(deps.resolveModel);
   const sliceDeps: EngineDeps = { ...deps, resolveModel };
   // Slices of SLICE nodes, one transaction each, yielding to the event loop between them: a
   // 10,000-node graph must not block the server (health, other requests) for seconds (issue 18 #9).

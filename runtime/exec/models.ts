@@ -13,6 +13,30 @@ import type { ExecutionContext, ResolvedModel } from './context';
 /** The registry lookup: (reference, registry kind) → file. Throws the registry's UserErrors. */
 export type ModelLookup = (ref: string, kind: string) => ResolvedModel;
 
+/**
+ * `lookup` with each (reference, kind) resolved once, for one pass over a graph: 2,500 nodes
+ * naming one model would otherwise each pay a registry read and a stat. The registry's
+ * UserErrors are remembered and thrown again; anything else is thrown and not remembered.
+ */
+export function memoizedLookup<M>(lookup: (ref: string, kind: string) => M) {
+  const seen = new Map<string, { ok: M } | { err: UserError }>();
+  return (ref: string, kind: string): M => {
+    const k = `${kind}\0${ref}`;
+    let r = seen.get(k);
+    if (!r) {
+      try {
+        r = { ok: lookup(ref, kind) };
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        r = { err };
+      }
+      seen.set(k, r);
+    }
+    if ('err' in r) throw r.err;
+    return r.ok;
+  };
+}
+
 /** One model reference of a node's params. */
 export interface ModelRef {
   /** Key in the resolved map: the param name, or `lora:<ref>` for a LoRA. */

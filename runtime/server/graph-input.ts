@@ -11,7 +11,7 @@ import { appInputsToOverrides, appLayout, type AppLayout } from '../../nodes/cor
 import { UserError, type ErrorCode } from '../errors';
 import { stackProblems, type EncoderRole } from '../../nodes/diffusion/families';
 import { loraTags } from '../../workers/sd/lora-tags';
-import { resolveNodeModels } from '../exec/models';
+import { memoizedLookup, resolveNodeModels } from '../exec/models';
 
 /** `{ "g1.steps": 30 }` or `{ g1: { steps: 30 } }`, the CLI's `--set g1.steps=30`. */
 export type Overrides = Record<string, unknown>;
@@ -121,25 +121,8 @@ export function checkModelRefs(
   // Muted and bypassed nodes do not run: their model references need not exist (issue 15).
   graph = applyModes(graph, catalog).graph;
   const issues: ReportedIssue[] = [];
-  // 2,500 nodes naming the same model resolve it once (a registry lookup + stat each otherwise).
-  const seen = new Map<string, { ok: unknown } | { err: UserError }>();
-  const resolveRaw = resolve;
-  resolve = (ref: string, kind: string) => {
-    const k = `${kind}\0${ref}`;
-    let r = seen.get(k);
-    if (!r) {
-      try {
-        r = { ok: resolveRaw(ref, kind) };
-      } catch (err) {
-        if (!(err instanceof UserError)) throw err;
-        r = { err };
-      }
-      seen.set(k, r);
-    }
-    // The resolved model itself: the stack check below reads its family and component.
-    if ('err' in r) throw r.err;
-    return r.ok;
-  };
+  // The resolved model itself is returned: the stack check below reads its family and component.
+  resolve = memoizedLookup(resolve);
   const wired = new Map<string, Set<string>>();
   for (const e of graph.edges) {
     let ports = wired.get(e.target);
